@@ -1,0 +1,37 @@
+# govsim — two set-up commands: `make demo` and `make test`.
+# Both create .venv with a Python >= 3.12 if it is missing and install the project.
+
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench docs clean-venv
+
+# Find an interpreter that really runs and is >= 3.12: $PYTHON first, then the
+# usual names, then every pyenv-installed version (pyenv shims may exist but fail).
+find_python = $(shell sh ./.ci/find-python)
+
+$(VPY):
+	@PY="$(find_python)"; \
+	if [ -z "$$PY" ]; then echo "govsim needs Python >= 3.12: set PYTHON=/path/to/python3.12" >&2; exit 1; fi; \
+	echo "creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV)
+
+$(STAMP): $(VPY) pyproject.toml
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/govsim run scenarios/baseline.toml --seed 1 --out results/demo
+
+test: $(STAMP)
+	$(VPY) -m pytest -q
+
+bench: $(STAMP)
+	$(VPY) benchmarks/run_all.py
+
+docs: $(STAMP)
+	$(VENV)/bin/govsim params --markdown > docs/parameters.md
+
+clean-venv:
+	rm -rf $(VENV)

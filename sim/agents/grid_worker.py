@@ -1,0 +1,77 @@
+"""Grid workers (网格员): handle cases, travel, visit households and patrol to discover needs."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+
+class GridWorker(mesa.discrete_space.CellAgent):
+    """A grid worker, located in its grid's cell of the grid network, with a position in km.
+
+    Free time on duty goes to proactive work: door-to-door visits in a fixed
+    round (discovering needs of visit-discoverable types in the household) and
+    patrol (discovering public-space needs). Visits and patrols are not events:
+    the worker's next *discovery* is computed from the round and the latent
+    needs, and rescheduled whenever something changes, so an idle worker costs
+    nothing to simulate.
+    """
+
+    def __init__(self, model, grid: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
+        super().__init__(model)
+        self.grid = grid
+        self.desk = desk
+        self.cell = cell
+        self.office = (float(office[0]), float(office[1]))
+        self.x, self.y = self.office
+        self.round = round_households          # households this worker visits, in order
+        self.round_pos = 0.0                   # visits done in the current round (fractional)
+        self.idle_since = math.nan             # start of the current proactive spell, NaN if none
+        self.version = 0                       # invalidates scheduled discoveries
+        self.case = None
+        self.busy_since = 0.0
+        self.overtime_from = 0.0
+        self.case_hours = 0.0
+        self.overtime_hours = 0.0
+        self.proactive_hours = 0.0
+        self.visits = 0.0
+
+    # -- case work -------------------------------------------------------
+    def service_time(self, case, resolves: bool, p) -> float:
+        """Effort (or triage) + travel to the household for on-site work + recording burden."""
+        t = (case.effort if resolves else p.triage) + p.record
+        if resolves and p.on_site[case.need]:
+            hx, hy = p.hh_xy[case.household]
+            t += math.hypot(hx - self.x, hy - self.y) / p.speed
+            self.x, self.y = hx, hy
+        return t
+
+    def back_to_office(self) -> None:
+        self.x, self.y = self.office
+
+    # -- proactive work ----------------------------------------------------
+    def start_proactive(self, now: float) -> None:
+        self.idle_since = now
+
+    def stop_proactive(self, now: float, visit_rate: float, visit_share: float) -> None:
+        """Close the current proactive spell: advance the round by the visits made."""
+        if not math.isnan(self.idle_since):
+            spell = now - self.idle_since
+            self.proactive_hours += spell * 24.0
+            done = spell * visit_rate
+            self.visits += done
+            if len(self.round):
+                self.round_pos = (self.round_pos + done) % len(self.round)
+            self.idle_since = math.nan
+        self.version += 1
+
+    def time_to_visit(self, round_index: int, visit_rate: float) -> float:
+        """Days of proactive time until the visit to the household at `round_index` is done."""
+        if visit_rate <= 0.0:
+            return math.inf
+        n = len(self.round)
+        base = math.floor(self.round_pos)
+        visits_needed = (round_index - base) % n + 1 - (self.round_pos - base)
+        return visits_needed / visit_rate

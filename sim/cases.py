@@ -1,0 +1,97 @@
+"""The case record and the desks where cases queue (闭环管理).
+
+A Case carries every timestamp of the loop: need arises -> reported or
+discovered -> accepted (first response) -> each hand-off (arrival at each
+level) -> resolved -> verified and rated; or abandoned. Times are model days;
+NaN means "did not happen".
+
+A Desk is a queue plus the servers who work it: a grid's workers, a
+committee's staff, the township's departments. Queue order is urgency class,
+then report time (then case id, for determinism).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+NAN = math.nan
+
+# status
+LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED = range(6)
+STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned")
+
+# channels
+IN_PERSON, HOTLINE, APP, VISIT, PATROL, NOT_REPORTED = range(6)
+CHANNEL_NAMES = ("in_person", "hotline", "app", "visit", "patrol", "none")
+
+GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
+
+
+class Case:
+    __slots__ = (
+        "id", "need", "resident", "household", "grid", "community", "level", "urgency", "deadline",
+        "effort", "channel", "status", "lapsed",
+        "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
+        "resolved_level", "grade", "u",
+    )
+
+    def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
+        self.id = cid
+        self.need = need              # index into the needs catalogue
+        self.resident = resident      # Resident agent
+        self.household = household
+        self.grid = grid
+        self.community = community
+        self.level = level            # lowest level with authority, after decentralisation
+        self.urgency = urgency        # index into URGENCY (0 = most urgent)
+        self.deadline = deadline      # days, from report
+        self.effort = effort          # days of hands-on work
+        self.channel = NOT_REPORTED
+        self.status = LATENT
+        self.lapsed = False
+        self.t_arise = t
+        self.t_report = NAN
+        self.t_accept = NAN
+        self.t_in = [NAN, NAN, NAN, NAN]  # arrival at grid, committee, township, county
+        self.t_resolve = NAN
+        self.t_verify = NAN
+        self.t_abandon = NAN
+        self.resolved_level = -1
+        self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
+        self.u = u                    # this case's uniforms (common random numbers), see model.CASE_U
+
+    @property
+    def is_open(self) -> bool:
+        return self.status < RESOLVED
+
+
+class Desk:
+    """A priority queue and its servers at one level."""
+
+    __slots__ = ("level", "index", "queue", "servers", "idle")
+
+    def __init__(self, level: int, index: int):
+        self.level = level
+        self.index = index
+        self.queue: list[tuple] = []
+        self.servers: list = []
+        self.idle: list = []   # servers not serving a case (stack: the last freed goes first)
+
+    def put(self, case: Case) -> None:
+        heapq.heappush(self.queue, (case.urgency, case.t_report, case.id, case))
+
+    def pop(self) -> Case | None:
+        """The next waiting case, skipping those abandoned while queued."""
+        q = self.queue
+        while q:
+            case = heapq.heappop(q)[3]
+            if case.status == QUEUED:
+                return case
+        return None
+
+    def peek_urgency(self) -> int | None:
+        q = self.queue
+        while q and q[0][3].status != QUEUED:
+            heapq.heappop(q)
+        return q[0][0] if q else None

@@ -1,0 +1,235 @@
+"""The one parameter table.
+
+Every scalar parameter of the model is declared here once: key, default, unit,
+allowed range, source and meaning. The scenario loader validates against it,
+`govsim params` prints it, docs/parameters.md and the ODD's parameter table are
+generated from it, and the dashboard builds its sliders from it.
+
+The needs catalogue (one table per need type) has its own schema, `NEED_FIELDS`,
+because it is data with a row per need type rather than a scalar.
+
+Time units in keys: `_hours`, `_minutes` and `_days` say what the value is in;
+the model converts everything to days, its clock unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ASSUMPTION = "assumption (no published figure found; a plausible value, vary it in sensitivity analysis)"
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    default: Any
+    unit: str
+    low: float | None = None  # inclusive bounds for numbers
+    high: float | None = None
+    source: str = ASSUMPTION
+    text: str = ""
+    choices: tuple[str, ...] | None = None  # allowed values for strings
+    lever: bool = False  # a policy lever (shown as a dashboard slider)
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def allowed(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is bool:
+            return "true or false"
+        what = "an integer" if self.kind is int else "a number"
+        return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-inf"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+P = Param
+PARAMS: tuple[Param, ...] = (
+    # --- simulation --------------------------------------------------------
+    P("sim.days", 365, "days", 1, 3650, "-", "Length of the run."),
+    P("sim.warmup_days", 30, "days", 0, 365, ASSUMPTION,
+      "Cases created before this day are simulated but left out of summary statistics "
+      "(the system starts empty)."),
+    # --- territory ---------------------------------------------------------
+    P("territory.residents", 50_000, "persons", 50, 5_000_000,
+      "Urban street offices (街道) commonly serve 50,000-100,000 residents; assumption within that range",
+      "Residents of the township / street office."),
+    P("territory.household_size", 2.62, "persons/household", 1.0, 6.0,
+      "7th national census (2020): 2.62 persons per family household",
+      "Mean household size."),
+    P("territory.households_per_community", 2_000, "households", 50, 50_000,
+      "Urban communities (社区) are commonly sized at 1,000-3,000 households; assumption within that range",
+      "Households per community (村/社区), each run by one committee."),
+    P("territory.density_per_km2", 8_000.0, "residents/km²", 50.0, 100_000.0, ASSUMPTION,
+      "Built-up population density; with residents it sets the footprint's area."),
+    P("territory.households_per_block", 60, "households", 1, 2_000, ASSUMPTION,
+      "Households per residential block (a building or courtyard); households cluster in blocks."),
+    # --- population --------------------------------------------------------
+    P("population.share_elderly", 0.232, "share", 0.0, 0.9,
+      "Heilongjiang, 7th census (2020): 23.2% of residents aged 60 and over",
+      "Share of residents aged 60 and over."),
+    P("population.digital_elderly", 0.45, "share", 0.0, 1.0,
+      "CNNIC 2023 puts national internet penetration at 77.5%, much lower among the elderly; "
+      "the elderly split is an assumption", "Share of elderly residents with digital access (smartphone)."),
+    P("population.digital_other", 0.92, "share", 0.0, 1.0,
+      "CNNIC 2023 (77.5% overall); assumption for the under-60 split", "Share of other residents with digital access."),
+    P("population.trust_mean", 0.5, "0-1", 0.0, 1.0, ASSUMPTION, "Initial mean trust in the committee and township."),
+    P("population.trust_sd", 0.15, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial trust across residents."),
+    # --- reporting -----------------------------------------------------------
+    P("reporting.trust_effect", 1.0, "-", 0.0, 3.0, ASSUMPTION,
+      "How strongly trust scales the chance to report: p = base × (1 + effect × (trust − 0.5))."),
+    P("reporting.resolved_boost", 1.57, "×", 1.0, 3.0,
+      "Sjoberg, Mellon & Peixoto, PAR 2017: a successful first FixMyStreet report raises "
+      "the chance of a second by 57%", "Multiplier on the chance to report after one's last report was resolved."),
+    P("reporting.delay_in_person_hours", 24.0, "h", 0.0, 720.0, ASSUMPTION,
+      "Mean delay before an in-person report reaches the grid worker (waiting to meet them)."),
+    P("reporting.delay_hotline_hours", 4.0, "h", 0.0, 720.0, ASSUMPTION,
+      "Mean delay between a need arising and a call to the 12345 hotline."),
+    P("reporting.delay_app_hours", 1.0, "h", 0.0, 720.0, ASSUMPTION,
+      "Mean delay between a need arising and an app report."),
+    P("reporting.hotline_share", 0.35, "share", 0.0, 1.0,
+      "Beijing 2020: 90.7% of 12345 contacts by phone; share of offline reports that go "
+      "to the hotline rather than to the grid worker is an assumption",
+      "Of residents reporting offline, the share who call 12345 instead of telling the grid worker."),
+    P("reporting.latent_lapse_days", 30.0, "days", 0.1, 365.0, ASSUMPTION,
+      "Mean time after which an unreported, undiscovered need lapses (the resident gives up or copes)."),
+    # --- policy levers -------------------------------------------------------
+    P("policy.app_adoption", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Smart governance: share of digital residents who report through the app (互联网+基层治理).", lever=True),
+    P("policy.decentralisation", 0.0, "share", 0.0, 1.0,
+      "Shanxian, Shandong 2020-21: 13-48 items handed down per round",
+      "放权赋能: share of devolvable service items handed down one level "
+      "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=True),
+    P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "一窗式受理: fraction by which hand-off delays shrink at full decentralisation."),
+    P("grid.households_per_grid", 400, "households", 50, 5_000,
+      "Haikou city standard and an Anhui county: 300-500 households per grid",
+      "Grid size: households per grid (网格).", lever=True),
+    P("grid.workers_per_grid", 1, "workers", 1, 20, "Beijing: one grid manager per about 3,000 people",
+      "Grid workers (网格员) per grid."),
+    P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
+      "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.", lever=True),
+    P("burden.record_minutes_per_case", 15.0, "min", 0.0, 120.0, ASSUMPTION,
+      "Minutes of recording and reporting a grid worker spends on each case handled."),
+    # --- grid workers ------------------------------------------------------
+    P("worker.shift_start_hour", 8.5, "h", 0.0, 23.0, "Chinese public offices: 08:30 start", "Shift start (hour of day)."),
+    P("worker.shift_hours", 8.0, "h", 1.0, 24.0, "standard 8-hour day", "Shift length for all staff."),
+    P("worker.workdays_per_week", 5, "days", 1, 7, "standard 5-day week", "Working days per week for all staff."),
+    P("worker.visit_share", 0.6, "share", 0.0, 1.0, "Beijing grid managers aim to visit 1-5 households a day",
+      "Share of a grid worker's free time spent on door-to-door visits (the rest is patrol)."),
+    P("worker.visit_minutes", 45.0, "min", 1.0, 480.0,
+      "Beijing grid managers aim to visit 1-5 households a day; with the rest of the day's work this gives 45 min",
+      "Minutes per household visit: walking, talking and recording the five kinds of data."),
+    P("worker.patrol_detect_per_hour", 0.05, "1/h", 0.0, 10.0, ASSUMPTION,
+      "Chance per patrol hour that a grid worker spots a given latent public-space need in a 400-household grid "
+      "(scaled inversely with grid size)."),
+    P("worker.speed_kmh", 12.0, "km/h", 1.0, 60.0, ASSUMPTION, "Travel speed (e-bike) between sites."),
+    P("worker.triage_minutes", 10.0, "min", 0.0, 120.0, "Fuzhou rules: verify and dispatch within 1 working hour",
+      "Minutes a grid worker or committee spends accepting and forwarding a case beyond its authority."),
+    P("worker.on_call_urgent", True, "-", None, None, "12345: 7×24 service",
+      "Whether urgent (2 h) cases are handled out of hours, as overtime."),
+    P("worker.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one grid worker."),
+    # --- committee and township -------------------------------------------
+    P("committee.staff", 5, "persons", 1, 50,
+      "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
+    P("committee.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one committee staff member."),
+    P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
+      "Township case-handling staff (departments) per 10,000 residents."),
+    P("township.annual_cost_cny", 100_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one township staff member."),
+    P("township.dispatch_hours", 1.0, "h", 0.0, 48.0,
+      "Fuzhou rules: verify and dispatch a case within 1 working hour; Beijing: a ticket takes about 6 min",
+      "Mean time for the 12345 / dispatch centre to dispatch a hotline case to the handling level."),
+    P("handoff.grid_to_committee_hours", 4.0, "h", 0.0, 720.0,
+      "Fuzhou rules: the receiving unit opens a case within 1 h; forwarding adds time; assumption",
+      "Mean hand-off delay from grid worker to committee."),
+    P("handoff.committee_to_township_hours", 24.0, "h", 0.0, 720.0,
+      "Anhui county case: departments respond to grid reports within 24 h",
+      "Mean hand-off delay from committee to township."),
+    P("handoff.county_days", 5.0, "days", 0.0, 90.0, ASSUMPTION,
+      "Mean time county departments (outside the model) take to resolve an item referred by the township."),
+    # --- patience, verification ---------------------------------------------
+    P("case.patience_factor", 3.0, "× deadline", 0.1, 100.0, ASSUMPTION,
+      "Mean patience of a resident with a queued case, as a multiple of its deadline; then they abandon."),
+    P("case.abandonment", True, "-", None, None, "-", "Whether residents may abandon queued cases."),
+    P("case.verify_hours", 24.0, "h", 0.0, 720.0, "Zhejiang: follow-up within 1 day",
+      "Mean time from resolution to verification and rating (核查-结案-评价)."),
+    # --- satisfaction -------------------------------------------------------
+    P("satisfaction.initial_mean", 0.7, "0-1", 0.0, 1.0, ASSUMPTION, "Initial mean latent satisfaction."),
+    P("satisfaction.initial_expectation", 0.7, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Initial expected performance (1 = instant resolution, 0.5 = at the deadline)."),
+    P("satisfaction.weight_disconfirmation", 0.6, "-", 0.0, 3.0,
+      "Van Ryzin JPAM 2004; Zhang et al. PAR 2022 (meta-analysis)",
+      "Weight of disconfirmation (performance − expectation) in a case's rating."),
+    P("satisfaction.expectation_adapt", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far expectation moves toward experienced performance after each case."),
+    P("satisfaction.memory", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far latent satisfaction moves toward a case's score after each case."),
+    P("satisfaction.trust_adapt", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far trust moves toward a case's score after each case."),
+    P("satisfaction.unmet_performance", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Performance a resident experiences when an unreported need lapses undiscovered (they coped alone)."),
+    P("satisfaction.rating_noise", 0.12, "0-1", 0.0, 1.0, ASSUMPTION, "Noise in turning a score into a 好差评 grade."),
+    P("survey.interval_days", 90, "days", 1, 3650, "群众满意度调查制度; quarterly is an assumption",
+      "Days between satisfaction surveys of all residents."),
+    P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
+      "Share of residents sampled by each survey."),
+)
+
+PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
+
+LEVELS = ("grid", "committee", "township", "county")
+URGENCY = {  # urgency class -> feedback deadline in hours (Beijing 12345 draft standard, Dec 2021)
+    "urgent": 2.0,
+    "fast": 24.0,
+    "general": 7 * 24.0,
+    "complex": 15 * 24.0,
+}
+DISCOVERY = ("none", "visit", "patrol")
+AGE_GROUPS = ("other", "elderly")
+
+
+@dataclass(frozen=True)
+class NeedField:
+    key: str
+    kind: type
+    unit: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    text: str = ""
+
+    def allowed(self) -> str:
+        return Param(self.key, self.kind(), self.unit, self.low, self.high, choices=self.choices).allowed()
+
+
+NEED_FIELDS: tuple[NeedField, ...] = (
+    NeedField("rate_other", float, "/resident-year", 0.0, 50.0, text="Arrival rate per resident aged under 60."),
+    NeedField("rate_elderly", float, "/resident-year", 0.0, 50.0, text="Arrival rate per resident aged 60 and over."),
+    NeedField("level", str, "-", choices=LEVELS, text="Lowest level with authority to resolve it."),
+    NeedField("devolvable", bool, "-", text="Whether decentralisation can hand it down a level."),
+    NeedField("effort_hours", float, "h", 0.001, 200.0, text="Mean hands-on effort to resolve."),
+    NeedField("effort_cv", float, "-", 0.0, 5.0, text="Coefficient of variation of effort (1 with "
+              "distribution 'exponential')."),
+    NeedField("effort_dist", str, "-", choices=("lognormal", "exponential"), text="Effort distribution."),
+    NeedField("urgency", str, "-", choices=tuple(URGENCY), text="Urgency class: deadline 2 h / 24 h / 7 d / 15 d."),
+    NeedField("discovery", str, "-", choices=DISCOVERY, text="How a grid worker can discover it unreported."),
+    NeedField("on_site", bool, "-", text="Whether handling needs travel to the household."),
+    NeedField("report_prob", float, "share", 0.0, 1.0, text="Base chance the resident reports it (trust 0.5)."),
+)
+NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
+
+
+def defaults() -> dict[str, Any]:
+    return {p.key: p.default for p in PARAMS}
+
+
+def levers() -> tuple[Param, ...]:
+    return tuple(p for p in PARAMS if p.lever)

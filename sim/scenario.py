@@ -1,0 +1,252 @@
+"""Scenario files: TOML loading, `extends`, validation into a frozen Scenario.
+
+A scenario file holds tables named after the parameter prefixes
+(`[territory]`, `[grid]`, …) and one `[needs.NAME]` table per need type. It may
+say `extends = "baseline.toml"` (a path relative to itself) and state only what
+differs. Every problem raises `ScenarioError` naming the file, the key, the
+value and what is allowed; the CLI turns that into exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .params import NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY, URGENCY, defaults
+
+TOP_LEVEL_KEYS = {"name", "description", "extends", "needs"}
+
+
+class ScenarioError(ValueError):
+    """A scenario is invalid: says where (file, key), what (value) and what is allowed."""
+
+    def __init__(self, file: str | Path | None, key: str | None, value: Any, allowed: str):
+        self.file, self.key, self.value, self.allowed = str(file or "<scenario>"), key, value, allowed
+        where = f"{self.file}: " + (f"key '{key}' = {value!r}: " if key is not None else "")
+        super().__init__(f"{where}{allowed}")
+
+
+@dataclass(frozen=True)
+class NeedType:
+    name: str
+    rate_other: float
+    rate_elderly: float
+    level: str
+    devolvable: bool
+    effort_hours: float
+    effort_cv: float
+    effort_dist: str
+    urgency: str
+    discovery: str
+    on_site: bool
+    report_prob: float
+
+    @property
+    def deadline_hours(self) -> float:
+        return URGENCY[self.urgency]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A resolved, validated scenario. `values` maps every dotted key to its value."""
+
+    name: str
+    description: str
+    values: Mapping[str, Any]
+    needs: tuple[NeedType, ...]
+    files: tuple[str, ...] = field(default=())  # the file and those it extends, outermost first
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def with_values(self, overrides: Mapping[str, Any], origin: str = "--set") -> "Scenario":
+        """A copy with `overrides` (dotted keys, need keys as needs.NAME.FIELD) applied and validated."""
+        raw = self.to_dict()
+        for key, value in overrides.items():
+            _assign_dotted(raw, key, value, origin)
+        return from_dict(raw, origin, files=self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a nested dict (what the manifest records, and what a TOML file would hold)."""
+        out: dict[str, Any] = {"name": self.name, "description": self.description}
+        for key, value in self.values.items():
+            section, name = key.split(".", 1)
+            out.setdefault(section, {})[name] = value
+        out["needs"] = {n.name: {f.key: getattr(n, f.key) for f in NEED_FIELDS} for n in self.needs}
+        return out
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, resolve `extends`, apply overrides, validate."""
+    path = Path(path)
+    raw, files = _load_raw(path, chain=())
+    scenario = from_dict(raw, str(path), files=files)
+    return scenario.with_values(overrides) if overrides else scenario
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ScenarioError(path, "extends", str(path), f"scenarios must not extend in a cycle ({cycle})")
+    if not path.is_file():
+        what = chain[-1] if chain else path
+        raise ScenarioError(what, "extends" if chain else None, str(path), f"no such scenario file: {path}")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, None, f"not valid TOML: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, (str(path),)
+    if not isinstance(parent, str):
+        raise ScenarioError(path, "extends", parent, "a path (string) to another scenario file")
+    base, files = _load_raw(path.parent / parent, (*chain, resolved))
+    base.pop("name", None)
+    base.pop("description", None)
+    return _deep_merge(base, data), (str(path), *files)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> None:
+    parts = key.split(".")
+    if len(parts) < 2 or any(not p for p in parts):
+        raise ScenarioError(origin, key, value, "keys look like SECTION.NAME or needs.TYPE.FIELD")
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ScenarioError(origin, key, value, f"'{part}' is not a table")
+    node[parts[-1]] = value
+
+
+def from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...] = ()) -> Scenario:
+    """Validate a nested dict (as read from TOML, after `extends`) into a Scenario."""
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS and not isinstance(raw[key], dict):
+            raise ScenarioError(file, key, raw[key], "top-level keys are name, description, extends and tables")
+    values = defaults()
+    for section, table in raw.items():
+        if section in TOP_LEVEL_KEYS:
+            continue
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            if key not in PARAM_BY_KEY:
+                raise ScenarioError(file, key, value, _unknown_key_hint(key))
+            values[key] = _check_param(file, key, value)
+    needs = _check_needs(file, raw.get("needs"))
+    _check_consistency(file, values, needs)
+    name = raw.get("name", Path(file).stem)
+    description = raw.get("description", "")
+    for key, value in (("name", name), ("description", description)):
+        if not isinstance(value, str):
+            raise ScenarioError(file, key, value, "a string")
+    return Scenario(name, description, MappingProxyType(values), needs, files or (file,))
+
+
+def _unknown_key_hint(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, PARAM_BY_KEY, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown parameter (see `govsim params`){hint}"
+
+
+def _check_param(file: str, key: str, value: Any) -> Any:
+    spec = PARAM_BY_KEY[key]
+    kind = spec.kind
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(file, key, value, spec.allowed())
+        return value
+    if kind is str:
+        if not isinstance(value, str) or (spec.choices and value not in spec.choices):
+            raise ScenarioError(file, key, value, spec.allowed())
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(file, key, value, spec.allowed())
+    if kind is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ScenarioError(file, key, value, spec.allowed())
+            value = int(value)
+    else:
+        value = float(value)
+    if not math.isfinite(value) or (spec.low is not None and value < spec.low) or (
+        spec.high is not None and value > spec.high
+    ):
+        raise ScenarioError(file, key, value, spec.allowed())
+    return value
+
+
+def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
+    if not isinstance(table, dict) or not table:
+        raise ScenarioError(file, "needs", table, "at least one [needs.NAME] table (the needs catalogue)")
+    out = []
+    for name, spec in table.items():
+        if not isinstance(spec, dict):
+            raise ScenarioError(file, f"needs.{name}", spec, "a table of need fields")
+        for fkey in spec:
+            if fkey not in NEED_FIELD_BY_KEY:
+                raise ScenarioError(file, f"needs.{name}.{fkey}", spec[fkey],
+                                    "unknown need field; allowed: " + ", ".join(NEED_FIELD_BY_KEY))
+        fields = {}
+        for f in NEED_FIELDS:
+            key = f"needs.{name}.{f.key}"
+            if f.key not in spec:
+                raise ScenarioError(file, key, None, f"missing; {f.allowed()}")
+            fields[f.key] = _check_need_field(file, key, spec[f.key], f)
+        need = NeedType(name=name, **fields)
+        if need.effort_dist == "exponential" and need.effort_cv != 1.0:
+            raise ScenarioError(file, f"needs.{name}.effort_cv", need.effort_cv,
+                                "1.0 when effort_dist is 'exponential'")
+        out.append(need)
+    return tuple(out)
+
+
+def _check_need_field(file: str, key: str, value: Any, f) -> Any:
+    if f.kind is bool:
+        ok = isinstance(value, bool)
+    elif f.kind is str:
+        ok = isinstance(value, str) and (not f.choices or value in f.choices)
+    else:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
+            f.low is None or value >= f.low) and (f.high is None or value <= f.high)
+        value = float(value) if ok else value
+    if not ok:
+        raise ScenarioError(file, key, value, f.allowed())
+    return value
+
+
+def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, ...]) -> None:
+    """Rules that involve more than one value."""
+    if v["worker.shift_start_hour"] + v["worker.shift_hours"] > 24 + 1e-9:
+        raise ScenarioError(file, "worker.shift_hours", v["worker.shift_hours"],
+                            f"a shift must end by midnight: shift_start_hour ({v['worker.shift_start_hour']}) "
+                            "+ shift_hours must be <= 24")
+    if v["burden.paperwork_hours_per_day"] >= v["worker.shift_hours"]:
+        raise ScenarioError(file, "burden.paperwork_hours_per_day", v["burden.paperwork_hours_per_day"],
+                            f"less than worker.shift_hours ({v['worker.shift_hours']})")
+    if v["sim.warmup_days"] >= v["sim.days"]:
+        raise ScenarioError(file, "sim.warmup_days", v["sim.warmup_days"],
+                            f"less than sim.days ({v['sim.days']})")
+    households = v["territory.residents"] / v["territory.household_size"]
+    if households < 1:
+        raise ScenarioError(file, "territory.residents", v["territory.residents"],
+                            "at least one household (residents >= household_size)")
+    if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
+        raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")

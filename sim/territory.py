@@ -1,0 +1,144 @@
+"""Territory: household positions, communities and the grid partition (网格).
+
+Households sit in residential blocks clustered around neighbourhood centres
+inside a rectangular footprint (km). Communities and grids are made by
+recursive bisection along the longer side, splitting by household count:
+every piece is an axis-aligned rectangle, so grids are contiguous, disjoint,
+cover their community exactly (无缝覆盖、界限清晰), and hold nearly equal
+numbers of households for any grid size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Territory:
+    width: float                    # km
+    height: float                   # km
+    hh_xy: np.ndarray               # (households, 2) positions in km
+    hh_community: np.ndarray        # community index per household
+    hh_grid: np.ndarray             # grid index per household
+    grid_community: np.ndarray      # community index per grid
+    grid_bounds: np.ndarray         # (grids, 4): xmin, ymin, xmax, ymax
+    community_bounds: np.ndarray    # (communities, 4)
+    grid_households: list[np.ndarray]  # households of each grid, in visiting order
+
+    @property
+    def n_households(self) -> int:
+        return len(self.hh_xy)
+
+    @property
+    def n_grids(self) -> int:
+        return len(self.grid_bounds)
+
+    @property
+    def n_communities(self) -> int:
+        return len(self.community_bounds)
+
+    def grid_centres(self) -> np.ndarray:
+        """Each grid's office: the household nearest the mean position of its households."""
+        out = np.empty((self.n_grids, 2))
+        for g, hh in enumerate(self.grid_households):
+            pts = self.hh_xy[hh]
+            nearest = np.argmin(((pts - pts.mean(axis=0)) ** 2).sum(axis=1))
+            out[g] = pts[nearest]
+        return out
+
+    def grid_adjacency(self) -> list[tuple[int, int]]:
+        """Pairs of grids whose rectangles share a boundary segment of positive length."""
+        b = self.grid_bounds
+        eps = 1e-9 * max(self.width, self.height)
+        pairs = []
+        for i in range(self.n_grids - 1):
+            o = b[i + 1:]
+            x_overlap = np.minimum(b[i, 2], o[:, 2]) - np.maximum(b[i, 0], o[:, 0])
+            y_overlap = np.minimum(b[i, 3], o[:, 3]) - np.maximum(b[i, 1], o[:, 1])
+            touch_x = (np.abs(b[i, 2] - o[:, 0]) < eps) | (np.abs(o[:, 2] - b[i, 0]) < eps)
+            touch_y = (np.abs(b[i, 3] - o[:, 1]) < eps) | (np.abs(o[:, 3] - b[i, 1]) < eps)
+            adjacent = (touch_x & (y_overlap > eps)) | (touch_y & (x_overlap > eps))
+            pairs.extend((i, i + 1 + int(j)) for j in np.flatnonzero(adjacent))
+        return pairs
+
+
+def build_territory(
+    rng: np.random.Generator,
+    households: int,
+    density_hh_per_km2: float,
+    households_per_block: int,
+    households_per_community: int,
+    households_per_grid: int,
+) -> Territory:
+    width, height = _footprint(households / density_hh_per_km2)
+    xy = _place_households(rng, households, households_per_block, width, height)
+    n_comm = max(1, round(households / households_per_community))
+    comm_parts = bisect(xy, np.arange(households), np.array([0.0, 0.0, width, height]), n_comm)
+
+    hh_community = np.empty(households, dtype=np.int64)
+    hh_grid = np.empty(households, dtype=np.int64)
+    grid_bounds, grid_community, grid_households, comm_bounds = [], [], [], []
+    for c, (members, cb) in enumerate(comm_parts):
+        hh_community[members] = c
+        comm_bounds.append(cb)
+        n_grids = max(1, round(len(members) / households_per_grid))
+        for hh, gb in bisect(xy, members, cb, n_grids):
+            hh_grid[hh] = len(grid_bounds)
+            grid_bounds.append(gb)
+            grid_community.append(c)
+            grid_households.append(_visiting_order(xy, hh))
+    return Territory(width, height, xy, hh_community, hh_grid, np.array(grid_community),
+                     np.array(grid_bounds), np.array(comm_bounds), grid_households)
+
+
+def _footprint(area_km2: float) -> tuple[float, float]:
+    """A 3:2 rectangle of the given area."""
+    height = float(np.sqrt(area_km2 / 1.5))
+    return 1.5 * height, height
+
+
+def _place_households(rng: np.random.Generator, n: int, per_block: int, w: float, h: float) -> np.ndarray:
+    """Blocks cluster around neighbourhood centres (70%) or scatter (30%); households cluster in blocks."""
+    n_blocks = max(1, -(-n // per_block))
+    n_hoods = max(1, n_blocks // 40)
+    hoods = rng.uniform((0, 0), (w, h), size=(n_hoods, 2))
+    clustered = rng.random(n_blocks) < 0.7
+    spread = 0.12 * min(w, h) + 1e-6
+    centres = np.where(
+        clustered[:, None],
+        hoods[rng.integers(n_hoods, size=n_blocks)] + rng.normal(0, spread, size=(n_blocks, 2)),
+        rng.uniform((0, 0), (w, h), size=(n_blocks, 2)),
+    )
+    block = np.arange(n) // per_block
+    block_radius = 0.02 + 0.001 * np.sqrt(per_block)  # km: a building or courtyard
+    xy = centres[block] + rng.normal(0, block_radius, size=(n, 2))
+    return np.clip(xy, (0.0, 0.0), (w, h))
+
+
+def bisect(xy: np.ndarray, members: np.ndarray, bounds: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split `members` (inside rectangle `bounds`) into `k` rectangles of near-equal household counts."""
+    if k <= 1 or len(members) <= 1:
+        return [(members, bounds)]
+    k = min(k, len(members))
+    x0, y0, x1, y1 = bounds
+    axis = 0 if (x1 - x0) >= (y1 - y0) else 1
+    order = members[np.argsort(xy[members, axis], kind="stable")]
+    k_low = k // 2
+    m = min(max(1, round(len(order) * k_low / k)), len(order) - 1)
+    cut = 0.5 * (xy[order[m - 1], axis] + xy[order[m], axis])
+    low_b, high_b = bounds.copy(), bounds.copy()
+    low_b[2 + axis] = cut
+    high_b[axis] = cut
+    return bisect(xy, order[:m], low_b, k_low) + bisect(xy, order[m:], high_b, k - k_low)
+
+
+def _visiting_order(xy: np.ndarray, hh: np.ndarray) -> np.ndarray:
+    """A serpentine sweep in strips, so consecutive visits are near each other."""
+    pts = xy[hh]
+    strips = max(1, int(np.sqrt(len(hh) / 20)))
+    y_rank = np.argsort(np.argsort(pts[:, 1], kind="stable"), kind="stable")
+    strip = y_rank * strips // len(hh)
+    x_key = np.where(strip % 2 == 0, pts[:, 0], -pts[:, 0])
+    return hh[np.lexsort((x_key, strip))]

@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(VPY) benchmarks/run_all.py
 
 docs: $(STAMP)
-	$(VENV)/bin/govsim params --markdown > docs/parameters.md
+	$(VPY) -m sim.docs
 
 clean-venv:
 	rm -rf $(VENV)

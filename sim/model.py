@@ -24,7 +24,7 @@ from .outcomes import DayRecorder
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .satisfaction import performance, survey
 from .scenario import Scenario
-from .streams import Streams
+from .streams import ExponentialDraws, Streams
 from .territory import build_territory
 
 # Columns of each case's uniforms (common random numbers, drawn when the need arises).
@@ -37,7 +37,7 @@ HOURS, MINUTES = 1 / 24.0, 1 / 1440.0
 class Rules:
     """The scenario's values converted to model units (days, km/day), read on hot paths."""
 
-    def __init__(self, s: Scenario, hh_xy: np.ndarray, on_change):
+    def __init__(self, s: Scenario, hh_xy: np.ndarray, sat_sum: list[float]):
         v = s.values
         self.triage = v["worker.triage_minutes"] * MINUTES
         self.record = v["burden.record_minutes_per_case"] * MINUTES
@@ -48,7 +48,7 @@ class Rules:
         self.memory = v["satisfaction.memory"]
         self.expect_adapt = v["satisfaction.expectation_adapt"]
         self.trust_adapt = v["satisfaction.trust_adapt"]
-        self.satisfaction_changed = on_change
+        self.sat_sum = sat_sum  # running sums of latent satisfaction: [others, elderly]
 
 
 class GovernanceModel(mesa.Model):
@@ -57,6 +57,7 @@ class GovernanceModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.mesa)
+        self.delay = ExponentialDraws(self.streams.delays)
         self.spec = scenario
         self.seed = int(seed)
         v = scenario.values
@@ -67,8 +68,8 @@ class GovernanceModel(mesa.Model):
         self.calendar = ev.Calendar(v["worker.shift_start_hour"], v["worker.shift_hours"],
                                     v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"])
         self._build_territory(v)
-        self.rules = Rules(scenario, self.territory.hh_xy, self._satisfaction_changed)
         self._build_population(v)
+        self.rules = Rules(scenario, self.territory.hh_xy, self.sat_sum)
         self._build_organisation(v)
         self._set_case_constants(v)
         self.cases: list[Case] = []
@@ -157,6 +158,10 @@ class GovernanceModel(mesa.Model):
         # Patrol finds a given latent need at a rate inversely proportional to the grid's size.
         self.patrol_rate = (v["worker.patrol_detect_per_hour"] * 24.0 * (1.0 - visit_share)
                             * 400.0 / grid_hh).tolist()
+        kinds = {n.discovery for n in self.spec.needs}
+        # Discovery is planned only if some need can be found, and someone can find it.
+        self.discovery_on = ("visit" in kinds and self.visit_rate > 0) or (
+            "patrol" in kinds and v["worker.patrol_detect_per_hour"] > 0 and visit_share < 1)
 
     def _set_case_constants(self, v) -> None:
         needs = self.needs
@@ -266,13 +271,18 @@ class GovernanceModel(mesa.Model):
         p = r.report_probability(self.need_report_prob[case.need], self.trust_effect, self.resolved_boost)
         if u[U_REPORT] < p:
             case.channel = r.choose_channel(u[U_APP], u[U_OFFLINE], self.app_adoption, self.hotline_share)
-            self.events.push(now - self.report_delay[case.channel] * math.log1p(-u[U_DELAY]), ev.REPORT, case)
+            delay = self.report_delay[case.channel]
+            if delay:
+                self.events.push(now - delay * math.log1p(-u[U_DELAY]), ev.REPORT, case)
+            else:
+                self._on_report(case, None)
         else:
             self.events.push(now - self.lapse_mean * math.log1p(-u[U_DELAY]), ev.LAPSE, case)
         kind = self.need_discovery[case.need]
         if kind != "none":
             (self.latent_visit if kind == "visit" else self.latent_patrol)[case.grid][case.id] = case
-            self._offer_discovery(case)
+            if self.discovery_on:
+                self._offer_discovery(case)
         self.recorder.created += 1
 
     def _on_report(self, case: Case, _) -> None:
@@ -281,7 +291,8 @@ class GovernanceModel(mesa.Model):
         if case.status != LATENT:
             return  # discovered first
         now = self.events.now
-        self._leave_latent(case)
+        if self.need_discovery[case.need] != "none":
+            self._leave_latent(case)
         self._open(case, now)
         if case.channel == IN_PERSON:
             self._arrive(case, self.grid_desks[case.grid])
@@ -289,8 +300,8 @@ class GovernanceModel(mesa.Model):
             self._arrive(case, self._desk(Township.dispatch_level(case), case))
         else:
             case.status = IN_TRANSIT
-            delay = self.streams.delays.exponential(self.dispatch_mean) if self.dispatch_mean else 0.0
-            self.events.push(now + delay, ev.ARRIVE, case, self._desk(Township.dispatch_level(case), case))
+            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case,
+                             self._desk(Township.dispatch_level(case), case))
 
     def _open(self, case: Case, now: float) -> None:
         case.t_report = now
@@ -312,6 +323,9 @@ class GovernanceModel(mesa.Model):
     def _arrive(self, case: Case, desk: Desk) -> None:
         case.t_in[desk.level] = self.events.now
         case.status = QUEUED
+        if desk.idle and not desk.queue and (self.grid_duty if desk.level == GRID else self.office_duty):
+            self._start(desk.idle.pop(), case)  # a free server on duty takes it at once
+            return
         desk.put(case)
         self._try_start(desk)
 
@@ -331,7 +345,9 @@ class GovernanceModel(mesa.Model):
         now = self.events.now
         if case.t_accept != case.t_accept:  # NaN: first acceptance is the first response
             case.t_accept = now
-            self.recorder.accepted(now - case.t_report)
+            rec = self.recorder
+            rec.resp_sum += now - case.t_report
+            rec.resp_n += 1
         case.status = IN_SERVICE
         if server.desk.level == GRID and server.idle_since == server.idle_since:
             server.stop_proactive(now, self.visit_rate, self.visit_share)
@@ -357,7 +373,7 @@ class GovernanceModel(mesa.Model):
         if desk.level == GRID and self.grid_duty:
             server.start_proactive(now)
         self._try_start(desk)
-        if desk.level == GRID and server.case is None and self.grid_duty:
+        if desk.level == GRID and server.case is None and self.grid_duty and self.discovery_on:
             self._schedule_discovery(server)
 
     def _hand_up(self, case: Case, level: int) -> None:
@@ -366,10 +382,9 @@ class GovernanceModel(mesa.Model):
         nxt = level + 1
         if nxt == COUNTY:
             case.t_in[COUNTY] = now
-            self.events.push(now + self.streams.delays.exponential(self.county_mean), ev.COUNTY, case)
+            self.events.push(now + self.delay(self.county_mean), ev.COUNTY, case)
         else:
-            delay = self.streams.delays.exponential(self.handoff_mean[level]) if self.handoff_mean[level] else 0.0
-            self.events.push(now + delay, ev.ARRIVE, case, self._desk(nxt, case))
+            self.events.push(now + self.delay(self.handoff_mean[level]), ev.ARRIVE, case, self._desk(nxt, case))
 
     def _on_county(self, case: Case, _) -> None:
         self._resolve(case, COUNTY)
@@ -381,18 +396,24 @@ class GovernanceModel(mesa.Model):
         case.resolved_level = level
         self.resolved += 1
         self._open_change(now, -1)
-        self.recorder.resolved(now - case.t_report)
-        delay = self.streams.delays.exponential(self.verify_mean) if self.verify_mean else 0.0
-        self.events.push(now + delay, ev.VERIFY, case)
+        rec = self.recorder
+        rec.res_sum += now - case.t_report
+        rec.res_n += 1
+        if self.verify_mean:
+            self.events.push(now + self.delay(self.verify_mean), ev.VERIFY, case)
+        else:
+            self._on_verify(case, None)
 
     def _on_verify(self, case: Case, _) -> None:
         """Verification and rating (核查-结案-评价): the resident rates the closed case."""
         case.t_verify = self.events.now
         perf = performance(case.t_resolve - case.t_report, case.deadline)
-        case.grade = case.resident.experience(perf, case.u[U_RATING], self.rules)
-        if case.channel in (IN_PERSON, HOTLINE, APP):
+        case.grade = grade = case.resident.experience(perf, case.u[U_RATING], self.rules)
+        if case.channel <= APP:  # the resident's own report (not a discovery)
             case.resident.last_report_resolved = True
-        self.recorder.rated(case.grade)
+        rec = self.recorder
+        rec.ratings += 1
+        rec.good += grade >= 3
 
     def _on_abandon(self, case: Case, _) -> None:
         if case.status != QUEUED:
@@ -501,8 +522,9 @@ class GovernanceModel(mesa.Model):
                 for w in desk.idle:
                     w.start_proactive(now)
                 self._try_start(desk)
-                for w in desk.idle:
-                    self._schedule_discovery(w)
+                if self.discovery_on:
+                    for w in desk.idle:
+                        self._schedule_discovery(w)
         else:
             self.office_duty = self.grid_duty = False
             for desk in self.grid_desks:
@@ -514,9 +536,6 @@ class GovernanceModel(mesa.Model):
         self.open_area += self.open_cases * (now - self._open_t)
         self._open_t = now
         self.open_cases += delta
-
-    def _satisfaction_changed(self, resident: Resident, delta: float) -> None:
-        self.sat_sum[resident.elderly] += delta
 
     def _run_survey(self, day: int) -> None:
         sat = np.fromiter((r.satisfaction for r in self.residents), float, len(self.residents))

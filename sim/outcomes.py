@@ -23,9 +23,12 @@ TIMESERIES_COLUMNS = (
     "survey_satisfaction_rate", "survey_se",
 )
 
+COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "open", "backlog", "latent", "ratings"}
+
 
 class DayRecorder:
-    """Counts within the current day; `close_day` appends one time-series row."""
+    """Counts within the current day (the model increments them on its hot paths);
+    `close_day` appends one time-series row."""
 
     def __init__(self, model):
         self.model = model
@@ -37,18 +40,6 @@ class DayRecorder:
         self.created = self.abandoned = 0
         self.resp_sum = self.resp_n = self.res_sum = self.res_n = 0
         self.ratings = self.good = 0
-
-    def accepted(self, days: float) -> None:
-        self.resp_sum += days
-        self.resp_n += 1
-
-    def resolved(self, days: float) -> None:
-        self.res_sum += days
-        self.res_n += 1
-
-    def rated(self, grade: int) -> None:
-        self.ratings += 1
-        self.good += grade >= 3
 
     def close_day(self, day: int) -> None:
         m = self.model
@@ -65,7 +56,8 @@ class DayRecorder:
 
     def columns(self) -> dict[str, np.ndarray]:
         data = np.array(self.rows, dtype=float).reshape(-1, len(TIMESERIES_COLUMNS))
-        return {name: data[:, i] for i, name in enumerate(TIMESERIES_COLUMNS)}
+        return {name: data[:, i].astype(int) if name in COUNT_COLUMNS else data[:, i]
+                for i, name in enumerate(TIMESERIES_COLUMNS)}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -132,19 +124,15 @@ class CaseArrays:
 
     @classmethod
     def of(cls, model) -> "CaseArrays":
+        """One pass over the cases that have arisen."""
         now = model.events.now
-        cs = [c for c in model.cases if c.t_arise <= now]
-        get = lambda f, dt=float: np.fromiter((f(c) for c in cs), dt, len(cs))  # noqa: E731
-        return cls(
-            need=get(lambda c: c.need, int), elderly=get(lambda c: c.resident.elderly, bool),
-            digital=get(lambda c: c.resident.digital, bool), level=get(lambda c: c.level, int),
-            urgency=get(lambda c: c.urgency, int), resolved_level=get(lambda c: c.resolved_level, int),
-            channel=get(lambda c: c.channel, int), status=get(lambda c: c.status, int),
-            lapsed=get(lambda c: c.lapsed, bool), deadline=get(lambda c: c.deadline),
-            t_arise=get(lambda c: c.t_arise), t_report=get(lambda c: c.t_report),
-            t_accept=get(lambda c: c.t_accept), t_resolve=get(lambda c: c.t_resolve),
-            t_abandon=get(lambda c: c.t_abandon), grade=get(lambda c: c.grade, int),
-        )
+        rows = [(c.need, c.resident.elderly, c.resident.digital, c.level, c.urgency, c.resolved_level, c.channel,
+                 c.status, c.lapsed, c.deadline, c.t_arise, c.t_report, c.t_accept, c.t_resolve, c.t_abandon,
+                 c.grade) for c in model.cases if c.t_arise <= now]
+        data = np.array(rows, dtype=float).reshape(-1, 16)
+        names = list(cls.__dataclass_fields__)
+        kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int)
+        return cls(**{n: data[:, i].astype(k) for i, (n, k) in enumerate(zip(names, kinds))})
 
 
 # -------------------------------------------------------------------- summary
@@ -191,6 +179,8 @@ def summary(model, wall_s: float | None = None) -> dict[str, float]:
     response = (w.t_accept - w.t_report) * 24
     resolution = (w.t_resolve - w.t_report) * 24
     _breakdowns("response_time_h", response, w, model, w.level, out)
+    accepted = response[~np.isnan(response)]
+    out["response_time_h.share_waited"] = _ratio((accepted > 1e-9).sum(), len(accepted))
     _breakdowns("resolution_time_h", resolution, w, model, w.resolved_level, out)
     _rates(w, out)
     _satisfaction(model, w, out)

@@ -54,7 +54,7 @@ def _fmt(x: float | None) -> str:
 P = Param
 PARAMS: tuple[Param, ...] = (
     # --- simulation --------------------------------------------------------
-    P("sim.days", 365, "days", 1, 3650, "-", "Length of the run."),
+    P("sim.days", 365, "days", 1, 36_500, "-", "Length of the run."),
     P("sim.warmup_days", 30, "days", 0, 365, ASSUMPTION,
       "Cases created before this day are simulated but left out of summary statistics "
       "(the system starts empty)."),
@@ -65,7 +65,7 @@ PARAMS: tuple[Param, ...] = (
     P("territory.household_size", 2.62, "persons/household", 1.0, 6.0,
       "7th national census (2020): 2.62 persons per family household",
       "Mean household size."),
-    P("territory.households_per_community", 2_000, "households", 50, 50_000,
+    P("territory.households_per_community", 2_000, "households", 50, 1_000_000,
       "Urban communities (社区) are commonly sized at 1,000-3,000 households; assumption within that range",
       "Households per community (村/社区), each run by one committee."),
     P("territory.density_per_km2", 8_000.0, "residents/km²", 50.0, 100_000.0, ASSUMPTION,
@@ -110,10 +110,10 @@ PARAMS: tuple[Param, ...] = (
       "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=True),
     P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
       "一窗式受理: fraction by which hand-off delays shrink at full decentralisation."),
-    P("grid.households_per_grid", 400, "households", 50, 5_000,
+    P("grid.households_per_grid", 400, "households", 50, 1_000_000,
       "Haikou city standard and an Anhui county: 300-500 households per grid",
       "Grid size: households per grid (网格).", lever=True),
-    P("grid.workers_per_grid", 1, "workers", 1, 20, "Beijing: one grid manager per about 3,000 people",
+    P("grid.workers_per_grid", 1, "workers", 1, 1_000, "Beijing: one grid manager per about 3,000 people",
       "Grid workers (网格员) per grid."),
     P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
       "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.", lever=True),
@@ -177,7 +177,7 @@ PARAMS: tuple[Param, ...] = (
     P("satisfaction.unmet_performance", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
       "Performance a resident experiences when an unreported need lapses undiscovered (they coped alone)."),
     P("satisfaction.rating_noise", 0.12, "0-1", 0.0, 1.0, ASSUMPTION, "Noise in turning a score into a 好差评 grade."),
-    P("survey.interval_days", 90, "days", 1, 3650, "群众满意度调查制度; quarterly is an assumption",
+    P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
       "Days between satisfaction surveys of all residents."),
     P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
       "Share of residents sampled by each survey."),
@@ -211,8 +211,8 @@ class NeedField:
 
 
 NEED_FIELDS: tuple[NeedField, ...] = (
-    NeedField("rate_other", float, "/resident-year", 0.0, 50.0, text="Arrival rate per resident aged under 60."),
-    NeedField("rate_elderly", float, "/resident-year", 0.0, 50.0, text="Arrival rate per resident aged 60 and over."),
+    NeedField("rate_other", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged under 60."),
+    NeedField("rate_elderly", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged 60 and over."),
     NeedField("level", str, "-", choices=LEVELS, text="Lowest level with authority to resolve it."),
     NeedField("devolvable", bool, "-", text="Whether decentralisation can hand it down a level."),
     NeedField("effort_hours", float, "h", 0.001, 200.0, text="Mean hands-on effort to resolve."),

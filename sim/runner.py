@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Mapping
@@ -10,6 +12,20 @@ from typing import Any, Mapping
 from . import outcomes as oc
 from .model import GovernanceModel
 from .scenario import Scenario, load
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """The loop allocates millions of long-lived case records and no reference cycles; the cyclic
+    collector would re-scan them over and over (measured: about 2 µs a case). Refcounting still
+    frees everything; the collector is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = None,
@@ -30,10 +46,11 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
     model = GovernanceModel(scenario, seed)
     t_build = time.perf_counter() - t0
     n_days = scenario["sim.days"]
-    for day in range(n_days):
-        model.step()
-        if on_day:
-            on_day(day + 1)
+    with _no_cyclic_gc():
+        for day in range(n_days):
+            model.step()
+            if on_day:
+                on_day(day + 1)
     wall = time.perf_counter() - t0
     summary = oc.summary(model)
     rows = oc.case_rows(model) if case_table else []

@@ -40,7 +40,7 @@ def update_after_case(resident, perf: float, noise: float, p) -> int:
     resident.satisfaction = old + p.memory * (score - old)
     resident.expectation += p.expect_adapt * (perf - resident.expectation)
     resident.trust += p.trust_adapt * (score - resident.trust)
-    p.satisfaction_changed(resident, resident.satisfaction - old)
+    p.sat_sum[resident.elderly] += resident.satisfaction - old
     return grade_of(score + noise)
 
 

@@ -1,0 +1,335 @@
+"""The `govsim` command line: run, params, validate.
+
+Bad input (a scenario, a --set, an option) prints one clear line and exits
+with status 2 before anything is written. Outputs go to a temporary folder
+beside the target and are moved into place only when complete, so an
+interrupted or failed run never leaves a half-written result nor destroys an
+earlier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .docs import parameters_markdown, parameters_table, reference_markdown
+from .outcomes import Outcomes
+from .runner import run
+from .scenario import Scenario, ScenarioError, load
+from .streams import Streams
+
+PACKAGES = ("mesa", "numpy", "scipy", "networkx", "matplotlib", "SALib", "tqdm")
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, UsageError) as exc:
+        print(f"govsim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="govsim", description="An agent-based laboratory for grassroots governance.")
+    p.add_argument("--version", action="version", version=f"govsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run one scenario and write its outputs")
+    r.add_argument("scenario", help="a scenario file, e.g. scenarios/baseline.toml")
+    r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
+    r.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter, e.g. --set grid.households_per_grid=200 (repeatable)")
+    r.add_argument("--out", help="output folder (default results/SCENARIO-seedN)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
+
+    pa = sub.add_parser("params", help="list every parameter: key, value, unit, range, source")
+    pa.add_argument("scenario", nargs="?", help="show this scenario's values instead of the defaults")
+    pa.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
+    pa.set_defaults(func=cmd_params)
+
+    v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
+    v.add_argument("--cases", type=_pos_int, default=200_000, help="cases per M/M/c check (default 200000)")
+    v.add_argument("--seed", type=_nonneg_int, default=0)
+    v.add_argument("--days", type=_pos_int, default=365, help="days per Little's-law scenario run")
+    v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
+    v.set_defaults(func=cmd_validate)
+    vsub = v.add_subparsers(dest="check")
+    m = vsub.add_parser("mmc", help="the model's M/M/c reduction against Erlang C")
+    m.add_argument("--arrival-rate", type=_pos_float, required=True, help="λ, cases per hour")
+    m.add_argument("--service-rate", type=_pos_float, required=True, help="μ, cases per hour per server")
+    m.add_argument("--servers", type=_pos_int, required=True, help="c, grid workers")
+    m.add_argument("--cases", type=_pos_int, default=200_000)
+    m.add_argument("--seed", type=_nonneg_int, default=0)
+    m.add_argument("--json", action="store_true", help="print JSON")
+    m.set_defaults(func=cmd_validate_mmc)
+    return p
+
+
+def _pos_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    value = _pos_int(text) if text.strip() != "0" else 0
+    return value
+
+
+def _pos_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return value
+
+
+# ---------------------------------------------------------------------- run
+def parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs; VALUE is read as a TOML value (200, 0.5, true, "text"), else as a string."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. --set grid.households_per_grid=200")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[key.strip()] = value
+    return out
+
+
+def cmd_run(args) -> int:
+    overrides = parse_sets(args.set)
+    if args.days is not None:
+        overrides["sim.days"] = args.days
+    scenario = load(args.scenario, overrides or None)
+    out_dir = Path(args.out or f"results/{scenario.name}-seed{args.seed}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    outcomes = _run_with_progress(scenario, args.seed, show=not args.no_progress)
+    write_outputs(out_dir, scenario, args.seed, outcomes, argv=sys.argv)
+    print(human_summary(scenario, args.seed, outcomes))
+    print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, manifest.json)")
+    return 0
+
+
+def _run_with_progress(scenario: Scenario, seed: int, show: bool) -> Outcomes:
+    days = scenario["sim.days"]
+    if not show or days < 30:
+        return run(scenario, seed)
+    from tqdm import tqdm
+
+    with tqdm(total=days, unit="day", desc=scenario.name, disable=None, leave=False) as bar:
+        return run(scenario, seed, on_day=lambda d: bar.update(1))
+
+
+def write_outputs(out_dir: Path, scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> None:
+    """Write everything into a temporary sibling folder, then swap it into place."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are ordinary files
+    try:
+        _write_json(tmp / "summary.json", outcomes.summary)
+        _write_csv(tmp / "timeseries.csv", list(outcomes.timeseries),
+                   zip(*(col.tolist() for col in outcomes.timeseries.values())))
+        _write_csv(tmp / "cases.csv", outcomes.case_columns, outcomes.case_rows)
+        _write_json(tmp / "surveys.json", outcomes.surveys)
+        _write_json(tmp / "manifest.json", manifest(scenario, seed, outcomes, argv))
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities become null: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _fmt_cell(x: Any) -> Any:
+    if isinstance(x, float):
+        return "" if math.isnan(x) else repr(round(x, 9))
+    return x
+
+
+def _write_csv(path: Path, header: Sequence[str], rows) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow([_fmt_cell(x) for x in row])
+
+
+def manifest(scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> dict[str, Any]:
+    """Provenance: the scenario as resolved, seed and streams, version, commit, packages, timings."""
+    return {
+        "govsim_version": __version__,
+        "git_commit": git_commit(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": list(argv) if argv else None,
+        "seed": seed,
+        "random_streams": Streams(seed).entropy(),
+        "scenario_files": list(scenario.files),
+        "scenario": scenario.to_dict(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "wall_time_s": {"simulation": outcomes.wall_s, "build": outcomes.meta.get("build_s")},
+        "events_processed": outcomes.meta.get("events"),
+    }
+
+
+def package_versions() -> dict[str, str | None]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the govsim checkout, with '+dirty' if it has uncommitted changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
+    s = o.summary
+
+    def f(key: str, fmt: str = "{:.1f}") -> str:
+        value = s.get(key, math.nan)
+        return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else fmt.format(value)
+
+    days = scenario["sim.days"]
+    lines = [
+        f"govsim {__version__} — {scenario.name}, seed {seed}, {days} days "
+        f"({int(s['population.residents']):,} residents, {int(s['territory.grids'])} grids, "
+        f"{int(s['workers.count'])} grid workers); simulated in {o.wall_s:.2f} s",
+        f"  cases          {int(s['cases.created']):,} needs arose; {int(s['cases.resolved']):,} resolved, "
+        f"{int(s['cases.abandoned']):,} abandoned ({int(s['cases.lapsed']):,} never reported), "
+        f"{int(s['cases.open']):,} open at the end",
+        f"  response       mean {f('response_time_h.mean')} h, median {f('response_time_h.median')} h, "
+        f"p90 {f('response_time_h.p90')} h (report to first response)",
+        f"  resolution     mean {f('resolution_time_h.mean')} h, p90 {f('resolution_time_h.p90')} h; "
+        f"on time {f('rates.on_time', '{:.1%}')}; resolution rate {f('rates.resolution', '{:.1%}')}",
+        f"  satisfaction   好差评 satisfaction rate {f('ratings.satisfaction_rate', '{:.1%}')}, "
+        f"bad ratings {f('ratings.bad_rate', '{:.1%}')}; survey {f('survey.satisfaction_rate', '{:.1%}')} "
+        f"± {f('survey.se', '{:.1%}')}; latent mean {f('satisfaction.latent_mean', '{:.3f}')}",
+        f"  equity         elderly gap: latent {f('satisfaction.elderly_gap', '{:+.3f}')}, "
+        f"response {f('equity.response_gap_elderly_h', '{:+.1f}')} h",
+        f"  workforce      grid-worker utilisation {f('workers.utilisation', '{:.1%}')}, "
+        f"overtime {f('workers.overtime_hours_per_worker_year')} h/worker-year; "
+        f"staff cost {f('cost.staff_cny', '{:,.0f}')} CNY",
+    ]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- params
+def cmd_params(args) -> int:
+    scenario = load(args.scenario) if args.scenario else None
+    if args.markdown:
+        print(parameters_markdown(scenario) if scenario else reference_markdown(), end="")
+    else:
+        print(parameters_table(scenario))
+    return 0
+
+
+# ----------------------------------------------------------------- validate
+def cmd_validate(args) -> int:
+    from .validation import standard_checks
+
+    if not Path(args.scenarios).is_dir():
+        raise UsageError(f"--scenarios {args.scenarios}: no such folder")
+    checks = standard_checks(cases=args.cases, seed=args.seed, scenario_dir=args.scenarios,
+                             little_days=args.days)
+    width = max(len(c.name) for c in checks)
+    print(f"{'check':<{width}}  {'expected':<22}  {'observed':<36}  result")
+    for c in checks:
+        print(f"{c.name:<{width}}  {c.expected:<22}  {c.observed:<36}  {'PASS' if c.passed else 'FAIL'}")
+    failed = sum(not c.passed for c in checks)
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return 0 if not failed else 1
+
+
+def cmd_validate_mmc(args) -> int:
+    from .validation import run_mmc
+
+    try:
+        r = run_mmc(args.arrival_rate, args.service_rate, args.servers, args.cases, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(_clean(r.as_dict()), indent=2))
+        return 0
+    print(f"M/M/c reduction of the model: λ={r.arrival_rate}/h, μ={r.service_rate}/h, c={r.servers}, "
+          f"{r.cases:,} cases, seed {args.seed}")
+    print(f"  mean wait   simulated {r.sim_mean_wait_h * 60:9.4f} min   Erlang C {r.analytic_mean_wait_h * 60:9.4f} min"
+          f"   error {r.wait_error:.2%}")
+    print(f"  P(wait)     simulated {r.sim_p_wait:9.4f}       Erlang C {r.analytic_p_wait:9.4f}"
+          f"       error {r.p_wait_error:.2%}")
+    print(f"  simulation wall time {r.wall_s:.2f} s ({r.wall_s / max(r.cases, 1) * 1e6:.1f} µs per case)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

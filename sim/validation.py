@@ -1,0 +1,126 @@
+"""Analytic validation: the M/M/c reduction against Erlang C, and Little's law.
+
+The M/M/c reduction is the real model — the same `sim.run` code path as
+`govsim run` — configured so that only queueing remains: one grid with c
+workers on duty around the clock, one need type resolved at grid level,
+Poisson arrivals, exponential effort, every need reported at once in person,
+no travel, escalation, breaks, paperwork, discovery, abandonment or
+verification delay. A case's
+response time (report to acceptance) is then the M/M/c waiting time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .queueing import mmc_metrics
+from .runner import run
+from .scenario import Scenario, from_dict
+
+MMC_RATE_PER_RESIDENT = 500.0  # needs per resident-year: few residents, so building the world is cheap
+
+
+def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: int) -> Scenario:
+    """A scenario that reduces the model to M/M/c. Rates are per hour."""
+    metrics = mmc_metrics(arrival_rate, service_rate, servers)  # raises on unstable or bad input
+    del metrics
+    days = max(2, math.ceil(cases / (arrival_rate * 24.0)))
+    residents = max(50, math.ceil(arrival_rate * 24.0 * 365.0 / MMC_RATE_PER_RESIDENT))
+    rate = arrival_rate * 24.0 * 365.0 / residents
+    warmup = max(1, round(0.02 * days))
+    raw = {
+        "name": "mmc",
+        "description": f"M/M/c reduction: lambda={arrival_rate}/h, mu={service_rate}/h, c={servers}",
+        "sim": {"days": days + warmup, "warmup_days": warmup},
+        "territory": {"residents": residents, "household_size": 1.0, "households_per_community": 1_000_000},
+        "grid": {"households_per_grid": 1_000_000, "workers_per_grid": servers},
+        "worker": {"shift_start_hour": 0.0, "shift_hours": 24.0, "workdays_per_week": 7, "visit_share": 0.0,
+                   "patrol_detect_per_hour": 0.0, "triage_minutes": 0.0},
+        "burden": {"paperwork_hours_per_day": 0.0, "record_minutes_per_case": 0.0},
+        "reporting": {"delay_in_person_hours": 0.0, "hotline_share": 0.0, "trust_effect": 0.0,
+                      "resolved_boost": 1.0},
+        "policy": {"app_adoption": 0.0, "decentralisation": 0.0},
+        "case": {"abandonment": False, "verify_hours": 0.0},
+        "survey": {"interval_days": 36_500},
+        "needs": {"job": {
+            "rate_other": rate,
+            "rate_elderly": rate,
+            "level": "grid", "devolvable": False, "effort_hours": 1.0 / service_rate, "effort_cv": 1.0,
+            "effort_dist": "exponential", "urgency": "general", "discovery": "none", "on_site": False,
+            "report_prob": 1.0,
+        }},
+    }
+    return from_dict(raw, "<mmc>")
+
+
+@dataclass(frozen=True)
+class MMCResult:
+    arrival_rate: float
+    service_rate: float
+    servers: int
+    cases: int
+    sim_mean_wait_h: float
+    analytic_mean_wait_h: float
+    sim_p_wait: float
+    analytic_p_wait: float
+    wall_s: float
+
+    @property
+    def wait_error(self) -> float:
+        return abs(self.sim_mean_wait_h - self.analytic_mean_wait_h) / self.analytic_mean_wait_h
+
+    @property
+    def p_wait_error(self) -> float:
+        return abs(self.sim_p_wait - self.analytic_p_wait) / self.analytic_p_wait
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["wait_relative_error"] = self.wait_error
+        d["p_wait_relative_error"] = self.p_wait_error
+        return d
+
+
+def run_mmc(arrival_rate: float, service_rate: float, servers: int, cases: int = 200_000,
+            seed: int = 0) -> MMCResult:
+    """Run the M/M/c reduction through `sim.run` and compare with Erlang C."""
+    scenario = mmc_scenario(arrival_rate, service_rate, servers, cases)
+    out = run(scenario, seed, case_table=False)
+    exact = mmc_metrics(arrival_rate, service_rate, servers)
+    s = out.summary
+    return MMCResult(arrival_rate, service_rate, servers, int(s["response_time_h.n"]),
+                     s["response_time_h.mean"], exact.mean_wait, s["response_time_h.share_waited"],
+                     exact.p_wait, out.wall_s)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    expected: str
+    observed: str
+    passed: bool
+
+
+# λ, μ (per hour), c: the domain-facts example (30 calls/h, 5-min service, 5 agents) and two more.
+MMC_CASES = ((30.0, 12.0, 5), (4.0, 1.0, 6), (1.5, 2.0, 1))
+
+
+def standard_checks(cases: int = 200_000, seed: int = 0, scenario_dir: str | Path = "scenarios",
+                    little_days: int = 365, tolerance: float = 0.03) -> list[Check]:
+    """Everything `govsim validate` reports: Erlang C agreement and Little's law per scenario."""
+    checks = []
+    for lam, mu, c in MMC_CASES:
+        r = run_mmc(lam, mu, c, cases, seed)
+        checks.append(Check(f"M/M/c mean wait (λ={lam}/h, μ={mu}/h, c={c})",
+                            f"{r.analytic_mean_wait_h * 60:.3f} min ± {tolerance:.0%}",
+                            f"{r.sim_mean_wait_h * 60:.3f} min ({r.wait_error:.2%})", r.wait_error <= tolerance))
+        checks.append(Check(f"M/M/c P(wait) (λ={lam}/h, μ={mu}/h, c={c})",
+                            f"{r.analytic_p_wait:.4f} ± {tolerance:.0%}",
+                            f"{r.sim_p_wait:.4f} ({r.p_wait_error:.2%})", r.p_wait_error <= tolerance))
+    for path in sorted(Path(scenario_dir).glob("*.toml")):
+        out = run(path, seed, days=little_days, case_table=False)
+        gap = out.summary["littles_law.relative_gap"]
+        checks.append(Check(f"Little's law L = λW ({path.stem})", f"gap ≤ {tolerance:.0%}",
+                            f"L={out.summary['littles_law.L']:.1f}, λW gap {gap:.2%}", gap <= tolerance))
+    return checks

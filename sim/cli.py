@@ -42,12 +42,17 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = ["govsim", *argv]
     try:
         return args.func(args)
     except (ScenarioError, UsageError) as exc:
         print(f"govsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `govsim params | head`
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     pa.set_defaults(func=cmd_params)
 
     v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
-    v.add_argument("--cases", type=_pos_int, default=200_000, help="cases per M/M/c check (default 200000)")
+    v.add_argument("--cases", type=_pos_int, default=600_000, help="cases per M/M/c check (default 600000)")
     v.add_argument("--seed", type=_nonneg_int, default=0)
     v.add_argument("--days", type=_pos_int, default=365, help="days per Little's-law scenario run")
     v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
@@ -81,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--arrival-rate", type=_pos_float, required=True, help="λ, cases per hour")
     m.add_argument("--service-rate", type=_pos_float, required=True, help="μ, cases per hour per server")
     m.add_argument("--servers", type=_pos_int, required=True, help="c, grid workers")
-    m.add_argument("--cases", type=_pos_int, default=200_000)
-    m.add_argument("--seed", type=_nonneg_int, default=0)
+    # SUPPRESS: without it the subcommand's defaults would overwrite `validate --cases N mmc ...`
+    m.add_argument("--cases", type=_pos_int, default=argparse.SUPPRESS, help="cases (default 600000, as for validate)")
+    m.add_argument("--seed", type=_nonneg_int, default=argparse.SUPPRESS, help="seed (default 0)")
     m.add_argument("--json", action="store_true", help="print JSON")
     m.set_defaults(func=cmd_validate_mmc)
     return p
@@ -99,7 +105,12 @@ def _pos_int(text: str) -> int:
 
 
 def _nonneg_int(text: str) -> int:
-    value = _pos_int(text) if text.strip() != "0" else 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
     return value
 
 
@@ -138,7 +149,7 @@ def cmd_run(args) -> int:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
     outcomes = _run_with_progress(scenario, args.seed, show=not args.no_progress)
-    write_outputs(out_dir, scenario, args.seed, outcomes, argv=sys.argv)
+    write_outputs(out_dir, scenario, args.seed, outcomes, argv=args.argv)
     print(human_summary(scenario, args.seed, outcomes))
     print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, manifest.json)")
     return 0
@@ -315,14 +326,15 @@ def cmd_validate_mmc(args) -> int:
     from .validation import run_mmc
 
     try:
-        r = run_mmc(args.arrival_rate, args.service_rate, args.servers, args.cases, args.seed)
+        r = run_mmc(args.arrival_rate, args.service_rate, args.servers, getattr(args, "cases", 200_000),
+                    getattr(args, "seed", 0))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(_clean(r.as_dict()), indent=2))
         return 0
     print(f"M/M/c reduction of the model: λ={r.arrival_rate}/h, μ={r.service_rate}/h, c={r.servers}, "
-          f"{r.cases:,} cases, seed {args.seed}")
+          f"{r.cases:,} cases, seed {getattr(args, 'seed', 0)}")
     print(f"  mean wait   simulated {r.sim_mean_wait_h * 60:9.4f} min   Erlang C {r.analytic_mean_wait_h * 60:9.4f} min"
           f"   error {r.wait_error:.2%}")
     print(f"  P(wait)     simulated {r.sim_p_wait:9.4f}       Erlang C {r.analytic_p_wait:9.4f}"

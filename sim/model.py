@@ -108,7 +108,7 @@ class GovernanceModel(mesa.Model):
         elderly = u_age < v["population.share_elderly"]
         digital = u_digital < np.where(elderly, v["population.digital_elderly"], v["population.digital_other"])
         trust = np.clip(v["population.trust_mean"] + v["population.trust_sd"] * z_trust, 0.0, 1.0)
-        sat = np.clip(v["satisfaction.initial_mean"] + 0.1 * z_sat, 0.0, 1.0)
+        sat = np.clip(v["satisfaction.initial_mean"] + v["satisfaction.initial_sd"] * z_sat, 0.0, 1.0)
         expect = v["satisfaction.initial_expectation"]
         self.residents = [Resident(self, int(h), bool(e), bool(d), float(tr), float(s), expect)
                           for h, e, d, tr, s in zip(household.tolist(), elderly.tolist(), digital.tolist(),
@@ -185,7 +185,7 @@ class GovernanceModel(mesa.Model):
         window = 1.0 - self.decentralisation * v["policy.one_window_reduction"]
         self.handoff_mean = (v["handoff.grid_to_committee_hours"] * HOURS * window,
                              v["handoff.committee_to_township_hours"] * HOURS * window)
-        self.county_mean = v["handoff.county_days"] * window
+        self.county_mean = v["handoff.county_days"]
         self.patience_factor = v["case.patience_factor"] if v["case.abandonment"] else math.inf
         self.verify_mean = v["case.verify_hours"] * HOURS
         self.on_call = v["worker.on_call_urgent"]
@@ -193,6 +193,15 @@ class GovernanceModel(mesa.Model):
         self.unmet_performance = v["satisfaction.unmet_performance"]
 
     # --------------------------------------------------------------- the clock
+    def run_for(self, duration: float) -> None:
+        """Advance `duration` days; a fractional end runs the events due by then."""
+        super().run_for(duration)
+        self.events.drain(self.time)
+
+    def run_until(self, end_time: float) -> None:
+        super().run_until(end_time)
+        self.events.drain(self.time)
+
     def step(self) -> None:
         """One day: run the day's events, record the day, survey if due, plan the next day."""
         self.events.drain(self.time)
@@ -283,7 +292,6 @@ class GovernanceModel(mesa.Model):
             (self.latent_visit if kind == "visit" else self.latent_patrol)[case.grid][case.id] = case
             if self.discovery_on:
                 self._offer_discovery(case)
-        self.recorder.created += 1
 
     def _on_report(self, case: Case, _) -> None:
         """The resident's report reaches the system: in person to the grid worker, by app straight
@@ -351,10 +359,10 @@ class GovernanceModel(mesa.Model):
         case.status = IN_SERVICE
         if server.desk.level == GRID and server.idle_since == server.idle_since:
             server.stop_proactive(now, self.visit_rate, self.visit_share)
-        on_duty = self.grid_duty if server.desk.level == GRID else self.office_duty
         server.case = case
         server.busy_since = now
-        server.overtime_from = self.shift_end if on_duty else now
+        # Work started within the shift (paperwork hours included) is overtime only past its end.
+        server.overtime_from = self.shift_end if self.office_duty else now
         self.events.push(now + server.service_time(case, case.level == server.desk.level, self.rules),
                          ev.DONE, server, case)
 
@@ -424,7 +432,6 @@ class GovernanceModel(mesa.Model):
         self._open_change(self.events.now, -1)
         case.resident.last_report_resolved = False
         case.resident.experience(0.0, 0.0, self.rules)  # not rated on the 好差评 scale: no grade kept
-        self.recorder.abandoned += 1
 
     def _on_lapse(self, case: Case, _) -> None:
         if case.status != LATENT:
@@ -437,7 +444,6 @@ class GovernanceModel(mesa.Model):
         self.lapsed += 1
         self._open_change(self.events.now, -1)
         case.resident.experience(self.unmet_performance, 0.0, self.rules)
-        self.recorder.abandoned += 1
 
     # ----------------------------------------------------- proactive discovery
     def _leave_latent(self, case: Case) -> None:

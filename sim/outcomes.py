@@ -18,26 +18,30 @@ from .params import AGE_GROUPS, LEVELS, URGENCY
 from .satisfaction import GRADE_NAMES
 
 TIMESERIES_COLUMNS = (
-    "day", "created", "reported", "resolved", "abandoned", "open", "backlog", "latent",
+    "day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
     "response_mean_h", "resolution_mean_h", "ratings", "satisfaction_rate", "latent_satisfaction",
     "survey_satisfaction_rate", "survey_se",
 )
 
-COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "open", "backlog", "latent", "ratings"}
+COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
+                 "ratings"}
 
 
 class DayRecorder:
-    """Counts within the current day (the model increments them on its hot paths);
-    `close_day` appends one time-series row."""
+    """One time-series row per day: flows during the day (created, reported, resolved,
+    abandoned, lapsed, ratings, mean response and resolution of the day's cases) and stocks
+    at its end (open, backlog = known open cases, latent = not yet reported nor discovered).
+    The model increments the daily sums on its hot paths; the flows are differences of the
+    model's running totals."""
 
     def __init__(self, model):
         self.model = model
         self.rows: list[tuple] = []
         self.survey: dict | None = None
+        self._totals = (0, 0, 0, 0, 0)
         self._reset()
 
     def _reset(self) -> None:
-        self.created = self.abandoned = 0
         self.resp_sum = self.resp_n = self.res_sum = self.res_n = 0
         self.ratings = self.good = 0
 
@@ -45,8 +49,11 @@ class DayRecorder:
         m = self.model
         latent = m.created - m.reported - m.lapsed
         s = self.survey or {}
+        totals = (m.created, m.reported, m.resolved, m.abandoned - m.lapsed, m.lapsed)
+        flows = tuple(now - before for now, before in zip(totals, self._totals))
+        self._totals = totals
         self.rows.append((
-            day, self.created, m.reported, m.resolved, m.abandoned, m.open_cases, m.open_cases - latent, latent,
+            day, *flows, m.open_cases, m.open_cases - latent, latent,
             _ratio(self.resp_sum * 24, self.resp_n), _ratio(self.res_sum * 24, self.res_n),
             self.ratings, _ratio(self.good, self.ratings), m.latent_satisfaction_mean,
             s.get("satisfaction_rate", math.nan), s.get("se", math.nan),

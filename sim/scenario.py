@@ -140,9 +140,13 @@ def from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...] = ()) ->
         if key not in TOP_LEVEL_KEYS and not isinstance(raw[key], dict):
             raise ScenarioError(file, key, raw[key], "top-level keys are name, description, extends and tables")
     values = defaults()
+    sections = {key.split(".", 1)[0] for key in values}
     for section, table in raw.items():
         if section in TOP_LEVEL_KEYS:
             continue
+        if section not in sections:
+            raise ScenarioError(file, section, table, "unknown table; allowed: " +
+                                ", ".join(f"[{s}]" for s in sorted(sections)) + ", [needs.NAME]")
         for name, value in table.items():
             key = f"{section}.{name}"
             if key not in PARAM_BY_KEY:

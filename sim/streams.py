@@ -53,16 +53,17 @@ class ExponentialDraws:
     costs about a microsecond, a buffered one a tenth of that. The sequence is the stream's
     own, so results do not depend on the block size."""
 
-    __slots__ = ("rng", "buf", "i")
+    __slots__ = ("rng", "block", "buf", "i")
 
     def __init__(self, rng: np.random.Generator, block: int = 4096):
         self.rng = rng
+        self.block = block
         self.buf: list[float] = []
         self.i = 0
 
     def __call__(self, mean: float) -> float:
         if self.i == len(self.buf):
-            self.buf = self.rng.standard_exponential(4096).tolist()
+            self.buf = self.rng.standard_exponential(self.block).tolist()
             self.i = 0
         x = self.buf[self.i]
         self.i += 1

@@ -114,7 +114,14 @@ def _place_households(rng: np.random.Generator, n: int, per_block: int, w: float
     block = np.arange(n) // per_block
     block_radius = 0.02 + 0.001 * np.sqrt(per_block)  # km: a building or courtyard
     xy = centres[block] + rng.normal(0, block_radius, size=(n, 2))
-    return np.clip(xy, (0.0, 0.0), (w, h))
+    # Fold positions back into the footprint by reflection: clipping would pile households on
+    # the edges with tied coordinates, and bisection would then cut grids of zero width.
+    return np.column_stack([_reflect(xy[:, 0], w), _reflect(xy[:, 1], h)])
+
+
+def _reflect(x: np.ndarray, size: float) -> np.ndarray:
+    x = np.mod(x, 2.0 * size)
+    return np.where(x > size, 2.0 * size - x, x)
 
 
 def bisect(xy: np.ndarray, members: np.ndarray, bounds: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:

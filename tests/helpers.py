@@ -1,0 +1,21 @@
+"""Small scenarios and model drivers shared by the behaviour tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim import GovernanceModel, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+def small(name: str = "baseline", residents: int = 4_000, days: int = 60, **overrides):
+    """A scenario file from scenarios/, shrunk for tests."""
+    values = {"territory.residents": residents, "sim.days": days, "sim.warmup_days": min(10, days - 1)}
+    values.update(overrides)
+    return load_scenario(SCENARIOS / f"{name}.toml", values)
+
+
+def model_of(scenario, seed: int = 1) -> GovernanceModel:
+    return GovernanceModel(scenario, seed)

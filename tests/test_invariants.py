@@ -1,0 +1,116 @@
+"""No case is ever lost, timestamps follow the loop, nobody is in two places at once."""
+
+import math
+
+import pytest
+
+from sim.cases import ABANDONED, IN_SERVICE, LATENT, QUEUED, RESOLVED
+from tests.helpers import model_of, small
+
+
+def _recount(model):
+    now = model.events.now
+    arisen = [c for c in model.cases if c.t_arise <= now]
+    by_status = {}
+    for c in arisen:
+        by_status[c.status] = by_status.get(c.status, 0) + 1
+    return len(arisen), by_status
+
+
+def _check_conservation(model):
+    created, by_status = _recount(model)
+    resolved = by_status.get(RESOLVED, 0)
+    abandoned = by_status.get(ABANDONED, 0)
+    open_ = created - resolved - abandoned
+    assert model.created == created
+    assert model.resolved == resolved
+    assert model.abandoned == abandoned
+    assert model.open_cases == open_
+    assert model.created == model.resolved + model.open_cases + model.abandoned
+    # Each server serves at most one case, and every case in service has exactly one server.
+    serving = [s.case for d in _desks(model) for s in d.servers if s.case is not None]
+    assert len(serving) == len({id(c) for c in serving})
+    assert all(c.status == IN_SERVICE for c in serving)
+    assert sum(1 for c in model.cases if c.t_arise <= model.events.now and c.status == IN_SERVICE) == len(serving)
+
+
+def _desks(model):
+    return [*model.grid_desks, *(c.desk for c in model.committees), model.township.desk]
+
+
+@pytest.mark.parametrize("name", ["baseline", "large_grids", "decentralisation", "smart_channels"])
+def test_no_case_lost_at_every_instant(name):
+    """Check the books after every 25th event, and at the end of each day."""
+    model = model_of(small(name, residents=2_500, days=40), seed=3)
+    handlers = model.events.handlers
+    counter = {"n": 0}
+
+    def checked(handler):
+        def run(a, b):
+            handler(a, b)
+            counter["n"] += 1
+            if counter["n"] % 25 == 0:
+                _check_conservation(model)
+        return run
+
+    model.events.handlers = [checked(h) for h in handlers]
+    for _ in range(40):
+        model.step()
+        _check_conservation(model)
+    assert counter["n"] > 500
+
+
+def test_timestamps_follow_the_loop():
+    model = model_of(small("baseline", residents=5_000, days=90), seed=5)
+    model.run_for(90)
+    n_resolved = 0
+    for c in model.cases:
+        if c.t_arise > model.events.now:
+            continue
+        if c.status == LATENT:
+            assert math.isnan(c.t_report)
+            continue
+        if c.status == ABANDONED and c.lapsed:
+            assert math.isnan(c.t_report) and c.t_abandon >= c.t_arise
+            continue
+        assert c.t_report >= c.t_arise
+        if not math.isnan(c.t_accept):
+            assert c.t_accept >= c.t_report
+        entered = [t for t in c.t_in if not math.isnan(t)]
+        assert entered == sorted(entered), "hand-offs go up the levels in time order"
+        if c.status == RESOLVED:
+            n_resolved += 1
+            assert c.resolved_level == c.level, "resolved at the level with authority"
+            assert c.t_resolve >= c.t_accept >= c.t_report
+            assert c.t_resolve >= max(entered)
+            if not math.isnan(c.t_verify):
+                assert c.t_verify >= c.t_resolve and 1 <= c.grade <= 5
+        if c.status == ABANDONED:
+            assert not c.lapsed and c.t_abandon >= c.t_report and math.isnan(c.t_resolve)
+        if c.status == QUEUED:
+            assert math.isnan(c.t_resolve)
+    assert n_resolved > 300
+
+
+def test_mesa_clock_advances_one_day_per_step():
+    model = model_of(small(residents=1_000, days=10))
+    assert model.time == 0
+    model.step()
+    assert model.time == 1.0
+    model.run_for(3)
+    assert model.time == 4.0
+    model.run_until(7)
+    assert model.time == 7.0
+    assert len(model.recorder.rows) == 7
+    assert model.events.now == 7.0
+    assert model.created == sum(1 for c in model.cases if c.t_arise <= 7.0)
+    assert min(t for t, *_ in model.events.heap) > 7.0, "nothing due by day 7 is left unprocessed"
+
+
+def test_workers_never_double_booked_and_hours_add_up():
+    model = model_of(small("small_grids", residents=4_000, days=60), seed=2)
+    model.run_for(60)
+    for w in model.workers:
+        duty_hours = 60 * 24
+        assert 0 <= w.case_hours + w.proactive_hours <= duty_hours + w.overtime_hours + 1e-6
+        assert w.overtime_hours >= 0

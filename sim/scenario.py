@@ -24,8 +24,10 @@ TOP_LEVEL_KEYS = {"name", "description", "extends", "needs"}
 class ScenarioError(ValueError):
     """A scenario is invalid: says where (file, key), what (value) and what is allowed."""
 
-    def __init__(self, file: str | Path | None, key: str | None, value: Any, allowed: str):
+    def __init__(self, file: str | Path | None, key: str | None, value: Any, allowed: str,
+                 involves: tuple[str, ...] = ()):
         self.file, self.key, self.value, self.allowed = str(file or "<scenario>"), key, value, allowed
+        self.involves = involves  # other keys in a rule between values (an inconsistency)
         where = f"{self.file}: " + (f"key '{key}' = {value!r}: " if key is not None else "")
         super().__init__(f"{where}{allowed}")
 
@@ -84,8 +86,29 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     """Load, resolve `extends`, apply overrides, validate."""
     path = Path(path)
     raw, files = _load_raw(path, chain=())
-    scenario = from_dict(raw, str(path), files=files)
+    scenario = from_dict(raw, str(path), files=files, origins=_origins(path, chain=()))
     return scenario.with_values(overrides) if overrides else scenario
+
+
+def _origins(path: Path, chain: tuple[Path, ...]) -> dict[str, str]:
+    """Which file (in an `extends` chain) last set each dotted key, so errors name that file."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    parent = data.pop("extends", None)
+    out = _origins(path.parent / parent, (*chain, path.resolve())) if isinstance(parent, str) else {}
+    for key in _dotted_keys(data):
+        out[key] = str(path)
+    return out
+
+
+def _dotted_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        keys.append(dotted)
+        if isinstance(value, dict):
+            keys.extend(_dotted_keys(value, dotted + "."))
+    return keys
 
 
 def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -134,8 +157,35 @@ def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> No
     node[parts[-1]] = value
 
 
-def from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...] = ()) -> Scenario:
-    """Validate a nested dict (as read from TOML, after `extends`) into a Scenario."""
+def from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...] = (),
+              origins: Mapping[str, str] | None = None) -> Scenario:
+    """Validate a nested dict (as read from TOML, after `extends`) into a Scenario.
+
+    `origins` maps dotted keys to the file that set them, so an error names that file."""
+    try:
+        return _from_dict(raw, file, files)
+    except ScenarioError as exc:
+        if not origins or exc.key is None:
+            raise
+
+        def owner(key: str) -> str | None:
+            return next((origins[k] for k in _key_and_parents(key) if k in origins), None)
+
+        if exc.involves:  # a rule between values: name the loaded file, and where each value came from
+            sources = [f"{k} from {owner(k) or 'the defaults'}" for k in (exc.key, *exc.involves)]
+            raise ScenarioError(file, exc.key, exc.value, f"{exc.allowed} ({'; '.join(sources)})",
+                                exc.involves) from None
+        if owner(exc.key) and owner(exc.key) != exc.file:
+            raise ScenarioError(owner(exc.key), exc.key, exc.value, exc.allowed) from None
+        raise
+
+
+def _key_and_parents(key: str) -> list[str]:
+    parts = key.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Scenario:
     for key in raw:
         if key not in TOP_LEVEL_KEYS and not isinstance(raw[key], dict):
             raise ScenarioError(file, key, raw[key], "top-level keys are name, description, extends and tables")
@@ -145,8 +195,12 @@ def from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...] = ()) ->
         if section in TOP_LEVEL_KEYS:
             continue
         if section not in sections:
+            import difflib
+
+            close = difflib.get_close_matches(section, [*sections, "needs"], n=1)
+            hint = f"; did you mean [{close[0]}]?" if close else ""
             raise ScenarioError(file, section, table, "unknown table; allowed: " +
-                                ", ".join(f"[{s}]" for s in sorted(sections)) + ", [needs.NAME]")
+                                ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME]{hint}")
         for name, value in table.items():
             key = f"{section}.{name}"
             if key not in PARAM_BY_KEY:
@@ -217,7 +271,7 @@ def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
         need = NeedType(name=name, **fields)
         if need.effort_dist == "exponential" and need.effort_cv != 1.0:
             raise ScenarioError(file, f"needs.{name}.effort_cv", need.effort_cv,
-                                "1.0 when effort_dist is 'exponential'")
+                                "1.0 when effort_dist is 'exponential'", (f"needs.{name}.effort_dist",))
         out.append(need)
     return tuple(out)
 
@@ -241,16 +295,16 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if v["worker.shift_start_hour"] + v["worker.shift_hours"] > 24 + 1e-9:
         raise ScenarioError(file, "worker.shift_hours", v["worker.shift_hours"],
                             f"a shift must end by midnight: shift_start_hour ({v['worker.shift_start_hour']}) "
-                            "+ shift_hours must be <= 24")
+                            "+ shift_hours must be <= 24", ("worker.shift_start_hour",))
     if v["burden.paperwork_hours_per_day"] >= v["worker.shift_hours"]:
         raise ScenarioError(file, "burden.paperwork_hours_per_day", v["burden.paperwork_hours_per_day"],
-                            f"less than worker.shift_hours ({v['worker.shift_hours']})")
+                            f"less than worker.shift_hours ({v['worker.shift_hours']})", ("worker.shift_hours",))
     if v["sim.warmup_days"] >= v["sim.days"]:
         raise ScenarioError(file, "sim.warmup_days", v["sim.warmup_days"],
-                            f"less than sim.days ({v['sim.days']})")
+                            f"less than sim.days ({v['sim.days']})", ("sim.days",))
     households = v["territory.residents"] / v["territory.household_size"]
     if households < 1:
         raise ScenarioError(file, "territory.residents", v["territory.residents"],
-                            "at least one household (residents >= household_size)")
+                            "at least one household (residents >= household_size)", ("territory.household_size",))
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")

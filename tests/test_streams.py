@@ -91,10 +91,14 @@ def test_exponential_draws_follow_the_stream() -> None:
     assert np.mean(got) == pytest.approx(2.5, rel=0.05)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: sim/streams.py ExponentialDraws.__init__ accepts `block` but never stores it; __call__ always "
-    "refills with standard_exponential(4096), so the block size cannot be chosen"))
 def test_exponential_draws_honour_block_size() -> None:
+    """Regression: `block` used to be ignored (always 4096). The block size changes how far ahead the
+    stream is consumed, never the sequence of draws."""
+    seqs = []
+    for block in (1, 7, 4096):
+        draws = ExponentialDraws(np.random.default_rng(8), block=block)
+        seqs.append([draws(1.0) for _ in range(50)])
+    assert seqs[0] == seqs[1] == seqs[2]
     rng = np.random.default_rng(3)
     draws = ExponentialDraws(rng, block=16)
     draws(1.0)

@@ -110,6 +110,10 @@ def test_partition_invariants(households: int, hpg: int, seed: int) -> None:
         assert len(xy) > 0
         assert np.all((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
 
+    # Every grid and community is a proper rectangle (positive width and height).
+    for what, b in (("grid", t.grid_bounds), ("community", t.community_bounds)):
+        flat = np.flatnonzero((b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1]))
+        assert len(flat) == 0, f"{what}s {flat.tolist()} have zero area: {b[flat].tolist()}"
     # Seamless coverage: communities tile the footprint, grids tile their community.
     assert_tiling(t.community_bounds, np.array([0.0, 0.0, t.width, t.height]), "communities")
     for c in range(t.n_communities):
@@ -174,20 +178,16 @@ def test_grid_size_does_not_move_households() -> None:
     assert np.array_equal(a.hh_community, b.hh_community)
 
 
-# Small grids on small territories: the sweeps below contain degenerate grids (found by search;
-# e.g. 5000 households at 100 per grid, seed 1, has five zero-height grids on the edge y = 0, two of
-# them with the same rectangle; 2000 households at 100 per grid, seed 0, has an isolated grid).
+# Regression sweeps. When households were clipped onto the footprint's edges (tied coordinates),
+# bisection cut grids of zero width or height here: e.g. 5000 households at 100 per grid, seed 1, had
+# five zero-height grids on the edge y = 0 (two with the same rectangle), and 2000 households at 100
+# per grid, seed 0, had a point-sized grid at a corner with no neighbour (a disconnected network).
 SWEEP = [(2000, 50), (2000, 100), (5000, 50), (5000, 100)]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: sim/territory.py _place_households clips households onto the footprint's edges (many share "
-    "x=0, y=0, x=w or y=h exactly) and bisect() then cuts at a tied coordinate, so some grids get a "
-    "rectangle of zero width or height (a line or a point) holding ~households_per_grid households"))
 def test_every_grid_has_positive_area() -> None:
     bad = []
-    for seed in range(10):
-        households, hpg = 5000, 100
+    for (households, hpg), seed in itertools.product(SWEEP, range(16)):
         t = make(households, hpg, seed)
         b = t.grid_bounds
         zero = np.flatnonzero((b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1]))
@@ -195,9 +195,6 @@ def test_every_grid_has_positive_area() -> None:
     assert not bad, f"{len(bad)} grids with zero area, e.g. {bad[:3]}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: sim/territory.py bisect() can make point-sized grids (zero width and height at a clipped "
-    "corner cluster); grid_adjacency() gives them no neighbour, so the grid network is disconnected"))
 def test_grid_network_connected_for_many_seeds() -> None:
     broken = []
     for (households, hpg), seed in itertools.product(SWEEP, range(16)):

@@ -90,6 +90,7 @@ def machine_info() -> dict[str, Any]:
         "numpy": _version("numpy"),
         "simpy": _version("simpy"),
         "govsim": _version("govsim"),
+        "sim_package": sim_location(),
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "load_average": load_average(),
     }
@@ -135,6 +136,14 @@ def write_json(path: str | os.PathLike | None, obj: Any) -> None:
 
 
 def ensure_root_on_path() -> None:
-    """So that `import sim` works even without the editable install."""
-    if str(ROOT) not in sys.path:
+    """So that `import sim` works even without the editable install. A `sim` already importable
+    (the editable install, or a candidate tree put first with PYTHONPATH) is left alone, so
+    `PYTHONPATH=/path/to/candidate python benchmarks/run_all.py` benchmarks the candidate."""
+    if importlib.util.find_spec("sim") is None and str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+def sim_location() -> str:
+    """Where the benchmarked `sim` package lives."""
+    spec = importlib.util.find_spec("sim")
+    return str(Path(spec.origin).parent) if spec and spec.origin else "not importable"

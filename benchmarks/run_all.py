@@ -78,7 +78,7 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, elapsed: float
     mrows = [("CPU", machine["cpu"]), ("cores", f"{machine['cores']} ({machine['cores_usable']} usable)"),
              ("RAM", f"{machine['ram_gib']} GiB"), ("OS", machine["os"]), ("Python", machine["python"]),
              ("mesa", machine["mesa"]), ("numpy", machine["numpy"]), ("simpy", machine["simpy"]),
-             ("govsim", machine["govsim"]), ("date", machine["date"]),
+             ("govsim", f"{machine['govsim']} (`sim` from {machine['sim_package']})"), ("date", machine["date"]),
              ("load average at start", machine["load_average"]),
              ("load average at end", C.load_average())]
     parts = [

@@ -59,7 +59,7 @@ class Case:
         self.t_abandon = NAN
         self.resolved_level = -1
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
-        self.u = u                    # this case's uniforms (common random numbers), see model.CASE_U
+        self.u = u                    # this case's uniforms (common random numbers), columns U_* in model.py
 
     @property
     def is_open(self) -> bool:

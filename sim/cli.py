@@ -326,15 +326,14 @@ def cmd_validate_mmc(args) -> int:
     from .validation import run_mmc
 
     try:
-        r = run_mmc(args.arrival_rate, args.service_rate, args.servers, getattr(args, "cases", 200_000),
-                    getattr(args, "seed", 0))
+        r = run_mmc(args.arrival_rate, args.service_rate, args.servers, args.cases, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(_clean(r.as_dict()), indent=2))
         return 0
     print(f"M/M/c reduction of the model: λ={r.arrival_rate}/h, μ={r.service_rate}/h, c={r.servers}, "
-          f"{r.cases:,} cases, seed {getattr(args, 'seed', 0)}")
+          f"{r.cases:,} cases, seed {args.seed}")
     print(f"  mean wait   simulated {r.sim_mean_wait_h * 60:9.4f} min   Erlang C {r.analytic_mean_wait_h * 60:9.4f} min"
           f"   error {r.wait_error:.2%}")
     print(f"  P(wait)     simulated {r.sim_p_wait:9.4f}       Erlang C {r.analytic_p_wait:9.4f}"

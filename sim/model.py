@@ -27,7 +27,7 @@ from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
 from .territory import build_territory
 
-# Columns of each case's uniforms (common random numbers, drawn when the need arises).
+# Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
 N_CASE_U = 8  # + level and effort, consumed at creation
 URGENCY_NAMES = tuple(URGENCY)
@@ -57,6 +57,13 @@ class GovernanceModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.mesa)
+        mesa_step = self.step  # Mesa's step: advance the clock one day (running our daily step on the way)
+
+        def step() -> None:
+            mesa_step()
+            self.events.drain(self.time)  # after a fractional run_for, the clock ends mid-day
+
+        self.step = step
         self.delay = ExponentialDraws(self.streams.delays)
         self.spec = scenario
         self.seed = int(seed)

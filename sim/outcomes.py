@@ -284,12 +284,17 @@ def _workforce(model, out: dict) -> None:
     for name, staff in (("committee", committee), ("township", township)):
         out[f"{name}.staff"] = float(len(staff))
         out[f"{name}.utilisation"] = _ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
+        out[f"{name}.overtime_hours_per_staff_year"] = _ratio(sum(s.overtime_hours for s in staff) * 365 / days,
+                                                              len(staff))
     year = days / 365.0
     cost_w = len(ws) * v["worker.annual_cost_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
     cost_t = len(township) * v["township.annual_cost_cny"]
-    hourly = v["worker.annual_cost_cny"] / (250 * 8)
-    out["cost.overtime_cny"] = ot * hourly * 1.5
+    # Overtime at 1.5 times an hourly cost of annual cost / 2,000 h (250 days of 8 h).
+    out["cost.overtime_cny"] = 1.5 / 2000 * (
+        ot * v["worker.annual_cost_cny"]
+        + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
+        + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])
     out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"]
     out["cost.per_resident_year_cny"] = _ratio(out["cost.staff_cny"] / year, len(model.residents))
     out["cost.per_resolved_case_cny"] = _ratio(out["cost.staff_cny"], model.resolved)

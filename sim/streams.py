@@ -18,7 +18,7 @@ STREAMS = (
     "population",  # ages, digital access, initial trust and satisfaction
     "needs",       # need arrivals: counts, residents, times
     "case",        # per-case uniforms: reporting, channel, level, effort, patience, rating noise
-    "delays",      # report, dispatch, hand-off, county and verification delays
+    "delays",      # dispatch, hand-off, county and verification delays (report delays use "case")
     "discovery",   # patrol discoveries
     "survey",      # satisfaction survey samples and answers
     "mesa",        # the generator handed to mesa.Model(rng=...)

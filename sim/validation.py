@@ -107,8 +107,9 @@ class Check:
 
 # λ, μ (per hour), c, and which measures to check. The standard error of a run's mean wait falls
 # like 1/sqrt(cases) but depends strongly on the configuration; measured over seeds at 200,000
-# cases it was 1.3% for (4, 1, 6) and 5% for the 30-calls-an-hour example, whose P(wait) has 2%.
-# At the default 600,000 cases both checks below are 4-sigma bands.
+# cases it was 1.3% for (4, 1, 6); for the 30-calls-an-hour example it was 5% at 100,000 cases,
+# and 2% for its P(wait). At the default 600,000 cases the checks below have standard errors of
+# about 0.75% and 0.8%: 3% is a band of about four standard errors.
 MMC_CHECKS = (((4.0, 1.0, 6), ("mean wait", "P(wait)")), ((30.0, 12.0, 5), ("P(wait)",)))
 STANDARD_CASES = 600_000
 

@@ -114,3 +114,13 @@ def test_workers_never_double_booked_and_hours_add_up():
         duty_hours = 60 * 24
         assert 0 <= w.case_hours + w.proactive_hours <= duty_hours + w.overtime_hours + 1e-6
         assert w.overtime_hours >= 0
+
+
+def test_fractional_advance_runs_the_events_due():
+    model = model_of(small(residents=2_000, days=10))
+    model.run_for(2.5)
+    assert model.time == 2.5 and model.events.now == 2.5
+    model.step()
+    assert model.time == 3.5 and model.events.now == 3.5
+    assert len(model.recorder.rows) == 3  # days 0, 1, 2 closed at times 1, 2, 3
+    assert min(t for t, *_ in model.events.heap) > 3.5

@@ -43,7 +43,7 @@ class Rules:
         self.record = v["burden.record_minutes_per_case"] * MINUTES
         self.speed = v["worker.speed_kmh"] * 24.0
         self.on_site = [n.on_site for n in s.needs]
-        self.hh_xy = hh_xy
+        self.hh_xy = hh_xy.tolist()  # [x, y] per household as Python floats (hot path: travel)
         self.w_disconfirm = v["satisfaction.weight_disconfirmation"]
         self.memory = v["satisfaction.memory"]
         self.expect_adapt = v["satisfaction.expectation_adapt"]
@@ -149,6 +149,8 @@ class GovernanceModel(mesa.Model):
                 desk.idle.append(w)
                 self.workers.append(w)
             self.grid_desks.append(desk)
+        self.hh_round_index_l = self.hh_round_index.tolist()   # Python ints for the discovery loop
+        self.hh_round_worker_l = self.hh_round_worker.tolist()
         first_grid = {}
         for g, c in enumerate(t.grid_community.tolist()):
             first_grid.setdefault(c, g)
@@ -248,14 +250,15 @@ class GovernanceModel(mesa.Model):
         hh = self.resident_household[r]
         grid = self.territory.hh_grid[hh]
         comm = self.territory.hh_community[hh]
-        push, cases, residents = self.events.push, self.cases, self.residents
+        cases, residents = self.cases, self.residents
         urg, dl = self.need_urgency, self.need_deadline
-        for i, (ti, ri, ki, hi, gi, ci, lv, ef, ui) in enumerate(zip(
-                t.tolist(), r.tolist(), k.tolist(), hh.tolist(), grid.tolist(), comm.tolist(),
-                levels.tolist(), efforts.tolist(), u[:, :6].tolist())):
-            case = Case(len(cases), ki, residents[ri], hi, gi, ci, lv, urg[ki], dl[ki], ef, ti, ui)
-            cases.append(case)
-            push(ti, ev.NEED, case)
+        first = len(cases)
+        tl = t.tolist()
+        for cid, ti, ri, ki, hi, gi, ci, lv, ef, ui in zip(
+                range(first, first + len(tl)), tl, r.tolist(), k.tolist(), hh.tolist(), grid.tolist(),
+                comm.tolist(), levels.tolist(), efforts.tolist(), u[:, :6].tolist()):
+            cases.append(Case(cid, ki, residents[ri], hi, gi, ci, lv, urg[ki], dl[ki], ef, ti, ui))
+        self.events.set_arrivals(tl, cases[first:])
 
     def _levels(self, k: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Resolving level after decentralisation hands a share of devolvable items down one level."""
@@ -475,9 +478,11 @@ class GovernanceModel(mesa.Model):
         best, target = math.inf, None
         if self.visit_rate > 0.0:
             slot = w.desk.servers.index(w) if len(w.desk.servers) > 1 else 0
+            rw, ri = self.hh_round_worker_l, self.hh_round_index_l
             for case in self.latent_visit[w.grid].values():
-                if self.hh_round_worker[case.household] == slot:
-                    dt = w.time_to_visit(int(self.hh_round_index[case.household]), self.visit_rate)
+                hh = case.household
+                if rw[hh] == slot:
+                    dt = w.time_to_visit(ri[hh], self.visit_rate)
                     if dt < best:
                         best, target = dt, case
         n_patrol = len(self.latent_patrol[w.grid])
@@ -505,7 +510,7 @@ class GovernanceModel(mesa.Model):
         w.stop_proactive(now, self.visit_rate, self.visit_share)
         by_visit = self.need_discovery[target.need] == "visit"
         if by_visit:
-            w.round_pos = float((self.hh_round_index[target.household] + 1) % len(w.round))
+            w.round_pos = float((self.hh_round_index_l[target.household] + 1) % len(w.round))
             self.discovered_visit += 1
         else:
             self.discovered_patrol += 1
@@ -513,7 +518,7 @@ class GovernanceModel(mesa.Model):
         target.channel = VISIT if by_visit else PATROL
         self._open(target, now)
         target.t_in[GRID] = now
-        w.x, w.y = self.territory.hh_xy[target.household]
+        w.x, w.y = self.rules.hh_xy[target.household]
         w.desk.idle.remove(w)
         self._start(w, target)
 

@@ -43,16 +43,16 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
     if overrides:
         scenario = scenario.with_values(overrides)
     t0 = time.perf_counter()
-    model = GovernanceModel(scenario, seed)
-    t_build = time.perf_counter() - t0
     n_days = scenario["sim.days"]
     with _no_cyclic_gc():
+        model = GovernanceModel(scenario, seed)
+        t_build = time.perf_counter() - t0
         for day in range(n_days):
             model.step()
             if on_day:
                 on_day(day + 1)
-    wall = time.perf_counter() - t0
-    summary = oc.summary(model)
-    rows = oc.case_rows(model) if case_table else []
+        wall = time.perf_counter() - t0
+        summary = oc.summary(model)
+        rows = oc.case_rows(model) if case_table else []
     return oc.Outcomes(summary, model.recorder.columns(), tuple(c for c, _ in oc.CASE_COLUMNS), rows, wall,
                        list(model.surveys), {"build_s": t_build, "events": model.events.processed})

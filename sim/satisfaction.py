@@ -11,6 +11,7 @@ noise, cut at fixed thresholds, gives the five-grade 好差评 rating.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -26,11 +27,7 @@ def performance(resolution_days: float, deadline_days: float) -> float:
 
 
 def grade_of(score: float) -> int:
-    g = 1
-    for cut in GRADE_CUTS:
-        if score >= cut:
-            g += 1
-    return g
+    return 1 + bisect_right(GRADE_CUTS, score)
 
 
 def update_after_case(resident, perf: float, noise: float, p) -> int:

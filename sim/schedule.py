@@ -7,7 +7,11 @@ of timestamped events, because a heap push and pop costs a fraction of
 never stepped: they act only when an event concerns them.
 
 Events at the same instant run in the order they were scheduled (a sequence
-number breaks ties), so one seed gives one history.
+number breaks ties), so one seed gives one history. Two things keep the heap
+small, so that its cost per event does not grow with the population: the day's
+need arrivals, already sorted, wait in a list merged with the heap, and events
+beyond the current day (patience and lapse timers, mostly) wait in per-day
+buckets that join the heap when their day comes.
 
 Event kinds, in the order a case meets them (ODD "process overview"):
 
@@ -29,6 +33,7 @@ the day's row, run the survey if due, and draw the next day's needs.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 
 NEED, REPORT, ARRIVE, DONE, COUNTY, VERIFY, ABANDON, LAPSE, DISCOVER, SHIFT = range(10)
@@ -41,7 +46,8 @@ OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE = range(3)
 class EventQueue:
     """A heap of (time, seq, kind, a, b) with a dispatch table indexed by kind."""
 
-    __slots__ = ("heap", "seq", "now", "handlers", "processed")
+    __slots__ = ("heap", "seq", "now", "handlers", "processed", "arr_t", "arr_c", "arr_i", "arr_seq0",
+                 "horizon", "buckets")
 
     def __init__(self) -> None:
         self.heap: list[tuple] = []
@@ -49,26 +55,90 @@ class EventQueue:
         self.now = 0.0
         self.handlers: list[Callable] = []
         self.processed = 0
+        self.arr_t: list[float] = []   # the day's NEED arrivals, sorted by time, outside the heap
+        self.arr_c: list = []
+        self.arr_i = 0
+        self.arr_seq0 = 0
+        self.horizon = 0.0             # events later than this wait in per-day buckets, off the heap
+        self.buckets: dict[int, list[tuple]] = {}
+
+    def set_arrivals(self, times: list[float], cases: list) -> None:
+        """A day's NEED events (times sorted): they get seq numbers as if pushed now, in order."""
+        for j in range(self.arr_i, len(self.arr_t)):  # not yet due (a drain to a fractional time): to the heap
+            self._put((self.arr_t[j], self.arr_seq0 + j, NEED, self.arr_c[j], None))
+        self.arr_t, self.arr_c, self.arr_i = times, cases, 0
+        self.arr_seq0 = self.seq + 1
+        self.seq += len(times)
 
     def push(self, time: float, kind: int, a=None, b=None) -> None:
         self.seq += 1
-        heapq.heappush(self.heap, (time, self.seq, kind, a, b))
+        self._put((time, self.seq, kind, a, b))
+
+    def _put(self, entry: tuple) -> None:
+        """Events up to the horizon (the last drain's end) go on the heap; later ones wait in the
+        bucket of their day, k = ceil(time), covering (k - 1, k], off the heap."""
+        time = entry[0]
+        if time <= self.horizon or time == math.inf:
+            heapq.heappush(self.heap, entry)
+        else:
+            k = math.ceil(time)
+            bucket = self.buckets.get(k)
+            if bucket is None:
+                self.buckets[k] = [entry]
+            else:
+                bucket.append(entry)
 
     def drain(self, until: float) -> None:
         """Run every event with time <= until, in (time, seq) order."""
         heap, handlers, pop = self.heap, self.handlers, heapq.heappop
+        if until > self.horizon:
+            self.horizon = until
+            due = [k for k in self.buckets if k - 1 < until]  # buckets that may hold times <= until
+            if due:
+                for k in due:
+                    heap.extend(self.buckets.pop(k))
+                heapq.heapify(heap)
+        at, ac, i, s0 = self.arr_t, self.arr_c, self.arr_i, self.arr_seq0
+        na = len(at)
+        need = handlers[NEED]
         n = 0
-        while heap and heap[0][0] <= until:
-            time, _, kind, a, b = pop(heap)
-            self.now = time
-            handlers[kind](a, b)
-            n += 1
+        while True:
+            if i < na and at[i] <= until:
+                ta = at[i]
+                if heap:
+                    h = heap[0]
+                    if h[0] < ta or (h[0] == ta and h[1] < s0 + i):
+                        time, _, kind, a, b = pop(heap)
+                        self.now = time
+                        handlers[kind](a, b)
+                        n += 1
+                        continue
+                self.now = ta
+                i += 1
+                self.arr_i = i
+                need(ac[i - 1], None)
+                n += 1
+            elif heap and heap[0][0] <= until:
+                time, _, kind, a, b = pop(heap)
+                self.now = time
+                handlers[kind](a, b)
+                n += 1
+            else:
+                break
         self.processed += n
         if until > self.now:
             self.now = until
 
+    def pending(self):
+        """Every scheduled, not yet processed event as (time, seq, kind, a, b), in no particular order."""
+        yield from self.heap
+        for j in range(self.arr_i, len(self.arr_t)):
+            yield (self.arr_t[j], self.arr_seq0 + j, NEED, self.arr_c[j], None)
+        for bucket in self.buckets.values():
+            yield from bucket
+
     def __len__(self) -> int:
-        return len(self.heap)
+        return len(self.heap) + len(self.arr_t) - self.arr_i + sum(map(len, self.buckets.values()))
 
 
 class Calendar:

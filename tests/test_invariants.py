@@ -104,7 +104,7 @@ def test_mesa_clock_advances_one_day_per_step():
     assert len(model.recorder.rows) == 7
     assert model.events.now == 7.0
     assert model.created == sum(1 for c in model.cases if c.t_arise <= 7.0)
-    assert min(t for t, *_ in model.events.heap) > 7.0, "nothing due by day 7 is left unprocessed"
+    assert min(t for t, *_ in model.events.pending()) > 7.0, "nothing due by day 7 is left unprocessed"
 
 
 def test_workers_never_double_booked_and_hours_add_up():
@@ -123,4 +123,4 @@ def test_fractional_advance_runs_the_events_due():
     model.step()
     assert model.time == 3.5 and model.events.now == 3.5
     assert len(model.recorder.rows) == 3  # days 0, 1, 2 closed at times 1, 2, 3
-    assert min(t for t, *_ in model.events.heap) > 3.5
+    assert min(t for t, *_ in model.events.pending()) > 3.5

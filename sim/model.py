@@ -18,6 +18,7 @@ from scipy.special import ndtri
 
 from . import schedule as ev
 from .agents import Committee, GridWorker, Resident, Township
+from .emergency import EmergencyManager
 from .cases import (APP, COMMITTEE, COUNTY, GRID, HOTLINE, IN_PERSON, IN_SERVICE, IN_TRANSIT, LATENT, PATROL,
                     QUEUED, RESOLVED, ABANDONED, TOWNSHIP, VISIT, Case, Desk)
 from .outcomes import DayRecorder
@@ -25,7 +26,7 @@ from .params import AGE_GROUPS, LEVELS, URGENCY
 from .satisfaction import performance, survey
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
-from .territory import build_territory
+from .territory import build_territory, households_of
 
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
@@ -79,6 +80,8 @@ class GovernanceModel(mesa.Model):
         self.rules = Rules(scenario, self.territory.hh_xy, self.sat_sum)
         self._build_organisation(v)
         self._set_case_constants(v)
+        self.emergency = EmergencyManager(self)
+        self.events.handlers.append(self._on_em_after)
         self.cases: list[Case] = []
         self.created = self.resolved = self.abandoned = self.lapsed = self.reported = 0
         self.discovered_visit = self.discovered_patrol = 0
@@ -97,7 +100,7 @@ class GovernanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ world
     def _build_territory(self, v) -> None:
-        households = max(1, round(v["territory.residents"] / v["territory.household_size"]))
+        households = households_of(v)
         self.territory = build_territory(
             self.streams.space, households, v["territory.density_per_km2"] / v["territory.household_size"],
             v["territory.households_per_block"], v["territory.households_per_community"],
@@ -129,6 +132,7 @@ class GovernanceModel(mesa.Model):
         """Grid network (mesa.discrete_space), grid desks and workers, committees, the township."""
         t = self.territory
         centres = t.grid_centres()
+        self.grid_offices = centres.tolist()
         graph = nx.Graph()
         graph.add_nodes_from(range(t.n_grids))
         graph.add_edges_from(t.grid_adjacency())
@@ -387,6 +391,10 @@ class GovernanceModel(mesa.Model):
             self._resolve(case, desk.level)
         else:
             self._hand_up(case, desk.level)
+        if server.reassign is not None:  # booked for emergency duty while on this case
+            self.emergency.reassigned(server)
+            self._try_start(desk)
+            return
         desk.idle.append(server)
         if desk.level == GRID and self.grid_duty:
             server.start_proactive(now)
@@ -529,7 +537,7 @@ class GovernanceModel(mesa.Model):
             self.office_duty = True
             self.shift_end = now + self.calendar.length
             for w in self.workers:
-                if w.case is None:
+                if w.case is None and w.em_desk is None:
                     w.back_to_office()
             for c in self.committees:
                 self._try_start(c.desk)
@@ -548,6 +556,31 @@ class GovernanceModel(mesa.Model):
             for desk in self.grid_desks:
                 for w in desk.idle:
                     w.stop_proactive(now, self.visit_rate, self.visit_share)
+
+    # ------------------------------------------------------- emergency hooks
+    def rejoin_routine(self, server, desk: Desk) -> None:
+        """A server back from emergency duty picks up routine work where it stands."""
+        if desk.level == GRID and self.grid_duty:
+            server.start_proactive(self.events.now)
+        self._try_start(desk)
+        if desk.level == GRID and server.case is None and self.grid_duty and self.discovery_on:
+            self._schedule_discovery(server)
+
+    def residents_of(self, households) -> list[Resident]:
+        wanted = np.zeros(self.territory.n_households, dtype=bool)
+        wanted[households] = True
+        return [self.residents[i] for i in np.flatnonzero(wanted[self.resident_household])]
+
+    def start_emergency(self, name: str, after_days: float = 0.0):
+        """Start the scenario's emergency `name` now (or after a delay): for live demonstrations."""
+        d = next((e for e in self.spec.emergencies if e.name == name), None)
+        if d is None:
+            raise KeyError(f"no emergency {name!r} in scenario {self.spec.name}; it has: "
+                           + ", ".join(e.name for e in self.spec.emergencies))
+        return self.emergency.schedule(d, self.events.now + after_days)
+
+    def _on_em_after(self, em, _) -> None:
+        em.satisfaction["after"] = self.latent_satisfaction_mean
 
     # ------------------------------------------------------------ bookkeeping
     def _open_change(self, now: float, delta: int) -> None:

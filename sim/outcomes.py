@@ -21,10 +21,11 @@ TIMESERIES_COLUMNS = (
     "day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
     "response_mean_h", "resolution_mean_h", "ratings", "satisfaction_rate", "latent_satisfaction",
     "survey_satisfaction_rate", "survey_se",
+    "emergency_active", "emergency_tasks_open", "vulnerable_reached_share", "active_volunteers",
 )
 
 COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
-                 "ratings"}
+                 "ratings", "emergency_active", "emergency_tasks_open", "active_volunteers"}
 
 
 class DayRecorder:
@@ -57,6 +58,7 @@ class DayRecorder:
             _ratio(self.resp_sum * 24, self.resp_n), _ratio(self.res_sum * 24, self.res_n),
             self.ratings, _ratio(self.good, self.ratings), m.latent_satisfaction_mean,
             s.get("satisfaction_rate", math.nan), s.get("se", math.nan),
+            *m.emergency.day_stats(),
         ))
         self.survey = None
         self._reset()
@@ -198,12 +200,37 @@ def summary(model, wall_s: float | None = None) -> dict[str, float]:
     out["backlog.mean"] = float(backlog.mean()) if len(backlog) else math.nan
     out["backlog.max"] = float(backlog.max()) if len(backlog) else math.nan
     out["backlog.end"] = float(ts["backlog"][-1]) if len(ts["backlog"]) else math.nan
+    out.update(model.emergency.summary())
+    _routine_under_emergency(model, ts, out)
     out["events.processed"] = float(model.events.processed)
     out["population.residents"] = float(len(model.residents))
     out["population.households"] = float(model.territory.n_households)
     out["territory.grids"] = float(model.territory.n_grids)
     out["territory.communities"] = float(model.territory.n_communities)
     return out
+
+
+def _routine_under_emergency(model, ts: dict, out: dict) -> None:
+    """Routine backlog before, at its peak during and after the first emergency, and the days
+    after its end until the backlog is back within 10% of its level in the week before onset."""
+    keys = ("routine.backlog_before", "routine.backlog_peak", "routine.recovery_days")
+    ems = [e for e in model.emergency.emergencies if e.onset <= model.events.now]
+    for k in keys:
+        out[k] = math.nan
+    if not ems or not len(ts["day"]):
+        return
+    e = ems[0]
+    day, backlog = ts["day"], ts["backlog"]
+    before = backlog[(day < e.onset) & (day >= e.onset - 7)]
+    if not len(before):
+        return
+    base = float(before.mean())
+    out["routine.backlog_before"] = base
+    after_onset = day >= math.floor(e.onset)
+    out["routine.backlog_peak"] = float(backlog[after_onset].max())
+    recovered = np.flatnonzero((day >= e.end) & (backlog <= 1.1 * base + 1))
+    if len(recovered):
+        out["routine.recovery_days"] = float(day[recovered[0]] + 1 - e.end)
 
 
 def _window(a: CaseArrays, keep: np.ndarray) -> CaseArrays:

@@ -185,6 +185,64 @@ PARAMS: tuple[Param, ...] = (
     P("satisfaction.unmet_performance", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
       "Performance a resident experiences when an unreported need lapses undiscovered (they coped alone)."),
     P("satisfaction.rating_noise", 0.12, "0-1", 0.0, 1.0, ASSUMPTION, "Noise in turning a score into a 好差评 grade."),
+    # --- emergencies (常态化管理和应急管理动态衔接) -------------------------------
+    P("population.share_alone_elderly_households", 0.075, "share of households", 0.0, 1.0,
+      "7th census (2020): about 37 M one-person households aged 60+, some 7.5% of family households",
+      "Households of an elderly person living alone: vulnerable in an emergency."),
+    P("population.share_disabled_households", 0.05, "share of households", 0.0, 1.0,
+      "about 85 M disabled persons nationally (6%, 2010 estimate); household share is an assumption",
+      "Further households with a disabled member: vulnerable in an emergency."),
+    P("emergency.contact_deadline_hours", 24.0, "h", 0.5, 720.0, ASSUMPTION,
+      "Deadline to contact every vulnerable household in an emergency's footprint."),
+    P("emergency.sensor_coverage", 0.2, "share", 0.0, 1.0, ASSUMPTION,
+      "智能感知: chance that sensors detect an emergency within minutes of onset.", lever=True),
+    P("emergency.report_delay_hours", 3.0, "h", 0.0, 240.0, ASSUMPTION,
+      "Mean delay until residents' calls reveal an emergency (divided by its severity)."),
+    P("emergency.preparedness", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
+      "应急预案: contingency-plan quality; shortens activation and switching.", lever=True),
+    P("emergency.activation_hours", 8.0, "h", 0.0, 240.0, ASSUMPTION,
+      "Township activation delay after detection with no contingency plan (preparedness 0)."),
+    P("emergency.preparedness_effect", 0.8, "share", 0.0, 1.0, ASSUMPTION,
+      "Fraction of the activation and switching delays a perfect contingency plan removes."),
+    P("emergency.county_approval_hours", 6.0, "h", 0.0, 240.0, ASSUMPTION,
+      "Wait for county approval before activation; decentralisation removes it in proportion."),
+    P("emergency.switch_share", 0.7, "share", 0.0, 1.0, ASSUMPTION,
+      "Share of grid workers and committee staff in affected areas who switch to emergency tasks."),
+    P("emergency.switch_hours", 2.0, "h", 0.0, 72.0, ASSUMPTION,
+      "Delay between activation and staff switching to emergency tasks (before preparedness)."),
+    P("emergency.lend_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "协调联动: chance that a worker of an unaffected neighbouring grid is lent to an affected grid."),
+    P("emergency.contact_minutes", 15.0, "min", 1.0, 240.0, ASSUMPTION, "Minutes for one welfare contact."),
+    P("emergency.vulnerable_contact_minutes", 30.0, "min", 1.0, 240.0, ASSUMPTION,
+      "Minutes for one welfare contact with a vulnerable household."),
+    P("volunteer.registered_share", 0.16, "share", 0.0, 1.0,
+      "China Volunteer Service network: about 230 M registered volunteers (about 16% of residents, 2023)",
+      "Share of residents registered as volunteers (志愿者)."),
+    P("volunteer.base_response", 0.15, "share", 0.0, 1.0,
+      "many registered volunteers are inactive: about 14 h a year each (national data, 2017)",
+      "Chance a registered volunteer with average motivation answers a call, before incentives."),
+    P("volunteer.points_per_hour", 0.0, "points/h", 0.0, 100.0, ASSUMPTION,
+      "积分制: points paid per volunteer hour (redeemable).", lever=True),
+    P("volunteer.cny_per_point", 1.0, "CNY/point", 0.0, 100.0, ASSUMPTION, "Budget cost of one point."),
+    P("volunteer.points_scale", 10.0, "points/h", 0.1, 100.0, ASSUMPTION,
+      "Points per hour at which incentives reach 63% of their effect (diminishing returns)."),
+    P("volunteer.incentive_effect", 0.6, "×", 0.0, 5.0, ASSUMPTION,
+      "Relative rise in the chance to answer that points give at saturation. With crowding_out above "
+      "this value, more points lower the response (mean intrinsic motivation is 0.5)."),
+    P("volunteer.recognition", 0.0, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Public recognition of volunteers (honour lists, star ratings).", lever=True),
+    P("volunteer.recognition_effect", 0.05, "share", 0.0, 1.0, ASSUMPTION,
+      "Added chance to answer from full recognition."),
+    P("volunteer.crowding_out", 0.0, "0-1", 0.0, 1.0, "Frey & Jegen, J. Econ. Surveys 2001 (motivation crowding theory)",
+      "Share of intrinsic motivation that paid points crowd out at saturation (0 = off)."),
+    P("volunteer.trust_effect", 0.3, "-", 0.0, 2.0, ASSUMPTION,
+      "How trust (and so satisfaction) raises willingness: response × (1 + effect × (trust − 0.5))."),
+    P("volunteer.hours_per_day", 4.0, "h/day", 0.5, 16.0, ASSUMPTION, "Hours an answering volunteer gives a day."),
+    P("volunteer.fatigue", 0.15, "share/day", 0.0, 1.0, ASSUMPTION,
+      "Fall in a volunteer's chance to answer again for each day already served."),
+    P("emergency.recovery_hours", 12.0, "h", 0.0, 720.0, ASSUMPTION,
+      "After an emergency ends, time before switched staff are back on routine work (rest, reports)."),
+    P("volunteer.walk_kmh", 4.0, "km/h", 1.0, 20.0, ASSUMPTION, "Volunteers' travel speed (on foot, near home)."),
     P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
       "Days between satisfaction surveys of all residents."),
     P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
@@ -202,6 +260,24 @@ URGENCY = {  # urgency class -> feedback deadline in hours (Beijing 12345 draft 
 }
 DISCOVERY = ("none", "visit", "patrol")
 AGE_GROUPS = ("other", "elderly")
+
+# Emergency types: which follow-up needs a first contact uncovers, with the chance per affected
+# household at severity 1 (scaled by severity), and minutes of work. Welfare contact is always made.
+# Assumptions, to be varied: cold waves in Heilongjiang mean heating failures and isolated elderly;
+# waterlogging means evacuation help and supplies.
+FOLLOW_UPS = {  # kind: (minutes, who may do it)
+    "supplies": (45.0, "anyone"),       # deliveries: volunteers too
+    "evacuation": (60.0, "staff"),
+    "medical": (90.0, "staff"),
+    "heating_repair": (120.0, "staff"),
+}
+EMERGENCY_TYPES = {
+    "cold_wave": {"supplies": 0.15, "medical": 0.05, "heating_repair": 0.2},
+    "waterlogging": {"supplies": 0.2, "evacuation": 0.15, "medical": 0.02},
+    "fire": {"evacuation": 0.5, "medical": 0.1},
+    "gas_leak": {"evacuation": 0.6, "medical": 0.05},
+    "outbreak": {"supplies": 0.3, "medical": 0.15},
+}
 
 
 @dataclass(frozen=True)
@@ -233,6 +309,20 @@ NEED_FIELDS: tuple[NeedField, ...] = (
     NeedField("report_prob", float, "share", 0.0, 1.0, text="Base chance the resident reports it (trust 0.5)."),
 )
 NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
+
+# [emergencies.NAME]: give onset_day or annual_rate, and centre_x_km/centre_y_km/radius_km or communities.
+EMERGENCY_FIELDS: tuple[NeedField, ...] = (
+    NeedField("type", str, "-", choices=tuple(EMERGENCY_TYPES), text="Kind of emergency."),
+    NeedField("onset_day", float, "day", 0.0, 36_500.0, text="Fixed onset (model day, may be fractional)."),
+    NeedField("annual_rate", float, "/year", 0.0, 365.0, text="Or: random onsets at this rate per year."),
+    NeedField("centre_x_km", float, "km", 0.0, 1e4, text="Footprint centre, x (0 = west edge)."),
+    NeedField("centre_y_km", float, "km", 0.0, 1e4, text="Footprint centre, y (0 = south edge)."),
+    NeedField("radius_km", float, "km", 0.001, 1e4, text="Footprint radius."),
+    NeedField("communities", list, "-", text="Or: the affected communities (indices from 0)."),
+    NeedField("severity", float, "0-1", 0.01, 1.0, text="Severity: scales follow-up needs and speeds detection."),
+    NeedField("duration_days", float, "days", 0.01, 365.0, text="How long the emergency lasts."),
+)
+EMERGENCY_FIELD_BY_KEY = {f.key: f for f in EMERGENCY_FIELDS}
 
 
 def defaults() -> dict[str, Any]:

@@ -16,9 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .params import NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY, URGENCY, defaults
+from .params import (EMERGENCY_FIELD_BY_KEY, EMERGENCY_FIELDS, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
+                     URGENCY, defaults)
 
-TOP_LEVEL_KEYS = {"name", "description", "extends", "needs"}
+TOP_LEVEL_KEYS = {"name", "description", "extends", "needs", "emergencies"}
 
 
 class ScenarioError(ValueError):
@@ -53,6 +54,26 @@ class NeedType:
 
 
 @dataclass(frozen=True)
+class EmergencyDef:
+    """One [emergencies.NAME] entry: a fixed onset or a random annual rate; a circle or communities."""
+
+    name: str
+    type: str
+    severity: float
+    duration_days: float
+    onset_day: float | None = None
+    annual_rate: float | None = None
+    centre_x_km: float | None = None
+    centre_y_km: float | None = None
+    radius_km: float | None = None
+    communities: tuple[int, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+                if k != "name" and v is not None}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A resolved, validated scenario. `values` maps every dotted key to its value."""
 
@@ -61,6 +82,7 @@ class Scenario:
     values: Mapping[str, Any]
     needs: tuple[NeedType, ...]
     files: tuple[str, ...] = field(default=())  # the file and those it extends, outermost first
+    emergencies: tuple[EmergencyDef, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -72,6 +94,12 @@ class Scenario:
             _assign_dotted(raw, key, value, origin)
         return from_dict(raw, origin, files=self.files)
 
+    def footprint_km(self) -> tuple[float, float]:
+        """Width and height of the territory (km), as the model will build it."""
+        from .territory import footprint_of
+
+        return footprint_of(self.values)
+
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a nested dict (what the manifest records, and what a TOML file would hold)."""
         out: dict[str, Any] = {"name": self.name, "description": self.description}
@@ -79,6 +107,8 @@ class Scenario:
             section, name = key.split(".", 1)
             out.setdefault(section, {})[name] = value
         out["needs"] = {n.name: {f.key: getattr(n, f.key) for f in NEED_FIELDS} for n in self.needs}
+        if self.emergencies:
+            out["emergencies"] = {e.name: e.to_dict() for e in self.emergencies}
         return out
 
 
@@ -208,12 +238,13 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
             values[key] = _check_param(file, key, value)
     needs = _check_needs(file, raw.get("needs"))
     _check_consistency(file, values, needs)
+    emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
     name = raw.get("name", Path(file).stem)
     description = raw.get("description", "")
     for key, value in (("name", name), ("description", description)):
         if not isinstance(value, str):
             raise ScenarioError(file, key, value, "a string")
-    return Scenario(name, description, MappingProxyType(values), needs, files or (file,))
+    return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies)
 
 
 def _unknown_key_hint(key: str) -> str:
@@ -308,3 +339,58 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
                             "at least one household (residents >= household_size)", ("territory.household_size",))
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
+
+
+def _check_emergencies(file: str, table: Any, values: Mapping[str, Any]) -> tuple[EmergencyDef, ...]:
+    from .territory import community_count, footprint_of
+
+    if not isinstance(table, dict):
+        raise ScenarioError(file, "emergencies", table, "tables [emergencies.NAME]")
+    width, height = footprint_of(values)
+    out = []
+    for name, spec in table.items():
+        where = f"emergencies.{name}"
+        if not isinstance(spec, dict):
+            raise ScenarioError(file, where, spec, "a table of emergency fields")
+        fields: dict[str, Any] = {}
+        for key, value in spec.items():
+            f = EMERGENCY_FIELD_BY_KEY.get(key)
+            if f is None:
+                raise ScenarioError(file, f"{where}.{key}", value,
+                                    "unknown emergency field; allowed: " + ", ".join(EMERGENCY_FIELD_BY_KEY))
+            if f.kind is list:
+                ok = isinstance(value, list) and value and all(isinstance(c, int) and not isinstance(c, bool)
+                                                               for c in value)
+                if not ok:
+                    raise ScenarioError(file, f"{where}.{key}", value, "a non-empty list of community indices")
+                fields[key] = tuple(value)
+            else:
+                fields[key] = _check_need_field(file, f"{where}.{key}", value, f)
+        for required in ("type", "severity", "duration_days"):
+            if required not in fields:
+                f = EMERGENCY_FIELD_BY_KEY[required]
+                raise ScenarioError(file, f"{where}.{required}", None, f"missing; {f.allowed()}")
+        if ("onset_day" in fields) == ("annual_rate" in fields):
+            raise ScenarioError(file, where, sorted(k for k in ("onset_day", "annual_rate") if k in fields),
+                                "exactly one of onset_day (a fixed onset) or annual_rate (random onsets)")
+        if fields.get("onset_day", 0.0) >= values["sim.days"]:
+            raise ScenarioError(file, f"{where}.onset_day", fields["onset_day"],
+                                f"a day before the end of the run (sim.days = {values['sim.days']})", ("sim.days",))
+        circle = [k for k in ("centre_x_km", "centre_y_km", "radius_km") if k in fields]
+        if bool(circle) == ("communities" in fields) or (circle and len(circle) < 3):
+            raise ScenarioError(file, where, sorted(fields),
+                                "a footprint: either centre_x_km, centre_y_km and radius_km, or communities")
+        for key, size in (("centre_x_km", width), ("centre_y_km", height)):
+            if key in fields and fields[key] > size:
+                raise ScenarioError(file, f"{where}.{key}", fields[key],
+                                    f"inside the territory: 0 to {size:.3f} km for these residents and density",
+                                    ("territory.residents", "territory.density_per_km2"))
+        if "communities" in fields:
+            n = community_count(values)
+            bad = [c for c in fields["communities"] if not 0 <= c < n]
+            if bad:
+                raise ScenarioError(file, f"{where}.communities", bad,
+                                    f"community indices from 0 to {n - 1} (this territory has {n})",
+                                    ("territory.residents", "territory.households_per_community"))
+        out.append(EmergencyDef(name=name, **fields))
+    return tuple(out)

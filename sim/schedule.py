@@ -26,6 +26,10 @@ Event kinds, in the order a case meets them (ODD "process overview"):
     DISCOVER  a grid worker's visit or patrol finds a latent need
     SHIFT     the working day: offices open / grid workers done with paperwork / all close
 
+Emergencies (sim/emergency.py) add their own kinds: onset and detection, activation, the switch of
+staff, a welfare or follow-up task done, the morning call to volunteers, the end, a switched
+server back on routine work, and satisfaction measured 30 days after.
+
 Once a day (`GovernanceModel.step`): drain the heap to the day's end, record
 the day's row, run the survey if due, and draw the next day's needs.
 """
@@ -37,7 +41,11 @@ import math
 from collections.abc import Callable
 
 NEED, REPORT, ARRIVE, DONE, COUNTY, VERIFY, ABANDON, LAPSE, DISCOVER, SHIFT = range(10)
-KIND_NAMES = ("need", "report", "arrive", "done", "county", "verify", "abandon", "lapse", "discover", "shift")
+# Emergencies (sim/emergency.py): onset and detection, activation, the switch, a task done, the
+# morning call to volunteers, the end, a switched server back on routine work, satisfaction after.
+EM_ONSET, EM_ACTIVATE, EM_SWITCH, TASK_DONE, EM_CALL, EM_END, EM_BACK, EM_AFTER = range(10, 18)
+KIND_NAMES = ("need", "report", "arrive", "done", "county", "verify", "abandon", "lapse", "discover", "shift",
+              "em_onset", "em_activate", "em_switch", "task_done", "em_call", "em_end", "em_back", "em_after")
 
 # SHIFT phases
 OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE = range(3)

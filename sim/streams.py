@@ -21,6 +21,9 @@ STREAMS = (
     "delays",      # dispatch, hand-off, county and verification delays (report delays use "case")
     "discovery",   # patrol discoveries
     "survey",      # satisfaction survey samples and answers
+    "emergency",   # emergency onsets, detection, lending, volunteers' answers, follow-up needs
+    "vulnerability",  # which households are vulnerable in an emergency
+    "volunteers",  # who is a registered volunteer, and their intrinsic motivation
     "mesa",        # the generator handed to mesa.Model(rng=...)
 )
 

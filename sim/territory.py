@@ -93,6 +93,19 @@ def build_territory(
                      np.array(grid_bounds), np.array(comm_bounds), grid_households)
 
 
+def households_of(values) -> int:
+    return max(1, round(values["territory.residents"] / values["territory.household_size"]))
+
+
+def footprint_of(values) -> tuple[float, float]:
+    """The territory's width and height (km) for a scenario's values (known before building)."""
+    return _footprint(households_of(values) / (values["territory.density_per_km2"] / values["territory.household_size"]))
+
+
+def community_count(values) -> int:
+    return max(1, round(households_of(values) / values["territory.households_per_community"]))
+
+
 def _footprint(area_km2: float) -> tuple[float, float]:
     """A 3:2 rectangle of the given area."""
     height = float(np.sqrt(area_km2 / 1.5))

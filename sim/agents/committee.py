@@ -10,13 +10,18 @@ from ..cases import COMMITTEE, Desk
 class Staff:
     """One staff member's time at a committee or the township (not spatial, not an agent)."""
 
-    __slots__ = ("desk", "case", "busy_since", "overtime_from", "case_hours", "overtime_hours")
+    __slots__ = ("desk", "case", "busy_since", "overtime_from", "case_hours", "overtime_hours",
+                 "reassign", "em_desk", "task", "x", "y")
 
     def __init__(self, desk: Desk):
         self.desk = desk
         self.case = None
         self.busy_since = 0.0
         self.overtime_from = 0.0
+        self.reassign = None   # an emergency desk to join when the current case is done
+        self.em_desk = None    # the emergency desk it serves, if any
+        self.task = None
+        self.x = self.y = None  # a position only while on emergency duty
         self.case_hours = 0.0
         self.overtime_hours = 0.0
 

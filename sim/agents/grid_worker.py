@@ -33,6 +33,9 @@ class GridWorker(mesa.discrete_space.CellAgent):
         self.case = None
         self.busy_since = 0.0
         self.overtime_from = 0.0
+        self.reassign = None   # an emergency desk to join when the current case is done
+        self.em_desk = None    # the emergency desk it serves, if any
+        self.task = None
         self.case_hours = 0.0
         self.overtime_hours = 0.0
         self.proactive_hours = 0.0

@@ -11,6 +11,11 @@ from ..satisfaction import update_after_case
 class Resident(mesa.Agent):
     """A resident of a household. Never stepped: acts only when a need or a case concerns them."""
 
+    # Registered volunteers get their own values (sim/emergency.py); everyone else shares these.
+    volunteer = False
+    motivation = 0.0   # intrinsic motivation to volunteer, 0-1
+    days_served = 0
+
     def __init__(self, model, household: int, elderly: bool, digital: bool,
                  trust: float, satisfaction: float, expectation: float):
         super().__init__(model)

@@ -1,0 +1,522 @@
+"""Emergencies and the routine↔emergency switch (常态化管理和应急管理动态衔接).
+
+An emergency strikes a footprint (a circle or named communities) at its onset.
+It is detected — by sensors (智能感知), residents' calls or a grid worker on duty,
+whichever is first — and the township activates emergency command after a
+delay that a contingency plan (应急预案) shortens and county approval lengthens
+(decentralisation removes that wait). After a switching delay, a share of the
+affected grids' workers and committees' staff move to emergency desks, workers
+of unaffected neighbouring grids are lent (协调联动), and registered volunteers
+are called each morning. Every affected household gets a welfare contact,
+vulnerable households first; a contact may uncover a follow-up need (supplies,
+evacuation, medical help, heating repair) by the emergency's type and severity.
+Routine work meanwhile goes on with the staff left, by urgency. When the
+emergency ends, open tasks are counted unmet, volunteers go home, and switched
+staff return to routine work after a recovery period.
+
+Emergency tasks are not routine cases: they queue at their own desks and are
+reported under `emergency.*`; routine outcomes keep their meaning.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import schedule as ev
+from .params import EMERGENCY_TYPES, FOLLOW_UPS
+from .satisfaction import performance
+from .scenario import EmergencyDef
+
+HOURS, MINUTES = 1 / 24.0, 1 / 1440.0
+QUEUED, IN_SERVICE, DONE, UNMET = range(4)
+VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
+VOLUNTEER_START_HOUR = 9.0
+
+
+class Task:
+    __slots__ = ("id", "emergency", "household", "grid", "kind", "priority", "t_created", "status",
+                 "minutes", "staff_only", "t_start", "t_done")
+
+    def __init__(self, tid, emergency, household, grid, kind, priority, t, minutes, staff_only):
+        self.id = tid
+        self.emergency = emergency
+        self.household = household
+        self.grid = grid
+        self.kind = kind              # "contact" or a follow-up kind
+        self.priority = priority
+        self.t_created = t
+        self.status = QUEUED
+        self.minutes = minutes
+        self.staff_only = staff_only
+        self.t_start = math.nan
+        self.t_done = math.nan
+
+
+class EmergencyDesk:
+    """Two priority queues: tasks anyone may do, and tasks for staff only (volunteers skip them)."""
+
+    __slots__ = ("grid", "anyone", "staff", "servers", "idle")
+
+    def __init__(self, grid: int):
+        self.grid = grid
+        self.anyone: list[tuple] = []
+        self.staff: list[tuple] = []
+        self.servers: list = []
+        self.idle: list = []
+
+    def put(self, task: Task) -> None:
+        heapq.heappush(self.staff if task.staff_only else self.anyone, (task.priority, task.t_created, task.id, task))
+
+    def pop_for(self, is_staff: bool) -> Task | None:
+        queues = (self.anyone, self.staff) if is_staff else (self.anyone,)
+        best = None
+        for q in queues:
+            while q and q[0][3].status != QUEUED:
+                heapq.heappop(q)
+            if q and (best is None or q[0] < best[0]):
+                best = (q[0], q)
+        if best is None:
+            return None
+        return heapq.heappop(best[1])[3]
+
+    def open_tasks(self) -> list[Task]:
+        return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == QUEUED]
+
+
+class VolunteerShift:
+    """A resident volunteering for a few hours: a server at their home grid's emergency desk."""
+
+    __slots__ = ("resident", "desk", "x", "y", "until", "task", "busy_since", "hours")
+
+    def __init__(self, resident, desk, xy, until):
+        self.resident = resident
+        self.desk = desk
+        self.x, self.y = xy
+        self.until = until
+        self.task = None
+        self.busy_since = 0.0
+        self.hours = 0.0
+
+
+@dataclass
+class Emergency:
+    """One occurrence of an emergency definition."""
+
+    index: int
+    definition: EmergencyDef
+    onset: float
+    end: float
+    households: np.ndarray                 # affected households
+    vulnerable: np.ndarray                 # bool per affected household
+    detected: float = math.nan
+    detected_by: str = ""
+    activated: float = math.nan
+    switched: float = math.nan
+    contact: dict = field(default_factory=dict)     # household -> time of first contact
+    desks: dict = field(default_factory=dict)       # grid -> EmergencyDesk
+    tasks: list = field(default_factory=list)
+    moved: list = field(default_factory=list)       # (server, home desk) to send back
+    volunteer_hours: float = 0.0
+    volunteers: set = field(default_factory=set)    # residents who served at least once
+    active_volunteers: int = 0
+    over: bool = False
+    satisfaction: dict = field(default_factory=dict)  # before / during / after
+
+
+class EmergencyManager:
+    """Schedules emergencies on the model's event queue and runs their submodels."""
+
+    def __init__(self, model):
+        self.model = model
+        v = model.spec.values
+        self.v = v
+        self.rng = model.streams.emergency
+        self.emergencies: list[Emergency] = []
+        self.task_seq = 0
+        self._vulnerable = self._draw_vulnerable(v)
+        self._volunteers_by_grid = self._draw_volunteers(v)
+        h = model.events.handlers
+        h.extend([self._on_onset, self._on_activate, self._on_switch, self._on_task_done, self._on_call,
+                  self._on_end, self._on_back])
+        for d in model.spec.emergencies:
+            for onset in self._onsets(d):
+                self.schedule(d, onset)
+
+    # ------------------------------------------------------------- set-up
+    def _draw_vulnerable(self, v) -> np.ndarray:
+        """Households of an elderly person alone or with a disabled member (own stream: CRN)."""
+        rng = self.model.streams.vulnerability
+        n = self.model.territory.n_households
+        return rng.random(n) < v["population.share_alone_elderly_households"] + v["population.share_disabled_households"]
+
+    def _draw_volunteers(self, v) -> list[list]:
+        """Registered volunteers with their intrinsic motivation (Beta(2,2), mean 0.5), by home grid."""
+        model = self.model
+        rng = model.streams.volunteers
+        n = len(model.residents)
+        registered = rng.random(n) < v["volunteer.registered_share"]
+        motivation = rng.beta(2.0, 2.0, size=n)
+        by_grid: list[list] = [[] for _ in range(model.territory.n_grids)]
+        hh_grid = model.territory.hh_grid
+        for i in np.flatnonzero(registered).tolist():
+            r = model.residents[i]
+            r.volunteer = True
+            r.motivation = float(motivation[i])
+            by_grid[int(hh_grid[r.household])].append(r)
+        return by_grid
+
+    def _onsets(self, d: EmergencyDef) -> list[float]:
+        if d.onset_day is not None:
+            return [d.onset_day]
+        days = self.v["sim.days"]
+        n = int(self.rng.poisson(d.annual_rate * days / 365.0))
+        return sorted(self.rng.uniform(0.0, days, size=n).tolist())
+
+    def schedule(self, d: EmergencyDef, onset: float) -> Emergency:
+        """Plan one occurrence (also what the dashboard's 'emergency now' button calls)."""
+        hh = self._footprint(d)
+        em = Emergency(len(self.emergencies), d, onset, onset + d.duration_days, hh, self._vulnerable[hh])
+        self.emergencies.append(em)
+        self.model.events.push(onset, ev.EM_ONSET, em)
+        return em
+
+    def _footprint(self, d: EmergencyDef) -> np.ndarray:
+        t = self.model.territory
+        if d.communities is not None:
+            return np.flatnonzero(np.isin(t.hh_community, d.communities))
+        dist2 = (t.hh_xy[:, 0] - d.centre_x_km) ** 2 + (t.hh_xy[:, 1] - d.centre_y_km) ** 2
+        return np.flatnonzero(dist2 <= d.radius_km ** 2)
+
+    # ------------------------------------------------ onset and activation
+    def _on_onset(self, em: Emergency, _) -> None:
+        """Detection: the first of sensors, residents' calls and a grid worker on duty."""
+        now, v, rng = self.model.events.now, self.v, self.rng
+        em.satisfaction["before"] = self.model.latent_satisfaction_mean
+        candidates = []
+        if rng.random() < v["emergency.sensor_coverage"]:
+            candidates.append((now + 0.25 * HOURS * rng.random(), "sensor"))
+        mean_h = v["emergency.report_delay_hours"] / em.definition.severity
+        candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
+        if self.model.office_duty:
+            candidates.append((now + rng.exponential(1.0 * HOURS), "grid worker"))
+        em.detected, em.detected_by = min(candidates)
+        self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
+        self.model.events.push(em.end, ev.EM_END, em)
+
+    def activation_delay(self) -> float:
+        v = self.v
+        plan = 1.0 - v["emergency.preparedness_effect"] * v["emergency.preparedness"]
+        county = v["emergency.county_approval_hours"] * (1.0 - v["policy.decentralisation"])
+        return (v["emergency.activation_hours"] * plan + county) * HOURS
+
+    def _on_activate(self, em: Emergency, _) -> None:
+        """Command activated: list every affected household for a welfare contact; call volunteers."""
+        if em.over:
+            return
+        now, v = self.model.events.now, self.v
+        em.activated = now
+        grids = self.model.territory.hh_grid[em.households]
+        for hh, g, vul in zip(em.households.tolist(), grids.tolist(), em.vulnerable.tolist()):
+            minutes = v["emergency.vulnerable_contact_minutes"] if vul else v["emergency.contact_minutes"]
+            self._add_task(em, hh, g, "contact", VULNERABLE_CONTACT if vul else CONTACT, minutes, False)
+        plan = 1.0 - v["emergency.preparedness_effect"] * v["emergency.preparedness"]
+        self.model.events.push(now + v["emergency.switch_hours"] * plan * HOURS, ev.EM_SWITCH, em)
+        self._schedule_call(em, now)
+
+    def _add_task(self, em, hh, grid, kind, priority, minutes, staff_only) -> Task:
+        desk = em.desks.get(grid)
+        if desk is None:
+            desk = em.desks[grid] = EmergencyDesk(grid)
+        task = Task(self.task_seq, em, hh, grid, kind, priority, self.model.events.now, minutes, staff_only)
+        self.task_seq += 1
+        em.tasks.append(task)
+        desk.put(task)
+        self._try_start(desk)
+        return task
+
+    # ------------------------------------------------------------ the switch
+    def _on_switch(self, em: Emergency, _) -> None:
+        """Move a share of affected grids' workers and committees' staff to the emergency desks,
+        and borrow workers from unaffected neighbouring grids."""
+        if em.over:
+            return
+        model, v = self.model, self.v
+        em.switched = model.events.now
+        share = v["emergency.switch_share"]
+        affected = sorted(em.desks)
+        for g in affected:
+            workers = list(model.grid_desks[g].servers)
+            for w in workers[:math.ceil(share * len(workers) - 1e-9)]:
+                self._move(em, w, model.grid_desks[g], em.desks[g])
+        by_community: dict[int, list[int]] = {}
+        for g in affected:
+            by_community.setdefault(int(model.territory.grid_community[g]), []).append(g)
+        for c, grids in by_community.items():
+            staff = list(model.committees[c].desk.servers)
+            for i, s in enumerate(staff[:math.ceil(share * len(staff) - 1e-9)]):
+                self._move(em, s, model.committees[c].desk, em.desks[grids[i % len(grids)]])
+        lend = v["emergency.lend_share"]
+        taken = {g for g in affected}
+        for g in affected:
+            for cell in model.grid_space[g].neighborhood:
+                n = cell.coordinate
+                if n in taken or n in em.desks:
+                    continue
+                taken.add(n)
+                if self.rng.random() < lend:
+                    for w in list(model.grid_desks[n].servers):
+                        self._move(em, w, model.grid_desks[n], em.desks[g])
+
+    def _move(self, em: Emergency, server, home, desk: EmergencyDesk) -> None:
+        em.moved.append((server, home))
+        home.servers.remove(server)
+        if server in home.idle:
+            home.idle.remove(server)
+            self._join(server, desk)
+        else:
+            server.reassign = desk  # finishes its case first (see GovernanceModel._on_done)
+
+    def _join(self, server, desk: EmergencyDesk) -> None:
+        if hasattr(server, "stop_proactive"):
+            server.stop_proactive(self.model.events.now, self.model.visit_rate, self.model.visit_share)
+        server.reassign = None
+        server.em_desk = desk
+        if getattr(server, "x", None) is None:  # committee staff: start from the grid's office
+            server.x, server.y = self.model.grid_offices[desk.grid]
+        desk.servers.append(server)
+        desk.idle.append(server)
+        self._try_start(desk)
+
+    def reassigned(self, server) -> None:
+        """Called by the routine loop when a server booked for emergency duty finishes its case."""
+        self._join(server, server.reassign)
+
+    # ------------------------------------------------------------- volunteers
+    def _schedule_call(self, em: Emergency, now: float) -> None:
+        day = math.floor(now)
+        start = day + VOLUNTEER_START_HOUR * HOURS
+        when = now if now < day + 18 * HOURS and now >= start else (start if now < start else start + 1)
+        if when < em.end:
+            self.model.events.push(when, ev.EM_CALL, em)
+
+    def _on_call(self, em: Emergency, _) -> None:
+        """The committee calls registered volunteers of the affected grids for today's shift."""
+        if em.over:
+            return
+        now, v, rng = self.model.events.now, self.v, self.rng
+        until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
+        xy = self.model.rules.hh_xy
+        active = 0
+        for g, desk in em.desks.items():
+            for r in self._volunteers_by_grid[g]:
+                if rng.random() < self.answer_probability(r):
+                    r.days_served += 1
+                    em.volunteers.add(r.unique_id)
+                    shift = VolunteerShift(r, desk, xy[r.household], until)
+                    desk.servers.append(shift)
+                    desk.idle.append(shift)
+                    active += 1
+            self._try_start(desk)
+        em.active_volunteers = active
+        self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
+
+    def answer_probability(self, r) -> float:
+        """Intrinsic motivation (less what points crowd out), incentives with diminishing returns,
+        recognition, trust, and fatigue from days already served."""
+        v = self.v
+        g = 1.0 - math.exp(-v["volunteer.points_per_hour"] / v["volunteer.points_scale"])
+        drive = 2.0 * r.motivation * (1.0 - v["volunteer.crowding_out"] * g) + v["volunteer.incentive_effect"] * g
+        p = v["volunteer.base_response"] * drive * (1.0 + v["volunteer.trust_effect"] * (r.trust - 0.5))
+        p += v["volunteer.recognition_effect"] * v["volunteer.recognition"]
+        p *= (1.0 - v["volunteer.fatigue"]) ** r.days_served
+        return min(max(p, 0.0), 1.0)
+
+    # ---------------------------------------------------------------- tasks
+    def _try_start(self, desk: EmergencyDesk) -> None:
+        now = self.model.events.now
+        for server in list(desk.idle):
+            if isinstance(server, VolunteerShift) and now >= server.until:
+                self._dismiss(server)
+                continue
+            task = desk.pop_for(not isinstance(server, VolunteerShift))
+            if task is None:
+                continue
+            desk.idle.remove(server)
+            self._start(server, task)
+
+    def _start(self, server, task: Task) -> None:
+        now = self.model.events.now
+        task.status = IN_SERVICE
+        task.t_start = now
+        hx, hy = self.model.rules.hh_xy[task.household]
+        speed = self.v["volunteer.walk_kmh"] * 24.0 if isinstance(server, VolunteerShift) else self.model.rules.speed
+        travel = math.hypot(hx - server.x, hy - server.y) / speed
+        server.x, server.y = hx, hy
+        server.task = task
+        server.busy_since = now
+        self.model.events.push(now + travel + task.minutes * MINUTES, ev.TASK_DONE, server, task)
+
+    def _on_task_done(self, server, task: Task) -> None:
+        now = self.model.events.now
+        em = task.emergency
+        hours = (now - server.busy_since) * 24.0
+        if isinstance(server, VolunteerShift):
+            server.hours += hours
+            em.volunteer_hours += hours
+        else:
+            server.case_hours += hours
+            if not self.model.office_duty:
+                server.overtime_hours += hours
+        server.task = None
+        task.t_done = now
+        if task.status == IN_SERVICE:
+            task.status = DONE
+            if task.kind == "contact":
+                self._contacted(em, task, now)
+        desk = server.em_desk if not isinstance(server, VolunteerShift) else server.desk
+        if em.over and not isinstance(server, VolunteerShift):
+            self._send_back(server)
+            return
+        if isinstance(server, VolunteerShift) and (em.over or now >= server.until):
+            self._dismiss(server)
+            return
+        desk.idle.append(server)
+        self._try_start(desk)
+
+    def _contacted(self, em: Emergency, task: Task, now: float) -> None:
+        """First contact: the household may need follow-up help, by type and severity."""
+        em.contact.setdefault(task.household, now)
+        d = em.definition
+        for kind, chance in EMERGENCY_TYPES[d.type].items():
+            if self.rng.random() < chance * d.severity:
+                minutes, who = FOLLOW_UPS[kind]
+                self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
+
+    def _dismiss(self, shift: VolunteerShift) -> None:
+        desk = shift.desk
+        if shift in desk.idle:
+            desk.idle.remove(shift)
+        if shift in desk.servers:
+            desk.servers.remove(shift)
+
+    # -------------------------------------------------------------- the end
+    def _on_end(self, em: Emergency, _) -> None:
+        """Open tasks are unmet; volunteers go home; staff return after the recovery period."""
+        now = self.model.events.now
+        em.over = True
+        em.satisfaction["during"] = self.model.latent_satisfaction_mean
+        self.model.events.push(now + 30.0, ev.EM_AFTER, em)
+        for task in em.tasks:
+            if task.status == QUEUED:
+                task.status = UNMET
+        for desk in em.desks.values():
+            for server in list(desk.idle):
+                desk.idle.remove(server)
+                if not isinstance(server, VolunteerShift):
+                    self._send_back(server)
+            desk.servers = [s for s in desk.servers if not isinstance(s, VolunteerShift) or s.task]
+        self._rate(em)
+        # staff on routine cases that were booked for emergency duty never leave
+        for server, home in em.moved:
+            if getattr(server, "reassign", None) is not None:
+                server.reassign = None
+                home.servers.append(server)
+
+    def _send_back(self, server) -> None:
+        self.model.events.push(self.model.events.now + self.v["emergency.recovery_hours"] * HOURS,
+                               ev.EM_BACK, server)
+
+    def _on_back(self, server, _) -> None:
+        for em in self.emergencies:
+            for s, home in em.moved:
+                if s is server:
+                    server.em_desk = None
+                    if hasattr(server, "back_to_office"):
+                        server.back_to_office()
+                    home.servers.append(server)
+                    home.idle.append(server)
+                    self.model.rejoin_routine(server, home)
+                    return
+
+    def _rate(self, em: Emergency) -> None:
+        """Residents of affected households judge the response: contact time against the deadline."""
+        model = self.model
+        deadline = self.v["emergency.contact_deadline_hours"] * HOURS
+        by_household: dict[int, list] = {}
+        for r in model.residents_of(em.households):
+            by_household.setdefault(r.household, []).append(r)
+        for hh, residents in by_household.items():
+            t = em.contact.get(hh)
+            perf = performance(t - em.onset, deadline) if t is not None else 0.0
+            for r in residents:
+                r.experience(perf, 0.0, model.rules)
+
+    # ------------------------------------------------------------- outcomes
+    def summary(self) -> dict[str, float]:
+        from .outcomes import _ratio
+
+        out: dict[str, float] = {"emergency.count": float(len(self.emergencies))}
+        ems = [e for e in self.emergencies if e.onset <= self.model.events.now]
+        deadline = self.v["emergency.contact_deadline_hours"]
+        waits, vul_in_time, vul_total, affected, reached = [], 0, 0, 0, 0
+        unmet_urgent, tasks_unmet, hours, volunteers, active = 0, 0, 0.0, set(), 0
+        for e in ems:
+            affected += len(e.households)
+            for hh, vul in zip(e.households.tolist(), e.vulnerable.tolist()):
+                t = e.contact.get(hh)
+                if t is not None:
+                    reached += 1
+                    waits.append((t - e.onset) * 24.0)
+                if vul:
+                    vul_total += 1
+                    vul_in_time += t is not None and (t - e.onset) * 24.0 <= deadline
+            unmet_urgent += sum(1 for t in e.tasks if t.kind != "contact" and t.status == UNMET)
+            tasks_unmet += sum(1 for t in e.tasks if t.status == UNMET)
+            hours += e.volunteer_hours
+            volunteers |= e.volunteers
+            active = max(active, e.active_volunteers)
+        w = np.array(waits)
+        out["emergency.affected_households"] = float(affected)
+        out["emergency.reached_households"] = float(reached)
+        out["emergency.unreached_households"] = float(affected - reached)
+        out["emergency.first_contact_h.mean"] = float(w.mean()) if len(w) else math.nan
+        out["emergency.first_contact_h.p90"] = float(np.percentile(w, 90)) if len(w) else math.nan
+        out["emergency.first_contact_h.max"] = float(w.max()) if len(w) else math.nan
+        out["emergency.vulnerable_households"] = float(vul_total)
+        out["emergency.vulnerable_reached_in_deadline"] = _ratio(vul_in_time, vul_total)
+        out["emergency.unmet_urgent_needs"] = float(unmet_urgent)
+        out["emergency.unmet_tasks"] = float(tasks_unmet)
+        det = [(e.detected - e.onset) * 24 for e in ems if not math.isnan(e.detected)]
+        act = [(e.activated - e.detected) * 24 for e in ems if not math.isnan(e.activated)]
+        out["emergency.detection_delay_h"] = float(np.mean(det)) if det else math.nan
+        out["emergency.activation_delay_h"] = float(np.mean(act)) if act else math.nan
+        out["volunteers.registered"] = float(sum(map(len, self._volunteers_by_grid)))
+        out["volunteers.served"] = float(len(volunteers))
+        out["volunteers.peak_active"] = float(active)
+        out["volunteers.hours"] = hours
+        cost = hours * self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
+        out["volunteers.incentive_cost_cny"] = cost
+        out["emergency.cost_per_household_reached_cny"] = _ratio(cost, reached)
+        for phase in ("before", "during", "after"):
+            vals = [e.satisfaction[phase] for e in ems if phase in e.satisfaction]
+            out[f"emergency.satisfaction_{phase}"] = float(np.mean(vals)) if vals else math.nan
+        return out
+
+    def day_stats(self) -> tuple[int, int, float, int]:
+        """For the daily row: emergency under way, open tasks, share of the latest emergency's
+        vulnerable households reached so far, volunteers on shift today."""
+        now = self.model.events.now
+        started = [e for e in self.emergencies if e.onset <= now]
+        if not started:
+            return 0, 0, math.nan, 0
+        active = any(not e.over for e in started)
+        open_tasks = sum(len(d.open_tasks()) for e in started if not e.over for d in e.desks.values())
+        latest = started[-1]
+        vul = latest.households[latest.vulnerable].tolist()
+        reached = sum(1 for hh in vul if hh in latest.contact) / len(vul) if vul else math.nan
+        volunteers = latest.active_volunteers if not latest.over else 0
+        return int(active), open_tasks, reached, volunteers

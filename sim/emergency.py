@@ -379,7 +379,7 @@ class EmergencyManager:
                 self._contacted(em, task, now)
         desk = server.em_desk if not isinstance(server, VolunteerShift) else server.desk
         if em.over and not isinstance(server, VolunteerShift):
-            self._send_back(server)
+            self._send_back(server, desk)
             return
         if isinstance(server, VolunteerShift) and (em.over or now >= server.until):
             self._dismiss(server)
@@ -415,10 +415,10 @@ class EmergencyManager:
                 task.status = UNMET
         for desk in em.desks.values():
             for server in list(desk.idle):
-                desk.idle.remove(server)
-                if not isinstance(server, VolunteerShift):
-                    self._send_back(server)
-            desk.servers = [s for s in desk.servers if not isinstance(s, VolunteerShift) or s.task]
+                if isinstance(server, VolunteerShift):
+                    self._dismiss(server)
+                else:
+                    self._send_back(server, desk)
         self._rate(em)
         # staff on routine cases that were booked for emergency duty never leave
         for server, home in em.moved:
@@ -426,7 +426,11 @@ class EmergencyManager:
                 server.reassign = None
                 home.servers.append(server)
 
-    def _send_back(self, server) -> None:
+    def _send_back(self, server, desk: EmergencyDesk) -> None:
+        """Leave the emergency desk; back on routine duty after the recovery period."""
+        if server in desk.idle:
+            desk.idle.remove(server)
+        desk.servers.remove(server)
         self.model.events.push(self.model.events.now + self.v["emergency.recovery_hours"] * HOURS,
                                ev.EM_BACK, server)
 

@@ -1,0 +1,239 @@
+"""Emergencies, the switch and volunteers: invariants, directions, errors."""
+
+import functools
+import math
+
+import pytest
+
+from sim import GovernanceModel, ScenarioError, load_scenario
+from sim.cli import main
+from sim.emergency import DONE, IN_SERVICE, QUEUED, UNMET, VolunteerShift
+from sim.runner import run
+from tests.helpers import SCENARIOS
+
+RESIDENTS = 10_000  # footprint 1.37 x 0.91 km
+
+
+def cold_wave(tmp_path, body: str = "", name: str = "cw.toml", emergency: str | None = None):
+    emergency = emergency if emergency is not None else """
+[emergencies.cold]
+type = "cold_wave"
+onset_day = 20.8
+centre_x_km = 0.6
+centre_y_km = 0.45
+radius_km = 0.35
+severity = 0.8
+duration_days = 3.0
+"""
+    path = tmp_path / name
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[sim]\ndays = 45\nwarmup_days = 5\n'
+                    f'[territory]\nresidents = {RESIDENTS}\n{body}\n{emergency}')
+    return path
+
+
+@functools.lru_cache(maxsize=None)
+def outcome(overrides: tuple = (), seed: int = 1):
+    scenario = load_scenario(SCENARIOS / "cold_wave.toml",
+                             {"territory.residents": 20_000, "sim.days": 70, **dict(overrides)})
+    return run(scenario, seed, case_table=False).summary
+
+
+# ---------------------------------------------------------------- invariants
+def _servers(model, em):
+    routine = [s for d in (*model.grid_desks, *(c.desk for c in model.committees)) for s in d.servers]
+    emergency = [s for d in em.desks.values() for s in d.servers]
+    return routine, emergency
+
+
+def test_nobody_is_in_two_places_and_no_case_or_task_is_lost(tmp_path):
+    model = GovernanceModel(load_scenario(cold_wave(tmp_path)), seed=2)
+    em = model.emergency.emergencies[0]
+    checks = {"n": 0}
+
+    def check():
+        routine, emergency = _servers(model, em)
+        everyone = routine + emergency
+        assert len({id(s) for s in everyone}) == len(everyone), "a server on two desks"
+        for s in everyone:
+            assert not (getattr(s, "case", None) is not None and getattr(s, "task", None) is not None)
+        for d in em.desks.values():
+            assert all(s.task is None for s in d.idle), "a busy server listed as idle"
+            assert len(set(map(id, d.idle))) == len(d.idle)
+        in_service = [t for t in em.tasks if t.status == IN_SERVICE]
+        assert len(in_service) == sum(1 for s in everyone if getattr(s, "task", None) is not None)
+        assert model.created == model.resolved + model.open_cases + model.abandoned
+        checks["n"] += 1
+
+    handlers = model.events.handlers
+
+    def wrap(h):
+        def run_(a, b):
+            h(a, b)
+            if em.onset <= model.events.now <= em.end + 1:
+                check()
+        return run_
+
+    model.events.handlers = [wrap(h) for h in handlers]
+    model.run_for(45)
+    assert checks["n"] > 1_000
+    statuses = {t.status for t in em.tasks}
+    assert statuses <= {DONE, UNMET}, "every task ends done or unmet"
+    # Every affected household is reached or counted unmet.
+    s = model.emergency.summary()
+    assert s["emergency.reached_households"] + s["emergency.unreached_households"] == len(em.households)
+    assert set(em.contact) <= set(em.households.tolist())
+    # Everyone is back on routine duty after the emergency and its recovery period.
+    routine, emergency = _servers(model, em)
+    assert not any(isinstance(x, VolunteerShift) for x in routine)
+    assert len(routine) == len(model.workers) + sum(len(c.desk.servers) for c in model.committees)
+    assert all(w.em_desk is None for w in model.workers)
+
+
+def test_same_seed_same_emergency(tmp_path):
+    path = cold_wave(tmp_path)
+    a = run(path, 3, case_table=False).summary
+    b = run(path, 3, case_table=False).summary
+    assert a == b or all((a[k] == b[k]) or (a[k] != a[k] and b[k] != b[k]) for k in a)
+    c = run(path, 4, case_table=False).summary
+    assert c["emergency.first_contact_h.mean"] != a["emergency.first_contact_h.mean"]
+
+
+def test_timeseries_shows_the_emergency(tmp_path):
+    out = run(cold_wave(tmp_path), 1, case_table=False)
+    ts = out.timeseries
+    active = ts["emergency_active"]
+    assert active[:20].sum() == 0 and active[21:23].all() and active[30:].sum() == 0
+    assert ts["active_volunteers"][21:23].max() > 0
+    reached = ts["vulnerable_reached_share"][20:30]
+    assert all(b >= a for a, b in zip(reached, reached[1:])), "reached households stay reached"
+    assert reached[-1] > 0.9
+
+
+# ---------------------------------------------------------------- directions
+def test_more_active_volunteers_mean_faster_first_contact():
+    few = outcome((("volunteer.registered_share", 0.02),))
+    many = outcome((("volunteer.registered_share", 0.4),))
+    assert many["volunteers.served"] > 5 * few["volunteers.served"]
+    assert many["volunteers.hours"] > few["volunteers.hours"]  # bounded by the work there is
+    assert many["emergency.first_contact_h.mean"] < few["emergency.first_contact_h.mean"]
+
+
+def test_better_preparedness_shortens_activation():
+    low, high = outcome((("emergency.preparedness", 0.0),)), outcome((("emergency.preparedness", 1.0),))
+    assert high["emergency.activation_delay_h"] < low["emergency.activation_delay_h"]
+    assert high["emergency.first_contact_h.mean"] < low["emergency.first_contact_h.mean"]
+
+
+def test_decentralisation_removes_the_wait_for_county_approval():
+    base, dec = outcome(), outcome((("policy.decentralisation", 1.0),))
+    assert dec["emergency.activation_delay_h"] == pytest.approx(base["emergency.activation_delay_h"] - 6.0)
+
+
+def test_emergency_raises_routine_backlog_which_recovers():
+    s = outcome()
+    assert s["routine.backlog_peak"] > 1.1 * s["routine.backlog_before"]
+    assert 0 < s["routine.recovery_days"] < 20
+
+
+def test_points_help_unless_crowding_out_reverses_them():
+    plain, paid = outcome(), outcome((("volunteer.points_per_hour", 20.0),))
+    assert paid["volunteers.served"] > plain["volunteers.served"]
+    crowd = (("volunteer.crowding_out", 1.0),)
+    plain_c, paid_c = outcome(crowd), outcome((*crowd, ("volunteer.points_per_hour", 20.0)))
+    assert paid_c["volunteers.served"] < plain_c["volunteers.served"]
+    assert paid_c["emergency.first_contact_h.mean"] > plain_c["emergency.first_contact_h.mean"]
+    assert paid_c["volunteers.incentive_cost_cny"] > 0 == plain_c["volunteers.incentive_cost_cny"]
+
+
+def test_answer_probability_has_diminishing_returns_and_a_crowding_region():
+    model = GovernanceModel(load_scenario(SCENARIOS / "cold_wave.toml", {"territory.residents": 20_000}), 1)
+    r = next(x for x in model.residents if x.volunteer)
+    r.motivation, r.trust, r.days_served = 0.5, 0.5, 0
+
+    def p(points, crowding=0.0):
+        model.emergency.v = {**model.spec.values, "volunteer.points_per_hour": points,
+                             "volunteer.crowding_out": crowding}
+        return model.emergency.answer_probability(r)
+
+    gains = [p(x) - p(x - 5) for x in (5, 10, 15, 20)]
+    assert all(g > 0 for g in gains) and gains == sorted(gains, reverse=True)
+    incentive = model.spec["volunteer.incentive_effect"]
+    assert p(20, crowding=incentive + 0.2) < p(0, crowding=incentive + 0.2)  # more points do worse
+    assert p(20, crowding=incentive - 0.2) > p(0, crowding=incentive - 0.2)
+    r.days_served = 3
+    assert p(0) < p(0) / (1 - model.spec["volunteer.fatigue"]) ** 3 + 1e-12
+
+
+def test_start_an_emergency_now(tmp_path):
+    model = GovernanceModel(load_scenario(cold_wave(tmp_path)), seed=1)
+    model.run_for(5)
+    em = model.start_emergency("cold")
+    assert em.onset == 5.0
+    model.run_for(5)
+    assert em.contact, "households were contacted"
+    with pytest.raises(KeyError, match="no emergency 'flood'"):
+        model.start_emergency("flood")
+
+
+def test_random_onsets_follow_the_annual_rate(tmp_path):
+    path = cold_wave(tmp_path, emergency="""
+[emergencies.fire]
+type = "fire"
+annual_rate = 40.0
+communities = [0]
+severity = 0.5
+duration_days = 0.2
+""")
+    model = GovernanceModel(load_scenario(path), seed=1)
+    onsets = [e.onset for e in model.emergency.emergencies]
+    assert 1 <= len(onsets) <= 15 and onsets == sorted(onsets) and all(0 <= t < 45 for t in onsets)
+    assert [e.onset for e in GovernanceModel(load_scenario(path), seed=1).emergency.emergencies] == onsets
+
+
+# ------------------------------------------------------------------- errors
+BAD = [
+    ('type = "earthquake"', "emergencies.cold.type", "one of"),
+    ("duration_days = -1.0", "emergencies.cold.duration_days", "a number in"),
+    ("centre_x_km = 9.0", "emergencies.cold.centre_x_km", "inside the territory"),
+    ("magnitude = 7", "emergencies.cold.magnitude", "unknown emergency field"),
+    ("annual_rate = 1.0", "emergencies.cold", "exactly one of onset_day"),
+    ("communities = [0, 99]", "emergencies.cold", "either centre_x_km"),
+]
+
+
+@pytest.mark.parametrize("line,key,allowed", BAD, ids=[b[1].split(".")[-1] + "-" + b[0][:8] for b in BAD])
+def test_bad_emergency_definitions_get_clear_errors(tmp_path, line, key, allowed):
+    field = line.split(" =")[0]
+    base = [x for x in """type = "cold_wave"
+onset_day = 20.8
+centre_x_km = 0.6
+centre_y_km = 0.45
+radius_km = 0.35
+severity = 0.8
+duration_days = 3.0""".splitlines() if not x.startswith(field + " ")]
+    path = cold_wave(tmp_path, emergency="[emergencies.cold]\n" + "\n".join([*base, line]) + "\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.key == key and allowed in str(info.value) and str(path) in str(info.value)
+
+
+def test_community_out_of_range_and_onset_after_the_run(tmp_path, capsys):
+    path = cold_wave(tmp_path, emergency="""[emergencies.cold]
+type = "cold_wave"
+onset_day = 2.0
+communities = [0, 99]
+severity = 0.8
+duration_days = 3.0
+""")
+    with pytest.raises(ScenarioError, match="community indices from 0 to"):
+        load_scenario(path)
+    late = cold_wave(tmp_path, name="late.toml", emergency="""[emergencies.cold]
+type = "cold_wave"
+onset_day = 50.0
+communities = [0]
+severity = 0.8
+duration_days = 3.0
+""")
+    out = tmp_path / "out"
+    assert main(["run", str(late), "--out", str(out), "--no-progress"]) == 2
+    assert "before the end of the run" in capsys.readouterr().err and not out.exists()

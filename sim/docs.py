@@ -21,6 +21,8 @@ def _range(p: Param) -> str:
         return " / ".join(p.choices)
     if p.kind is bool:
         return "true / false"
+    if p.kind is str:
+        return "text"
     return f"{_num(p.low)} – {_num(p.high)}"
 
 
@@ -29,6 +31,9 @@ def _num(x) -> str:
         return "–"
     if isinstance(x, bool):
         return str(x).lower()
+    if isinstance(x, str):
+        return f'"{x}"'
+
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1000):
         return f"{int(x):,}"
     return f"{x:g}"

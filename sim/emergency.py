@@ -142,6 +142,12 @@ class EmergencyManager:
         h = model.events.handlers
         h.extend([self._on_onset, self._on_activate, self._on_switch, self._on_task_done, self._on_call,
                   self._on_end, self._on_back])
+        aid = v["volunteer.mutual_aid_need"]
+        names = [n.name for n in model.needs]
+        self.mutual_aid_need = names.index(aid) if aid else -1
+        self.aid_cases = 0
+        self.aid_open = 0  # mutual-aid cases a volunteer is working on now
+        self.aid_hours = 0.0
         for d in model.spec.emergencies:
             for onset in self._onsets(d):
                 self.schedule(d, onset)
@@ -324,6 +330,26 @@ class EmergencyManager:
         em.active_volunteers = active
         self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
 
+    def offer_mutual_aid(self, case) -> bool:
+        """邻里互助: the committee offers a case to a registered volunteer of the resident's grid.
+        Returns True if one takes it (then the volunteer walks over and does the work)."""
+        pool = [r for r in self._volunteers_by_grid[case.grid] if r is not case.resident]
+        calls = min(len(pool), self.v["volunteer.mutual_aid_calls"])
+        if not calls:
+            return False
+        asked = self.rng.choice(len(pool), size=calls, replace=False).tolist()
+        r = next((pool[i] for i in asked if self.rng.random() < self.answer_probability(pool[i])), None)
+        if r is None:
+            return False
+        hx, hy = self.model.rules.hh_xy[case.household]
+        vx, vy = self.model.rules.hh_xy[r.household]
+        duration = case.effort + math.hypot(hx - vx, hy - vy) / (self.v["volunteer.walk_kmh"] * 24.0)
+        self.aid_cases += 1
+        self.aid_open += 1
+        self.aid_hours += duration * 24.0
+        self.model.events.push(self.model.events.now + duration, ev.AID_DONE, case, r)
+        return True
+
     def answer_probability(self, r) -> float:
         """Intrinsic motivation (less what points crowd out), incentives with diminishing returns,
         recognition, trust, and fatigue from days already served."""
@@ -502,7 +528,9 @@ class EmergencyManager:
         out["volunteers.served"] = float(len(volunteers))
         out["volunteers.peak_active"] = float(active)
         out["volunteers.hours"] = hours
-        cost = hours * self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
+        out["volunteers.mutual_aid_cases"] = float(self.aid_cases)
+        out["volunteers.mutual_aid_hours"] = self.aid_hours
+        cost = (hours + self.aid_hours) * self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
         out["volunteers.incentive_cost_cny"] = cost
         out["emergency.cost_per_household_reached_cny"] = _ratio(cost, reached)
         for phase in ("before", "during", "after"):

@@ -81,7 +81,8 @@ class GovernanceModel(mesa.Model):
         self._build_organisation(v)
         self._set_case_constants(v)
         self.emergency = EmergencyManager(self)
-        self.events.handlers.append(self._on_em_after)
+        self.events.handlers.extend([self._on_em_after, self._on_aid_done])
+        self.mutual_aid_need = self.emergency.mutual_aid_need
         self.cases: list[Case] = []
         self.created = self.resolved = self.abandoned = self.lapsed = self.reported = 0
         self.discovered_visit = self.discovered_patrol = 0
@@ -344,6 +345,11 @@ class GovernanceModel(mesa.Model):
 
     def _arrive(self, case: Case, desk: Desk) -> None:
         case.t_in[desk.level] = self.events.now
+        if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and self.office_duty
+                and self.emergency.offer_mutual_aid(case)):
+            self._accept(case, self.events.now)
+            case.status = IN_SERVICE
+            return
         case.status = QUEUED
         if desk.idle and not desk.queue and (self.grid_duty if desk.level == GRID else self.office_duty):
             self._start(desk.idle.pop(), case)  # a free server on duty takes it at once
@@ -366,10 +372,7 @@ class GovernanceModel(mesa.Model):
     def _start(self, server, case: Case) -> None:
         now = self.events.now
         if case.t_accept != case.t_accept:  # NaN: first acceptance is the first response
-            case.t_accept = now
-            rec = self.recorder
-            rec.resp_sum += now - case.t_report
-            rec.resp_n += 1
+            self._accept(case, now)
         case.status = IN_SERVICE
         if server.desk.level == GRID and server.idle_since == server.idle_since:
             server.stop_proactive(now, self.visit_rate, self.visit_share)
@@ -379,6 +382,16 @@ class GovernanceModel(mesa.Model):
         server.overtime_from = self.shift_end if self.office_duty else now
         self.events.push(now + server.service_time(case, case.level == server.desk.level, self.rules),
                          ev.DONE, server, case)
+
+    def _accept(self, case: Case, now: float) -> None:
+        case.t_accept = now
+        rec = self.recorder
+        rec.resp_sum += now - case.t_report
+        rec.resp_n += 1
+
+    def _on_aid_done(self, case: Case, volunteer) -> None:
+        self.emergency.aid_open -= 1
+        self._resolve(case, COMMITTEE)
 
     def _on_done(self, server, case: Case) -> None:
         """A server finishes: the case is resolved at this level or handed up one level."""

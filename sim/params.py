@@ -41,6 +41,8 @@ class Param:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind is bool:
             return "true or false"
+        if self.kind is str:
+            return "a string"
         what = "an integer" if self.kind is int else "a number"
         return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
 
@@ -242,6 +244,12 @@ PARAMS: tuple[Param, ...] = (
       "Fall in a volunteer's chance to answer again for each day already served."),
     P("emergency.recovery_hours", 12.0, "h", 0.0, 720.0, ASSUMPTION,
       "After an emergency ends, time before switched staff are back on routine work (rest, reports)."),
+    P("volunteer.mutual_aid_need", "", "need type", None, None,
+      "policy text: 邻里互助 (neighbourly mutual aid), coordinated by the committee",
+      "Committee-level need type that the committee first offers to a registered volunteer of the "
+      "resident's grid during office hours (empty: no routine mutual aid)."),
+    P("volunteer.mutual_aid_calls", 3, "calls", 0, 50, ASSUMPTION,
+      "How many registered volunteers of the grid the committee calls for one mutual-aid case."),
     P("volunteer.walk_kmh", 4.0, "km/h", 1.0, 20.0, ASSUMPTION, "Volunteers' travel speed (on foot, near home)."),
     P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
       "Days between satisfaction surveys of all residents."),

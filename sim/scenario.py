@@ -337,6 +337,11 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if households < 1:
         raise ScenarioError(file, "territory.residents", v["territory.residents"],
                             "at least one household (residents >= household_size)", ("territory.household_size",))
+    aid = v["volunteer.mutual_aid_need"]
+    if aid and aid not in {n.name for n in needs}:
+        raise ScenarioError(file, "volunteer.mutual_aid_need", aid,
+                            "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
+                            ("needs",))
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
 

@@ -44,8 +44,10 @@ NEED, REPORT, ARRIVE, DONE, COUNTY, VERIFY, ABANDON, LAPSE, DISCOVER, SHIFT = ra
 # Emergencies (sim/emergency.py): onset and detection, activation, the switch, a task done, the
 # morning call to volunteers, the end, a switched server back on routine work, satisfaction after.
 EM_ONSET, EM_ACTIVATE, EM_SWITCH, TASK_DONE, EM_CALL, EM_END, EM_BACK, EM_AFTER = range(10, 18)
+AID_DONE = 18  # a volunteer finishes a routine mutual-aid case (邻里互助)
 KIND_NAMES = ("need", "report", "arrive", "done", "county", "verify", "abandon", "lapse", "discover", "shift",
-              "em_onset", "em_activate", "em_switch", "task_done", "em_call", "em_end", "em_back", "em_after")
+              "em_onset", "em_activate", "em_switch", "task_done", "em_call", "em_end", "em_back", "em_after",
+              "aid_done")
 
 # SHIFT phases
 OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE = range(3)

@@ -44,6 +44,7 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
         "policy": {"app_adoption": 0.0, "decentralisation": 0.0},
         "case": {"abandonment": False, "verify_hours": 0.0},
         "survey": {"interval_days": 36_500},
+        "volunteer": {"mutual_aid_need": "", "registered_share": 0.0},
         "needs": {"job": {
             "rate_other": rate,
             "rate_elderly": rate,

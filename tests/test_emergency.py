@@ -237,3 +237,18 @@ duration_days = 3.0
     out = tmp_path / "out"
     assert main(["run", str(late), "--out", str(out), "--no-progress"]) == 2
     assert "before the end of the run" in capsys.readouterr().err and not out.exists()
+
+
+def test_routine_mutual_aid_by_volunteers():
+    def summary(share, need="elderly_care"):
+        return run(SCENARIOS / "baseline.toml", 1, case_table=False, days=120,
+                   overrides={"territory.residents": 20_000, "volunteer.registered_share": share,
+                              "volunteer.mutual_aid_need": need}).summary
+
+    none, some, off = summary(0.0), summary(0.3), summary(0.3, need="")
+    assert none["volunteers.mutual_aid_cases"] == 0 == off["volunteers.mutual_aid_cases"]
+    assert some["volunteers.mutual_aid_cases"] > 10 and some["volunteers.mutual_aid_hours"] > 0
+    assert some["committee.utilisation"] < none["committee.utilisation"]
+    assert some["cases.created"] == none["cases.created"]
+    with pytest.raises(ScenarioError, match="a need type of the catalogue"):
+        load_scenario(SCENARIOS / "baseline.toml", {"volunteer.mutual_aid_need": "gardening"})

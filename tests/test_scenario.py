@@ -381,7 +381,8 @@ def test_to_dict_round_trips(path: Path) -> None:
     s = load(path)
     d = s.to_dict()
     assert d["name"] == s.name and d["description"] == s.description
-    assert set(d) == {"name", "description", "needs"} | {k.split(".")[0] for k in PARAM_BY_KEY}
+    assert set(d) == ({"name", "description", "needs"} | {k.split(".")[0] for k in PARAM_BY_KEY}
+                      | ({"emergencies"} if s.emergencies else set()))
     assert set(d["needs"]) == {n.name for n in s.needs}
     assert all(set(spec) == {f.key for f in NEED_FIELDS} for spec in d["needs"].values())
     back = from_dict(d, "<round trip>", files=s.files)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import _common as C
 import bench_baseline
+import bench_emergency
 import bench_events
 import bench_mmc
 import bench_scaling
@@ -38,7 +39,7 @@ def _run(script: str, args: list[str], tmp: Path) -> dict:
     return json.loads(out.read_text())
 
 
-def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict) -> list[tuple]:
+def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict, em: dict) -> list[tuple]:
     rows = []
     e = {r["mechanism"]: r for r in ev["rows"]}
     mesa_, heap, gov = (e[name] for name, _ in bench_events.MECHANISMS)
@@ -71,10 +72,14 @@ def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict) -> list[tuple]:
         a, b = sc["rows"][0], sc["rows"][-1]
         rows.append(("scaling", f"µs/case {b['residents']:,} / {a['residents']:,} residents",
                      f"{sc['linearity_ratio']:.2f}", f"<= {sc['tolerance']:g} (linear)", C.verdict(sc["linear_met"])))
+    rows.append(("emergency", f"baseline + a cold wave over {em['affected_households']:,} households, "
+                 f"median of {em['repeats']}",
+                 f"+{em['added_s']:.2f} s ({em['median']['baseline']:.2f} s -> {em['median']['with_emergency']:.2f} s)",
+                 f"<= {bench_emergency.TARGET_S:g} s added", C.verdict(em["target_met"])))
     return rows
 
 
-def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, elapsed: float) -> str:
+def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, elapsed: float) -> str:
     mrows = [("CPU", machine["cpu"]), ("cores", f"{machine['cores']} ({machine['cores_usable']} usable)"),
              ("RAM", f"{machine['ram_gib']} GiB"), ("OS", machine["os"]), ("Python", machine["python"]),
              ("mesa", machine["mesa"]), ("numpy", machine["numpy"]), ("simpy", machine["simpy"]),
@@ -94,7 +99,7 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, elapsed: float
         "",
         "## Summary",
         "",
-        C.md_table(("benchmark", "what", "result", "target", "status"), summary_rows(ev, bl, mm, sc)),
+        C.md_table(("benchmark", "what", "result", "target", "status"), summary_rows(ev, bl, mm, sc, em)),
         "",
         f"## Event mechanism (`bench_events.py`): N = {ev['events']:,} no-op events, "
         f"{ev['repeats']} interleaved repetitions, cyclic GC {'on' if ev['gc'] else 'off'}",
@@ -123,6 +128,10 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, elapsed: float
         "",
         *[f"- {line}" for line in bench_scaling.verdicts(sc)],
         "",
+        f"## Emergency (`bench_emergency.py`): baseline with and without a cold wave, seed {em['seed']}",
+        "",
+        bench_emergency.table(em),
+        "",
     ]
     return "\n".join(parts)
 
@@ -145,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
         bl = _run("bench_baseline.py", seed, tmp)
         mm = _run("bench_mmc.py", seed, tmp)
         sc = _run("bench_scaling.py", ["--sizes", sizes, *seed], tmp)
-    text = report(machine, ev, bl, mm, sc, time.perf_counter() - t0)
+        em = _run("bench_emergency.py", seed, tmp)
+    text = report(machine, ev, bl, mm, sc, em, time.perf_counter() - t0)
     Path(a.out).write_text(text)
     print("\n" + text)
     print(f"written to {a.out}")

@@ -365,10 +365,15 @@ class EmergencyManager:
     def _try_start(self, desk: EmergencyDesk) -> None:
         now = self.model.events.now
         for server in list(desk.idle):
-            if isinstance(server, VolunteerShift) and now >= server.until:
+            volunteer = isinstance(server, VolunteerShift)
+            if volunteer and now >= server.until:
                 self._dismiss(server)
                 continue
-            task = desk.pop_for(not isinstance(server, VolunteerShift))
+            if not desk.anyone and (volunteer or not desk.staff):
+                if not desk.staff:
+                    break  # nothing left for anyone
+                continue
+            task = desk.pop_for(not volunteer)
             if task is None:
                 continue
             desk.idle.remove(server)

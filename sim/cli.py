@@ -284,6 +284,20 @@ def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
         f"overtime {f('workers.overtime_hours_per_worker_year')} h/worker-year; "
         f"staff cost {f('cost.staff_cny', '{:,.0f}')} CNY",
     ]
+    if s.get("emergency.count"):
+        lines += [
+            f"  emergency      {int(s['emergency.count'])} emergencies, {int(s['emergency.affected_households']):,} "
+            f"households affected; detected after {f('emergency.detection_delay_h')} h, activated "
+            f"{f('emergency.activation_delay_h')} h later; first contact mean {f('emergency.first_contact_h.mean')} h, "
+            f"p90 {f('emergency.first_contact_h.p90')} h; vulnerable reached in time "
+            f"{f('emergency.vulnerable_reached_in_deadline', '{:.1%}')}; unmet urgent needs "
+            f"{f('emergency.unmet_urgent_needs', '{:.0f}')}",
+            f"  volunteers     {f('volunteers.served', '{:,.0f}')} served, {f('volunteers.hours', '{:,.0f}')} h in "
+            f"emergencies, {f('volunteers.mutual_aid_cases', '{:,.0f}')} mutual-aid cases; points cost "
+            f"{f('volunteers.incentive_cost_cny', '{:,.0f}')} CNY; routine backlog "
+            f"{f('routine.backlog_before', '{:.0f}')} -> peak {f('routine.backlog_peak', '{:.0f}')}, back in "
+            f"{f('routine.recovery_days')} days",
+        ]
     return "\n".join(lines)
 
 

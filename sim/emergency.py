@@ -125,6 +125,7 @@ class Emergency:
     active_volunteers: int = 0
     over: bool = False
     satisfaction: dict = field(default_factory=dict)  # before / during / after
+    rng: dict = field(default_factory=dict)  # this occurrence's streams: detection, follow_ups, volunteers
 
 
 class EmergencyManager:
@@ -186,6 +187,10 @@ class EmergencyManager:
         """Plan one occurrence (also what the dashboard's 'emergency now' button calls)."""
         hh = self._footprint(d)
         em = Emergency(len(self.emergencies), d, onset, onset + d.duration_days, hh, self._vulnerable[hh])
+        # Separate streams per occurrence and purpose: paying volunteers changes who answers, and
+        # must not change when the emergency is detected or what the households need.
+        em.rng = {purpose: self.model.streams.child("emergency", em.index, k)
+                  for k, purpose in enumerate(("detection", "follow_ups", "volunteers"))}
         self.emergencies.append(em)
         self.model.events.push(onset, ev.EM_ONSET, em)
         return em
@@ -200,7 +205,7 @@ class EmergencyManager:
     # ------------------------------------------------ onset and activation
     def _on_onset(self, em: Emergency, _) -> None:
         """Detection: the first of sensors, residents' calls and a grid worker on duty."""
-        now, v, rng = self.model.events.now, self.v, self.rng
+        now, v, rng = self.model.events.now, self.v, em.rng["detection"]
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
@@ -273,7 +278,7 @@ class EmergencyManager:
                 if n in taken or n in em.desks:
                     continue
                 taken.add(n)
-                if self.rng.random() < lend:
+                if em.rng["detection"].random() < lend:
                     for w in list(model.grid_desks[n].servers):
                         self._move(em, w, model.grid_desks[n], em.desks[g])
 
@@ -313,7 +318,7 @@ class EmergencyManager:
         """The committee calls registered volunteers of the affected grids for today's shift."""
         if em.over:
             return
-        now, v, rng = self.model.events.now, self.v, self.rng
+        now, v, rng = self.model.events.now, self.v, em.rng["volunteers"]
         until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
         xy = self.model.rules.hh_xy
         active = 0
@@ -337,8 +342,9 @@ class EmergencyManager:
         calls = min(len(pool), self.v["volunteer.mutual_aid_calls"])
         if not calls:
             return False
-        asked = self.rng.choice(len(pool), size=calls, replace=False).tolist()
-        r = next((pool[i] for i in asked if self.rng.random() < self.answer_probability(pool[i])), None)
+        rng = self.model.streams.mutual_aid
+        asked = rng.choice(len(pool), size=calls, replace=False).tolist()
+        r = next((pool[i] for i in asked if rng.random() < self.answer_probability(pool[i])), None)
         if r is None:
             return False
         hx, hy = self.model.rules.hh_xy[case.household]
@@ -423,7 +429,7 @@ class EmergencyManager:
         em.contact.setdefault(task.household, now)
         d = em.definition
         for kind, chance in EMERGENCY_TYPES[d.type].items():
-            if self.rng.random() < chance * d.severity:
+            if em.rng["follow_ups"].random() < chance * d.severity:
                 minutes, who = FOLLOW_UPS[kind]
                 self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
 

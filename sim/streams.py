@@ -21,7 +21,8 @@ STREAMS = (
     "delays",      # dispatch, hand-off, county and verification delays (report delays use "case")
     "discovery",   # patrol discoveries
     "survey",      # satisfaction survey samples and answers
-    "emergency",   # emergency onsets, detection, lending, volunteers' answers, follow-up needs
+    "emergency",   # random emergency onsets (each occurrence then has its own streams: see child())
+    "mutual_aid",  # which volunteers the committee calls for routine mutual aid, and their answers
     "vulnerability",  # which households are vulnerable in an emergency
     "volunteers",  # who is a registered volunteer, and their intrinsic motivation
     "mesa",        # the generator handed to mesa.Model(rng=...)
@@ -45,6 +46,12 @@ class Streams:
         self.seed = int(seed)
         for name in STREAMS:
             setattr(self, name, np.random.default_rng(stream_seed(self.seed, name)))
+
+    def child(self, name: str, *keys: int) -> np.random.Generator:
+        """A generator for one instance of a process (say, emergency 2's detection), so that what
+        happens in one instance never shifts the draws of another, nor of any other process."""
+        return np.random.default_rng(np.random.SeedSequence(entropy=self.seed,
+                                                            spawn_key=(stream_key(name), *keys)))
 
     def entropy(self) -> dict[str, list[int]]:
         """What the manifest records: the root entropy and each stream's spawn key."""

@@ -252,3 +252,11 @@ def test_routine_mutual_aid_by_volunteers():
     assert some["cases.created"] == none["cases.created"]
     with pytest.raises(ScenarioError, match="a need type of the catalogue"):
         load_scenario(SCENARIOS / "baseline.toml", {"volunteer.mutual_aid_need": "gardening"})
+
+
+def test_paying_volunteers_does_not_change_the_emergency_itself():
+    """Common random numbers: detection, activation and who is affected do not depend on points."""
+    plain, paid = outcome(), outcome((("volunteer.points_per_hour", 20.0),))
+    for key in ("emergency.detection_delay_h", "emergency.activation_delay_h", "emergency.affected_households",
+                "emergency.vulnerable_households"):
+        assert plain[key] == paid[key], key

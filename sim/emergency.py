@@ -251,8 +251,8 @@ class EmergencyManager:
 
     # ------------------------------------------------------------ the switch
     def _on_switch(self, em: Emergency, _) -> None:
-        """Move a share of affected grids' workers and committees' staff to the emergency desks,
-        and borrow workers from unaffected neighbouring grids."""
+        """Move a share of affected grids' workers, of affected committees' staff and of township
+        staff to the emergency desks, and borrow workers from unaffected neighbouring grids."""
         if em.over:
             return
         model, v = self.model, self.v
@@ -270,6 +270,10 @@ class EmergencyManager:
             staff = list(model.committees[c].desk.servers)
             for i, s in enumerate(staff[:math.ceil(share * len(staff) - 1e-9)]):
                 self._move(em, s, model.committees[c].desk, em.desks[grids[i % len(grids)]])
+        # Township departments send the same share of their staff, spread over the affected grids.
+        staff = list(model.township.desk.servers)
+        for i, s in enumerate(staff[:math.floor(share * len(staff))]):
+            self._move(em, s, model.township.desk, em.desks[affected[i % len(affected)]])
         lend = v["emergency.lend_share"]
         taken = {g for g in affected}
         for g in affected:

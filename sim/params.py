@@ -209,7 +209,8 @@ PARAMS: tuple[Param, ...] = (
     P("emergency.county_approval_hours", 6.0, "h", 0.0, 240.0, ASSUMPTION,
       "Wait for county approval before activation; decentralisation removes it in proportion."),
     P("emergency.switch_share", 0.7, "share", 0.0, 1.0, ASSUMPTION,
-      "Share of grid workers and committee staff in affected areas who switch to emergency tasks."),
+      "Share of grid workers and committee staff in affected areas, and of township staff, who switch to "
+      "emergency tasks."),
     P("emergency.switch_hours", 2.0, "h", 0.0, 72.0, ASSUMPTION,
       "Delay between activation and staff switching to emergency tasks (before preparedness)."),
     P("emergency.lend_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,

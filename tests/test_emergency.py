@@ -40,7 +40,8 @@ def outcome(overrides: tuple = (), seed: int = 1):
 
 # ---------------------------------------------------------------- invariants
 def _servers(model, em):
-    routine = [s for d in (*model.grid_desks, *(c.desk for c in model.committees)) for s in d.servers]
+    desks = (*model.grid_desks, *(c.desk for c in model.committees), model.township.desk)
+    routine = [s for d in desks for s in d.servers]
     emergency = [s for d in em.desks.values() for s in d.servers]
     return routine, emergency
 
@@ -85,7 +86,10 @@ def test_nobody_is_in_two_places_and_no_case_or_task_is_lost(tmp_path):
     # Everyone is back on routine duty after the emergency and its recovery period.
     routine, emergency = _servers(model, em)
     assert not any(isinstance(x, VolunteerShift) for x in routine)
-    assert len(routine) == len(model.workers) + sum(len(c.desk.servers) for c in model.committees)
+    staff = len(model.workers) + sum(len(c.desk.servers) for c in model.committees) + len(model.township.desk.servers)
+    assert len(routine) == staff
+    assert any(isinstance(s, type(model.township.desk.servers[0])) for s, home in em.moved
+               if home is model.township.desk), "township staff took part"
     assert all(w.em_desk is None for w in model.workers)
 
 

@@ -123,6 +123,8 @@ class Emergency:
     volunteer_hours: float = 0.0
     volunteers: set = field(default_factory=set)    # residents who served at least once
     active_volunteers: int = 0
+    peak_volunteers: int = 0
+    follow_up_u: dict = field(default_factory=dict)  # household -> its uniforms for follow-up needs
     over: bool = False
     satisfaction: dict = field(default_factory=dict)  # before / during / after
     rng: dict = field(default_factory=dict)  # this occurrence's streams: detection, follow_ups, volunteers
@@ -230,6 +232,9 @@ class EmergencyManager:
             return
         now, v = self.model.events.now, self.v
         em.activated = now
+        kinds = EMERGENCY_TYPES[em.definition.type]
+        u = em.rng["follow_ups"].random((len(em.households), len(kinds))).tolist()
+        em.follow_up_u = dict(zip(em.households.tolist(), u))  # by household: independent of contact order
         grids = self.model.territory.hh_grid[em.households]
         for hh, g, vul in zip(em.households.tolist(), grids.tolist(), em.vulnerable.tolist()):
             minutes = v["emergency.vulnerable_contact_minutes"] if vul else v["emergency.contact_minutes"]
@@ -245,6 +250,9 @@ class EmergencyManager:
         task = Task(self.task_seq, em, hh, grid, kind, priority, self.model.events.now, minutes, staff_only)
         self.task_seq += 1
         em.tasks.append(task)
+        if em.over:  # uncovered by a contact that finished after the end: nobody will serve it
+            task.status = UNMET
+            return task
         desk.put(task)
         self._try_start(desk)
         return task
@@ -259,6 +267,8 @@ class EmergencyManager:
         em.switched = model.events.now
         share = v["emergency.switch_share"]
         affected = sorted(em.desks)
+        if not affected:  # a footprint with no households: nothing to staff
+            return
         for g in affected:
             workers = list(model.grid_desks[g].servers)
             for w in workers[:math.ceil(share * len(workers) - 1e-9)]:
@@ -272,7 +282,7 @@ class EmergencyManager:
                 self._move(em, s, model.committees[c].desk, em.desks[grids[i % len(grids)]])
         # Township departments send the same share of their staff, spread over the affected grids.
         staff = list(model.township.desk.servers)
-        for i, s in enumerate(staff[:math.floor(share * len(staff))]):
+        for i, s in enumerate(staff[:math.ceil(share * len(staff) - 1e-9)]):
             self._move(em, s, model.township.desk, em.desks[affected[i % len(affected)]])
         lend = v["emergency.lend_share"]
         taken = {g for g in affected}
@@ -337,6 +347,7 @@ class EmergencyManager:
                     active += 1
             self._try_start(desk)
         em.active_volunteers = active
+        em.peak_volunteers = max(em.peak_volunteers, active)
         self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
 
     def offer_mutual_aid(self, case) -> bool:
@@ -432,8 +443,9 @@ class EmergencyManager:
         """First contact: the household may need follow-up help, by type and severity."""
         em.contact.setdefault(task.household, now)
         d = em.definition
-        for kind, chance in EMERGENCY_TYPES[d.type].items():
-            if em.rng["follow_ups"].random() < chance * d.severity:
+        u = em.follow_up_u[task.household]
+        for (kind, chance), ui in zip(EMERGENCY_TYPES[d.type].items(), u):
+            if ui < chance * d.severity:
                 minutes, who = FOLLOW_UPS[kind]
                 self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
 
@@ -505,7 +517,7 @@ class EmergencyManager:
         from .outcomes import _ratio
 
         out: dict[str, float] = {"emergency.count": float(len(self.emergencies))}
-        ems = [e for e in self.emergencies if e.onset <= self.model.events.now]
+        ems = sorted((e for e in self.emergencies if e.onset <= self.model.events.now), key=lambda e: e.onset)
         deadline = self.v["emergency.contact_deadline_hours"]
         waits, vul_in_time, vul_total, affected, reached = [], 0, 0, 0, 0
         unmet_urgent, tasks_unmet, hours, volunteers, active = 0, 0, 0.0, set(), 0
@@ -523,7 +535,7 @@ class EmergencyManager:
             tasks_unmet += sum(1 for t in e.tasks if t.status == UNMET)
             hours += e.volunteer_hours
             volunteers |= e.volunteers
-            active = max(active, e.active_volunteers)
+            active = max(active, e.peak_volunteers)
         w = np.array(waits)
         out["emergency.affected_households"] = float(affected)
         out["emergency.reached_households"] = float(reached)
@@ -545,8 +557,10 @@ class EmergencyManager:
         out["volunteers.hours"] = hours
         out["volunteers.mutual_aid_cases"] = float(self.aid_cases)
         out["volunteers.mutual_aid_hours"] = self.aid_hours
-        cost = (hours + self.aid_hours) * self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
-        out["volunteers.incentive_cost_cny"] = cost
+        price = self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
+        cost = hours * price
+        out["volunteers.incentive_cost_cny"] = cost  # emergencies only
+        out["volunteers.mutual_aid_cost_cny"] = self.aid_hours * price
         out["emergency.cost_per_household_reached_cny"] = _ratio(cost, reached)
         for phase in ("before", "during", "after"):
             vals = [e.satisfaction[phase] for e in ems if phase in e.satisfaction]
@@ -557,7 +571,7 @@ class EmergencyManager:
         """For the daily row: emergency under way, open tasks, share of the latest emergency's
         vulnerable households reached so far, volunteers on shift today."""
         now = self.model.events.now
-        started = [e for e in self.emergencies if e.onset <= now]
+        started = sorted((e for e in self.emergencies if e.onset <= now), key=lambda e: e.onset)
         if not started:
             return 0, 0, math.nan, 0
         active = any(not e.over for e in started)

@@ -83,6 +83,8 @@ class GovernanceModel(mesa.Model):
         self.emergency = EmergencyManager(self)
         self.events.handlers.extend([self._on_em_after, self._on_aid_done])
         self.mutual_aid_need = self.emergency.mutual_aid_need
+        # Handlers are indexed by event kind: the list must match the kinds one to one.
+        assert len(self.events.handlers) == len(ev.KIND_NAMES), "an event kind without its handler"
         self.cases: list[Case] = []
         self.created = self.resolved = self.abandoned = self.lapsed = self.reported = 0
         self.discovered_visit = self.discovered_patrol = 0

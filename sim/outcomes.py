@@ -214,23 +214,23 @@ def _routine_under_emergency(model, ts: dict, out: dict) -> None:
     """Routine backlog before, at its peak during and after the first emergency, and the days
     after its end until the backlog is back within 10% of its level in the week before onset."""
     keys = ("routine.backlog_before", "routine.backlog_peak", "routine.recovery_days")
-    ems = [e for e in model.emergency.emergencies if e.onset <= model.events.now]
+    ems = sorted((e for e in model.emergency.emergencies if e.onset <= model.events.now), key=lambda e: e.onset)
     for k in keys:
         out[k] = math.nan
     if not ems or not len(ts["day"]):
         return
     e = ems[0]
     day, backlog = ts["day"], ts["backlog"]
-    before = backlog[(day < e.onset) & (day >= e.onset - 7)]
+    closed = day + 1.0  # row d is the stock at the end of day d
+    before = backlog[(closed <= e.onset) & (closed > e.onset - 7)]
     if not len(before):
         return
     base = float(before.mean())
     out["routine.backlog_before"] = base
-    after_onset = day >= math.floor(e.onset)
-    out["routine.backlog_peak"] = float(backlog[after_onset].max())
-    recovered = np.flatnonzero((day >= e.end) & (backlog <= 1.1 * base + 1))
+    out["routine.backlog_peak"] = float(backlog[closed > e.onset].max())
+    recovered = np.flatnonzero((closed >= e.end) & (backlog <= 1.1 * base + 1))
     if len(recovered):
-        out["routine.recovery_days"] = float(day[recovered[0]] + 1 - e.end)
+        out["routine.recovery_days"] = float(closed[recovered[0]] - e.end)
 
 
 def _window(a: CaseArrays, keep: np.ndarray) -> CaseArrays:

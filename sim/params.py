@@ -214,7 +214,7 @@ PARAMS: tuple[Param, ...] = (
     P("emergency.switch_hours", 2.0, "h", 0.0, 72.0, ASSUMPTION,
       "Delay between activation and staff switching to emergency tasks (before preparedness)."),
     P("emergency.lend_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
-      "协调联动: chance that a worker of an unaffected neighbouring grid is lent to an affected grid."),
+      "协调联动: chance that an unaffected neighbouring grid lends its workers to an affected grid."),
     P("emergency.contact_minutes", 15.0, "min", 1.0, 240.0, ASSUMPTION, "Minutes for one welfare contact."),
     P("emergency.vulnerable_contact_minutes", 30.0, "min", 1.0, 240.0, ASSUMPTION,
       "Minutes for one welfare contact with a vulnerable household."),

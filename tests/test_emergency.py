@@ -264,3 +264,29 @@ def test_paying_volunteers_does_not_change_the_emergency_itself():
     for key in ("emergency.detection_delay_h", "emergency.activation_delay_h", "emergency.affected_households",
                 "emergency.vulnerable_households"):
         assert plain[key] == paid[key], key
+
+
+def test_an_empty_footprint_runs_and_reaches_nobody(tmp_path):
+    path = cold_wave(tmp_path, emergency="""[emergencies.cold]
+type = "cold_wave"
+onset_day = 20.8
+centre_x_km = 0.0
+centre_y_km = 0.0
+radius_km = 0.001
+severity = 0.8
+duration_days = 3.0
+""")
+    s = run(path, 1, case_table=False).summary
+    assert s["emergency.affected_households"] == 0 and s["emergency.reached_households"] == 0
+
+
+def test_follow_up_needs_belong_to_households_not_to_the_order_of_contacts(tmp_path):
+    def follow_ups(points):
+        model = GovernanceModel(load_scenario(cold_wave(tmp_path), {"volunteer.points_per_hour": points}), 1)
+        model.run_for(45)
+        em = model.emergency.emergencies[0]
+        return {(t.household, t.kind) for t in em.tasks if t.kind != "contact"}, em
+
+    (plain, em), (paid, _) = follow_ups(0.0), follow_ups(20.0)
+    assert plain and plain == paid
+    assert all(t.status in (DONE, UNMET) for t in em.tasks)

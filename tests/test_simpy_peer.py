@@ -23,18 +23,19 @@ def _load_peer():
 
 
 def test_simpy_peer_matches_erlang_c() -> None:
-    """Single fixed-seed run: a deterministic check for gross modelling errors.
+    """The peer is a correct M/M/c model, checked with bands set by measured noise.
 
-    At rho = 0.8 waits are strongly autocorrelated: over 48 seeds the relative
-    error of one 200,000-case run's mean wait had SD ~3.5% (seed 1: +3.7%), so
-    the 3% band is a smoke check for this seed, not a guarantee for any seed.
-    P(wait) is far less noisy (~1%).
+    For λ = 4/h, μ = 1/h, c = 6 (ρ = 0.67) one 200,000-case run's relative error had a
+    standard deviation of about 1.3% in the mean wait and 1.1% in P(wait), measured over
+    seeds (the model's M/M/c reduction, same queue): 6% and 4.5% are about four standard
+    deviations, so the check holds for any seed yet fails for a wrong queue discipline or
+    server count (one server fewer more than doubles the mean wait).
     """
     peer = _load_peer()
-    lam, mu, c, n = 4.0, 1.0, 5, 200_000
-    result = peer.simulate_simpy_mmc(lam, mu, c, n, seed=3)
+    lam, mu, c, n = 4.0, 1.0, 6, 200_000
+    result = peer.simulate_simpy_mmc(lam, mu, c, n, seed=1)
     expected = mmc_metrics(lam, mu, c)
     assert result["cases"] == n
     assert result["wall_s"] > 0
-    assert result["mean_wait"] == pytest.approx(expected.mean_wait, rel=0.03)
-    assert result["p_wait"] == pytest.approx(expected.p_wait, rel=0.03)
+    assert result["mean_wait"] == pytest.approx(expected.mean_wait, rel=0.06)
+    assert result["p_wait"] == pytest.approx(expected.p_wait, rel=0.045)

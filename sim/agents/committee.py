@@ -7,6 +7,20 @@ import mesa
 from ..cases import COMMITTEE, Desk
 
 
+def start_server_books(server, desk: Desk) -> None:
+    """The state every server keeps, staff member or grid worker: its desk, what it is doing,
+    and its hours."""
+    server.desk = desk
+    server.case = None
+    server.busy_since = 0.0
+    server.overtime_from = 0.0
+    server.reassign = None   # an emergency desk to join when the current case is done
+    server.em_desk = None    # the emergency desk it serves, if any
+    server.task = None
+    server.case_hours = 0.0
+    server.overtime_hours = 0.0
+
+
 class Staff:
     """One staff member's time at a committee or the township (not spatial, not an agent)."""
 
@@ -14,16 +28,8 @@ class Staff:
                  "reassign", "em_desk", "task", "x", "y")
 
     def __init__(self, desk: Desk):
-        self.desk = desk
-        self.case = None
-        self.busy_since = 0.0
-        self.overtime_from = 0.0
-        self.reassign = None   # an emergency desk to join when the current case is done
-        self.em_desk = None    # the emergency desk it serves, if any
-        self.task = None
+        start_server_books(self, desk)
         self.x = self.y = None  # a position only while on emergency duty
-        self.case_hours = 0.0
-        self.overtime_hours = 0.0
 
     def service_time(self, case, resolves: bool, p) -> float:
         """Effort for cases within the desk's authority; triage for those forwarded up."""

@@ -7,6 +7,8 @@ import math
 import mesa
 import numpy as np
 
+from .committee import start_server_books
+
 
 class GridWorker(mesa.discrete_space.CellAgent):
     """A grid worker, located in its grid's cell of the grid network, with a position in km.
@@ -22,7 +24,7 @@ class GridWorker(mesa.discrete_space.CellAgent):
     def __init__(self, model, grid: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
         super().__init__(model)
         self.grid = grid
-        self.desk = desk
+        start_server_books(self, desk)
         self.cell = cell
         self.office = (float(office[0]), float(office[1]))
         self.x, self.y = self.office
@@ -30,14 +32,6 @@ class GridWorker(mesa.discrete_space.CellAgent):
         self.round_pos = 0.0                   # visits done in the current round (fractional)
         self.idle_since = math.nan             # start of the current proactive spell, NaN if none
         self.version = 0                       # invalidates scheduled discoveries
-        self.case = None
-        self.busy_since = 0.0
-        self.overtime_from = 0.0
-        self.reassign = None   # an emergency desk to join when the current case is done
-        self.em_desk = None    # the emergency desk it serves, if any
-        self.task = None
-        self.case_hours = 0.0
-        self.overtime_hours = 0.0
         self.proactive_hours = 0.0
         self.visits = 0.0
 

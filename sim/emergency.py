@@ -124,6 +124,7 @@ class Emergency:
     volunteers: set = field(default_factory=set)    # residents who served at least once
     active_volunteers: int = 0
     peak_volunteers: int = 0
+    vulnerable_reached: int = 0  # vulnerable households contacted so far
     follow_up_u: dict = field(default_factory=dict)  # household -> its uniforms for follow-up needs
     over: bool = False
     satisfaction: dict = field(default_factory=dict)  # before / during / after
@@ -441,7 +442,9 @@ class EmergencyManager:
 
     def _contacted(self, em: Emergency, task: Task, now: float) -> None:
         """First contact: the household may need follow-up help, by type and severity."""
-        em.contact.setdefault(task.household, now)
+        if task.household not in em.contact:
+            em.contact[task.household] = now
+            em.vulnerable_reached += task.priority == VULNERABLE_CONTACT
         d = em.definition
         u = em.follow_up_u[task.household]
         for (kind, chance), ui in zip(EMERGENCY_TYPES[d.type].items(), u):
@@ -577,7 +580,7 @@ class EmergencyManager:
         active = any(not e.over for e in started)
         open_tasks = sum(len(d.open_tasks()) for e in started if not e.over for d in e.desks.values())
         latest = started[-1]
-        vul = latest.households[latest.vulnerable].tolist()
-        reached = sum(1 for hh in vul if hh in latest.contact) / len(vul) if vul else math.nan
+        n_vulnerable = int(latest.vulnerable.sum())
+        reached = latest.vulnerable_reached / n_vulnerable if n_vulnerable else math.nan
         volunteers = latest.active_volunteers if not latest.over else 0
         return int(active), open_tasks, reached, volunteers

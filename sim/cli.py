@@ -72,7 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="compare scenarios over paired replications (common random numbers)")
     c.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
-    c.add_argument("--reps", type=_pos_int, default=10, help="replications per scenario (default 10)")
+    c.add_argument("--reps", type=_pos_int, default=10, help="replications per scenario (default 10); with "
+                   "--precision, the batch size")
+    c.add_argument("--precision", type=_pos_float, metavar="H",
+                   help="add replications until the 95%% CI half-width of every key outcome (times, rates, "
+                        "satisfaction, utilisation) is within H of its mean (relative, e.g. 0.02)")
+    c.add_argument("--max-reps", type=_pos_int, default=200, help="cap for --precision (default 200)")
     c.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
     c.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
     c.add_argument("--workers", type=_pos_int, help="processes (default: all cores; 1 runs in this process)")
@@ -324,7 +329,12 @@ def cmd_compare(args) -> int:
         raise UsageError(f"scenario names must differ: {', '.join(names)}")
     out_dir = Path(args.out or f"results/compare-seed{args.seed}")
     with make_executor("process", args.workers) as executor:
-        result = compare(scenarios, args.reps, args.seed, executor)
+        result = compare(scenarios, args.reps, args.seed, executor, precision=args.precision,
+                         max_reps=args.max_reps)
+    if args.precision is not None:
+        reached = len(result.seeds)
+        met = "met" if reached < args.max_reps else "stopped at --max-reps"
+        print(f"precision {args.precision:g}: {reached} replications per scenario ({met})")
     _write_comparison(out_dir, result, scenarios, args)
     print(comparison_table(result))
     print(f"outputs: {out_dir}/ (comparison.csv, report.md, manifest.json)")
@@ -350,7 +360,8 @@ def _write_comparison(out_dir: Path, result, scenarios, args) -> None:
         (tmp / "report.md").write_text(_report_md(result), encoding="utf-8")
         _write_json(tmp / "manifest.json", {
             "govsim_version": __version__, "git_commit": git_commit(), "command": args.argv,
-            "root_seed": args.seed, "replication_seeds": result.seeds, "reps": args.reps,
+            "root_seed": args.seed, "replication_seeds": result.seeds, "reps": len(result.seeds),
+            "precision": args.precision,
             "scenarios": {s.name: s.to_dict() for s in scenarios}, "python": platform.python_version(),
             "platform": platform.platform(), "packages": package_versions()})
         if out_dir.exists():

@@ -75,3 +75,25 @@ def test_govsim_compare_bad_input(tmp_path, capsys):
     assert main(["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "baseline.toml"),
                  "--out", str(out)]) == 2
     assert "names must differ" in capsys.readouterr().err and not out.exists()
+
+
+def test_sequential_stopping_adds_replications_until_precise():
+    from sim.lab.compare import STOPPING_OUTCOMES, precise_enough
+
+    rng = np.random.default_rng(1)
+    noisy = {"a": rng.normal(10.0, 3.0, size=(4, 1))}
+    assert not precise_enough(noisy, 0.01)
+    assert precise_enough({"a": rng.normal(10.0, 0.01, size=(4, 1))}, 0.01)
+    scenarios = _two()
+    loose = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.5, max_reps=12)
+    tight = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.05, max_reps=12)
+    watched = [j for j, k in enumerate(loose.outcomes) if k in STOPPING_OUTCOMES]
+
+    def ok(result, h):
+        return precise_enough({n: v[:, watched] for n, v in result.values.items()}, h)
+
+    assert len(loose.seeds) == 3 and ok(loose, 0.5)
+    assert len(tight.seeds) > len(loose.seeds)
+    assert len(tight.seeds) == 12 or ok(tight, 0.05)
+    # Earlier replications keep their seeds and values as more are added.
+    assert np.array_equal(tight.values["baseline"][:3], loose.values["baseline"], equal_nan=True)

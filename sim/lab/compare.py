@@ -23,6 +23,12 @@ KEY_OUTCOMES = ("response_time_h.mean", "response_time_h.p90", "resolution_time_
                 "satisfaction.elderly_gap", "workers.utilisation", "cost.staff_cny")
 
 
+# The sequential stopping rule uses the outcomes whose mean is well away from zero; a relative
+# half-width means nothing for a gap that may be zero (satisfaction.elderly_gap).
+STOPPING_OUTCOMES = ("response_time_h.mean", "resolution_time_h.mean", "rates.on_time", "rates.resolution",
+                     "ratings.satisfaction_rate", "satisfaction.latent_mean", "workers.utilisation")
+
+
 def replication_seeds(seed: int, reps: int) -> list[int]:
     """Independent seeds for replications 0..reps-1, from one root SeedSequence."""
     children = np.random.SeedSequence(seed).spawn(reps)
@@ -67,14 +73,45 @@ class Comparison:
     rows: list[dict[str, Any]]
 
 
-def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES) -> Comparison:
-    seeds = replication_seeds(seed, reps)
+def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES,
+            precision: float | None = None, max_reps: int = 200) -> Comparison:
+    """Run `reps` paired replications; with `precision` H, keep adding replications (in batches
+    of `reps`, up to `max_reps`) until the CI half-width of every outcome in STOPPING_OUTCOMES is
+    within H × |mean| for every scenario — a sequential stopping rule; the result says how many
+    replications were reached."""
+    names = [s.name for s in scenarios]
     raw = [s.to_dict() for s in scenarios]
-    futures = {(i, r): executor.submit(run_summary, raw[i], seeds[r]) for i in range(len(raw)) for r in range(reps)}
-    values = {s.name: np.array([[futures[(i, r)].result().get(k, math.nan) for k in outcomes] for r in range(reps)],
-                               dtype=float) for i, s in enumerate(scenarios)}
-    return Comparison([s.name for s in scenarios], seeds, list(outcomes), values,
-                      _rows([s.name for s in scenarios], list(outcomes), values))
+    outcomes = list(outcomes)
+    values = {name: np.empty((0, len(outcomes))) for name in names}
+    done = 0
+    target = reps
+    while True:
+        seeds = replication_seeds(seed, target)  # prefix-stable: earlier replications keep their seeds
+        futures = {(i, r): executor.submit(run_summary, raw[i], seeds[r])
+                   for i in range(len(raw)) for r in range(done, target)}
+        for i, name in enumerate(names):
+            new = [[futures[(i, r)].result().get(k, math.nan) for k in outcomes] for r in range(done, target)]
+            values[name] = np.vstack([values[name], np.array(new, dtype=float).reshape(-1, len(outcomes))])
+        done = target
+        watched = [j for j, k in enumerate(outcomes) if k in STOPPING_OUTCOMES] or list(range(len(outcomes)))
+        if precision is None or done >= max_reps or precise_enough(
+                {n: v[:, watched] for n, v in values.items()}, precision):
+            break
+        target = min(max_reps, done + reps)
+    return Comparison(names, replication_seeds(seed, done), outcomes, values, _rows(names, outcomes, values))
+
+
+def precise_enough(values: dict[str, np.ndarray], precision: float) -> bool:
+    """Every outcome's 95% CI half-width is within `precision` × |mean| (outcomes with a zero or
+    undefined mean need a half-width within `precision` in absolute terms)."""
+    for data in values.values():
+        for j in range(data.shape[1]):
+            m, lo, hi = mean_ci(data[:, j])
+            if math.isnan(m):
+                continue
+            if math.isnan(lo) or (hi - lo) / 2 > precision * (abs(m) if m else 1.0):
+                return False
+    return True
 
 
 def _rows(names: list[str], outcomes: list[str], values: dict[str, np.ndarray]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ Tasks are plain picklable functions of plain data, so every executor gives the s
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, Callable
@@ -29,5 +30,7 @@ def make_executor(kind: str = "process", workers: int | None = None) -> Executor
     if kind == "serial" or workers == 1:
         return SerialExecutor()
     if kind == "process":
-        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+        # "spawn": a forked child of a multi-threaded parent (numpy, solara) can deadlock.
+        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                   mp_context=multiprocessing.get_context("spawn"))
     raise ValueError(f"executor {kind!r}: allowed {', '.join(EXECUTORS)}")

@@ -61,10 +61,6 @@ class Case:
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
         self.u = u                    # this case's uniforms (common random numbers), columns U_* in model.py
 
-    @property
-    def is_open(self) -> bool:
-        return self.status < RESOLVED
-
 
 class Desk:
     """A priority queue and its servers at one level."""

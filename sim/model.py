@@ -20,9 +20,9 @@ from . import schedule as ev
 from .agents import Committee, GridWorker, Resident, Township
 from .emergency import EmergencyManager
 from .cases import (APP, COMMITTEE, COUNTY, GRID, HOTLINE, IN_PERSON, IN_SERVICE, IN_TRANSIT, LATENT, PATROL,
-                    QUEUED, RESOLVED, ABANDONED, TOWNSHIP, VISIT, Case, Desk)
+                    QUEUED, RESOLVED, ABANDONED, VISIT, Case, Desk)
 from .outcomes import DayRecorder
-from .params import AGE_GROUPS, LEVELS, URGENCY
+from .params import LEVELS, URGENCY
 from .satisfaction import performance, survey
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
@@ -615,12 +615,5 @@ class GovernanceModel(mesa.Model):
     def latent_satisfaction_mean(self) -> float:
         return (self.sat_sum[0] + self.sat_sum[1]) / max(1, len(self.residents))
 
-    def counts(self) -> dict[str, int]:
-        """Case counts by status right now; created = resolved + open + abandoned always holds."""
-        now = self.events.now
-        open_ = sum(1 for c in self.cases if c.t_arise <= now and c.status < RESOLVED)
-        return {"created": self.created, "resolved": self.resolved, "abandoned": self.abandoned,
-                "open": self.open_cases, "open_recount": open_}
 
-
-__all__ = ["GovernanceModel", "AGE_GROUPS"]
+__all__ = ["GovernanceModel"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .params import (EMERGENCY_FIELD_BY_KEY, EMERGENCY_FIELDS, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
+from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
                      URGENCY, defaults)
 
 TOP_LEVEL_KEYS = {"name", "description", "extends", "needs", "emergencies"}
@@ -93,12 +93,6 @@ class Scenario:
         for key, value in overrides.items():
             _assign_dotted(raw, key, value, origin)
         return from_dict(raw, origin, files=self.files)
-
-    def footprint_km(self) -> tuple[float, float]:
-        """Width and height of the territory (km), as the model will build it."""
-        from .territory import footprint_of
-
-        return footprint_of(self.values)
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a nested dict (what the manifest records, and what a TOML file would hold)."""

@@ -1,13 +1,12 @@
 """Emergencies, the switch and volunteers: invariants, directions, errors."""
 
 import functools
-import math
 
 import pytest
 
 from sim import GovernanceModel, ScenarioError, load_scenario
 from sim.cli import main
-from sim.emergency import DONE, IN_SERVICE, QUEUED, UNMET, VolunteerShift
+from sim.emergency import DONE, IN_SERVICE, UNMET, VolunteerShift
 from sim.runner import run
 from tests.helpers import SCENARIOS
 

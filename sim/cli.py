@@ -10,29 +10,28 @@ earlier one.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import tomllib
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
 from .docs import parameters_markdown, parameters_table, reference_markdown
 from .outcomes import Outcomes
+from .provenance import clean, csv_text, git_commit, json_text, package_versions
 from .runner import run
+from .lab.experiment import ExperimentError
+from .lab.ledger import LedgerMismatch
 from .scenario import Scenario, ScenarioError, load
 from .streams import Streams
 
-PACKAGES = ("mesa", "numpy", "scipy", "networkx", "matplotlib", "SALib", "tqdm")
 EXIT_BAD_INPUT = 2
 
 
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = ["govsim", *argv]
     try:
         return args.func(args)
-    except (ScenarioError, UsageError) as exc:
+    except (ScenarioError, UsageError, ExperimentError, LedgerMismatch) as exc:
         print(f"govsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `govsim params | head`
@@ -70,19 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("compare", help="compare scenarios over paired replications (common random numbers)")
-    c.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
-    c.add_argument("--reps", type=_pos_int, default=10, help="replications per scenario (default 10); with "
-                   "--precision, the batch size")
-    c.add_argument("--precision", type=_pos_float, metavar="H",
-                   help="add replications until the 95%% CI half-width of every key outcome (times, rates, "
-                        "satisfaction, utilisation) is within H of its mean (relative, e.g. 0.02)")
-    c.add_argument("--max-reps", type=_pos_int, default=200, help="cap for --precision (default 200)")
-    c.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
-    c.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
-    c.add_argument("--workers", type=_pos_int, help="processes (default: all cores; 1 runs in this process)")
-    c.add_argument("--out", help="output folder (default results/compare-seedN)")
-    c.set_defaults(func=cmd_compare)
+    _lab_parsers(sub)
 
     pa = sub.add_parser("params", help="list every parameter: key, value, unit, range, source")
     pa.add_argument("scenario", nargs="?", help="show this scenario's values instead of the defaults")
@@ -106,6 +93,67 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print JSON")
     m.set_defaults(func=cmd_validate_mmc)
     return p
+
+
+def _lab_parsers(sub) -> None:
+    """The experiment layer's commands (implemented in sim/lab/commands.py)."""
+    from .lab import commands as lab
+
+    def execution(q) -> None:
+        q.add_argument("--out", help="output folder; rerunning on the same folder resumes (finished runs are "
+                                     "read back from its ledger)")
+        q.add_argument("--workers", type=_pos_int, help="local processes (default: all cores; 1 runs in this process)")
+        q.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster: its scheduler address "
+                       "(tcp://host:8786), or 'local' to start a LocalCluster")
+        q.add_argument("--lang", choices=("en", "zh"), default="en", help="report and figure language (default en)")
+        q.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    e = sub.add_parser("experiment", help="run a study defined in a TOML file (experiments/*.toml)")
+    e.add_argument("file", help="an experiment file, e.g. experiments/policy_comparison.toml")
+    e.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
+    e.add_argument("--reps", type=_pos_int, help="replications per scenario or design point (overrides the file's)")
+    e.add_argument("--days", type=_pos_int, help="days to simulate (overrides the file's and the scenarios')")
+    execution(e)
+    e.set_defaults(func=lab.cmd_experiment)
+
+    c = sub.add_parser("compare", help="compare scenarios over paired replications (common random numbers)")
+    c.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    c.add_argument("--reps", type=_pos_int, default=10, help="replications per scenario (default 10); with "
+                   "--precision, the batch size")
+    c.add_argument("--precision", type=_pos_float, metavar="H",
+                   help="add replications until the 95%% CI half-width of every key outcome (times, rates, "
+                        "satisfaction, utilisation) is within H of its mean (relative, e.g. 0.02)")
+    c.add_argument("--max-reps", type=_pos_int, default=200, help="cap for --precision (default 200)")
+    c.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
+    c.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    execution(c)
+    c.set_defaults(func=lab.cmd_compare)
+
+    w = sub.add_parser("sweep", help="sweep one or two parameters over paired replications")
+    w.add_argument("scenario", help="the base scenario file")
+    w.add_argument("--param", action="append", required=True, metavar="KEY=START:STOP:N",
+                   help="a swept parameter: KEY=START:STOP:N (N evenly spaced values) or KEY=V1,V2,... "
+                        "(once or twice)")
+    w.add_argument("--reps", type=_pos_int, default=5, help="replications per point (default 5)")
+    w.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
+    w.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    w.add_argument("--outcome", action="append", metavar="KEY", help="record this summary outcome "
+                   "(repeatable; default: the key outcomes)")
+    execution(w)
+    w.set_defaults(func=lab.cmd_sweep)
+
+    k = sub.add_parser("calibrate", help="fit parameters to target statistics (a calibrate experiment file)")
+    k.add_argument("file", help="a calibrate experiment, e.g. experiments/calibration_beijing.toml")
+    k.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
+    k.add_argument("--reps", type=_pos_int, help="replications per evaluated point (overrides the file's)")
+    k.add_argument("--days", type=_pos_int, help="days to simulate")
+    execution(k)
+    k.set_defaults(func=lab.cmd_calibrate)
+
+    rp = sub.add_parser("reproduce", help="rerun one run of an experiment in this process, from its ledger")
+    rp.add_argument("folder", help="the experiment's output folder")
+    rp.add_argument("run_id", help="the run's id (runs.csv, or the failure list)")
+    rp.set_defaults(func=lab.cmd_reproduce)
 
 
 def _number(kind: type, minimum: float, strict: bool):
@@ -198,33 +246,12 @@ def write_outputs(out_dir: Path, scenario: Scenario, seed: int, outcomes: Outcom
         raise
 
 
-def _clean(value: Any) -> Any:
-    """NaN and infinities become null: JSON has no such numbers."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
-
-
-def _fmt_cell(x: Any) -> Any:
-    if isinstance(x, float):
-        return "" if math.isnan(x) else repr(round(x, 9))
-    return x
+    path.write_text(json_text(data), encoding="utf-8")
 
 
 def _write_csv(path: Path, header: Sequence[str], rows) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for row in rows:
-            w.writerow([_fmt_cell(x) for x in row])
+    path.write_text(csv_text(header, rows), encoding="utf-8")
 
 
 def manifest(scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> dict[str, Any]:
@@ -244,30 +271,6 @@ def manifest(scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> di
         "wall_time_s": {"simulation": outcomes.wall_s, "build": outcomes.meta.get("build_s")},
         "events_processed": outcomes.meta.get("events"),
     }
-
-
-def package_versions() -> dict[str, str | None]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def git_commit() -> str | None:
-    """The commit of the govsim checkout, with '+dirty' if it has uncommitted changes."""
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        if head.returncode != 0:
-            return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10)
-        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
@@ -315,80 +318,6 @@ def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
     return "\n".join(lines)
 
 
-# ------------------------------------------------------------------ compare
-def cmd_compare(args) -> int:
-    from .lab.compare import compare
-    from .lab.executors import make_executor
-
-    if len(args.scenarios) < 2:
-        raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    overrides = {"sim.days": args.days} if args.days else None
-    scenarios = [load(path, overrides) for path in args.scenarios]
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise UsageError(f"scenario names must differ: {', '.join(names)}")
-    out_dir = Path(args.out or f"results/compare-seed{args.seed}")
-    with make_executor("process", args.workers) as executor:
-        result = compare(scenarios, args.reps, args.seed, executor, precision=args.precision,
-                         max_reps=args.max_reps)
-    if args.precision is not None:
-        reached = len(result.seeds)
-        met = "met" if reached < args.max_reps else "stopped at --max-reps"
-        print(f"precision {args.precision:g}: {reached} replications per scenario ({met})")
-    _write_comparison(out_dir, result, scenarios, args)
-    print(comparison_table(result))
-    print(f"outputs: {out_dir}/ (comparison.csv, report.md, manifest.json)")
-    return 0
-
-
-def comparison_table(result) -> str:
-    lines = [f"{'outcome':<28} {'scenario':<20} {'mean [95% CI]':<32} {'difference [95% CI]':<34} p (Holm)"]
-    for r in result.rows:
-        mean = f"{r['mean']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]"
-        diff = "" if math.isnan(r["diff"]) else f"{r['diff']:+.4g} [{r['diff_ci_low']:+.4g}, {r['diff_ci_high']:+.4g}]"
-        p = "" if math.isnan(r["p_holm"]) else f"{r['p_holm']:.3g}"
-        lines.append(f"{r['outcome']:<28} {r['scenario']:<20} {mean:<32} {diff:<34} {p}")
-    return "\n".join(lines)
-
-
-def _write_comparison(out_dir: Path, result, scenarios, args) -> None:
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        header = list(result.rows[0])
-        _write_csv(tmp / "comparison.csv", header, ([r[h] for h in header] for r in result.rows))
-        (tmp / "report.md").write_text(_report_md(result), encoding="utf-8")
-        _write_json(tmp / "manifest.json", {
-            "govsim_version": __version__, "git_commit": git_commit(), "command": args.argv,
-            "root_seed": args.seed, "replication_seeds": result.seeds, "reps": len(result.seeds),
-            "precision": args.precision,
-            "scenarios": {s.name: s.to_dict() for s in scenarios}, "python": platform.python_version(),
-            "platform": platform.platform(), "packages": package_versions()})
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _report_md(result) -> str:
-    ref = result.scenarios[0]
-    lines = [f"# Scenario comparison against `{ref}`", "",
-             f"{len(result.seeds)} paired replications per scenario (common random numbers: replication i of "
-             "every scenario uses the same seed). Means with 95% confidence intervals; differences from the "
-             f"reference `{ref}` are paired, with paired t-test p-values adjusted by Holm's method over all "
-             "comparisons in this table, and Cohen's d_z as the effect size.", "",
-             "| outcome | scenario | mean [95% CI] | difference [95% CI] | p (Holm) | d_z |", "|---|---|---|---|---|---|"]
-    for r in result.rows:
-        diff = "" if math.isnan(r["diff"]) else f"{r['diff']:+.4g} [{r['diff_ci_low']:+.4g}, {r['diff_ci_high']:+.4g}]"
-        p = "" if math.isnan(r["p_holm"]) else f"{r['p_holm']:.3g}"
-        dz = "" if math.isnan(r["effect_size_dz"]) else f"{r['effect_size_dz']:+.2f}"
-        lines.append(f"| {r['outcome']} | {r['scenario']} | {r['mean']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}]"
-                     f" | {diff} | {p} | {dz} |")
-    return "\n".join(lines) + "\n"
-
-
 # ------------------------------------------------------------------- params
 def cmd_params(args) -> int:
     scenario = load(args.scenario) if args.scenario else None
@@ -424,7 +353,7 @@ def cmd_validate_mmc(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        print(json.dumps(_clean(r.as_dict()), indent=2))
+        print(json.dumps(clean(r.as_dict()), indent=2))
         return 0
     print(f"M/M/c reduction of the model: λ={r.arrival_rate}/h, μ={r.service_rate}/h, c={r.servers}, "
           f"{r.cases:,} cases, seed {args.seed}")

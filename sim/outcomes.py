@@ -145,6 +145,15 @@ class CaseArrays:
 
 
 # -------------------------------------------------------------------- summary
+def response_hours(model) -> np.ndarray:
+    """Response times (report to acceptance, hours) of the cases in the summary window that were
+    accepted, in case order: the distribution behind response_time_h.*."""
+    a = CaseArrays.of(model)
+    w = _window(a, a.t_arise >= model.spec.values["sim.warmup_days"])
+    response = (w.t_accept - w.t_report) * 24
+    return response[~np.isnan(response)]
+
+
 def _stats(prefix: str, hours: np.ndarray, out: dict[str, float]) -> None:
     x = hours[~np.isnan(hours)]
     out[f"{prefix}.n"] = float(len(x))
@@ -355,3 +364,4 @@ class Outcomes:
     wall_s: float
     surveys: list[dict] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    response_h: np.ndarray | None = None  # in-window response times, when run(response_times=True)

@@ -30,11 +30,12 @@ def _no_cyclic_gc():
 
 def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = None,
         overrides: Mapping[str, Any] | None = None, case_table: bool = True,
-        on_day: Callable[[int], None] | None = None) -> oc.Outcomes:
+        on_day: Callable[[int], None] | None = None, response_times: bool = False) -> oc.Outcomes:
     """Simulate `scenario` (a Scenario or a TOML path) with `seed`; return its outcomes.
 
     `days` overrides sim.days; `overrides` are dotted keys as for `--set`;
-    `on_day(day)` is called after each simulated day (progress bars).
+    `on_day(day)` is called after each simulated day (progress bars);
+    `response_times` adds the in-window response times (`Outcomes.response_h`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -54,5 +55,6 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
         wall = time.perf_counter() - t0
         summary = oc.summary(model)
         rows = oc.case_rows(model) if case_table else []
+        response_h = oc.response_hours(model) if response_times else None
     return oc.Outcomes(summary, model.recorder.columns(), tuple(c for c, _ in oc.CASE_COLUMNS), rows, wall,
-                       list(model.surveys), {"build_s": t_build, "events": model.events.processed})
+                       list(model.surveys), {"build_s": t_build, "events": model.events.processed}, response_h)

@@ -61,7 +61,10 @@ def test_govsim_compare_end_to_end(tmp_path, capsys):
     argv = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "burden_reduction.toml"),
             "--reps", "2", "--days", "31", "--workers", "1", "--out", str(out)]
     assert main(argv) == 0
-    assert {p.name for p in out.iterdir()} == {"comparison.csv", "report.md", "manifest.json"}
+    assert {p.name for p in out.iterdir()} == {"comparison.csv", "report.md", "manifest.json", "runs.csv",
+                                               "ledger.sqlite", "figures"}
+    assert {p.name for p in (out / "figures").iterdir()} >= {"distributions.png", "response_cdf.png",
+                                                             "satisfaction_over_time.png", "forest.png"}
     assert "burden_reduction" in (out / "report.md").read_text()
     lines = (out / "comparison.csv").read_text().splitlines()
     assert lines[0].startswith("scenario,outcome,mean,ci_low,ci_high,diff")

@@ -9,7 +9,7 @@ paired t-test p-value corrected for multiple comparisons (Holm), and Cohen's d_z
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -35,7 +35,7 @@ def replication_seeds(seed: int, reps: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
-def run_summary(scenario: dict[str, Any], seed: int) -> dict[str, float]:
+def run_summary(scenario: dict[str, Any], seed: int) -> dict[str, float]:  # a plain task (executor tests)
     """One run as a task: plain data in, plain data out (picklable for any executor)."""
     return run(from_dict(scenario, scenario.get("name", "<scenario>")), seed, case_table=False).summary
 
@@ -64,41 +64,74 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted.tolist()
 
 
+# Response-time distribution recorded per run: quantiles at these probabilities (averaging
+# quantiles across replications gives the mean distribution, and CIs per quantile).
+QUANTILE_PROBS = tuple(round(0.01 * i, 2) for i in range(1, 100))
+
+# Daily columns recorded per run for figures over time (a subset of outcomes.TIMESERIES_COLUMNS).
+SERIES_COLUMNS = ("satisfaction_rate", "latent_satisfaction", "backlog", "response_mean_h",
+                  "vulnerable_reached_share", "active_volunteers")
+
+
 @dataclass
 class Comparison:
-    scenarios: list[str]
-    seeds: list[int]
-    outcomes: list[str]
-    values: dict[str, np.ndarray]  # scenario -> (reps, outcomes)
-    rows: list[dict[str, Any]]
+    scenarios: list[str]                  # names; the first is the reference
+    seeds: list[int]                      # replication seeds, shared by every scenario
+    outcomes: list[str]                   # summary keys, the columns of `values`
+    values: dict[str, np.ndarray]         # scenario -> (reps, outcomes)
+    rows: list[dict[str, Any]]            # one per (outcome, scenario): the comparison.csv rows
+    # scenario -> column -> (reps, days); empty when the runs recorded no detail
+    series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    # scenario -> (reps, len(QUANTILE_PROBS)) response-time quantiles in hours
+    rt_quantiles: dict[str, np.ndarray] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)  # scenario -> its description
 
 
 def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES,
-            precision: float | None = None, max_reps: int = 200) -> Comparison:
-    """Run `reps` paired replications; with `precision` H, keep adding replications (in batches
-    of `reps`, up to `max_reps`) until the CI half-width of every outcome in STOPPING_OUTCOMES is
-    within H × |mean| for every scenario — a sequential stopping rule; the result says how many
-    replications were reached."""
+            precision: float | None = None, max_reps: int = 200, *, ledger=None, progress: bool = False,
+            detail: bool = False, on_specs=None) -> Comparison:
+    """Run `reps` paired replications of every scenario; with `precision` H, keep adding
+    replications (in batches of `reps`, up to `max_reps`) until the 95% CI half-width of every
+    outcome in STOPPING_OUTCOMES is within H × |mean| for every scenario — a sequential stopping
+    rule; the result says how many replications were reached.
+
+    Runs go through the ledger (an in-memory one if none is given), so a resumed comparison
+    reads finished runs back; `detail` also records daily series and response-time quantiles;
+    `on_specs(specs)` is told each round's runs (the study lists them in runs.csv)."""
+    from .engine import RunsFailed, execute
+    from .ledger import Ledger
+    from .tasks import RunSpec
+
     names = [s.name for s in scenarios]
     raw = [s.to_dict() for s in scenarios]
     outcomes = list(outcomes)
-    values = {name: np.empty((0, len(outcomes))) for name in names}
-    done = 0
+    ledger = ledger or Ledger(":memory:", "compare")
     target = reps
     while True:
         seeds = replication_seeds(seed, target)  # prefix-stable: earlier replications keep their seeds
-        futures = {(i, r): executor.submit(run_summary, raw[i], seeds[r])
-                   for i in range(len(raw)) for r in range(done, target)}
-        for i, name in enumerate(names):
-            new = [[futures[(i, r)].result().get(k, math.nan) for k in outcomes] for r in range(done, target)]
-            values[name] = np.vstack([values[name], np.array(new, dtype=float).reshape(-1, len(outcomes))])
-        done = target
+        specs = {(name, r): RunSpec(raw[i], seeds[r], tuple(outcomes), detail, f"{name} rep {r}",
+                                    {"scenario": name, "rep": r})
+                 for i, name in enumerate(names) for r in range(target)}
+        if on_specs:
+            on_specs(list(specs.values()))
+        results = execute(list(specs.values()), ledger, executor, progress=progress, desc="compare")
+        if results.failed():
+            raise RunsFailed(results, list(specs.values()))
+        values = {name: np.array([[results.outcome(specs[name, r], k) for k in outcomes] for r in range(target)],
+                                 dtype=float).reshape(target, len(outcomes)) for name in names}
         watched = [j for j, k in enumerate(outcomes) if k in STOPPING_OUTCOMES] or list(range(len(outcomes)))
-        if precision is None or done >= max_reps or precise_enough(
+        if precision is None or target >= max_reps or precise_enough(
                 {n: v[:, watched] for n, v in values.items()}, precision):
             break
-        target = min(max_reps, done + reps)
-    return Comparison(names, replication_seeds(seed, done), outcomes, values, _rows(names, outcomes, values))
+        target = min(max_reps, target + reps)
+    result = Comparison(names, seeds, outcomes, values, _rows(names, outcomes, values),
+                        descriptions={s.name: s.description for s in scenarios})
+    if detail:
+        for name in names:
+            recs = [results.records[specs[name, r].run_id]["detail"] for r in range(target)]
+            result.series[name] = {c: np.array([d["series"][c] for d in recs], dtype=float) for c in SERIES_COLUMNS}
+            result.rt_quantiles[name] = np.array([d["rt_quantiles"] for d in recs], dtype=float)
+    return result
 
 
 def precise_enough(values: dict[str, np.ndarray], precision: float) -> bool:

@@ -1,21 +1,52 @@
 """One code path from laptop to cluster: a concurrent.futures-style executor.
 
-`serial` runs tasks in this process; `process` uses a local process pool (default: all cores).
-Tasks are plain picklable functions of plain data, so every executor gives the same results.
+`serial` runs tasks in this process; `process` uses a local process pool (default: all cores);
+`dask` runs them on a Dask cluster — a LocalCluster started here (``scheduler="local"``) or a
+running one (``scheduler="tcp://host:8786"``). Tasks are plain picklable functions of plain data,
+so every executor gives the same results.
+
+Every executor has `workers`, the number of tasks it runs at once (worker threads across the
+cluster for Dask), so callers can size batches.
+
+Dask notes:
+
+- `dask` and `distributed` are imported only when a Dask executor is made, so the serial and
+  process paths do not need them.
+- Tasks are pickled by reference: the worker imports the task's module (``sim.lab.compare``) by
+  name. LocalCluster workers are processes of this interpreter, so they find the installed
+  (or editable-installed) govsim and inherit this process's ``sys.path``. **On a remote cluster
+  every worker (and the scheduler) needs govsim installed, the same version as the client, and the
+  same versions of numpy/scipy/mesa and of dask/distributed** — otherwise a task fails with
+  ``ModuleNotFoundError`` or, worse, gives different numbers.
+- Like the spawn process pool, a LocalCluster re-imports the ``__main__`` module in its worker
+  processes: scripts need an ``if __name__ == "__main__":`` guard.
+- Tasks are submitted with ``pure=False``: submitting the same function and arguments twice runs
+  them twice (Dask would otherwise merge them into one task under one key).
+- ``future.cancel()`` returns True while the task has not finished and releases it on the cluster;
+  a task already running on a worker runs to its end, its result thrown away.
+- ``shutdown()`` closes the client, and the LocalCluster if this executor started it (never a
+  remote cluster). With ``wait=False`` it does not wait, so unfinished tasks are cancelled.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+import threading
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any, Callable
 
-EXECUTORS = ("serial", "process")
+EXECUTORS = ("serial", "process", "dask")
 
 
 class SerialExecutor(Executor):
     """Runs each task at submit time, in this process (for debugging and small studies)."""
+
+    workers = 1
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
         future: Future = Future()
@@ -26,11 +57,230 @@ class SerialExecutor(Executor):
         return future
 
 
-def make_executor(kind: str = "process", workers: int | None = None) -> Executor:
+class ProcessExecutor(ProcessPoolExecutor):
+    """A spawn-context process pool that says how many workers it has."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        # "spawn": a forked child of a multi-threaded parent (numpy, solara) can deadlock.
+        super().__init__(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+class _BridgedFuture(Future):
+    """A concurrent.futures.Future mirroring a distributed.Future (so `as_completed`/`wait` work).
+
+    It stays PENDING until the Dask task ends, so `cancel()` succeeds until then; it also cancels
+    the Dask task (unless `_cancel_remote` is False: the executor cancels many in one call)."""
+
+    def __init__(self, executor: DaskExecutor, dask_future: Any):
+        super().__init__()
+        self._executor = executor
+        self._dask_future = dask_future  # holding it keeps the task alive on the cluster
+        self._bridge_lock = threading.Lock()
+
+    def cancel(self, _cancel_remote: bool = True) -> bool:
+        with self._bridge_lock:
+            if self.cancelled():
+                return True
+            if not super().cancel():  # finished already
+                return False
+            self.set_running_or_notify_cancel()  # wake as_completed/wait now (returns False)
+            dask_future, self._dask_future = self._dask_future, None
+        self._executor._forget(self)
+        if _cancel_remote and dask_future is not None:
+            try:
+                dask_future.cancel()
+            except Exception:  # the client is closing: the task goes with it
+                pass
+        return True
+
+    def _resolve(self, dask_future: Any) -> None:
+        """Done callback of the Dask future (runs in distributed's callback thread)."""
+        try:
+            if self.done():
+                return
+            status = dask_future.status
+            outcome: tuple[str, Any]
+            try:
+                if status == "finished":
+                    outcome = ("result", dask_future.result())
+                elif status == "error":
+                    exc = dask_future.exception()
+                    outcome = ("exception", exc.with_traceback(dask_future.traceback()))
+                else:  # cancelled or lost (the client closed, the scheduler went away)
+                    outcome = ("cancel", None)
+            except CancelledError:
+                outcome = ("cancel", None)
+            except BaseException as exc:  # fetching the result failed (e.g. a worker died)
+                outcome = ("exception", exc)
+            with self._bridge_lock:
+                if self.done():
+                    return
+                if outcome[0] == "cancel":
+                    super().cancel()
+                    self.set_running_or_notify_cancel()
+                else:
+                    self.set_running_or_notify_cancel()
+                    if outcome[0] == "result":
+                        self.set_result(outcome[1])
+                    else:
+                        self.set_exception(outcome[1])
+                self._dask_future = None
+        finally:
+            self._executor._forget(self)
+
+
+class DaskExecutor(Executor):
+    """concurrent.futures front end of a distributed.Client; see the module docstring."""
+
+    def __init__(self, client: Any, cluster: Any = None):
+        self._client = client
+        self._cluster = cluster  # only a cluster this executor started; closed on shutdown
+        self._pending: set[_BridgedFuture] = set()
+        self._lock = threading.Lock()
+        self._shutdown = False
+        self._workers = 1
+        self._workers = self.workers
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    @property
+    def workers(self) -> int:
+        """Worker threads across the cluster now (at least 1; a cluster may have none yet)."""
+        if not self._shutdown:
+            try:
+                self._workers = max(1, sum(self._client.nthreads().values()))
+            except Exception:
+                pass
+        return self._workers
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            dask_future = self._client.submit(fn, *args, pure=False, **kwargs)
+            future = _BridgedFuture(self, dask_future)
+            self._pending.add(future)
+        dask_future.add_done_callback(future._resolve)
+        return future
+
+    def _forget(self, future: _BridgedFuture) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            if self._shutdown:
+                return
+            self._shutdown = True
+            pending = list(self._pending)
+        abandon = bool(pending) and (cancel_futures or not wait)  # tasks may still be running
+        if cancel_futures and pending:
+            remote = [f._dask_future for f in pending if f._dask_future is not None]
+            for f in pending:
+                f.cancel(_cancel_remote=False)
+            with contextlib.suppress(Exception):
+                self._client.cancel(remote)
+        elif wait and pending:
+            wait_futures(pending)
+        if self._cluster is not None:  # ours: stopping it is no news, say nothing below ERROR
+            with contextlib.suppress(Exception):
+                self._client.run(_quiet_dask_logs)
+        try:
+            self._client.close()
+        finally:
+            if self._cluster is not None:
+                _close_local_cluster(self._cluster, graceful=not abandon)
+        for f in pending:  # shutdown(wait=False): the closed client took the tasks with it
+            f.cancel(_cancel_remote=False)
+
+
+def _quiet_dask_logs() -> None:
+    """Raise distributed's stderr handlers to ERROR (in a process about to stop its Dask parts)."""
+    for handler in logging.getLogger("distributed").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs_here():
+    handlers = [h for h in logging.getLogger("distributed").handlers if isinstance(h, logging.StreamHandler)]
+    levels = [h.level for h in handlers]
+    _quiet_dask_logs()
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels):
+            handler.setLevel(level)
+
+
+def _close_local_cluster(cluster: Any, graceful: bool) -> None:
+    """Close a LocalCluster without its warnings: a worker process that is slow to exit (a busy
+    machine, numpy and scipy to tear down) is given time instead of being killed after 4 s; when
+    tasks are abandoned (Ctrl-C), worker processes stop without waiting for running tasks."""
+
+    async def stop_workers() -> None:
+        async def stop(nanny: Any) -> None:
+            process = getattr(nanny, "process", None)
+            if not graceful and process is not None:
+                with contextlib.suppress(Exception):
+                    await process.kill(timeout=_CLOSE_TIMEOUT, executor_wait=False, reason="executor-shutdown")
+            await nanny.close(timeout=_CLOSE_TIMEOUT, reason="executor-shutdown")
+
+        await asyncio.gather(*(stop(w) for w in list(cluster.workers.values())), return_exceptions=True)
+
+    with _quiet_dask_logs_here():
+        try:
+            cluster.sync(stop_workers)
+        finally:
+            cluster.close()
+
+
+_CLOSE_TIMEOUT = 30.0  # seconds for a worker process to exit before it is killed
+
+
+def _dask_executor(scheduler: str, workers: int | None, timeout: float) -> DaskExecutor:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # a declared dependency, but say what is missing
+        raise ValueError(f"the dask executor needs dask.distributed: {exc}") from exc
+    if scheduler == "local":
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.WARNING)
+        try:
+            client = Client(cluster, timeout=timeout)
+            client.wait_for_workers(n, timeout=timeout)
+        except BaseException:
+            cluster.close()
+            raise
+        return DaskExecutor(client, cluster)
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ValueError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from exc
+    return DaskExecutor(client)
+
+
+def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None,
+                  *, timeout: float = 10.0) -> Executor:
+    """An executor of `kind` (see EXECUTORS) with `workers` parallel slots (default: all cores).
+
+    A `scheduler` ("local", or an address such as "tcp://host:8786") means Dask, whatever `kind`
+    says unless it is "serial"; kind "dask" without one starts a LocalCluster. `workers` sizes the
+    LocalCluster and is ignored for a remote cluster; `timeout` (seconds) bounds connecting.
+    Raises ValueError for an unknown kind or an unreachable scheduler."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"executor {kind!r}: allowed {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if scheduler is not None and kind == "serial":
+        raise ValueError("the serial executor takes no Dask scheduler")
+    if kind == "dask" or scheduler is not None:
+        return _dask_executor(scheduler or "local", workers, timeout)
     if kind == "serial" or workers == 1:
         return SerialExecutor()
-    if kind == "process":
-        # "spawn": a forked child of a multi-threaded parent (numpy, solara) can deadlock.
-        return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                   mp_context=multiprocessing.get_context("spawn"))
-    raise ValueError(f"executor {kind!r}: allowed {', '.join(EXECUTORS)}")
+    return ProcessExecutor(workers)

@@ -1,0 +1,555 @@
+"""Calibration of a stochastic simulator to published figures: fit, then say how well it is pinned down.
+
+The caller supplies `evaluate(points) -> (means, standard errors)`: for each row of `points` (one
+value per free parameter, in parameter units) the mean of each target outcome over R replications
+with common random numbers (replication i of every point uses the same seed), and the standard
+error of that mean. How the runs are executed (serially, on a pool, from a resumable ledger) is the
+caller's business; this module only decides *which* points to run, asks for as many at once as it
+can, and is deterministic given `seed` and `evaluate` (no wall clock, no unseeded randomness).
+
+Method
+------
+Loss. Each target j is a published figure y_j with a tolerance τ_j, the scale of an acceptable miss
+(its rounding or stated uncertainty). The loss of a point θ is the weighted sum of squares
+
+    L(θ) = Σ_j ((m_j(θ) − y_j) / τ_j)²,
+
+so L ≤ m means "on average every target within one tolerance". It is the method of simulated
+moments (McFadden 1989; Pakes & Pollard 1989) with a diagonal weight matrix, the standard approach
+in ABM calibration (Grazzini & Richiardi 2015; Platt 2020).
+
+1. Global stage. A scrambled Sobol design (Owen scrambling, `scipy.stats.qmc.Sobol(seed=seed)`) of
+   `n_initial` points over the box of bounds, evaluated in one call. Low-discrepancy points cover
+   the box far more evenly than random ones, so the best design point starts the local stage in the
+   right basin, and the design doubles as a sample for the plausible set (step 3b).
+
+2. Local stage. A generalised pattern search (compass search; Torczon 1997, Kolda, Lewis & Torczon
+   2003) on the box rescaled to the unit cube, from the best design point. Each iteration evaluates,
+   in one call, the poll stencil of 2k points θ ± h·e_i (clipped to the bounds) plus one *search*
+   point: a Levenberg–Marquardt (Gauss–Newton) step computed from the central-difference Jacobian
+   of the previous poll, limited to a trust region of a few steps. The best point of the batch
+   becomes the centre if it lowers the loss; otherwise the step h is halved. The poll alone gives
+   the convergence guarantees of pattern search; the search point, free of extra calls, usually
+   makes it converge in a few iterations on least-squares problems. Integer parameters are rounded
+   before evaluation (their step is never below one unit), and a point is never evaluated twice.
+   With common random numbers the simulated loss is a fixed (if jagged) function of θ, so a
+   deterministic direct search is appropriate; the search stops when the loss reaches `loss_goal`
+   (default: every target within about a tenth of its tolerance), when h falls below `min_step`
+   (in units of the range) or after `max_refine_evals` new points.
+
+3. Uncertainty of the fitted values.
+   (a) Local, delta method. The Jacobian J = ∂m/∂θ at the fit by central differences (step
+       `fd_step` of each range; one-sided at a bound), its 2k points in one call. With
+       W = diag(1 / (τ_j² + se_j²)), the covariance of the fitted parameters is
+       Cov = (Jᵀ W J)⁻¹ — how far θ can move before the outcomes drift by about a tolerance,
+       propagated as in nonlinear least squares. Reported: a standard error and a 95% interval
+       (θ ± 1.96 SE, clipped to the bounds) per parameter. A parameter is flagged *not identified*
+       when Jᵀ W J is rank-deficient in its direction or when its 95% interval is wider than its
+       whole range (the targets cannot tell its values apart). With fewer targets than free
+       parameters (m < k) at least k − m directions are unidentified by construction.
+   (b) Global, acceptance region. Every evaluated point (design, search and Jacobian) whose loss is
+       at most the `accept_level` quantile of the chi-square distribution with m degrees of freedom
+       — roughly, every target within its tolerance — is "plausible" (the acceptance region of
+       rejection ABC with a chi-square kernel). Per parameter its min–max over that set, and the
+       set's size, show how far the data leave a parameter free even where the local linearisation
+       says otherwise (nonlinear trade-offs, several basins). The points are not a random sample
+       (the refinement crowds them near the fit), so the ranges are descriptive, not a posterior.
+
+4. Result: `CalibrationResult` — the best point, outcomes there with their standard errors,
+   residuals in outcome and tolerance units, the loss, the Jacobian, the parameter SEs, intervals
+   and identification flags, the plausible ranges, counts of evaluations and calls, the whole
+   evaluation history (`rows()` for a CSV table; `to_dict()` for JSON) and warnings: a fitted value
+   on a bound (the optimum may lie outside), a target missed by more than two tolerances, a
+   parameter not identified, an empty plausible set, non-finite outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings as _warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+STAGES = ("design", "refine", "jacobian")
+Z95 = float(stats.norm.ppf(0.975))
+NULL_SHARE = 0.05   # see _delta_covariance
+
+
+@dataclass(frozen=True)
+class Target:
+    """A published figure to reproduce: summary key, value and the scale of an acceptable miss."""
+
+    outcome: str
+    value: float
+    tolerance: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.value) and math.isfinite(self.tolerance)) or self.tolerance <= 0:
+            raise ValueError(f"target {self.outcome!r}: value must be finite and tolerance > 0, "
+                             f"got {self.value!r} ± {self.tolerance!r}")
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter to fit within [low, high]; integer ones are rounded before evaluation."""
+
+    name: str
+    low: float
+    high: float
+    integer: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or not self.low < self.high:
+            raise ValueError(f"parameter {self.name!r}: need finite low < high, got [{self.low}, {self.high}]")
+        if self.integer and math.ceil(self.low) > math.floor(self.high):
+            raise ValueError(f"parameter {self.name!r}: no integer in [{self.low}, {self.high}]")
+
+    @property
+    def span(self) -> float:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluated point: its index, stage, the evaluate call it came in, values and loss."""
+
+    index: int
+    stage: str
+    call: int
+    point: np.ndarray      # (k,) parameter units
+    means: np.ndarray      # (m,)
+    ses: np.ndarray        # (m,)
+    loss: float
+
+
+@dataclass
+class CalibrationResult:
+    params: tuple[FreeParameter, ...]
+    targets: tuple[Target, ...]
+    seed: int
+    best: dict[str, float]                     # fitted values
+    best_index: int                            # its row in `history`
+    means: dict[str, float]                    # outcome means at the fit
+    ses: dict[str, float]                      # their standard errors (over replications)
+    residuals: dict[str, float]                # mean − target
+    residuals_tol: dict[str, float]            # (mean − target) / tolerance
+    loss: float
+    jacobian: np.ndarray                       # (m, k): d outcome / d parameter, parameter units
+    covariance: np.ndarray                     # (k, k): (Jᵀ W J)⁻¹ (inf on unidentified rows)
+    param_se: dict[str, float]
+    param_interval: dict[str, tuple[float, float]]   # 95%, clipped to the bounds
+    identified: dict[str, bool]
+    accept_level: float
+    plausible_threshold: float                 # chi-square quantile, m degrees of freedom
+    plausible_size: int
+    plausible_range: dict[str, tuple[float, float]]  # min–max over the plausible set (NaN if empty)
+    n_evaluations: int
+    n_calls: int
+    evaluations_by_stage: dict[str, int]
+    converged: bool                            # the local search stopped by min_step or loss_goal, not budget
+    stop_reason: str                           # "loss_goal", "min_step" or "budget"
+    final_step: float                          # its last step, in units of the ranges
+    history: list[Evaluation] = field(repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------- tables
+    def plausible(self) -> np.ndarray:
+        """Indices (into `history`) of the plausible points."""
+        return np.array([e.index for e in self.history if e.loss <= self.plausible_threshold], dtype=int)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The evaluation history as CSV rows: one per evaluated point, in evaluation order."""
+        out = []
+        for e in self.history:
+            row: dict[str, Any] = {"eval": e.index, "stage": e.stage, "call": e.call}
+            for p, v in zip(self.params, e.point):
+                row[p.name] = float(v)
+            for t, mu, se in zip(self.targets, e.means, e.ses):
+                row[t.outcome] = float(mu)
+                row[f"{t.outcome}.se"] = float(se)
+            row["loss"] = float(e.loss)
+            row["plausible"] = int(e.loss <= self.plausible_threshold)
+            row["best"] = int(e.index == self.best_index)
+            out.append(row)
+        return out
+
+    def parameter_rows(self) -> list[dict[str, Any]]:
+        """One row per free parameter: bounds, fit, SE, interval, plausible range, identification."""
+        return [{"parameter": p.name, "low": p.low, "high": p.high, "integer": int(p.integer),
+                 "fitted": self.best[p.name], "se": self.param_se[p.name],
+                 "ci_low": self.param_interval[p.name][0], "ci_high": self.param_interval[p.name][1],
+                 "plausible_min": self.plausible_range[p.name][0],
+                 "plausible_max": self.plausible_range[p.name][1],
+                 "identified": int(self.identified[p.name])} for p in self.params]
+
+    def target_rows(self) -> list[dict[str, Any]]:
+        """One row per target: figure, tolerance, simulated mean and SE at the fit, residuals."""
+        return [{"outcome": t.outcome, "target": t.value, "tolerance": t.tolerance,
+                 "mean": self.means[t.outcome], "se": self.ses[t.outcome],
+                 "residual": self.residuals[t.outcome], "residual_tol": self.residuals_tol[t.outcome]}
+                for t in self.targets]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON-safe data (NaN and infinities become None)."""
+        return _json_safe({
+            "seed": self.seed,
+            "params": [{"name": p.name, "low": p.low, "high": p.high, "integer": p.integer} for p in self.params],
+            "targets": [{"outcome": t.outcome, "value": t.value, "tolerance": t.tolerance} for t in self.targets],
+            "best": self.best, "best_index": self.best_index,
+            "means": self.means, "ses": self.ses, "residuals": self.residuals, "residuals_tol": self.residuals_tol,
+            "loss": self.loss,
+            "jacobian": self.jacobian.tolist(), "covariance": self.covariance.tolist(),
+            "param_se": self.param_se, "param_interval": {k: list(v) for k, v in self.param_interval.items()},
+            "identified": self.identified,
+            "accept_level": self.accept_level, "plausible_threshold": self.plausible_threshold,
+            "plausible_size": self.plausible_size,
+            "plausible_range": {k: list(v) for k, v in self.plausible_range.items()},
+            "n_evaluations": self.n_evaluations, "n_calls": self.n_calls,
+            "evaluations_by_stage": self.evaluations_by_stage,
+            "converged": self.converged, "stop_reason": self.stop_reason, "final_step": self.final_step,
+            "warnings": self.warnings,
+            "parameters_table": self.parameter_rows(), "targets_table": self.target_rows(),
+            "history": self.rows(),
+        })
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    return x
+
+
+# ------------------------------------------------------------------ the evaluator with memory
+class _Ledger:
+    """Wraps `evaluate`: rounds integer parameters, never evaluates a point twice, checks shapes,
+    computes losses, and keeps the history in evaluation order."""
+
+    def __init__(self, evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[Target]):
+        self.evaluate = evaluate
+        self.params = tuple(params)
+        self.low = np.array([p.low for p in params], float)
+        self.high = np.array([p.high for p in params], float)
+        self.span = self.high - self.low
+        self.is_int = np.array([p.integer for p in params], bool)
+        self.target = np.array([t.value for t in targets], float)
+        self.tol = np.array([t.tolerance for t in targets], float)
+        self.m = len(targets)
+        self.history: list[Evaluation] = []
+        self.cache: dict[tuple[float, ...], int] = {}
+        self.calls = 0
+        self.nonfinite = 0
+
+    # unit cube <-> parameter units
+    def to_point(self, u: np.ndarray) -> np.ndarray:
+        x = self.low + np.clip(u, 0.0, 1.0) * self.span
+        x = np.where(self.is_int, np.round(x), x)
+        # Rounding may leave an integer parameter outside non-integer bounds.
+        x = np.where(self.is_int & (x < self.low), np.ceil(self.low), x)
+        x = np.where(self.is_int & (x > self.high), np.floor(self.high), x)
+        return x
+
+    def to_unit(self, x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, float) - self.low) / self.span
+
+    @staticmethod
+    def key(x: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(v) for v in x)
+
+    def loss(self, means: np.ndarray) -> float:
+        z = (means - self.target) / self.tol
+        return float(np.sum(z * z)) if np.all(np.isfinite(z)) else math.inf
+
+    def run(self, points: Sequence[np.ndarray], stage: str, budget: int | None = None) -> list[int]:
+        """Evaluate the points not seen before (at most `budget` new ones, in order) in one call;
+        return the history index of each point that has a value (new or cached), in order."""
+        keys, new, new_keys = [], [], set()
+        for x in points:
+            k = self.key(x)
+            keys.append(k)
+            if k not in self.cache and k not in new_keys and (budget is None or len(new) < budget):
+                new.append(np.array(k, float))
+                new_keys.add(k)
+        if new:
+            batch = np.vstack(new)
+            means, ses = self.evaluate(batch)
+            means = np.asarray(means, float)
+            ses = np.asarray(ses, float)
+            if means.shape != (len(new), self.m) or ses.shape != (len(new), self.m):
+                raise ValueError(f"evaluate returned means {means.shape} and ses {ses.shape} "
+                                 f"for {len(new)} points and {self.m} targets; expected ({len(new)}, {self.m})")
+            for x, mu, se in zip(batch, means, ses):
+                i = len(self.history)
+                loss = self.loss(mu)
+                self.nonfinite += not math.isfinite(loss)
+                self.history.append(Evaluation(i, stage, self.calls, x.copy(), mu.copy(), se.copy(), loss))
+                self.cache[self.key(x)] = i
+            self.calls += 1
+        return [self.cache[k] for k in keys if k in self.cache]
+
+    def count(self, stage: str) -> int:
+        return sum(e.stage == stage for e in self.history)
+
+
+# ------------------------------------------------------------------ the algorithm
+def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[Target], *, seed: int,
+        n_initial: int = 64, max_refine_evals: int = 60, accept_level: float = 0.95,
+        initial_step: float | None = None, min_step: float = 0.005, fd_step: float = 0.05,
+        loss_goal: float | None = None, extra_points: Sequence[Mapping[str, float]] = ()) -> CalibrationResult:
+    """Fit `params` so that the outcomes `evaluate` returns match `targets`; see the module docstring.
+
+    `n_initial` Sobol design points (a power of two keeps the design balanced); `max_refine_evals`
+    new points at most in the local stage; `accept_level` the chi-square quantile that bounds the
+    plausible set; `initial_step` the first pattern-search step as a share of each range (default:
+    half the design's typical spacing, n_initial^(-1/k) / 2); `min_step` the step at which the search
+    stops; `loss_goal` the loss at which it stops early (default 0.01·m: every target within about
+    0.1 tolerance; polishing further only chases simulation noise); `fd_step` the finite-difference
+    step of the Jacobian, as a share of each range (a few per cent: large enough that simulation
+    noise does not swamp the difference); `extra_points` optional further starting points (e.g. the
+    scenario's defaults), evaluated with the design.
+    """
+    params = tuple(params)
+    targets = tuple(targets)
+    if not params or not targets:
+        raise ValueError("need at least one free parameter and one target")
+    if len({p.name for p in params}) != len(params) or len({t.outcome for t in targets}) != len(targets):
+        raise ValueError("parameter names and target outcomes must be unique")
+    if n_initial < 1 or max_refine_evals < 0:
+        raise ValueError("n_initial must be >= 1 and max_refine_evals >= 0")
+    if not 0.0 < accept_level < 1.0 or not 0.0 < fd_step <= 0.5 or min_step <= 0.0:
+        raise ValueError("need 0 < accept_level < 1, 0 < fd_step <= 0.5 and min_step > 0")
+    k, m = len(params), len(targets)
+    led = _Ledger(evaluate, params, targets)
+    notes: list[str] = []
+
+    # 1. Global stage: scrambled Sobol design (+ any extra points), one call.
+    sampler = qmc.Sobol(d=k, scramble=True, seed=np.random.default_rng(seed))
+    with _warnings.catch_warnings():  # a non-power-of-two n only loses some balance
+        _warnings.simplefilter("ignore", UserWarning)
+        design = sampler.random(n_initial)
+    points = [led.to_point(u) for u in design]
+    for extra in extra_points:
+        unknown = set(extra) - {p.name for p in params}
+        if unknown or len(extra) != k:
+            raise ValueError(f"extra point {dict(extra)!r}: give a value for each of {[p.name for p in params]}")
+        x = np.array([float(extra[p.name]) for p in params])
+        points.append(led.to_point(led.to_unit(x)))
+    led.run(points, "design")
+    best = min(led.history, key=lambda e: (e.loss, e.index))
+
+    # 2. Local stage: pattern search with a Gauss–Newton search point, one call per iteration.
+    h = initial_step if initial_step is not None else 0.5 * n_initial ** (-1.0 / k)
+    h = float(min(max(h, min_step), 0.5))
+    int_min = np.where(led.is_int, 1.0 / led.span, 0.0)  # integer steps of at least one unit
+    jac_u: np.ndarray | None = None                       # d z / d u from the last poll, (m, k)
+    spent = 0
+    goal = 0.01 * m if loss_goal is None else float(loss_goal)
+    stop_reason = "budget"
+    while True:
+        if best.loss <= goal:
+            stop_reason = "loss_goal"
+            break
+        if h < min_step:
+            stop_reason = "min_step"
+            break
+        if spent >= max_refine_evals:
+            break
+        centre = led.to_unit(best.point)
+        steps = np.maximum(h, int_min)
+        batch: list[np.ndarray] = []
+        if jac_u is not None and math.isfinite(best.loss):
+            gn = _gauss_newton(centre, (best.means - led.target) / led.tol, jac_u, radius=min(4.0 * h, 0.5))
+            if gn is not None:
+                batch.append(led.to_point(gn))
+        poll_plus, poll_minus = [], []
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = steps[i]
+            poll_plus.append(led.to_point(centre + e))
+            poll_minus.append(led.to_point(centre - e))
+            batch += [poll_plus[i], poll_minus[i]]
+        before = len(led.history)
+        led.run(batch, "refine", budget=max_refine_evals - spent)
+        spent += len(led.history) - before
+        jac_u = _poll_jacobian(led, best, poll_plus, poll_minus)
+        done = [led.history[led.cache[led.key(x)]] for x in batch if led.key(x) in led.cache]
+        winner = min(done, key=lambda e: (e.loss, e.index), default=best)
+        if winner.loss < best.loss:
+            best = winner       # success: keep the step
+        else:
+            h *= 0.5            # failure: refine the mesh
+    converged = stop_reason != "budget"
+    if not converged:
+        notes.append(f"local search stopped by its budget of {max_refine_evals} evaluations "
+                     f"with step {h:.3g} of the range (not yet below min_step {min_step:g})")
+
+    # 3a. Jacobian at the fit (one call) and the delta-method covariance.
+    x0 = best.point
+    plus, minus = [], []
+    for i, p in enumerate(params):
+        d = max(fd_step * p.span, 1.0) if p.integer else fd_step * p.span
+        xp, xm = x0.copy(), x0.copy()
+        xp[i] = min(x0[i] + d, p.high)
+        xm[i] = max(x0[i] - d, p.low)
+        if p.integer:
+            xp[i], xm[i] = math.floor(xp[i]), math.ceil(xm[i])
+        plus.append(xp)
+        minus.append(xm)
+    led.run(plus + minus, "jacobian")
+    jac = np.zeros((m, k))
+    for i in range(k):
+        ep, em = led.history[led.cache[led.key(plus[i])]], led.history[led.cache[led.key(minus[i])]]
+        dx = plus[i][i] - minus[i][i]
+        jac[:, i] = (ep.means - em.means) / dx if dx > 0 else 0.0
+    se_best = np.where(np.isfinite(best.ses), best.ses, 0.0)
+    w = 1.0 / (led.tol ** 2 + se_best ** 2)
+    cov, identified = _delta_covariance(jac, w, led.span)
+    param_se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    param_se = np.where(np.isfinite(np.diag(cov)), param_se, math.inf)
+    identified &= Z95 * param_se <= 0.5 * led.span   # 95% interval narrower than the range
+
+    # 3b. Plausible set over everything evaluated.
+    threshold = float(stats.chi2.ppf(accept_level, m))
+    ok = [e for e in led.history if e.loss <= threshold]
+    if ok:
+        pts = np.vstack([e.point for e in ok])
+        prange = {p.name: (float(pts[:, i].min()), float(pts[:, i].max())) for i, p in enumerate(params)}
+    else:
+        prange = {p.name: (math.nan, math.nan) for p in params}
+
+    # 4. Result and warnings.
+    resid = best.means - led.target
+    z = resid / led.tol
+    warns: list[str] = []
+    for i, p in enumerate(params):
+        if x0[i] <= p.low + 1e-9 * p.span or (p.integer and x0[i] <= math.ceil(p.low)):
+            warns.append(f"{p.name} = {x0[i]:g} is at its lower bound {p.low:g}: the best fit may lie below it")
+        elif x0[i] >= p.high - 1e-9 * p.span or (p.integer and x0[i] >= math.floor(p.high)):
+            warns.append(f"{p.name} = {x0[i]:g} is at its upper bound {p.high:g}: the best fit may lie above it")
+    for t, r, zz, mu in zip(targets, resid, z, best.means):
+        if not math.isfinite(zz):
+            warns.append(f"target {t.outcome}: the simulated mean at the fit is not finite ({mu})")
+        elif abs(zz) > 2.0:
+            warns.append(f"target {t.outcome} = {t.value:g} not reached: best {mu:.4g} misses by {r:+.4g} "
+                         f"({zz:+.1f} tolerances)")
+    for i, p in enumerate(params):
+        if not identified[i]:
+            lo, hi = prange[p.name]
+            span = f"; plausible range {lo:g}–{hi:g} of [{p.low:g}, {p.high:g}]" if ok else ""
+            warns.append(f"{p.name} is not identified by these targets (SE {param_se[i]:.3g} against a range of "
+                         f"{p.span:g}){span}")
+    if m < k:
+        warns.append(f"{k} free parameters but only {m} target(s): at least {k - m} direction(s) of the parameters "
+                     "cannot be identified")
+    if not ok:
+        warns.append(f"no evaluated point has loss <= {threshold:.3g} (chi-square {accept_level:g}, {m} df): "
+                     "the plausible set is empty")
+    if led.nonfinite:
+        warns.append(f"{led.nonfinite} evaluated point(s) gave non-finite outcomes (loss set to infinity)")
+    jbest = min((e for e in led.history if e.stage == "jacobian"), key=lambda e: e.loss, default=None)
+    if jbest is not None and jbest.loss < best.loss - 1.0:
+        warns.append(f"a Jacobian point has a lower loss ({jbest.loss:.3g} < {best.loss:.3g}): the fit is not a "
+                     "local minimum at the finite-difference step (noise, or a search stopped early)")
+    warns += notes
+
+    names = [p.name for p in params]
+    outs = [t.outcome for t in targets]
+    ci = {}
+    for i, p in enumerate(params):
+        half = Z95 * param_se[i]
+        ci[p.name] = (float(max(p.low, x0[i] - half)), float(min(p.high, x0[i] + half))) \
+            if math.isfinite(half) else (p.low, p.high)
+    return CalibrationResult(
+        params=params, targets=targets, seed=seed,
+        best={n: (float(int(v)) if p.integer else float(v)) for n, v, p in zip(names, x0, params)},
+        best_index=best.index,
+        means=dict(zip(outs, map(float, best.means))), ses=dict(zip(outs, map(float, best.ses))),
+        residuals=dict(zip(outs, map(float, resid))), residuals_tol=dict(zip(outs, map(float, z))),
+        loss=float(best.loss), jacobian=jac, covariance=cov,
+        param_se=dict(zip(names, map(float, param_se))), param_interval=ci,
+        identified=dict(zip(names, map(bool, identified))),
+        accept_level=accept_level, plausible_threshold=threshold, plausible_size=len(ok), plausible_range=prange,
+        n_evaluations=len(led.history), n_calls=led.calls,
+        evaluations_by_stage={s: led.count(s) for s in STAGES},
+        converged=converged, stop_reason=stop_reason, final_step=float(h), history=list(led.history), warnings=warns)
+
+
+def _gauss_newton(centre: np.ndarray, z: np.ndarray, jac_u: np.ndarray, radius: float) -> np.ndarray | None:
+    """A Levenberg–Marquardt step for min ||z + J δ||² in the unit cube, within an ∞-norm radius."""
+    if not (np.all(np.isfinite(z)) and np.all(np.isfinite(jac_u))):
+        return None
+    a = jac_u.T @ jac_u
+    scale = float(np.trace(a)) / len(a)
+    if scale <= 0.0:
+        return None
+    delta = np.linalg.solve(a + 1e-3 * scale * np.eye(len(a)), -jac_u.T @ z)
+    big = float(np.max(np.abs(delta)))
+    if big > radius:
+        delta *= radius / big
+    return np.clip(centre + delta, 0.0, 1.0)
+
+
+def _poll_jacobian(led: _Ledger, centre: Evaluation, plus: list[np.ndarray],
+                   minus: list[np.ndarray]) -> np.ndarray | None:
+    """d z / d u (z = residual in tolerances, u = unit-cube coordinates) from a poll around `centre`:
+    central differences where both sides were evaluated, one-sided against the centre otherwise."""
+    k = len(plus)
+    jac = np.zeros((led.m, k))
+    for i in range(k):
+        sides = []
+        for x in (plus[i], minus[i]):
+            j = led.cache.get(led.key(x))
+            if j is not None and led.history[j].index != centre.index:
+                sides.append(led.history[j])
+        if not sides:
+            return None
+        if len(sides) == 2:
+            a, b = sides
+        else:
+            a, b = sides[0], centre
+        du = led.to_unit(a.point)[i] - led.to_unit(b.point)[i]
+        if du == 0.0:
+            return None
+        jac[:, i] = (a.means - b.means) / led.tol / du
+    if not np.all(np.isfinite(jac)):
+        return None
+    return jac
+
+
+def _delta_covariance(jac: np.ndarray, w: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Jᵀ W J)⁻¹ and which parameters are identified (not in the numerical null space).
+
+    Computed on range-scaled parameters so that the rank test does not depend on units. A
+    parameter that moves by NULL_SHARE of its range or more when the parameters move one range
+    unit along a null direction of Jᵀ W J is not identified and gets an infinite variance; the
+    others get their variance from the pseudo-inverse (conditional on the null directions)."""
+    k = jac.shape[1]
+    a = (jac * span).T @ (w[:, None] * (jac * span))   # information in unit-cube coordinates
+    a = 0.5 * (a + a.T)
+    vals, vecs = np.linalg.eigh(a)
+    top = float(vals.max()) if len(vals) else 0.0
+    null = vals <= max(top, 1e-300) * 1e-10
+    if top <= 0.0:
+        null[:] = True
+    identified = np.ones(k, bool)
+    inv_vals = np.where(null, 0.0, 1.0 / np.where(null, 1.0, vals))
+    cov_u = (vecs * inv_vals) @ vecs.T
+    for j in np.flatnonzero(null):
+        identified &= np.abs(vecs[:, j]) < NULL_SHARE
+    cov = cov_u * np.outer(span, span)
+    for i in np.flatnonzero(~identified):
+        cov[i, :] = cov[:, i] = math.inf
+    return cov, identified

@@ -1,0 +1,133 @@
+"""The experiment layer's commands: experiment, compare, sweep, calibrate, reproduce.
+
+`compare` and `sweep` are shorthands: they build the same experiment definition an
+experiments/*.toml file holds, and run it through the same machinery.
+
+Exit status: 0 all runs done and outputs written; 1 some runs failed (listed, with how to
+reproduce one; the others are kept); 2 bad input (nothing run); 130 interrupted (finished runs
+are kept; rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+from .engine import RunsFailed
+from .executors import make_executor
+from .experiment import Experiment, ExperimentError, build, load_experiment
+from .study import failure_report, reproduce, run_experiment
+
+EXIT_RUNS_FAILED = 1
+EXIT_INTERRUPTED = 130
+CLI = "<command line>"
+
+
+def cmd_experiment(args, require: str | None = None) -> int:
+    exp = load_experiment(args.file, seed=args.seed, reps=args.reps, days=args.days)
+    if require and exp.design != require:
+        raise ExperimentError(args.file, "design", exp.design, f"{require} (this command runs {require} experiments; "
+                                                                 "use `govsim experiment` for the others)")
+    return _run(exp, Path(args.out or f"results/{exp.name}"), args)
+
+
+def cmd_calibrate(args) -> int:
+    return cmd_experiment(args, require="calibrate")
+
+
+def cmd_compare(args) -> int:
+    raw = {"name": "compare", "design": "compare", "scenarios": [str(Path(p).resolve()) for p in args.scenarios],
+           "seed": args.seed, "reps": args.reps, "compare": {"max_reps": args.max_reps}}
+    if args.precision is not None:
+        if not args.precision < 1:
+            raise ExperimentError(CLI, "--precision", args.precision, "a relative half-width in (0, 1), e.g. 0.02")
+        raw["compare"]["precision"] = args.precision
+    if args.days:
+        raw["days"] = args.days
+    exp = build(raw, CLI, base_dir=Path.cwd())
+    return _run(exp, Path(args.out or f"results/compare-seed{args.seed}"), args)
+
+
+def cmd_sweep(args) -> int:
+    if len(args.param) > 2:
+        raise ExperimentError(CLI, "--param", args.param, "one or two swept parameters")
+    raw = {"name": "sweep", "design": "sweep", "scenario": str(Path(args.scenario).resolve()), "seed": args.seed,
+           "reps": args.reps, "parameters": dict(_sweep_param(p) for p in args.param)}
+    if args.outcome:
+        raw["outcomes"] = args.outcome
+    if args.days:
+        raw["days"] = args.days
+    exp = build(raw, CLI, base_dir=Path.cwd())
+    return _run(exp, Path(args.out or f"results/sweep-seed{args.seed}"), args)
+
+
+def _sweep_param(text: str) -> tuple[str, dict]:
+    """KEY=START:STOP:N or KEY=V1,V2,..."""
+    key, sep, spec = text.partition("=")
+    allowed = "KEY=START:STOP:N (e.g. grid.households_per_grid=100:800:8) or KEY=V1,V2,..."
+    if not sep or not key.strip() or not spec.strip():
+        raise ExperimentError(CLI, "--param", text, allowed)
+    try:
+        if ":" in spec:
+            start, stop, n = spec.split(":")
+            return key.strip(), {"start": _toml_value(start), "stop": _toml_value(stop), "n": int(n)}
+        return key.strip(), {"values": [_toml_value(v) for v in spec.split(",")]}
+    except ValueError:
+        raise ExperimentError(CLI, "--param", text, allowed) from None
+
+
+def _toml_value(text: str):
+    try:
+        return tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ValueError(text) from None
+
+
+def cmd_reproduce(args) -> int:
+    from ..runner import run
+    from ..scenario import from_dict
+
+    try:
+        row = reproduce(Path(args.folder), args.run_id)
+    except (FileNotFoundError, KeyError) as exc:
+        raise ExperimentError(args.folder, "run_id", args.run_id, str(exc).strip("'\"")) from None
+    print(f"reproducing {row['run_id']} ({row['label']}, seed {row['seed']}, ledger status {row['status']})")
+    summary = run(from_dict(row["scenario"], f"{args.folder} run {row['run_id']}"), row["seed"],
+                  case_table=False).summary  # a failure raises here, with its full traceback
+    for key, value in (row["outcomes"] or {}).items():
+        now = summary.get(key, math.nan)
+        same = now == value or (math.isnan(now) and value is None)
+        print(f"  {key:<32} {now:.6g}" + ("" if row["outcomes"] is None or same else f"   (ledger: {value})"))
+    return 0
+
+
+def _run(exp: Experiment, out: Path, args) -> int:
+    if out.exists() and not out.is_dir():
+        raise ExperimentError(CLI, "--out", str(out), "a folder (this path is a file)")
+    try:
+        executor = make_executor("process", args.workers, scheduler=args.scheduler)
+    except ValueError as exc:
+        raise ExperimentError(CLI, "--scheduler", args.scheduler, str(exc)) from None
+    try:
+        with executor:
+            study = run_experiment(exp, out, executor, lang=args.lang, progress=not args.no_progress,
+                                   argv=args.argv)
+    except RunsFailed as exc:
+        print(failure_report(exc, out), file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    except KeyboardInterrupt:
+        print(f"\ngovsim: interrupted; finished runs are kept in {out}/ledger.sqlite; rerun the same command "
+              "to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _print_summary(study)
+    return 0
+
+
+def _print_summary(study) -> None:
+    report = study.out / "report.md"
+    print(f"{study.exp.design} '{study.exp.name}': {len({s.run_id for s in study.specs})} runs")
+    print(f"outputs: {study.out}/ ({', '.join(sorted(set(study.files)))})")
+    if report.exists():
+        print(f"report: {report}")

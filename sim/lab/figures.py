@@ -1,0 +1,429 @@
+"""Figures for a scenario comparison and for parameter sweeps.
+
+Every figure is a `matplotlib.figure.Figure` drawn without pyplot: no global state, no GUI
+backend, safe in worker processes and tests. Identical data give identical bytes (fixed jitter
+seed, no software/time metadata in the PNG), and each file is written atomically (temp file in the
+same folder, then os.replace), so a crash never leaves half a PNG under the final name.
+
+Each scenario keeps its colour in every figure (the reference is always the first colour).
+Shares are drawn in per cent and their differences in percentage points.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator
+from scipy import stats
+
+from .compare import QUANTILE_PROBS, Comparison
+from .labels import figure_lang, is_share, label, plain, plot_context, text
+
+DPI = 120
+MAX_PANELS = 12  # small multiples beyond this stop being readable
+ANNOTATE_MAX = 8  # annotate heatmap cells when both sides of the grid are at most this long
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10, spelled out: rc-independent
+
+
+# ------------------------------------------------------------------ public API
+def comparison_figures(result: Comparison, out_dir: Path, lang: str = "en") -> dict[str, Path]:
+    """Draw every figure the comparison has data for into `out_dir`; name -> path (name = file
+    stem, e.g. "forest"). Figures without data (no daily series, no quantiles) are skipped."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    flang = figure_lang(lang)
+    drawers = (("distributions", _distributions), ("forest", _forest), ("response_cdf", _response_cdf),
+               ("satisfaction_over_time", _satisfaction_over_time), ("backlog_over_time", _backlog_over_time))
+    written = {}
+    with plot_context(flang):  # savefig must run inside the context too: fonts are resolved at draw time
+        for name, draw in drawers:
+            fig = draw(result, flang)
+            if fig is not None:
+                written[name] = _save(fig, out_dir / f"{name}.png")
+    return written
+
+
+def sweep_figures(sweep: dict, out_dir: Path, lang: str = "en") -> dict[str, Path]:
+    """One swept parameter -> "sweep" (a line panel per outcome with a CI band); two -> "sweep_heatmap"
+    (a heatmap panel per outcome). Other shapes draw nothing."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    flang = figure_lang(lang)
+    n_params = len(sweep["params"])
+    if not sweep["outcomes"] or n_params not in (1, 2):
+        return {}
+    name, draw = ("sweep", _sweep_lines) if n_params == 1 else ("sweep_heatmap", _sweep_heatmaps)
+    with plot_context(flang):
+        return {name: _save(draw(sweep, flang), out_dir / f"{name}.png")}
+
+
+# ------------------------------------------------------------------ plumbing
+def _save(fig: Figure, path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.
+        fig.savefig(tmp, dpi=DPI, metadata={"Software": None})
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a figure is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _grid(n: int, panel: tuple[float, float] = (3.6, 2.9)) -> tuple[Figure, list]:
+    """A figure with n panels in up to 3 columns; unused cells are removed."""
+    ncols = 1 if n == 1 else 2 if n <= 4 else 3
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    return fig, list(axes[:n])
+
+
+def _wrap(s: str, lang: str) -> str:
+    """Wrap a title or axis label. Chinese characters are twice as wide as Latin ones and have no
+    spaces to break at, so a Chinese label breaks before its bracket (the unit or the qualifier)
+    and then by width; Latin text never breaks inside a word (a parameter key stays whole)."""
+    s = plain(s)
+    if not _CJK.search(s):
+        return "\n".join(textwrap.wrap(s, 38, break_long_words=False)) or s
+    parts = s.replace("（", "\n（").split("\n") if len(s) > 18 and not s.startswith("（") else [s]
+    return "\n".join(line for part in parts for line in textwrap.wrap(part, 20, break_long_words=True))
+
+
+def _title(ax, key: str, lang: str) -> None:
+    ax.set_title(_wrap(label(key, lang), lang))
+
+
+def _percent_axis(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}%"))  # 75%, 77.5%: no padded decimals
+
+
+def _value_axis(ax, which: str, key: str, lang: str, diff: bool = False, limits=None) -> None:
+    """Levels of shares in per cent (differences stay plain: the label says pp); large amounts
+    (yuan) in millions / 万 rather than matplotlib's detached "1e7" offset."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    if is_share(key) and not diff:
+        _percent_axis(axis)
+        return
+    lo, hi = limits if limits is not None else (ax.dataLim.intervaly if which == "y" else ax.dataLim.intervalx)
+    if max(abs(lo), abs(hi)) >= 1e5:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v, lang)))
+
+
+def _compact(v: float, lang: str) -> str:
+    """8,860,000 -> "8.86M" / "886万"; smaller numbers to three significant figures."""
+    if abs(v) >= 1e5:
+        return f"{v / 1e4:.4g}万" if lang == "zh" else f"{v / 1e6:.3g}M"
+    return f"{v:.3g}"
+
+
+def _mean_ci_cols(x: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """compare.mean_ci column by column, vectorised: NaNs dropped per column; fewer than two
+    values give a NaN interval (and no values a NaN mean)."""
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.where(ok, x, 0.0).sum(axis=0) / n
+        ss = (np.where(ok, x - m, 0.0) ** 2).sum(axis=0)
+        t = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        half = t * np.sqrt(ss / (n - 1)) / np.sqrt(n)
+    return m, m - half, m + half
+
+
+def _rolling_nanmean(x: np.ndarray, window: int) -> np.ndarray:
+    """Trailing rolling mean along days of a (reps, days) array over the non-NaN days in each
+    window (days without ratings are NaN); NaN where the window holds none."""
+    ok = ~np.isnan(x)
+    sums = np.pad(np.cumsum(np.where(ok, x, 0.0), axis=1), ((0, 0), (1, 0)))
+    counts = np.pad(np.cumsum(ok, axis=1), ((0, 0), (1, 0)))
+    hi = np.arange(1, x.shape[1] + 1)
+    lo = np.maximum(0, hi - window)
+    n = counts[:, hi] - counts[:, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (sums[:, hi] - sums[:, lo]) / n, np.nan)
+
+
+def _scenario_ticks(ax, names: list[str], axis: str = "x") -> None:
+    # Long or many names would collide horizontally: slant them.
+    slant = axis == "x" and sum(len(n) for n in names) > 40
+    kwargs = {"rotation": 30, "ha": "right", "rotation_mode": "anchor"} if slant else {}
+    setter = ax.set_xticks if axis == "x" else ax.set_yticks
+    setter(range(len(names)), labels=names, **kwargs)
+
+
+def _no_data(ax, lang: str) -> None:
+    ax.text(0.5, 0.5, text("no_data", lang), ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _scenario_legend(fig: Figure, names: list[str], colours: dict[str, str]) -> None:
+    handles = [Line2D([], [], color=colours[n], lw=2) for n in names]
+    fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4), frameon=False)
+
+
+def _colours(result: Comparison) -> dict[str, str]:
+    return {n: COLOURS[i % len(COLOURS)] for i, n in enumerate(result.scenarios)}
+
+
+# ------------------------------------------------------------------ comparison figures
+def _distributions(result: Comparison, lang: str) -> Figure | None:
+    """Box plot per scenario with the replications themselves as jittered dots: with 5–20
+    replications the dots say more than the box."""
+    keys = result.outcomes[:MAX_PANELS]
+    if not keys or not result.values:
+        return None
+    names, colours = result.scenarios, _colours(result)
+    rng = np.random.default_rng(0)  # fixed jitter: identical data -> identical bytes
+    fig, axes = _grid(len(keys))
+    for ax, key in zip(axes, keys):
+        j = result.outcomes.index(key)
+        scale = 100.0 if is_share(key) else 1.0
+        data = [_finite(result.values[n][:, j]) * scale for n in names]
+        _title(ax, key, lang)
+        if not any(len(d) for d in data):
+            _no_data(ax, lang)
+            continue
+        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=range(len(names)), widths=0.55,
+                   showfliers=False, medianprops={"color": "0.15"}, boxprops={"color": "0.45"},
+                   whiskerprops={"color": "0.45"}, capprops={"color": "0.45"})
+        for i, d in enumerate(data):
+            ax.scatter(i + rng.uniform(-0.17, 0.17, len(d)), d, s=12, color=colours[names[i]], alpha=0.85,
+                       linewidths=0, zorder=3)
+        _scenario_ticks(ax, names)
+        _value_axis(ax, "y", key, lang)
+    fig.suptitle(text("fig_distributions", lang, reps=len(result.seeds)))
+    return fig
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return x[np.isfinite(x)]
+
+
+def _forest(result: Comparison, lang: str) -> Figure | None:
+    """Paired difference from the reference with its 95% CI, a panel per outcome (their units
+    differ); filled marker = clear after Holm, open = not."""
+    by_key: dict[str, dict[str, dict]] = {}
+    for r in result.rows:
+        if not math.isnan(r["diff"]):
+            by_key.setdefault(r["outcome"], {})[r["scenario"]] = r
+    keys = [k for k in result.outcomes if k in by_key][:MAX_PANELS]
+    if not keys:
+        return None
+    alts, colours = result.scenarios[1:], _colours(result)
+    fig, axes = _grid(len(keys), panel=(3.6, 1.5 + 0.4 * len(alts)))
+    for ax, key in zip(axes, keys):
+        scale = 100.0 if is_share(key) else 1.0
+        for i, name in enumerate(alts):
+            r = by_key[key].get(name)
+            if r is None:
+                continue
+            y = len(alts) - 1 - i  # first alternative on top
+            d, lo, hi = (r[c] * scale for c in ("diff", "diff_ci_low", "diff_ci_high"))
+            clear = r.get("p_holm", math.nan) < 0.05  # NaN compares False: not clear
+            if not (math.isnan(lo) or math.isnan(hi)):
+                ax.plot([lo, hi], [y, y], color=colours[name], lw=1.6, solid_capstyle="butt")
+            ax.plot([d], [y], ls="none", marker="o", ms=6.5, mew=1.6, color=colours[name],
+                    mfc=colours[name] if clear else "white", zorder=3)
+        ax.axvline(0.0, color="0.3", lw=0.8, ls="--", zorder=1)
+        ax.set_yticks(range(len(alts)), labels=alts[::-1])
+        ax.set_ylim(-0.6, len(alts) - 0.4)
+        ax.set_xlabel(text("difference_pp" if scale == 100.0 else "difference", lang))
+        _value_axis(ax, "x", key, lang, diff=True)
+        _title(ax, key, lang)
+    marker = {"ls": "none", "marker": "o", "ms": 6.5, "mew": 1.6, "color": "0.25"}
+    handles = [Line2D([], [], mfc="0.25", **marker), Line2D([], [], mfc="white", **marker)]
+    fig.legend(handles, [text("significant", lang), text("not_significant", lang)], loc="outside lower center",
+               ncols=2, frameon=False)
+    fig.suptitle(text("fig_forest", lang, ref=result.scenarios[0]))
+    return fig
+
+
+def _response_cdf(result: Comparison, lang: str) -> Figure | None:
+    """The mean response-time distribution: each quantile averaged over replications (x) against
+    its probability (y), with a per-quantile 95% CI band. Log hours: the tail spans decades."""
+    probs = np.asarray(QUANTILE_PROBS)
+    curves = {}
+    for name in result.scenarios:
+        q = np.asarray(result.rt_quantiles.get(name, ()), dtype=float)
+        if q.size == 0:
+            continue
+        if q.shape[-1] != len(probs):
+            raise ValueError(f"rt_quantiles[{name!r}] has {q.shape[-1]} columns, expected {len(probs)}")
+        curves[name] = _mean_ci_cols(q.reshape(-1, len(probs)))
+    positive = np.concatenate([m[m > 0] for m, _, _ in curves.values()]) if curves else np.empty(0)
+    if not len(positive):
+        return None  # nothing a log axis can show
+    floor = positive.min() / 2  # zero-hour quantiles (instant acceptance) sit left of the axis
+    colours = _colours(result)
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for name, (m, lo, hi) in curves.items():
+        keep = m > 0
+        ax.plot(m[keep], probs[keep], color=colours[name], lw=1.6, label=name)
+        band = keep & ~np.isnan(lo)
+        ax.fill_betweenx(probs, np.maximum(lo, floor), hi, where=band, color=colours[name], alpha=0.2, lw=0)
+    for p in (0.5, 0.9):  # the median and the p90 the summary reports
+        ax.axhline(p, color="0.6", lw=0.6, ls=":", zorder=0)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, 20 ... h: readable hours
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(text("hours_log", lang))
+    ax.set_ylabel(text("cum_prob", lang))
+    ax.legend(loc="lower right", frameon=False)
+    ax.set_title(text("fig_response_cdf", lang))
+    return fig
+
+
+def _series_bands(result: Comparison, column: str, transform=None) -> dict[str, tuple]:
+    """scenario -> (mean, lo, hi) per day over replications, for scenarios that recorded `column`."""
+    out = {}
+    for name in result.scenarios:
+        s = result.series.get(name, {}).get(column)
+        if s is None or np.size(s) == 0:
+            continue
+        x = np.asarray(s, dtype=float)
+        x = x.reshape(-1, x.shape[-1])  # a single replication may come as one row
+        out[name] = _mean_ci_cols(transform(x) if transform else x)
+    return out
+
+
+def _band_panel(ax, bands: dict[str, tuple], colours: dict[str, str], ylabel: str, share: bool, lang: str) -> None:
+    scale = 100.0 if share else 1.0
+    for name, (m, lo, hi) in bands.items():
+        days = np.arange(len(m))
+        if share:  # a t interval around a share can pass 0% or 100%; the share cannot
+            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+        ax.plot(days, m * scale, color=colours[name], lw=1.3)
+        # fill_between masks NaN days, so days without ratings leave a gap rather than a dip
+        ax.fill_between(days, lo * scale, hi * scale, color=colours[name], alpha=0.2, lw=0)
+    ax.set_ylabel(_wrap(ylabel, lang))
+    ax.set_xlabel(text("day", lang))
+    if share:
+        _percent_axis(ax.yaxis)
+
+
+def _satisfaction_over_time(result: Comparison, lang: str) -> Figure | None:
+    panels = []
+    latent = _series_bands(result, "latent_satisfaction")
+    if latent:
+        panels.append((latent, label("latent_satisfaction", lang), False))
+    # The daily 好差评 rate rests on a handful of ratings a day: smooth it over a week.
+    rate = _series_bands(result, "satisfaction_rate", lambda x: _rolling_nanmean(x, 7))
+    if rate:
+        panels.append((rate, text("rolling7", lang, what=label("satisfaction_rate", lang)), True))
+    if not panels:
+        return None
+    colours = _colours(result)
+    fig = Figure(figsize=(7.2, 2.7 * len(panels) + 0.6), layout="constrained")
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False).ravel()
+    for ax, (bands, ylabel, share) in zip(axes, panels):
+        _band_panel(ax, bands, colours, ylabel, share, lang)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    _scenario_legend(fig, [n for n in result.scenarios if n in latent or n in rate], colours)
+    fig.suptitle(text("fig_satisfaction", lang))
+    return fig
+
+
+def _backlog_over_time(result: Comparison, lang: str) -> Figure | None:
+    bands = _series_bands(result, "backlog")
+    if not bands:
+        return None
+    colours = _colours(result)
+    fig = Figure(figsize=(7.2, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    _band_panel(ax, bands, colours, label("backlog", lang), False, lang)
+    _scenario_legend(fig, list(bands), colours)
+    fig.suptitle(text("fig_backlog", lang))
+    return fig
+
+
+# ------------------------------------------------------------------ sweep figures
+def _positions(values) -> tuple[np.ndarray, list[str] | None]:
+    """Numeric parameter values are plotted at their value; others (names, booleans) in order."""
+    v = np.asarray(values)
+    if np.issubdtype(v.dtype, np.number) and not np.issubdtype(v.dtype, np.bool_):
+        return v.astype(float), None
+    return np.arange(len(v), dtype=float), [_tick(x) for x in v]
+
+
+def _tick(v) -> str:
+    return f"{v:g}" if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else str(v)
+
+
+def _sweep_lines(sweep: dict, lang: str) -> Figure:
+    param, outcomes = sweep["params"][0], list(sweep["outcomes"])
+    x, ticklabels = _positions(sweep["axes"][0])
+    mean, lo, hi = (np.asarray(sweep[k], dtype=float).reshape(len(x), len(outcomes))
+                    for k in ("mean", "ci_low", "ci_high"))
+    fig, axes = _grid(min(len(outcomes), MAX_PANELS))
+    for k, ax in enumerate(axes):
+        scale = 100.0 if is_share(outcomes[k]) else 1.0
+        ax.fill_between(x, lo[:, k] * scale, hi[:, k] * scale, color=COLOURS[0], alpha=0.2, lw=0)
+        ax.plot(x, mean[:, k] * scale, color=COLOURS[0], lw=1.5, marker="o", ms=3.5)
+        if ticklabels is not None:
+            ax.set_xticks(x, labels=ticklabels)
+        ax.set_xlabel(_wrap(label(param, lang), lang))
+        _title(ax, outcomes[k], lang)
+        _value_axis(ax, "y", outcomes[k], lang)
+    fig.suptitle(text("fig_sweep", lang))
+    return fig
+
+
+def _sweep_heatmaps(sweep: dict, lang: str) -> Figure:
+    (p0, p1), outcomes = sweep["params"], list(sweep["outcomes"])
+    v0, v1 = (np.asarray(a) for a in sweep["axes"])
+    mean = np.asarray(sweep["mean"], dtype=float).reshape(len(v0), len(v1), len(outcomes))
+    annotate = len(v0) <= ANNOTATE_MAX and len(v1) <= ANNOTATE_MAX
+    cmap = colormaps["viridis"].with_extremes(bad="#dddddd")  # NaN cells grey, not white
+    fig, axes = _grid(min(len(outcomes), MAX_PANELS), panel=(4.0, 3.3))
+    for k, ax in enumerate(axes):
+        share = is_share(outcomes[k])
+        z = mean[:, :, k] * (100.0 if share else 1.0)
+        im = ax.imshow(z, origin="lower", aspect="auto", cmap=cmap)  # rows = first parameter (y)
+        _grid_ticks(ax.set_xticks, v1)
+        _grid_ticks(ax.set_yticks, v0)
+        ax.set_xlabel(_wrap(label(p1, lang), lang))
+        ax.set_ylabel(_wrap(label(p0, lang), lang))
+        _title(ax, outcomes[k], lang)
+        bar = fig.colorbar(im, ax=ax, shrink=0.9)
+        if np.isfinite(z).any():
+            _value_axis(bar.ax, "y", outcomes[k], lang, limits=(np.nanmin(z), np.nanmax(z)))
+        if annotate:
+            _annotate_cells(ax, z, im, share, lang)
+    fig.suptitle(text("fig_sweep_heatmap", lang))
+    return fig
+
+
+def _grid_ticks(setter, values) -> None:
+    step = max(1, math.ceil(len(values) / 10))  # at most ~10 tick labels per side
+    idx = np.arange(0, len(values), step)
+    setter(idx, labels=[_tick(values[i]) for i in idx])
+
+
+def _annotate_cells(ax, z: np.ndarray, im, share: bool, lang: str) -> None:
+    for (i, j), v in np.ndenumerate(z):
+        if np.isnan(v):
+            continue
+        dark = im.norm(v) < 0.55  # viridis is dark at the low end: write in white there
+        ax.text(j, i, f"{v:.1f}%" if share else _compact(v, lang), ha="center", va="center", fontsize=7,
+                color="white" if dark else "black")

@@ -1,0 +1,147 @@
+"""Executors: serial, process pool and Dask give the same results through concurrent.futures."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from sim.lab.compare import replication_seeds, run_summary
+from sim.lab.executors import EXECUTORS, make_executor
+from sim.scenario import load
+from tests.helpers import SCENARIOS
+
+SEEDS = replication_seeds(7, 3)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> dict:
+    return load(SCENARIOS / "baseline.toml",
+                {"sim.days": 20, "sim.warmup_days": 5, "territory.residents": 2000}).to_dict()
+
+
+@pytest.fixture(scope="module")
+def dask_ex():
+    """One LocalCluster (2 worker processes, 1 thread each) for the module."""
+    pytest.importorskip("distributed")
+    ex = make_executor("dask", 2)
+    yield ex
+    ex.shutdown()
+
+
+def summaries(executor, scenario: dict) -> list[str]:
+    futures = [executor.submit(run_summary, scenario, seed) for seed in SEEDS]
+    # json.dumps: exact float reprs, and NaN equals NaN
+    return [json.dumps(f.result(timeout=60), sort_keys=True) for f in futures]
+
+
+def test_unknown_kind_lists_the_allowed_ones():
+    with pytest.raises(ValueError, match="allowed serial, process, dask"):
+        make_executor("threads")
+    assert EXECUTORS == ("serial", "process", "dask")
+
+
+def test_importing_the_module_does_not_import_dask():
+    code = "import sys, sim.lab.executors; print('distributed' in sys.modules or 'dask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_workers_of_serial_and_process():
+    assert make_executor("serial").workers == 1
+    assert make_executor("process", 1).workers == 1  # one worker: no pool, run serially
+    with make_executor("process", 2) as pool:
+        assert pool.workers == 2
+    with make_executor("process") as pool:
+        assert pool.workers == (os.cpu_count() or 1)
+
+
+def test_serial_process_and_dask_give_identical_summaries(tiny, dask_ex):
+    serial = summaries(make_executor("serial"), tiny)
+    with make_executor("process", 2) as pool:
+        assert summaries(pool, tiny) == serial
+    assert summaries(dask_ex, tiny) == serial
+    assert "NaN" in serial[0]  # the comparison covers NaN outcomes
+
+
+def test_dask_workers_counts_threads(dask_ex):
+    assert dask_ex.workers == 2
+    assert sum(dask_ex.client.nthreads().values()) == 2
+
+
+def test_dask_futures_work_with_as_completed_and_carry_exceptions(dask_ex):
+    futures = {dask_ex.submit(math.sqrt, x): x for x in (4.0, -1.0, 9.0)}
+    assert all(isinstance(f, cf.Future) for f in futures)
+    seen = {}
+    for f in cf.as_completed(futures, timeout=30):
+        seen[futures[f]] = f.exception()
+    assert seen[4.0] is None and seen[9.0] is None
+    assert isinstance(seen[-1.0], ValueError)
+    with pytest.raises(ValueError, match="math domain error"):
+        next(f for f, x in futures.items() if x == -1.0).result()
+    assert sorted(f.result() for f, x in futures.items() if x > 0) == [2.0, 3.0]
+    done, not_done = cf.wait(futures, timeout=30)
+    assert len(done) == 3 and not not_done
+
+
+def test_dask_runs_the_same_task_twice(dask_ex):
+    a, b = dask_ex.submit(uuid.uuid4), dask_ex.submit(uuid.uuid4)  # pure=False: two tasks, not one
+    assert a.result(timeout=30) != b.result(timeout=30)
+
+
+def test_dask_cancel(dask_ex):
+    slow = [dask_ex.submit(time.sleep, 0.5) for _ in range(4)]
+    assert slow[-1].cancel() and slow[-1].cancelled()
+    done = list(cf.as_completed(slow, timeout=30))
+    assert len(done) == 4
+    assert [f.cancelled() for f in slow] == [False, False, False, True]
+    with pytest.raises(cf.CancelledError):
+        slow[-1].result()
+    assert not slow[0].cancel()  # finished: too late
+
+
+def test_connecting_to_a_running_scheduler_leaves_it_running(dask_ex):
+    address = dask_ex.client.scheduler.address
+    with make_executor(scheduler=address) as remote:
+        assert remote.workers == 2
+        assert remote.submit(math.sqrt, 16.0).result(timeout=30) == 4.0
+    assert remote.client.status == "closed"
+    assert dask_ex.submit(math.sqrt, 25.0).result(timeout=30) == 5.0  # cluster untouched
+
+
+def test_unreachable_scheduler_is_a_clear_value_error():
+    pytest.importorskip("distributed")
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        make_executor("dask", scheduler="tcp://127.0.0.1:9", timeout=1)
+    assert time.perf_counter() - start < 10
+
+
+def test_serial_takes_no_scheduler():
+    with pytest.raises(ValueError, match="serial"):
+        make_executor("serial", scheduler="local")
+
+
+def test_local_cluster_lifecycle_is_quiet_and_cleans_up(capfd):
+    pytest.importorskip("distributed")
+    with make_executor("process", 1, scheduler="local") as ex:  # a scheduler means Dask, any kind
+        cluster = ex._cluster
+        assert ex.workers == 1
+        assert ex.submit(math.sqrt, 4.0).result(timeout=30) == 2.0
+        slow = [ex.submit(time.sleep, 5) for _ in range(3)]
+        start = time.perf_counter()
+        ex.shutdown(wait=True, cancel_futures=True)  # as on Ctrl-C: do not wait for the tasks
+        assert time.perf_counter() - start < 10
+        assert all(f.cancelled() for f in slow)
+    assert ex.client.status == "closed" and cluster.status.name == "closed"
+    with pytest.raises(RuntimeError):
+        ex.submit(math.sqrt, 1.0)
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""

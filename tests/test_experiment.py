@@ -1,0 +1,278 @@
+"""Experiment files, the run ledger and resume: bad definitions get clear errors; a failing run is
+isolated; an interrupted experiment (Ctrl-C or SIGKILL) resumes to the same outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sim.lab.tasks
+from sim.cli import main
+from sim.lab.compare import replication_seeds
+from sim.lab.executors import SerialExecutor
+from sim.lab.experiment import ExperimentError, build, load_experiment
+from sim.lab.study import run_experiment
+from tests.helpers import ROOT
+
+SEEDS: list[int] = []
+TINY = {"territory.residents": 1000, "territory.households_per_community": 200, "sim.warmup_days": 2}
+
+
+def write_experiment(folder: Path, body: str, name: str = "exp.toml") -> Path:
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+SWEEP = f"""
+name = "tiny_sweep"
+design = "sweep"
+scenario = "{ROOT / 'scenarios' / 'workshop.toml'}"
+seed = 3
+reps = 3
+days = 20
+outcomes = ["response_time_h.mean", "ratings.satisfaction_rate", "cases.created"]
+
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+
+[parameters."grid.households_per_grid"]
+values = [100, 200, 400]
+"""
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    """Every output but the ledger and the manifest (which records timings and the command)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in ("manifest.json",) and not p.name.startswith("ledger.sqlite")}
+
+
+# ------------------------------------------------------------ bad definitions
+BAD = [
+    ('design = "factorial"', "design", "one of compare, sweep, morris, sobol, calibrate"),
+    ('[parameters."grid.no_such_key"]\nvalues = [1, 2]', "parameters.grid.no_such_key", "unknown parameter"),
+    ('[parameters."grid.households_per_grid"]\nvalues = [100, 20]', "parameters.grid.households_per_grid",
+     "[50, 1000000]"),
+    ('outcomes = ["response_time_h.meen"]', "outcomes", "a summary key"),
+    ('reps = 0', "reps", "an integer ≥ 1"),
+    ('colour = "blue"', "colour", "unknown key"),
+]
+
+
+@pytest.mark.parametrize("change, key, allowed", BAD)
+def test_bad_sweep_definitions_name_file_key_and_allowed(tmp_path: Path, change: str, key: str, allowed: str) -> None:
+    body = SWEEP
+    first = change.split("=")[0].strip()
+    if first.startswith("[parameters."):
+        body = body.split('[parameters."grid.households_per_grid"]')[0] + change + "\n"
+    elif first in ("design", "outcomes", "reps"):
+        body = "\n".join(line for line in body.splitlines() if not line.startswith(f"{first} ="))
+        body = change + "\n" + body
+    else:
+        body = change + "\n" + body
+    path = write_experiment(tmp_path, body)
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert err.value.file == str(path)
+    assert err.value.key == key
+    assert allowed in str(err.value)
+
+
+SOBOL = f"""
+name = "tiny_sobol"
+design = "sobol"
+scenario = "{ROOT / 'scenarios' / 'workshop.toml'}"
+reps = 1
+days = 10
+outcomes = ["response_time_h.mean"]
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+[sobol]
+n = 8
+[parameters."policy.app_adoption"]
+low = 0.0
+high = 0.9
+[parameters."burden.paperwork_hours_per_day"]
+low = 0.0
+high = 4.0
+"""
+
+
+@pytest.mark.parametrize("old, new, key, allowed", [
+    ("low = 0.0\nhigh = 0.9", "low = 0.9\nhigh = 0.1", "parameters.policy.app_adoption", "reversed"),
+    ("low = 0.0\nhigh = 4.0", "low = 0.0\nhigh = 12.0", "parameters.burden.paperwork_hours_per_day", "[0, 8]"),
+    ('design = "sobol"', 'design = "sobolev"', "design", "one of"),
+    ("n = 8", "n = 12", "sobol.n", "a power of two"),
+    ("n = 8", "n = 8\nmethod = \"saltelli\"", "sobol.method", "allowed keys"),
+    ('[parameters."policy.app_adoption"]', '[parameters."policy.app_adoptoin"]', "parameters.policy.app_adoptoin",
+     "unknown parameter"),
+    ("low = 0.0\nhigh = 0.9", 'low = 0.0\nhigh = 0.9\ndist = "beta"', "parameters.policy.app_adoption.dist", "one of"),
+    ("low = 0.0\nhigh = 0.9", 'low = 0.0\nhigh = 0.9\ndist = "triangular"', "parameters.policy.app_adoption.mode",
+     "triangular needs mode"),
+])
+def test_bad_sensitivity_definitions(tmp_path: Path, old: str, new: str, key: str, allowed: str) -> None:
+    assert old in SOBOL
+    path = write_experiment(tmp_path, SOBOL.replace(old, new, 1))
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert (err.value.file, err.value.key) == (str(path), key)
+    assert allowed in str(err.value)
+
+
+def test_bad_experiment_on_the_command_line_exits_2_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    path = write_experiment(tmp_path, SOBOL.replace("n = 8", "n = 12"))
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "sobol.n" in err and "12" in err and "power of two" in err
+    assert not out.exists()
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentError, match="no such file"):
+        load_experiment(tmp_path / "nope.toml")
+    with pytest.raises(ExperimentError, match="not valid TOML"):
+        load_experiment(write_experiment(tmp_path, "name = [unclosed"))
+    with pytest.raises(ExperimentError, match="no such scenario file"):
+        load_experiment(write_experiment(tmp_path, SWEEP.replace("workshop.toml", "nowhere.toml")))
+
+
+def test_shipped_experiments_are_valid() -> None:
+    files = sorted((ROOT / "experiments").glob("*.toml"))
+    assert len(files) >= 4
+    designs = {load_experiment(f).design for f in files}
+    assert {"compare", "sweep", "morris", "sobol"} <= designs
+
+
+# ------------------------------------------------------------ ledger and resume
+def test_rerun_reads_finished_runs_back_and_writes_identical_outputs(tmp_path: Path) -> None:
+    exp = load_experiment(write_experiment(tmp_path, SWEEP))
+    first = run_experiment(exp, tmp_path / "a", SerialExecutor(), progress=False)
+    before = outputs(tmp_path / "a")
+    assert {"sweep.csv", "runs.csv", "report.md"} <= set(before)
+    db = sqlite3.connect(tmp_path / "a" / "ledger.sqlite")
+    assert db.execute("SELECT COUNT(*), SUM(status = 'done') FROM runs").fetchone() == (9, 9)
+    calls = []
+    real = sim.lab.tasks.run_record
+    sim.lab.tasks.run_record = lambda *a, **k: calls.append(a) or real(*a, **k)
+    try:
+        run_experiment(exp, tmp_path / "a", SerialExecutor(), progress=False)
+    finally:
+        sim.lab.tasks.run_record = real
+    assert calls == [], "finished runs were recomputed"
+    assert outputs(tmp_path / "a") == before
+    assert len(first.specs) == 9
+
+
+def test_a_different_experiment_in_the_same_folder_is_refused(tmp_path: Path, capsys) -> None:
+    path = write_experiment(tmp_path, SWEEP)
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    other = write_experiment(tmp_path, SWEEP.replace("seed = 3", "seed = 4"), "other.toml")
+    assert main(["experiment", str(other), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
+    assert "belongs to a different experiment" in capsys.readouterr().err
+
+
+def test_a_failing_run_is_isolated_recorded_and_retried(tmp_path: Path, capsys, monkeypatch) -> None:
+    path = write_experiment(tmp_path, SWEEP)
+    out = tmp_path / "out"
+    real = sim.lab.tasks.run_record
+
+    def flaky(scenario, seed, outcomes, detail):
+        if scenario["grid"]["households_per_grid"] == 200 and seed == SEEDS[1]:
+            raise RuntimeError("boom in one run")
+        return real(scenario, seed, outcomes, detail)
+
+    SEEDS[:] = replication_seeds(3, 3)
+    monkeypatch.setattr(sim.lab.tasks, "run_record", flaky)
+    code = main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "1 of 9 runs failed" in err and "boom in one run" in err
+    assert f"govsim reproduce {out}" in err
+    db = sqlite3.connect(out / "ledger.sqlite")
+    rows = db.execute("SELECT status, traceback, label FROM runs ORDER BY label").fetchall()
+    assert sorted(r[0] for r in rows) == ["done"] * 8 + ["failed"]
+    failed = [r for r in rows if r[0] == "failed"][0]
+    assert "RuntimeError: boom in one run" in failed[1] and failed[2] == "point 1 rep 1"
+    assert not (out / "sweep.csv").exists()  # no analysis from an incomplete design
+    runs_csv = (out / "runs.csv").read_text()
+    assert runs_csv.count(",failed,") == 1 and runs_csv.count(",done,") == 8
+
+    # The run reproduces in this process (and here succeeds: the fault was injected).
+    monkeypatch.setattr(sim.lab.tasks, "run_record", real)
+    rid = db.execute("SELECT run_id FROM runs WHERE status = 'failed'").fetchone()[0]
+    assert main(["reproduce", str(out), rid]) == 0
+    calls = []
+    monkeypatch.setattr(sim.lab.tasks, "run_record", lambda *a: calls.append(a) or real(*a))
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert len(calls) == 1, "only the failed run is retried"
+    assert db.execute("SELECT attempts FROM runs WHERE run_id = ?", (rid,)).fetchone() == (2,)
+    assert (out / "sweep.csv").exists()
+
+
+def _start(path: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sim.cli", "experiment", str(path), "--out", str(out),
+                             "--workers", "1", "--no-progress"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> int:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            with sqlite3.connect(f"file:{out / 'ledger.sqlite'}?mode=ro", uri=True) as db:
+                done = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            if done >= n:
+                return done
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the experiment did not progress")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_experiment_resumes_to_identical_outputs(tmp_path: Path, sig: int) -> None:
+    body = SWEEP.replace("days = 20", "days = 60").replace("values = [100, 200, 400]",
+                                                           "values = [100, 150, 200, 250, 300, 400, 500, 600]")
+    path = write_experiment(tmp_path, body)
+    reference = tmp_path / "reference"
+    assert main(["experiment", str(path), "--out", str(reference), "--workers", "1", "--no-progress"]) == 0
+
+    out = tmp_path / "killed"
+    proc = _start(path, out)
+    done = _wait_for_runs(out, 4, proc)
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=60)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "rerun the same command to resume" in proc.stderr.read()
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kept = db.execute("SELECT COUNT(*) FROM runs WHERE status = 'done'").fetchone()[0]
+    assert done <= kept < 24, "killed before the end"
+    assert not (out / "sweep.csv").exists()
+    assert not list(out.rglob(".*.tmp*")) and not [p for p in out.rglob(".*") if p.is_file()]
+
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert outputs(out) == outputs(reference)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ledger_counts"] == {"done": 24}
+
+
+def test_compare_shorthand_builds_the_same_experiment(tmp_path: Path) -> None:
+    raw = {"design": "compare", "scenarios": [str(ROOT / "scenarios/baseline.toml"),
+                                              str(ROOT / "scenarios/small_grids.toml")], "reps": 2}
+    exp = build(raw, "<command line>")
+    assert [s.name for s in exp.scenarios] == ["baseline", "small_grids"]
+    with pytest.raises(ExperimentError, match="scenario names must differ"):
+        build({**raw, "scenarios": [raw["scenarios"][0]] * 2}, "<command line>")

@@ -97,18 +97,25 @@ class Target:
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """A parameter to fit within [low, high]; integer ones are rounded before evaluation."""
+    """A parameter to fit within [low, high]; integer ones are rounded before evaluation.
+
+    `log=True` searches it on a logarithmic scale (for positive quantities spanning orders of
+    magnitude: hours, multiples, rates): the design is then log-uniform, search steps and the
+    finite-difference step are multiplicative, and its 95% interval is exp(log θ ± 1.96 SE_log)."""
 
     name: str
     low: float
     high: float
     integer: bool = False
+    log: bool = False
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.low) and math.isfinite(self.high)) or not self.low < self.high:
             raise ValueError(f"parameter {self.name!r}: need finite low < high, got [{self.low}, {self.high}]")
         if self.integer and math.ceil(self.low) > math.floor(self.high):
             raise ValueError(f"parameter {self.name!r}: no integer in [{self.low}, {self.high}]")
+        if self.log and self.low <= 0:
+            raise ValueError(f"parameter {self.name!r}: a log scale needs low > 0, got {self.low}")
 
     @property
     def span(self) -> float:
@@ -125,7 +132,8 @@ class Evaluation:
     point: np.ndarray      # (k,) parameter units
     means: np.ndarray      # (m,)
     ses: np.ndarray        # (m,)
-    loss: float
+    loss: float            # Σ ((mean − target) / tolerance)²
+    chi2: float            # Σ (mean − target)² / (tolerance² + se²): the plausibility statistic
 
 
 @dataclass
@@ -141,7 +149,7 @@ class CalibrationResult:
     residuals_tol: dict[str, float]            # (mean − target) / tolerance
     loss: float
     jacobian: np.ndarray                       # (m, k): d outcome / d parameter, parameter units
-    covariance: np.ndarray                     # (k, k): (Jᵀ W J)⁻¹ (inf on unidentified rows)
+    covariance: np.ndarray                     # (k, k): (Jᵀ W J)⁻¹, parameter units (inf on unidentified rows)
     param_se: dict[str, float]
     param_interval: dict[str, tuple[float, float]]   # 95%, clipped to the bounds
     identified: dict[str, bool]
@@ -161,7 +169,7 @@ class CalibrationResult:
     # ------------------------------------------------------------- tables
     def plausible(self) -> np.ndarray:
         """Indices (into `history`) of the plausible points."""
-        return np.array([e.index for e in self.history if e.loss <= self.plausible_threshold], dtype=int)
+        return np.array([e.index for e in self.history if e.chi2 <= self.plausible_threshold], dtype=int)
 
     def rows(self) -> list[dict[str, Any]]:
         """The evaluation history as CSV rows: one per evaluated point, in evaluation order."""
@@ -174,14 +182,15 @@ class CalibrationResult:
                 row[t.outcome] = float(mu)
                 row[f"{t.outcome}.se"] = float(se)
             row["loss"] = float(e.loss)
-            row["plausible"] = int(e.loss <= self.plausible_threshold)
+            row["chi2"] = float(e.chi2)
+            row["plausible"] = int(e.chi2 <= self.plausible_threshold)
             row["best"] = int(e.index == self.best_index)
             out.append(row)
         return out
 
     def parameter_rows(self) -> list[dict[str, Any]]:
         """One row per free parameter: bounds, fit, SE, interval, plausible range, identification."""
-        return [{"parameter": p.name, "low": p.low, "high": p.high, "integer": int(p.integer),
+        return [{"parameter": p.name, "low": p.low, "high": p.high, "integer": int(p.integer), "log": int(p.log),
                  "fitted": self.best[p.name], "se": self.param_se[p.name],
                  "ci_low": self.param_interval[p.name][0], "ci_high": self.param_interval[p.name][1],
                  "plausible_min": self.plausible_range[p.name][0],
@@ -199,7 +208,8 @@ class CalibrationResult:
         """Everything as JSON-safe data (NaN and infinities become None)."""
         return _json_safe({
             "seed": self.seed,
-            "params": [{"name": p.name, "low": p.low, "high": p.high, "integer": p.integer} for p in self.params],
+            "params": [{"name": p.name, "low": p.low, "high": p.high, "integer": p.integer, "log": p.log}
+                       for p in self.params],
             "targets": [{"outcome": t.outcome, "value": t.value, "tolerance": t.tolerance} for t in self.targets],
             "best": self.best, "best_index": self.best_index,
             "means": self.means, "ses": self.ses, "residuals": self.residuals, "residuals_tol": self.residuals_tol,
@@ -245,6 +255,9 @@ class _Ledger:
         self.high = np.array([p.high for p in params], float)
         self.span = self.high - self.low
         self.is_int = np.array([p.integer for p in params], bool)
+        self.is_log = np.array([p.log for p in params], bool)
+        self.log_low = np.log(np.where(self.is_log, self.low, 1.0))
+        self.log_span = np.log(np.where(self.is_log, self.high, np.e)) - self.log_low
         self.target = np.array([t.value for t in targets], float)
         self.tol = np.array([t.tolerance for t in targets], float)
         self.m = len(targets)
@@ -255,7 +268,9 @@ class _Ledger:
 
     # unit cube <-> parameter units
     def to_point(self, u: np.ndarray) -> np.ndarray:
-        x = self.low + np.clip(u, 0.0, 1.0) * self.span
+        u = np.clip(u, 0.0, 1.0)
+        x = np.where(self.is_log, np.exp(self.log_low + u * self.log_span), self.low + u * self.span)
+        x = np.clip(x, self.low, self.high)
         x = np.where(self.is_int, np.round(x), x)
         # Rounding may leave an integer parameter outside non-integer bounds.
         x = np.where(self.is_int & (x < self.low), np.ceil(self.low), x)
@@ -263,7 +278,14 @@ class _Ledger:
         return x
 
     def to_unit(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, float) - self.low) / self.span
+        x = np.asarray(x, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = (np.log(np.where(self.is_log, x, 1.0)) - self.log_low) / self.log_span
+        return np.where(self.is_log, logs, (x - self.low) / self.span)
+
+    def dx_du(self, x: np.ndarray) -> np.ndarray:
+        """Local derivative of parameter units with respect to unit-cube coordinates."""
+        return np.where(self.is_log, np.asarray(x, float) * self.log_span, self.span)
 
     @staticmethod
     def key(x: np.ndarray) -> tuple[float, ...]:
@@ -272,6 +294,11 @@ class _Ledger:
     def loss(self, means: np.ndarray) -> float:
         z = (means - self.target) / self.tol
         return float(np.sum(z * z)) if np.all(np.isfinite(z)) else math.inf
+
+    def chi2(self, means: np.ndarray, ses: np.ndarray) -> float:
+        se = np.where(np.isfinite(ses), ses, 0.0)
+        d = means - self.target
+        return float(np.sum(d * d / (self.tol ** 2 + se ** 2))) if np.all(np.isfinite(d)) else math.inf
 
     def run(self, points: Sequence[np.ndarray], stage: str, budget: int | None = None) -> list[int]:
         """Evaluate the points not seen before (at most `budget` new ones, in order) in one call;
@@ -295,7 +322,8 @@ class _Ledger:
                 i = len(self.history)
                 loss = self.loss(mu)
                 self.nonfinite += not math.isfinite(loss)
-                self.history.append(Evaluation(i, stage, self.calls, x.copy(), mu.copy(), se.copy(), loss))
+                self.history.append(Evaluation(i, stage, self.calls, x.copy(), mu.copy(), se.copy(), loss,
+                                               self.chi2(mu, se)))
                 self.cache[self.key(x)] = i
             self.calls += 1
         return [self.cache[k] for k in keys if k in self.cache]
@@ -353,7 +381,6 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     # 2. Local stage: pattern search with a Gauss–Newton search point, one call per iteration.
     h = initial_step if initial_step is not None else 0.5 * n_initial ** (-1.0 / k)
     h = float(min(max(h, min_step), 0.5))
-    int_min = np.where(led.is_int, 1.0 / led.span, 0.0)  # integer steps of at least one unit
     jac_u: np.ndarray | None = None                       # d z / d u from the last poll, (m, k)
     spent = 0
     goal = 0.01 * m if loss_goal is None else float(loss_goal)
@@ -368,7 +395,8 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         if spent >= max_refine_evals:
             break
         centre = led.to_unit(best.point)
-        steps = np.maximum(h, int_min)
+        # Integer steps of at least one unit (on a log scale: one unit from the centre).
+        steps = np.where(led.is_int, np.maximum(h, 1.0 / np.maximum(led.dx_du(best.point), 1e-300)), h)
         batch: list[np.ndarray] = []
         if jac_u is not None and math.isfinite(best.loss):
             gn = _gauss_newton(centre, (best.means - led.target) / led.tol, jac_u, radius=min(4.0 * h, 0.5))
@@ -398,32 +426,41 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
 
     # 3a. Jacobian at the fit (one call) and the delta-method covariance.
     x0 = best.point
+    u0 = led.to_unit(x0)
     plus, minus = [], []
     for i, p in enumerate(params):
-        d = max(fd_step * p.span, 1.0) if p.integer else fd_step * p.span
         xp, xm = x0.copy(), x0.copy()
-        xp[i] = min(x0[i] + d, p.high)
-        xm[i] = max(x0[i] - d, p.low)
-        if p.integer:
-            xp[i], xm[i] = math.floor(xp[i]), math.ceil(xm[i])
+        xp[i] = led.to_point(np.where(np.arange(k) == i, u0 + fd_step, u0))[i]
+        xm[i] = led.to_point(np.where(np.arange(k) == i, u0 - fd_step, u0))[i]
+        if p.integer:  # at least one unit either side, within the bounds
+            xp[i] = max(xp[i], min(x0[i] + 1, math.floor(p.high)))
+            xm[i] = min(xm[i], max(x0[i] - 1, math.ceil(p.low)))
         plus.append(xp)
         minus.append(xm)
     led.run(plus + minus, "jacobian")
-    jac = np.zeros((m, k))
+    jac = np.zeros((m, k))      # parameter units
+    jac_u = np.zeros((m, k))    # unit-cube (log for log parameters) coordinates
     for i in range(k):
         ep, em = led.history[led.cache[led.key(plus[i])]], led.history[led.cache[led.key(minus[i])]]
         dx = plus[i][i] - minus[i][i]
-        jac[:, i] = (ep.means - em.means) / dx if dx > 0 else 0.0
+        du = led.to_unit(plus[i])[i] - led.to_unit(minus[i])[i]
+        if dx > 0:
+            jac[:, i] = (ep.means - em.means) / dx
+            jac_u[:, i] = (ep.means - em.means) / du
     se_best = np.where(np.isfinite(best.ses), best.ses, 0.0)
     w = 1.0 / (led.tol ** 2 + se_best ** 2)
-    cov, identified = _delta_covariance(jac, w, led.span)
-    param_se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    param_se = np.where(np.isfinite(np.diag(cov)), param_se, math.inf)
-    identified &= Z95 * param_se <= 0.5 * led.span   # 95% interval narrower than the range
+    cov_u, identified = _delta_covariance(jac_u, w)
+    var_u = np.diag(cov_u)
+    se_u = np.where(np.isfinite(var_u), np.sqrt(np.clip(var_u, 0.0, None)), math.inf)
+    identified &= Z95 * se_u <= 0.5       # the 95% interval is narrower than the whole range
+    d = led.dx_du(x0)
+    cov = cov_u * np.outer(d, d)
+    cov[~np.isfinite(cov_u)] = math.inf
+    param_se = se_u * d
 
     # 3b. Plausible set over everything evaluated.
     threshold = float(stats.chi2.ppf(accept_level, m))
-    ok = [e for e in led.history if e.loss <= threshold]
+    ok = [e for e in led.history if e.chi2 <= threshold]
     if ok:
         pts = np.vstack([e.point for e in ok])
         prange = {p.name: (float(pts[:, i].min()), float(pts[:, i].max())) for i, p in enumerate(params)}
@@ -455,7 +492,7 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         warns.append(f"{k} free parameters but only {m} target(s): at least {k - m} direction(s) of the parameters "
                      "cannot be identified")
     if not ok:
-        warns.append(f"no evaluated point has loss <= {threshold:.3g} (chi-square {accept_level:g}, {m} df): "
+        warns.append(f"no evaluated point has chi-square <= {threshold:.3g} ({accept_level:g} quantile, {m} df): "
                      "the plausible set is empty")
     if led.nonfinite:
         warns.append(f"{led.nonfinite} evaluated point(s) gave non-finite outcomes (loss set to infinity)")
@@ -469,9 +506,15 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     outs = [t.outcome for t in targets]
     ci = {}
     for i, p in enumerate(params):
-        half = Z95 * param_se[i]
-        ci[p.name] = (float(max(p.low, x0[i] - half)), float(min(p.high, x0[i] + half))) \
-            if math.isfinite(half) else (p.low, p.high)
+        if not math.isfinite(se_u[i]):
+            ci[p.name] = (p.low, p.high)
+            continue
+        if p.log:
+            half = Z95 * se_u[i] * float(led.log_span[i])
+            lo, hi = x0[i] * math.exp(-half), x0[i] * math.exp(half)
+        else:
+            lo, hi = x0[i] - Z95 * param_se[i], x0[i] + Z95 * param_se[i]
+        ci[p.name] = (float(max(p.low, lo)), float(min(p.high, hi)))
     return CalibrationResult(
         params=params, targets=targets, seed=seed,
         best={n: (float(int(v)) if p.integer else float(v)) for n, v, p in zip(names, x0, params)},
@@ -529,27 +572,26 @@ def _poll_jacobian(led: _Ledger, centre: Evaluation, plus: list[np.ndarray],
     return jac
 
 
-def _delta_covariance(jac: np.ndarray, w: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(Jᵀ W J)⁻¹ and which parameters are identified (not in the numerical null space).
+def _delta_covariance(jac_u: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Jᵀ W J)⁻¹ in unit-cube coordinates, and which parameters are identified.
 
-    Computed on range-scaled parameters so that the rank test does not depend on units. A
-    parameter that moves by NULL_SHARE of its range or more when the parameters move one range
-    unit along a null direction of Jᵀ W J is not identified and gets an infinite variance; the
-    others get their variance from the pseudo-inverse (conditional on the null directions)."""
-    k = jac.shape[1]
-    a = (jac * span).T @ (w[:, None] * (jac * span))   # information in unit-cube coordinates
+    Unit-cube (range-scaled) coordinates make the rank test independent of units. θ_i is
+    identified to first order when e_i is orthogonal to the null space of Jᵀ W J; numerically, when
+    the projection of e_i on the null space is shorter than NULL_SHARE (moving one range unit along
+    a null direction moves θ_i by less than 5% of its range). The others get an infinite variance;
+    the identified ones their variance from the pseudo-inverse."""
+    k = jac_u.shape[1]
+    a = jac_u.T @ (w[:, None] * jac_u)
     a = 0.5 * (a + a.T)
     vals, vecs = np.linalg.eigh(a)
     top = float(vals.max()) if len(vals) else 0.0
     null = vals <= max(top, 1e-300) * 1e-10
     if top <= 0.0:
         null[:] = True
-    identified = np.ones(k, bool)
     inv_vals = np.where(null, 0.0, 1.0 / np.where(null, 1.0, vals))
-    cov_u = (vecs * inv_vals) @ vecs.T
-    for j in np.flatnonzero(null):
-        identified &= np.abs(vecs[:, j]) < NULL_SHARE
-    cov = cov_u * np.outer(span, span)
+    cov = (vecs * inv_vals) @ vecs.T
+    in_null = np.sqrt(np.sum(vecs[:, null] ** 2, axis=1))   # |projection of e_i on the null space|
+    identified = in_null < NULL_SHARE
     for i in np.flatnonzero(~identified):
         cov[i, :] = cov[:, i] = math.inf
     return cov, identified

@@ -205,7 +205,7 @@ def _scenarios(f: str, raw: Mapping, design: str, base_dir: Path, overrides: dic
     if design == "compare":
         paths = raw.get("scenarios")
         if not isinstance(paths, list) or len(paths) < 2 or not all(isinstance(p, str) for p in paths):
-            raise ExperimentError(f, "scenarios", paths, "a list of at least two scenario files (the first is the reference)")
+            raise ExperimentError(f, "scenarios", paths, "at least two scenarios, as a list of files (the first is the reference)")
         if "scenario" in raw:
             raise ExperimentError(f, "scenario", raw["scenario"], "a compare design lists 'scenarios'")
     else:

@@ -99,7 +99,7 @@ def _wrap(s: str, lang: str) -> str:
     spaces to break at, so a Chinese label breaks before its bracket (the unit or the qualifier)
     and then by width; Latin text never breaks inside a word (a parameter key stays whole)."""
     s = plain(s)
-    if not _CJK.search(s):
+    if len(_CJK.findall(s)) * 2 < len(s):  # mostly Latin (an English label with 好差评, a parameter key)
         return "\n".join(textwrap.wrap(s, 38, break_long_words=False)) or s
     parts = s.replace("（", "\n（").split("\n") if len(s) > 18 and not s.startswith("（") else [s]
     return "\n".join(line for part in parts for line in textwrap.wrap(part, 20, break_long_words=True))

@@ -112,7 +112,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "others_clear": ("Other clear differences: ", "其他显著差异："),
     "sep": ("; ", "；"),
     "sentence_join": (" ", ""),
-    "and": (" and ", "；"),
     "end": (".", "。"),
     "list_sep": (", ", "，"),
     "no_alternatives": ("Only the reference was run; there is nothing to compare.", "仅运行了基准场景，无可比较的场景。"),

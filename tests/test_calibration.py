@@ -190,6 +190,28 @@ def test_integer_parameters_are_rounded_before_evaluation():
     assert jac_n == {6.0, 8.0}
 
 
+def test_log_scale_parameters_are_searched_and_reported_on_a_log_scale():
+    def f(points):
+        y = np.column_stack([np.log(points[:, 0]), points[:, 1]])
+        return y, np.full_like(y, 0.003)
+
+    params = [FreeParameter("hours", 0.01, 100.0, log=True), FreeParameter("share", 0.0, 1.0)]
+    ev = Recorder(f)
+    r = fit(ev, params, [Target("log_hours", math.log(2.0), 0.01), Target("share", 0.4, 0.01)], seed=9, n_initial=32)
+    design = np.vstack(ev.points[:32])[:, 0]
+    assert 12 <= (design < 1.0).sum() <= 20          # log-uniform: half the design below the geometric mean
+    assert r.best["hours"] == pytest.approx(2.0, rel=0.02) and r.best["share"] == pytest.approx(0.4, abs=0.01)
+    se_log = math.sqrt(0.01 ** 2 + 0.003 ** 2)        # d log_hours / d log(hours) = 1
+    assert r.jacobian[0, 0] == pytest.approx(1.0 / r.best["hours"], rel=0.01)
+    assert r.param_se["hours"] == pytest.approx(r.best["hours"] * se_log, rel=0.01)
+    lo, hi = r.param_interval["hours"]
+    assert lo == pytest.approx(r.best["hours"] * math.exp(-1.959964 * se_log), rel=1e-3)
+    assert hi == pytest.approx(r.best["hours"] * math.exp(1.959964 * se_log), rel=1e-3)
+    assert all(r.identified.values()) and not r.warnings
+    with pytest.raises(ValueError):
+        FreeParameter("x", 0.0, 1.0, log=True)
+
+
 # ------------------------------------------------------------------ (vi) an unreachable target
 def test_unreachable_target_gives_a_warning_and_a_residual():
     def capped(points):
@@ -211,8 +233,8 @@ def test_rows_and_to_dict_are_tables_and_json():
     r = fit(noisy_nonlinear, NL_PARAMS, NL_TARGETS, seed=4, n_initial=16, max_refine_evals=20)
     rows = r.rows()
     assert len(rows) == r.n_evaluations
-    assert set(rows[0]) == {"eval", "stage", "call", "a", "b", "y1", "y1.se", "y2", "y2.se", "loss", "plausible",
-                            "best"}
+    assert set(rows[0]) == {"eval", "stage", "call", "a", "b", "y1", "y1.se", "y2", "y2.se", "loss", "chi2",
+                            "plausible", "best"}
     assert sum(row["best"] for row in rows) == 1 and rows[r.best_index]["best"] == 1
     assert sum(row["plausible"] for row in rows) == r.plausible_size
     assert [row["stage"] for row in rows[:16]] == ["design"] * 16

@@ -112,6 +112,8 @@ def test_connecting_to_a_running_scheduler_leaves_it_running(dask_ex):
     with make_executor(scheduler=address) as remote:
         assert remote.workers == 2
         assert remote.submit(math.sqrt, 16.0).result(timeout=30) == 4.0
+        naps = [remote.submit(time.sleep, 0.2) for _ in range(3)]
+    assert all(f.done() and f.result() is None for f in naps)  # shutdown(wait=True) waited for them
     assert remote.client.status == "closed"
     assert dask_ex.submit(math.sqrt, 25.0).result(timeout=30) == 5.0  # cluster untouched
 
@@ -135,10 +137,13 @@ def test_local_cluster_lifecycle_is_quiet_and_cleans_up(capfd):
         cluster = ex._cluster
         assert ex.workers == 1
         assert ex.submit(math.sqrt, 4.0).result(timeout=30) == 2.0
-        slow = [ex.submit(time.sleep, 5) for _ in range(3)]
+        slow = [ex.submit(time.sleep, 60) for _ in range(3)]
+        time.sleep(0.5)  # the first one is running
         start = time.perf_counter()
-        ex.shutdown(wait=True, cancel_futures=True)  # as on Ctrl-C: do not wait for the tasks
-        assert time.perf_counter() - start < 10
+        # As on Ctrl-C: cancel what is pending, then shut down without waiting for running tasks.
+        assert slow[2].cancel() and slow[1].cancel()
+        ex.shutdown(wait=True, cancel_futures=True)
+        assert time.perf_counter() - start < 20
         assert all(f.cancelled() for f in slow)
     assert ex.client.status == "closed" and cluster.status.name == "closed"
     with pytest.raises(RuntimeError):

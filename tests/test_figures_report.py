@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -211,6 +212,8 @@ def test_chinese_report_uses_chinese_headings_and_links_the_figures(result):
     assert "Headline findings" not in md and "no clear difference" not in md
     assert "无显著差异" in md and "公共随机数" in md and "经 Holm 校正的 p 值" in md and "个百分点" in md
     assert "平均响应时间下降" in md
+    # One unit through a clause: large amounts in 万元 everywhere, not 元 beside 万元.
+    assert re.search(r"人员成本上升 [\d.]+万元（[\d.]+万元 → [\d.]+万元；差异的95%置信区间为 \+[\d.]+ 至 \+[\d.]+万元", md)
     for link in FIG_LINKS.values():
         assert f"]({link})" in md
     assert "本机未找到中文字体" not in md

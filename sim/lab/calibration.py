@@ -18,6 +18,10 @@ so L ≤ m means "on average every target within one tolerance". It is the metho
 moments (McFadden 1989; Pakes & Pollard 1989) with a diagonal weight matrix, the standard approach
 in ABM calibration (Grazzini & Richiardi 2015; Platt 2020).
 
+Parameters are searched in the unit cube: linearly between their bounds, or between the logarithms
+of their bounds for `FreeParameter(..., log=True)` (positive quantities spanning orders of
+magnitude, such as hours or multiples of a deadline).
+
 1. Global stage. A scrambled Sobol design (Owen scrambling, `scipy.stats.qmc.Sobol(seed=seed)`) of
    `n_initial` points over the box of bounds, evaluated in one call. Low-discrepancy points cover
    the box far more evenly than random ones, so the best design point starts the local stage in the
@@ -39,21 +43,29 @@ in ABM calibration (Grazzini & Richiardi 2015; Platt 2020).
 
 3. Uncertainty of the fitted values.
    (a) Local, delta method. The Jacobian J = ∂m/∂θ at the fit by central differences (step
-       `fd_step` of each range; one-sided at a bound), its 2k points in one call. With
+       `fd_step` of each range, of its logarithm for a log parameter, at least one unit for an
+       integer one; one-sided at a bound), its 2k points in one call. With
        W = diag(1 / (τ_j² + se_j²)), the covariance of the fitted parameters is
        Cov = (Jᵀ W J)⁻¹ — how far θ can move before the outcomes drift by about a tolerance,
        propagated as in nonlinear least squares. Reported: a standard error and a 95% interval
-       (θ ± 1.96 SE, clipped to the bounds) per parameter. A parameter is flagged *not identified*
+       (θ ± 1.96 SE, or θ·exp(±1.96 SE of log θ) for a log parameter, clipped to the bounds) per
+       parameter. A parameter is flagged *not identified*
        when Jᵀ W J is rank-deficient in its direction or when its 95% interval is wider than its
        whole range (the targets cannot tell its values apart). With fewer targets than free
        parameters (m < k) at least k − m directions are unidentified by construction.
-   (b) Global, acceptance region. Every evaluated point (design, search and Jacobian) whose loss is
-       at most the `accept_level` quantile of the chi-square distribution with m degrees of freedom
-       — roughly, every target within its tolerance — is "plausible" (the acceptance region of
-       rejection ABC with a chi-square kernel). Per parameter its min–max over that set, and the
-       set's size, show how far the data leave a parameter free even where the local linearisation
-       says otherwise (nonlinear trade-offs, several basins). The points are not a random sample
+   (b) Global, acceptance region. Every evaluated point (design, search and Jacobian) whose
+       statistic Σ_j (m_j − y_j)² / (τ_j² + se_j²) — the loss with each point's simulation noise
+       added to the tolerances, as in W above — is at most the `accept_level` quantile of the
+       chi-square distribution with m degrees of freedom (roughly: every target within its
+       tolerance) is "plausible": the acceptance region of rejection ABC with a chi-square kernel.
+       Per parameter its min–max over that set, and the set's size, show how far the data leave a
+       parameter free even where the local linearisation says otherwise (nonlinear trade-offs,
+       several basins). The points are not a random sample
        (the refinement crowds them near the fit), so the ranges are descriptive, not a posterior.
+
+The best point is the lowest simulated loss, so with noisy outcomes its means are slightly
+optimistic (the winner's curse); re-running the fit with more replications, or the best point with
+fresh seeds, shows by how much.
 
 4. Result: `CalibrationResult` — the best point, outcomes there with their standard errors,
    residuals in outcome and tolerance units, the loss, the Jacobian, the parameter SEs, intervals
@@ -438,22 +450,20 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         plus.append(xp)
         minus.append(xm)
     led.run(plus + minus, "jacobian")
-    jac = np.zeros((m, k))      # parameter units
-    jac_u = np.zeros((m, k))    # unit-cube (log for log parameters) coordinates
+    jac_u = np.zeros((m, k))    # per unit-cube coordinate (per log-range unit for log parameters)
     for i in range(k):
         ep, em = led.history[led.cache[led.key(plus[i])]], led.history[led.cache[led.key(minus[i])]]
-        dx = plus[i][i] - minus[i][i]
         du = led.to_unit(plus[i])[i] - led.to_unit(minus[i])[i]
-        if dx > 0:
-            jac[:, i] = (ep.means - em.means) / dx
+        if du > 0:
             jac_u[:, i] = (ep.means - em.means) / du
+    d = led.dx_du(x0)
+    jac = jac_u / d             # parameter units, at the fit (for a log parameter: slope in log θ, over θ)
     se_best = np.where(np.isfinite(best.ses), best.ses, 0.0)
     w = 1.0 / (led.tol ** 2 + se_best ** 2)
     cov_u, identified = _delta_covariance(jac_u, w)
     var_u = np.diag(cov_u)
     se_u = np.where(np.isfinite(var_u), np.sqrt(np.clip(var_u, 0.0, None)), math.inf)
     identified &= Z95 * se_u <= 0.5       # the 95% interval is narrower than the whole range
-    d = led.dx_du(x0)
     cov = cov_u * np.outer(d, d)
     cov[~np.isfinite(cov_u)] = math.inf
     param_se = se_u * d

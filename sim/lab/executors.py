@@ -36,7 +36,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import Any, Callable
 
@@ -86,7 +86,7 @@ class _BridgedFuture(Future):
                 return False
             self.set_running_or_notify_cancel()  # wake as_completed/wait now (returns False)
             dask_future, self._dask_future = self._dask_future, None
-        self._executor._forget(self)
+        self._executor._forget(self, abandoned=True)
         if _cancel_remote and dask_future is not None:
             try:
                 dask_future.cancel()
@@ -99,32 +99,18 @@ class _BridgedFuture(Future):
         try:
             if self.done():
                 return
-            status = dask_future.status
-            outcome: tuple[str, Any]
-            try:
-                if status == "finished":
-                    outcome = ("result", dask_future.result())
-                elif status == "error":
-                    exc = dask_future.exception()
-                    outcome = ("exception", exc.with_traceback(dask_future.traceback()))
-                else:  # cancelled or lost (the client closed, the scheduler went away)
-                    outcome = ("cancel", None)
-            except CancelledError:
-                outcome = ("cancel", None)
-            except BaseException as exc:  # fetching the result failed (e.g. a worker died)
-                outcome = ("exception", exc)
+            try:  # the task has ended: this only fetches its result from the worker
+                outcome = ("result", dask_future.result())
+            except BaseException as exc:  # the task's own exception with its remote traceback, or
+                outcome = ("exception", exc)  # CancelledError if the cluster dropped it (client closed)
             with self._bridge_lock:
                 if self.done():
                     return
-                if outcome[0] == "cancel":
-                    super().cancel()
-                    self.set_running_or_notify_cancel()
+                self.set_running_or_notify_cancel()
+                if outcome[0] == "result":
+                    self.set_result(outcome[1])
                 else:
-                    self.set_running_or_notify_cancel()
-                    if outcome[0] == "result":
-                        self.set_result(outcome[1])
-                    else:
-                        self.set_exception(outcome[1])
+                    self.set_exception(outcome[1])
                 self._dask_future = None
         finally:
             self._executor._forget(self)
@@ -139,6 +125,7 @@ class DaskExecutor(Executor):
         self._pending: set[_BridgedFuture] = set()
         self._lock = threading.Lock()
         self._shutdown = False
+        self._abandoned = False
         self._workers = 1
         self._workers = self.workers
 
@@ -166,9 +153,10 @@ class DaskExecutor(Executor):
         dask_future.add_done_callback(future._resolve)
         return future
 
-    def _forget(self, future: _BridgedFuture) -> None:
+    def _forget(self, future: _BridgedFuture, abandoned: bool = False) -> None:
         with self._lock:
             self._pending.discard(future)
+            self._abandoned |= abandoned  # a cancelled task may still be running on a worker
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -176,7 +164,6 @@ class DaskExecutor(Executor):
                 return
             self._shutdown = True
             pending = list(self._pending)
-        abandon = bool(pending) and (cancel_futures or not wait)  # tasks may still be running
         if cancel_futures and pending:
             remote = [f._dask_future for f in pending if f._dask_future is not None]
             for f in pending:
@@ -185,9 +172,11 @@ class DaskExecutor(Executor):
                 self._client.cancel(remote)
         elif wait and pending:
             wait_futures(pending)
+        # Tasks still running that nobody waits for: stop our workers without waiting for them.
+        abandon = cancel_futures or self._abandoned or (bool(pending) and not wait)
         if self._cluster is not None:  # ours: stopping it is no news, say nothing below ERROR
-            with contextlib.suppress(Exception):
-                self._client.run(_quiet_dask_logs)
+            with contextlib.suppress(Exception):  # a stdlib function: nothing to import on the workers
+                self._client.run(logging.disable, logging.WARNING)
         try:
             self._client.close()
         finally:
@@ -197,18 +186,13 @@ class DaskExecutor(Executor):
             f.cancel(_cancel_remote=False)
 
 
-def _quiet_dask_logs() -> None:
-    """Raise distributed's stderr handlers to ERROR (in a process about to stop its Dask parts)."""
-    for handler in logging.getLogger("distributed").handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setLevel(logging.ERROR)
-
-
 @contextlib.contextmanager
 def _quiet_dask_logs_here():
+    """Raise distributed's stderr handlers to ERROR in this process for a while."""
     handlers = [h for h in logging.getLogger("distributed").handlers if isinstance(h, logging.StreamHandler)]
     levels = [h.level for h in handlers]
-    _quiet_dask_logs()
+    for handler in handlers:
+        handler.setLevel(logging.ERROR)
     try:
         yield
     finally:

@@ -79,6 +79,7 @@ class Bound:
     mode: float | None = None
     mean: float | None = None
     sd: float | None = None
+    log: bool = False        # calibrate: search on a logarithmic scale
 
     @property
     def integer(self) -> bool:
@@ -117,7 +118,7 @@ class Experiment:
                 "reps": self.reps, "outcomes": list(self.outcomes),
                 "scenarios": [s.to_dict() for s in self.scenarios],
                 "axes": {a.key: list(a.values) for a in self.axes},
-                "bounds": {b.key: {k: v for k, v in vars(b).items() if k != "key" and v is not None}
+                "bounds": {b.key: {k: v for k, v in vars(b).items() if k != "key" and v not in (None, False)}
                            for b in self.bounds},
                 "options": dict(self.options),
                 "targets": {n: {t.outcome: [t.value, t.tolerance] for t in ts} for n, ts in self.targets.items()}}
@@ -341,7 +342,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
             raise ExperimentError(f, where, spec, "a numeric parameter (sensitivity and calibration vary numbers)")
         if not isinstance(spec, dict) or "low" not in spec or "high" not in spec:
             raise ExperimentError(f, where, spec, "a table with low and high")
-        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd"} if allow_dists else set())
+        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd"} if allow_dists else {"log"})
         for k in spec:
             if k not in allowed:
                 raise ExperimentError(f, f"{where}.{k}", spec[k], f"allowed keys: {', '.join(sorted(allowed))}")
@@ -357,7 +358,10 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         if dist not in DISTS:
             raise ExperimentError(f, f"{where}.dist", dist, f"one of {', '.join(DISTS)}")
         extra = _dist_args(f, where, spec, dist, low, high)
-        out.append(Bound(key, float(low), float(high), dist, **extra))
+        log = spec.get("log", False)
+        if not isinstance(log, bool) or (log and low <= 0):
+            raise ExperimentError(f, f"{where}.log", log, "true or false; true needs positive bounds")
+        out.append(Bound(key, float(low), float(high), dist, **extra, log=log))
     return tuple(out)
 
 

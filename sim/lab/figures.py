@@ -30,6 +30,7 @@ from .labels import figure_lang, is_share, label, plain, plot_context, text
 
 DPI = 120
 MAX_PANELS = 12  # small multiples beyond this stop being readable
+RESPONSE_FLOOR_H = 1 / 60  # left edge of the response-time axis: one minute
 ANNOTATE_MAX = 8  # annotate heatmap cells when both sides of the grid are at most this long
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -246,6 +247,7 @@ def _forest(result: Comparison, lang: str) -> Figure | None:
         ax.set_yticks(range(len(alts)), labels=alts[::-1])
         ax.set_ylim(-0.6, len(alts) - 0.4)
         ax.set_xlabel(text("difference_pp" if scale == 100.0 else "difference", lang))
+        ax.locator_params(axis="x", nbins=4)  # long labels (-0.0015) would run into each other
         _value_axis(ax, "x", key, lang, diff=True)
         _title(ax, key, lang)
     marker = {"ls": "none", "marker": "o", "ms": 6.5, "mew": 1.6, "color": "0.25"}
@@ -268,22 +270,30 @@ def _response_cdf(result: Comparison, lang: str) -> Figure | None:
         if q.shape[-1] != len(probs):
             raise ValueError(f"rt_quantiles[{name!r}] has {q.shape[-1]} columns, expected {len(probs)}")
         curves[name] = _mean_ci_cols(q.reshape(-1, len(probs)))
-    positive = np.concatenate([m[m > 0] for m, _, _ in curves.values()]) if curves else np.empty(0)
-    if not len(positive):
+    top = max((np.nanmax(hi) if np.isfinite(hi).any() else np.nanmax(m, initial=0.0)
+               for m, _, hi in curves.values()), default=0.0)
+    if not top > 0:
         return None  # nothing a log axis can show
-    floor = positive.min() / 2  # zero-hour quantiles (instant acceptance) sit left of the axis
+    # Many cases are accepted on the spot (0 h), and averaging a 0 with a few seconds gives
+    # quantiles of 1e-4 h that would stretch the axis over decades no one reads. Quantiles under
+    # a minute are drawn at the left edge: the curve's height there is the share answered at once.
+    floor = min(RESPONSE_FLOOR_H, top / 10)
     colours = _colours(result)
     fig = Figure(figsize=(6.4, 4.2), layout="constrained")
     ax = fig.add_subplot()
     for name, (m, lo, hi) in curves.items():
-        keep = m > 0
-        ax.plot(m[keep], probs[keep], color=colours[name], lw=1.6, label=name)
-        band = keep & ~np.isnan(lo)
-        ax.fill_betweenx(probs, np.maximum(lo, floor), hi, where=band, color=colours[name], alpha=0.2, lw=0)
+        ok = ~np.isnan(m)
+        ax.plot(np.maximum(m[ok], floor), probs[ok], color=colours[name], lw=1.6, label=name)
+        band = ok & ~np.isnan(lo)
+        ax.fill_betweenx(probs, np.maximum(lo, floor), np.maximum(hi, floor), where=band, color=colours[name],
+                         alpha=0.2, lw=0)
     for p in (0.5, 0.9):  # the median and the p90 the summary reports
         ax.axhline(p, color="0.6", lw=0.6, ls=":", zorder=0)
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5, 10, 20 ... h: readable hours
+    ax.set_xlim(floor, top * 1.15)
+    decades = math.log10(top * 1.15 / floor)
+    # 1, 2, 5, 10 ... h while that fits; only powers of ten over a wider range
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(0, 1)
     ax.set_xlabel(text("hours_log", lang))
@@ -306,12 +316,15 @@ def _series_bands(result: Comparison, column: str, transform=None) -> dict[str, 
     return out
 
 
-def _band_panel(ax, bands: dict[str, tuple], colours: dict[str, str], ylabel: str, share: bool, lang: str) -> None:
+def _band_panel(ax, bands: dict[str, tuple], colours: dict[str, str], ylabel: str, share: bool, lang: str,
+                upper: float | None = None) -> None:
+    """Mean line and CI band per scenario. Every daily series drawn here is non-negative (and
+    shares and latent satisfaction at most 1): a t interval can pass those bounds, the quantity
+    cannot, so the band is clipped."""
     scale = 100.0 if share else 1.0
     for name, (m, lo, hi) in bands.items():
         days = np.arange(len(m))
-        if share:  # a t interval around a share can pass 0% or 100%; the share cannot
-            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+        lo, hi = np.clip(lo, 0.0, upper), np.clip(hi, 0.0, upper)
         ax.plot(days, m * scale, color=colours[name], lw=1.3)
         # fill_between masks NaN days, so days without ratings leave a gap rather than a dip
         ax.fill_between(days, lo * scale, hi * scale, color=colours[name], alpha=0.2, lw=0)
@@ -325,7 +338,7 @@ def _satisfaction_over_time(result: Comparison, lang: str) -> Figure | None:
     panels = []
     latent = _series_bands(result, "latent_satisfaction")
     if latent:
-        panels.append((latent, label("latent_satisfaction", lang), False))
+        panels.append((latent, label("latent_satisfaction", lang), False))  # a 0–1 index, not a share
     # The daily 好差评 rate rests on a handful of ratings a day: smooth it over a week.
     rate = _series_bands(result, "satisfaction_rate", lambda x: _rolling_nanmean(x, 7))
     if rate:
@@ -336,7 +349,7 @@ def _satisfaction_over_time(result: Comparison, lang: str) -> Figure | None:
     fig = Figure(figsize=(7.2, 2.7 * len(panels) + 0.6), layout="constrained")
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False).ravel()
     for ax, (bands, ylabel, share) in zip(axes, panels):
-        _band_panel(ax, bands, colours, ylabel, share, lang)
+        _band_panel(ax, bands, colours, ylabel, share, lang, upper=1.0)
     for ax in axes[:-1]:
         ax.set_xlabel("")
     _scenario_legend(fig, [n for n in result.scenarios if n in latent or n in rate], colours)
@@ -382,6 +395,8 @@ def _sweep_lines(sweep: dict, lang: str) -> Figure:
         ax.plot(x, mean[:, k] * scale, color=COLOURS[0], lw=1.5, marker="o", ms=3.5)
         if ticklabels is not None:
             ax.set_xticks(x, labels=ticklabels)
+        else:
+            ax.locator_params(axis="x", nbins=5)
         ax.set_xlabel(_wrap(label(param, lang), lang))
         _title(ax, outcomes[k], lang)
         _value_axis(ax, "y", outcomes[k], lang)

@@ -98,6 +98,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "meta_commit": ("commit {v}", "代码版本 {v}"),
     "meta_command": ("command: `{v}`", "运行命令：`{v}`"),
     "meta_reps": ("{v} replications per point", "每个取值点重复 {v} 次"),
+    "meta_experiment": ("experiment `{v}`", "实验 `{v}`"),
     "meta_scenario": ("scenario `{v}`", "场景 `{v}`"),
     "vs": ("**{name}** vs `{ref}`: ", "**{name}**（与 `{ref}` 相比）："),
     "change": ("{what} {dir} by {size} ({ref_v} → {new_v}; 95% CI of the difference {lo} to {hi}; "
@@ -124,16 +125,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "95% confidence interval (t distribution). *p (Holm)* is the paired t-test p-value adjusted by Holm's "
         "method over every comparison in the table (all outcomes and scenarios together); below 0.05 the "
         "difference is clear even after looking at many outcomes. \"No clear difference\" means p (Holm) ≥ 0.05, "
-        "not that the scenarios are equal. *d_z* is Cohen's effect size for paired data: the mean difference "
-        "divided by the standard deviation of the differences (about 0.2 small, 0.5 medium, 0.8 large). Shares "
-        "are shown in per cent and their differences in percentage points (pp). The intervals describe the "
-        "model's randomness only, not uncertainty about its parameter values.",
+        "not that the scenarios are equal. The intervals are not adjusted for the number of comparisons, so an "
+        "interval that excludes zero can still be no clear difference after Holm. *d_z* is Cohen's effect size "
+        "for paired data: the mean difference divided by the standard deviation of the differences (about 0.2 "
+        "small, 0.5 medium, 0.8 large). Shares are shown in per cent and their differences in percentage points "
+        "(pp). The intervals describe the model's randomness only, not uncertainty about its parameter values.",
         "各场景的第 i 次重复与基准场景的第 i 次重复使用相同的随机数种子，差异逐次配对计算：“配对差异”列为"
         "配对差异的均值及其95%置信区间（t 分布）。“p 值（Holm 校正）”为配对 t 检验的 p 值经 Holm 方法校正后"
         "的结果，校正范围为表中全部比较（所有指标与场景）；小于 0.05 即在多重比较下仍属显著差异。“无显著差异”"
-        "表示经 Holm 校正的 p 值 ≥ 0.05，并不表示两个场景相同。效应量 d_z 为配对数据的 Cohen's d_z，即差异"
-        "均值除以差异的标准差（约 0.2 为小、0.5 为中、0.8 为大）。比例类指标以百分比表示，其差异以百分点表示。"
-        "置信区间仅反映模型的随机性，不反映参数取值本身的不确定性。"),
+        "表示经 Holm 校正的 p 值 ≥ 0.05，并不表示两个场景相同。置信区间未作多重比较校正，因此可能出现置信区间"
+        "不含零、但经 Holm 校正后仍无显著差异的情况。效应量 d_z 为配对数据的 Cohen's d_z，即差异均值除以差异"
+        "的标准差（约 0.2 为小、0.5 为中、0.8 为大）。比例类指标以百分比表示，其差异以百分点表示。置信区间仅"
+        "反映模型的随机性，不反映参数取值本身的不确定性。"),
     # report: sweep
     "sweep_title": ("Parameter sweep: {params}", "参数扫描：{params}"),
     "sweep_para": ("{params} varied over {n} grid points ({values}). Each cell of the table is the mean over "
@@ -157,9 +160,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "与基准场景 `{ref}` 的配对差异及95%置信区间。实心标记：经 Holm 校正后差异显著（p < 0.05）；"
                    "空心标记：无显著差异。"),
     "cap_response_cdf": ("Response time (report to first response) as a cumulative distribution: the mean over "
-                         "replications of each quantile, with a 95% CI band; hours on a log scale.",
+                         "replications of each quantile, with a 95% CI band; hours on a log scale, responses "
+                         "within a minute at the left edge.",
                          "响应时间（从上报到首次响应）的累积分布：各分位数为各次重复的均值，阴影为95%置信区间；"
-                         "横轴为对数刻度（小时）。"),
+                         "横轴为对数刻度（小时），一分钟内的响应画在左端。"),
     "cap_satisfaction_over_time": ("Latent satisfaction and the 7-day rolling 好差评 satisfaction rate by day: "
                                    "mean over replications with a 95% CI band.",
                                    "潜在满意度与好差评满意率（7日滚动平均）的逐日变化：各次重复的均值及95%置信区间。"),
@@ -186,7 +190,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("no data", "无数据"),
 }
 
-_UNIT_RE = re.compile(r"\s*[（(](h|CNY|cases|小时|元|件|天)[)）]$")
+# Trailing brackets that hold a unit or a scale, not part of the name ("(好差评)" stays).
+_UNIT_RE = re.compile(r"\s*[（(](h|CNY|cases|小时|元|件|天|mean, 0–1|均值，0–1)[)）]$")
 _CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 
 # In order of preference: Simplified Chinese glyph shapes first.

@@ -50,11 +50,14 @@ def sweep_report(sweep: dict, figures: dict[str, Path | str], lang: str = "en",
                  meta: dict[str, Any] | None = None) -> str:
     """A parameter sweep as Markdown: what was varied, where each outcome is lowest and highest,
     the table of means with 95% CIs per grid point, the figures."""
+    meta = meta or {}
     params = [f"`{p}`" for p in sweep["params"]]
     axes = [np.asarray(a) for a in sweep["axes"]]
     values = text("sep", lang).join(f"{p} ∈ {{{', '.join(_tick(v) for v in a)}}}" for p, a in zip(params, axes))
-    run = [text("sweep_para", lang, params=" × ".join(params), n=int(np.prod([len(a) for a in axes])), values=values)]
-    provenance = _meta_lines(meta or {}, lang)
+    n_points = int(np.prod([len(a) for a in axes]))
+    run = [meta["description"], ""] if meta.get("description") else []
+    run += [text("sweep_para", lang, params=" × ".join(params), n=n_points, values=values)]
+    provenance = _meta_lines(meta, lang)
     run += [""] + provenance if provenance else []
     lines = [f"# {text('sweep_title', lang, params=' × '.join(params))}", ""]
     lines += _section(text("h_run", lang), run)
@@ -97,16 +100,16 @@ def _scale(key: str, lang: str, diff: bool, size: float) -> tuple[float, str]:
     return 1.0, ((u if zh else f" {u}") if u else "")
 
 
-def _quantity(key: str, x: float, lang: str, diff: bool = False, signed: bool = False) -> str:
-    factor, suffix = _scale(key, lang, diff, abs(x) if math.isfinite(x) else 0.0)
+def _quantity(key: str, x: float, lang: str, diff: bool = False, signed: bool = False,
+              size: float | None = None) -> str:
+    """`x` with its unit; `size` fixes the unit's scale, so that every number of one clause is in
+    the same unit (万元 throughout, not 29,880元 beside 11.49万元)."""
+    factor, suffix = _scale(key, lang, diff, _size(x) if size is None else size)
     return (_signed if signed else _num)(x * factor) + suffix
 
 
-def _ci_ends(key: str, lo: float, hi: float, lang: str) -> tuple[str, str]:
-    """The two ends of a difference's CI in one unit (the unit written once, after the upper end)."""
-    size = max((abs(v) for v in (lo, hi) if math.isfinite(v)), default=0.0)
-    factor, suffix = _scale(key, lang, True, size)
-    return _signed(lo * factor), _signed(hi * factor) + suffix
+def _size(*values: float) -> float:
+    return max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
 
 
 def _bare(key: str, x: float, signed: bool = False) -> str:
@@ -132,31 +135,35 @@ def _section(heading: str, body: list[str]) -> list[str]:
 
 def _run_lines(result: Comparison, lang: str, meta: dict) -> list[str]:
     ref = result.scenarios[0]
-    lines = [text("run_para", lang, n=len(result.scenarios), reps=len(result.seeds), ref=ref), ""]
+    lines = [meta["description"], ""] if meta.get("description") else []
+    lines += [text("run_para", lang, n=len(result.scenarios), reps=len(result.seeds), ref=ref), ""]
     for s in result.scenarios:
         tag = text("ref_tag", lang) if s == ref else ""
         desc = result.descriptions.get(s, "")
         lines.append(f"- **{s}**{tag}" + (f"{text('colon', lang)}{desc}" if desc else ""))
-    provenance = _meta_lines(meta, lang)
+    # The replications are in the paragraph already (meta["reps"] would repeat them as "per point").
+    provenance = _meta_lines({k: v for k, v in meta.items() if k != "reps"}, lang)
     return lines + ([""] + provenance if provenance else [])
+
+
+_ident = str
+# Provenance shown from `meta`, in this order: key -> (phrase, how to write the value).
+_META = (
+    ("experiment", "meta_experiment", _ident),
+    ("scenario", "meta_scenario", _ident),
+    ("reps", "meta_reps", _ident),
+    ("root_seed", "meta_root_seed", _ident),
+    ("days", "meta_days", lambda v: f"{v:g}" if isinstance(v, (int, float)) else str(v)),
+    ("precision", "meta_precision", lambda v: f"{100 * v:g}%"),
+    ("govsim_version", "meta_version", _ident),
+    ("git_commit", "meta_commit", _ident),
+    ("command", "meta_command", lambda v: shlex.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)),
+)
 
 
 def _meta_lines(meta: dict, lang: str) -> list[str]:
     """Provenance as one sentence; only the keys that are present, in a fixed order."""
-    shown = {
-        "scenario": lambda v: v,
-        "reps": lambda v: v,
-        "root_seed": lambda v: v,
-        "days": lambda v: f"{v:g}" if isinstance(v, (int, float)) else v,
-        "precision": lambda v: f"{100 * v:g}%",
-        "govsim_version": lambda v: v,
-        "git_commit": lambda v: v,
-        "command": lambda v: shlex.join(map(str, v)) if isinstance(v, (list, tuple)) else v,
-    }
-    phrase = {"scenario": "meta_scenario", "reps": "meta_reps", "root_seed": "meta_root_seed", "days": "meta_days",
-              "precision": "meta_precision", "govsim_version": "meta_version", "git_commit": "meta_commit",
-              "command": "meta_command"}
-    parts = [text(phrase[k], lang, v=f(meta[k])) for k, f in shown.items() if meta.get(k) is not None]
+    parts = [text(phrase, lang, v=fmt(meta[k])) for k, phrase, fmt in _META if meta.get(k) is not None]
     if not parts:
         return []
     sentence = text("sep", lang).join(parts)
@@ -181,17 +188,21 @@ def _clear(row: dict) -> bool:
 
 def _effect(key: str, row: dict, ref_row: dict, lang: str) -> str | None:
     """One clause: the change in `key` against the reference, with its CI and Holm p-value."""
-    d = row["diff"]
+    d, lo, hi = row["diff"], row["diff_ci_low"], row["diff_ci_high"]
     if math.isnan(d):
         return None
-    lo, hi = _ci_ends(key, row["diff_ci_low"], row["diff_ci_high"], lang)
+    size = _size(d, lo, hi, row["mean"], ref_row["mean"])
+
+    def q(x: float, diff: bool = True, signed: bool = True) -> str:
+        return _quantity(key, x, lang, diff=diff, signed=signed, size=size)
+
+    lo_s, hi_s = q(lo).removesuffix(_scale(key, lang, True, size)[1]), q(hi)  # the unit once, after the upper end
     p = _p(row.get("p_holm", math.nan), lang)
     if not _clear(row):
-        return text("no_diff", lang, what=_what(key, lang), d=_quantity(key, d, lang, diff=True, signed=True),
-                    lo=lo, hi=hi, p=p)
+        return text("no_diff", lang, what=_what(key, lang), d=q(d), lo=lo_s, hi=hi_s, p=p)
     return text("change", lang, what=_what(key, lang), dir=text("higher" if d > 0 else "lower", lang),
-                size=_quantity(key, abs(d), lang, diff=True), ref_v=_quantity(key, ref_row["mean"], lang),
-                new_v=_quantity(key, row["mean"], lang), lo=lo, hi=hi, p=p)
+                size=q(abs(d), signed=False), ref_v=q(ref_row["mean"], diff=False, signed=False),
+                new_v=q(row["mean"], diff=False, signed=False), lo=lo_s, hi=hi_s, p=p)
 
 
 def _findings(result: Comparison, lang: str) -> list[str]:
@@ -242,8 +253,8 @@ def _table(result: Comparison, lang: str) -> list[str]:
         p = r.get("p_holm", math.nan)
         p_cell = "" if math.isnan(p) else ("<0.001" if p < 0.001 else f"{p:.3g}")
         dz = "" if math.isnan(r["effect_size_dz"]) else f"{r['effect_size_dz']:+.2f}"
-        lines.append(f"| {outcome} | {_cell(r['scenario'])} | {_interval(key, r['mean'], r['ci_low'], r['ci_high'], lang)}"
-                     f" | {diff} | {p_cell} | {dz} |")
+        mean = _interval(key, r["mean"], r["ci_low"], r["ci_high"], lang)
+        lines.append(f"| {outcome} | {_cell(r['scenario'])} | {mean} | {diff} | {p_cell} | {dz} |")
     return lines
 
 

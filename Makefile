@@ -21,8 +21,10 @@ $(STAMP): $(VPY) pyproject.toml
 	$(VPY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# The standard policy comparison at a reduced size (4 paired replications, 180 days).
 demo: $(STAMP)
-	$(VENV)/bin/govsim run scenarios/baseline.toml --seed 1 --out results/demo
+	$(VENV)/bin/govsim experiment experiments/policy_comparison.toml --reps 4 --days 180 --out results/demo
+	@echo "open results/demo/report.md (中文: add --lang zh)"
 
 test: $(STAMP)
 	$(VPY) -m pytest -q

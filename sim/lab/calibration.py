@@ -386,7 +386,9 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         if unknown or len(extra) != k:
             raise ValueError(f"extra point {dict(extra)!r}: give a value for each of {[p.name for p in params]}")
         x = np.array([float(extra[p.name]) for p in params])
-        points.append(led.to_point(led.to_unit(x)))
+        if np.any(x < led.low) or np.any(x > led.high):
+            raise ValueError(f"extra point {dict(extra)!r} lies outside the bounds")
+        points.append(np.where(led.is_int, np.round(x), x))
     led.run(points, "design")
     best = min(led.history, key=lambda e: (e.loss, e.index))
 
@@ -590,7 +592,6 @@ def _delta_covariance(jac_u: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.
     the projection of e_i on the null space is shorter than NULL_SHARE (moving one range unit along
     a null direction moves θ_i by less than 5% of its range). The others get an infinite variance;
     the identified ones their variance from the pseudo-inverse."""
-    k = jac_u.shape[1]
     a = jac_u.T @ (w[:, None] * jac_u)
     a = 0.5 * (a + a.T)
     vals, vecs = np.linalg.eigh(a)

@@ -12,20 +12,31 @@ Dask notes:
 
 - `dask` and `distributed` are imported only when a Dask executor is made, so the serial and
   process paths do not need them.
-- Tasks are pickled by reference: the worker imports the task's module (``sim.lab.compare``) by
-  name. LocalCluster workers are processes of this interpreter, so they find the installed
-  (or editable-installed) govsim and inherit this process's ``sys.path``. **On a remote cluster
-  every worker (and the scheduler) needs govsim installed, the same version as the client, and the
-  same versions of numpy/scipy/mesa and of dask/distributed** — otherwise a task fails with
-  ``ModuleNotFoundError`` or, worse, gives different numbers.
+- Task functions are pickled by reference: the worker imports their module (``sim.lab.compare``,
+  ``sim.lab.engine``) by name. LocalCluster workers are processes of this interpreter: they find the
+  installed (or editable-installed) govsim, and they also start with this process's ``sys.path``.
+  **On a remote cluster every worker needs govsim installed — the same version as the client — and
+  the same versions of numpy/scipy/mesa, and the scheduler and workers the same dask/distributed
+  as the client** — otherwise a task fails with ``ModuleNotFoundError`` or, worse, gives different
+  numbers. Arguments travel with each task (plain data; keep them small).
 - Like the spawn process pool, a LocalCluster re-imports the ``__main__`` module in its worker
   processes: scripts need an ``if __name__ == "__main__":`` guard.
 - Tasks are submitted with ``pure=False``: submitting the same function and arguments twice runs
   them twice (Dask would otherwise merge them into one task under one key).
-- ``future.cancel()`` returns True while the task has not finished and releases it on the cluster;
-  a task already running on a worker runs to its end, its result thrown away.
+- ``future.cancel()`` returns True until the task has finished (unlike a process pool, also while
+  it runs) and releases it on the cluster; a task already running on a worker is abandoned, not
+  interrupted. A task's exception comes back through ``future.result()`` (the worker also logs
+  "Compute Failed" on its stderr).
 - ``shutdown()`` closes the client, and the LocalCluster if this executor started it (never a
-  remote cluster). With ``wait=False`` it does not wait, so unfinished tasks are cancelled.
+  remote cluster). ``shutdown(wait=True)`` (the ``with`` block's exit) first waits for the
+  unfinished futures; ``wait=False`` does not, so they are cancelled. After ``cancel_futures=True``
+  or any successful ``future.cancel()``, LocalCluster workers are stopped without waiting for the
+  tasks they are running (killed after a few seconds) — the Ctrl-C path.
+- LocalCluster workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and it
+  is this process that decides (it cancels and shuts down) instead of each worker dying noisily.
+- Quiet: the LocalCluster's HTTP server on a free port (``dashboard_address=":0"``; None would still
+  try 8787 and warn "Port 8787 is already in use"), distributed's logs at WARNING, and the noise of
+  stopping our own cluster suppressed.
 """
 
 from __future__ import annotations
@@ -210,7 +221,7 @@ def _close_local_cluster(cluster: Any, graceful: bool) -> None:
             process = getattr(nanny, "process", None)
             if not graceful and process is not None:
                 with contextlib.suppress(Exception):
-                    await process.kill(timeout=_CLOSE_TIMEOUT, executor_wait=False, reason="executor-shutdown")
+                    await process.kill(timeout=_ABANDON_TIMEOUT, executor_wait=False, reason="executor-shutdown")
             await nanny.close(timeout=_CLOSE_TIMEOUT, reason="executor-shutdown")
 
         await asyncio.gather(*(stop(w) for w in list(cluster.workers.values())), return_exceptions=True)
@@ -223,6 +234,19 @@ def _close_local_cluster(cluster: Any, graceful: bool) -> None:
 
 
 _CLOSE_TIMEOUT = 30.0  # seconds for a worker process to exit before it is killed
+_ABANDON_TIMEOUT = 3.0  # the same when its running task is abandoned (Ctrl-C)
+
+
+def _ignore_sigint_function() -> Callable[[], None]:
+    """A function that ignores SIGINT, local so that it is pickled by value (a worker need not import
+    sim for it), and returning None (signal.signal would return the old handler, unpicklable)."""
+
+    def ignore_sigint() -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return ignore_sigint
 
 
 def _dask_executor(scheduler: str, workers: int | None, timeout: float) -> DaskExecutor:
@@ -237,6 +261,10 @@ def _dask_executor(scheduler: str, workers: int | None, timeout: float) -> DaskE
         try:
             client = Client(cluster, timeout=timeout)
             client.wait_for_workers(n, timeout=timeout)
+            # Ctrl-C in a terminal reaches the whole process group: let this process decide
+            # (shutdown(cancel_futures=True)) rather than have each worker die on its own.
+            with contextlib.suppress(Exception):
+                client.run(_ignore_sigint_function())
         except BaseException:
             cluster.close()
             raise

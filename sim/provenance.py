@@ -70,7 +70,7 @@ def json_text(data: Any) -> str:
 
 def fmt_cell(x: Any) -> Any:
     if isinstance(x, float):
-        return "" if math.isnan(x) else repr(round(x, 9))
+        return "" if math.isnan(x) else repr(float(round(x, 9)))  # float(): numpy scalars print as numbers
     return x
 
 

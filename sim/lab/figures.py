@@ -11,10 +11,9 @@ Shares are drawn in per cent and their differences in percentage points.
 
 from __future__ import annotations
 
+import io
 import math
-import os
 import re
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator
 from scipy import stats
 
+from ..provenance import atomic_write
 from .compare import QUANTILE_PROBS, Comparison
 from .labels import figure_lang, is_share, label, plain, plot_context, text
 
@@ -71,16 +71,10 @@ def sweep_figures(sweep: dict, out_dir: Path, lang: str = "en") -> dict[str, Pat
 
 # ------------------------------------------------------------------ plumbing
 def _save(fig: Figure, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.
-        fig.savefig(tmp, dpi=DPI, metadata={"Software": None})
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a figure is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    atomic_write(path, buf.getvalue())
     return path
 
 

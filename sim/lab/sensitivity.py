@@ -24,6 +24,7 @@ Things the caller must know
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from typing import Sequence
 
 import numpy as np
 from SALib.analyze import morris as morris_analyze
+
+from ..provenance import atomic_write
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
@@ -399,5 +402,7 @@ def plot(result: SensitivityResult, path, *, lang: str = "en", title: str | None
             _plot_morris(fig, result, labels)
             default = labels["morris_title"]
         fig.suptitle(title or default.format(outcome=result.outcome, n=result.n))
-        fig.savefig(path, format="png", dpi=120, metadata={"Software": None})
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
+    atomic_write(path, buf.getvalue())  # whole or not at all, even if the process is killed
     return path

@@ -3,6 +3,7 @@ isolated; an interrupted experiment (Ctrl-C or SIGKILL) resumes to the same outp
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -316,3 +317,66 @@ def test_sensitivity_experiment_end_to_end(tmp_path: Path, design: str) -> None:
     distinct = len(set(r.split(",", 1)[1] for r in design_rows[1:]))
     # every distinct setting, every replication (a Morris design may visit a point twice: run once)
     assert len(runs) - 1 == 2 * distinct
+
+
+CALIBRATE = f"""
+name = "tiny_calibration"
+design = "calibrate"
+scenario = "{ROOT / 'scenarios' / 'workshop.toml'}"
+seed = 1
+reps = 2
+days = 30
+outcomes = ["response_time_h.mean"]
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+[calibrate]
+n_initial = 8
+max_refine_evals = 6
+[parameters."burden.paperwork_hours_per_day"]
+low = 0.0
+high = 6.0
+[parameters."policy.decentralisation"]
+low = 0.0
+high = 1.0
+[targets.before]
+"rates.on_time" = {{ value = 0.7, tolerance = 0.03 }}
+[targets.after]
+"rates.on_time" = {{ value = 0.9, tolerance = 0.03 }}
+"""
+
+
+def test_calibration_end_to_end_with_shapley_attribution(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    path = write_experiment(tmp_path, CALIBRATE)
+    assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    with (out / "calibration.csv").open() as fh:
+        fitted = list(csv.DictReader(fh))
+    assert {(r["set"], r["parameter"]) for r in fitted} == {
+        (s, p) for s in ("before", "after") for p in ("burden.paperwork_hours_per_day", "policy.decentralisation")}
+    assert all(0 <= float(r["fitted"]) <= (6 if "paperwork" in r["parameter"] else 1) for r in fitted)
+    with (out / "fit.csv").open() as fh:
+        fit = {r["set"]: r for r in csv.DictReader(fh)}
+    assert float(fit["after"]["mean"]) > float(fit["before"]["mean"])  # the two fits went different ways
+    # Shapley contributions add up to the total change between the fits (efficiency), per replication,
+    # so their means add up to the difference of the two corners' means.
+    with (out / "attribution.csv").open() as fh:
+        contributions = [float(r["contribution"]) for r in csv.DictReader(fh)]
+    shares = [float(r["share_of_total"]) for r in csv.DictReader((out / "attribution.csv").open())]
+    assert len(contributions) == 2 and sum(shares) == pytest.approx(1.0)
+    report = (out / "report.md").read_text()
+    assert "Which levers carried the difference" in report and "carried mostly by" in report
+    # The calibrate command refuses other designs.
+    assert main(["calibrate", str(write_experiment(tmp_path, SWEEP, "sweep.toml")), "--out",
+                 str(tmp_path / "x"), "--workers", "1"]) == 2
+
+
+def test_calibration_resumes_without_recomputing(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    path = write_experiment(tmp_path, CALIBRATE)
+    assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    before = outputs(out)
+    calls = []
+    real = sim.lab.tasks.run_record
+    monkeypatch.setattr(sim.lab.tasks, "run_record", lambda *a: calls.append(a) or real(*a))
+    assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert calls == [] and outputs(out) == before

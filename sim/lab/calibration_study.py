@@ -162,6 +162,7 @@ def _attribution_section(rows, zh: bool, lang: str) -> list[str]:
                  "Shapley decomposition: every combination of parameters at their two fitted values was run; "
                  "each parameter's contribution is its average marginal effect over all orders of switching, and "
                  "the contributions add up to the total difference. Intervals: 95% CI across replications.")
+    lines += ["", *_attribution_summary(rows, zh, lang)]
     head = ["参数", "取值变化", "结果", "贡献 [95% CI]", "占总差异"] if zh else \
         ["parameter", "change", "outcome", "contribution [95% CI]", "share of total"]
     lines += ["", "| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
@@ -171,3 +172,16 @@ def _attribution_section(rows, zh: bool, lang: str) -> list[str]:
                      f"{label(r['outcome'], lang)} | {r['contribution']:+.4g} [{r['ci_low']:+.4g}, "
                      f"{r['ci_high']:+.4g}] | {share} |")
     return lines
+
+
+def _attribution_summary(rows, zh: bool, lang: str) -> list[str]:
+    """One sentence per outcome: the total change and the parameters that carried most of it."""
+    out = []
+    for outcome in dict.fromkeys(r["outcome"] for r in rows):
+        rs = sorted((r for r in rows if r["outcome"] == outcome), key=lambda r: -abs(r["contribution"]))
+        total = sum(r["contribution"] for r in rs)
+        top = [r for r in rs if abs(r["contribution"]) >= 0.1 * abs(total)][:3] or rs[:1]
+        parts = [f"`{r['parameter']}` ({r['contribution']:+.3g})" for r in top]
+        out.append(f"- {label(outcome, lang)}：总变化 {total:+.3g}，主要来自 {'、'.join(parts)}。" if zh else
+                   f"- {label(outcome, lang)}: total change {total:+.3g}, carried mostly by {', '.join(parts)}.")
+    return out

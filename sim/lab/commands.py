@@ -111,16 +111,20 @@ def _run(exp: Experiment, out: Path, args) -> int:
     except ValueError as exc:
         raise ExperimentError(CLI, "--scheduler", args.scheduler, str(exc)) from None
     try:
-        with executor:
-            study = run_experiment(exp, out, executor, lang=args.lang, progress=not args.no_progress,
-                                   argv=args.argv)
+        study = run_experiment(exp, out, executor, lang=args.lang, progress=not args.no_progress, argv=args.argv)
     except RunsFailed as exc:
+        executor.shutdown(wait=True)
         print(failure_report(exc, out), file=sys.stderr)
         return EXIT_RUNS_FAILED
     except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)  # stop running work now; the ledger has the rest
         print(f"\ngovsim: interrupted; finished runs are kept in {out}/ledger.sqlite; rerun the same command "
               "to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
     _print_summary(study)
     return 0
 

@@ -46,6 +46,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -69,12 +70,33 @@ class SerialExecutor(Executor):
 
 
 class ProcessExecutor(ProcessPoolExecutor):
-    """A spawn-context process pool that says how many workers it has."""
+    """A spawn-context process pool that says how many workers it has.
+
+    Workers ignore SIGINT: Ctrl-C reaches the whole foreground process group, and the main
+    process alone decides what happens (cancel, `shutdown(wait=False, cancel_futures=True)`,
+    which here also stops the workers at once instead of letting running batches finish)."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         # "spawn": a forked child of a multi-threaded parent (numpy, solara) can deadlock.
         super().__init__(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        # Workers are spawned during submit; started with SIGINT ignored, they keep ignoring it
+        # from their first instruction (an initializer would run only after their imports).
+        if threading.current_thread() is not threading.main_thread():
+            return super().submit(fn, *args, **kwargs)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not wait and cancel_futures:  # abandon running work: its results would not be recorded
+            for process in list((self._processes or {}).values()):
+                process.terminate()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class _BridgedFuture(Future):

@@ -108,13 +108,19 @@ def _lab_parsers(sub) -> None:
         q.add_argument("--lang", choices=("en", "zh"), default="en", help="report and figure language (default en)")
         q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    e = sub.add_parser("experiment", help="run a study defined in a TOML file (experiments/*.toml)")
-    e.add_argument("file", help="an experiment file, e.g. experiments/policy_comparison.toml")
-    e.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
-    e.add_argument("--reps", type=_pos_int, help="replications per scenario or design point (overrides the file's)")
-    e.add_argument("--days", type=_pos_int, help="days to simulate (overrides the file's and the scenarios')")
-    execution(e)
-    e.set_defaults(func=lab.cmd_experiment)
+    def file_study(name: str, help: str, example: str, func) -> None:
+        q = sub.add_parser(name, help=help)
+        q.add_argument("file", help=f"an experiment file, e.g. {example}")
+        q.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
+        q.add_argument("--reps", type=_pos_int, help="replications per scenario or design point (overrides the file's)")
+        q.add_argument("--days", type=_pos_int, help="days to simulate (overrides the file's and the scenarios')")
+        execution(q)
+        q.set_defaults(func=func)
+
+    file_study("experiment", "run a study defined in a TOML file (experiments/*.toml)",
+               "experiments/policy_comparison.toml", lab.cmd_experiment)
+    file_study("calibrate", "fit parameters to target statistics (a calibrate experiment file)",
+               "experiments/calibration_beijing.toml", lab.cmd_calibrate)
 
     c = sub.add_parser("compare", help="compare scenarios over paired replications (common random numbers)")
     c.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
@@ -141,14 +147,6 @@ def _lab_parsers(sub) -> None:
                    "(repeatable; default: the key outcomes)")
     execution(w)
     w.set_defaults(func=lab.cmd_sweep)
-
-    k = sub.add_parser("calibrate", help="fit parameters to target statistics (a calibrate experiment file)")
-    k.add_argument("file", help="a calibrate experiment, e.g. experiments/calibration_beijing.toml")
-    k.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
-    k.add_argument("--reps", type=_pos_int, help="replications per evaluated point (overrides the file's)")
-    k.add_argument("--days", type=_pos_int, help="days to simulate")
-    execution(k)
-    k.set_defaults(func=lab.cmd_calibrate)
 
     rp = sub.add_parser("reproduce", help="rerun one run of an experiment in this process, from its ledger")
     rp.add_argument("folder", help="the experiment's output folder")

@@ -380,3 +380,34 @@ def test_calibration_resumes_without_recomputing(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(sim.lab.tasks, "run_record", lambda *a: calls.append(a) or real(*a))
     assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
     assert calls == [] and outputs(out) == before
+
+
+@pytest.mark.parametrize("param, message", [
+    ("grid.households_per_grid", "KEY=START:STOP:N"),
+    ("grid.households_per_grid=100:800", "KEY=START:STOP:N"),
+    ("grid.households_per_grid=100:800:x", "KEY=START:STOP:N"),
+    ("grid.nope=1,2", "unknown parameter"),
+    ("grid.households_per_grid=10,400", "[50, 1000000]"),
+])
+def test_sweep_shorthand_errors(tmp_path: Path, capsys, param: str, message: str) -> None:
+    out = tmp_path / "out"
+    code = main(["sweep", str(ROOT / "scenarios" / "workshop.toml"), "--param", param, "--out", str(out),
+                 "--workers", "1"])
+    assert code == 2 and message in capsys.readouterr().err and not out.exists()
+
+
+def test_sweep_shorthand_two_parameters_gives_a_heatmap(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["sweep", str(ROOT / "scenarios" / "workshop.toml"), "--param", "policy.decentralisation=0,1",
+            "--param", "grid.households_per_grid=200:400:2", "--reps", "2", "--days", "40",
+            "--outcome", "response_time_h.mean", "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(argv) == 0
+    rows = (out / "sweep.csv").read_text().splitlines()
+    assert rows[0] == "policy.decentralisation,grid.households_per_grid,outcome,mean,ci_low,ci_high,reps"
+    assert len(rows) == 1 + 4
+    assert (out / "figures" / "sweep_heatmap.png").stat().st_size > 0
+
+
+def test_reproduce_errors(tmp_path: Path, capsys) -> None:
+    assert main(["reproduce", str(tmp_path), "0123"]) == 2
+    assert "no ledger here" in capsys.readouterr().err

@@ -225,8 +225,8 @@ def _scenarios(f: str, raw: Mapping, design: str, base_dir: Path, overrides: dic
         try:
             out.append(load(target, overrides or None))
         except ScenarioError as exc:
-            raise ExperimentError(f, "set" if exc.file == "--set" else None, None,
-                                  f"scenario {p}: {exc}") from None
+            given = f" with {', '.join(f'{k} = {v!r}' for k, v in overrides.items())}" if overrides else ""
+            raise ExperimentError(f, exc.key, exc.value, f"{exc.allowed} (scenario {p}{given})") from None
     names = [s.name for s in out]
     if len(set(names)) != len(names):
         raise ExperimentError(f, "scenarios", paths, f"scenario names must differ: {', '.join(names)}")

@@ -3,8 +3,9 @@
 Each benchmark runs as its own subprocess (a clean interpreter, so one benchmark's
 heap and caches do not affect the next), writes JSON, and this script assembles
 one Markdown report: the machine, a summary table with every target, and each
-benchmark's detailed table. The 1M-resident scaling run (a couple of minutes)
-is included by default; ``--no-full`` leaves it out.
+benchmark's detailed table. The 1M-resident scaling run (a couple of minutes) and
+the experiment layer's N=256 Sobol analysis (4,608 workshop runs, 10-20 minutes)
+are included by default; ``--no-full`` leaves them out.
 
 Usage::
 
@@ -25,6 +26,7 @@ import _common as C
 import bench_baseline
 import bench_emergency
 import bench_events
+import bench_experiment
 import bench_mmc
 import bench_scaling
 
@@ -39,7 +41,7 @@ def _run(script: str, args: list[str], tmp: Path) -> dict:
     return json.loads(out.read_text())
 
 
-def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict, em: dict) -> list[tuple]:
+def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict, em: dict, ex: dict) -> list[tuple]:
     rows = []
     e = {r["mechanism"]: r for r in ev["rows"]}
     mesa_, heap, gov = (e[name] for name, _ in bench_events.MECHANISMS)
@@ -76,10 +78,30 @@ def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict, em: dict) -> list[tuple
                  f"median of {em['repeats']}",
                  f"+{em['added_s']:.2f} s ({em['median']['baseline']:.2f} s -> {em['median']['with_emergency']:.2f} s)",
                  f"<= {bench_emergency.TARGET_S:g} s added", C.verdict(em["target_met"])))
+    s = ex["sobol"]
+    if s is not None:
+        rows.append(("experiment", f"Sobol N={s['n']}, k={s['k']}, second order: {s['runs']:,} workshop runs, "
+                     f"process pool ({s['workers']} workers), analysis + figures",
+                     f"{s['wall_s'] / 60:.1f} min wall, {s['runs_per_s']:.2f} runs/s, "
+                     f"{1e3 * s['s_per_run']:.0f} ms/run, "
+                     f"load {s['load_average_start']} -> {s['load_average_end']}",
+                     f"<= {s['target_s'] / 60:g} min" if s["target_applies"] else
+                     f"- (target at N={bench_experiment.SOBOL_TARGET_N})",
+                     C.verdict(s["target_met"]) if s["target_applies"] else "-"))
+    p = ex["pool"]
+    rows.append(("experiment", f"process pool ({p['workers']} workers, start-up included) vs serial, "
+                 f"{p['runs']} workshop runs, median of {p['repeats']}",
+                 f"{p['ratio']:.2f}× ({p['pool_runs_per_s']:.2f} vs {p['serial_runs_per_s']:.2f} runs/s)",
+                 f">= {p['target']:g}×", C.verdict(p["target_met"])))
+    o = ex["overhead"]
+    rows.append(("experiment", f"engine + serial executor + file ledger vs direct run_record, {o['runs']} runs, "
+                 f"median of {o['repeats']}",
+                 f"{o['overhead']:+.1%} (ledger commit {ex['ledger']['record_ms_per_run']:.2f} ms/run)",
+                 f"< {o['target']:.0%}", C.verdict(o["target_met"])))
     return rows
 
 
-def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, elapsed: float) -> str:
+def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, ex: dict, elapsed: float) -> str:
     mrows = [("CPU", machine["cpu"]), ("cores", f"{machine['cores']} ({machine['cores_usable']} usable)"),
              ("RAM", f"{machine['ram_gib']} GiB"), ("OS", machine["os"]), ("Python", machine["python"]),
              ("mesa", machine["mesa"]), ("numpy", machine["numpy"]), ("simpy", machine["simpy"]),
@@ -99,7 +121,7 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, elap
         "",
         "## Summary",
         "",
-        C.md_table(("benchmark", "what", "result", "target", "status"), summary_rows(ev, bl, mm, sc, em)),
+        C.md_table(("benchmark", "what", "result", "target", "status"), summary_rows(ev, bl, mm, sc, em, ex)),
         "",
         f"## Event mechanism (`bench_events.py`): N = {ev['events']:,} no-op events, "
         f"{ev['repeats']} interleaved repetitions, cyclic GC {'on' if ev['gc'] else 'off'}",
@@ -132,6 +154,16 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, elap
         "",
         bench_emergency.table(em),
         "",
+        f"## Experiment layer (`bench_experiment.py`): `{ex['scenario']}` (about 5,000 residents, 180 days)",
+        "",
+        "Sobol: `benchmarks/sobol_benchmark.toml` through `load_experiment` + `run_experiment` with the process pool"
+        + ("" if ex["sobol"] is not None else " (not run: `--no-full`)") + ". Pool vs serial and overhead: "
+        "`engine.execute` with a fresh file ledger each time, interleaved repetitions, medians.",
+        "",
+        bench_experiment.tables(ex),
+        "",
+        *[f"- {line}" for line in bench_experiment.verdicts(ex)],
+        "",
     ]
     return "\n".join(parts)
 
@@ -139,7 +171,8 @@ def report(machine: dict, ev: dict, bl: dict, mm: dict, sc: dict, em: dict, elap
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--full", action=argparse.BooleanOptionalAction, default=True,
-                   help="include the 1M-resident scaling size (default: on; --no-full to skip)")
+                   help="include the 1M-resident scaling size and the N=256 Sobol experiment benchmark "
+                        "(default: on; --no-full to skip)")
     p.add_argument("--out", default=str(C.BENCH_DIR / "RESULTS.md"), help="Markdown report path")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
@@ -155,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
         mm = _run("bench_mmc.py", seed, tmp)
         sc = _run("bench_scaling.py", ["--sizes", sizes, *seed], tmp)
         em = _run("bench_emergency.py", seed, tmp)
-    text = report(machine, ev, bl, mm, sc, em, time.perf_counter() - t0)
+        ex = _run("bench_experiment.py", ["--sobol" if a.full else "--no-sobol", *seed], tmp)
+    text = report(machine, ev, bl, mm, sc, em, ex, time.perf_counter() - t0)
     Path(a.out).write_text(text)
     print("\n" + text)
     print(f"written to {a.out}")

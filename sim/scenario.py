@@ -19,7 +19,9 @@ from typing import Any, Mapping
 from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
                      URGENCY, defaults)
 
-TOP_LEVEL_KEYS = {"name", "description", "extends", "needs", "emergencies"}
+TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies"}
+# Keys that name or describe a scenario without changing what it simulates.
+COSMETIC_KEYS = ("name", "description", "description_zh")
 
 
 class ScenarioError(ValueError):
@@ -83,6 +85,7 @@ class Scenario:
     needs: tuple[NeedType, ...]
     files: tuple[str, ...] = field(default=())  # the file and those it extends, outermost first
     emergencies: tuple[EmergencyDef, ...] = ()
+    description_zh: str = ""    # 中文说明, for reports in Chinese
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -97,6 +100,8 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a nested dict (what the manifest records, and what a TOML file would hold)."""
         out: dict[str, Any] = {"name": self.name, "description": self.description}
+        if self.description_zh:
+            out["description_zh"] = self.description_zh
         for key, value in self.values.items():
             section, name = key.split(".", 1)
             out.setdefault(section, {})[name] = value
@@ -154,8 +159,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tupl
     if not isinstance(parent, str):
         raise ScenarioError(path, "extends", parent, "a path (string) to another scenario file")
     base, files = _load_raw(path.parent / parent, (*chain, resolved))
-    base.pop("name", None)
-    base.pop("description", None)
+    for key in COSMETIC_KEYS:  # a scenario's name and descriptions are its own, not inherited
+        base.pop(key, None)
     return _deep_merge(base, data), (str(path), *files)
 
 
@@ -212,7 +217,7 @@ def _key_and_parents(key: str) -> list[str]:
 def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Scenario:
     for key in raw:
         if key not in TOP_LEVEL_KEYS and not isinstance(raw[key], dict):
-            raise ScenarioError(file, key, raw[key], "top-level keys are name, description, extends and tables")
+            raise ScenarioError(file, key, raw[key], "top-level keys are name, description, description_zh, extends and tables")
     values = defaults()
     sections = {key.split(".", 1)[0] for key in values}
     for section, table in raw.items():
@@ -235,10 +240,12 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
     name = raw.get("name", Path(file).stem)
     description = raw.get("description", "")
-    for key, value in (("name", name), ("description", description)):
+    description_zh = raw.get("description_zh", "")
+    for key, value in (("name", name), ("description", description), ("description_zh", description_zh)):
         if not isinstance(value, str):
             raise ScenarioError(file, key, value, "a string")
-    return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies)
+    return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies,
+                    description_zh)
 
 
 def _unknown_key_hint(key: str) -> str:

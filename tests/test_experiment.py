@@ -411,3 +411,26 @@ def test_sweep_shorthand_two_parameters_gives_a_heatmap(tmp_path: Path) -> None:
 def test_reproduce_errors(tmp_path: Path, capsys) -> None:
     assert main(["reproduce", str(tmp_path), "0123"]) == 2
     assert "no ledger here" in capsys.readouterr().err
+
+
+def test_chinese_report_uses_chinese_descriptions(tmp_path: Path) -> None:
+    body = f"""
+name = "zh"
+description = "English description"
+description_zh = "中文说明"
+design = "compare"
+scenarios = ["{ROOT / 'scenarios' / 'baseline.toml'}", "{ROOT / 'scenarios' / 'small_grids.toml'}"]
+reps = 2
+days = 20
+outcomes = ["response_time_h.mean", "ratings.satisfaction_rate"]
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+"""
+    out = tmp_path / "out"
+    assert main(["experiment", str(write_experiment(tmp_path, body)), "--out", str(out), "--workers", "1",
+                 "--lang", "zh", "--no-progress"]) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "中文说明" in report and "小网格" in report and "English description" not in report
+    # The descriptions do not enter the fingerprint: rewording them keeps the ledger usable.
+    reworded = write_experiment(tmp_path, body.replace("中文说明", "另一种说法"), "reworded.toml")
+    assert main(["experiment", str(reworded), "--out", str(out), "--workers", "1", "--no-progress"]) == 0

@@ -382,7 +382,8 @@ def test_to_dict_round_trips(path: Path) -> None:
     d = s.to_dict()
     assert d["name"] == s.name and d["description"] == s.description
     assert set(d) == ({"name", "description", "needs"} | {k.split(".")[0] for k in PARAM_BY_KEY}
-                      | ({"emergencies"} if s.emergencies else set()))
+                      | ({"emergencies"} if s.emergencies else set())
+                      | ({"description_zh"} if s.description_zh else set()))
     assert set(d["needs"]) == {n.name for n in s.needs}
     assert all(set(spec) == {f.key for f in NEED_FIELDS} for spec in d["needs"].values())
     back = from_dict(d, "<round trip>", files=s.files)
@@ -402,3 +403,13 @@ def test_every_param_default_validates() -> None:
         raw.setdefault(p.key.split(".")[0], {})[p.key.split(".", 1)[1]] = p.default
     s = from_dict(raw, "<defaults>")
     assert dict(s.values) == defaults()
+
+
+def test_chinese_description_is_a_string_and_not_inherited(tmp_path: Path) -> None:
+    assert load(SCENARIOS / "small_grids.toml").description_zh.startswith("小网格")
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{SCENARIOS / "small_grids.toml"}"\nname = "child"\n', encoding="utf-8")
+    assert load(child).description_zh == ""
+    child.write_text(f'extends = "{SCENARIOS / "small_grids.toml"}"\ndescription_zh = 3\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="description_zh"):
+        load(child)

@@ -122,7 +122,7 @@ def _write_fits(study, fits: dict[str, CalibrationResult]) -> None:
 def _report(study, params, fits, attribution) -> str:
     zh = study.lang == "zh"
     exp = study.exp
-    lines = [f"# {'校准' if zh else 'Calibration'}: {exp.name}", "", exp.description, ""]
+    lines = [f"# {'校准' if zh else 'Calibration'}: {exp.name}", "", exp.describe(study.lang), ""]
     lines.append((f"基准场景 `{exp.base.name}`；每个评估点 {exp.reps} 次重复（公共随机数），根种子 {exp.seed}。"
                   "方法：Sobol 全局设计 + 模式搜索局部精修；参数不确定性用 delta 方法（雅可比矩阵）和可接受集合给出。")
                  if zh else

@@ -84,7 +84,8 @@ class Comparison:
     series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     # scenario -> (reps, len(QUANTILE_PROBS)) response-time quantiles in hours
     rt_quantiles: dict[str, np.ndarray] = field(default_factory=dict)
-    descriptions: dict[str, str] = field(default_factory=dict)  # scenario -> its description
+    descriptions: dict[str, str] = field(default_factory=dict)     # scenario -> its description
+    descriptions_zh: dict[str, str] = field(default_factory=dict)  # scenario -> 中文说明 (if any)
 
 
 def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES,
@@ -125,7 +126,8 @@ def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outco
             break
         target = min(max_reps, target + reps)
     result = Comparison(names, seeds, outcomes, values, _rows(names, outcomes, values),
-                        descriptions={s.name: s.description for s in scenarios})
+                        descriptions={s.name: s.description for s in scenarios},
+                        descriptions_zh={s.name: s.description_zh for s in scenarios if s.description_zh})
     if detail:
         for name in names:
             recs = [results.records[specs[name, r].run_id]["detail"] for r in range(target)]

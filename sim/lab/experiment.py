@@ -42,12 +42,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..params import PARAM_BY_KEY
-from ..scenario import Scenario, ScenarioError, load
+from ..scenario import COSMETIC_KEYS, Scenario, ScenarioError, load
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
 DISTS = ("uniform", "triangular", "truncnormal")
-TOP_KEYS = {"name", "description", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
+TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
             "set", "parameters", "morris", "sobol", "compare", "targets", "calibrate"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
                 "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"}}
@@ -107,6 +107,10 @@ class Experiment:
     bounds: tuple[Bound, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)   # the design's own section
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
+    description_zh: str = ""
+
+    def describe(self, lang: str) -> str:
+        return (self.description_zh if lang == "zh" else "") or self.description
 
     @property
     def base(self) -> Scenario:
@@ -114,7 +118,8 @@ class Experiment:
 
     def definition(self) -> dict[str, Any]:
         """Everything that determines the results, as plain data (manifest, ledger fingerprint)."""
-        return {"name": self.name, "description": self.description, "design": self.design, "seed": self.seed,
+        return {"name": self.name, "description": self.description, "description_zh": self.description_zh,
+                "design": self.design, "seed": self.seed,
                 "reps": self.reps, "outcomes": list(self.outcomes),
                 "scenarios": [s.to_dict() for s in self.scenarios],
                 "axes": {a.key: list(a.values) for a in self.axes},
@@ -124,7 +129,12 @@ class Experiment:
                 "targets": {n: {t.outcome: [t.value, t.tolerance] for t in ts} for n, ts in self.targets.items()}}
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.definition(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        """What identifies the experiment's runs: its definition without names and descriptions
+        (rewording a description must not orphan a ledger)."""
+        d = self.definition()
+        d = {k: v for k, v in d.items() if k not in COSMETIC_KEYS}
+        d["scenarios"] = [{k: v for k, v in s.items() if k not in COSMETIC_KEYS} for s in d["scenarios"]]
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def load_experiment(path: str | Path, *, seed: int | None = None, reps: int | None = None,
@@ -156,7 +166,8 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     overrides = _overrides(f, raw, days)
     scenarios = _scenarios(f, raw, design, base_dir, overrides)
     known = summary_keys(scenarios[0])
-    exp = dict(name=name, description=_string(f, raw, "description", ""), design=design, file=f,
+    exp = dict(name=name, description=_string(f, raw, "description", ""),
+               description_zh=_string(f, raw, "description_zh", ""), design=design, file=f,
                scenarios=scenarios, seed=_int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0),
                reps=_int(f, "reps", reps if reps is not None else raw.get("reps", 10), 1),
                outcomes=_outcomes(f, raw, known), options=_options(f, raw, design))

@@ -139,7 +139,7 @@ def _run_lines(result: Comparison, lang: str, meta: dict) -> list[str]:
     lines += [text("run_para", lang, n=len(result.scenarios), reps=len(result.seeds), ref=ref), ""]
     for s in result.scenarios:
         tag = text("ref_tag", lang) if s == ref else ""
-        desc = result.descriptions.get(s, "")
+        desc = (result.descriptions_zh.get(s, "") if lang == "zh" else "") or result.descriptions.get(s, "")
         lines.append(f"- **{s}**{tag}" + (f"{text('colon', lang)}{desc}" if desc else ""))
     # The replications are in the paragraph already (meta["reps"] would repeat them as "per point").
     provenance = _meta_lines({k: v for k, v in meta.items() if k != "reps"}, lang)

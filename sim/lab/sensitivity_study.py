@@ -81,7 +81,7 @@ def _report(exp, analyses, rows: int, lang: str) -> str:
     method = {"sobol": ("Sobol", "Sobol 方差分解"), "morris": ("Morris screening", "Morris 筛选")}[exp.design][zh]
     o = exp.options
     size = (f"N = {o['n']}" if exp.design == "sobol" else f"{o['trajectories']} trajectories, {o['levels']} levels")
-    lines = [f"# {method}: {exp.name}", "", exp.description, ""]
+    lines = [f"# {method}: {exp.name}", "", exp.describe(lang), ""]
     if zh:
         lines += [f"基准场景 `{exp.base.name}`；设计 {size}，共 {rows} 个参数组合，每个组合 {exp.reps} 次重复"
                   f"（公共随机数），合计 {rows * exp.reps} 次运行；根种子 {exp.seed}。重复取平均后再做分析；"

@@ -88,7 +88,7 @@ def _compare(study: Study) -> None:
     study.files += [f"figures/{p.name}" for p in figures.values()]
     rel = {k: Path("figures") / p.name for k, p in figures.items()}
     meta = {"root_seed": exp.seed, "reps": len(result.seeds), "precision": exp.options.get("precision"),
-            "days": exp.base["sim.days"], "experiment": exp.name, "description": exp.description}
+            "days": exp.base["sim.days"], "experiment": exp.name, "description": exp.describe(study.lang)}
     study.write("report.md", comparison_report(result, rel, lang=study.lang, meta=meta))
 
 
@@ -125,7 +125,7 @@ def _sweep(study: Study) -> None:
     study.files += [f"figures/{p.name}" for p in figures.values()]
     rel = {k: Path("figures") / p.name for k, p in figures.items()}
     meta = {"root_seed": exp.seed, "reps": exp.reps, "days": exp.base["sim.days"], "experiment": exp.name,
-            "description": exp.description, "scenario": exp.base.name}
+            "description": exp.describe(study.lang), "scenario": exp.base.name}
     study.write("report.md", sweep_report(sweep, rel, lang=study.lang, meta=meta))
 
 

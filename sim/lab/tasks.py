@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..runner import run
-from ..scenario import from_dict
+from ..scenario import COSMETIC_KEYS, from_dict
 from .compare import QUANTILE_PROBS, SERIES_COLUMNS
 
 
@@ -43,8 +43,10 @@ class RunSpec:
 
 
 def run_id(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail: bool) -> str:
-    """Content hash of everything that determines a run's record (and the code version)."""
-    key = json.dumps([__version__, scenario, seed, list(outcomes), detail], sort_keys=True, default=str)
+    """Content hash of everything that determines a run's record (and the code version); a
+    scenario's name and descriptions do not change what it simulates, so they are left out."""
+    what = {k: v for k, v in scenario.items() if k not in COSMETIC_KEYS}
+    key = json.dumps([__version__, what, seed, list(outcomes), detail], sort_keys=True, default=str)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

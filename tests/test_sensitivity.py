@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.lab import sensitivity
+from sim.lab.labels import cjk_font
 from sim.lab.sensitivity import (Factor, IncompleteDesign, analyze, design_size, plot, salib_problem,
                                  sample)
 
@@ -242,15 +242,26 @@ def test_plot_writes_png(results, method, lang, tmp_path):
         assert plot(results[method], path, lang=lang) == path
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 5000
-    if lang == "en" or sensitivity._cjk_font():
+    if cjk_font():
         assert not [w for w in caught if "missing from font" in str(w.message)]
     again = tmp_path / "again.png"
     plot(results[method], again, lang=lang)
     assert again.read_bytes() == data                       # deterministic bytes
 
 
+def test_plot_with_a_chinese_title_in_english_draws_its_glyphs(results, tmp_path):
+    if not cjk_font():
+        pytest.skip("no CJK font installed")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot(results["morris"], tmp_path / "en.png", lang="en", title="Satisfaction rate (好差评)")
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
 def test_plot_zh_without_cjk_font_falls_back(results, tmp_path, monkeypatch):
-    monkeypatch.setattr(sensitivity, "_cjk_font", lambda: None)
+    import sim.lab.labels
+
+    monkeypatch.setattr(sim.lab.labels, "cjk_font", lambda: None)
     path = plot(results["sobol"], tmp_path / "fallback.png", lang="zh", title="custom")
     assert path.stat().st_size > 0
     with pytest.raises(ValueError, match="lang"):

@@ -44,7 +44,6 @@ MAIN_INDEX = {"sobol": "ST", "morris": "mu_star"}
 MIN_BLOCKS = 8            # below this a prefix's indices are too noisy to say anything about convergence
 SMALL_N = {"sobol": 64, "morris": 10}
 NOISE_SHARE_MAX = 0.1
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
 
 
 @dataclass(frozen=True)
@@ -330,18 +329,6 @@ LABELS = {
 }
 
 
-def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    for family in CJK_FONTS:
-        try:
-            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
-            return family
-        except ValueError:
-            continue
-    return None
-
-
 def _plot_sobol(fig, result: SensitivityResult, labels: dict) -> None:
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(result.names))
@@ -387,8 +374,10 @@ def plot(result: SensitivityResult, path, *, lang: str = "en", title: str | None
 
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {tuple(LABELS)}, not {lang!r}")
-    cjk = _cjk_font() if lang == "zh" else None
-    labels = LABELS["zh" if cjk else "en"]
+    from .labels import cjk_font
+
+    cjk = cjk_font()  # also for English: outcome labels such as "Satisfaction rate (好差评)" need it
+    labels = LABELS["zh" if lang == "zh" and cjk else "en"]
     rc = {"font.family": ["DejaVu Sans", cjk] if cjk else ["DejaVu Sans"]}
     k = len(result.names)
     path = Path(path)

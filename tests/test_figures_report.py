@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from sim.lab import labels
-from sim.lab.compare import QUANTILE_PROBS, Comparison, _rows
+from sim.lab.compare import Comparison, _rows
+from sim.lab.tasks import QUANTILE_PROBS
 from sim.lab.figures import comparison_figures, sweep_figures
 from sim.lab.labels import figure_lang, is_share, label, name, text
 from sim.lab.report import comparison_report, sweep_report
@@ -88,7 +89,8 @@ def test_label_falls_back_to_the_key_and_text_formats():
 
 
 def test_every_key_outcome_and_series_column_has_both_labels():
-    from sim.lab.compare import KEY_OUTCOMES, SERIES_COLUMNS
+    from sim.lab.compare import KEY_OUTCOMES
+    from sim.lab.tasks import SERIES_COLUMNS
     for key in (*KEY_OUTCOMES, *SERIES_COLUMNS):
         en, zh = labels.OUTCOME_LABELS[key]
         assert en and zh and en != zh

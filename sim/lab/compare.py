@@ -17,6 +17,7 @@ from scipy import stats
 
 from ..runner import run
 from ..scenario import Scenario, from_dict
+from .tasks import SERIES_COLUMNS
 
 KEY_OUTCOMES = ("response_time_h.mean", "response_time_h.p90", "resolution_time_h.mean", "rates.on_time",
                 "rates.resolution", "ratings.satisfaction_rate", "satisfaction.latent_mean",
@@ -63,14 +64,6 @@ def holm(pvalues: Sequence[float]) -> list[float]:
         adjusted[i] = running
     return adjusted.tolist()
 
-
-# Response-time distribution recorded per run: quantiles at these probabilities (averaging
-# quantiles across replications gives the mean distribution, and CIs per quantile).
-QUANTILE_PROBS = tuple(round(0.01 * i, 2) for i in range(1, 100))
-
-# Daily columns recorded per run for figures over time (a subset of outcomes.TIMESERIES_COLUMNS).
-SERIES_COLUMNS = ("satisfaction_rate", "latent_satisfaction", "backlog", "response_mean_h",
-                  "vulnerable_reached_share", "active_volunteers")
 
 
 @dataclass

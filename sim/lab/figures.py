@@ -25,7 +25,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from scipy import stats
 
 from ..provenance import atomic_write
-from .compare import QUANTILE_PROBS, Comparison
+from .compare import Comparison
+from .tasks import QUANTILE_PROBS
 from .labels import figure_lang, is_share, label, plain, plot_context, text
 
 DPI = 120

@@ -22,7 +22,17 @@ import numpy as np
 from .. import __version__
 from ..runner import run
 from ..scenario import COSMETIC_KEYS, from_dict
-from .compare import QUANTILE_PROBS, SERIES_COLUMNS
+
+# Tasks import nothing heavier than the model itself (not scipy.stats): every worker process pays
+# for its imports when it starts.
+
+# Response-time distribution recorded per run: quantiles at these probabilities (averaging
+# quantiles across replications gives the mean distribution, and CIs per quantile).
+QUANTILE_PROBS = tuple(round(0.01 * i, 2) for i in range(1, 100))
+
+# Daily columns recorded per run for figures over time (a subset of outcomes.TIMESERIES_COLUMNS).
+SERIES_COLUMNS = ("satisfaction_rate", "latent_satisfaction", "backlog", "response_mean_h",
+                  "vulnerable_reached_share", "active_volunteers")
 
 
 @dataclass(frozen=True)

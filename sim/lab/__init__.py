@@ -1,4 +1,5 @@
-"""The experiment layer: replications, paired comparison with confidence intervals, executors.
+"""The experiment layer: experiment files, paired comparisons, sweeps, Morris and Sobol analysis,
+calibration; a SQLite run ledger that resumes; serial, process-pool and Dask executors.
 
-Imports one way only: model <- lab <- cli.
+Imports one way only: model <- lab <- cli. See docs/experiments.md and docs/architecture.md.
 """

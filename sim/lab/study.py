@@ -41,6 +41,7 @@ class Study:
     progress: bool = True
     specs: list[RunSpec] = field(default_factory=list)   # every run asked for, in design order
     files: list[str] = field(default_factory=list)       # outputs written, relative to out
+    facts: dict[str, Any] = field(default_factory=dict)  # design results worth a place in the manifest
 
     def execute(self, specs: Sequence[RunSpec], desc: str):
         self.specs.extend(specs)
@@ -82,6 +83,8 @@ def _compare(study: Study) -> None:
     result = compare(exp.scenarios, exp.reps, exp.seed, study.executor, exp.outcomes,
                      precision=exp.options.get("precision"), max_reps=exp.options.get("max_reps", 200),
                      ledger=study.ledger, progress=study.progress, detail=True, on_specs=study.specs.extend)
+    study.facts["replications_reached"] = len(result.seeds)
+    study.facts["replication_seeds"] = result.seeds
     header = list(result.rows[0])
     study.csv("comparison.csv", header, ([r[h] for h in header] for r in result.rows))
     figures = comparison_figures(result, study.out / "figures", lang=study.lang)
@@ -165,7 +168,8 @@ def _write_manifest(study: Study, argv, wall_s: float) -> None:
     write_json(study.out / "manifest.json", {
         **environment(), "command": list(argv) if argv else None, "experiment_file": exp.file,
         "experiment": exp.definition(), "fingerprint": exp.fingerprint(), "root_seed": exp.seed,
-        "replication_seeds": replication_seeds(exp.seed, exp.reps), "runs": len({s.run_id for s in study.specs}),
+        "replication_seeds": replication_seeds(exp.seed, exp.reps), **study.facts,
+        "runs": len({s.run_id for s in study.specs}),
         "ledger_counts": counts, "simulation_s_in_ledger": study.ledger.total_duration(),
         "wall_s_this_call": wall_s, "outputs": sorted(set(study.files)) + ["runs.csv", "manifest.json",
                                                                            LEDGER_NAME]})

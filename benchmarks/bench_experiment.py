@@ -157,6 +157,43 @@ def pool_vs_serial(specs: list[RunSpec], workers: int, repeats: int, tmp: Path, 
             "target": POOL_TARGET_RATIO, "target_met": ratio >= POOL_TARGET_RATIO}
 
 
+# The peer: plain independent processes, no pool, no ledger. Each times `runs` workshop runs after
+# a warm-up; run alone and then `workers` at once, it shows the hardware's own parallel ceiling
+# (on a machine whose cores share resources, each run slows down when all of them are busy).
+_PEER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from sim.runner import run
+from sim.scenario import load
+sc = load(sys.argv[2])
+run(sc, 10_000, case_table=False)
+t = time.perf_counter()
+for s in range(int(sys.argv[3])):
+    run(sc, s, case_table=False)
+print((time.perf_counter() - t) / int(sys.argv[3]))
+"""
+
+
+def parallel_ceiling(runs: int, workers: int, repeats: int, log=print) -> dict:
+    import subprocess
+
+    def batch(n: int) -> list[float]:
+        procs = [subprocess.Popen([sys.executable, "-c", _PEER, str(C.ROOT), str(WORKSHOP), str(runs)],
+                                  stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone, together = [], []
+    for _ in range(repeats):
+        alone += batch(1)
+        together += batch(workers)
+    a, t = C.median(alone), C.median(together)
+    ceiling = workers * a / t
+    log(f"  independent processes: {1e3 * a:.0f} ms/run alone, {1e3 * t:.0f} ms/run with {workers} at once: "
+        f"ceiling {ceiling:.2f}x")
+    return {"runs_per_process": runs, "workers": workers, "repeats": repeats, "alone_ms": 1e3 * a,
+            "together_ms": 1e3 * t, "ceiling": ceiling}
+
+
 # ---------------------------------------------------------------- 3. ledger and executor overhead
 def overhead(specs: list[RunSpec], repeats: int, tmp: Path, log=print) -> dict:
     """What the engine, the executor and the ledger add to the runs. The verdict uses the measure
@@ -303,6 +340,8 @@ def run(do_sobol: bool = True, sobol_n: int | None = None, runs: int = 40, repea
         warm = run_record(specs[0].scenario, specs[0].seed, OUTCOMES, False)  # imports, first-call costs
         log(f"  warm-up run: {time.perf_counter() - w0:.2f} s")
         res["pool"] = pool_vs_serial(specs, workers, repeats, tmp, log)
+        res["pool"]["peer"] = parallel_ceiling(15, workers, repeats, log)
+        res["pool"]["share_of_ceiling"] = res["pool"]["ratio"] / res["pool"]["peer"]["ceiling"]
         res["overhead"] = overhead(specs, overhead_repeats, tmp, log)
         res["ledger"] = ledger_cost(LEDGER_RECORDS, seed, warm["outcomes"], batch_size(runs, 1), tmp)
         lc, ov = res["ledger"], res["overhead"]
@@ -404,7 +443,9 @@ def verdicts(res: dict) -> list[str]:
     out.append(f"process pool / serial throughput: {p['ratio']:.2f}x ({p['pool_runs_per_s']:.2f} vs "
                f"{p['serial_runs_per_s']:.2f} runs/s, {p['runs']} runs, steady state; target >= "
                f"{p['target']:g}x): {C.verdict(p['target_met'])} (pool start-up {p['pool_startup_s']:.1f} s; "
-               f"end to end {p['ratio_end_to_end']:.2f}x)")
+               f"end to end {p['ratio_end_to_end']:.2f}x); peer: {p['workers']} independent processes reach "
+               f"{p['peer']['ceiling']:.2f}x ({p['peer']['alone_ms']:.0f} ms/run alone, {p['peer']['together_ms']:.0f} "
+               f"at once), so the pool gets {p['share_of_ceiling']:.0%} of what this machine allows")
     o = res["overhead"]
     out.append(f"engine + executor + ledger around the runs, within one pass: {o['in_pass_overhead']:+.2%} "
                f"(target < {o['target']:.0%}): {C.verdict(o['target_met'])}; cross-checks: two passes against direct "

@@ -92,7 +92,9 @@ def summary_rows(ev: dict, bl: dict, mm: dict, sc: dict, em: dict, ex: dict) -> 
     rows.append(("experiment", f"process pool ({p['workers']} workers, steady state) vs serial, "
                  f"{p['runs']} workshop runs, median of {p['repeats']}",
                  f"{p['ratio']:.2f}× ({p['pool_runs_per_s']:.2f} vs {p['serial_runs_per_s']:.2f} runs/s; "
-                 f"pool start-up {p['pool_startup_s']:.1f} s, end to end {p['ratio_end_to_end']:.2f}×)",
+                 f"pool start-up {p['pool_startup_s']:.1f} s, end to end {p['ratio_end_to_end']:.2f}×; peer: "
+                 f"{p['workers']} independent processes {p['peer']['ceiling']:.2f}×, so "
+                 f"{p['share_of_ceiling']:.0%} of this machine's ceiling)",
                  f">= {p['target']:g}×", C.verdict(p["target_met"])))
     o = ex["overhead"]
     rows.append(("experiment", f"engine + serial executor + file ledger: wall time beyond the runs' own, "

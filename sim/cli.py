@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import tomllib
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
     _lab_parsers(sub)
 
+    _dashboard_parsers(sub)
+
     pa = sub.add_parser("params", help="list every parameter: key, value, unit, range, source")
     pa.add_argument("scenario", nargs="?", help="show this scenario's values instead of the defaults")
     pa.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
@@ -93,6 +96,49 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print JSON")
     m.set_defaults(func=cmd_validate_mmc)
     return p
+
+
+def _dashboard_parsers(sub) -> None:
+    """The workshop dashboard and the recorded animation (implemented in sim/dashboard/)."""
+    d = sub.add_parser("dashboard", help="serve the workshop dashboard (map, levers, charts, two policies side by side)")
+    d.add_argument("scenario", nargs="?", default="scenarios/workshop.toml",
+                   help="scenario to open (default scenarios/workshop.toml, about 5,000 residents)")
+    d.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    d.add_argument("--port", type=_pos_int, default=8765, help="port (default 8765)")
+    d.add_argument("--lang", choices=("zh", "en"), default="zh", help="starting language (default zh; a toggle switches)")
+    d.set_defaults(func=cmd_dashboard)
+
+    a = sub.add_parser("animate", help="record a run as an animated GIF (or MP4) of the map and charts, for slides")
+    a.add_argument("scenario", help="a scenario file")
+    a.add_argument("--out", required=True, help="output file: .gif, or .mp4 where ffmpeg is present")
+    a.add_argument("--days", type=_pos_int, help="days to record (default: the scenario's sim.days)")
+    a.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
+    a.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default zh)")
+    a.add_argument("--every", type=_pos_int, default=1, help="a frame every K days (default 1)")
+    a.add_argument("--fps", type=_pos_int, default=5, help="frames per second (default 5)")
+    a.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    a.add_argument("--emergency-day", type=_nonneg_int, help="start an emergency on this day")
+    a.add_argument("--emergency", help="which of the scenario's emergencies (default: its first, or a demo cold wave)")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    a.set_defaults(func=cmd_animate)
+
+
+def cmd_dashboard(args) -> int:
+    """Check the scenario, then serve sim.dashboard.app with Solara (until Ctrl-C)."""
+    load(args.scenario)  # a bad scenario fails here, with exit status 2
+    env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang}
+    cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", args.host, "--port",
+           str(args.port), "--production", "--no-open"]
+    print(f"govsim dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.run(cmd, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_animate(args) -> int:
+    from .dashboard.animate import main_animate
+    return main_animate(args)
 
 
 def _lab_parsers(sub) -> None:

@@ -1,0 +1,144 @@
+"""The workshop dashboard: a Solara page. UI only — the model side is `session.Workshop`, the
+pictures come from `render`, every string from `i18n`.
+
+Layout after Mesa's SolaraViz (app bar; a sidebar with the controls and the model parameters; the
+visualisation in the main area), with its own controller because every label must exist in
+Chinese and English and SolaraViz's controller is English only. Run it with
+
+    govsim dashboard [SCENARIO] [--lang zh|en] [--host 127.0.0.1] [--port 8765]
+
+which sets GOVSIM_SCENARIO and GOVSIM_LANG for this module and serves `Page` with `solara run`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import solara
+
+from . import i18n
+from .render import charts_png, map_png
+from .session import LEVER_SLIDERS, Workshop, scenario_choices
+
+DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
+DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
+SPEEDS = (1, 2, 4, 8)  # simulated days per second while playing
+
+lang = solara.reactive(DEFAULT_LANG if DEFAULT_LANG in i18n.LANGS else "zh")
+playing = solara.reactive(False)
+speed = solara.reactive(4)
+version = solara.reactive(0)          # bumped after every change of the workshop: pictures redraw
+error = solara.reactive("")
+_workshop: dict[str, Workshop] = {}   # one per server process (a workshop has one trainer)
+_lock = threading.Lock()              # the play loop and the buttons never step at once
+_drawn = threading.Event()            # set when the pictures of the latest change are on screen
+
+
+def workshop() -> Workshop:
+    if "w" not in _workshop:
+        _workshop["w"] = Workshop(DEFAULT_SCENARIO)
+    return _workshop["w"]
+
+
+def act(fn, *args, **kwargs) -> None:
+    """Run a change of the workshop, report a bad value in the UI, redraw."""
+    with _lock:
+        try:
+            fn(*args, **kwargs)
+            error.value = ""
+        except ValueError as exc:  # ScenarioError included: a lever value the model refuses
+            error.value = str(exc)
+    version.value += 1
+
+
+def T(key: str, **fmt) -> str:
+    return i18n.t(key, lang.value, **fmt)
+
+
+@solara.component
+def PlayLoop():
+    """While playing, step one day and redraw, `speed` days a second (or as fast as it draws)."""
+    def loop():
+        while playing.value:
+            t0 = time.perf_counter()
+            _drawn.clear()
+            act(workshop().step)
+            _drawn.wait(timeout=10)  # never step again before the last day is drawn
+            time.sleep(max(0.0, 1 / speed.value - (time.perf_counter() - t0)))
+
+    solara.use_thread(loop, dependencies=[playing.value])
+
+
+@solara.component
+def Controls():
+    version.value  # re-render when the workshop changes
+    w = workshop()
+    with solara.Card(T("app_title")):
+        with solara.Row():
+            solara.Button(T("pause") if playing.value else T("play"), color="primary",
+                          on_click=lambda: playing.set(not playing.value), classes=["govsim-play"])
+            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value,
+                          classes=["govsim-step"])
+            solara.Button(T("reset"), on_click=lambda: (playing.set(False), act(w.reset)),
+                          classes=["govsim-reset"])
+        solara.Select(T("speed"), values=[f"{n} {T('speed_unit')}" for n in SPEEDS],
+                      value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
+        solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
+        names = {name: path for name, path in scenario_choices()}
+        current = w.scenario.name if w.scenario.name in names else None
+        solara.Select(T("scenario"), values=list(names), value=current,
+                      on_value=lambda v: (playing.set(False), act(w.load_scenario, names[v])))
+        solara.Button(T("start_emergency"), color="warning", on_click=lambda: act(w.start_emergency),
+                      classes=["govsim-emergency"])
+        solara.Switch(label=T("side_by_side"), value=w.side_by_side,
+                      on_value=lambda on: act(w.set_side_by_side, on), classes=["govsim-side-by-side"])
+
+
+@solara.component
+def Levers(side: str):
+    version.value
+    w = workshop()
+    values = w.lever_values(side)
+    title = T("levers_side", side=side) if w.side_by_side else T("levers")
+    with solara.Card(title):
+        for s in LEVER_SLIDERS:
+            def on_value(v, key=s.key, slider=s):
+                act(w.set_lever, key, slider.snap(v), side)
+
+            kwargs = dict(label=s.label(lang.value), value=values[s.key], min=s.low, max=s.high, step=s.step,
+                          on_value=on_value)
+            (solara.SliderInt if s.integer else solara.SliderFloat)(**kwargs)
+
+
+@solara.component
+def Visuals():
+    drawn_version = version.value  # redraw when the workshop changes
+    solara.use_effect(_drawn.set, [drawn_version])
+    w = workshop()
+    with solara.Columns([1] * len(w.sides)):
+        for side in w.sides:
+            solara.Image(map_png(w.model(side), lang.value, side if w.side_by_side else None),
+                         classes=[f"govsim-map-{side}"])
+    solara.Image(charts_png(w, lang.value), classes=["govsim-charts"])
+    solara.FileDownload(lambda: charts_png(w, lang.value), filename=f"govsim-charts-day{w.day}.png",
+                        label=T("export_png"))
+
+
+@solara.component
+def Page():
+    PlayLoop()
+    version.value
+    with solara.AppBar():
+        solara.AppBarTitle(T("app_title"))
+        names = {i18n.t(f"lang_name.{code}", code): code for code in i18n.LANGS}
+        solara.ToggleButtonsSingle(value=i18n.t(f"lang_name.{lang.value}", lang.value), values=list(names),
+                                   on_value=lambda v: lang.set(names[v]), classes=["govsim-lang"])
+    with solara.Sidebar():
+        Controls()
+        for side in workshop().sides:
+            Levers(side)
+    if error.value:
+        solara.Error(error.value)
+    Visuals()

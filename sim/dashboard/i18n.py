@@ -1,0 +1,215 @@
+"""Every string the workshop dashboard shows, in 简体中文 and English.
+
+`t(key, lang)` looks a string up; `lang` is one of `LANGS` ("zh" first: the workshop's language).
+Strings may hold `{placeholders}`, filled from keyword arguments: `t("day", "zh", day=12)`.
+An unknown key raises KeyError (a typo should fail in a test, not show up on a trainer's screen).
+
+Keys, by group:
+
+- controls: `play`, `pause`, `step`, `reset`, `speed`, `speed_unit`, `scenario`, `seed`,
+  `emergency`, `start_emergency`, `side_by_side`, `language`, `export_png`, `export_gif`,
+  `levers`, `levers_side`, `side_A`, `side_B`, `day`, `day_of`, `emergency_running`,
+  `emergency_none`, `rebuilt`, `lang_name.zh`, `lang_name.en`;
+- sliders, one pair per lever slider (`session.LEVER_SLIDERS`): `lever.KEY` (label with its unit)
+  and `lever_help.KEY` (one or two sentences for a tooltip);
+- map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
+- charts: `chart.SERIES` for the five daily series (taken from `sim.lab.labels`, so the dashboard
+  and the reports name an outcome the same way), `chart.day`, `chart.rolling`, `chart.daily`,
+  `chart.emergency_shade`, `charts_title`;
+- difference panel: `diff_title`, `diff_note`, `diff.KEY` and `diff_help.KEY` for each key of
+  `session.DIFFERENCE_KEYS`, `diff_units.*`, `diff_none`;
+- emergencies: `emergency.TYPE` for each emergency type, `emergency.demo_cold_wave`;
+- animation and errors: `anim.*`, `err.*`.
+"""
+
+from __future__ import annotations
+
+from ..lab import labels as _labels
+from ..params import EMERGENCY_TYPES
+
+LANGS = ("zh", "en")
+
+# key -> (简体中文, English), in the order of LANGS.
+STRINGS: dict[str, tuple[str, str]] = {
+    # ---------------------------------------------------------------- controls
+    "app_title": ("基层治理沙盘推演", "Grassroots governance workshop"),
+    "play": ("播放", "Play"),
+    "pause": ("暂停", "Pause"),
+    "step": ("前进一天", "Step one day"),
+    "reset": ("重置", "Reset"),
+    "speed": ("速度", "Speed"),
+    "speed_unit": ("天/秒", "days/s"),
+    "scenario": ("场景", "Scenario"),
+    "seed": ("随机种子", "Random seed"),
+    "emergency": ("应急事件", "Emergency"),
+    "start_emergency": ("立即启动应急事件", "Start emergency now"),
+    "side_by_side": ("方案 A / B 并排比较", "Side by side (A / B)"),
+    "language": ("语言", "Language"),
+    "export_png": ("导出图片（PNG）", "Export PNG"),
+    "export_gif": ("导出动画（GIF）", "Export animation (GIF)"),
+    "levers": ("政策杠杆", "Policy levers"),
+    "levers_side": ("方案 {side} 的政策杠杆", "Policy levers of option {side}"),
+    "side_A": ("方案 A", "Option A"),
+    "side_B": ("方案 B", "Option B"),
+    "day": ("第 {day} 天", "Day {day}"),
+    "day_of": ("第 {day} 天 / 共 {days} 天", "Day {day} of {days}"),
+    "emergency_running": ("应急事件进行中：{name}", "Emergency under way: {name}"),
+    "emergency_none": ("常态化管理（无应急事件）", "Routine operation (no emergency)"),
+    "rebuilt": ("参数已更改：模型已按新参数从第 0 天重新运行至第 {day} 天（同一随机种子）",
+                "Lever changed: the model was rebuilt with the new value and re-run from day 0 to day {day} "
+                "(same seed)"),
+    "lang_name.zh": ("中文", "中文"),
+    "lang_name.en": ("English", "English"),
+    # ----------------------------------------------------------------- map
+    "map_title": ("{scenario}（{side}）— 第 {day} 天", "{scenario} ({side}) — day {day}"),
+    "map.households": ("居民户（颜色：满意度）", "Households (colour: satisfaction)"),
+    "map.colorbar": ("居民户潜在满意度（0–1）", "Household latent satisfaction (0–1)"),
+    "map.grid_boundaries": ("网格边界", "Grid boundaries"),
+    "map.community_boundaries": ("社区边界", "Community boundaries"),
+    "map.committee_office": ("居委会办公点", "Residents' committee office"),
+    "map.township_office": ("街道（乡镇）办事处", "Street / township office"),
+    "map.grid_workers": ("网格员", "Grid workers"),
+    "map.worker_free": ("网格员（走访巡查 / 在岗）", "Grid worker (visits, patrol, office)"),
+    "map.worker_case": ("网格员（处理案件）", "Grid worker (on a case)"),
+    "map.worker_emergency": ("网格员（应急任务）", "Grid worker (emergency duty)"),
+    "map.open_cases": ("未结案件（已上报）", "Open cases (reported)"),
+    "map.emergency_footprint": ("应急影响范围", "Emergency footprint"),
+    "map.km": ("千米", "km"),
+    "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
+    # -------------------------------------------------------------- charts
+    "charts_title": ("逐日指标", "Daily outcomes"),
+    "chart.day": ("天", "Day"),
+    "chart.daily": ("逐日值", "daily"),
+    "chart.rolling": ("7日滚动平均", "7-day mean"),
+    "chart.emergency_shade": ("应急期间", "emergency"),
+    "chart.no_emergency": ("（启动应急事件后显示）", "(shown once an emergency starts)"),
+    # ----------------------------------------------------- difference panel
+    "diff_title": ("方案 B 与方案 A 的差异（B − A）", "Option B minus option A (B − A)"),
+    "diff_note": ("至今逐日值的平均；两方案使用同一随机种子（公共随机数），差异只来自政策杠杆。",
+                  "Means of the daily values so far; both options use the same seed (common random numbers), "
+                  "so differences come from the levers alone."),
+    "diff_none": ("无数据", "no data"),
+    "diff_off": ("开启并排比较后显示方案差异", "Turn on side by side to see differences"),
+    "diff.response_mean_h": ("平均响应时间", "Mean response time"),
+    "diff.satisfaction_rate": ("满意率（好差评）", "Satisfaction rate (好差评)"),
+    "diff.backlog": ("积压案件", "Backlog"),
+    "diff.vulnerable_reached_share": ("已联系困难群体比例", "Vulnerable households reached"),
+    "diff.active_volunteers": ("在岗志愿者", "Active volunteers"),
+    "diff.latent_satisfaction": ("潜在满意度", "Latent satisfaction"),
+    "diff_help.response_mean_h": (
+        "各天平均响应时间（从上报到首次响应，小时）的平均值，不计当天无响应的日子。",
+        "Mean over the days run of each day's mean response time (report to first response, hours); "
+        "days without a response are skipped."),
+    "diff_help.satisfaction_rate": (
+        "各天好差评满意率（前三档评价所占比例）的平均值，不计当天无评价的日子；差异以百分点表示。",
+        "Mean over the days run of each day's 好差评 satisfaction rate (share of ratings in the top three "
+        "grades); days without ratings are skipped; the difference is in percentage points."),
+    "diff_help.backlog": (
+        "各天末已知未结案件数（已上报或已发现、尚未办结或放弃）的平均值。",
+        "Mean over the days run of the backlog at each day's end (known open cases: reported or "
+        "discovered, not yet resolved nor abandoned)."),
+    "diff_help.vulnerable_reached_share": (
+        "应急事件开始以来各天末已联系到的困难群体户（独居老人、残疾人家庭）比例的平均值；差异以百分点表示。"
+        "比例越早升高，平均值越高。",
+        "Mean, over the days since the latest emergency began, of the share of its vulnerable households "
+        "(elderly living alone, a disabled member) contacted by each day's end; in percentage points. "
+        "Reaching them sooner raises the mean."),
+    "diff_help.active_volunteers": (
+        "应急期间各天在岗志愿者人数的平均值。",
+        "Mean number of volunteers on shift per day, over the days an emergency was under way."),
+    "diff_help.latent_satisfaction": (
+        "各天末全体居民潜在满意度（0–1）的平均值；差异以百分点表示。",
+        "Mean over the days run of all residents' mean latent satisfaction (0–1) at each day's end; "
+        "in percentage points."),
+    "diff_units.h": ("小时", "h"),
+    "diff_units.pp": ("个百分点", "pp"),
+    "diff_units.cases": ("件", "cases"),
+    "diff_units.persons": ("人", "persons"),
+    # ---------------------------------------------------------- emergencies
+    "emergency.demo_cold_wave": ("寒潮（演示：中心区域约两成住户）",
+                                 "Cold wave (demo: about a fifth of households, centre)"),
+    "emergency.cold_wave": ("寒潮", "Cold wave"),
+    "emergency.waterlogging": ("城市内涝", "Urban waterlogging"),
+    "emergency.fire": ("火灾", "Fire"),
+    "emergency.gas_leak": ("燃气泄漏", "Gas leak"),
+    "emergency.outbreak": ("疫情", "Outbreak"),
+    # ------------------------------------------------------------ animation
+    "anim.written": ("已写入 {path}：{frames} 帧（第 1 至 {days} 天，每 {every} 天一帧）",
+                     "wrote {path}: {frames} frames (days 1 to {days}, one every {every} days)"),
+    # -------------------------------------------------------------- errors
+    "err.no_ffmpeg": ("写 MP4 需要 ffmpeg，但未找到；请安装 ffmpeg 或改用 .gif 文件名",
+                      "writing MP4 needs ffmpeg, which was not found; install ffmpeg or write a .gif"),
+    "err.format": ("不支持的动画格式 {suffix!r}：请使用 .gif 或 .mp4", "unsupported animation format {suffix!r}: "
+                   "use .gif or .mp4"),
+}
+
+# Lever sliders: label (with unit) and help, one pair per key in session.LEVER_SLIDERS.
+_LEVERS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "grid.households_per_grid": (
+        ("网格规模（每格户数）", "Grid size (households per grid)"),
+        ("每个网格覆盖的户数；每个网格配一名专职网格员。网格越小，网格员越多、首次响应越快，人员成本越高。",
+         "Households per grid (网格), each with one full-time grid worker. Smaller grids mean more grid "
+         "workers, faster first response and a higher staff cost.")),
+    "policy.decentralisation": (
+        ("放权赋能（下放事项比例）", "Decentralisation (share of items handed down)"),
+        ("可下放的服务事项中下放一级办理的比例（县→街道，街道→社区），并实行一窗式受理，缩短层级间转办时间。",
+         "放权赋能: share of devolvable service items handed down one level (county → township, township → "
+         "committee), with one-window acceptance shortening hand-offs between levels.")),
+    "policy.app_adoption": (
+        ("智慧治理：App 上报比例", "Smart governance: app reporting share"),
+        ("有智能手机的居民中通过 App 上报诉求的比例；平台把 App 上报直接派给有权处置的层级。"
+         "没有数字化条件的居民照常通过热线或线下渠道上报（适老化）。",
+         "Share of residents with a smartphone who report by app; the platform routes app reports straight "
+         "to the level with authority. Residents without digital access report offline as before.")),
+    "burden.paperwork_hours_per_day": (
+        ("减负：网格员每日填表报材料（小时）", "Paperwork per grid worker (h/day)"),
+        ("减轻基层负担：网格员每天用于填表、报材料、迎检考核的小时数，这段时间不能走访和处理案件。",
+         "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments instead of visits "
+         "and cases.")),
+    "volunteer.points_per_hour": (
+        ("志愿服务积分（分/小时）", "Volunteer points (points/h)"),
+        ("积分制：每小时志愿服务给予的积分（可兑换，计入预算成本）；积分提高志愿者应答率，但边际效应递减。",
+         "积分制: points paid per volunteer hour (redeemable, a budget cost); points raise the chance that "
+         "volunteers answer a call, with diminishing returns.")),
+    "emergency.preparedness": (
+        ("应急预案完善程度（0–1）", "Contingency-plan preparedness (0–1)"),
+        ("应急预案的质量：越完善，应急响应启动和人员转岗越快。",
+         "应急预案: quality of the contingency plan; a better plan activates emergency command and moves "
+         "staff to emergency tasks sooner.")),
+}
+for _key, (_label, _help) in _LEVERS.items():
+    STRINGS[f"lever.{_key}"] = _label
+    STRINGS[f"lever_help.{_key}"] = _help
+
+# The five daily series: the same labels as the experiment reports.
+CHART_SERIES = ("response_mean_h", "satisfaction_rate", "backlog", "vulnerable_reached_share", "active_volunteers")
+for _key in CHART_SERIES:
+    STRINGS[f"chart.{_key}"] = (_labels.label(_key, "zh"), _labels.label(_key, "en"))
+
+assert all(f"emergency.{k}" in STRINGS for k in EMERGENCY_TYPES), "an emergency type without its name"
+
+
+def _index(lang: str) -> int:
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
+    return LANGS.index(lang)
+
+
+def t(key: str, lang: str, **fmt) -> str:
+    """The UI string `key` in `lang` ("zh" or "en"), formatted with `fmt` if given."""
+    i = _index(lang)
+    try:
+        s = STRINGS[key][i]
+    except KeyError:
+        raise KeyError(f"no UI string {key!r} (sim/dashboard/i18n.py)") from None
+    return s.format(**fmt) if fmt else s
+
+
+def emergency_label(name: str, lang: str) -> str:
+    """An emergency's display name: a known type or the demo emergency by its translation, else its
+    scenario name as written."""
+    key = f"emergency.{name}"
+    return t(key, lang) if key in STRINGS else name
+
+
+__all__ = ["CHART_SERIES", "LANGS", "STRINGS", "emergency_label", "t"]

@@ -1,0 +1,588 @@
+"""Figures for the workshop dashboard: the map of the territory and the daily charts.
+
+Every figure is a `matplotlib.figure.Figure` drawn without pyplot (no global state, no GUI
+backend). Drawing is split in two, so a frame costs only what changed:
+
+- `MapRenderer` builds the static layers of one model once — household positions, grid and
+  community boundaries, offices, the legend and colour bar — and `update()` only recolours the
+  households and moves the grid workers, open cases and emergency footprints;
+- `ChartsRenderer` keeps one line per series and side and `update()` sets their data.
+
+`map_figure(model)` and `charts_figure(workshop)` keep one renderer per model (or workshop) and
+language and return the same, updated Figure on every call: save or display it before the next
+step if a snapshot is needed. Both take `fig=` to draw into a Figure (or SubFigure) of the caller.
+
+`map_png(model)` and `charts_png(workshop)` return the picture as PNG bytes by the fast path the
+live dashboard should use: the static layers are drawn once into a cached background and each
+frame only restores it and draws the moving artists on top (matplotlib's blitting). A full draw
+of a Figure (`figure_png`, `savefig`, `solara.FigureMatplotlib`) gives the same picture but
+redraws every axis, tick and label each time: several times slower.
+
+Text is in Chinese or English. Chinese needs a CJK font: the figures are built inside
+`sim.lab.labels.plot_context`, which puts the installed CJK font after DejaVu Sans (glyph by glyph
+fallback); without such a font the figures are drawn in English. Save with `figure_png` (or inside
+`plot_context`), which resolves every font the same way.
+
+What the map shows, and where the model does not say:
+
+- households, coloured by the mean latent satisfaction of their residents (0–1, colour bar);
+- grid and community boundaries: the territory's bisection rectangles (`Territory.grid_bounds`,
+  `community_bounds`), exact: grids are axis-aligned rectangles that tile their community;
+- committee offices at their office grid's office (the household nearest the grid's mean position,
+  `GovernanceModel.grid_offices`), as the model places them;
+- the street / township office: the model gives the township no position; it is drawn at the
+  household nearest the centre of the territory;
+- grid workers at their current position (`GridWorker.x, .y`): their grid office, or the household
+  of the on-site case or discovery they are handling (the model moves a worker to a household when
+  the work starts, not along the way), or of their emergency task; coloured by what they do;
+- open cases: known (reported or discovered) cases not yet resolved nor abandoned, at their
+  households;
+- each emergency under way: its circle, or the outlines of its communities.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import weakref
+import zlib
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+
+from ..cases import RESOLVED, LATENT
+from ..lab.labels import figure_lang, plot_context
+from ..provenance import atomic_write
+from . import i18n
+from .session import SERIES_KEYS, SLIDER_BY_KEY, format_difference
+
+DPI = 100
+SAT_RANGE = (0.4, 1.0)        # colour scale of household satisfaction (below 0.4: the darkest red)
+SAT_CMAP = "RdYlGn"
+SIDE_COLOURS = {"A": "#1f77b4", "B": "#e6550d"}
+FOOTPRINT = "#0090ff"
+WORKER_STYLE = {  # status -> (face colour, legend key)
+    "free": ("#ffffff", "map.worker_free"),
+    "case": ("#1f4fff", "map.worker_case"),
+    "emergency": ("#d000d0", "map.worker_emergency"),
+}
+NOISY = ("response_mean_h", "satisfaction_rate")  # daily flows: faint daily line + 7-day rolling mean
+SHARES = ("satisfaction_rate", "vulnerable_reached_share")
+
+# Fixed layout (no constrained layout: it would cost a layout pass on every frame).
+MAP_SIZE = (7.2, 5.6)
+MAP_RECT = (0.08, 0.25, 0.78, 0.68)     # left, bottom, width, height (fractions of the figure)
+CBAR_RECT = (0.885, 0.30, 0.022, 0.58)
+CHARTS_SIZE = (10.0, 5.8)
+
+
+# ------------------------------------------------------------------ plumbing
+def _prepare(fig, size: tuple[float, float]):
+    """A fresh Figure with an Agg canvas, or the caller's Figure / SubFigure, cleared."""
+    if fig is None:
+        fig = Figure(figsize=size, dpi=DPI)
+    else:
+        fig.clear()
+    root = fig.figure if hasattr(fig, "figure") and fig.figure is not None else fig
+    if type(root.canvas) is FigureCanvasBase:  # a bare Figure: give it Agg so draw() draws
+        FigureCanvasAgg(root)
+    return fig
+
+
+def figure_png(fig: Figure, lang: str = "zh", dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, fonts resolved for `lang` (no timestamp or software tag: equal
+    pictures give equal bytes)."""
+    buf = io.BytesIO()
+    with plot_context(figure_lang(lang)):
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: str | Path, lang: str = "zh", dpi: int = DPI) -> Path:
+    """Write the figure as a PNG atomically (temporary file, then rename): the export button."""
+    atomic_write(Path(path), figure_png(fig, lang, dpi))
+    return Path(path)
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An RGB(A) image (height, width, 3 or 4) as PNG bytes (the alpha channel is dropped).
+
+    Written directly: no row filter and zlib level 1, which on these pictures (flat backgrounds,
+    few colours) is about four times faster than Pillow's encoder at a similar size. Lossless;
+    equal pictures give equal bytes."""
+    h, w = rgba.shape[:2]
+    raw = np.empty((h, w * 3 + 1), dtype=np.uint8)
+    raw[:, 0] = 0  # filter type: none
+    raw[:, 1:] = rgba[..., :3].reshape(h, w * 3)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
+            + chunk(b"IEND", b""))
+
+
+class _Layers:
+    """Blitting for a renderer that owns its whole Figure: the static layers are drawn once into a
+    background (redrawn when `_background_key()` changes), each frame restores it and draws the
+    moving artists. The moving artists stay ordinary artists (not `animated`), so a full draw of
+    the Figure (savefig) still shows everything."""
+
+    fig: Figure
+    lang: str
+    _bg = None
+    _bg_key = None
+
+    def _moving(self) -> list:
+        raise NotImplementedError
+
+    def _background_key(self) -> tuple:
+        return ()
+
+    def rgba(self) -> np.ndarray:
+        """The current picture as an RGBA array, drawn by the fast path (call update() first)."""
+        fig = self.fig
+        if fig.figure is not fig:
+            raise ValueError("the fast path needs a renderer that owns its Figure (not a SubFigure)")
+        canvas = fig.canvas
+        moving = [a for a in self._moving() if a is not None]
+        with plot_context(self.lang):
+            key = (self._background_key(), canvas.get_width_height(physical=True), fig.dpi)
+            renderer = canvas.get_renderer()
+            if self._bg is None or key != self._bg_key or getattr(self, "_bg_renderer", None) is not renderer:
+                # Hide the moving artists for the background. Texts are blanked rather than hidden:
+                # an invisible axes title is moved off the axes by matplotlib's title placement.
+                shown = [a.get_text() if isinstance(a, Text) else a.get_visible() for a in moving]
+                for a in moving:
+                    a.set_text("") if isinstance(a, Text) else a.set_visible(False)
+                try:
+                    canvas.draw()
+                finally:
+                    for a, v in zip(moving, shown):
+                        a.set_text(v) if isinstance(a, Text) else a.set_visible(v)
+                renderer = canvas.get_renderer()
+                self._bg = canvas.copy_from_bbox(fig.bbox)
+                self._bg_key, self._bg_renderer = key, renderer
+            else:
+                canvas.restore_region(self._bg)
+            for a in moving:
+                if a.get_visible():
+                    a.draw(renderer)
+        return np.asarray(renderer.buffer_rgba())
+
+    def png(self) -> bytes:
+        """The current picture as PNG bytes, by the fast path (call update() first)."""
+        return encode_png(self.rgba())
+
+
+def _rect_segments(bounds: np.ndarray) -> np.ndarray:
+    """The four edges of each rectangle (xmin, ymin, xmax, ymax) as line segments."""
+    x0, y0, x1, y1 = bounds.T
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    segs = [np.stack([np.column_stack(corners[i]), np.column_stack(corners[i + 1])], axis=1) for i in range(4)]
+    return np.concatenate(segs)
+
+
+def _percent(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
+
+
+def _rolling(x: np.ndarray, w: int = 7) -> np.ndarray:
+    """Mean of the finite values among the last `w` days (NaN where there are none)."""
+    ok = np.isfinite(x)
+    cs = np.concatenate([[0.0], np.cumsum(np.where(ok, x, 0.0))])
+    cn = np.concatenate([[0], np.cumsum(ok)])
+    i = np.arange(1, len(x) + 1)
+    j = np.maximum(0, i - w)
+    n = cn[i] - cn[j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (cs[i] - cs[j]) / np.maximum(n, 1), np.nan)
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the runs of true values, end exclusive."""
+    f = np.concatenate([[False], flags.astype(bool), [False]])
+    d = np.flatnonzero(np.diff(f.astype(np.int8)))
+    return list(zip(d[::2].tolist(), d[1::2].tolist()))
+
+
+# ----------------------------------------------------------------------- map
+class MapRenderer(_Layers):
+    """The map of one model: static layers built once, `update()` per step, `png()` for the fast
+    path."""
+
+    def __init__(self, model, lang: str = "zh", fig=None, side: str | None = None):
+        self.model = model
+        self.lang = figure_lang(lang)
+        self.side = side
+        self.owned = fig is None
+        self._pending: list = []   # cases that may still be open (not yet resolved nor abandoned)
+        self._seen = 0             # cases looked at so far (model.cases only grows)
+        self._footprints: dict[int, list] = {}
+        with plot_context(self.lang):
+            self.fig = _prepare(fig, MAP_SIZE)
+            self._build()
+            self.update()
+
+    def _build(self) -> None:
+        m, t, lang, fig = self.model, self.model.territory, self.lang, self.fig
+        xy = t.hh_xy
+        self.ax = ax = fig.add_axes(MAP_RECT)
+        ax.set_aspect("equal", adjustable="box")
+        pad = 0.03 * max(t.width, t.height)
+        ax.set_xlim(-pad, t.width + pad)
+        ax.set_ylim(-pad, t.height + pad)
+        ax.set_xlabel(i18n.t("map.km", lang))
+        ax.tick_params(labelsize=7)
+        # households, coloured by satisfaction
+        n_hh = t.n_households
+        self._hh_residents = np.maximum(np.bincount(m.resident_household, minlength=n_hh), 1).astype(float)
+        size = float(np.clip(12_000 / n_hh, 0.4, 12.0))
+        self.households = ax.scatter(xy[:, 0], xy[:, 1], c=np.full(n_hh, 0.7), s=size, cmap=SAT_CMAP,
+                                     norm=Normalize(*SAT_RANGE), linewidths=0, zorder=1)
+        # boundaries: the bisection rectangles
+        self.grid_lines = ax.add_collection(LineCollection(_rect_segments(t.grid_bounds), colors="#555555",
+                                                           linewidths=0.6, zorder=2))
+        self.community_lines = ax.add_collection(LineCollection(_rect_segments(t.community_bounds), colors="#111111",
+                                                                linewidths=1.6, zorder=3))
+        # offices
+        committees = np.array([m.grid_offices[c.cell.coordinate] for c in m.committees]).reshape(-1, 2)
+        self.committee_marks = ax.scatter(committees[:, 0], committees[:, 1], marker="s", s=70, c="#08306b",
+                                          edgecolors="white", linewidths=1.0, zorder=6)
+        centre = xy[np.argmin(((xy - (t.width / 2, t.height / 2)) ** 2).sum(axis=1))]
+        self.township_xy = (float(centre[0]), float(centre[1]))
+        self.township_mark = ax.scatter([centre[0]], [centre[1]], marker="*", s=320, c="#000000", edgecolors="white",
+                                        linewidths=1.0, zorder=7)
+        # moving layers
+        empty = np.empty((0, 2))
+        self.cases = ax.scatter(empty[:, 0], empty[:, 1], marker="x", s=14, c="#000000", linewidths=0.9, zorder=4)
+        self.workers = {status: ax.scatter(empty[:, 0], empty[:, 1], marker="^", s=46, c=colour,
+                                           edgecolors="#000000", linewidths=0.8, zorder=8)
+                        for status, (colour, _) in WORKER_STYLE.items()}
+        self.title = ax.set_title("", fontsize=10)
+        self.status = ax.text(0.01, 0.99, "", transform=ax.transAxes, va="top", ha="left", fontsize=8, zorder=9,
+                              bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8,
+                                    "edgecolor": "none"})
+        # colour bar and legend
+        cax = fig.add_axes(CBAR_RECT)
+        cb = fig.colorbar(self.households, cax=cax, extend="min")
+        cb.set_label(i18n.t("map.colorbar", lang), fontsize=8)
+        cax.tick_params(labelsize=7)
+        mid = colormaps[SAT_CMAP](0.6)
+        handles = [
+            Line2D([], [], ls="", marker="o", ms=5, mfc=mid, mec="none"),
+            Line2D([], [], color="#555555", lw=0.8),
+            Line2D([], [], color="#111111", lw=1.6),
+            Line2D([], [], ls="", marker="s", ms=7, mfc="#08306b", mec="white"),
+            Line2D([], [], ls="", marker="*", ms=12, mfc="#000000", mec="white"),
+            *[Line2D([], [], ls="", marker="^", ms=7, mfc=colour, mec="#000000") for colour, _ in WORKER_STYLE.values()],
+            Line2D([], [], ls="", marker="x", ms=5, mec="#000000", mew=0.9),
+            Patch(facecolor=FOOTPRINT, alpha=0.25, edgecolor=FOOTPRINT, linestyle="--"),
+        ]
+        keys = ["map.households", "map.grid_boundaries", "map.community_boundaries", "map.committee_office",
+                "map.township_office", *[k for _, k in WORKER_STYLE.values()], "map.open_cases",
+                "map.emergency_footprint"]
+        fig.legend(handles, [i18n.t(k, lang) for k in keys], loc="lower center", bbox_to_anchor=(0.5, 0.005),
+                   ncols=3 if lang == "zh" else 2, frameon=False, fontsize=7.5, handlelength=1.6,
+                   columnspacing=1.2)
+
+    def update(self):
+        """Recolour households; move workers and open cases; show emergencies under way. Returns the figure."""
+        m = self.model
+        sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
+        self.households.set_array(np.bincount(m.resident_household, weights=sat,
+                                              minlength=m.territory.n_households) / self._hh_residents)
+        where: dict[str, list] = {s: [] for s in WORKER_STYLE}
+        for w in m.workers:
+            status = "emergency" if w.em_desk is not None else "case" if w.case is not None else "free"
+            where[status].append((w.x, w.y))
+        for status, pts in where.items():
+            self.workers[status].set_offsets(np.array(pts, dtype=float).reshape(-1, 2))
+        # open cases: the model's case list only grows; keep those that may still be open
+        cases = m.cases
+        self._pending.extend(cases[self._seen:])
+        self._seen = len(cases)
+        self._pending = [c for c in self._pending if c.status < RESOLVED]
+        hh = [c.household for c in self._pending if c.status != LATENT]
+        self.cases.set_offsets(m.territory.hh_xy[hh] if hh else np.empty((0, 2)))
+        self._update_emergencies()
+        day = int(round(m.time))
+        side = i18n.t(f"side_{self.side}", self.lang) if self.side else ""
+        if side:
+            self.title.set_text(i18n.t("map_title", self.lang, scenario=m.spec.name, side=side, day=day))
+        else:
+            self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)}")
+        return self.fig
+
+    def _moving(self) -> list:
+        # Everything inside the map, in drawing (zorder) order: the households change colour every
+        # step, so the layers above them are redrawn too (a few hundred points and lines).
+        return [*(p for ps in self._footprints.values() for p in ps), self.households, self.grid_lines,
+                self.community_lines, self.cases, self.committee_marks, self.township_mark,
+                *self.workers.values(), self.title, self.status]
+
+    def _update_emergencies(self) -> None:
+        m = self.model
+        now = m.events.now
+        lines = []
+        for em in m.emergency.emergencies:
+            active = em.onset <= now and not em.over
+            patches = self._footprints.get(em.index)
+            if active and patches is None:
+                patches = self._footprints[em.index] = self._footprint(em.definition)
+            for p in patches or ():
+                p.set_visible(active)
+            if active:
+                name = i18n.emergency_label(em.definition.name, self.lang)
+                lines.append(i18n.t("map.emergency_status", self.lang, name=name, day=int(math.floor(em.onset))))
+        self.status.set_text("\n".join(lines) if lines else i18n.t("emergency_none", self.lang))
+
+    def _footprint(self, d) -> list:
+        style = {"facecolor": FOOTPRINT, "alpha": 0.14, "edgecolor": FOOTPRINT, "linewidth": 2.0, "linestyle": "--",
+                 "zorder": 0.5}
+        if d.communities is not None:
+            b = self.model.territory.community_bounds
+            patches = [Rectangle((b[c, 0], b[c, 1]), b[c, 2] - b[c, 0], b[c, 3] - b[c, 1], **style)
+                       for c in d.communities]
+        else:
+            patches = [Circle((d.centre_x_km, d.centre_y_km), d.radius_km, **style)]
+        for p in patches:
+            self.ax.add_patch(p)
+        return patches
+
+
+_MAPS: "weakref.WeakKeyDictionary[object, list[MapRenderer]]" = weakref.WeakKeyDictionary()
+
+
+def map_renderer(model, lang: str = "zh", fig=None, side: str | None = None) -> MapRenderer:
+    """The cached renderer of `model` in `lang` (drawing into `fig` if given), built on first use."""
+    flang = figure_lang(lang)
+    mine = _MAPS.setdefault(model, [])
+    for r in mine:
+        if r.lang == flang and r.side == side and ((fig is None and r.owned) or r.fig is fig):
+            return r
+    r = MapRenderer(model, lang, fig, side)
+    mine.append(r)
+    return r
+
+
+def map_figure(model, lang: str = "zh", fig=None, side: str | None = None) -> Figure:
+    """The map of `model` now (see the module docstring for what it shows). The static layers are
+    built on the first call for a model and language and reused; each call updates the moving ones
+    and returns the same Figure. `side` ("A"/"B") adds the option's name to the title."""
+    r = map_renderer(model, lang, fig, side)
+    with plot_context(r.lang):
+        return r.update()
+
+
+# -------------------------------------------------------------------- charts
+class ChartsRenderer(_Layers):
+    """Small multiples of the five daily series of a Workshop: A, and B in a second colour when side
+    by side; emergencies shaded; a sixth panel with the key and, side by side, B − A so far.
+
+    Axis limits only grow while a run goes on (so the static layers are rarely redrawn); they are
+    worked out afresh when the workshop's models are rebuilt."""
+
+    def __init__(self, workshop, lang: str = "zh", fig=None):
+        self.workshop = workshop
+        self.lang = figure_lang(lang)
+        self.owned = fig is None
+        self._sides: tuple[str, ...] | None = None
+        self._spans: list = []
+        self._limits: dict[str, tuple[float, float]] = {}
+        self._models_seen: tuple = ()
+        self._x_max = 0
+        with plot_context(self.lang):
+            self.fig = _prepare(fig, CHARTS_SIZE)
+            self._build()
+            self.update()
+
+    def _build(self) -> None:
+        fig, lang = self.fig, self.lang
+        gs = fig.add_gridspec(2, 3, left=0.07, right=0.985, bottom=0.09, top=0.88, wspace=0.32, hspace=0.5)
+        self.axes = {}
+        self.lines: dict[tuple[str, str], list] = {}
+        for i, key in enumerate(SERIES_KEYS):
+            ax = fig.add_subplot(gs[i // 3, i % 3])
+            ax.set_title(i18n.t(f"chart.{key}", lang), fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.grid(True, lw=0.4, alpha=0.5)
+            if key in SHARES:
+                _percent(ax.yaxis)
+            if i >= 2:
+                ax.set_xlabel(i18n.t("chart.day", lang), fontsize=8)
+            for side, colour in SIDE_COLOURS.items():
+                if key in NOISY:
+                    faint, = ax.plot([], [], color=colour, lw=0.7, alpha=0.35)
+                    bold, = ax.plot([], [], color=colour, lw=1.8)
+                    self.lines[key, side] = [faint, bold]
+                else:
+                    self.lines[key, side] = [ax.plot([], [], color=colour, lw=1.6)[0]]
+            self.axes[key] = ax
+        self.info = fig.add_subplot(gs[1, 2])
+        self.info.axis("off")
+        self.diff_text = self.info.text(0.0, 0.5, "", transform=self.info.transAxes, va="top", ha="left",
+                                        fontsize=7.5, linespacing=1.45)
+        self.note = self.axes["vulnerable_reached_share"].text(
+            0.5, 0.5, i18n.t("chart.no_emergency", lang), fontsize=7.5, color="#777777", ha="center", va="center",
+            transform=self.axes["vulnerable_reached_share"].transAxes)
+        self.suptitle = fig.suptitle("", fontsize=11)
+
+    def _legend(self, sides: tuple[str, ...]) -> None:
+        lang = self.lang
+        old = self.info.get_legend()
+        if old is not None:
+            old.remove()
+        handles = [Line2D([], [], color=SIDE_COLOURS[s], lw=1.8) for s in sides]
+        labels = [i18n.t(f"side_{s}", lang) for s in sides]
+        handles += [Line2D([], [], color="#555555", lw=0.7, alpha=0.5), Line2D([], [], color="#555555", lw=1.8),
+                    Patch(facecolor=FOOTPRINT, alpha=0.15)]
+        labels += [i18n.t("chart.daily", lang), i18n.t("chart.rolling", lang), i18n.t("chart.emergency_shade", lang)]
+        self.info.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 1.1), frameon=False, fontsize=7.5,
+                         ncols=2)
+
+    def update(self):
+        ws, lang = self.workshop, self.lang
+        sides = ws.sides
+        if sides != self._sides:
+            self._legend(sides)
+            self._sides = sides
+        models = tuple(id(m) for m in ws.models)
+        if models != self._models_seen:  # rebuilt or switched: limits start afresh
+            self._models_seen, self._limits, self._x_max = models, {}, 0
+        day = ws.day
+        if day > self._x_max or self._x_max == 0:
+            planned = ws.days_planned
+            self._x_max = planned if day <= planned else planned + 30 * math.ceil((day - planned) / 30)
+        series = {s: ws.series(s) for s in sides}
+        for key, ax in self.axes.items():
+            for side in SIDE_COLOURS:
+                lines = self.lines[key, side]
+                if side not in series:
+                    for ln in lines:
+                        ln.set_visible(False)
+                    continue
+                s = series[side]
+                x = s["day"] + 1.0  # a day's value is drawn at its end: day 1 … day N
+                y = s[key]
+                lines[0].set_data(x, y)
+                if key in NOISY:
+                    lines[1].set_data(x, _rolling(y))
+                for ln in lines:
+                    ln.set_visible(True)
+            ax.set_xlim(0, self._x_max)
+            # Limits follow the bold line (the 7-day mean for the noisy daily flows): a spike of one
+            # day may leave the panel rather than flatten everything else.
+            shown = [_rolling(series[s][key]) if key in NOISY else series[s][key] for s in sides]
+            lim = self._limits[key] = _grow(key, self._limits.get(key), shown)
+            ax.set_ylim(*lim)
+        self._shade(series["A"]["emergency_active"])
+        self.note.set_visible(not np.isfinite(series["A"]["vulnerable_reached_share"]).any())
+        self.diff_text.set_text(self._diff_lines())
+        self.suptitle.set_text(f"{i18n.t('charts_title', lang)} — "
+                               f"{i18n.t('day_of', lang, day=day, days=ws.days_planned)}")
+        return self.fig
+
+    def _background_key(self) -> tuple:
+        return self._sides, self._x_max, tuple(sorted(self._limits.items()))
+
+    def _moving(self) -> list:
+        return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_text,
+                self.suptitle]
+
+    def _shade(self, active: np.ndarray) -> None:
+        for p in self._spans:
+            p.remove()
+        self._spans = []
+        for start, end in _runs(active > 0):
+            for ax in self.axes.values():
+                self._spans.append(ax.axvspan(start, end, color=FOOTPRINT, alpha=0.15, lw=0, zorder=0))
+
+    def _diff_lines(self) -> str:
+        ws, lang = self.workshop, self.lang
+        if not ws.side_by_side:
+            return ""
+        lines = [i18n.t("diff_title", lang)]
+        a, b = ws.lever_values("A"), ws.lever_values("B")
+        for key in SLIDER_BY_KEY:
+            if a[key] != b[key]:
+                lines.append(f"  {SLIDER_BY_KEY[key].label(lang)}: {a[key]:g} → {b[key]:g}")
+        sep = "：" if lang == "zh" else ": "
+        for key, value in ws.differences().items():
+            lines.append(f"  {i18n.t(f'diff.{key}', lang)}{sep}{format_difference(key, value, lang)}")
+        return "\n".join(lines)
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k at or above x."""
+    if x <= 0:
+        return 1.0
+    k = 10 ** math.floor(math.log10(x))
+    return next(m * k for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * k >= x - 1e-12)
+
+
+def _grow(key: str, current: tuple[float, float] | None, ys: list[np.ndarray]) -> tuple[float, float]:
+    """Y limits that hold the data, only ever growing: shares have fixed tops, counts and hours a
+    "nice" top with headroom."""
+    vals = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
+    if key == "vulnerable_reached_share":
+        return (0.0, 1.05)
+    if key == "satisfaction_rate":
+        lo = 0.5 if not len(vals) else min(0.5, math.floor(float(vals.min()) * 10) / 10)
+        return (min(lo, current[0]) if current else lo, 1.02)
+    top = float(vals.max()) if len(vals) else 0.0
+    if current is not None and top <= current[1]:
+        return current
+    return (0.0, _nice_ceiling(max(top * 1.5, 1.0)))  # room to grow: the static layers are redrawn rarely
+
+
+_CHARTS: "weakref.WeakKeyDictionary[object, list[ChartsRenderer]]" = weakref.WeakKeyDictionary()
+
+
+def charts_renderer(workshop, lang: str = "zh", fig=None) -> ChartsRenderer:
+    flang = figure_lang(lang)
+    mine = _CHARTS.setdefault(workshop, [])
+    for r in mine:
+        if r.lang == flang and ((fig is None and r.owned) or r.fig is fig):
+            return r
+    r = ChartsRenderer(workshop, lang, fig)
+    mine.append(r)
+    return r
+
+
+def charts_figure(workshop, lang: str = "zh", fig=None) -> Figure:
+    """Small multiples of the five daily series (A; B too when side by side), titles in `lang`; the
+    sixth panel holds the key and the B − A differences so far. Cached like map_figure."""
+    r = charts_renderer(workshop, lang, fig)
+    with plot_context(r.lang):
+        return r.update()
+
+
+def map_png(model, lang: str = "zh", side: str | None = None) -> bytes:
+    """The map of `model` now as PNG bytes, by the fast path (cached background + moving layers)."""
+    r = map_renderer(model, lang, None, side)
+    r.update()
+    return r.png()
+
+
+def charts_png(workshop, lang: str = "zh") -> bytes:
+    """The charts of `workshop` now as PNG bytes, by the fast path."""
+    r = charts_renderer(workshop, lang)
+    r.update()
+    return r.png()
+
+
+__all__ = ["ChartsRenderer", "MapRenderer", "charts_figure", "charts_png", "charts_renderer", "encode_png",
+           "figure_png", "map_figure", "map_png", "map_renderer", "save_png"]

@@ -1,0 +1,488 @@
+"""The dashboard's model side: lever sliders from the parameter table, and `Workshop`, which runs one
+model or two side by side ("A" and "B") in lockstep.
+
+Nothing here draws or knows about widgets; the Solara UI reads and calls this module only.
+
+Side by side, A and B are built from the same scenario with the same seed, and B differs from A
+only in the levers chosen for it: B's scenario is the scenario with A's levers and then B's own
+levers applied on top. Every process of the model draws from its own named random stream, so the
+two face the same residents and the same needs at the same moments (common random numbers): what
+differs between their charts is what the levers did, not noise.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..model import GovernanceModel
+from ..params import PARAM_BY_KEY
+from ..scenario import EmergencyDef, Scenario, ScenarioError, load
+from . import i18n
+
+ROOT = Path(__file__).resolve().parents[2]  # the project folder (scenarios/ lives here)
+SIDES = ("A", "B")
+
+# ------------------------------------------------------------------ sliders
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A lever slider. low/high/default come from the parameter table (`sim.params.PARAMS`);
+    low/high may be narrowed to a usable range, never widened."""
+
+    key: str
+    low: float
+    high: float
+    default: float
+    step: float
+    integer: bool
+
+    def label(self, lang: str) -> str:
+        return i18n.t(f"lever.{self.key}", lang)
+
+    def help(self, lang: str) -> str:
+        return i18n.t(f"lever_help.{self.key}", lang)
+
+    @property
+    def unit(self) -> str:
+        return PARAM_BY_KEY[self.key].unit
+
+    def snap(self, value: float) -> float | int:
+        """`value` clamped to the slider's range and rounded to its step (as the slider would show it)."""
+        v = min(max(float(value), self.low), self.high)
+        v = self.low + round((v - self.low) / self.step) * self.step
+        v = min(max(v, self.low), self.high)
+        return int(round(v)) if self.integer else round(v, 10)
+
+
+# key -> (usable low or None, usable high or None, step). None keeps the table's bound.
+_SLIDER_SHAPE: dict[str, tuple[float | None, float | None, float]] = {
+    # The table allows up to a million households per grid; beyond 2,000 the workshop territory is one grid.
+    "grid.households_per_grid": (50, 2_000, 50),
+    "policy.decentralisation": (None, None, 0.05),
+    "policy.app_adoption": (None, None, 0.05),
+    # The table's 8 h equals the whole default shift, which the scenario rules forbid
+    # (paperwork < worker.shift_hours): stop at 6 h.
+    "burden.paperwork_hours_per_day": (None, 6.0, 0.25),
+    "volunteer.points_per_hour": (None, None, 1.0),
+    "emergency.preparedness": (None, None, 0.05),
+}
+
+
+def _slider(key: str) -> Slider:
+    p = PARAM_BY_KEY[key]
+    if not p.lever:
+        raise AssertionError(f"{key} is not flagged as a lever in sim/params.py")
+    cap_low, cap_high, step = _SLIDER_SHAPE[key]
+    low = p.low if cap_low is None else max(p.low, cap_low)
+    high = p.high if cap_high is None else min(p.high, cap_high)
+    integer = p.kind is int
+    if integer:
+        low, high, step = int(low), int(high), int(step)
+    if not low <= p.default <= high:
+        raise AssertionError(f"{key}: default {p.default} outside the slider's range [{low}, {high}]")
+    return Slider(key, low, high, p.default, step, integer)
+
+
+LEVER_SLIDERS: tuple[Slider, ...] = tuple(_slider(k) for k in _SLIDER_SHAPE)
+SLIDER_BY_KEY: dict[str, Slider] = {s.key: s for s in LEVER_SLIDERS}
+
+# ----------------------------------------------------------------- scenarios
+
+
+def _resolve(path: str | Path) -> Path:
+    """A path as given, or relative to the project folder when it does not exist as given
+    (so "scenarios/workshop.toml" works from any working directory)."""
+    p = Path(path)
+    if not p.exists() and not p.is_absolute() and (ROOT / p).exists():
+        return ROOT / p
+    return p
+
+
+def scenario_choices(folder: str | Path = "scenarios") -> list[tuple[str, str]]:
+    """(name, path) of every scenario file in `folder`, by file name. The name is the file's `name`
+    key (or its stem); files that are not valid TOML are left out."""
+    out = []
+    for path in sorted(_resolve(folder).glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        name = data.get("name")
+        out.append((name if isinstance(name, str) else path.stem, str(path)))
+    return out
+
+
+def scenario_title(scenario: Scenario, lang: str) -> str:
+    """A scenario's one-line description in `lang` (the Chinese one if the file has it), else its name."""
+    if lang == "zh" and scenario.description_zh:
+        return scenario.description_zh
+    return scenario.description or scenario.name
+
+
+# ------------------------------------------------------------ emergencies
+
+DEMO_EMERGENCY = "demo_cold_wave"
+DEMO_SHARE = 0.2          # share of households inside the demo emergency's circle
+DEMO_SEVERITY = 0.8       # as scenarios/cold_wave.toml
+DEMO_DURATION_DAYS = 4.0
+
+
+def demo_emergency(scenario: Scenario, model: GovernanceModel) -> EmergencyDef:
+    """A cold wave over part of any territory: a circle around the household nearest the
+    territory's centre, just large enough to hold `DEMO_SHARE` of the households; severity 0.8, four
+    days (as scenarios/cold_wave.toml). Validated through the scenario rules (Scenario.with_values),
+    so it is a legal [emergencies.NAME] table for this scenario."""
+    t = model.territory
+    xy = t.hh_xy
+    centre = xy[np.argmin(((xy - (t.width / 2, t.height / 2)) ** 2).sum(axis=1))]
+    dist = np.sqrt(((xy - centre) ** 2).sum(axis=1))
+    radius = max(float(np.quantile(dist, DEMO_SHARE)) * 1.0001 + 1e-6, 0.001)
+    fields = {"type": "cold_wave", "onset_day": 0.0, "centre_x_km": float(centre[0]),
+              "centre_y_km": float(centre[1]), "radius_km": radius, "severity": DEMO_SEVERITY,
+              "duration_days": DEMO_DURATION_DAYS}
+    checked = scenario.with_values({f"emergencies.{DEMO_EMERGENCY}.{k}": v for k, v in fields.items()},
+                                   origin="dashboard")
+    return next(e for e in checked.emergencies if e.name == DEMO_EMERGENCY)
+
+
+# ------------------------------------------------------------------- series
+
+# The five chart series (DayRecorder columns), and the keys of Workshop.differences().
+SERIES_KEYS = i18n.CHART_SERIES
+DIFFERENCE_KEYS = (*SERIES_KEYS, "latent_satisfaction")
+# How each difference is shown: shares in percentage points.
+DIFFERENCE_UNITS = {"response_mean_h": "h", "satisfaction_rate": "pp", "backlog": "cases",
+                    "vulnerable_reached_share": "pp", "active_volunteers": "persons", "latent_satisfaction": "pp"}
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """As sim.runner: the model allocates many long-lived objects and no cycles worth collecting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def format_difference(key: str, value: float, lang: str) -> str:
+    """A difference as the panel shows it: signed, shares in percentage points, with its unit."""
+    if value is None or not math.isfinite(value):
+        return i18n.t("diff_none", lang)
+    unit = DIFFERENCE_UNITS[key]
+    shown = value * 100 if unit == "pp" else value
+    digits = 0 if unit == "persons" and float(shown).is_integer() else 1 if unit in ("cases", "persons", "pp") else 2
+    text = f"{shown:+.{digits}f}".replace("-", "−")
+    sep = "" if lang == "zh" else " "
+    return f"{text}{sep}{i18n.t(f'diff_units.{unit}', lang)}"
+
+
+# ------------------------------------------------------------------ workshop
+
+
+class Workshop:
+    """One model, or two side by side ("A" and "B"), stepped in lockstep.
+
+    Levers are dotted parameter keys (normally those of `LEVER_SLIDERS`, but any parameter is
+    accepted) applied to the scenario through `Scenario.with_values`, so a bad value raises
+    `ScenarioError` naming the key, and nothing changes. A's scenario is the scenario + A's levers;
+    B's is the scenario + A's levers + B's levers (B inherits A's values except those set for B).
+
+    Changing levers (`set_lever`, `set_levers`) rebuilds every model whose scenario changed — A's
+    levers change both sides (unless B sets that key itself), B's levers only B — at day 0 with the
+    same seed, and runs it forward to the current day (replaying any emergencies started with
+    `start_emergency` at the day they were started), so A and B stay in lockstep and the charts show
+    the whole run as if the new values had applied from the start. Pass `keep_day=False` to restart
+    everything at day 0 instead. `reset()` rebuilds everything at day 0 and forgets started
+    emergencies.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "scenarios/workshop.toml", seed: int = 0,
+                 side_by_side: bool = False, levers_a: Mapping[str, Any] | None = None,
+                 levers_b: Mapping[str, Any] | None = None):
+        self.seed = int(seed)
+        self._scenario = self._load(scenario)
+        self._levers: dict[str, dict[str, Any]] = {"A": dict(levers_a or {}), "B": dict(levers_b or {})}
+        self._side_by_side = bool(side_by_side)
+        self._specs = {side: self._spec_for(side) for side in SIDES}  # validates both lever sets
+        self._started: list[tuple[int, str, EmergencyDef]] = []  # (day, name, definition) per start
+        self._models: dict[str, GovernanceModel] = {}
+        self._series_cache: dict[int, tuple[int, dict[str, np.ndarray]]] = {}
+        self._rebuild(self._active_sides(), to_day=0)
+
+    # -------------------------------------------------------------- state
+    @staticmethod
+    def _load(scenario: Scenario | str | Path) -> Scenario:
+        return scenario if isinstance(scenario, Scenario) else load(_resolve(scenario))
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario as loaded (without the levers)."""
+        return self._scenario
+
+    def scenario_of(self, side: str = "A") -> Scenario:
+        """The scenario a side runs: the scenario with that side's levers applied."""
+        return self._specs[self._side(side)]
+
+    @property
+    def side_by_side(self) -> bool:
+        return self._side_by_side
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return self._active_sides()
+
+    @property
+    def models(self) -> list[GovernanceModel]:
+        return [self._models[s] for s in self._active_sides()]
+
+    def model(self, side: str = "A") -> GovernanceModel:
+        side = self._side(side)
+        if side not in self._models:
+            raise ValueError(f"side {side!r} is not running (side_by_side is off)")
+        return self._models[side]
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far (the models' clock)."""
+        return int(round(self._models["A"].time))
+
+    @property
+    def days_planned(self) -> int:
+        """The scenario's sim.days (stepping may go beyond it)."""
+        return int(self._scenario["sim.days"])
+
+    def levers(self, side: str = "A") -> dict[str, Any]:
+        """The lever values set for a side (only those set; see lever_values for all)."""
+        return dict(self._levers[self._side(side)])
+
+    def lever_values(self, side: str = "A") -> dict[str, Any]:
+        """Every slider's current value for a side, as its scenario runs it."""
+        spec = self._specs[self._side(side)]
+        return {s.key: spec[s.key] for s in LEVER_SLIDERS}
+
+    # ------------------------------------------------------------- clock
+    def step(self, days: int = 1) -> None:
+        """Advance every model `days` days, in lockstep."""
+        with _no_cyclic_gc():
+            for _ in range(int(days)):
+                for m in self.models:
+                    m.step()
+
+    def reset(self) -> None:
+        """Rebuild every model from the current levers at day 0; started emergencies are forgotten."""
+        self._started.clear()
+        self._rebuild(self._active_sides(), to_day=0)
+
+    # ------------------------------------------------------------- levers
+    def set_lever(self, key: str, value: Any, side: str = "A", keep_day: bool = True) -> None:
+        """Set one lever for a side. See the class docstring for what is rebuilt."""
+        self.set_levers({key: value}, side, keep_day)
+
+    def set_levers(self, values: Mapping[str, Any], side: str = "A", keep_day: bool = True) -> None:
+        """Set several levers at once (one rebuild). Raises ScenarioError (naming the key) and changes
+        nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
+        side = self._side(side)
+        new = {**self._levers[side], **values}
+        levers = {**self._levers, side: new}
+        specs = {s: self._spec_for(s, levers) for s in SIDES}
+        changed = [s for s in SIDES if specs[s] != self._specs[s]]
+        self._levers, self._specs = levers, specs
+        if not keep_day:
+            self._started.clear()
+            self._rebuild(self._active_sides(), to_day=0)
+        else:
+            self._rebuild([s for s in changed if s in self._active_sides()], to_day=self.day)
+
+    def clear_levers(self, side: str = "A", keep_day: bool = True) -> None:
+        """Back to the scenario's own values for a side."""
+        side = self._side(side)
+        levers = {**self._levers, side: {}}
+        specs = {s: self._spec_for(s, levers) for s in SIDES}
+        changed = [s for s in SIDES if specs[s] != self._specs[s]]
+        self._levers, self._specs = levers, specs
+        self._rebuild([s for s in changed if s in self._active_sides()] if keep_day else self._active_sides(),
+                      to_day=self.day if keep_day else 0)
+
+    def set_side_by_side(self, on: bool) -> None:
+        """Turn B on (built and run to the current day, lockstep with A) or off (B's levers are kept
+        for when it is turned on again)."""
+        on = bool(on)
+        if on == self._side_by_side:
+            return
+        self._side_by_side = on
+        if on:
+            self._rebuild(["B"], to_day=self.day)
+        else:
+            self._forget("B")
+
+    def load_scenario(self, path: Scenario | str | Path, keep_levers: bool = False) -> None:
+        """Switch to another scenario at day 0. Levers are cleared unless keep_levers (then they must
+        be valid for the new scenario: ScenarioError otherwise, and nothing changes)."""
+        scenario = self._load(path)
+        levers = self._levers if keep_levers else {"A": {}, "B": {}}
+        specs = {s: self._spec_for(s, levers, scenario) for s in SIDES}
+        self._scenario, self._levers, self._specs = scenario, {k: dict(v) for k, v in levers.items()}, specs
+        self._started.clear()
+        self._rebuild(self._active_sides(), to_day=0)
+
+    # -------------------------------------------------------- emergencies
+    def emergencies(self) -> list[str]:
+        """Names of the emergencies the scenario defines ([emergencies.NAME])."""
+        return [e.name for e in self._scenario.emergencies]
+
+    def emergency_choices(self, lang: str) -> list[tuple[str, str]]:
+        """(name, label) for an emergency menu: the scenario's emergencies, then the demo cold wave."""
+        names = [*self.emergencies(), DEMO_EMERGENCY]
+        return [(n, i18n.emergency_label(n, lang)) for n in names]
+
+    def start_emergency(self, name: str | None = None) -> str:
+        """Start an emergency now (at the start of the current day) in every model; returns its name.
+
+        `name` is one of `emergencies()` (the scenario's definition, through
+        GovernanceModel.start_emergency), or `DEMO_EMERGENCY`; None takes the scenario's first
+        emergency, or the demo cold wave if it defines none. The start is remembered, so models
+        rebuilt by a lever change replay it on the same day."""
+        names = self.emergencies()
+        if name is None:
+            name = names[0] if names else DEMO_EMERGENCY
+        if name in names:
+            d = next(e for e in self._scenario.emergencies if e.name == name)
+        elif name == DEMO_EMERGENCY:
+            d = demo_emergency(self._scenario, self._models["A"])
+        else:
+            raise KeyError(f"no emergency {name!r} in scenario {self._scenario.name}; it has: "
+                           + ", ".join([*names, DEMO_EMERGENCY]))
+        day = self.day
+        self._started.append((day, name, d))
+        for m in self.models:
+            self._start_in(m, name, d)
+        return name
+
+    @staticmethod
+    def _start_in(model: GovernanceModel, name: str, d: EmergencyDef) -> None:
+        if any(e.name == name for e in model.spec.emergencies):
+            model.start_emergency(name)
+        else:
+            model.emergency.schedule(d, model.events.now)
+
+    def emergency_active(self, side: str = "A") -> bool:
+        """Whether an emergency is under way now (struck and not yet over)."""
+        m = self.model(side)
+        now = m.events.now
+        return any(e.onset <= now and not e.over for e in m.emergency.emergencies)
+
+    def active_emergencies(self, side: str = "A") -> list[tuple[str, float]]:
+        """(name, onset day) of the emergencies under way now."""
+        m = self.model(side)
+        now = m.events.now
+        return [(e.definition.name, e.onset) for e in m.emergency.emergencies if e.onset <= now and not e.over]
+
+    # ------------------------------------------------------------- outputs
+    def series(self, side: str = "A") -> dict[str, np.ndarray]:
+        """Daily values for the charts, one per simulated day (index = day, 0 first): "day",
+        "response_mean_h" (mean response time of the day's first responses, h; NaN on a day without
+        one), "satisfaction_rate" (好差评 satisfaction rate of the day's ratings, 0–1; NaN without
+        ratings), "backlog" (known open cases at the day's end), "vulnerable_reached_share" (share of
+        the latest emergency's vulnerable households contacted by the day's end, 0–1; NaN before any
+        emergency), "active_volunteers" (volunteers on shift that day), plus "emergency_active" (1 on
+        days with an emergency under way) and "latent_satisfaction" (mean over residents, 0–1)."""
+        m = self.model(side)
+        n = len(m.recorder.rows)
+        hit = self._series_cache.get(id(m))
+        if hit is not None and hit[0] == n:
+            return hit[1]
+        cols = m.recorder.columns()
+        out = {"day": cols["day"]}
+        for k in (*SERIES_KEYS, "latent_satisfaction", "emergency_active"):
+            out[k] = cols[k].astype(float)
+        self._series_cache[id(m)] = (n, out)
+        return out
+
+    def differences(self) -> dict[str, float]:
+        """B minus A over the days run so far (empty when not side by side; NaN where undefined):
+
+        - response_mean_h: mean over days of each day's mean response time (h); days without a
+          response skipped;
+        - satisfaction_rate: mean over days of each day's 好差评 satisfaction rate (share); days without
+          ratings skipped;
+        - backlog: mean over days of the backlog at the day's end (cases);
+        - vulnerable_reached_share: mean over the days since the latest emergency began of the share
+          of its vulnerable households contacted by the day's end (share; NaN before any emergency);
+        - active_volunteers: mean volunteers on shift per day over the days an emergency was under
+          way (NaN if none was);
+        - latent_satisfaction: mean over days of residents' mean latent satisfaction (0–1).
+
+        Both sides are computed the same way over the same days, so each difference is paired."""
+        if not self._side_by_side:
+            return {}
+        a, b = self.series("A"), self.series("B")
+        return {k: _mean_of(k, b) - _mean_of(k, a) for k in DIFFERENCE_KEYS}
+
+    def status(self, side: str = "A") -> dict[str, Any]:
+        """Now, for a status line: day, emergency under way (names), backlog, latent satisfaction."""
+        m = self.model(side)
+        latent = m.created - m.reported - m.lapsed
+        return {"day": self.day, "emergencies": [n for n, _ in self.active_emergencies(side)],
+                "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean}
+
+    # ------------------------------------------------------------ internals
+    def _side(self, side: str) -> str:
+        s = str(side).upper()
+        if s not in SIDES:
+            raise ValueError(f"side {side!r}: expected 'A' or 'B'")
+        return s
+
+    def _active_sides(self) -> tuple[str, ...]:
+        return SIDES if self._side_by_side else ("A",)
+
+    def _spec_for(self, side: str, levers: Mapping[str, Mapping[str, Any]] | None = None,
+                  scenario: Scenario | None = None) -> Scenario:
+        levers = self._levers if levers is None else levers
+        scenario = self._scenario if scenario is None else scenario
+        overrides = dict(levers["A"]) if side == "A" else {**levers["A"], **levers["B"]}
+        return scenario.with_values(overrides, origin="dashboard") if overrides else scenario
+
+    def _forget(self, side: str) -> None:
+        m = self._models.pop(side, None)
+        if m is not None:
+            self._series_cache.pop(id(m), None)
+
+    def _rebuild(self, sides, to_day: int) -> None:
+        """Build each side's model at day 0 and run it to `to_day`, starting the remembered
+        emergencies on the days they were started."""
+        for side in sides:
+            self._forget(side)
+            with _no_cyclic_gc():
+                m = GovernanceModel(self._specs[side], self.seed)
+                for day in range(to_day + 1):
+                    for d0, name, d in self._started:
+                        if d0 == day:
+                            self._start_in(m, name, d)
+                    if day < to_day:
+                        m.step()
+            self._models[side] = m
+
+
+def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
+    x = s[key]
+    if key == "active_volunteers":
+        x = x[s["emergency_active"] > 0]
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else math.nan
+
+
+__all__ = ["DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_SLIDERS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider",
+           "Workshop", "demo_emergency", "format_difference", "scenario_choices", "scenario_title"]

@@ -106,6 +106,9 @@ def _dashboard_parsers(sub) -> None:
     d.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
     d.add_argument("--port", type=_pos_int, default=8765, help="port (default 8765)")
     d.add_argument("--lang", choices=("zh", "en"), default="zh", help="starting language (default zh; a toggle switches)")
+    d.add_argument("--fetch-assets", action="store_true",
+                   help="first fetch the page's scripts and styles (npm packages) into a local cache, so the "
+                        "dashboard works without internet; later runs use the cache by themselves")
     d.set_defaults(func=cmd_dashboard)
 
     a = sub.add_parser("animate", help="record a run as an animated GIF (or MP4) of the map and charts, for slides")
@@ -125,10 +128,20 @@ def _dashboard_parsers(sub) -> None:
 
 def cmd_dashboard(args) -> int:
     """Check the scenario, then serve sim.dashboard.app with Solara (until Ctrl-C)."""
+    from .dashboard import assets
+
     load(args.scenario)  # a bad scenario fails here, with exit status 2
-    env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang}
+    env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang,
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    if args.fetch_assets:
+        try:
+            assets.ensure()
+        except assets.AssetsUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    if not assets.missing():  # a complete local copy: serve it, no CDN needed
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets.cache_dir())
     cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", args.host, "--port",
-           str(args.port), "--production", "--no-open"]
+           str(args.port), "--production", "--no-open", "--no-check-version"]
     print(f"govsim dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     try:
         return subprocess.run(cmd, env=env).returncode

@@ -146,11 +146,10 @@ def main_animate(args) -> int:
     [--set KEY=VALUE ...] [--emergency-day D [--emergency NAME]] [--no-progress]`.
 
     Bad input (scenario, --set, format, missing ffmpeg) prints one line and returns 2."""
-    from ..cli import UsageError, parse_sets
     from ..scenario import ScenarioError, load
 
     try:
-        overrides = parse_sets(getattr(args, "set", None) or [])
+        overrides = _parse_sets(getattr(args, "set", None) or [])
         scenario = load(args.scenario, overrides or None)
         days = args.days if args.days is not None else int(scenario["sim.days"])
         every = getattr(args, "every", 1) or 1
@@ -168,12 +167,30 @@ def main_animate(args) -> int:
         finally:
             if bar is not None:
                 bar.close()
-    except (AnimationError, ScenarioError, UsageError, KeyError) as exc:
+    except (AnimationError, ScenarioError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"govsim: error: {msg}", file=sys.stderr)
         return 2
     print(f"wrote {args.out}: {frames} frames (a frame every {every} day(s), {days} days, seed {args.seed})")
     return 0
+
+
+def _parse_sets(items) -> dict[str, Any]:
+    """KEY=VALUE pairs, VALUE read as a TOML value (else a string): as `govsim run --set` does
+    (sim.cli.parse_sets; not imported, since nothing may import the CLI)."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise AnimationError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policy.decentralisation=0.8")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[key.strip()] = value
+    return out
 
 
 def add_animate_parser(sub) -> None:

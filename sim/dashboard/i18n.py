@@ -10,14 +10,15 @@ Keys, by group:
   `emergency`, `start_emergency`, `side_by_side`, `language`, `export_png`, `export_gif`,
   `levers`, `levers_side`, `side_A`, `side_B`, `day`, `day_of`, `emergency_running`,
   `emergency_none`, `rebuilt`, `lang_name.zh`, `lang_name.en`;
-- sliders, one pair per lever slider (`session.LEVER_SLIDERS`): `lever.KEY` (label with its unit)
-  and `lever_help.KEY` (one or two sentences for a tooltip);
+- sliders, for each lever slider (`session.LEVER_SLIDERS`): `lever.KEY` (label with its unit),
+  `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
 - map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
 - charts: `chart.SERIES` for the five daily series (taken from `sim.lab.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.day`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
-- difference panel: `diff_title`, `diff_note`, `diff.KEY` and `diff_help.KEY` for each key of
-  `session.DIFFERENCE_KEYS`, `diff_units.*`, `diff_none`;
+- difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
+  `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
+  values are bare numbers) and `diff_help.KEY` (what exactly is compared); `diff_units.*`, `diff_none`;
 - emergencies: `emergency.TYPE` for each emergency type, `emergency.demo_cold_wave`;
 - animation and errors: `anim.*`, `err.*`.
 """
@@ -96,6 +97,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "diff.vulnerable_reached_share": ("已联系困难群体比例", "Vulnerable households reached"),
     "diff.active_volunteers": ("在岗志愿者", "Active volunteers"),
     "diff.latent_satisfaction": ("潜在满意度", "Latent satisfaction"),
+    "diff_label.response_mean_h": ("平均响应时间（小时）", "Mean response time (h)"),
+    "diff_label.satisfaction_rate": ("满意率（好差评，百分点）", "Satisfaction rate (好差评, pp)"),
+    "diff_label.backlog": ("积压案件（件）", "Backlog (cases)"),
+    "diff_label.vulnerable_reached_share": ("已联系困难群体比例（百分点）", "Vulnerable reached (pp)"),
+    "diff_label.active_volunteers": ("在岗志愿者（人）", "Active volunteers"),
+    "diff_label.latent_satisfaction": ("潜在满意度（百分点）", "Latent satisfaction (pp)"),
     "diff_help.response_mean_h": (
         "各天平均响应时间（从上报到首次响应，小时）的平均值，不计当天无响应的日子。",
         "Mean over the days run of each day's mean response time (report to first response, hours); "
@@ -177,9 +184,19 @@ _LEVERS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
          "应急预案: quality of the contingency plan; a better plan activates emergency command and moves "
          "staff to emergency tasks sooner.")),
 }
+# Short names, for compact places (the B − A panel, a lever summary line).
+_LEVER_SHORT: dict[str, tuple[str, str]] = {
+    "grid.households_per_grid": ("网格规模", "Grid size"),
+    "policy.decentralisation": ("放权赋能", "Decentralisation"),
+    "policy.app_adoption": ("App 上报", "App reporting"),
+    "burden.paperwork_hours_per_day": ("填表报材料", "Paperwork h/day"),
+    "volunteer.points_per_hour": ("志愿积分", "Volunteer points"),
+    "emergency.preparedness": ("应急预案", "Preparedness"),
+}
 for _key, (_label, _help) in _LEVERS.items():
     STRINGS[f"lever.{_key}"] = _label
     STRINGS[f"lever_help.{_key}"] = _help
+    STRINGS[f"lever_short.{_key}"] = _LEVER_SHORT[_key]
 
 # The five daily series: the same labels as the experiment reports.
 CHART_SERIES = ("response_mean_h", "satisfaction_rate", "backlog", "vulnerable_reached_share", "active_volunteers")

@@ -15,8 +15,9 @@ step if a snapshot is needed. Both take `fig=` to draw into a Figure (or SubFigu
 `map_png(model)` and `charts_png(workshop)` return the picture as PNG bytes by the fast path the
 live dashboard should use: the static layers are drawn once into a cached background and each
 frame only restores it and draws the moving artists on top (matplotlib's blitting). A full draw
-of a Figure (`figure_png`, `savefig`, `solara.FigureMatplotlib`) gives the same picture but
-redraws every axis, tick and label each time: several times slower.
+of a Figure (`figure_png`, `savefig`, `solara.FigureMatplotlib`) gives the same picture (up to
+the stacking of the moving layers over the axes frame) but redraws every axis, tick and label each
+time: four to eight times slower (benchmarks/bench_dashboard.py).
 
 Text is in Chinese or English. Chinese needs a CJK font: the figures are built inside
 `sim.lab.labels.plot_context`, which puts the installed CJK font after DejaVu Sans (glyph by glyph
@@ -45,7 +46,6 @@ from __future__ import annotations
 import io
 import math
 import struct
-import weakref
 import zlib
 from pathlib import Path
 
@@ -124,7 +124,9 @@ def encode_png(rgba: np.ndarray) -> bytes:
     h, w = rgba.shape[:2]
     raw = np.empty((h, w * 3 + 1), dtype=np.uint8)
     raw[:, 0] = 0  # filter type: none
-    raw[:, 1:] = rgba[..., :3].reshape(h, w * 3)
+    rows = raw[:, 1:].reshape(h, w, 3)  # a view: each row's pixels after its filter byte
+    assert np.shares_memory(rows, raw)
+    rows[...] = rgba[..., :3]
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -363,15 +365,25 @@ class MapRenderer(_Layers):
         return patches
 
 
-_MAPS: "weakref.WeakKeyDictionary[object, list[MapRenderer]]" = weakref.WeakKeyDictionary()
+# Renderers are kept on the object they draw (the model, the workshop), so they live and die with
+# it: a global cache keyed by the object would keep it alive through the renderer's references.
+_CACHE_ATTR = "_dashboard_renderers"
+
+
+def _cache(obj) -> list:
+    mine = obj.__dict__.get(_CACHE_ATTR)
+    if mine is None:
+        mine = obj.__dict__[_CACHE_ATTR] = []
+    return mine
 
 
 def map_renderer(model, lang: str = "zh", fig=None, side: str | None = None) -> MapRenderer:
     """The cached renderer of `model` in `lang` (drawing into `fig` if given), built on first use."""
     flang = figure_lang(lang)
-    mine = _MAPS.setdefault(model, [])
+    mine = _cache(model)
     for r in mine:
-        if r.lang == flang and r.side == side and ((fig is None and r.owned) or r.fig is fig):
+        if isinstance(r, MapRenderer) and r.lang == flang and r.side == side and (
+                (fig is None and r.owned) or r.fig is fig):
             return r
     r = MapRenderer(model, lang, fig, side)
     mine.append(r)
@@ -433,8 +445,12 @@ class ChartsRenderer(_Layers):
             self.axes[key] = ax
         self.info = fig.add_subplot(gs[1, 2])
         self.info.axis("off")
-        self.diff_text = self.info.text(0.0, 0.5, "", transform=self.info.transAxes, va="top", ha="left",
-                                        fontsize=7.5, linespacing=1.45)
+        # The B − A panel: labels (static, drawn into the background) and a column of bare numbers
+        # (moving: digits only, which draw several times faster than Chinese text).
+        self.diff_labels = self.info.text(0.0, 0.76, "", transform=self.info.transAxes, va="top", ha="left",
+                                          fontsize=7.5, linespacing=1.45)
+        self.diff_values = self.info.text(1.0, 0.76, "", transform=self.info.transAxes, va="top", ha="right",
+                                          fontsize=7.5, linespacing=1.45)
         self.note = self.axes["vulnerable_reached_share"].text(
             0.5, 0.5, i18n.t("chart.no_emergency", lang), fontsize=7.5, color="#777777", ha="center", va="center",
             transform=self.axes["vulnerable_reached_share"].transAxes)
@@ -482,24 +498,28 @@ class ChartsRenderer(_Layers):
                     lines[1].set_data(x, _rolling(y))
                 for ln in lines:
                     ln.set_visible(True)
-            ax.set_xlim(0, self._x_max)
+            if ax.get_xlim() != (0, self._x_max):
+                ax.set_xlim(0, self._x_max)
             # Limits follow the bold line (the 7-day mean for the noisy daily flows): a spike of one
             # day may leave the panel rather than flatten everything else.
             shown = [_rolling(series[s][key]) if key in NOISY else series[s][key] for s in sides]
             lim = self._limits[key] = _grow(key, self._limits.get(key), shown)
-            ax.set_ylim(*lim)
+            if ax.get_ylim() != lim:
+                ax.set_ylim(*lim)
         self._shade(series["A"]["emergency_active"])
         self.note.set_visible(not np.isfinite(series["A"]["vulnerable_reached_share"]).any())
-        self.diff_text.set_text(self._diff_lines())
+        labels, values = self._diff_lines()
+        self.diff_labels.set_text(labels)
+        self.diff_values.set_text(values)
         self.suptitle.set_text(f"{i18n.t('charts_title', lang)} — "
                                f"{i18n.t('day_of', lang, day=day, days=ws.days_planned)}")
         return self.fig
 
     def _background_key(self) -> tuple:
-        return self._sides, self._x_max, tuple(sorted(self._limits.items()))
+        return self._sides, self._x_max, tuple(sorted(self._limits.items())), self.diff_labels.get_text()
 
     def _moving(self) -> list:
-        return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_text,
+        return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,
                 self.suptitle]
 
     def _shade(self, active: np.ndarray) -> None:
@@ -510,19 +530,22 @@ class ChartsRenderer(_Layers):
             for ax in self.axes.values():
                 self._spans.append(ax.axvspan(start, end, color=FOOTPRINT, alpha=0.15, lw=0, zorder=0))
 
-    def _diff_lines(self) -> str:
+    def _diff_lines(self) -> tuple[str, str]:
+        """The B − A panel as two columns: labels (the levers B changes, then each outcome with its
+        unit) and the numbers, aligned line by line. Empty when not side by side."""
         ws, lang = self.workshop, self.lang
         if not ws.side_by_side:
-            return ""
-        lines = [i18n.t("diff_title", lang)]
+            return "", ""
+        labels, values = [i18n.t("diff_title", lang)], [""]
         a, b = ws.lever_values("A"), ws.lever_values("B")
         for key in SLIDER_BY_KEY:
             if a[key] != b[key]:
-                lines.append(f"  {SLIDER_BY_KEY[key].label(lang)}: {a[key]:g} → {b[key]:g}")
-        sep = "：" if lang == "zh" else ": "
+                labels.append(f"  {SLIDER_BY_KEY[key].short(lang)}: {a[key]:g} → {b[key]:g}")
+                values.append("")
         for key, value in ws.differences().items():
-            lines.append(f"  {i18n.t(f'diff.{key}', lang)}{sep}{format_difference(key, value, lang)}")
-        return "\n".join(lines)
+            labels.append(f"  {i18n.t(f'diff_label.{key}', lang)}")
+            values.append(format_difference(key, value, lang, unit=False))
+        return "\n".join(labels), "\n".join(values)
 
 
 def _nice_ceiling(x: float) -> float:
@@ -548,14 +571,12 @@ def _grow(key: str, current: tuple[float, float] | None, ys: list[np.ndarray]) -
     return (0.0, _nice_ceiling(max(top * 1.5, 1.0)))  # room to grow: the static layers are redrawn rarely
 
 
-_CHARTS: "weakref.WeakKeyDictionary[object, list[ChartsRenderer]]" = weakref.WeakKeyDictionary()
-
-
 def charts_renderer(workshop, lang: str = "zh", fig=None) -> ChartsRenderer:
+    """The cached charts renderer of `workshop` in `lang` (drawing into `fig` if given)."""
     flang = figure_lang(lang)
-    mine = _CHARTS.setdefault(workshop, [])
+    mine = _cache(workshop)
     for r in mine:
-        if r.lang == flang and ((fig is None and r.owned) or r.fig is fig):
+        if isinstance(r, ChartsRenderer) and r.lang == flang and ((fig is None and r.owned) or r.fig is fig):
             return r
     r = ChartsRenderer(workshop, lang, fig)
     mine.append(r)

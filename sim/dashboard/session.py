@@ -24,7 +24,7 @@ import numpy as np
 
 from ..model import GovernanceModel
 from ..params import PARAM_BY_KEY
-from ..scenario import EmergencyDef, Scenario, ScenarioError, load
+from ..scenario import EmergencyDef, Scenario, load
 from . import i18n
 
 ROOT = Path(__file__).resolve().parents[2]  # the project folder (scenarios/ lives here)
@@ -47,6 +47,9 @@ class Slider:
 
     def label(self, lang: str) -> str:
         return i18n.t(f"lever.{self.key}", lang)
+
+    def short(self, lang: str) -> str:
+        return i18n.t(f"lever_short.{self.key}", lang)
 
     def help(self, lang: str) -> str:
         return i18n.t(f"lever_help.{self.key}", lang)
@@ -177,16 +180,19 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def format_difference(key: str, value: float, lang: str) -> str:
-    """A difference as the panel shows it: signed, shares in percentage points, with its unit."""
+def format_difference(key: str, value: float, lang: str, unit: bool = True) -> str:
+    """A difference as the panel shows it: signed, shares in percentage points, with its unit
+    (without it if `unit` is false: for a table whose labels carry the unit, `diff_label.KEY`)."""
     if value is None or not math.isfinite(value):
-        return i18n.t("diff_none", lang)
-    unit = DIFFERENCE_UNITS[key]
-    shown = value * 100 if unit == "pp" else value
-    digits = 0 if unit == "persons" and float(shown).is_integer() else 1 if unit in ("cases", "persons", "pp") else 2
+        return i18n.t("diff_none", lang) if unit else "–"
+    u = DIFFERENCE_UNITS[key]
+    shown = value * 100 if u == "pp" else value
+    digits = 0 if u == "persons" and float(shown).is_integer() else 1 if u in ("cases", "persons", "pp") else 2
     text = f"{shown:+.{digits}f}".replace("-", "−")
+    if not unit:
+        return text
     sep = "" if lang == "zh" else " "
-    return f"{text}{sep}{i18n.t(f'diff_units.{unit}', lang)}"
+    return f"{text}{sep}{i18n.t(f'diff_units.{u}', lang)}"
 
 
 # ------------------------------------------------------------------ workshop
@@ -295,26 +301,23 @@ class Workshop:
         """Set several levers at once (one rebuild). Raises ScenarioError (naming the key) and changes
         nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
         side = self._side(side)
-        new = {**self._levers[side], **values}
-        levers = {**self._levers, side: new}
-        specs = {s: self._spec_for(s, levers) for s in SIDES}
-        changed = [s for s in SIDES if specs[s] != self._specs[s]]
-        self._levers, self._specs = levers, specs
-        if not keep_day:
-            self._started.clear()
-            self._rebuild(self._active_sides(), to_day=0)
-        else:
-            self._rebuild([s for s in changed if s in self._active_sides()], to_day=self.day)
+        self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
 
     def clear_levers(self, side: str = "A", keep_day: bool = True) -> None:
         """Back to the scenario's own values for a side."""
         side = self._side(side)
-        levers = {**self._levers, side: {}}
-        specs = {s: self._spec_for(s, levers) for s in SIDES}
+        self._apply({**self._levers, side: {}}, keep_day)
+
+    def _apply(self, levers: dict[str, dict[str, Any]], keep_day: bool) -> None:
+        specs = {s: self._spec_for(s, levers) for s in SIDES}  # validates first: an error changes nothing
         changed = [s for s in SIDES if specs[s] != self._specs[s]]
+        day = self.day
         self._levers, self._specs = levers, specs
-        self._rebuild([s for s in changed if s in self._active_sides()] if keep_day else self._active_sides(),
-                      to_day=self.day if keep_day else 0)
+        if keep_day:
+            self._rebuild([s for s in changed if s in self._active_sides()], to_day=day)
+        else:
+            self._started.clear()
+            self._rebuild(self._active_sides(), to_day=0)
 
     def set_side_by_side(self, on: bool) -> None:
         """Turn B on (built and run to the current day, lockstep with A) or off (B's levers are kept

@@ -1,0 +1,1 @@
+"""End-to-end browser tests (a package, so that its conftest.py does not shadow tests/conftest.py as `conftest`)."""

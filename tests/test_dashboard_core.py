@@ -1,0 +1,378 @@
+"""The dashboard's model-facing core: sliders from the parameter table, the side-by-side Workshop,
+the map and chart figures, UI strings, and recorded animations."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import GovernanceModel, ScenarioError, load_scenario
+from sim.dashboard import i18n
+from sim.dashboard.animate import AnimationError, add_animate_parser, animate, frame_days
+from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
+from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_SLIDERS, SERIES_KEYS, Workshop,
+                                   demo_emergency, format_difference, scenario_choices)
+from sim.lab.labels import cjk_font
+from sim.params import PARAM_BY_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKSHOP = ROOT / "scenarios" / "workshop.toml"
+MAIN_LEVERS = {"grid.households_per_grid", "policy.decentralisation", "policy.app_adoption",
+               "burden.paperwork_hours_per_day", "volunteer.points_per_hour", "emergency.preparedness"}
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The workshop scenario shrunk: about 570 households, one community, 30 days."""
+    return load_scenario(WORKSHOP, {"territory.residents": 1500, "sim.days": 30, "sim.warmup_days": 5})
+
+
+@pytest.fixture(scope="module")
+def two_communities():
+    """Small, but with two communities and several grids (so boundaries and offices are drawn)."""
+    return load_scenario(WORKSHOP, {"territory.residents": 2400, "territory.households_per_community": 450,
+                                    "grid.households_per_grid": 150, "sim.days": 30, "sim.warmup_days": 5})
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
+
+# ------------------------------------------------------------------ sliders
+def test_sliders_come_from_the_parameter_table():
+    assert {s.key for s in LEVER_SLIDERS} == MAIN_LEVERS
+    for s in LEVER_SLIDERS:
+        p = PARAM_BY_KEY[s.key]
+        assert p.lever, s.key
+        assert s.default == p.default and type(s.default) is type(p.default), s.key
+        assert p.low <= s.low < s.high <= p.high, s.key
+        assert s.low <= s.default <= s.high, s.key
+        assert s.integer == (p.kind is int), s.key
+        assert s.step > 0 and (s.high - s.low) / s.step >= 4, s.key
+        # the default is a position the slider can take
+        assert math.isclose((s.default - s.low) / s.step, round((s.default - s.low) / s.step), abs_tol=1e-9), s.key
+        assert s.snap(s.default) == s.default
+        assert s.label("zh") and s.label("en") and s.help("zh") and s.help("en")
+    hpg = next(s for s in LEVER_SLIDERS if s.key == "grid.households_per_grid")
+    assert (hpg.low, hpg.high) == (50, 2000) and isinstance(hpg.snap(333.3), int)
+
+
+def test_slider_ends_are_valid_scenario_values(small):
+    """Every slider's two ends pass the scenario rules (e.g. paperwork below the shift)."""
+    for s in LEVER_SLIDERS:
+        for v in (s.low, s.high):
+            assert small.with_values({s.key: v})[s.key] == v
+
+
+# ------------------------------------------------------------------ strings
+def test_every_string_in_both_languages():
+    assert i18n.LANGS == ("zh", "en")
+    for key, pair in i18n.STRINGS.items():
+        assert len(pair) == 2 and all(isinstance(x, str) and x for x in pair), key
+    for key in ("play", "pause", "step", "reset", "speed", "scenario", "start_emergency", "side_by_side", "language",
+                "export_png", "map.households", "map.grid_boundaries", "map.committee_office", "map.township_office",
+                "map.grid_workers", "map.open_cases", "map.emergency_footprint", "diff_title", "diff_note"):
+        assert i18n.t(key, "zh") != i18n.t(key, "en") or key.startswith("lang_name"), key
+    for key in SERIES_KEYS:
+        assert i18n.t(f"chart.{key}", "zh") and i18n.t(f"chart.{key}", "en")
+    for key in DIFFERENCE_KEYS:
+        assert i18n.t(f"diff.{key}", "zh") and i18n.t(f"diff_help.{key}", "en")
+    assert i18n.t("day", "zh", day=3) == "第 3 天"
+    with pytest.raises(KeyError, match="no UI string"):
+        i18n.t("no.such.key", "zh")
+    with pytest.raises(ValueError):
+        i18n.t("play", "fr")
+
+
+def test_format_difference():
+    assert format_difference("satisfaction_rate", 0.0123, "en") == "+1.2 pp"
+    assert format_difference("satisfaction_rate", -0.0123, "zh") == "−1.2个百分点"
+    assert format_difference("response_mean_h", -0.5, "en") == "−0.50 h"
+    assert format_difference("backlog", math.nan, "zh") == i18n.t("diff_none", "zh")
+
+
+def test_scenario_choices():
+    choices = dict(scenario_choices())
+    assert "workshop" in choices and Path(choices["workshop"]).name == "workshop.toml"
+    assert "cold_wave" in choices
+
+
+# ----------------------------------------------------------------- workshop
+def test_same_levers_give_identical_sides(small):
+    ws = Workshop(small, seed=3, side_by_side=True)
+    ws.step(12)
+    assert ws.day == 12 and len(ws.models) == 2
+    a, b = ws.series("A"), ws.series("B")
+    assert len(a["day"]) == 12 and _same(a, b)
+    diffs = ws.differences()
+    assert set(diffs) == set(DIFFERENCE_KEYS)
+    assert all(v == 0 or math.isnan(v) for v in diffs.values())
+
+
+def test_different_levers_give_different_sides(small):
+    ws = Workshop(small, seed=3, side_by_side=True, levers_b={"policy.decentralisation": 1.0})
+    ws.step(15)
+    a, b = ws.series("A"), ws.series("B")
+    assert not _same(a, b)
+    assert ws.lever_values("B")["policy.decentralisation"] == 1.0
+    assert ws.lever_values("A")["policy.decentralisation"] == 0.0
+    # A's series is the one a single model with A's scenario gives: B does not disturb A
+    solo = Workshop(small, seed=3)
+    solo.step(15)
+    assert _same(solo.series("A"), a)
+
+
+def test_b_inherits_a_levers(small):
+    ws = Workshop(small, seed=1, side_by_side=True, levers_a={"policy.app_adoption": 0.9},
+                  levers_b={"policy.decentralisation": 0.5})
+    assert ws.lever_values("B")["policy.app_adoption"] == 0.9
+    assert ws.lever_values("B")["policy.decentralisation"] == 0.5
+    assert ws.scenario_of("A")["policy.decentralisation"] == 0.0
+
+
+def test_set_lever_validates(small):
+    ws = Workshop(small, seed=1)
+    ws.step(3)
+    model = ws.model("A")
+    with pytest.raises(ScenarioError, match="policy.decentralisation"):
+        ws.set_lever("policy.decentralisation", 1.5)
+    with pytest.raises(ScenarioError, match="grid.households_per_grid"):
+        ws.set_lever("grid.households_per_grid", 10)
+    with pytest.raises(ScenarioError, match="burden.paperwork_hours_per_day"):
+        ws.set_lever("burden.paperwork_hours_per_day", 8.0)  # not below the 8-hour shift
+    with pytest.raises(ScenarioError, match="policy.no_such_lever"):
+        ws.set_lever("policy.no_such_lever", 1)
+    assert ws.model("A") is model and ws.day == 3 and ws.levers("A") == {}  # nothing changed
+
+
+def test_set_lever_rebuilds_and_replays(small):
+    ws = Workshop(small, seed=5, side_by_side=True)
+    ws.step(4)
+    name = ws.start_emergency()
+    assert name == DEMO_EMERGENCY  # the workshop scenario defines none
+    ws.step(3)
+    old_a = ws.model("A")
+    ws.set_lever("policy.decentralisation", 0.8, side="B")
+    assert ws.model("A") is old_a, "a change for B leaves A alone"
+    assert ws.day == 7 and ws.model("B").time == 7
+    # B now is what a fresh workshop with that lever gives, emergency replayed on day 4
+    fresh = Workshop(small, seed=5, levers_a={"policy.decentralisation": 0.8})
+    fresh.step(4)
+    fresh.start_emergency()
+    fresh.step(3)
+    assert _same(ws.series("B"), fresh.series("A"))
+    # unchanged value: nothing rebuilt
+    b = ws.model("B")
+    ws.set_lever("policy.decentralisation", 0.8, side="B")
+    assert ws.model("B") is b
+    # A's lever changes both sides (B inherits it); keep_day=False restarts at day 0
+    ws.set_lever("policy.app_adoption", 0.6, side="A", keep_day=False)
+    assert ws.day == 0 and ws.model("A") is not old_a and ws.model("B").time == 0
+    assert ws.lever_values("B")["policy.app_adoption"] == 0.6
+
+
+def test_step_reset_and_side_switch(small):
+    ws = Workshop(small, seed=2)
+    assert ws.day == 0 and len(ws.models) == 1
+    ws.step()
+    ws.step(4)
+    assert ws.day == 5 and len(ws.series("A")["day"]) == 5
+    assert ws.differences() == {}
+    ws.set_side_by_side(True)
+    assert len(ws.models) == 2 and ws.model("B").time == 5
+    assert _same(ws.series("A"), ws.series("B"))
+    ws.step(2)
+    assert ws.model("B").time == 7
+    ws.reset()
+    assert ws.day == 0 and all(m.time == 0 for m in ws.models)
+    ws.set_side_by_side(False)
+    assert len(ws.models) == 1
+    with pytest.raises(ValueError):
+        ws.model("B")
+
+
+def test_differences_are_b_minus_a_of_the_daily_means(small):
+    ws = Workshop(small, seed=6, side_by_side=True, levers_b={"burden.paperwork_hours_per_day": 0.5})
+    ws.step(10)
+    ws.start_emergency()
+    ws.step(3)
+    a, b = ws.series("A"), ws.series("B")
+    d = ws.differences()
+    assert d["backlog"] == pytest.approx(b["backlog"].mean() - a["backlog"].mean())
+    assert d["response_mean_h"] == pytest.approx(np.nanmean(b["response_mean_h"]) - np.nanmean(a["response_mean_h"]))
+    on = a["emergency_active"] > 0
+    assert on.sum() == 3
+    assert d["active_volunteers"] == pytest.approx(b["active_volunteers"][on].mean() - a["active_volunteers"][on].mean())
+    assert d["vulnerable_reached_share"] == pytest.approx(
+        np.nanmean(b["vulnerable_reached_share"]) - np.nanmean(a["vulnerable_reached_share"]))
+
+
+def test_load_scenario_and_emergency_names(small):
+    ws = Workshop(small, seed=1)
+    assert ws.emergencies() == []
+    ws.load_scenario(ROOT / "scenarios" / "cold_wave.toml")
+    assert ws.emergencies() == ["cold_wave"] and ws.day == 0
+    assert [n for n, _ in ws.emergency_choices("zh")] == ["cold_wave", DEMO_EMERGENCY]
+    with pytest.raises(KeyError):
+        ws.start_emergency("flood_of_the_century")
+
+
+def test_start_emergency_shows_in_both_sides(small):
+    ws = Workshop(small, seed=4, side_by_side=True, levers_b={"emergency.preparedness": 0.9})
+    ws.step(3)
+    assert not ws.emergency_active("A")
+    ws.start_emergency()
+    ws.step(2)
+    for side in "AB":
+        s = ws.series(side)
+        assert s["emergency_active"][:3].sum() == 0 and s["emergency_active"][3:].min() == 1, side
+        assert np.isfinite(s["vulnerable_reached_share"][-1]), side
+        assert ws.emergency_active(side)
+        assert ws.status(side)["emergencies"] == [DEMO_EMERGENCY]
+    assert np.isfinite(ws.differences()["vulnerable_reached_share"])
+
+
+def test_demo_emergency_is_valid_and_partial(two_communities):
+    model = GovernanceModel(two_communities, seed=1)
+    d = demo_emergency(two_communities, model)
+    hh = model.emergency._footprint(d)
+    share = len(hh) / model.territory.n_households
+    assert 0.15 <= share <= 0.3 and d.type == "cold_wave"
+
+
+def test_scenario_emergency_started_by_name():
+    sc = load_scenario(ROOT / "scenarios" / "cold_wave.toml", {"territory.residents": 5000, "sim.days": 60,
+                                                             "sim.warmup_days": 5})
+    ws = Workshop(sc, seed=1)
+    ws.step(2)
+    assert ws.start_emergency() == "cold_wave"
+    ws.step(1)
+    assert ws.series("A")["emergency_active"][-1] == 1
+
+
+# ------------------------------------------------------------------ figures
+def _glyph_warnings(record) -> list[str]:
+    return [str(w.message) for w in record if "missing from font" in str(w.message)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_figures_draw(two_communities, lang, tmp_path):
+    ws = Workshop(two_communities, seed=1, side_by_side=True, levers_b={"policy.decentralisation": 0.8})
+    ws.step(3)
+    ws.start_emergency()
+    ws.step(2)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fig = map_figure(ws.model("A"), lang, side="A")
+        assert map_figure(ws.model("A"), lang, side="A") is fig  # cached: the same Figure, updated
+        pngs = [figure_png(fig, lang), figure_png(charts_figure(ws, lang), lang),
+                map_png(ws.model("B"), lang, side="B"), charts_png(ws, lang)]
+        ws.step(1)
+        pngs.append(map_png(ws.model("B"), lang, side="B"))  # a second fast frame: restored background
+        path = save_png(charts_figure(ws, lang), tmp_path / "charts.png", lang)
+    for png in pngs:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    if cjk_font() is not None:
+        assert _glyph_warnings(record) == []
+
+
+def test_map_shows_model_state(two_communities):
+    from PIL import Image
+
+    ws = Workshop(two_communities, seed=1)
+    ws.step(4)
+    ws.start_emergency()
+    ws.step(1)
+    r_fig = map_figure(ws.model("A"), "en")
+    from sim.dashboard.render import map_renderer
+
+    r = map_renderer(ws.model("A"), "en")
+    assert r.fig is r_fig
+    m = ws.model("A")
+    n_workers = sum(len(sc.get_offsets()) for sc in r.workers.values())
+    assert n_workers == len(m.workers)
+    known_open = sum(1 for c in m.cases if 0 < c.status < 4)
+    assert len(r.cases.get_offsets()) == known_open
+    assert any(p.get_visible() for ps in r._footprints.values() for p in ps)
+    assert len(r.households.get_array()) == m.territory.n_households
+    img = Image.open(io.BytesIO(r.png()))
+    assert img.size == (int(r.fig.get_figwidth() * r.fig.dpi), int(r.fig.get_figheight() * r.fig.dpi))
+
+
+def test_png_encoder_is_lossless():
+    from PIL import Image
+
+    from sim.dashboard.render import encode_png
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(31, 47, 4), dtype=np.uint8)
+    back = np.asarray(Image.open(io.BytesIO(encode_png(rgba))).convert("RGB"))
+    assert np.array_equal(back, rgba[..., :3])
+
+
+def test_fast_charts_follow_side_switch(small):
+    """The cached background is redrawn when what it shows changes (sides, limits, levers)."""
+    from PIL import Image
+
+    ws = Workshop(small, seed=1)
+    ws.step(2)
+    one = np.asarray(Image.open(io.BytesIO(charts_png(ws, "en"))))
+    ws.set_side_by_side(True)
+    ws.set_lever("policy.decentralisation", 1.0, side="B")
+    ws.step(2)
+    two = np.asarray(Image.open(io.BytesIO(charts_png(ws, "en"))))
+    assert one.shape == two.shape and not np.array_equal(one, two)
+    orange = np.array([0xE6, 0x55, 0x0D])  # option B's colour appears
+    assert (np.abs(two[..., :3].astype(int) - orange).sum(axis=-1) < 30).sum() > 50
+    assert (np.abs(one[..., :3].astype(int) - orange).sum(axis=-1) < 30).sum() == 0
+
+
+# ---------------------------------------------------------------- animation
+def test_frame_days():
+    assert frame_days(10, 3) == [3, 6, 9, 10]
+    assert frame_days(6, 2) == [2, 4, 6]
+    assert frame_days(2, 5) == [2]
+
+
+def test_animate_writes_gif_with_expected_frames(small, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "run.gif"
+    frames = animate(small, out, days=7, seed=1, lang="zh", every=2, fps=4, emergency_day=2)
+    assert frames == 4 == math.ceil(7 / 2)
+    with Image.open(out) as im:
+        assert im.n_frames == frames
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]  # no temporary file left behind
+
+
+def test_animate_rejects_bad_output(small, tmp_path):
+    with pytest.raises(AnimationError, match="gif"):
+        animate(small, tmp_path / "run.avi", days=2)
+    with pytest.raises(AnimationError, match="every"):
+        animate(small, tmp_path / "run.gif", days=2, every=0)
+    from matplotlib import animation
+
+    if not animation.writers.is_available("ffmpeg"):
+        with pytest.raises(AnimationError, match="ffmpeg"):
+            animate(small, tmp_path / "run.mp4", days=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_animate_command(tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="govsim")
+    add_animate_parser(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "w.gif"
+    args = parser.parse_args(["animate", str(WORKSHOP), "--out", str(out), "--days", "3", "--every", "3",
+                              "--lang", "en", "--set", "territory.residents=1500", "--no-progress"])
+    assert args.func(args) == 0 and out.exists()
+    assert "1 frames" in capsys.readouterr().out
+    bad = parser.parse_args(["animate", str(WORKSHOP), "--out", str(tmp_path / "x.gif"), "--days", "2",
+                             "--set", "policy.decentralisation=2", "--no-progress"])
+    assert bad.func(bad) == 2
+    assert "policy.decentralisation" in capsys.readouterr().err

@@ -5,7 +5,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench docs clean-venv
+.PHONY: demo test bench docs dashboard clean-venv
 
 # Find an interpreter that really runs and is >= 3.12: $PYTHON first, then the
 # usual names, then every pyenv-installed version (pyenv shims may exist but fail).
@@ -25,6 +25,10 @@ $(STAMP): $(VPY) pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/govsim experiment experiments/policy_comparison.toml --reps 4 --days 180 --out results/demo
 	@echo "open results/demo/report.md (中文: add --lang zh)"
+
+# The workshop dashboard on http://127.0.0.1:8765 (Chinese first; a toggle switches to English).
+dashboard: $(STAMP)
+	$(VENV)/bin/govsim dashboard scenarios/workshop.toml --lang zh
 
 test: $(STAMP)
 	$(VPY) -m pytest -q

@@ -89,6 +89,7 @@ def test_switching_language_changes_the_labels(page):
     assert button(page, i18n.t("step", "zh")).widgets
     assert not button(page, i18n.t("step", "en")).widgets
     assert [s.label for s in page.find(v.Slider).widgets] == [s.label("zh") for s in LEVER_SLIDERS]
+    assert [t.children[0] for t in page.find(v.Tooltip).widgets] == [s.help("zh") for s in LEVER_SLIDERS]
 
 
 def test_side_by_side_shows_two_maps_and_two_sets_of_levers(page):

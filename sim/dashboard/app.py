@@ -109,7 +109,8 @@ def Levers(side: str):
 
             kwargs = dict(label=s.label(lang.value), value=values[s.key], min=s.low, max=s.high, step=s.step,
                           on_value=on_value)
-            (solara.SliderInt if s.integer else solara.SliderFloat)(**kwargs)
+            with solara.Tooltip(s.help(lang.value)):
+                (solara.SliderInt if s.integer else solara.SliderFloat)(**kwargs)
 
 
 @solara.component

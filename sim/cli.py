@@ -132,7 +132,7 @@ def cmd_dashboard(args) -> int:
 
     load(args.scenario)  # a bad scenario fails here, with exit status 2
     env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang,
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
     if args.fetch_assets:
         try:
             assets.ensure()

@@ -68,7 +68,9 @@ def PlayLoop():
             _drawn.wait(timeout=10)  # never step again before the last day is drawn
             time.sleep(max(0.0, 1 / speed.value - (time.perf_counter() - t0)))
 
-    solara.use_thread(loop, dependencies=[playing.value])
+    # intrusive_cancel=False: the default stops a thread by raising at its next line, which could
+    # cut a model step in half (and traces every line of the loop, slowing it tenfold).
+    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
 
 
 @solara.component

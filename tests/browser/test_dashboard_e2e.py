@@ -1,0 +1,202 @@
+"""End-to-end test of the workshop dashboard (sim/dashboard/app.py) in headless chromium.
+
+One test walks through a workshop session on a small scenario: load the page, play a few days,
+switch to Chinese, turn on side by side, start an emergency, take a screenshot. Every expected
+label comes from sim/dashboard/i18n.py. The headless component tests (tests/test_dashboard_app.py)
+cover the same controls without a browser; this one checks that they work through Solara's front
+end: clicks reach the server, and the texts and pictures the server sends back are shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+from sim.dashboard import i18n  # noqa: E402
+from sim.dashboard.render import FOOTPRINT  # noqa: E402
+from sim.dashboard.session import LEVER_SLIDERS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = "sim.dashboard.app"
+DAYS = 60
+FIRST_LOAD_TIMEOUT = 60_000  # ms: the first load starts a kernel, builds the model and draws it
+# ms: a click, the server's change and redraw, the new page content. Usually 1-3 s, but a change
+# made just after Pause may be drawn by the play loop's thread, which solara.use_thread traces line by
+# line (intrusive cancel): a language switch then takes up to ~14 s (the first Chinese pictures drawn
+# under the tracer).
+ROUND_TRIP = 30_000
+PLAY_TIMEOUT = 60.0          # s to reach day 3 while playing (see the note in the test)
+# the demo emergency's circle tints a large part of each map (~150,000 pixels on this small territory);
+# before it, only the legend's swatch has the tint (~200 pixels)
+FOOTPRINT_MIN_PIXELS = 2_000
+
+
+def small_workshop(tmp_path: Path) -> Path:
+    """scenarios/workshop.toml with 2,000 residents and 60 days."""
+    path = tmp_path / "small_workshop.toml"
+    workshop = (ROOT / "scenarios" / "workshop.toml").as_posix()
+    path.write_text(
+        f'extends = "{workshop}"\n'
+        'name = "small_workshop"\n'
+        "\n[territory]\nresidents = 2000\n"
+        f"\n[sim]\ndays = {DAYS}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def day_pattern(lang: str) -> re.Pattern:
+    """i18n's `day_of` text for any day of DAYS, the day as group 1."""
+    before, after = i18n.t("day_of", lang, day="\0", days=DAYS).split("\0")
+    return re.compile(rf"^{re.escape(before)}(\d+){re.escape(after)}$")
+
+
+def shown_day(page, lang: str) -> int:
+    text = page.locator(".govsim-day").text_content() or ""
+    m = day_pattern(lang).match(text.strip())
+    assert m, f"day text {text!r} is not i18n's day_of in {lang!r}"
+    return int(m[1])
+
+
+def wait_until(what: str, check, timeout: float = ROUND_TRIP / 1000):
+    """Poll `check()` until it returns a true value (returned); fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except Exception as exc:  # e.g. an image replaced while it was read: try again
+            last = exc
+        else:
+            if value:
+                return value
+            last = value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting until {what} (last: {last!r})", pytrace=False)
+
+
+def image_png(img) -> bytes:
+    """The PNG an <img> shows. ipywidgets' Image gives it a blob: URL (revoked when the picture is
+    replaced, so this raises if the picture changes meanwhile: read it again)."""
+    data_url = img.evaluate(
+        """async (el) => {
+            const blob = await (await fetch(el.src)).blob();
+            return await new Promise((ok, fail) => {
+                const reader = new FileReader();
+                reader.onload = () => ok(reader.result);
+                reader.onerror = () => fail(reader.error);
+                reader.readAsDataURL(blob);
+            });
+        }"""
+    )
+    return base64.b64decode(data_url.split(",", 1)[1])
+
+
+def footprint_tint_pixels(png: bytes) -> int:
+    """Pixels of a light tint of the emergency footprint's colour over white (the footprint's
+    translucent fill; the map legend has a small swatch of it too)."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    f = np.array([int(FOOTPRINT[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    # over white, a pixel of alpha a is 255 - a * (255 - f), channel by channel: estimate a from
+    # each channel that differs from white and require the estimates to agree
+    varying = (255 - f) > 40
+    alpha = (255 - rgb[..., varying]) / (255 - f[varying])
+    steady = np.abs(rgb[..., ~varying] - f[~varying]).max(axis=-1) <= 3
+    tint = (alpha.min(axis=-1) > 0.05) & (alpha.max(axis=-1) < 0.5) & (np.ptp(alpha, axis=-1) < 0.04) & steady
+    return int(tint.sum())
+
+
+def test_workshop_session_in_chromium(solara_server, page, tmp_path):
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    url = solara_server(APP, env={"GOVSIM_SCENARIO": str(small_workshop(tmp_path)), "GOVSIM_LANG": "en"})
+    timings["server"] = time.monotonic() - t0
+
+    # 1. the page loads, in English, at day 0
+    page.goto(url)
+    day = page.locator(".govsim-day")
+    expect(day).to_have_text(i18n.t("day_of", "en", day=0, days=DAYS), timeout=FIRST_LOAD_TIMEOUT)
+    app_bar = page.locator(".v-app-bar")
+    expect(app_bar).to_contain_text(i18n.t("app_title", "en"))
+    play, step = page.locator(".govsim-play"), page.locator(".govsim-step")
+    expect(play).to_have_text(i18n.t("play", "en"))
+    expect(step).to_have_text(i18n.t("step", "en"))
+    charts = page.locator("img.govsim-charts")
+    expect(charts).to_have_attribute("src", re.compile(r"^(blob|data):"))
+    expect(page.locator("img.govsim-map-A")).to_be_visible()
+    expect(page.locator("img.govsim-map-B")).to_have_count(0)
+    timings["load"] = time.monotonic() - t0
+
+    # 2. Play runs the model and redraws; Pause stops it
+    charts_src = charts.get_attribute("src")
+    play.click()
+    expect(play).to_have_text(i18n.t("pause", "en"), timeout=ROUND_TRIP)
+    expect(step).to_be_disabled()
+    # 4 days a second is the default speed, but the play loop runs in solara.use_thread with its
+    # default intrusive cancel, which traces every line the loop runs (model step and page redraw):
+    # about 3 s a day here, so give it time.
+    wait_until("the day text shows day 3 or later", lambda: shown_day(page, "en") >= 3, PLAY_TIMEOUT)
+    expect(charts).not_to_have_attribute("src", charts_src, timeout=ROUND_TRIP)
+    play.click()
+    expect(play).to_have_text(i18n.t("play", "en"), timeout=ROUND_TRIP)
+    expect(step).to_be_enabled()
+    timings["play"] = time.monotonic() - t0
+
+    # 3. 中文: the controls and the app bar change language, the day stays
+    paused_at = shown_day(page, "en")
+    page.locator(".govsim-lang").get_by_role("button", name=i18n.t("lang_name.zh", "zh"), exact=True).click()
+    expect(step).to_have_text(i18n.t("step", "zh"), timeout=ROUND_TRIP)
+    expect(play).to_have_text(i18n.t("play", "zh"))
+    expect(app_bar).to_contain_text(i18n.t("app_title", "zh"))
+    expect(app_bar).not_to_contain_text(i18n.t("app_title", "en"))
+    # the play loop may still finish the day it was stepping when Pause was pressed
+    expect(day).to_have_text(re.compile(day_pattern("zh").pattern))
+    assert shown_day(page, "zh") in (paused_at, paused_at + 1)
+    timings["language"] = time.monotonic() - t0
+
+    # 4. side by side: two maps, two sets of levers
+    page.locator(".govsim-side-by-side input").click()
+    map_a, map_b = page.locator("img.govsim-map-A"), page.locator("img.govsim-map-B")
+    expect(map_b).to_be_visible(timeout=ROUND_TRIP)
+    expect(map_a).to_be_visible()
+    expect(page.locator(".v-slider")).to_have_count(2 * len(LEVER_SLIDERS))
+    for side in ("A", "B"):
+        expect(page.get_by_text(i18n.t("levers_side", "zh", side=side), exact=True)).to_be_visible()
+    timings["side by side"] = time.monotonic() - t0
+
+    # 5. an emergency, then a day: the maps show its footprint. (The map's status box also names it,
+    # but inside the picture: no page text says that an emergency is under way.)
+    before = {side: wait_until(f"map {side} can be read", lambda img=img: image_png(img))
+              for side, img in (("A", map_a), ("B", map_b))}
+    before = {side: footprint_tint_pixels(png) for side, png in before.items()}
+    start_day = shown_day(page, "zh")
+    page.locator(".govsim-emergency").click()
+    step.click()
+    expect(day).to_have_text(i18n.t("day_of", "zh", day=start_day + 1, days=DAYS), timeout=ROUND_TRIP)
+    after = {}
+    for side, img in (("A", map_a), ("B", map_b)):
+        def footprint_shown(img=img, side=side):
+            after[side] = footprint_tint_pixels(image_png(img))
+            return after[side] > before[side] + FOOTPRINT_MIN_PIXELS
+
+        wait_until(f"map {side} shows the emergency footprint", footprint_shown)
+    timings["emergency"] = time.monotonic() - t0
+
+    # 6. a screenshot (Solara's layout scrolls inside the window, so full_page gives the window)
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    timings["screenshot"] = time.monotonic() - t0
+    print("dashboard e2e timings (s since start): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    print(f"footprint tint pixels before / after the emergency: {before} / {after}")

@@ -104,8 +104,76 @@ def test_shares_are_recognised_by_key():
         assert not is_share(key), key
 
 
+@pytest.fixture
+def no_cjk_font_listed():
+    """matplotlib's font list as a font cache written before any CJK font existed: no CJK family in it.
+
+    `cjk_font` is looked up afresh; both it and the list are restored afterwards."""
+    from matplotlib import font_manager
+
+    fm = font_manager.fontManager
+    saved = fm.ttflist
+    fm.ttflist = [f for f in saved if "CJK" not in f.name and "Han " not in f.name and f.name not in labels._CJK_FONTS]
+    fm._findfont_cached.cache_clear()
+    labels.cjk_font.cache_clear()
+    try:
+        yield fm
+    finally:
+        fm.ttflist = saved
+        fm._findfont_cached.cache_clear()
+        labels.cjk_font.cache_clear()
+
+
+def _glyph_image(char: str, lang: str) -> np.ndarray:
+    """One character drawn in the figures' fonts for `lang`, as a grey-level array."""
+    import matplotlib.pyplot as plt
+
+    with labels.plot_context(lang):
+        fig = plt.figure(figsize=(0.6, 0.6), dpi=100)
+        fig.text(0.5, 0.5, char, fontsize=24, ha="center", va="center")
+        fig.canvas.draw()
+        image = np.asarray(fig.canvas.buffer_rgba())[..., 0].copy()
+        plt.close(fig)
+    return image
+
+
+def test_the_shipped_cjk_font_draws_chinese_when_no_font_cache_lists_one(no_cjk_font_listed):
+    import warnings
+
+    from matplotlib.font_manager import FontProperties
+
+    shipped = labels.shipped_cjk_font_file()
+    assert shipped is not None and shipped.endswith(".otf")  # mplfonts is a dependency
+    assert labels.cjk_font() == "Noto Sans CJK SC"
+    assert figure_lang("zh") == "zh" and labels.plain("Satisfaction rate (好差评)") == "Satisfaction rate (好差评)"
+    assert no_cjk_font_listed.findfont(FontProperties(family="Noto Sans CJK SC"), fallback_to_default=False) == shipped
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        images = [_glyph_image(c, "zh") for c in "满意率"]
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    # Real glyphs, not one empty box repeated: each character has its own shape, and ink.
+    assert all((im < 128).sum() > 20 for im in images)
+    assert not np.array_equal(images[0], images[1]) and not np.array_equal(images[1], images[2])
+    registered = [f for f in no_cjk_font_listed.ttflist if f.fname == shipped]
+    labels.cjk_font.cache_clear()
+    assert labels.cjk_font() == "Noto Sans CJK SC"
+    assert [f for f in no_cjk_font_listed.ttflist if f.fname == shipped] == registered  # added once, not per lookup
+
+
+def test_without_the_shipped_font_or_an_installed_one_figures_fall_back_to_english(no_cjk_font_listed, monkeypatch,
+                                                                                     tmp_path):
+    monkeypatch.setattr(labels, "shipped_cjk_font_file", lambda: None)  # mplfonts not installed
+    assert labels.cjk_font() is None
+    assert figure_lang("zh") == "en" and labels.plain("Satisfaction rate (好差评)") == "Satisfaction rate"
+    damaged = tmp_path / "NotoSansCJKsc-Regular.otf"
+    damaged.write_bytes(b"not a font")
+    monkeypatch.setattr(labels, "shipped_cjk_font_file", lambda: str(damaged))
+    labels.cjk_font.cache_clear()
+    assert labels.cjk_font() is None and figure_lang("zh") == "en"
+
+
 def test_figure_language_falls_back_to_english_without_a_cjk_font(monkeypatch):
-    assert labels.cjk_font() is not None  # fonts-noto-cjk is installed on the test machine
+    assert labels.cjk_font() is not None  # the shipped font, if no other
     assert figure_lang("zh") == "zh" and figure_lang("en") == "en"
     monkeypatch.setattr(labels, "cjk_font", lambda: None)
     assert figure_lang("zh") == "en" and figure_lang("en") == "en"

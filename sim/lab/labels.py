@@ -243,11 +243,50 @@ def unit(key: str, lang: str = "en") -> str:
     return ""
 
 
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The name of an installed font with Chinese glyphs, or None."""
+# The CJK font that govsim ships: Noto Sans CJK SC (SIL Open Font License) in the `mplfonts` package,
+# a dependency. Registered with matplotlib by file, so Chinese renders on a machine without a system
+# CJK font, and no font cache that matplotlib wrote before a font was installed can hide it.
+_SHIPPED_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+
+
+def shipped_cjk_font_file() -> str | None:
+    """The path of the shipped CJK font file, or None when its package is not installed.
+
+    Found without importing the package (`mplfonts` would import more than the file needs)."""
+    import importlib.util
+    from pathlib import Path
+
+    package, relative = _SHIPPED_FONT
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / relative
+        if path.is_file():
+            return str(path)
+    return None
+
+
+def _register_shipped_font() -> None:
+    """Add the shipped CJK font to matplotlib's font list (once; a file that cannot be read is skipped)."""
     from matplotlib import font_manager
 
+    path = shipped_cjk_font_file()
+    if path is None or any(f.fname == path for f in font_manager.fontManager.ttflist):
+        return
+    try:
+        font_manager.fontManager.addfont(path)
+    except (OSError, RuntimeError, ValueError):
+        pass  # a damaged file: figures fall back to an installed CJK font, or to English
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The name of a font with Chinese glyphs (the shipped one, or an installed one), or None."""
+    from matplotlib import font_manager
+
+    _register_shipped_font()
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in _CJK_FONTS:
         if family in installed:

@@ -21,6 +21,8 @@ Fixtures:
 Missing prerequisites (chromium, playwright, npm) skip the tests with a message saying how to install
 them, except under CI (CI set in the environment, as .ci/run is run), where they fail the tests: there
 .ci/browser-deps has installed them, and a silently skipped browser test would hide a broken install.
+Skipped browser tests are reported in one line at the very end of the run (before pytest's count), so
+that `make test` on a machine without chromium says so where it is read.
 """
 
 from __future__ import annotations
@@ -78,6 +80,33 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    # A wrapper that runs first also finishes last: after pytest's short test summary.
+    try:
+        return (yield)
+    finally:
+        line = browser_skip_line(terminalreporter.stats.get("skipped", []))
+        if line:
+            terminalreporter.write_line(line, yellow=True, bold=True)
+
+
+def browser_skip_line(skipped_reports) -> str | None:
+    """One line that counts the skipped browser tests and gives each distinct reason, or None."""
+    reasons: dict[str, None] = {}
+    count = 0
+    for report in skipped_reports:
+        if "browser" not in getattr(report, "keywords", {}) or not isinstance(report.longrepr, tuple):
+            continue
+        count += 1
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        reasons.setdefault(reason)
+    if not count:
+        return None
+    tests = "test" if count == 1 else "tests"
+    return f"browser {tests} skipped ({count}): " + "; ".join(reasons)
 
 
 def _unavailable(message: str):

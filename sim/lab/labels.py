@@ -71,6 +71,13 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "active_volunteers": ("Active volunteers", "在岗志愿者人数"),
 }
 
+# Run totals that reports annualise (× 365 / simulated days; see compare.per_year), with the labels
+# they then carry. The summary keys themselves stay totals over the run.
+PER_YEAR_LABELS: dict[str, tuple[str, str]] = {
+    "cost.staff_cny": ("Staff cost (CNY per year)", "人员成本（元/年）"),
+    "cost.overtime_cny": ("Overtime cost (CNY per year)", "加班成本（元/年）"),
+}
+
 # Shares (0–1) outside the naming rule in `is_share`.
 _EXTRA_SHARES = {"emergency.vulnerable_reached_in_deadline", "ratings.elderly_gap"}
 
@@ -191,7 +198,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 # Trailing brackets that hold a unit or a scale, not part of the name ("(好差评)" stays).
-_UNIT_RE = re.compile(r"\s*[（(](h|CNY|cases|小时|元|件|天|mean, 0–1|均值，0–1)[)）]$")
+_UNIT_RE = re.compile(r"\s*[（(](h|CNY|CNY per year|cases|小时|元|元/年|件|天|mean, 0–1|均值，0–1)[)）]$")
 _CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 
 # In order of preference: Simplified Chinese glyph shapes first.
@@ -206,9 +213,12 @@ def _index(lang: str) -> int:
     return LANGS.index(lang)
 
 
-def label(key: str, lang: str = "en") -> str:
-    """The outcome's label with its unit, or the key itself when there is none."""
+def label(key: str, lang: str = "en", per_year: bool = False) -> str:
+    """The outcome's label with its unit, or the key itself when there is none; `per_year`: the
+    label of the annualised total (PER_YEAR_LABELS), for keys that have one."""
     i = _index(lang)
+    if per_year and key in PER_YEAR_LABELS:
+        return PER_YEAR_LABELS[key][i]
     return OUTCOME_LABELS[key][i] if key in OUTCOME_LABELS else key
 
 

@@ -105,6 +105,26 @@ def per_year(result: Comparison) -> Comparison:
     return replace(result, values=values, rows=_rows(result.scenarios, result.outcomes, values), annualised=keys)
 
 
+def per_year_sweep(sweep: dict) -> dict:
+    """A sweep (the dict study._sweep builds) with its run totals (PER_YEAR) annualised: × 365 /
+    the simulated days of each grid point (`sweep["days"]`: one number, or one per point). A sweep
+    without days, or annualised already, comes back as it is."""
+    keys = tuple(k for k in PER_YEAR if k in sweep["outcomes"])
+    if sweep.get("annualised") or not keys or sweep.get("days") is None:
+        return sweep
+    shape = tuple(len(a) for a in sweep["axes"])
+    days = np.broadcast_to(np.asarray(sweep["days"], dtype=float), shape)
+    if not (days > 0).all():
+        return sweep
+    out = dict(sweep, annualised=keys, days_by_point=dict(enumerate(days.ravel().tolist())))
+    cols = [list(sweep["outcomes"]).index(k) for k in keys]
+    for name in ("mean", "ci_low", "ci_high"):
+        arr = np.array(sweep[name], dtype=float).reshape(shape + (len(sweep["outcomes"]),))
+        arr[..., cols] *= (365.0 / days)[..., None]
+        out[name] = arr
+    return out
+
+
 def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES,
             precision: float | None = None, max_reps: int = 200, *, ledger=None, progress: bool = False,
             detail: bool = False, on_specs=None) -> Comparison:

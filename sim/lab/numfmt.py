@@ -83,9 +83,13 @@ def numbers(values: Iterable[float], signed: bool = False, sig: int = SIG) -> li
     return [fixed(v, d, signed) for v in values]
 
 
-def percent(x: float, decimals: int = 1) -> str:
-    """A share (0–1) in per cent: 0.758 -> "75.8%"."""
-    return MISSING if not _finite(x) else f"{fixed(100 * x, decimals)}%"
+def percent(x: float, decimals: int | None = None) -> str:
+    """A share (0–1) in per cent: 0.758 -> "75.8%", 0.00958 -> "0.96%" (1 decimal from 1% up, else 2)."""
+    if not _finite(x):
+        return MISSING
+    if decimals is None:
+        decimals = 1 if abs(100 * x) >= 1 else 2
+    return f"{fixed(100 * x, decimals)}%"
 
 
 # --------------------------------------------------------------------------- quantities with units
@@ -107,11 +111,14 @@ class Style:
 
 
 def style(key: str, lang: str = "en", *, diff: bool = False, mean: float = math.nan, low: float = math.nan,
-          high: float = math.nan, per_year: bool = False, table: bool = False) -> Style:
+          high: float = math.nan, per_year: bool = False, table: bool = False,
+          unit_ref: float | None = None) -> Style:
     """The style for numbers of outcome `key` around `mean` (with an interval [low, high] if
     given): levels of shares in %, differences of shares in pp, hours, yuan (万元 for large
-    amounts in Chinese; "per year" when annualised). `table`: the unit is left to the column
-    heading (shares keep their %)."""
+    amounts in Chinese; "per year" when annualised). `unit_ref`: the largest amount of the
+    sentence, which fixes the unit of yuan for all its numbers (万元 throughout, not 29,880元
+    beside 11.5万元). `table`: the unit is left to the column heading (shares keep % and pp,
+    yuan stay in 元)."""
     zh = lang == "zh"
     ref = max(abs(mean) if _finite(mean) else 0.0,
               abs(high - low) / 2 if _finite(low) and _finite(high) else 0.0)
@@ -119,15 +126,16 @@ def style(key: str, lang: str = "en", *, diff: bool = False, mean: float = math.
         ref *= 100
         d = 1 if ref >= 1 or ref == 0 else 2
         if diff:
-            return Style(100.0, d, "" if table else ("个百分点" if zh else " pp"))
+            return Style(100.0, d, (" 个百分点" if table else "个百分点") if zh else " pp")
         return Style(100.0, d, "%")
     u = unit(key, lang)
     year = ("/年" if zh else "/year") if per_year else ""
     space = "" if zh else " "
     if u in ("CNY", "元"):
-        if zh and ref >= WAN:
-            return Style(1e-4, 1, "" if table else f"万元{year}")
-        d = -3 if ref >= CNY_THOUSANDS else group_decimals(ref)
+        big = max(ref, unit_ref or 0.0)
+        if zh and big >= WAN and not table:
+            return Style(1e-4, 1, f"万元{year}")
+        d = -3 if big >= CNY_THOUSANDS else group_decimals(ref)
         return Style(1.0, d, "" if table else f"{space}{u}{year}")
     if u in ("h", "小时"):
         d = 1 if ref >= 10 else group_decimals(ref)

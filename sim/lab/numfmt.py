@@ -72,8 +72,9 @@ def group_decimals(mean: float, low: float = math.nan, high: float = math.nan, s
 
 
 def number(x: float, signed: bool = False, sig: int = SIG) -> str:
-    """A number written alone: about `sig` significant digits."""
-    return fixed(x, decimals_for(x, sig) if _finite(x) else 0, signed)
+    """A number written alone: about `sig` significant digits (0 for one too small to show)."""
+    s = fixed(x, decimals_for(x, sig) if _finite(x) else 0, signed)
+    return "0" if s != MISSING and not any(c in "123456789" for c in s) else s
 
 
 def numbers(values: Iterable[float], signed: bool = False, sig: int = SIG) -> list[str]:

@@ -295,7 +295,7 @@ def findings_for(result: Comparison, scenario: str, lang: str) -> list[str]:
     sentences = []
     clear, ci_only = _by_size(main, "clear"), _by_size(main, "ci")
     if clear:
-        sentences.append(_capital(sep.join(c.full() for c in clear), lang) + end)
+        sentences.append(sep.join(c.full() for c in clear) + end)
     if ci_only:
         sentences.append(text("ci_intro", lang, n=_n_tests(result)) + sep.join(c.full(True) for c in ci_only) + end)
     none = [c for c in main if c.kind == "none"]
@@ -309,8 +309,9 @@ def findings_for(result: Comparison, scenario: str, lang: str) -> list[str]:
     return sentences
 
 
-def _capital(s: str, lang: str) -> str:
-    return s[:1].upper() + s[1:] if lang == "en" else s
+def _lower_first(s: str, lang: str) -> str:
+    """After "**x** vs `ref`: " the first sentence goes on in lower case (not an acronym)."""
+    return s[0].lower() + s[1:] if lang == "en" and s[:1].isupper() and not s[1:2].isupper() else s
 
 
 def _findings(result: Comparison, lang: str) -> list[str]:
@@ -321,7 +322,10 @@ def _findings(result: Comparison, lang: str) -> list[str]:
     for s in result.scenarios[1:]:
         shown = names.get(s, s)  # a Chinese report names the scenario in Chinese first, if it can
         who = text("vs", lang, name=s, ref=ref) if shown == s else text("vs_named", lang, shown=shown, name=s, ref=ref)
-        lines.append(f"- {who}" + text("sentence_join", lang).join(findings_for(result, s, lang)))
+        sentences = findings_for(result, s, lang)
+        if sentences:
+            sentences[0] = _lower_first(sentences[0], lang)
+        lines.append(f"- {who}" + text("sentence_join", lang).join(sentences))
     return lines
 
 

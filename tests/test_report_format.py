@@ -243,3 +243,29 @@ def test_sweep_costs_are_per_year():
     annual = per_year_sweep(_grid_sweep(ties=False))
     assert annual["mean"][0, 1] == pytest.approx(4.4e6 * 365 / 180) and annual["mean"][0, 0] == 9.0
     assert label("cost.staff_cny", "zh", per_year=True) == "人员成本（元/年）"
+
+
+# ------------------------------------------------------------------ figures
+def test_chinese_figures_use_the_scenarios_chinese_names(decentralisation):
+    from sim.lab import figures
+    shown = figures._shown(per_year(decentralisation), "zh")
+    assert shown.scenarios == ["基准街道", "放权赋能"]
+    assert {r["scenario"] for r in shown.rows} == {"基准街道", "放权赋能"}
+    fig = figures._forest(shown, "zh")
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == ["放权赋能"]
+    assert figures._shown(decentralisation, "en") is decentralisation
+
+
+def test_response_time_figure_shows_paired_quantile_differences(decentralisation):
+    from sim.lab import figures
+    from sim.lab.tasks import QUANTILE_PROBS
+    probs = np.asarray(QUANTILE_PROBS)
+    base = np.tile(np.exp(3 * probs), (3, 1))
+    result = Comparison(["baseline", "lever"], [1, 2, 3], ["response_time_h.mean"], {}, [],
+                        rt_quantiles={"baseline": base, "lever": base - 0.5})  # every quantile half an hour sooner
+    fig = figures._response_cdf(result, "en")
+    cdf, diff = fig.axes[:2]
+    assert cdf.get_xscale() == "log"
+    (line,) = diff.get_lines()[:1]
+    assert np.allclose(line.get_ydata(), -0.5) and diff.get_ylabel() == "Difference from baseline (h)"

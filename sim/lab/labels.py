@@ -201,9 +201,10 @@ TEXT: dict[str, tuple[str, str]] = {
                           "replications themselves.",
                           "各场景的指标分布：箱线图表示各次重复之间的离散程度，散点为各次重复的结果。"),
     "cap_forest": ("Paired differences from `{ref}` with 95% CIs. Filled markers: clear difference after Holm "
-                   "correction (p < 0.05); open markers: no clear difference.",
+                   "correction (p < 0.05); open markers: p (Holm) ≥ 0.05 (the interval, not adjusted for the "
+                   "number of comparisons, may still exclude zero).",
                    "与基准场景 `{ref}` 的配对差异及95%置信区间。实心标记：经 Holm 校正后差异显著（p < 0.05）；"
-                   "空心标记：无显著差异。"),
+                   "空心标记：经 Holm 校正的 p ≥ 0.05（置信区间未作多重比较校正，仍可能不含零）。"),
     "cap_response_cdf": ("Response time (report to first response). Left: the cumulative distribution, each "
                          "quantile the mean over replications (hours on a log scale, responses within a minute at "
                          "the left edge). Right: each scenario's quantiles minus `{ref}`'s, paired by replication, "
@@ -235,7 +236,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "difference": ("Difference", "差异"),
     "difference_pp": ("Difference (pp)", "差异（百分点）"),
     "significant": ("p (Holm) < 0.05", "p（Holm）< 0.05"),
-    "not_significant": ("no clear difference", "无显著差异"),
+    "not_significant": ("p (Holm) ≥ 0.05", "p（Holm）≥ 0.05"),
     "no_data": ("no data", "无数据"),
 }
 

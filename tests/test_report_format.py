@@ -269,3 +269,22 @@ def test_response_time_figure_shows_paired_quantile_differences(decentralisation
     assert cdf.get_xscale() == "log"
     (line,) = diff.get_lines()[:1]
     assert np.allclose(line.get_ydata(), -0.5) and diff.get_ylabel() == "Difference from baseline (h)"
+
+
+def test_parameter_values_are_written_as_in_a_scenario_file():
+    assert [numfmt.param_value(v) for v in (400, 0.35, True, np.bool_(False), 1e7, np.int64(5), np.float64(0.1),
+                                            "abc", 1e-5)] == \
+        ["400", "0.35", "True", "False", "10000000", "5", "0.1", "abc", "0.00001"]
+
+
+def test_sensitivity_tables_of_large_amounts_have_no_scientific_notation():
+    from sim.lab.sensitivity import SensitivityResult
+    from sim.lab.sensitivity_study import _index_table
+    res = SensitivityResult("morris", ["worker.annual_cost_cny", "policy.app_adoption"],
+                            {"mu_star": np.array([1.234e6, 2.5e-5]), "mu_star_conf": np.array([8.1e4, 1e-6]),
+                             "mu": np.array([1.234e6, -2.5e-5]), "sigma": np.array([3.2e3, 1e-5])},
+                            n=10, outcome="cost.staff_cny", noise={})
+    table = "\n".join(_index_table(res, zh=False))
+    assert not SCI.search(table)
+    assert "| `worker.annual_cost_cny` | 1,234,000 ± 81,000 | 1,234,000 | 3,200 |" in table
+    assert "| `policy.app_adoption` | 0.0000250 ± 0.0000010 | -0.0000250 | 0.0000100 |" in table

@@ -436,8 +436,7 @@ def _positions(values) -> tuple[np.ndarray, list[str] | None]:
     return np.arange(len(v), dtype=float), [_tick(x) for x in v]
 
 
-def _tick(v) -> str:
-    return f"{v:g}" if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else str(v)
+_tick = numfmt.param_value
 
 
 def _sweep_lines(sweep: dict, lang: str) -> Figure:

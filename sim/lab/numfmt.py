@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+import numpy as np
+
 from .labels import is_share, unit
 
 MISSING = "–"
@@ -167,3 +169,17 @@ def p_cell(p: float) -> str:
     if not _finite(p):
         return ""
     return "<0.001" if p < 0.001 else p_value(p).removeprefix("= ")
+
+
+def param_value(v) -> str:
+    """A parameter value as written in a scenario file: 400, 0.35, True, 10000000 (never 1e+07)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    if v.is_integer():
+        return str(int(v))
+    return f"{v:.{decimals_for(v, 6)}f}".rstrip("0").rstrip(".")

@@ -82,14 +82,7 @@ def sweep_report(sweep: dict, figures: dict[str, Path | str], lang: str = "en",
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _tick(v) -> str:
-    """A parameter value as written in a scenario file: 400, 0.35, True, never 1e+06."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        return str(v)
-    v = float(v)
-    if not math.isfinite(v) or v.is_integer():
-        return str(int(v)) if math.isfinite(v) else str(v)
-    return f"{v:.{numfmt.decimals_for(v, 6)}f}".rstrip("0").rstrip(".")
+_tick = numfmt.param_value
 
 
 # ------------------------------------------------------------------ comparison sections

@@ -443,11 +443,9 @@ def test_sweep_values_that_build_the_same_grids_are_warned_and_named(tmp_path: P
     out = tmp_path / "out"
     assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
-    assert "govsim: warning: grid.households_per_grid = 200 and grid.households_per_grid = 400 give the same " \
-           "number of grids" in err
+    assert "govsim: warning: grid.households_per_grid = 200 and 400 give the same number of grids" in err
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "> ⚠ grid.households_per_grid = 200 and grid.households_per_grid = 400 give the same number of grids" \
-        in report
+    assert "> ⚠ grid.households_per_grid = 200 and 400 give the same number of grids" in report
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     tied = [[r["mean"] for r in rows if r["grid.households_per_grid"] == v] for v in ("200", "400")]
     assert tied[0] == tied[1]  # the same street office: identical results

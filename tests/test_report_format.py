@@ -225,10 +225,9 @@ def _grid_sweep(ties: bool) -> dict:
 def test_sweep_ties_are_warned_and_named_in_the_headline():
     sweep = _grid_sweep(ties=True)
     warning = tie_warnings(sweep, "en")
-    assert warning == ["grid.households_per_grid = 400, grid.households_per_grid = 500 and "
-                       "grid.households_per_grid = 600 give the same number of grids (4): they simulate the same "
-                       "street office, so their results are identical and differences between them are not "
-                       "effects of the swept value."]
+    assert warning == ["grid.households_per_grid = 400, 500 and 600 give the same number of grids (4): they "
+                       "simulate the same street office, so their results are identical and differences between "
+                       "them are not effects of the swept value."]
     md = sweep_report(sweep, {}, "en")
     assert "> ⚠ " + warning[0] in md
     assert "highest 10.0 h at grid.households_per_grid = 400 (tied with 500, 600: the same number of grids, 4)" in md

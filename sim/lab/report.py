@@ -394,6 +394,7 @@ def tie_warnings(sweep: dict, lang: str = "en") -> list[str]:
     out = []
     for group in sweep.get("ties") or ():
         pts = [labels[i] for i in group["points"]]
+        pts = pts[:1] + [_value_only(x) for x in pts[1:]]  # "p = 400, 500 and 600"
         listed = (text("list_sep", lang).join(pts[:-1]) + text("and", lang) + pts[-1]) if len(pts) > 1 else pts[0]
         out.append(text("tie_warning", lang, points=listed, what=_what(group["what"], lang),
                         value=_tick(group["value"])))

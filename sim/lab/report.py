@@ -25,7 +25,6 @@ from . import numfmt
 from .compare import Comparison, per_year, per_year_sweep
 from .labels import figure_lang, is_share, label, name, short_names, text
 
-HEADLINE = ("response_time_h.mean", "ratings.satisfaction_rate")
 EQUITY = ("satisfaction.elderly_gap", "ratings.elderly_gap", "equity.response_gap_elderly_h")
 COST = ("cost.staff_cny", "cost.overtime_cny")
 FIGURE_ORDER = ("distributions", "forest", "response_cdf", "satisfaction_over_time", "backlog_over_time",
@@ -279,6 +278,7 @@ def findings_for(result: Comparison, scenario: str, lang: str) -> list[str]:
     (relative to the reference mean) first; then differences whose CI excludes zero but that do not
     pass Holm's correction; then the outcomes without a clear difference; then who is left behind
     and at what cost (each in the same three kinds)."""
+    result = per_year(result)
     rows = _rows_by(result)
     present = [k for k in result.outcomes if (scenario, k) in rows]
     equity = [k for k in EQUITY if k in present]

@@ -287,3 +287,11 @@ def test_sensitivity_tables_of_large_amounts_have_no_scientific_notation():
     assert not SCI.search(table)
     assert "| `worker.annual_cost_cny` | 1,234,000 ± 81,000 | 1,234,000 | 3,200 |" in table
     assert "| `policy.app_adoption` | 0.0000250 ± 0.0000010 | -0.0000250 | 0.0000100 |" in table
+
+
+def test_a_single_replication_is_not_called_a_ci_that_includes_zero(decentralisation):
+    one = _result({n: v[:1] for n, v in decentralisation.values.items()})
+    text_ = " ".join(findings_for(one, "lever", "en"))
+    assert "no clear difference" not in text_ and "includes zero" not in text_
+    assert text_.startswith("Not tested (a single replication: no confidence interval): mean response time (")
+    assert "staff cost: -41,000 CNY/year (a single replication: no confidence interval, no test)" in text_

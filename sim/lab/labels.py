@@ -123,6 +123,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief": ("{what} ({d}; 95% CI {lo} to {hi})", "{what}（{d}；95%置信区间 {lo} 至 {hi}）"),
     "ci_intro": ("Not significant after Holm's correction over {n} comparisons, although the 95% CI of the "
                  "difference excludes zero: ", "差异的95%置信区间不含零、但经 Holm 方法对全部 {n} 项比较校正后不显著的有："),
+    "untested": ("{what}: {d} (a single replication: no confidence interval, no test)",
+                 "{what}：{d}（仅一次重复：无置信区间，未作检验）"),
+    "brief_untested": ("{what} ({d})", "{what}（{d}）"),
+    "untested_intro": ("Not tested (a single replication: no confidence interval): ",
+                       "未作检验（仅一次重复，无置信区间）："),
     "none_intro": ("No clear difference (the 95% CI includes zero): ", "无显著差异（95%置信区间含零）："),
     "relative": (", or {r}", "，幅度 {r}"),
     "higher": ("higher", "上升"),

@@ -185,13 +185,13 @@ def _clear(row: dict) -> bool:
 def kind(row: dict) -> str:
     """How a paired difference may be described: "clear" (p (Holm) < 0.05), "ci" (the 95% CI
     excludes zero but p (Holm) ≥ 0.05: the interval is not adjusted for the number of comparisons,
-    the p-value is), "none" (the CI includes zero, or there is no CI)."""
+    the p-value is), "none" (the CI includes zero), "untested" (no CI: a single replication)."""
     if _clear(row):
         return "clear"
     lo, hi = row.get("diff_ci_low", math.nan), row.get("diff_ci_high", math.nan)
-    if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0):
-        return "ci"
-    return "none"
+    if not (_finite(lo) and _finite(hi)):
+        return "untested"
+    return "ci" if lo > 0 or hi < 0 else "none"
 
 
 def relative_size(row: dict, ref_row: dict) -> float:
@@ -249,15 +249,15 @@ class _Clause:
         """The clause; `introduced`: a sentence opening already said that the CI excludes zero but
         the difference does not pass Holm's correction."""
         r, lang = self.row, self.lang
-        if self.kind == "none":
-            return text("no_diff", lang, **self._common())
+        if self.kind in ("none", "untested"):
+            return text("no_diff" if self.kind == "none" else "untested", lang, **self._common())
         phrase = "change" if self.kind == "clear" or introduced else "change_ci"
         return text(phrase, lang, **self._common(),
                     dir=text("higher" if r["diff"] > 0 else "lower", lang), size=self.d(abs(r["diff"])),
                     rel=self._relative(), ref_v=self.v(self.ref_row["mean"]), new_v=self.v(r["mean"]))
 
     def brief(self) -> str:
-        return text("brief", self.lang, **self._common())
+        return text("brief" if self.kind == "none" else "brief_untested", self.lang, **self._common())
 
 
 def _clauses(result: Comparison, rows: dict, scenario: str, keys: list[str], lang: str) -> list[_Clause]:
@@ -291,12 +291,15 @@ def findings_for(result: Comparison, scenario: str, lang: str) -> list[str]:
         sentences.append(sep.join(c.full() for c in clear) + end)
     if ci_only:
         sentences.append(text("ci_intro", lang, n=_n_tests(result)) + sep.join(c.full(True) for c in ci_only) + end)
-    none = [c for c in main if c.kind == "none"]
-    if none:
-        sentences.append(text("none_intro", lang) + text("list_sep", lang).join(c.brief() for c in none) + end)
+    for which in ("none", "untested"):
+        clauses = [c for c in main if c.kind == which]
+        if clauses:
+            sentences.append(text(f"{which}_intro", lang) + text("list_sep", lang).join(c.brief() for c in clauses)
+                             + end)
     for prefix, keys in ((text("left_behind", lang), equity), (text("cost", lang), cost)):
         clauses = _clauses(result, rows, scenario, keys, lang)
-        clauses = _by_size(clauses, "clear") + _by_size(clauses, "ci") + [c for c in clauses if c.kind == "none"]
+        clauses = _by_size(clauses, "clear") + _by_size(clauses, "ci") + \
+            [c for c in clauses if c.kind in ("none", "untested")]
         if clauses:
             sentences.append(prefix + sep.join(c.full() for c in clauses) + end)
     return sentences

@@ -295,3 +295,13 @@ def test_a_single_replication_is_not_called_a_ci_that_includes_zero(decentralisa
     assert "no clear difference" not in text_ and "includes zero" not in text_
     assert text_.startswith("Not tested (a single replication: no confidence interval): mean response time (")
     assert "staff cost: -41,000 CNY/year (a single replication: no confidence interval, no test)" in text_
+
+
+def test_a_table_column_shares_its_decimals(decentralisation):
+    md = comparison_report(decentralisation, {}, "en")
+    rows = [x for x in md.splitlines() if x.startswith("| Mean response time (h) |") or x.startswith("|  | lever |")]
+    base, lever = rows[0], rows[1]  # the lever's mean (9.67 h) is written like the baseline's (10.3 h)
+    decimals = {len(n.split(".")[1]) for row in (base, lever) for n in re.findall(r"\d+\.\d+", row.split("|")[3])}
+    assert decimals == {1}
+    assert numfmt.interval("response_time_h.mean", 9.667, 9.51, 9.82, like=10.3) == "9.7 [9.5, 9.8]"
+    assert numfmt.column_size([(10.3, 10.1, 10.4), (0.2, -3.0, 3.4)]) == pytest.approx(10.3)

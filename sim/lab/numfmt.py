@@ -147,14 +147,26 @@ def style(key: str, lang: str = "en", *, diff: bool = False, mean: float = math.
 
 
 def interval(key: str, mean: float, low: float, high: float, lang: str = "en", *, diff: bool = False,
-             per_year: bool = False, table: bool = False) -> str:
+             per_year: bool = False, table: bool = False, like: float | None = None) -> str:
     """"m [lo, hi]" in one style, the unit once: 75.8% [74.1%, 77.5%] (a share), +1.2 [+0.4, +2.0] pp
-    (a difference of shares), -5,937 [-11,070, -801] (yuan, unit in the heading)."""
-    st = style(key, lang, diff=diff, mean=mean, low=low, high=high, per_year=per_year, table=table)
+    (a difference of shares), -5,937 [-11,070, -801] (yuan, unit in the heading). `like`: the size
+    that sets the decimals instead of this interval's own (a table column written alike; see
+    column_size)."""
+    if like is not None:
+        st = style(key, lang, diff=diff, mean=like, per_year=per_year, table=table)
+    else:
+        st = style(key, lang, diff=diff, mean=mean, low=low, high=high, per_year=per_year, table=table)
     if st.suffix == "%":
         return f"{st(mean, diff)} [{st(low, diff)}, {st(high, diff)}]"
     inner = f"{st.bare(mean, diff)} [{st.bare(low, diff)}, {st.bare(high, diff)}]"
     return inner + (st.suffix if st.suffix and st.bare(mean) != MISSING else "")
+
+
+def column_size(intervals: Iterable[tuple[float, float, float]]) -> float:
+    """The size that sets a column's decimals: the largest |mean| or half-width among its intervals."""
+    sizes = [max(abs(m) if _finite(m) else 0.0, abs(hi - lo) / 2 if _finite(lo) and _finite(hi) else 0.0)
+             for m, lo, hi in intervals]
+    return max(sizes, default=0.0)
 
 
 def p_value(p: float) -> str:

@@ -330,18 +330,25 @@ def _findings(result: Comparison, lang: str) -> list[str]:
 def _table(result: Comparison, lang: str) -> list[str]:
     lines = [text("table_head", lang), "|---|---|---|---|---|---|"]
     previous, hidden = None, False
+    # one outcome's means share their decimals, and so do its differences: the column reads alike
+    sizes = {}
+    for r in result.rows:
+        lv, df = sizes.setdefault(r["outcome"], ([], []))
+        lv.append((r["mean"], r["ci_low"], r["ci_high"]))
+        df.append((r["diff"], r["diff_ci_low"], r["diff_ci_high"]))
+    sizes = {k: (numfmt.column_size(lv), numfmt.column_size(df)) for k, (lv, df) in sizes.items()}
     for r in result.rows:
         key = r["outcome"]
         per_year = key in result.annualised
         outcome = _cell(label(key, lang, per_year)) if key != previous else ""  # label once per outcome block
         previous = key
         diff = "" if math.isnan(r["diff"]) else numfmt.interval(key, r["diff"], r["diff_ci_low"], r["diff_ci_high"],
-                                                                 lang, diff=True, table=True)
+                                                                 lang, diff=True, table=True, like=sizes[key][1])
         if deterministic(r):
             dz, hidden = "—†", True
         else:
             dz = "" if math.isnan(r["effect_size_dz"]) else numfmt.fixed(r["effect_size_dz"], 2, signed=True)
-        mean = numfmt.interval(key, r["mean"], r["ci_low"], r["ci_high"], lang, table=True)
+        mean = numfmt.interval(key, r["mean"], r["ci_low"], r["ci_high"], lang, table=True, like=sizes[key][0])
         lines.append(f"| {outcome} | {_cell(r['scenario'])} | {mean} | {diff} | "
                      f"{numfmt.p_cell(r.get('p_holm', math.nan))} | {dz} |")
     if hidden:
@@ -443,8 +450,11 @@ def _sweep_table(sweep: dict, lang: str) -> list[str]:
     annual = sweep.get("annualised", ())
     head = [f"`{p}`" for p in sweep["params"]] + [_cell(label(k, lang, k in annual)) for k in outcomes]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for idx, _, values in _grid_points(sweep):
-        cells = values + [numfmt.interval(key, mean[idx + (k,)], lo[idx + (k,)], hi[idx + (k,)], lang, table=True)
-                          for k, key in enumerate(outcomes)]
+    points = list(_grid_points(sweep))
+    like = [numfmt.column_size((mean[idx + (k,)], lo[idx + (k,)], hi[idx + (k,)]) for idx, _, _ in points)
+            for k in range(len(outcomes))]  # a column's numbers share their decimals
+    for idx, _, values in points:
+        cells = values + [numfmt.interval(key, mean[idx + (k,)], lo[idx + (k,)], hi[idx + (k,)], lang, table=True,
+                                          like=like[k]) for k, key in enumerate(outcomes)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines

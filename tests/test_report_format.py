@@ -303,5 +303,5 @@ def test_a_table_column_shares_its_decimals(decentralisation):
     base, lever = rows[0], rows[1]  # the lever's mean (9.67 h) is written like the baseline's (10.3 h)
     decimals = {len(n.split(".")[1]) for row in (base, lever) for n in re.findall(r"\d+\.\d+", row.split("|")[3])}
     assert decimals == {1}
-    assert numfmt.interval("response_time_h.mean", 9.667, 9.51, 9.82, like=10.3) == "9.7 [9.5, 9.8]"
+    assert numfmt.interval("response_time_h.mean", 9.667, 9.51, 9.82, like=10.3) == "9.7 [9.5, 9.8] h"
     assert numfmt.column_size([(10.3, 10.1, 10.4), (0.2, -3.0, 3.4)]) == pytest.approx(10.3)

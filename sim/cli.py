@@ -262,7 +262,7 @@ def cmd_run(args) -> int:
     outcomes = _run_with_progress(scenario, args.seed, show=not args.no_progress)
     write_outputs(out_dir, scenario, args.seed, outcomes, argv=args.argv)
     print(human_summary(scenario, args.seed, outcomes))
-    print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, manifest.json)")
+    print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, surveys.json, manifest.json)")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -264,3 +265,15 @@ def test_extra_points_join_the_design():
     assert ev.batches[0] == 9
     assert r.history[8].point.tolist() == [2.0, -1.0, 0.5] and r.history[8].loss == pytest.approx(0.0, abs=1e-20)
     assert r.best_index == 8
+
+
+def test_warnings_write_large_bounds_without_scientific_notation():
+    """A cost parameter's bounds (0 to 10,000,000 CNY) read as such in the report's warnings."""
+    def capped(points):
+        y = 0.9 * points[:, :1] / 1e7        # never above 0.9
+        return y, np.full_like(y, 0.001)
+
+    r = fit(capped, [FreeParameter("worker.annual_cost_cny", 0.0, 1e7)], [Target("rate", 0.97, 0.01)], seed=1)
+    upper = next(w for w in r.warnings if "upper bound" in w)
+    assert upper.startswith("worker.annual_cost_cny = 10000000 is at its upper bound 10000000")
+    assert not any(re.search(r"\de[+-]\d", w) for w in r.warnings), r.warnings

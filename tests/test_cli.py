@@ -382,3 +382,13 @@ def test_validate_mmc_rejects_bad_rates(capsys) -> None:
             main(["validate", "mmc", *argv_tail])
         assert info.value.code == 2
     capsys.readouterr()
+
+
+def test_run_prints_the_files_it_wrote(tmp_path: Path, capsys) -> None:
+    from tests.conftest import small_run_argv
+
+    out = tmp_path / "out"
+    assert main(small_run_argv(out)) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("outputs: "))
+    listed = line.split("(", 1)[1].rstrip(")").split(", ")
+    assert sorted(listed) == sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)

@@ -376,3 +376,34 @@ def test_animate_command(tmp_path, capsys):
                              "--set", "policy.decentralisation=2", "--no-progress"])
     assert bad.func(bad) == 2
     assert "policy.decentralisation" in capsys.readouterr().err
+
+
+def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatch):
+    """`govsim animate --days 20` on a 180-day scenario: the day axis and the title run to day 20."""
+    from sim.dashboard import animate as animate_module
+    from sim.dashboard.render import ChartsRenderer
+
+    ws = Workshop(small, seed=1)
+    assert ws.days_planned == 30
+    charts = ChartsRenderer(ws, "en", days=5)
+    ws.step(2)
+    charts.update()
+    assert all(ax.get_xlim() == (0, 5) for ax in charts.axes.values())
+    assert charts.suptitle.get_text().endswith("Day 2 of 5")
+    default = ChartsRenderer(ws, "en")  # the dashboard: the scenario's own days
+    default.update()
+    assert default.suptitle.get_text().endswith("Day 2 of 30")
+    assert all(ax.get_xlim() == (0, 30) for ax in default.axes.values())
+
+    made = []
+
+    class Recording(ChartsRenderer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(animate_module, "ChartsRenderer", Recording)
+    animate(small, tmp_path / "short.gif", days=3, seed=1, lang="en")
+    (r,) = made
+    assert r.suptitle.get_text().endswith("Day 3 of 3")
+    assert all(ax.get_xlim() == (0, 3) for ax in r.axes.values())

@@ -434,3 +434,53 @@ outcomes = ["response_time_h.mean", "ratings.satisfaction_rate"]
     # The descriptions do not enter the fingerprint: rewording them keeps the ledger usable.
     reworded = write_experiment(tmp_path, body.replace("中文说明", "另一种说法"), "reworded.toml")
     assert main(["experiment", str(reworded), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+
+
+def test_sweep_values_that_build_the_same_grids_are_warned_and_named(tmp_path: Path, capsys) -> None:
+    """With about 200 households per community, 200 and 400 households per grid both give one grid
+    per community (400 rounds down to none, and a community keeps at least one): the same runs."""
+    path = write_experiment(tmp_path, SWEEP)
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "govsim: warning: grid.households_per_grid = 200 and 400 give the same number of grids" in err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "> ⚠ grid.households_per_grid = 200 and 400 give the same number of grids" in report
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    tied = [[r["mean"] for r in rows if r["grid.households_per_grid"] == v] for v in ("200", "400")]
+    assert tied[0] == tied[1]  # the same street office: identical results
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["tied_points"] == [[1, 2]]
+    # with territory.grids recorded, the ties come from the runs themselves
+    recorded = write_experiment(tmp_path, SWEEP.replace('"cases.created"]', '"cases.created", "territory.grids"]'),
+                                "recorded.toml")
+    assert main(["experiment", str(recorded), "--out", str(tmp_path / "rec"), "--workers", "1", "--no-progress"]) == 0
+    assert "give the same number of grids (2)" in capsys.readouterr().err  # two communities, one grid each
+    untied = write_experiment(tmp_path, SWEEP.replace("values = [100, 200, 400]", "values = [50, 100, 200]"),
+                              "untied.toml")
+    assert main(["experiment", str(untied), "--out", str(tmp_path / "u"), "--workers", "1", "--no-progress"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert "⚠" not in (tmp_path / "u" / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_reduced_run_of_an_experiment_file_says_so(tmp_path: Path) -> None:
+    body = f"""
+name = "full"
+design = "compare"
+scenarios = ["{ROOT / 'scenarios' / 'baseline.toml'}", "{ROOT / 'scenarios' / 'small_grids.toml'}"]
+reps = 3
+days = 20
+outcomes = ["response_time_h.mean", "cost.staff_cny"]
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+"""
+    path = write_experiment(tmp_path, body)
+    assert main(["experiment", str(path), "--reps", "2", "--days", "10", "--out", str(tmp_path / "small"),
+                 "--workers", "1", "--no-progress"]) == 0
+    report = (tmp_path / "small" / "report.md").read_text(encoding="utf-8")
+    assert f"**A reduced run**: 2 replications of 10 days, where the experiment file {path} asks for 3 " \
+           "replications of 20 days." in report
+    assert f"The full study: `govsim experiment {path}`." in report
+    assert "Staff cost (CNY per year)" in report and "× 365 / 10" in report
+    assert main(["experiment", str(path), "--out", str(tmp_path / "full"), "--workers", "1", "--no-progress"]) == 0
+    assert "reduced run" not in (tmp_path / "full" / "report.md").read_text(encoding="utf-8")

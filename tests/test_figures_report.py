@@ -258,13 +258,14 @@ def test_english_report_states_the_headline_with_its_confidence_interval(result)
     md = comparison_report(result, FIG_LINKS, "en", meta={"root_seed": 1, "days": 365, "govsim_version": "0.1.0",
                                                           "command": ["govsim", "compare", "a.toml", "b.toml"]})
     r = _row(result, "small_grids", "response_time_h.mean")
-    assert r["p_holm"] < 0.05
-    lo, hi = f"{r['diff_ci_low']:+.4g}", f"{r['diff_ci_high']:+.4g}"
-    assert f"mean response time lower by {-r['diff']:.4g} h" in md
+    assert r["p_holm"] < 0.05 and -10 < r["diff"] < -1  # hours under 10: three significant digits
+    lo, hi = f"{r['diff_ci_low']:+.2f}", f"{r['diff_ci_high']:+.2f}"
+    assert f"mean response time lower by {-r['diff']:.2f} h" in md
     assert f"95% CI of the difference {lo} to {hi} h" in md
     s = _row(result, "small_grids", "ratings.satisfaction_rate")
-    assert f"satisfaction rate (好差评) higher by {100 * s['diff']:.4g} pp" in md
-    assert "**decentralised** vs `baseline`: mean response time: no clear difference" in md
+    assert f"satisfaction rate (好差评) higher by {100 * s['diff']:.1f} pp" in md  # pp to one decimal
+    # decentralised is the baseline plus noise: every CI includes zero, and the report says so
+    assert "**decentralised** vs `baseline`: no clear difference (the 95% CI includes zero): mean response time (" in md
     assert "Who is left behind" in md and "At what cost" in md
     for heading in ("## What was run", "## Headline findings", "## Full results", "## Figures", "## How to read this"):
         assert heading in md
@@ -283,7 +284,8 @@ def test_chinese_report_uses_chinese_headings_and_links_the_figures(result):
     assert "无显著差异" in md and "公共随机数" in md and "经 Holm 校正的 p 值" in md and "个百分点" in md
     assert "平均响应时间下降" in md
     # One unit through a clause: large amounts in 万元 everywhere, not 元 beside 万元.
-    assert re.search(r"人员成本上升 [\d.]+万元（[\d.]+万元 → [\d.]+万元；差异的95%置信区间为 \+[\d.]+ 至 \+[\d.]+万元", md)
+    assert re.search(r"人员成本上升 [\d.]+万元，幅度 [\d.]+%（[\d.,]+万元 → [\d.,]+万元；差异的95%置信区间为 \+[\d.]+ 至 "
+                     r"\+[\d.]+万元", md)
     for link in FIG_LINKS.values():
         assert f"]({link})" in md
     assert "本机未找到中文字体" not in md
@@ -310,6 +312,7 @@ def test_sweep_report_tabulates_every_grid_point():
     assert len(table) == 5 * 4
     assert "figures/sweep_heatmap.png" in md and "10 replications per point" in md
     m, lo, hi = (sweep[k][0, 0, 0] for k in ("mean", "ci_low", "ci_high"))
-    assert f"{m:.4g} [{lo:.4g}, {hi:.4g}]" in md
+    assert m >= 10  # hours from 10 up: one decimal, the interval in the same decimals
+    assert f"| 0 | 200 | {m:.1f} [{lo:.1f}, {hi:.1f}] |" in md
     zh = sweep_report(_sweep(1), {}, "zh")
     assert zh.startswith("# 参数扫描：") and "各取值点结果" in zh

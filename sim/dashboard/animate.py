@@ -116,7 +116,7 @@ def animate(scenario: Scenario | str | Path, out: str | Path, days: int, seed: i
             FigureCanvasAgg(fig)
             left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.45])
             map_r = MapRenderer(ws.model("A"), flang, fig=left)
-            charts_r = ChartsRenderer(ws, flang, fig=right)
+            charts_r = ChartsRenderer(ws, flang, fig=right, days=int(days))  # the days recorded, not sim.days
             frame = _Frame(fig, flang, (map_r, charts_r))
             with writer.saving(fig, str(tmp), dpi):
                 for target in wanted:

@@ -407,8 +407,11 @@ class ChartsRenderer(_Layers):
     Axis limits only grow while a run goes on (so the static layers are rarely redrawn); they are
     worked out afresh when the workshop's models are rebuilt."""
 
-    def __init__(self, workshop, lang: str = "zh", fig=None):
+    def __init__(self, workshop, lang: str = "zh", fig=None, days: int | None = None):
+        """`days`: the days the run will record, for the day axis and the title (an animation of
+        20 days of a 180-day scenario); default the scenario's sim.days."""
         self.workshop = workshop
+        self.days = days
         self.lang = figure_lang(lang)
         self.owned = fig is None
         self._sides: tuple[str, ...] | None = None
@@ -479,8 +482,8 @@ class ChartsRenderer(_Layers):
         if models != self._models_seen:  # rebuilt or switched: limits start afresh
             self._models_seen, self._limits, self._x_max = models, {}, 0
         day = ws.day
+        planned = self.days or ws.days_planned
         if day > self._x_max or self._x_max == 0:
-            planned = ws.days_planned
             self._x_max = planned if day <= planned else planned + 30 * math.ceil((day - planned) / 30)
         series = {s: ws.series(s) for s in sides}
         for key, ax in self.axes.items():
@@ -512,7 +515,7 @@ class ChartsRenderer(_Layers):
         self.diff_labels.set_text(labels)
         self.diff_values.set_text(values)
         self.suptitle.set_text(f"{i18n.t('charts_title', lang)} — "
-                               f"{i18n.t('day_of', lang, day=day, days=ws.days_planned)}")
+                               f"{i18n.t('day_of', lang, day=day, days=planned)}")
         return self.fig
 
     def _background_key(self) -> tuple:

@@ -86,6 +86,14 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from .numfmt import number as _number
+from .numfmt import param_value as _v
+
+
+def _n(x: float, signed: bool = False) -> str:
+    """A number in a warning the report shows: three significant digits, never 1e+07."""
+    return _number(x, signed)
+
 Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 STAGES = ("design", "refine", "jacobian")
@@ -436,7 +444,7 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     converged = stop_reason != "budget"
     if not converged:
         notes.append(f"local search stopped by its budget of {max_refine_evals} evaluations "
-                     f"with step {h:.3g} of the range (not yet below min_step {min_step:g})")
+                     f"with step {_n(h)} of the range (not yet below min_step {_n(min_step)})")
 
     # 3a. Jacobian at the fit (one call) and the delta-method covariance.
     x0 = best.point
@@ -485,32 +493,32 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     warns: list[str] = []
     for i, p in enumerate(params):
         if x0[i] <= p.low + 1e-9 * p.span or (p.integer and x0[i] <= math.ceil(p.low)):
-            warns.append(f"{p.name} = {x0[i]:g} is at its lower bound {p.low:g}: the best fit may lie below it")
+            warns.append(f"{p.name} = {_v(x0[i])} is at its lower bound {_v(p.low)}: the best fit may lie below it")
         elif x0[i] >= p.high - 1e-9 * p.span or (p.integer and x0[i] >= math.floor(p.high)):
-            warns.append(f"{p.name} = {x0[i]:g} is at its upper bound {p.high:g}: the best fit may lie above it")
+            warns.append(f"{p.name} = {_v(x0[i])} is at its upper bound {_v(p.high)}: the best fit may lie above it")
     for t, r, zz, mu in zip(targets, resid, z, best.means):
         if not math.isfinite(zz):
             warns.append(f"target {t.outcome}: the simulated mean at the fit is not finite ({mu})")
         elif abs(zz) > 2.0:
-            warns.append(f"target {t.outcome} = {t.value:g} not reached: best {mu:.4g} misses by {r:+.4g} "
+            warns.append(f"target {t.outcome} = {_v(t.value)} not reached: best {_n(mu)} misses by {_n(r, True)} "
                          f"({zz:+.1f} tolerances)")
     for i, p in enumerate(params):
         if not identified[i]:
             lo, hi = prange[p.name]
-            span = f"; plausible range {lo:g}–{hi:g} of [{p.low:g}, {p.high:g}]" if ok else ""
-            warns.append(f"{p.name} is not identified by these targets (SE {param_se[i]:.3g} against a range of "
-                         f"{p.span:g}){span}")
+            span = f"; plausible range {_v(lo)}–{_v(hi)} of [{_v(p.low)}, {_v(p.high)}]" if ok else ""
+            warns.append(f"{p.name} is not identified by these targets (SE {_n(param_se[i])} against a range of "
+                         f"{_v(p.span)}){span}")
     if m < k:
         warns.append(f"{k} free parameters but only {m} target(s): at least {k - m} direction(s) of the parameters "
                      "cannot be identified")
     if not ok:
-        warns.append(f"no evaluated point has chi-square <= {threshold:.3g} ({accept_level:g} quantile, {m} df): "
+        warns.append(f"no evaluated point has chi-square <= {_n(threshold)} ({_v(accept_level)} quantile, {m} df): "
                      "the plausible set is empty")
     if led.nonfinite:
         warns.append(f"{led.nonfinite} evaluated point(s) gave non-finite outcomes (loss set to infinity)")
     jbest = min((e for e in led.history if e.stage == "jacobian"), key=lambda e: e.loss, default=None)
     if jbest is not None and jbest.loss < best.loss - 1.0:
-        warns.append(f"a Jacobian point has a lower loss ({jbest.loss:.3g} < {best.loss:.3g}): the fit is not a "
+        warns.append(f"a Jacobian point has a lower loss ({_n(jbest.loss)} < {_n(best.loss)}): the fit is not a "
                      "local minimum at the finite-difference step (noise, or a search stopped early)")
     warns += notes
 

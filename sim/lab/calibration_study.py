@@ -21,6 +21,7 @@ import numpy as np
 
 from .calibration import CalibrationResult, FreeParameter, Target, fit
 from .compare import mean_ci, replication_seeds
+from . import numfmt
 from .labels import label
 from .tasks import RunSpec
 
@@ -136,18 +137,21 @@ def _report(study, params, fits, attribution) -> str:
             ["outcome", "target", "tolerance", "simulated ± SE", "residual (tolerances)"]
         lines += ["| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
         for r in f.target_rows():
-            lines.append(f"| {label(r['outcome'], study.lang)} | {r['target']:.4g} | {r['tolerance']:.3g} | "
-                         f"{r['mean']:.4g} ± {r['se']:.2g} | {r['residual_tol']:+.2f} |")
+            target, tol, mean, se = numfmt.numbers([r["target"], r["tolerance"], r["mean"], r["se"]])
+            lines.append(f"| {label(r['outcome'], study.lang)} | {target} | {tol} | {mean} ± {se} | "
+                         f"{numfmt.fixed(r['residual_tol'], 2, signed=True)} |")
         head = ["参数", "拟合值", "95% 区间", "可接受范围", "可识别"] if zh else \
             ["parameter", "fitted", "95% interval", "plausible range", "identified"]
         lines += ["", "| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
         for r in f.parameter_rows():
             yes = ("是" if r["identified"] else "否") if zh else ("yes" if r["identified"] else "no")
-            lines.append(f"| `{r['parameter']}` | {r['fitted']:.4g} | [{r['ci_low']:.4g}, {r['ci_high']:.4g}] | "
-                         f"[{r['plausible_min']:.4g}, {r['plausible_max']:.4g}] | {yes} |")
+            fit, lo, hi, pmin, pmax = numfmt.numbers([r[k] for k in ("fitted", "ci_low", "ci_high", "plausible_min",
+                                                                     "plausible_max")], sig=4)
+            lines.append(f"| `{r['parameter']}` | {fit} | [{lo}, {hi}] | [{pmin}, {pmax}] | {yes} |")
         lines.append("")
-        lines.append((f"评估点 {f.n_evaluations} 个（损失 {f.loss:.3g}；停止原因：{f.stop_reason}）。") if zh else
-                     f"{f.n_evaluations} points evaluated (loss {f.loss:.3g}; stopped by {f.stop_reason}).")
+        loss = numfmt.number(f.loss)
+        lines.append((f"评估点 {f.n_evaluations} 个（损失 {loss}；停止原因：{f.stop_reason}）。") if zh else
+                     f"{f.n_evaluations} points evaluated (loss {loss}; stopped by {f.stop_reason}).")
         lines += [f"\n> ⚠ {w}" for w in f.warnings]
     if attribution:
         lines += _attribution_section(attribution, zh, study.lang)
@@ -168,9 +172,9 @@ def _attribution_section(rows, zh: bool, lang: str) -> list[str]:
     lines += ["", "| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["outcome"], -abs(r["contribution"]))):
         share = "" if math.isnan(r["share_of_total"]) else f"{r['share_of_total']:.0%}"
-        lines.append(f"| `{r['parameter']}` | {r['from_value']:.4g} → {r['to_value']:.4g} | "
-                     f"{label(r['outcome'], lang)} | {r['contribution']:+.4g} [{r['ci_low']:+.4g}, "
-                     f"{r['ci_high']:+.4g}] | {share} |")
+        frm, to = numfmt.numbers([r["from_value"], r["to_value"]], sig=4)
+        c, lo, hi = numfmt.numbers([r["contribution"], r["ci_low"], r["ci_high"]], signed=True)
+        lines.append(f"| `{r['parameter']}` | {frm} → {to} | {label(r['outcome'], lang)} | {c} [{lo}, {hi}] | {share} |")
     return lines
 
 
@@ -181,7 +185,8 @@ def _attribution_summary(rows, zh: bool, lang: str) -> list[str]:
         rs = sorted((r for r in rows if r["outcome"] == outcome), key=lambda r: -abs(r["contribution"]))
         total = sum(r["contribution"] for r in rs)
         top = [r for r in rs if abs(r["contribution"]) >= 0.1 * abs(total)][:3] or rs[:1]
-        parts = [f"`{r['parameter']}` ({r['contribution']:+.3g})" for r in top]
-        out.append(f"- {label(outcome, lang)}：总变化 {total:+.3g}，主要来自 {'、'.join(parts)}。" if zh else
-                   f"- {label(outcome, lang)}: total change {total:+.3g}, carried mostly by {', '.join(parts)}.")
+        parts = [f"`{r['parameter']}` ({numfmt.number(r['contribution'], signed=True)})" for r in top]
+        total_s = numfmt.number(total, signed=True)
+        out.append(f"- {label(outcome, lang)}：总变化 {total_s}，主要来自 {'、'.join(parts)}。" if zh else
+                   f"- {label(outcome, lang)}: total change {total_s}, carried mostly by {', '.join(parts)}.")
     return out

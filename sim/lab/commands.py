@@ -133,5 +133,7 @@ def _print_summary(study) -> None:
     report = study.out / "report.md"
     print(f"{study.exp.design} '{study.exp.name}': {len({s.run_id for s in study.specs})} runs")
     print(f"outputs: {study.out}/ ({', '.join(sorted(set(study.files)))})")
+    for warning in study.warnings:
+        print(f"govsim: warning: {warning}", file=sys.stderr)
     if report.exists():
         print(f"report: {report}")

@@ -9,7 +9,7 @@ paired t-test p-value corrected for multiple comparisons (Holm), and Cohen's d_z
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -79,6 +79,50 @@ class Comparison:
     rt_quantiles: dict[str, np.ndarray] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)     # scenario -> its description
     descriptions_zh: dict[str, str] = field(default_factory=dict)  # scenario -> 中文说明 (if any)
+    days: dict[str, float] = field(default_factory=dict)           # scenario -> simulated days (sim.days)
+    annualised: tuple[str, ...] = ()  # outcomes turned into amounts per year by per_year()
+
+
+# Outcomes that are totals over the whole simulated run (outcomes._workforce: the cost of the staff
+# for `model.time` days, warm-up included) and that reports show per year.
+PER_YEAR = ("cost.staff_cny", "cost.overtime_cny")
+
+
+def per_year(result: Comparison) -> Comparison:
+    """The comparison with its run totals (PER_YEAR) annualised, replication by replication:
+    × 365 / the scenario's simulated days, then means, CIs and paired differences recomputed (when
+    every scenario ran the same days this only rescales them; p-values are unchanged). A result
+    without recorded days, or annualised already, comes back as it is."""
+    keys = tuple(k for k in PER_YEAR if k in result.outcomes)
+    if result.annualised or not keys or any(result.days.get(n, 0) <= 0 for n in result.scenarios):
+        return result
+    values = {}
+    for n, v in result.values.items():
+        v = np.array(v, dtype=float, copy=True)
+        for k in keys:
+            v[:, result.outcomes.index(k)] *= 365.0 / result.days[n]
+        values[n] = v
+    return replace(result, values=values, rows=_rows(result.scenarios, result.outcomes, values), annualised=keys)
+
+
+def per_year_sweep(sweep: dict) -> dict:
+    """A sweep (the dict study._sweep builds) with its run totals (PER_YEAR) annualised: × 365 /
+    the simulated days of each grid point (`sweep["days"]`: one number, or one per point). A sweep
+    without days, or annualised already, comes back as it is."""
+    keys = tuple(k for k in PER_YEAR if k in sweep["outcomes"])
+    if sweep.get("annualised") or not keys or sweep.get("days") is None:
+        return sweep
+    shape = tuple(len(a) for a in sweep["axes"])
+    days = np.broadcast_to(np.asarray(sweep["days"], dtype=float), shape)
+    if not (days > 0).all():
+        return sweep
+    out = dict(sweep, annualised=keys, days_by_point=dict(enumerate(days.ravel().tolist())))
+    cols = [list(sweep["outcomes"]).index(k) for k in keys]
+    for name in ("mean", "ci_low", "ci_high"):
+        arr = np.array(sweep[name], dtype=float).reshape(shape + (len(sweep["outcomes"]),))
+        arr[..., cols] *= (365.0 / days)[..., None]
+        out[name] = arr
+    return out
 
 
 def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outcomes=KEY_OUTCOMES,
@@ -120,7 +164,8 @@ def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outco
         target = min(max_reps, target + reps)
     result = Comparison(names, seeds, outcomes, values, _rows(names, outcomes, values),
                         descriptions={s.name: s.description for s in scenarios},
-                        descriptions_zh={s.name: s.description_zh for s in scenarios if s.description_zh})
+                        descriptions_zh={s.name: s.description_zh for s in scenarios if s.description_zh},
+                        days={s.name: float(s["sim.days"]) for s in scenarios})
     if detail:
         for name in names:
             recs = [results.records[specs[name, r].run_id]["detail"] for r in range(target)]

@@ -25,9 +25,10 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from scipy import stats
 
 from ..provenance import atomic_write
-from .compare import Comparison
+from . import numfmt
+from .compare import Comparison, per_year, per_year_sweep
 from .tasks import QUANTILE_PROBS
-from .labels import figure_lang, is_share, label, plain, plot_context, text
+from .labels import figure_lang, is_share, label, plain, plot_context, short_names, text
 
 DPI = 120
 MAX_PANELS = 12  # small multiples beyond this stop being readable
@@ -45,6 +46,7 @@ def comparison_figures(result: Comparison, out_dir: Path, lang: str = "en") -> d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     flang = figure_lang(lang)
+    result = _shown(per_year(result), flang)
     drawers = (("distributions", _distributions), ("forest", _forest), ("response_cdf", _response_cdf),
                ("satisfaction_over_time", _satisfaction_over_time), ("backlog_over_time", _backlog_over_time))
     written = {}
@@ -62,6 +64,7 @@ def sweep_figures(sweep: dict, out_dir: Path, lang: str = "en") -> dict[str, Pat
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     flang = figure_lang(lang)
+    sweep = per_year_sweep(sweep)
     n_params = len(sweep["params"])
     if not sweep["outcomes"] or n_params not in (1, 2):
         return {}
@@ -71,6 +74,29 @@ def sweep_figures(sweep: dict, out_dir: Path, lang: str = "en") -> dict[str, Pat
 
 
 # ------------------------------------------------------------------ plumbing
+def _shown(result: Comparison, lang: str) -> Comparison:
+    """The comparison with its scenarios under the names a reader of `lang` knows (Chinese figures:
+    放权赋能 rather than decentralisation; see labels.short_names)."""
+    names = short_names(result.scenarios, result.descriptions_zh, lang)
+    if all(names[n] == n for n in result.scenarios):
+        return result
+    from dataclasses import replace
+    rename = names.get
+    return replace(result, scenarios=[rename(n, n) for n in result.scenarios],
+                   values={rename(n, n): v for n, v in result.values.items()},
+                   rows=[{**r, "scenario": rename(r["scenario"], r["scenario"])} for r in result.rows],
+                   series={rename(n, n): v for n, v in result.series.items()},
+                   rt_quantiles={rename(n, n): v for n, v in result.rt_quantiles.items()},
+                   descriptions={}, descriptions_zh={}, days={rename(n, n): d for n, d in result.days.items()})
+
+
+def _label(key: str, lang: str, result_or_sweep) -> str:
+    """An outcome's label, "per year" for the totals the figures show annualised."""
+    annual = result_or_sweep.annualised if isinstance(result_or_sweep, Comparison) else \
+        result_or_sweep.get("annualised", ())
+    return label(key, lang, per_year=key in annual)
+
+
 def _save(fig: Figure, path: Path) -> Path:
     buf = io.BytesIO()
     # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.
@@ -101,8 +127,8 @@ def _wrap(s: str, lang: str) -> str:
     return "\n".join(line for part in parts for line in textwrap.wrap(part, 20, break_long_words=True))
 
 
-def _title(ax, key: str, lang: str) -> None:
-    ax.set_title(_wrap(label(key, lang), lang))
+def _title(ax, key: str, lang: str, source=None) -> None:
+    ax.set_title(_wrap(_label(key, lang, source) if source is not None else label(key, lang), lang))
 
 
 def _percent_axis(axis) -> None:
@@ -122,10 +148,15 @@ def _value_axis(ax, which: str, key: str, lang: str, diff: bool = False, limits=
 
 
 def _compact(v: float, lang: str) -> str:
-    """8,860,000 -> "8.86M" / "886万"; smaller numbers to three significant figures."""
+    """8,860,000 -> "8.86M" / "886万"; smaller numbers to three significant figures (never 1e-05)."""
     if abs(v) >= 1e5:
-        return f"{v / 1e4:.4g}万" if lang == "zh" else f"{v / 1e6:.3g}M"
-    return f"{v:.3g}"
+        return f"{_trim(numfmt.number(v / 1e4))}万" if lang == "zh" else f"{_trim(numfmt.number(v / 1e6))}M"
+    return numfmt.number(v)
+
+
+def _trim(s: str) -> str:
+    """"2.00" -> "2", "2.50" -> "2.5": tick labels need no padding zeros."""
+    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def _mean_ci_cols(x: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,7 +223,7 @@ def _distributions(result: Comparison, lang: str) -> Figure | None:
         j = result.outcomes.index(key)
         scale = 100.0 if is_share(key) else 1.0
         data = [_finite(result.values[n][:, j]) * scale for n in names]
-        _title(ax, key, lang)
+        _title(ax, key, lang, result)
         if not any(len(d) for d in data):
             _no_data(ax, lang)
             continue
@@ -244,7 +275,7 @@ def _forest(result: Comparison, lang: str) -> Figure | None:
         ax.set_xlabel(text("difference_pp" if scale == 100.0 else "difference", lang))
         ax.locator_params(axis="x", nbins=4)  # long labels (-0.0015) would run into each other
         _value_axis(ax, "x", key, lang, diff=True)
-        _title(ax, key, lang)
+        _title(ax, key, lang, result)
     marker = {"ls": "none", "marker": "o", "ms": 6.5, "mew": 1.6, "color": "0.25"}
     handles = [Line2D([], [], mfc="0.25", **marker), Line2D([], [], mfc="white", **marker)]
     fig.legend(handles, [text("significant", lang), text("not_significant", lang)], loc="outside lower center",
@@ -254,28 +285,46 @@ def _forest(result: Comparison, lang: str) -> Figure | None:
 
 
 def _response_cdf(result: Comparison, lang: str) -> Figure | None:
-    """The mean response-time distribution: each quantile averaged over replications (x) against
-    its probability (y), with a per-quantile 95% CI band. Log hours: the tail spans decades."""
+    """Left: the mean response-time distribution, each quantile averaged over replications (x)
+    against its probability (y), with a per-quantile 95% CI band; log hours, as the tail spans
+    decades. Right: each scenario's quantiles minus the reference's, paired replication by
+    replication, with a 95% CI band: the curves on the left overlap when levers move the
+    distribution by minutes, the differences do not."""
     probs = np.asarray(QUANTILE_PROBS)
-    curves = {}
+    quantiles, curves = {}, {}
     for name in result.scenarios:
         q = np.asarray(result.rt_quantiles.get(name, ()), dtype=float)
         if q.size == 0:
             continue
         if q.shape[-1] != len(probs):
             raise ValueError(f"rt_quantiles[{name!r}] has {q.shape[-1]} columns, expected {len(probs)}")
-        curves[name] = _mean_ci_cols(q.reshape(-1, len(probs)))
+        quantiles[name] = q.reshape(-1, len(probs))
+        curves[name] = _mean_ci_cols(quantiles[name])
     top = max((np.nanmax(hi) if np.isfinite(hi).any() else np.nanmax(m, initial=0.0)
                for m, _, hi in curves.values()), default=0.0)
     if not top > 0:
         return None  # nothing a log axis can show
+    ref = result.scenarios[0]
+    diffs = {name: _mean_ci_cols(q - quantiles[ref]) for name, q in quantiles.items()
+             if name != ref and ref in quantiles and q.shape == quantiles[ref].shape}
+    colours = _colours(result)
+    fig = Figure(figsize=(10.4 if diffs else 6.4, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2 if diffs else 1, squeeze=False).ravel()
+    _cdf_panel(axes[0], curves, colours, top, lang)
+    if diffs:
+        _quantile_difference_panel(axes[1], diffs, probs, colours, ref, lang)
+    handles = [Line2D([], [], color=colours[n], lw=1.8) for n in curves]
+    fig.legend(handles, list(curves), loc="outside lower center", ncols=min(len(curves), 6), frameon=False)
+    fig.suptitle(text("fig_response_cdf", lang))
+    return fig
+
+
+def _cdf_panel(ax, curves: dict, colours: dict, top: float, lang: str) -> None:
+    probs = np.asarray(QUANTILE_PROBS)
     # Many cases are accepted on the spot (0 h), and averaging a 0 with a few seconds gives
     # quantiles of 1e-4 h that would stretch the axis over decades no one reads. Quantiles under
     # a minute are drawn at the left edge: the curve's height there is the share answered at once.
     floor = min(RESPONSE_FLOOR_H, top / 10)
-    colours = _colours(result)
-    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
-    ax = fig.add_subplot()
     for name, (m, lo, hi) in curves.items():
         ok = ~np.isnan(m)
         ax.plot(np.maximum(m[ok], floor), probs[ok], color=colours[name], lw=1.6, label=name)
@@ -289,13 +338,26 @@ def _response_cdf(result: Comparison, lang: str) -> Figure | None:
     decades = math.log10(top * 1.15 / floor)
     # 1, 2, 5, 10 ... h while that fits; only powers of ten over a wider range
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: numfmt.number(v, sig=1) if v < 1 else f"{v:,.0f}"))
     ax.set_ylim(0, 1)
     ax.set_xlabel(text("hours_log", lang))
     ax.set_ylabel(text("cum_prob", lang))
-    ax.legend(loc="lower right", frameon=False)
-    ax.set_title(text("fig_response_cdf", lang))
-    return fig
+
+
+def _quantile_difference_panel(ax, diffs: dict, probs: np.ndarray, colours: dict, ref: str, lang: str) -> None:
+    """Quantile (in %) against the paired difference of that quantile from the reference, in hours."""
+    pct = 100 * probs
+    for name, (m, lo, hi) in diffs.items():
+        ok = ~np.isnan(m)
+        ax.plot(pct[ok], m[ok], color=colours[name], lw=1.5)
+        band = ok & ~np.isnan(lo)
+        ax.fill_between(pct, lo, hi, where=band, color=colours[name], alpha=0.2, lw=0)
+    ax.axhline(0.0, color="0.3", lw=0.8, ls="--", zorder=1)
+    for p in (50, 90):
+        ax.axvline(p, color="0.6", lw=0.6, ls=":", zorder=0)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(text("quantile_pct", lang))
+    ax.set_ylabel(_wrap(text("quantile_diff", lang, ref=ref), lang))
 
 
 def _series_bands(result: Comparison, column: str, transform=None) -> dict[str, tuple]:
@@ -374,8 +436,7 @@ def _positions(values) -> tuple[np.ndarray, list[str] | None]:
     return np.arange(len(v), dtype=float), [_tick(x) for x in v]
 
 
-def _tick(v) -> str:
-    return f"{v:g}" if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else str(v)
+_tick = numfmt.param_value
 
 
 def _sweep_lines(sweep: dict, lang: str) -> Figure:
@@ -393,7 +454,7 @@ def _sweep_lines(sweep: dict, lang: str) -> Figure:
         else:
             ax.locator_params(axis="x", nbins=5)
         ax.set_xlabel(_wrap(label(param, lang), lang))
-        _title(ax, outcomes[k], lang)
+        _title(ax, outcomes[k], lang, sweep)
         _value_axis(ax, "y", outcomes[k], lang)
     fig.suptitle(text("fig_sweep", lang))
     return fig
@@ -414,7 +475,7 @@ def _sweep_heatmaps(sweep: dict, lang: str) -> Figure:
         _grid_ticks(ax.set_yticks, v0)
         ax.set_xlabel(_wrap(label(p1, lang), lang))
         ax.set_ylabel(_wrap(label(p0, lang), lang))
-        _title(ax, outcomes[k], lang)
+        _title(ax, outcomes[k], lang, sweep)
         bar = fig.colorbar(im, ax=ax, shrink=0.9)
         if np.isfinite(z).any():
             _value_axis(bar.ax, "y", outcomes[k], lang, limits=(np.nanmin(z), np.nanmax(z)))

@@ -51,6 +51,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "cost.overtime_cny": ("Overtime cost (CNY)", "加班成本（元）"),
     "cost.per_resident_year_cny": ("Staff cost per resident-year (CNY)", "每名居民年均人员成本（元）"),
     "cost.per_resolved_case_cny": ("Staff cost per resolved case (CNY)", "每件办结案件人员成本（元）"),
+    "territory.grids": ("Number of grids", "网格数"),
     # emergencies and volunteers
     "emergency.first_contact_h.mean": ("Emergency: mean time to first contact (h)", "应急：首次联系平均用时（小时）"),
     "emergency.first_contact_h.p90": ("Emergency: time to first contact, 90th percentile (h)",
@@ -69,6 +70,13 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "response_mean_h": ("Daily mean response time (h)", "当日平均响应时间（小时）"),
     "vulnerable_reached_share": ("Vulnerable households reached (share)", "已联系困难群体比例"),
     "active_volunteers": ("Active volunteers", "在岗志愿者人数"),
+}
+
+# Run totals that reports annualise (× 365 / simulated days; see compare.per_year), with the labels
+# they then carry. The summary keys themselves stay totals over the run.
+PER_YEAR_LABELS: dict[str, tuple[str, str]] = {
+    "cost.staff_cny": ("Staff cost (CNY per year)", "人员成本（元/年）"),
+    "cost.overtime_cny": ("Overtime cost (CNY per year)", "加班成本（元/年）"),
 }
 
 # Shares (0–1) outside the naming rule in `is_share`.
@@ -101,16 +109,49 @@ TEXT: dict[str, tuple[str, str]] = {
     "meta_experiment": ("experiment `{v}`", "实验 `{v}`"),
     "meta_scenario": ("scenario `{v}`", "场景 `{v}`"),
     "vs": ("**{name}** vs `{ref}`: ", "**{name}**（与 `{ref}` 相比）："),
-    "change": ("{what} {dir} by {size} ({ref_v} → {new_v}; 95% CI of the difference {lo} to {hi}; "
-               "p (Holm) {p})", "{what}{dir} {size}（{ref_v} → {new_v}；差异的95%置信区间为 {lo} 至 {hi}；"
+    "vs_named": ("**{shown}** (`{name}`) vs `{ref}`: ", "**{shown}**（`{name}`，与 `{ref}` 相比）："),
+    "change": ("{what} {dir} by {size}{rel} ({ref_v} → {new_v}; 95% CI of the difference {lo} to {hi}; "
+               "p (Holm) {p})", "{what}{dir} {size}{rel}（{ref_v} → {new_v}；差异的95%置信区间为 {lo} 至 {hi}；"
                "经 Holm 校正的 p 值 {p}）"),
-    "no_diff": ("{what}: no clear difference ({d}; 95% CI {lo} to {hi}; p (Holm) {p})",
-                "{what}无显著差异（{d}；95%置信区间为 {lo} 至 {hi}；经 Holm 校正的 p 值 {p}）"),
+    "change_ci": ("{what} {dir} by {size}{rel} ({ref_v} → {new_v}; the 95% CI of the difference, {lo} to {hi}, "
+                  "excludes zero, but the difference is not significant after Holm's correction over {n} "
+                  "comparisons: p (Holm) {p})",
+                  "{what}{dir} {size}{rel}（{ref_v} → {new_v}；差异的95%置信区间 {lo} 至 {hi} 不含零，但经 Holm "
+                  "方法对全部 {n} 项比较校正后不显著：p 值 {p}）"),
+    "no_diff": ("{what}: no clear difference ({d}; the 95% CI, {lo} to {hi}, includes zero; p (Holm) {p})",
+                "{what}无显著差异（{d}；95%置信区间 {lo} 至 {hi} 含零；经 Holm 校正的 p 值 {p}）"),
+    "brief": ("{what} ({d}; 95% CI {lo} to {hi})", "{what}（{d}；95%置信区间 {lo} 至 {hi}）"),
+    "ci_intro": ("Not significant after Holm's correction over {n} comparisons, although the 95% CI of the "
+                 "difference excludes zero: ", "差异的95%置信区间不含零、但经 Holm 方法对全部 {n} 项比较校正后不显著的有："),
+    "untested": ("{what}: {d} (a single replication: no confidence interval, no test)",
+                 "{what}：{d}（仅一次重复：无置信区间，未作检验）"),
+    "brief_untested": ("{what} ({d})", "{what}（{d}）"),
+    "untested_intro": ("Not tested (a single replication: no confidence interval): ",
+                       "未作检验（仅一次重复，无置信区间）："),
+    "none_intro": ("No clear difference (the 95% CI includes zero): ", "无显著差异（95%置信区间含零）："),
+    "relative": (", or {r}", "，幅度 {r}"),
     "higher": ("higher", "上升"),
     "lower": ("lower", "下降"),
     "left_behind": ("Who is left behind: ", "群体差距："),
     "cost": ("At what cost: ", "成本："),
-    "others_clear": ("Other clear differences: ", "其他显著差异："),
+    "and": (" and ", "和"),
+    "dz_hidden": ("†: deterministic difference: the within-pair SD is ≈ 0 (under 1/{limit} of the mean "
+                  "difference), so d_z is not shown; the difference is the same in every replication, and its size "
+                  "is what matters.",
+                  "†：确定性差异——配对差异的标准差约为零（不到差异均值的 1/{limit}），故不列效应量 d_z；该差异在"
+                  "每次重复中几乎相同，应看其大小本身。"),
+    "reduced": ("**A reduced run**: {reps} replications of {days} days, where the experiment file {file} asks "
+                "for {full_reps} replications of {full_days} days. The intervals are wider and fewer differences "
+                "pass Holm's correction than in the full study.",
+                "**缩减规模的运行**：重复 {reps} 次、每次模拟 {days} 天，而实验文件 {file} 规定重复 {full_reps} "
+                "次、每次 {full_days} 天。置信区间更宽，通过 Holm 校正的差异也比完整研究少。"),
+    "reduced_command": (" The full study: `{command}`.", "完整研究的命令：`{command}`。"),
+    "per_year_note": ("Costs ({keys}) are per year: each run's total over its {days} simulated days (warm-up "
+                      "included) × 365 / {days}.",
+                      "成本（{keys}）按年计算：每次运行在全部 {days} 个模拟日（含预热期）内的合计 × 365 / {days}。"),
+    "per_year_note_mixed": ("Costs ({keys}) are per year: each run's total over its simulated days (warm-up "
+                            "included) × 365 / those days.",
+                            "成本（{keys}）按年计算：每次运行在全部模拟日（含预热期）内的合计 × 365 / 模拟天数。"),
     "sep": ("; ", "；"),
     "sentence_join": (" ", ""),
     "end": (".", "。"),
@@ -124,19 +165,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "differences are taken replication by replication: *difference* is the mean paired difference with its "
         "95% confidence interval (t distribution). *p (Holm)* is the paired t-test p-value adjusted by Holm's "
         "method over every comparison in the table (all outcomes and scenarios together); below 0.05 the "
-        "difference is clear even after looking at many outcomes. \"No clear difference\" means p (Holm) ≥ 0.05, "
-        "not that the scenarios are equal. The intervals are not adjusted for the number of comparisons, so an "
-        "interval that excludes zero can still be no clear difference after Holm. *d_z* is Cohen's effect size "
-        "for paired data: the mean difference divided by the standard deviation of the differences (about 0.2 "
-        "small, 0.5 medium, 0.8 large). Shares are shown in per cent and their differences in percentage points "
-        "(pp). The intervals describe the model's randomness only, not uncertainty about its parameter values.",
+        "difference is clear even after looking at many outcomes, and the findings list such differences "
+        "largest first (relative to the reference's mean). The intervals are not adjusted for the number of "
+        "comparisons, so an interval can exclude zero while p (Holm) ≥ 0.05: the findings say so in those words. "
+        "\"No clear difference\" is said only where the interval includes zero; it does not mean that the "
+        "scenarios are equal. *d_z* is Cohen's effect size for paired data: the mean difference divided by the "
+        "standard deviation of the differences (about 0.2 small, 0.5 medium, 0.8 large); it is left out (—†) "
+        "where that standard deviation is about zero. Shares are shown in per cent and their differences in "
+        "percentage points (pp). The intervals describe the model's randomness only, not uncertainty about its "
+        "parameter values.",
         "各场景的第 i 次重复与基准场景的第 i 次重复使用相同的随机数种子，差异逐次配对计算：“配对差异”列为"
         "配对差异的均值及其95%置信区间（t 分布）。“p 值（Holm 校正）”为配对 t 检验的 p 值经 Holm 方法校正后"
-        "的结果，校正范围为表中全部比较（所有指标与场景）；小于 0.05 即在多重比较下仍属显著差异。“无显著差异”"
-        "表示经 Holm 校正的 p 值 ≥ 0.05，并不表示两个场景相同。置信区间未作多重比较校正，因此可能出现置信区间"
-        "不含零、但经 Holm 校正后仍无显著差异的情况。效应量 d_z 为配对数据的 Cohen's d_z，即差异均值除以差异"
-        "的标准差（约 0.2 为小、0.5 为中、0.8 为大）。比例类指标以百分比表示，其差异以百分点表示。置信区间仅"
-        "反映模型的随机性，不反映参数取值本身的不确定性。"),
+        "的结果，校正范围为表中全部比较（所有指标与场景）；小于 0.05 即在多重比较下仍属显著差异，主要发现按"
+        "差异大小（相对于基准场景均值）从大到小列出。置信区间未作多重比较校正，因此可能出现置信区间不含零、"
+        "但经 Holm 校正后 p 值 ≥ 0.05 的情况，主要发现中对此会明确说明。只有置信区间含零时才称“无显著差异”，"
+        "这并不表示两个场景相同。效应量 d_z 为配对数据的 Cohen's d_z，即差异均值除以差异的标准差（约 0.2 为小、"
+        "0.5 为中、0.8 为大）；该标准差约为零时不列出（—†）。比例类指标以百分比表示，其差异以百分点表示。"
+        "置信区间仅反映模型的随机性，不反映参数取值本身的不确定性。"),
     # report: sweep
     "sweep_title": ("Parameter sweep: {params}", "参数扫描：{params}"),
     "sweep_para": ("{params} varied over {n} grid points ({values}). Each cell of the table is the mean over "
@@ -145,6 +190,11 @@ TEXT: dict[str, tuple[str, str]] = {
                    "（t 分布）。"),
     "sweep_range": ("{what}: lowest {lo} at {at_lo}, highest {hi} at {at_hi}",
                     "{what}：最低 {lo}（{at_lo}），最高 {hi}（{at_hi}）"),
+    "tie_warning": ("{points} give the same {what} ({value}): they simulate the same street office, so their "
+                    "results are identical and differences between them are not effects of the swept value.",
+                    "{points} 得到相同的{what}（{value}）：模拟的是同一个街道，结果完全相同，它们之间的差异"
+                    "并非扫描参数的作用。"),
+    "tied_with": (" (tied with {others}: the same {what}, {value})", "（与 {others} 相同：{what}同为 {value}）"),
     "h_sweep_table": ("Means by grid point", "各取值点结果"),
     "sweep_read": ("Means with 95% confidence intervals over replications at each grid point. Intervals that "
                    "overlap do not by themselves show that two points are equal; compare points with paired "
@@ -156,14 +206,17 @@ TEXT: dict[str, tuple[str, str]] = {
                           "replications themselves.",
                           "各场景的指标分布：箱线图表示各次重复之间的离散程度，散点为各次重复的结果。"),
     "cap_forest": ("Paired differences from `{ref}` with 95% CIs. Filled markers: clear difference after Holm "
-                   "correction (p < 0.05); open markers: no clear difference.",
+                   "correction (p < 0.05); open markers: p (Holm) ≥ 0.05 (the interval, not adjusted for the "
+                   "number of comparisons, may still exclude zero).",
                    "与基准场景 `{ref}` 的配对差异及95%置信区间。实心标记：经 Holm 校正后差异显著（p < 0.05）；"
-                   "空心标记：无显著差异。"),
-    "cap_response_cdf": ("Response time (report to first response) as a cumulative distribution: the mean over "
-                         "replications of each quantile, with a 95% CI band; hours on a log scale, responses "
-                         "within a minute at the left edge.",
-                         "响应时间（从上报到首次响应）的累积分布：各分位数为各次重复的均值，阴影为95%置信区间；"
-                         "横轴为对数刻度（小时），一分钟内的响应画在左端。"),
+                   "空心标记：经 Holm 校正的 p ≥ 0.05（置信区间未作多重比较校正，仍可能不含零）。"),
+    "cap_response_cdf": ("Response time (report to first response). Left: the cumulative distribution, each "
+                         "quantile the mean over replications (hours on a log scale, responses within a minute at "
+                         "the left edge). Right: each scenario's quantiles minus `{ref}`'s, paired by replication, "
+                         "with a 95% CI band: where the band leaves zero, that part of the distribution moved.",
+                         "响应时间（从上报到首次响应）。左：累积分布，各分位数为各次重复的均值（横轴为对数刻度，"
+                         "单位小时，一分钟内的响应画在左端）。右：各场景的分位数减去基准场景 `{ref}` 的分位数（按重复"
+                         "配对），阴影为95%置信区间：区间离开零线之处，即分布在该处发生了变化。"),
     "cap_satisfaction_over_time": ("Latent satisfaction and the 7-day rolling 好差评 satisfaction rate by day: "
                                    "mean over replications with a 95% CI band.",
                                    "潜在满意度与好差评满意率（7日滚动平均）的逐日变化：各次重复的均值及95%置信区间。"),
@@ -180,18 +233,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_sweep": ("Parameter sweep (mean, 95% CI)", "参数扫描（均值，95%置信区间）"),
     "fig_sweep_heatmap": ("Parameter sweep (mean)", "参数扫描（均值）"),
     "hours_log": ("Response time (h, log scale)", "响应时间（小时，对数刻度）"),
+    "quantile_pct": ("Quantile (%)", "分位数（%）"),
+    "quantile_diff": ("Difference from {ref} (h)", "与 {ref} 之差（小时）"),
     "cum_prob": ("Cumulative probability", "累积概率"),
     "day": ("Day", "天"),
     "rolling7": ("{what}, 7-day rolling mean", "{what}，7日滚动平均"),
     "difference": ("Difference", "差异"),
     "difference_pp": ("Difference (pp)", "差异（百分点）"),
     "significant": ("p (Holm) < 0.05", "p（Holm）< 0.05"),
-    "not_significant": ("no clear difference", "无显著差异"),
+    "not_significant": ("p (Holm) ≥ 0.05", "p（Holm）≥ 0.05"),
     "no_data": ("no data", "无数据"),
 }
 
 # Trailing brackets that hold a unit or a scale, not part of the name ("(好差评)" stays).
-_UNIT_RE = re.compile(r"\s*[（(](h|CNY|cases|小时|元|件|天|mean, 0–1|均值，0–1)[)）]$")
+_UNIT_RE = re.compile(r"\s*[（(](h|CNY|CNY per year|cases|小时|元|元/年|件|天|mean, 0–1|均值，0–1)[)）]$")
 _CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 
 # In order of preference: Simplified Chinese glyph shapes first.
@@ -206,15 +261,34 @@ def _index(lang: str) -> int:
     return LANGS.index(lang)
 
 
-def label(key: str, lang: str = "en") -> str:
-    """The outcome's label with its unit, or the key itself when there is none."""
+def label(key: str, lang: str = "en", per_year: bool = False) -> str:
+    """The outcome's label with its unit, or the key itself when there is none; `per_year`: the
+    label of the annualised total (PER_YEAR_LABELS), for keys that have one."""
     i = _index(lang)
+    if per_year and key in PER_YEAR_LABELS:
+        return PER_YEAR_LABELS[key][i]
     return OUTCOME_LABELS[key][i] if key in OUTCOME_LABELS else key
 
 
 def name(key: str, lang: str = "en") -> str:
     """The label without a trailing unit, for use inside a sentence."""
     return _UNIT_RE.sub("", label(key, lang))
+
+
+def short_names(names, descriptions_zh: dict[str, str], lang: str) -> dict[str, str]:
+    """Scenario name -> the name a reader in `lang` sees. In Chinese, the words before "：" in the
+    scenario's description_zh ("放权赋能：80% 可下放…" -> 放权赋能) when every scenario has such a
+    name and no two share one; otherwise (and in English) the scenarios' own names."""
+    names = list(names)
+    if _index(lang) == 0:
+        return {n: n for n in names}
+    short = {}
+    for n in names:
+        head, sep, _ = (descriptions_zh.get(n) or "").partition("：")
+        if not sep or not head.strip() or len(head.strip()) > 12:
+            return {n: n for n in names}
+        short[n] = head.strip()
+    return short if len(set(short.values())) == len(short) else {n: n for n in names}
 
 
 def text(phrase: str, lang: str = "en", **fmt) -> str:

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .compare import replication_seeds
+from . import numfmt
 from .labels import label
 from .sensitivity import Factor, analyze, plot, sample
 from .tasks import RunSpec
@@ -93,7 +94,7 @@ def _report(exp, analyses, rows: int, lang: str) -> str:
                   "when run.", ""]
     lines += ["| " + (" | ".join(["参数", "下限", "上限", "分布"] if zh else ["parameter", "low", "high", "distribution"]))
               + " |", "|---|---|---|---|"]
-    lines += [f"| `{b.key}` | {b.low:g} | {b.high:g} | {b.dist} |" for b in exp.bounds]
+    lines += [f"| `{b.key}` | {numfmt.param_value(b.low)} | {numfmt.param_value(b.high)} | {b.dist} |" for b in exp.bounds]
     for key, res in analyses:
         lines += ["", f"## {label(key, lang)} (`{key}`)", ""]
         if res is None:
@@ -122,7 +123,10 @@ def _index_table(res, zh: bool) -> list[str]:
                 for i, n in enumerate(res.names)]
     else:
         head = ["参数", "μ* [95% CI]", "μ", "σ"] if zh else ["parameter", "μ* [95% CI]", "μ", "σ"]
-        body = [f"| `{n}` | {ix['mu_star'][i]:.4g} ± {ix['mu_star_conf'][i]:.3g} | {ix['mu'][i]:.4g} | "
-                f"{ix['sigma'][i]:.4g} |" for i, n in enumerate(res.names)]
+        body = []
+        for i, n in enumerate(res.names):
+            # one set of decimals per row: μ* and its CI half-width, μ and σ read side by side
+            mu_star, conf, mu, sigma = numfmt.numbers([ix[k][i] for k in ("mu_star", "mu_star_conf", "mu", "sigma")])
+            body.append(f"| `{n}` | {mu_star} ± {conf} | {mu} | {sigma} |")
     order = np.argsort(-(ix["ST"] if res.method == "sobol" else ix["mu_star"]), kind="stable")
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + [body[i] for i in order]

@@ -42,6 +42,7 @@ class Study:
     specs: list[RunSpec] = field(default_factory=list)   # every run asked for, in design order
     files: list[str] = field(default_factory=list)       # outputs written, relative to out
     facts: dict[str, Any] = field(default_factory=dict)  # design results worth a place in the manifest
+    warnings: list[str] = field(default_factory=list)    # for the reader of the command's output
 
     def execute(self, specs: Sequence[RunSpec], desc: str):
         self.specs.extend(specs)
@@ -91,7 +92,8 @@ def _compare(study: Study) -> None:
     study.files += [f"figures/{p.name}" for p in figures.values()]
     rel = {k: Path("figures") / p.name for k, p in figures.items()}
     meta = {"root_seed": exp.seed, "reps": len(result.seeds), "precision": exp.options.get("precision"),
-            "days": exp.base["sim.days"], "experiment": exp.name, "description": exp.describe(study.lang)}
+            "days": exp.base["sim.days"], "experiment": exp.name, "description": exp.describe(study.lang),
+            **_full_size(exp, study.lang)}
     study.write("report.md", comparison_report(result, rel, lang=study.lang, meta=meta))
 
 
@@ -104,9 +106,11 @@ def _sweep(study: Study) -> None:
     points = list(itertools.product(*(a.values for a in exp.axes)))
     keys = [a.key for a in exp.axes]
     specs = {}
+    days = np.zeros(len(points))
     for p, values in enumerate(points):
         overrides = dict(zip(keys, values))
-        scenario = exp.base.with_values(overrides, origin=exp.file).to_dict()
+        resolved = exp.base.with_values(overrides, origin=exp.file)
+        scenario, days[p] = resolved.to_dict(), resolved["sim.days"]
         for r, seed in enumerate(seeds):
             specs[p, r] = RunSpec(scenario, seed, exp.outcomes, label=f"point {p} rep {r}",
                                   params={**overrides, "rep": r})
@@ -123,13 +127,61 @@ def _sweep(study: Study) -> None:
             rows.append([*values, key, m, lo, hi, len(seeds)])
     study.csv("sweep.csv", [*keys, "outcome", "mean", "ci_low", "ci_high", "reps"], rows)
     sweep = {"params": keys, "axes": [np.array(a.values) for a in exp.axes], "outcomes": list(exp.outcomes),
-             "mean": mean, "ci_low": low, "ci_high": high}
+             "mean": mean, "ci_low": low, "ci_high": high, "days": days.reshape(shape)}
+    sweep["ties"] = _grid_ties(exp, points, specs, results, seeds)
+    if sweep["ties"]:
+        from .report import tie_warnings
+        study.warnings += tie_warnings(sweep, "en")
+        study.facts["tied_points"] = [g["points"] for g in sweep["ties"]]
     figures = sweep_figures(sweep, study.out / "figures", lang=study.lang)
     study.files += [f"figures/{p.name}" for p in figures.values()]
     rel = {k: Path("figures") / p.name for k, p in figures.items()}
     meta = {"root_seed": exp.seed, "reps": exp.reps, "days": exp.base["sim.days"], "experiment": exp.name,
-            "description": exp.describe(study.lang), "scenario": exp.base.name}
+            "description": exp.describe(study.lang), "scenario": exp.base.name, **_full_size(exp, study.lang)}
     study.write("report.md", sweep_report(sweep, rel, lang=study.lang, meta=meta))
+
+
+GRID_KEY = "grid.households_per_grid"
+
+
+def _grid_ties(exp: Experiment, points: list, specs: dict, results, seeds: list[int]) -> list[dict]:
+    """Groups of sweep points that build the same street office: values of households per grid
+    that cut every community into the same number of grids (the territory rounds households /
+    households_per_grid), with everything else equal. The grid counts are the runs' recorded
+    territory.grids when it is an outcome, else those of the models built for the first seed."""
+    if GRID_KEY not in [a.key for a in exp.axes]:
+        return []
+    j = [a.key for a in exp.axes].index(GRID_KEY)
+    if "territory.grids" in exp.outcomes:
+        grids = [tuple(results.outcome(specs[p, r], "territory.grids") for r in range(len(seeds)))
+                 for p in range(len(points))]
+    else:
+        from ..model import GovernanceModel
+        from ..scenario import from_dict
+        grids = [(GovernanceModel(from_dict(specs[p, 0].scenario, exp.name), seeds[0]).territory.n_grids,)
+                 for p in range(len(points))]
+    groups: dict[tuple, list[int]] = {}
+    for p, values in enumerate(points):
+        rest = tuple(v for i, v in enumerate(values) if i != j)  # the other swept value must agree too
+        groups.setdefault((rest, grids[p]), []).append(p)
+    return [{"points": g, "what": "territory.grids",
+             "value": int(counts[0]) if len(set(counts)) == 1 else f"{int(min(counts))}–{int(max(counts))}"}
+            for (_, counts), g in groups.items() if len(g) > 1]
+
+
+def _full_size(exp: Experiment, lang: str) -> dict[str, Any]:
+    """The replications and days the experiment file itself asks for, and the command that runs
+    it so, for a report to say when a run was smaller (`make demo`: --reps 4 --days 180)."""
+    from .experiment import ExperimentError, load_experiment
+    if not Path(exp.file).is_file():
+        return {}  # a command-line shorthand: no file to compare with
+    try:
+        full = load_experiment(exp.file)
+    except ExperimentError:
+        return {}
+    command = f"govsim experiment {exp.file}" + (f" --lang {lang}" if lang != "en" else "")
+    return {"full_reps": full.reps, "full_days": full.base["sim.days"], "full_command": command,
+            "experiment_file": exp.file}
 
 
 def _sensitivity(study: Study) -> None:

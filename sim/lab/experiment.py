@@ -307,7 +307,7 @@ def _numeric_param(f: str, key: str, value: Any):
     spec = PARAM_BY_KEY.get(key)
     if spec is None:
         from ..scenario import _unknown_key_hint
-        raise ExperimentError(f, f"parameters.{key}", value, f"unknown parameter{_unknown_key_hint(key)}")
+        raise ExperimentError(f, f"parameters.{key}", value, _unknown_key_hint(key))
     return spec
 
 

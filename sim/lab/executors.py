@@ -32,6 +32,9 @@ Dask notes:
   unfinished futures; ``wait=False`` does not, so they are cancelled. After ``cancel_futures=True``
   or any successful ``future.cancel()``, LocalCluster workers are stopped without waiting for the
   tasks they are running (killed after a few seconds) — the Ctrl-C path.
+- If this process is killed (SIGKILL), the worker processes of a LocalCluster it started exit by
+  themselves (distributed watches their parent); the workers of a remote cluster stay, and a task
+  of the dead client that is already running there runs to its end.
 - LocalCluster workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and it
   is this process that decides (it cancels and shuts down) instead of each worker dying noisily.
 - Quiet: the LocalCluster's HTTP server on a free port (``dashboard_address=":0"``; None would still

@@ -235,7 +235,8 @@ def replace_run_outputs(out_dir: Path, started: float | None = None) -> Iterator
     out_dir = Path(out_dir)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    in_place = out_dir.is_dir() and bool(foreign_entries(out_dir, "run"))
+    # A symbolic link to a folder is written through (the link stays); so is a folder of other files.
+    in_place = out_dir.is_dir() and (out_dir.is_symlink() or bool(foreign_entries(out_dir, "run")))
     if not in_place:
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
@@ -253,7 +254,7 @@ def replace_run_outputs(out_dir: Path, started: float | None = None) -> Iterator
             for name in written:
                 os.replace(tmp / name, out_dir / name)
             tmp.rmdir()
-        elif out_dir.is_dir() and not foreign_entries(out_dir, "run"):
+        elif out_dir.is_dir() and not out_dir.is_symlink() and not foreign_entries(out_dir, "run"):
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=parent))
             old.rmdir()
             out_dir.rename(old)

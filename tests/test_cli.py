@@ -562,3 +562,17 @@ def test_animate_replaces_an_animation_and_a_forced_file(tmp_path: Path, capsys)
     assert main(argv) == 0  # an animation there already: replaced without --force
     assert out.read_bytes().startswith(b"GIF8") and out.stat().st_mtime_ns >= first
     assert listing(tmp_path) == ["slides.gif"]
+
+
+def test_out_through_a_symbolic_link(small_run_dir: Path, tmp_path: Path, no_git, capsys) -> None:
+    """A link to govsim's earlier output folder is written through: the link stays a link."""
+    import shutil
+
+    target = tmp_path / "real"
+    shutil.copytree(small_run_dir, target)
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    assert main(small_run_argv(link, seed=5)) == 0
+    assert link.is_symlink() and set(listing(target)) == OUTPUT_FILES
+    assert json.loads((target / "manifest.json").read_text(encoding="utf-8"))["seed"] == 5
+    assert listing(tmp_path) == ["link", "real"]

@@ -303,5 +303,22 @@ def clean_stale(out_dir: Path, before: float) -> list[Path]:
     return removed
 
 
+def clean_stale_files(out_dir: Path, before: float) -> list[Path]:
+    """Remove the temporary files of an experiment's writes that were killed before `before` (a
+    time): `.NAME.xxxxxxxx` beside one of its files, or in figures/ beside a figure. Returns them."""
+    removed = []
+    for folder, names in ((out_dir, EXPERIMENT_FILES), (out_dir / FIGURES, None)):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            try:
+                if _stale_atomic_tmp(p, names) and p.stat().st_mtime < before:
+                    p.unlink()
+                    removed.append(p)
+            except OSError:
+                continue
+    return removed
+
+
 __all__ = ["EXPERIMENT_FILES", "OutputError", "RUN_FILES", "check_default", "check_file", "check_folder",
-           "clean_stale", "foreign_entries", "replace_run_outputs"]
+           "clean_stale", "clean_stale_files", "foreign_entries", "replace_run_outputs"]

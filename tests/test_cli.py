@@ -576,3 +576,20 @@ def test_out_through_a_symbolic_link(small_run_dir: Path, tmp_path: Path, no_git
     assert link.is_symlink() and set(listing(target)) == OUTPUT_FILES
     assert json.loads((target / "manifest.json").read_text(encoding="utf-8"))["seed"] == 5
     assert listing(tmp_path) == ["link", "real"]
+
+
+def test_a_killed_experiments_temporary_files_are_removed_by_the_next_call(tmp_path: Path, no_git, capsys) -> None:
+    import os
+
+    scenarios = _small_scenarios(tmp_path)
+    out = tmp_path / "study"
+    argv = ["compare", *scenarios, "--reps", "2", "--days", "30", "--workers", "1", "--no-progress", "--out", str(out)]
+    assert main(argv) == 0
+    files = set(listing(out))
+    # What SIGKILL inside provenance.atomic_write leaves: a hidden temporary file beside the target.
+    stale = [out / ".report.md.x7k2p9qa", out / "figures" / ".forest.png.ab12cd34"]
+    for p in stale:
+        p.write_text("half", encoding="utf-8")
+        os.utime(p, (1_000_000_000, 1_000_000_000))
+    assert main(argv) == 0  # not refused: they are govsim's
+    assert set(listing(out)) == files and not any(p.exists() for p in stale)

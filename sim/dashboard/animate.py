@@ -218,7 +218,7 @@ def add_animate_parser(sub) -> None:
     a.add_argument("scenario", help="a scenario file, e.g. scenarios/workshop.toml")
     a.add_argument("--out", required=True, help="output file: .gif, or .mp4 (needs ffmpeg)")
     a.add_argument("--force", action="store_true", help="replace an existing file that is not an animation")
-    a.add_argument("--days", type=_pos_int, help="days to simulate (default: the scenario's sim.days)")
+    a.add_argument("--days", type=_days, help="days to simulate (default: the scenario's sim.days)")
     a.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the figures (default zh)")
     a.add_argument("--every", type=_pos_int, default=1, help="a frame every K days (default 1)")
@@ -250,6 +250,19 @@ def _int_at_least(minimum: int):
 
 _pos_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
+
+
+def _days(text: str) -> int:
+    """--days: a whole number within sim.days's range (as `govsim run --days`)."""
+    import argparse
+
+    from ..params import PARAM_BY_KEY
+
+    spec = PARAM_BY_KEY["sim.days"]
+    value = _pos_int(text)
+    if value > spec.high:
+        raise argparse.ArgumentTypeError(f"{text}: a whole number of days in [{spec.low:g}, {spec.high:g}]")
+    return value
 
 
 __all__ = ["AnimationError", "add_animate_parser", "animate", "frame_days", "main_animate"]

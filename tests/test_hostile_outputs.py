@@ -167,3 +167,26 @@ def test_out_through_a_real_process(tmp_path: Path) -> None:
     line = assert_refused_subprocess(govsim_executable(), ["run", str(BASELINE), "--out", str(mine)], cwd=tmp_path,
                                      env=subprocess_env())
     assert "thesis.tex" in line and "--force" in line, line
+
+
+@pytest.fixture
+def immutable(place: Path):
+    """A folder nobody may write in, not even root (chattr +i); skipped where that cannot be set."""
+    import shutil
+    import subprocess
+
+    folder = place / "frozen"
+    folder.mkdir()
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)],
+                                                         capture_output=True).returncode != 0:
+        pytest.skip("cannot make a folder immutable here")
+    yield folder
+    subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("cmd", [*WRITERS, "animate"])
+def test_out_in_an_immutable_folder(place: Path, immutable: Path, capsys, cmd) -> None:
+    argv = {**WRITERS, "animate": ANIMATE}[cmd]
+    target = immutable / ("x.gif" if cmd == "animate" else "out")
+    line = assert_refused([*argv, "--out", str(target)], capsys, watch=[place])
+    assert "--out" in line and "cannot write" in line, line

@@ -155,8 +155,9 @@ def main_animate(args) -> int:
     try:
         overrides = _parse_sets(getattr(args, "set", None) or [])
         # The destination before the recording: a writable place, and no file there but an animation.
-        if str(args.out).strip() and Path(args.out).suffix.lower() not in FORMATS:
-            raise AnimationError(f"--out {args.out}: unsupported animation format {Path(args.out).suffix or '(none)'!r}; "
+        suffix = Path(args.out).suffix
+        if str(args.out).strip() and suffix.lower() not in FORMATS:
+            raise AnimationError(f"--out {args.out}: unsupported animation format {suffix or '(none)'!r}; "
                                  "use a .gif or .mp4 file name")
         check_file(args.out, MAGIC, force=getattr(args, "force", False))
         scenario = load(args.scenario, overrides or None)

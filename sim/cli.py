@@ -1,10 +1,12 @@
 """The `govsim` command line: run, params, validate.
 
-Bad input (a scenario, a --set, an option) prints one clear line and exits
-with status 2 before anything is written. Outputs go to a temporary folder
-beside the target and are moved into place only when complete, so an
-interrupted or failed run never leaves a half-written result nor destroys an
-earlier one.
+Bad input (a scenario, a --set, an option, an --out govsim must not write) prints
+one clear line and exits with status 2 before anything runs or is written.
+Outputs go to a temporary folder and are moved into place only when complete,
+so an interrupted or failed run never leaves a half-written result nor destroys
+an earlier one; an output folder holding files govsim did not write is refused
+unless --force is given, and even then only govsim's own files are replaced
+(see sim/outputs.py).
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
+import time
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, Sequence
 from . import __version__
 from .docs import parameters_markdown, parameters_table, reference_markdown
 from .outcomes import Outcomes
+from .outputs import OutputError, check_default, check_folder, replace_run_outputs
 from .provenance import clean, csv_text, git_commit, json_text, package_versions
 from .runner import run
 from .lab.experiment import ExperimentError
@@ -40,6 +42,14 @@ class UsageError(Exception):
     """Bad command-line input: exit status 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line on stderr (argparse prints the usage too): the option,
+    the value, what is allowed, and where to read more; exit status 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -47,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = ["govsim", *argv]
     try:
         return args.func(args)
-    except (ScenarioError, UsageError, ExperimentError, LedgerMismatch) as exc:
+    except (ScenarioError, UsageError, ExperimentError, LedgerMismatch, OutputError) as exc:
         print(f"govsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `govsim params | head`
@@ -56,17 +66,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="govsim", description="An agent-based laboratory for grassroots governance.")
+    p = Parser(prog="govsim", description="An agent-based laboratory for grassroots governance.")
     p.add_argument("--version", action="version", version=f"govsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run one scenario and write its outputs")
     r.add_argument("scenario", help="a scenario file, e.g. scenarios/baseline.toml")
     r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
-    r.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    r.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set grid.households_per_grid=200 (repeatable)")
-    r.add_argument("--out", help="output folder (default results/SCENARIO-seedN)")
+    r.add_argument("--out", help="output folder (default results/SCENARIO-seedN); it may hold only govsim's "
+                                 "earlier outputs of a run, which are replaced")
+    r.add_argument("--force", action="store_true", help="write into an --out folder that also holds other files "
+                                                        "(only govsim's own files there are replaced)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
 
@@ -82,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
     v.add_argument("--cases", type=_pos_int, default=600_000, help="cases per M/M/c check (default 600000)")
     v.add_argument("--seed", type=_nonneg_int, default=0)
-    v.add_argument("--days", type=_pos_int, default=365, help="days per Little's-law scenario run")
+    v.add_argument("--days", type=_days, default=365, help="days per Little's-law scenario run")
     v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
     v.set_defaults(func=cmd_validate)
     vsub = v.add_subparsers(dest="check")
@@ -114,7 +127,9 @@ def _dashboard_parsers(sub) -> None:
     a = sub.add_parser("animate", help="record a run as an animated GIF (or MP4) of the map and charts, for slides")
     a.add_argument("scenario", help="a scenario file")
     a.add_argument("--out", required=True, help="output file: .gif, or .mp4 where ffmpeg is present")
-    a.add_argument("--days", type=_pos_int, help="days to record (default: the scenario's sim.days)")
+    a.add_argument("--force", action="store_true", help="replace an existing file at --out that is not a "
+                                                        "GIF or MP4 animation")
+    a.add_argument("--days", type=_days, help="days to record (default: the scenario's sim.days)")
     a.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default zh)")
     a.add_argument("--every", type=_pos_int, default=1, help="a frame every K days (default 1)")
@@ -127,12 +142,15 @@ def _dashboard_parsers(sub) -> None:
 
 
 def cmd_dashboard(args) -> int:
-    """Check the scenario, then serve sim.dashboard.app with Solara (until Ctrl-C)."""
+    """Check the scenario, the address and the port, then serve sim.dashboard.app with Solara
+    (until Ctrl-C). The page has no authentication: on an address other than loopback, anyone who
+    can reach it may use it, and a warning says so."""
     from .dashboard import assets
 
     load(args.scenario)  # a bad scenario fails here, with exit status 2
     env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang,
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
+    check_port(args.host, args.port)
     if args.fetch_assets:
         try:
             assets.ensure()
@@ -142,11 +160,58 @@ def cmd_dashboard(args) -> int:
         env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets.cache_dir())
     cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", args.host, "--port",
            str(args.port), "--production", "--no-open", "--no-check-version"]
+    if not is_loopback(args.host):
+        print(f"govsim dashboard: warning: serving on {args.host}, reachable from other machines: the page has "
+              f"no authentication, so anyone who can reach this machine on port {args.port} can use it (and run "
+              "simulations on it); use --host 127.0.0.1 to serve this machine only", file=sys.stderr, flush=True)
     print(f"govsim dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     try:
         return subprocess.run(cmd, env=env).returncode
     except KeyboardInterrupt:
         return 0
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` an address (or a name resolving only to addresses) of this machine alone?"""
+    import ipaddress
+    import socket
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
+def check_port(host: str, port: int) -> None:
+    """Bind `host`:`port` for a moment, as the server will: a port in use, or an address that is not
+    this machine's, is refused here, before anything says it is serving."""
+    import errno
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {port}: a port number in [1, 65535]")
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        raise UsageError(f"--host {host}: not an address or name of this machine ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"--port {port}: already in use on {host}; stop what serves there or choose "
+                             f"another port, e.g. --port {port + 1 if port < 65535 else port - 1}") from None
+        if exc.errno == errno.EACCES:
+            raise UsageError(f"--port {port}: not allowed on {host} ({exc.strerror}); ports below 1024 need "
+                             "privileges, choose one above, e.g. --port 8765") from None
+        raise UsageError(f"--host {host}: cannot serve on this address ({exc.strerror or exc})") from None
 
 
 def cmd_animate(args) -> int:
@@ -166,13 +231,15 @@ def _lab_parsers(sub) -> None:
                        "(tcp://host:8786), or 'local' to start a LocalCluster")
         q.add_argument("--lang", choices=("en", "zh"), default="en", help="report and figure language (default en)")
         q.add_argument("--no-progress", action="store_true", help="no progress bar")
+        q.add_argument("--force", action="store_true", help="write into an --out folder that also holds other "
+                                                            "files (only govsim's own files there are replaced)")
 
     def file_study(name: str, help: str, example: str, func) -> None:
         q = sub.add_parser(name, help=help)
         q.add_argument("file", help=f"an experiment file, e.g. {example}")
         q.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
         q.add_argument("--reps", type=_pos_int, help="replications per scenario or design point (overrides the file's)")
-        q.add_argument("--days", type=_pos_int, help="days to simulate (overrides the file's and the scenarios')")
+        q.add_argument("--days", type=_days, help="days to simulate (overrides the file's and the scenarios')")
         execution(q)
         q.set_defaults(func=func)
 
@@ -190,7 +257,7 @@ def _lab_parsers(sub) -> None:
                         "satisfaction, utilisation) is within H of its mean (relative, e.g. 0.02)")
     c.add_argument("--max-reps", type=_pos_int, default=200, help="cap for --precision (default 200)")
     c.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
-    c.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    c.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
     execution(c)
     c.set_defaults(func=lab.cmd_compare)
 
@@ -201,7 +268,7 @@ def _lab_parsers(sub) -> None:
                         "(once or twice)")
     w.add_argument("--reps", type=_pos_int, default=5, help="replications per point (default 5)")
     w.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
-    w.add_argument("--days", type=_pos_int, help="days to simulate (overrides sim.days)")
+    w.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
     w.add_argument("--outcome", action="append", metavar="KEY", help="record this summary outcome "
                    "(repeatable; default: the key outcomes)")
     execution(w)
@@ -235,32 +302,83 @@ _nonneg_int = _number(int, 0, strict=False)
 _pos_float = _number(float, 0.0, strict=True)
 
 
+def _days(text: str) -> int:
+    """An argparse type for --days: a whole number within sim.days's range."""
+    from .params import PARAM_BY_KEY
+
+    spec = PARAM_BY_KEY["sim.days"]
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not spec.low <= value <= spec.high:
+        raise argparse.ArgumentTypeError(f"{text}: a whole number of days in [{spec.low:g}, {spec.high:g}]")
+    return value
+
+
 # ---------------------------------------------------------------------- run
-def parse_sets(items: Sequence[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; VALUE is read as a TOML value (200, 0.5, true, "text"), else as a string."""
+def parse_sets(items: Sequence[str], option: str = "--set") -> dict[str, Any]:
+    """KEY=VALUE pairs; VALUE is read as a TOML value (200, 0.5, true, "text"), else as a string.
+
+    A key given twice, or a key that is not a parameter (`extends`, `name`, ...), is refused."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. --set grid.households_per_grid=200")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"{option} {item!r}: expected KEY=VALUE, e.g. {option} grid.households_per_grid=200")
         try:
             value = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = text.strip()
-        out[key.strip()] = value
+        if key in out:
+            raise UsageError(f"{option} {item!r}: key '{key}' is given twice; give each key once")
+        check_override_key(key, option, item)
+        out[key] = value
     return out
 
 
+def check_override_key(key: str, option: str, item: str) -> None:
+    """An override names a parameter (SECTION.NAME), a need's field or an emergency's field, never
+    a scenario's own keys (extends, name, descriptions): those are not parameters."""
+    from .scenario import TOP_LEVEL_KEYS
+
+    head = key.split(".", 1)[0]
+    if head in TOP_LEVEL_KEYS and head not in ("needs", "emergencies"):
+        raise UsageError(f"{option} {item!r}: '{head}' is not a parameter; overrides look like SECTION.NAME "
+                         "(see `govsim params`), needs.TYPE.FIELD or emergencies.NAME.FIELD")
+
+
+def apply_overrides(scenario: Scenario, sets: dict[str, Any], days: int | None) -> Scenario:
+    """`--set` overrides and `--days`, applied together; an error names the option at fault."""
+    overrides = dict(sets)
+    if days is not None:
+        overrides["sim.days"] = days
+    if not overrides:
+        return scenario
+    try:
+        return scenario.with_values(overrides, origin="--set")
+    except ScenarioError as exc:
+        if days is None or "sim.days" in sets or "sim.days" not in (exc.key, *exc.involves):
+            raise
+        where = scenario.files[0] if scenario.files else scenario.name
+        if exc.key == "sim.days":
+            raise UsageError(f"--days {days}: {exc.allowed} (for {where})") from None
+        raise UsageError(f"--days {days}: too few for {where}: its key '{exc.key}' = {exc.value!r} must be "
+                         f"{exc.allowed}") from None
+
+
 def cmd_run(args) -> int:
-    overrides = parse_sets(args.set)
-    if args.days is not None:
-        overrides["sim.days"] = args.days
-    scenario = load(args.scenario, overrides or None)
-    out_dir = Path(args.out or f"results/{scenario.name}-seed{args.seed}")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    started = time.time()
+    sets = parse_sets(args.set)
+    if args.out is not None:  # checked before the scenario: nothing runs for an --out govsim cannot write
+        out_dir = check_folder(args.out, "run", force=args.force)
+    scenario = apply_overrides(load(args.scenario), sets, args.days)
+    if args.out is None:
+        out_dir = check_folder(check_default(Path(f"results/{scenario.name}-seed{args.seed}")), "run",
+                               force=args.force)
     outcomes = _run_with_progress(scenario, args.seed, show=not args.no_progress)
-    write_outputs(out_dir, scenario, args.seed, outcomes, argv=args.argv)
+    write_outputs(out_dir, scenario, args.seed, outcomes, argv=args.argv, started=started)
     print(human_summary(scenario, args.seed, outcomes))
     print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, surveys.json, manifest.json)")
     return 0
@@ -276,31 +394,17 @@ def _run_with_progress(scenario: Scenario, seed: int, show: bool) -> Outcomes:
         return run(scenario, seed, on_day=lambda d: bar.update(1))
 
 
-def write_outputs(out_dir: Path, scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> None:
-    """Write everything into a temporary sibling folder, then swap it into place."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results are ordinary files
-    try:
+def write_outputs(out_dir: Path, scenario: Scenario, seed: int, outcomes: Outcomes, argv=None,
+                  started: float | None = None) -> None:
+    """Write everything into a temporary folder, then put it in place (sim.outputs.replace_run_outputs:
+    only govsim's own files in `out_dir` are replaced)."""
+    with replace_run_outputs(Path(out_dir), started) as tmp:
         _write_json(tmp / "summary.json", outcomes.summary)
         _write_csv(tmp / "timeseries.csv", list(outcomes.timeseries),
                    zip(*(col.tolist() for col in outcomes.timeseries.values())))
         _write_csv(tmp / "cases.csv", outcomes.case_columns, outcomes.case_rows)
         _write_json(tmp / "surveys.json", outcomes.surveys)
         _write_json(tmp / "manifest.json", manifest(scenario, seed, outcomes, argv))
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -24,6 +24,24 @@ TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "
 COSMETIC_KEYS = ("name", "description", "description_zh")
 
 
+# A name used in output paths (results/NAME-seedN): no separators, no hidden or parent folders.
+SAFE_NAME_MAX = 64
+SAFE_NAME_RULE = (f"a name of 1 to {SAFE_NAME_MAX} letters (CJK letters too), digits, '-', '_' and '.', "
+                  "not starting with '.' (it names the output folder)")
+
+
+def is_safe_name(name: Any) -> bool:
+    """Letters (any script), digits, '-', '_', '.'; not starting with '.'; 1 to SAFE_NAME_MAX characters."""
+    return (isinstance(name, str) and 0 < len(name) <= SAFE_NAME_MAX and not name.startswith(".")
+            and all(c.isalnum() or c in "-_." for c in name) and name.isprintable())
+
+
+def name_from_file(path: str | Path) -> str:
+    """The default name of a file's scenario (or experiment): its stem, made a safe name."""
+    text = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(path).stem).lstrip(".")
+    return text[:SAFE_NAME_MAX] or "scenario"
+
+
 class ScenarioError(ValueError):
     """A scenario is invalid: says where (file, key), what (value) and what is allowed."""
 
@@ -178,6 +196,9 @@ def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> No
     parts = key.split(".")
     if len(parts) < 2 or any(not p for p in parts):
         raise ScenarioError(origin, key, value, "keys look like SECTION.NAME or needs.TYPE.FIELD")
+    if parts[0] == "extends":  # not a table of the resolved scenario: it would be silently ignored
+        raise ScenarioError(origin, key, value, "'extends' is not a parameter; overrides look like SECTION.NAME, "
+                                                "needs.TYPE.FIELD or emergencies.NAME.FIELD")
     node = raw
     for part in parts[:-1]:
         node = node.setdefault(part, {})
@@ -238,12 +259,14 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     needs = _check_needs(file, raw.get("needs"))
     _check_consistency(file, values, needs)
     emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
-    name = raw.get("name", Path(file).stem)
+    name = raw.get("name", name_from_file(file))
     description = raw.get("description", "")
     description_zh = raw.get("description_zh", "")
     for key, value in (("name", name), ("description", description), ("description_zh", description_zh)):
         if not isinstance(value, str):
             raise ScenarioError(file, key, value, "a string")
+    if "name" in raw and not is_safe_name(name):
+        raise ScenarioError(file, "name", name, SAFE_NAME_RULE)
     return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies,
                     description_zh)
 

@@ -159,3 +159,69 @@ def test_local_cluster_lifecycle_is_quiet_and_cleans_up(capfd):
         ex.submit(math.sqrt, 1.0)
     out, err = capfd.readouterr()
     assert err == "" and out == ""
+
+
+# ------------------------------------------------------------- parent death
+def _alive(pid: int) -> bool:
+    """A process that exists and has not exited (a zombie waiting to be reaped counts as gone)."""
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _workers_of(pid: int, n: int, timeout: float = 120) -> list[int]:
+    """The pool worker processes (spawned Python children) of process `pid`, once `n` have started."""
+    psutil = pytest.importorskip("psutil")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            children = psutil.Process(pid).children()
+            workers = [c.pid for c in children if "spawn_main" in " ".join(c.cmdline())]
+        except psutil.NoSuchProcess:
+            pytest.fail("the experiment ended before its workers could be seen")
+        if len(workers) >= n:
+            return workers
+        time.sleep(0.2)
+    pytest.fail(f"{n} pool workers did not start within {timeout} s")
+
+
+def _assert_gone(pids: list[int], within: float) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    left = [p for p in pids if _alive(p)]
+    for p in left:  # do not leave them behind whatever happens
+        os.kill(p, 9)
+    assert not left, f"pool workers {left} outlived their killed parent by {within} s"
+
+
+def test_pool_workers_exit_when_the_experiment_is_killed(tmp_path):
+    """SIGKILL of `govsim sweep` (no shutdown, no cleanup) must not leave its workers running."""
+    from tests.conftest import govsim_executable, subprocess_env
+
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\nname = "long"\n'
+                        "[territory]\nresidents = 3000\n[sim]\ndays = 3000\nwarmup_days = 5\n", encoding="utf-8")
+    proc = subprocess.Popen([govsim_executable(), "sweep", str(scenario), "--param",
+                             "grid.households_per_grid=100,200", "--reps", "4", "--workers", "2", "--out",
+                             str(tmp_path / "out"), "--no-progress"], cwd=tmp_path, env=subprocess_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers = _workers_of(proc.pid, 2)
+        time.sleep(1.0)  # the workers are busy with runs
+        assert all(_alive(p) for p in workers)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    _assert_gone(workers, within=10)
+
+
+def test_exit_with_parent_runs_in_every_worker_and_spares_a_live_parent():
+    with executors.ProcessExecutor(2) as ex:
+        pids = {ex.submit(os.getpid).result(timeout=120) for _ in range(4)}
+        time.sleep(3 * executors.PARENT_CHECK_S)  # the watch has checked a few times: parent alive
+        assert all(_alive(p) for p in pids)
+        assert ex.submit(math.sqrt, 9.0).result(timeout=60) == 3.0
+        assert ex._initializer is executors.exit_with_parent and ex._initargs == (os.getpid(),)

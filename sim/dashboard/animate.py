@@ -29,6 +29,9 @@ from .render import ChartsRenderer, MapRenderer, _Layers
 from .session import Workshop
 
 FORMATS = (".gif", ".mp4")
+# What an animation file holds near its start: an existing file at --out is replaced only if it is one
+# (or with --force).
+MAGIC = {".gif": b"GIF8", ".mp4": b"ftyp"}
 FRAME_SIZE = (16.0, 6.4)   # inches: map on the left, charts on the right
 FRAME_DPI = 80             # 1280 × 512 pixels
 
@@ -146,10 +149,17 @@ def main_animate(args) -> int:
     [--set KEY=VALUE ...] [--emergency-day D [--emergency NAME]] [--no-progress]`.
 
     Bad input (scenario, --set, format, missing ffmpeg) prints one line and returns 2."""
+    from ..outputs import OutputError, check_file
     from ..scenario import ScenarioError, load
 
     try:
         overrides = _parse_sets(getattr(args, "set", None) or [])
+        # The destination before the recording: a writable place, and no file there but an animation.
+        suffix = Path(args.out).suffix
+        if str(args.out).strip() and suffix.lower() not in FORMATS:
+            raise AnimationError(f"--out {args.out}: unsupported animation format {suffix or '(none)'!r}; "
+                                 "use a .gif or .mp4 file name")
+        check_file(args.out, MAGIC, force=getattr(args, "force", False))
         scenario = load(args.scenario, overrides or None)
         days = args.days if args.days is not None else int(scenario["sim.days"])
         every = getattr(args, "every", 1) or 1
@@ -167,7 +177,7 @@ def main_animate(args) -> int:
         finally:
             if bar is not None:
                 bar.close()
-    except (AnimationError, ScenarioError, KeyError) as exc:
+    except (AnimationError, ScenarioError, OutputError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"govsim: error: {msg}", file=sys.stderr)
         return 2
@@ -180,16 +190,25 @@ def _parse_sets(items) -> dict[str, Any]:
     (sim.cli.parse_sets; not imported, since nothing may import the CLI)."""
     import tomllib
 
+    from ..scenario import TOP_LEVEL_KEYS
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise AnimationError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policy.decentralisation=0.8")
         try:
             value = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = text.strip()
-        out[key.strip()] = value
+        if key in out:
+            raise AnimationError(f"--set {item!r}: key '{key}' is given twice; give each key once")
+        head = key.split(".", 1)[0]
+        if head in TOP_LEVEL_KEYS and head not in ("needs", "emergencies"):
+            raise AnimationError(f"--set {item!r}: '{head}' is not a parameter; overrides look like SECTION.NAME "
+                                 "(see `govsim params`), needs.TYPE.FIELD or emergencies.NAME.FIELD")
+        out[key] = value
     return out
 
 
@@ -199,7 +218,8 @@ def add_animate_parser(sub) -> None:
     a = sub.add_parser("animate", help="record a run as an animated GIF (or MP4): map and daily charts")
     a.add_argument("scenario", help="a scenario file, e.g. scenarios/workshop.toml")
     a.add_argument("--out", required=True, help="output file: .gif, or .mp4 (needs ffmpeg)")
-    a.add_argument("--days", type=_pos_int, help="days to simulate (default: the scenario's sim.days)")
+    a.add_argument("--force", action="store_true", help="replace an existing file that is not an animation")
+    a.add_argument("--days", type=_days, help="days to simulate (default: the scenario's sim.days)")
     a.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the figures (default zh)")
     a.add_argument("--every", type=_pos_int, default=1, help="a frame every K days (default 1)")
@@ -231,6 +251,19 @@ def _int_at_least(minimum: int):
 
 _pos_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
+
+
+def _days(text: str) -> int:
+    """--days: a whole number within sim.days's range (as `govsim run --days`)."""
+    import argparse
+
+    from ..params import PARAM_BY_KEY
+
+    spec = PARAM_BY_KEY["sim.days"]
+    value = _pos_int(text)
+    if value > spec.high:
+        raise argparse.ArgumentTypeError(f"{text}: a whole number of days in [{spec.low:g}, {spec.high:g}]")
+    return value
 
 
 __all__ = ["AnimationError", "add_animate_parser", "animate", "frame_days", "main_animate"]

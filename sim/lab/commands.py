@@ -15,6 +15,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+from ..outputs import check_default, check_folder
 from .engine import RunsFailed
 from .executors import make_executor
 from .experiment import Experiment, ExperimentError, build, load_experiment
@@ -26,11 +27,12 @@ CLI = "<command line>"
 
 
 def cmd_experiment(args, require: str | None = None) -> int:
-    exp = load_experiment(args.file, seed=args.seed, reps=args.reps, days=args.days)
+    out = _out(args)  # an --out govsim cannot write is refused before anything else
+    exp = _with_days(args, lambda days: load_experiment(args.file, seed=args.seed, reps=args.reps, days=days))
     if require and exp.design != require:
         raise ExperimentError(args.file, "design", exp.design, f"{require} (this command runs {require} experiments; "
                                                                  "use `govsim experiment` for the others)")
-    return _run(exp, Path(args.out or f"results/{exp.name}"), args)
+    return _run(exp, out or _default_out(f"results/{exp.name}", args), args)
 
 
 def cmd_calibrate(args) -> int:
@@ -38,29 +40,58 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    out = _out(args)
     raw = {"name": "compare", "design": "compare", "scenarios": [str(Path(p).resolve()) for p in args.scenarios],
            "seed": args.seed, "reps": args.reps, "compare": {"max_reps": args.max_reps}}
     if args.precision is not None:
         if not args.precision < 1:
             raise ExperimentError(CLI, "--precision", args.precision, "a relative half-width in (0, 1), e.g. 0.02")
         raw["compare"]["precision"] = args.precision
-    if args.days:
-        raw["days"] = args.days
-    exp = build(raw, CLI, base_dir=Path.cwd())
-    return _run(exp, Path(args.out or f"results/compare-seed{args.seed}"), args)
+    exp = _with_days(args, lambda days: build({**raw, **({"days": days} if days else {})}, CLI, base_dir=Path.cwd()))
+    return _run(exp, out or _default_out(f"results/compare-seed{args.seed}", args), args)
 
 
 def cmd_sweep(args) -> int:
+    out = _out(args)
     if len(args.param) > 2:
         raise ExperimentError(CLI, "--param", args.param, "one or two swept parameters")
+    params = {}
+    for text in args.param:
+        key, spec = _sweep_param(text)
+        if key in params:
+            raise ExperimentError(CLI, "--param", text, f"'{key}' is swept twice; give each parameter once")
+        params[key] = spec
     raw = {"name": "sweep", "design": "sweep", "scenario": str(Path(args.scenario).resolve()), "seed": args.seed,
-           "reps": args.reps, "parameters": dict(_sweep_param(p) for p in args.param)}
+           "reps": args.reps, "parameters": params}
     if args.outcome:
         raw["outcomes"] = args.outcome
-    if args.days:
-        raw["days"] = args.days
-    exp = build(raw, CLI, base_dir=Path.cwd())
-    return _run(exp, Path(args.out or f"results/sweep-seed{args.seed}"), args)
+    exp = _with_days(args, lambda days: build({**raw, **({"days": days} if days else {})}, CLI, base_dir=Path.cwd()))
+    return _run(exp, out or _default_out(f"results/sweep-seed{args.seed}", args), args)
+
+
+def _out(args) -> Path | None:
+    """The --out folder, checked (sim.outputs.check_folder); None when not given."""
+    if args.out is None:
+        return None
+    return check_folder(args.out, "experiment", force=getattr(args, "force", False))
+
+
+def _default_out(text: str, args) -> Path:
+    return check_folder(check_default(Path(text)), "experiment", force=getattr(args, "force", False))
+
+
+def _with_days(args, make):
+    """make(days): the experiment, with --days applied. An error that only --days causes names --days
+    (not the experiment file, which is fine without it)."""
+    if args.days is None:
+        return make(None)
+    try:
+        return make(args.days)
+    except ExperimentError as exc:
+        make(None)  # the same error without --days: the file or the other options are at fault
+        why = exc.allowed if exc.key in (None, "sim.days") else \
+            f"too few: key '{exc.key}' = {exc.value!r} must then be {exc.allowed}"
+        raise ExperimentError(CLI, "--days", args.days, why) from None
 
 
 def _sweep_param(text: str) -> tuple[str, dict]:
@@ -104,8 +135,6 @@ def cmd_reproduce(args) -> int:
 
 
 def _run(exp: Experiment, out: Path, args) -> int:
-    if out.exists() and not out.is_dir():
-        raise ExperimentError(CLI, "--out", str(out), "a folder (this path is a file)")
     try:
         executor = make_executor("process", args.workers, scheduler=args.scheduler)
     except ValueError as exc:

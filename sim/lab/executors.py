@@ -32,6 +32,9 @@ Dask notes:
   unfinished futures; ``wait=False`` does not, so they are cancelled. After ``cancel_futures=True``
   or any successful ``future.cancel()``, LocalCluster workers are stopped without waiting for the
   tasks they are running (killed after a few seconds) — the Ctrl-C path.
+- If this process is killed (SIGKILL), the worker processes of a LocalCluster it started exit by
+  themselves (distributed watches their parent); the workers of a remote cluster stay, and a task
+  of the dead client that is already running there runs to its end.
 - LocalCluster workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and it
   is this process that decides (it cancels and shuts down) instead of each worker dying noisily.
 - Quiet: the LocalCluster's HTTP server on a free port (``dashboard_address=":0"``; None would still
@@ -48,6 +51,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import Any, Callable
@@ -74,12 +78,15 @@ class ProcessExecutor(ProcessPoolExecutor):
 
     Workers ignore SIGINT: Ctrl-C reaches the whole foreground process group, and the main
     process alone decides what happens (cancel, `shutdown(wait=False, cancel_futures=True)`,
-    which here also stops the workers at once instead of letting running batches finish)."""
+    which here also stops the workers at once instead of letting running batches finish).
+    Workers exit by themselves within about a second when the main process dies without shutting
+    the pool down (killed): see `exit_with_parent`."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         # "spawn": a forked child of a multi-threaded parent (numpy, solara) can deadlock.
-        super().__init__(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        super().__init__(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                         initializer=exit_with_parent, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
         # Workers are spawned during submit; started with SIGINT ignored, they keep ignoring it
@@ -97,6 +104,24 @@ class ProcessExecutor(ProcessPoolExecutor):
             for process in list((self._processes or {}).values()):
                 process.terminate()
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+PARENT_CHECK_S = 0.5  # how often a pool worker checks that the process that started it is alive
+
+
+def exit_with_parent(parent_pid: int, interval: float = PARENT_CHECK_S) -> None:
+    """Pool initializer: a daemon thread ends this worker process when its parent is gone.
+
+    A pool's workers wait for work from their parent; if the parent is killed (SIGKILL, the OOM
+    killer), nothing would tell them, and each would stay, idle or finishing work nobody will
+    read, forever. The orphaned worker is adopted by another process, so its parent pid changes."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="govsim-exit-with-parent", daemon=True).start()
 
 
 class _BridgedFuture(Future):

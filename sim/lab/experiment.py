@@ -42,7 +42,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..params import PARAM_BY_KEY
-from ..scenario import COSMETIC_KEYS, Scenario, ScenarioError, load
+from ..scenario import (COSMETIC_KEYS, SAFE_NAME_RULE, Scenario, ScenarioError, is_safe_name, load,
+                        name_from_file)
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
@@ -162,7 +163,9 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     design = raw.get("design")
     if design not in DESIGNS:
         raise ExperimentError(f, "design", design, f"one of {', '.join(DESIGNS)}")
-    name = _string(f, raw, "name", path.stem)
+    name = _string(f, raw, "name", name_from_file(path))
+    if "name" in raw and not is_safe_name(name):
+        raise ExperimentError(f, "name", name, SAFE_NAME_RULE)
     overrides = _overrides(f, raw, days)
     scenarios = _scenarios(f, raw, design, base_dir, overrides)
     known = summary_keys(scenarios[0])
@@ -307,7 +310,7 @@ def _numeric_param(f: str, key: str, value: Any):
     spec = PARAM_BY_KEY.get(key)
     if spec is None:
         from ..scenario import _unknown_key_hint
-        raise ExperimentError(f, f"parameters.{key}", value, f"unknown parameter{_unknown_key_hint(key)}")
+        raise ExperimentError(f, f"parameters.{key}", value, _unknown_key_hint(key))
     return spec
 
 

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..outputs import clean_stale_files
 from ..provenance import atomic_write, environment, write_csv, write_json
 from .compare import compare, mean_ci, replication_seeds
 from .engine import RunsFailed, execute
@@ -64,6 +65,7 @@ def run_experiment(exp: Experiment, out: Path, executor: Executor, *, lang: str 
                    argv: Sequence[str] | None = None) -> Study:
     """Run `exp` into folder `out` (resuming from its ledger if there is one)."""
     out.mkdir(parents=True, exist_ok=True)
+    clean_stale_files(out, time.time())  # temporary files of a killed earlier call
     t0 = time.perf_counter()
     with Ledger(out / LEDGER_NAME, exp.fingerprint(), exp.definition()) as ledger:
         study = Study(exp, out, ledger, executor, lang, progress)

@@ -225,3 +225,43 @@ def test_exit_with_parent_runs_in_every_worker_and_spares_a_live_parent():
         assert all(_alive(p) for p in pids)
         assert ex.submit(math.sqrt, 9.0).result(timeout=60) == 3.0
         assert ex._initializer is executors.exit_with_parent and ex._initargs == (os.getpid(),)
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_during_submit_is_delayed_not_lost(monkeypatch):
+    """Workers are spawned with SIGINT blocked; a Ctrl-C that lands in that window must still
+    reach the main process (as KeyboardInterrupt once submit returns), or the experiment would
+    carry on as if it had never been interrupted."""
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    def submit_hit_by_ctrl_c(self, fn, /, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while workers are being spawned
+        time.sleep(0.05)
+        done = cf.Future()
+        done.set_result(None)
+        return done
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit_hit_by_ctrl_c)
+    pool = executors.ProcessExecutor(1)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pool.submit(abs, -1)
+            time.sleep(1)  # the interrupt is delivered on return; never reached
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_pool_workers_do_not_die_of_ctrl_c():
+    """Ctrl-C reaches every process of the terminal's foreground group: a worker must survive it
+    (the main process alone decides what happens), also when it arrives right after spawn."""
+    import signal
+
+    with executors.ProcessExecutor(1) as pool:
+        pid = pool.submit(os.getpid).result(timeout=60)
+        os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        assert pool.submit(os.getpid).result(timeout=60) == pid, "the worker died of SIGINT"

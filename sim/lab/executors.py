@@ -76,7 +76,7 @@ class SerialExecutor(Executor):
 class ProcessExecutor(ProcessPoolExecutor):
     """A spawn-context process pool that says how many workers it has.
 
-    Workers ignore SIGINT: Ctrl-C reaches the whole foreground process group, and the main
+    Workers never receive SIGINT: Ctrl-C reaches the whole foreground process group, and the main
     process alone decides what happens (cancel, `shutdown(wait=False, cancel_futures=True)`,
     which here also stops the workers at once instead of letting running batches finish).
     Workers exit by themselves within about a second when the main process dies without shutting
@@ -89,15 +89,25 @@ class ProcessExecutor(ProcessPoolExecutor):
                          initializer=exit_with_parent, initargs=(os.getpid(),))
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
-        # Workers are spawned during submit; started with SIGINT ignored, they keep ignoring it
-        # from their first instruction (an initializer would run only after their imports).
+        # Workers are spawned during submit and must never see Ctrl-C (it reaches the whole
+        # foreground process group): a child inherits the signal mask through fork and exec, so
+        # SIGINT blocked here stays blocked in the new workers from their first instruction (an
+        # initializer would run only after their imports). Blocking, unlike ignoring, loses
+        # nothing in this process: a Ctrl-C that arrives meanwhile is handled by another thread
+        # or stays pending until the mask is restored.
         if threading.current_thread() is not threading.main_thread():
             return super().submit(fn, *args, **kwargs)
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if not hasattr(signal, "pthread_sigmask"):  # Windows: no masks; spawned workers ignore SIGINT
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                return super().submit(fn, *args, **kwargs)
+            finally:
+                signal.signal(signal.SIGINT, previous)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             return super().submit(fn, *args, **kwargs)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not wait and cancel_futures:  # abandon running work: its results would not be recorded

@@ -177,7 +177,12 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tupl
 
 
 class TomlError(ValueError):
-    """A file or value that is not readable TOML: binary, not UTF-8, malformed or nested too deeply."""
+    """A file or value that is not readable TOML: binary, not UTF-8, malformed or nested too deeply.
+    `limit` is true when the text is TOML of a kind refused for its size (nesting, a huge integer)."""
+
+    def __init__(self, message: str, limit: bool = False):
+        super().__init__(message)
+        self.limit = limit
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -204,11 +209,13 @@ def parse_toml(text: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except RecursionError:
-        raise TomlError(f"not valid TOML: nested more than {MAX_NESTING} levels deep") from None
-    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True) from None
+    except tomllib.TOMLDecodeError as exc:
         raise TomlError(f"not valid TOML: {_shorten(str(exc), 160)}") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise TomlError(f"a number too long to read ({_shorten(str(exc), 80)})", limit=True) from None
     if _nesting(data) > MAX_NESTING:
-        raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)")
+        raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True)
     return data
 
 
@@ -218,8 +225,8 @@ def parse_value(text: str) -> Any:
     try:
         return parse_toml(f"v = {text.strip()}")["v"]
     except TomlError as exc:
-        if "nested" in str(exc) or "digits" in str(exc):
-            raise TomlError(f"{_shorten(text, 40)!r}: {exc}") from None
+        if exc.limit:
+            raise TomlError(f"{_shorten(text.strip(), 40)!r}: {exc}", limit=True) from None
         return text.strip()
 
 

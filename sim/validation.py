@@ -26,6 +26,7 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
     """A scenario that reduces the model to M/M/c. Rates are per hour."""
     metrics = mmc_metrics(arrival_rate, service_rate, servers)  # raises on unstable or bad input
     del metrics
+    _check_mmc_size(arrival_rate, servers, cases)
     days = max(2, math.ceil(cases / (arrival_rate * 24.0)))
     residents = max(50, math.ceil(arrival_rate * 24.0 * 365.0 / MMC_RATE_PER_RESIDENT))
     rate = arrival_rate * 24.0 * 365.0 / residents
@@ -54,6 +55,31 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
         }},
     }
     return from_dict(raw, "<mmc>")
+
+
+def _check_mmc_size(arrival_rate: float, servers: int, cases: int) -> None:
+    """Refuse, in terms of the options given, an M/M/c check the model cannot simulate: too long a
+    run (the simulated days, cases / (24 λ), plus a 2% warm-up, stay within sim.days' limit) or
+    too many residents (λ·24·365 / MMC_RATE_PER_RESIDENT within territory.residents' limit) or
+    grid workers."""
+    from .params import PARAM_BY_KEY
+
+    max_days = PARAM_BY_KEY["sim.days"].high
+    max_residents = PARAM_BY_KEY["territory.residents"].high
+    max_servers = PARAM_BY_KEY["grid.workers_per_grid"].high
+    usable_days = math.floor(max_days / 1.02) - 1      # the warm-up is 2% of the days, rounded
+    low_rate = cases / (24.0 * usable_days)
+    high_rate = max_residents * MMC_RATE_PER_RESIDENT / (24.0 * 365.0)
+    if arrival_rate < low_rate:
+        raise ValueError(
+            f"--arrival-rate {arrival_rate:g}: too few arrivals per hour for {cases:,} cases: the run would last "
+            f"{cases / (arrival_rate * 24.0):.3g} days, and at most {usable_days:,} can be simulated; give "
+            f"--arrival-rate of at least {low_rate:.3g} per hour, or fewer --cases")
+    if arrival_rate > high_rate:
+        raise ValueError(f"--arrival-rate {arrival_rate:g}: at most {high_rate:,.0f} per hour (the reduction draws "
+                         f"arrivals from at most {max_residents:,} residents)")
+    if servers > max_servers:
+        raise ValueError(f"--servers {servers:,}: at most {max_servers:,} grid workers")
 
 
 @dataclass(frozen=True)

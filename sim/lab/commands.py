@@ -86,20 +86,37 @@ def _toml_value(text: str):
 
 
 def cmd_reproduce(args) -> int:
+    """Rerun one run from its ledger row and compare every recorded outcome with the rerun's value.
+    Exit status 0 when all match (or the run had failed and now succeeds), 1 when any differs
+    (each is named), 2 for bad input (no ledger, no such run, a damaged ledger)."""
     from ..runner import run
-    from ..scenario import from_dict
+    from ..scenario import ScenarioError, from_dict
+    from .study import compare_outcomes
 
     try:
         row = reproduce(Path(args.folder), args.run_id)
     except (FileNotFoundError, KeyError) as exc:
         raise ExperimentError(args.folder, "run_id", args.run_id, str(exc).strip("'\"")) from None
+    try:
+        scenario = from_dict(row["scenario"], f"{args.folder} run {row['run_id']}")
+    except (ScenarioError, TypeError, AttributeError) as exc:
+        raise ExperimentError(args.folder, "run_id", args.run_id,
+                              f"the ledger's scenario for this run is not valid: {exc}") from None
     print(f"reproducing {row['run_id']} ({row['label']}, seed {row['seed']}, ledger status {row['status']})")
-    summary = run(from_dict(row["scenario"], f"{args.folder} run {row['run_id']}"), row["seed"],
-                  case_table=False).summary  # a failure raises here, with its full traceback
-    for key, value in (row["outcomes"] or {}).items():
-        now = summary.get(key, math.nan)
-        same = now == value or (math.isnan(now) and value is None)
-        print(f"  {key:<32} {now:.6g}" + ("" if row["outcomes"] is None or same else f"   (ledger: {value})"))
+    summary = run(scenario, row["seed"], case_table=False).summary  # a failure raises here, with its traceback
+    recorded = row["outcomes"]
+    if not isinstance(recorded, dict):  # a failed run records no outcomes: it now ran through
+        print("  the ledger holds no outcomes for this run (it had failed); the rerun succeeded")
+        return 0
+    rows = compare_outcomes(recorded, summary)
+    for key, then, now, same in rows:
+        print(f"  {key:<32} {now:.10g}" + ("" if same else f"   ledger: {then!r}   DIFFERS"))
+    differ = [key for key, _, _, same in rows if not same]
+    if differ:
+        print(f"govsim: reproduce: {len(differ)} of {len(rows)} outcomes differ from the ledger: "
+              f"{', '.join(differ)}", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    print(f"all {len(rows)} recorded outcomes reproduced exactly")
     return 0
 
 

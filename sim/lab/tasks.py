@@ -56,7 +56,10 @@ def run_id(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail:
     """Content hash of everything that determines a run's record (and the code version); a
     scenario's name and descriptions do not change what it simulates, so they are left out."""
     what = {k: v for k, v in scenario.items() if k not in COSMETIC_KEYS}
-    key = json.dumps([__version__, what, seed, list(outcomes), detail], sort_keys=True, default=str)
+    # Keys are sorted for a canonical text, but the order of need types and of emergencies decides
+    # which random draws go where, so it is part of the run's identity.
+    order = [list(scenario.get("needs", {})), list(scenario.get("emergencies", {}))]
+    key = json.dumps([__version__, what, seed, list(outcomes), detail, order], sort_keys=True, default=str)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -402,7 +402,7 @@ def _float(value: int | float) -> float:
     try:
         return float(value)
     except OverflowError:
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 def _finite(value: int | float) -> bool:

@@ -178,7 +178,7 @@ def main_animate(args) -> int:
 def _parse_sets(items) -> dict[str, Any]:
     """KEY=VALUE pairs, VALUE read as a TOML value (else a string): as `govsim run --set` does
     (sim.cli.parse_sets; not imported, since nothing may import the CLI)."""
-    import tomllib
+    from ..scenario import TomlError, parse_value
 
     out: dict[str, Any] = {}
     for item in items:
@@ -186,9 +186,9 @@ def _parse_sets(items) -> dict[str, Any]:
         if not sep or not key.strip():
             raise AnimationError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policy.decentralisation=0.8")
         try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
+            value = parse_value(text)
+        except TomlError as exc:
+            raise AnimationError(f"--set {key.strip()}: {exc}") from None
         out[key.strip()] = value
     return out
 

@@ -79,9 +79,10 @@ def _sweep_param(text: str) -> tuple[str, dict]:
 
 
 def _toml_value(text: str):
+    from ..scenario import TomlError, parse_toml
     try:
-        return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        return parse_toml(f"v = {text.strip()}")["v"]
+    except TomlError:  # malformed, nested too deeply, or a number too long to read
         raise ValueError(text) from None
 
 

@@ -324,8 +324,9 @@ def _scenarios(f: str, raw: Mapping, design: str, base_dir: Path, overrides: dic
         try:
             out.append(load(target, overrides or None))
         except ScenarioError as exc:
-            given = f" with {', '.join(f'{k} = {v!r}' for k, v in overrides.items())}" if overrides else ""
-            raise ExperimentError(f, exc.key, exc.value, f"{exc.allowed} (scenario {p}{given})") from None
+            given = f" with {', '.join(f'{k} = {shown(v)}' for k, v in overrides.items())}" if overrides else ""
+            where = f"{exc.file}: " if exc.file not in (str(target), p) else ""  # a file it extends
+            raise ExperimentError(f, exc.key, exc.value, f"{where}{exc.allowed} (scenario {p}{given})") from None
     names = [s.name for s in out]
     if len(set(names)) != len(names):
         raise ExperimentError(f, "scenarios", paths, f"scenario names must differ: {', '.join(names)}")

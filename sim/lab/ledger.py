@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import __version__
+from ..scenario import MAX_NESTING, _nesting
 from .tasks import RunSpec
 
 LEDGER_NAME = "ledger.sqlite"
@@ -99,10 +100,12 @@ def inspect(path: Path) -> bool:
                     if text is None and column in ("outcomes", "detail"):
                         continue
                     try:
-                        json.loads(text)
+                        value = json.loads(text)
                     except (TypeError, ValueError, RecursionError):
-                        raise LedgerCorrupt(path, f"run {str(row[0])[:40]!r}: column {column} is not valid JSON") \
-                            from None
+                        value = None
+                    if not isinstance(value, dict) or _nesting(value) > MAX_NESTING:
+                        raise LedgerCorrupt(path, f"run {str(row[0])[:40]!r}: column {column} is not valid JSON "
+                                                  "of a govsim run")
             return True
         finally:
             db.close()

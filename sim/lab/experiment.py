@@ -232,8 +232,8 @@ def run_count_text(exp: Experiment) -> str:
     if exp.design == "morris":
         return f"{o['trajectories']:,} trajectories × ({k} parameters + 1) × {r:,} replications"
     if exp.design == "sobol":
-        rows = f"(2 × {k} + 2)" if o["second_order"] else f"({k} + 2)"
-        return f"N = {o['n']:,} × {rows} parameters' columns × {r:,} replications"
+        rows = f"(2 × {k} parameters + 2)" if o["second_order"] else f"({k} parameters + 2)"
+        return f"N = {o['n']:,} × {rows} × {r:,} replications"
     return (f"{len(exp.targets)} target sets × (n_initial {o['n_initial']:,} + max_refine_evals "
             f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
 

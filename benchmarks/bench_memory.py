@@ -121,7 +121,13 @@ def main() -> None:
         print(f"  {r['label']:<44} estimate {r['estimate'] / MIB:8.1f} MiB  measured {r['peak'] / MIB:8.1f} MiB  "
               f"ratio {r['estimate'] / r['peak']:.2f}  (cases: expected {r['expected_cases']:,.0f}, "
               f"created {r['cases']:,})")
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    print(f"\nmachine: {cpu}, {os.cpu_count()} cores, "
           f"{platform.system()} {platform.release()}, CPython {platform.python_version()}")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "fit": coef.tolist(), "imports": base}, indent=2))

@@ -61,13 +61,13 @@ class Estimate:
                 f"{self.workers:,} grid workers and about {self.cases:,.0f} cases over {self.days:,} days")
 
 
-def expected_cases(scenario: Scenario) -> float:
-    """Needs expected to arise over the run: residents × days × the need rates (per resident-year),
-    weighted by the share of elderly residents."""
+def expected_cases(scenario: Scenario, days: int | None = None) -> float:
+    """Needs expected to arise over the run (`days`, default sim.days): residents × days × the need
+    rates (per resident-year), weighted by the share of elderly residents."""
     v = scenario.values
     elderly = v["population.share_elderly"]
     per_year = sum(n.rate_other * (1 - elderly) + n.rate_elderly * elderly for n in scenario.needs)
-    return v["territory.residents"] * per_year * v["sim.days"] / 365.0
+    return v["territory.residents"] * per_year * (v["sim.days"] if days is None else days) / 365.0
 
 
 def grid_workers(values: Mapping[str, Any]) -> int:
@@ -81,15 +81,17 @@ def grid_workers(values: Mapping[str, Any]) -> int:
     return grids * values["grid.workers_per_grid"]
 
 
-def estimate(scenario: Scenario) -> Estimate:
+def estimate(scenario: Scenario, days: int | None = None) -> Estimate:
+    """The peak memory of a run of `scenario` over `days` (default: its sim.days)."""
     from .territory import households_of
 
     v = scenario.values
+    days = int(v["sim.days"] if days is None else days)
     residents = int(v["territory.residents"])
     workers = grid_workers(v)
-    cases = expected_cases(scenario)
+    cases = expected_cases(scenario, days)
     run = RUN_FIXED_BYTES + int(MARGIN * (PER_RESIDENT_BYTES * residents + PER_WORKER_BYTES * workers + PER_CASE_BYTES * cases))
-    return Estimate(residents, households_of(v), workers, cases, int(v["sim.days"]), run, IMPORTS_BYTES + run)
+    return Estimate(residents, households_of(v), workers, cases, days, run, IMPORTS_BYTES + run)
 
 
 def available() -> int | None:
@@ -131,10 +133,11 @@ def size_text(n: float) -> str:
 
 
 def check(scenario: Scenario, limit: int | None = None, *, copies: int = 1, file: str | None = None,
-          hint: str = "or raise the limit with --max-memory") -> Estimate:
-    """Refuse (MemoryLimitError) a scenario whose run would not fit: `copies` runs at once (parallel
-    workers) against `limit` bytes, or against the memory available when no limit is given."""
-    est = estimate(scenario)
+          days: int | None = None, hint: str = "or raise the limit with --max-memory") -> Estimate:
+    """Refuse (MemoryLimitError) a scenario whose run (over `days`, default sim.days) would not fit:
+    `copies` runs at once (parallel workers) against `limit` bytes, or against the memory
+    available when no limit is given."""
+    est = estimate(scenario, days)
     if limit is not None:
         against = f"the --max-memory limit of {size_text(limit)}"
     else:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import memory, outcomes as oc
+from . import outcomes as oc
 from .model import GovernanceModel
 from .scenario import Scenario, load
 
@@ -36,8 +36,6 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
     `days` overrides sim.days; `overrides` are dotted keys as for `--set`;
     `on_day(day)` is called after each simulated day (progress bars);
     `response_times` adds the in-window response times (`Outcomes.response_h`).
-    Raises `memory.MemoryLimitError` (a ScenarioError) before building a run estimated not to fit
-    in the memory available.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
@@ -45,7 +43,6 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
         overrides = {**(overrides or {}), "sim.days": days}
     if overrides:
         scenario = scenario.with_values(overrides)
-    memory.check(scenario, hint="")  # refuse, with the numbers, a run the machine cannot hold
     t0 = time.perf_counter()
     n_days = scenario["sim.days"]
     with _no_cyclic_gc():

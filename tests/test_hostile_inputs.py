@@ -335,6 +335,14 @@ def test_the_default_limit_is_the_memory_available(tmp_path, capsys, monkeypatch
     assert "38,1" in line and "grid workers" in line, line
 
 
+def test_animate_refuses_a_run_that_does_not_fit(tmp_path, capsys, monkeypatch, no_git):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sim.memory, "available", lambda: 3 * 1024 ** 3)
+    line = assert_refused(["animate", str(WORKSHOP), "--out", str(tmp_path / "a.gif"), "--days", "365",
+                           "--set", "territory.residents=5000000"], capsys, watch=[tmp_path])
+    assert "5,000,000 residents" in line and "365 days" in line and "3.0 GB available" in line, line
+
+
 def test_max_memory_raises_or_lowers_the_limit(tmp_path, capsys, monkeypatch, no_git):
     from sim.cli import main
     monkeypatch.chdir(tmp_path)

@@ -72,3 +72,17 @@ def test_a_big_run_prints_its_estimate_before_it_starts(monkeypatch, capsys, tmp
     assert sim.cli.main(argv) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert "of memory for 500 residents" in first
+
+
+def test_an_experiment_run_that_does_not_fit_fails_with_the_numbers_instead_of_being_killed(monkeypatch) -> None:
+    from sim.lab.tasks import run_batch
+
+    scenario = load(SCENARIOS / "workshop.toml", {"territory.residents": 500, "sim.days": 5,
+                                                  "sim.warmup_days": 1}).to_dict()
+    built = []
+    monkeypatch.setattr("sim.model.GovernanceModel.__init__", lambda *a, **k: built.append(a) or 1 / 0)
+    monkeypatch.setattr(memory, "available", lambda: 64 * 1024 ** 2)
+    [result] = run_batch([("r0", scenario, 1, ("cases.created",), False)])
+    assert result["status"] == "failed" and not built
+    assert "MemoryLimitError" in result["traceback"] and "64.0 MB available" in result["traceback"]
+    assert "fewer --workers" in result["traceback"]

@@ -152,6 +152,8 @@ def main_animate(args) -> int:
         overrides = _parse_sets(getattr(args, "set", None) or [])
         scenario = load(args.scenario, overrides or None)
         days = args.days if args.days is not None else int(scenario["sim.days"])
+        from ..memory import check
+        check(scenario, days=days, hint="")  # a run too big for memory is refused before it is built
         every = getattr(args, "every", 1) or 1
         total = len(frame_days(days, every)) if days >= 1 and every >= 1 else 0
         bar = None

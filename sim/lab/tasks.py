@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, memory
 from ..runner import run
 from ..scenario import COSMETIC_KEYS, from_dict
 
@@ -66,8 +66,11 @@ def run_id(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail:
 def run_record(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail: bool) -> dict[str, Any]:
     """Simulate and keep what the experiment records: the chosen outcomes (NaN when undefined),
     and with `detail` the daily series and response-time quantiles."""
-    o = run(from_dict(scenario, scenario.get("name", "<scenario>")), seed, case_table=False,
-            response_times=detail)
+    resolved = from_dict(scenario, scenario.get("name", "<scenario>"))
+    # In a worker, the memory available already reflects the runs of the other workers: a run that
+    # would not fit now fails at once, with the numbers, rather than being killed; a rerun retries it.
+    memory.check(resolved, hint="or use fewer --workers")
+    o = run(resolved, seed, case_table=False, response_times=detail)
     record: dict[str, Any] = {"outcomes": {k: float(o.summary.get(k, math.nan)) for k in outcomes}}
     if detail:
         record["series"] = {c: [float(x) for x in o.timeseries[c]] for c in SERIES_COLUMNS}

@@ -35,7 +35,7 @@ class ScenarioError(ValueError):
                  involves: tuple[str, ...] = ()):
         self.file, self.key, self.value, self.allowed = str(file or "<scenario>"), key, value, allowed
         self.involves = involves  # other keys in a rule between values (an inconsistency)
-        where = f"{self.file}: " + (f"key '{key}' = {shown(value)}: " if key is not None else "")
+        where = f"{self.file}: " + (f"key '{_shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
         super().__init__(f"{where}{allowed}")
 
 
@@ -45,6 +45,8 @@ def shown(value: Any, width: int = 60) -> str:
         text = repr(value)
     except ValueError:  # an integer too long to print
         text = f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    except RecursionError:
+        text = f"<{type(value).__name__} nested too deeply to print>"
     return _shorten(text, width)
 
 
@@ -265,7 +267,7 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> None:
     parts = key.split(".")
-    if len(parts) < 2 or any(not p for p in parts):
+    if not 2 <= len(parts) <= 3 or any(not p for p in parts):
         raise ScenarioError(origin, key, value, "keys look like SECTION.NAME or needs.TYPE.FIELD")
     node = raw
     for part in parts[:-1]:

@@ -248,6 +248,10 @@ def test_cli_values_nested_or_huge(tmp_path, capsys, monkeypatch, no_git):
          *_lab(tmp_path / "o")],
         ["validate", "mmc", "--arrival-rate", "1e-300", "--service-rate", "1", "--servers", "1"],
         ["validate", "mmc", "--arrival-rate", "1e300", "--service-rate", "1e300", "--servers", "2"],
+        ["run", str(WORKSHOP), "--set", ".".join(["a"] * 20000) + "=1"],
+        ["run", str(WORKSHOP), "--set", "needs." + ".".join(["a"] * 20000) + "=1"],
+        ["animate", str(WORKSHOP), "--out", str(tmp_path / "a.gif"), "--set", ".".join(["a"] * 20000) + "=1"],
+        ["sweep", str(WORKSHOP), "--param", ".".join(["a"] * 20000) + "=1,2", *_lab(tmp_path / "o")],
     ]
     for argv in cases:
         line = assert_refused(argv, capsys, watch=[tmp_path])

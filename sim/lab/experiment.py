@@ -42,6 +42,7 @@ import numpy as np
 
 from ..params import PARAM_BY_KEY
 from ..scenario import COSMETIC_KEYS, MAX_NESTING, Scenario, ScenarioError, TomlError, load, read_toml, shown
+from ..scenario import _shorten as shorten
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
@@ -64,7 +65,7 @@ class ExperimentError(ValueError):
 
     def __init__(self, file: str | Path, key: str | None, value: Any, allowed: str):
         self.file, self.key, self.value, self.allowed = str(file), key, value, allowed
-        where = f"{file}: " + (f"key '{key}' = {shown(value)}: " if key is not None else "")
+        where = f"{file}: " + (f"key '{shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
         super().__init__(where + allowed)
 
 
@@ -396,7 +397,7 @@ def _numeric_param(f: str, key: str, value: Any):
     spec = PARAM_BY_KEY.get(key)
     if spec is None:
         from ..scenario import _unknown_key_hint
-        raise ExperimentError(f, f"parameters.{key}", value, f"unknown parameter{_unknown_key_hint(key)}")
+        raise ExperimentError(f, f"parameters.{key}", value, _unknown_key_hint(key))
     return spec
 
 

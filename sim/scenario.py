@@ -170,8 +170,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tupl
     parent = data.pop("extends", None)
     if parent is None:
         return data, (str(path),)
-    if not isinstance(parent, str):
-        raise ScenarioError(path, "extends", parent, "a path (string) to another scenario file")
+    if not isinstance(parent, str) or "\x00" in parent:
+        raise ScenarioError(path, "extends", parent, "a path (string, without NUL characters) to another scenario file")
     base, files = _load_raw(path.parent / parent, (*chain, resolved))
     for key in COSMETIC_KEYS:  # a scenario's name and descriptions are its own, not inherited
         base.pop(key, None)

@@ -60,6 +60,7 @@ SCENARIO_CASES: dict[str, dict[str, bytes]] = {
     "extends_a_deeply_nested_file": {"s.toml": _text('extends = "parent.toml"\nname = "child"\n'),
                                      "parent.toml": _text("x = " + "[" * DEEP + "]" * DEEP)},
     "extends_a_folder": {"s.toml": _text('extends = "parent.toml"\n'), "parent.toml/": b""},
+    "nul_character_in_extends": {"s.toml": _text('extends = "s\\u0000.toml"\n')},
     "a_folder": {"s.toml/": b""},
 }
 
@@ -187,6 +188,12 @@ EXPERIMENT_CASES: dict[str, bytes | str] = {
     "bound_of_400_digits": (f'design = "sobol"\nscenario = "{WORKSHOP.as_posix()}"\nreps = 1\ndays = 10\n'
                             f'{TINY_SET}\n[sobol]\nn = 4\n[parameters."grid.households_per_grid"]\nlow = 100\n'
                             f'high = 1{"0" * 400}\n'),
+    "sobol_resamples_2_62": (f'design = "sobol"\nscenario = "{WORKSHOP.as_posix()}"\nreps = 1\ndays = 10\n{TINY_SET}\n'
+                             f'[sobol]\nn = 4\nresamples = {2 ** 62}\n'
+                             '[parameters."policy.decentralisation"]\nlow = 0.0\nhigh = 1.0\n'),
+    "morris_levels_2_62": (f'design = "morris"\nscenario = "{WORKSHOP.as_posix()}"\nreps = 1\ndays = 10\n{TINY_SET}\n'
+                           f'[morris]\ntrajectories = 4\nlevels = {2 ** 62}\n'
+                           '[parameters."policy.decentralisation"]\nlow = 0.0\nhigh = 1.0\n'),
     "target_nan": _calibrate_body(WORKSHOP, '[targets.now]\n"rates.resolution" = { value = nan, tolerance = 0.05 }\n'),
     "target_tolerance_inf": _calibrate_body(
         WORKSHOP, '[targets.now]\n"rates.resolution" = { value = 0.6, tolerance = inf }\n'),
@@ -419,6 +426,28 @@ def _bad_scenario_json(path: Path, real: Path) -> None:
 def _truncated(path: Path, real: Path) -> None:
     data = real.read_bytes()
     path.write_bytes(data[: len(data) // 2])
+
+
+def _doctored(path: Path, real: Path, column: str, value) -> None:
+    shutil.copy(real, path)
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE runs SET {column} = ?", (value,))
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("column, value", [("seed", "abc"), ("seed", -1), ("scenario", '{"needs": 3}'),
+                                           ("scenario", '{"sim": {"days": "x"}}')])
+def test_reproduce_refuses_a_doctored_row(column, value, real_ledger, tmp_path, capsys, monkeypatch, no_git):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    _doctored(out / "ledger.sqlite", real_ledger, column, value)
+    db = sqlite3.connect(f"{(out / 'ledger.sqlite').resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    run_id = db.execute("SELECT run_id FROM runs LIMIT 1").fetchone()[0]
+    db.close()
+    line = assert_refused(["reproduce", str(out), run_id], capsys, watch=[tmp_path])
+    assert "the ledger's" in line and column in line, line
 
 
 LEDGER_CASES = {

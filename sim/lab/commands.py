@@ -98,6 +98,9 @@ def cmd_reproduce(args) -> int:
         row = reproduce(Path(args.folder), args.run_id)
     except (FileNotFoundError, KeyError) as exc:
         raise ExperimentError(args.folder, "run_id", args.run_id, str(exc).strip("'\"")) from None
+    if isinstance(row["seed"], bool) or not isinstance(row["seed"], int) or row["seed"] < 0:
+        raise ExperimentError(args.folder, "run_id", args.run_id,
+                              f"the ledger's seed for this run is not a seed: {row['seed']!r:.40}")
     try:
         scenario = from_dict(row["scenario"], f"{args.folder} run {row['run_id']}")
     except (ScenarioError, TypeError, AttributeError) as exc:

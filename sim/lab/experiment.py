@@ -57,6 +57,8 @@ SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_ord
 # about a day of one core's time and their ledger rows a few GB; larger designs are mistakes (a
 # Sobol N of 2**60, a sweep of 1e11 points) that would otherwise fail late, after files were written.
 MAX_RUNS = 1_000_000
+MAX_RESAMPLES = 100_000  # bootstrap resamples of Sobol indices: each holds a copy of the design's outputs
+MAX_LEVELS = 1_000       # Morris grid levels: far finer than any screening needs
 MAX_SEED = 2 ** 63 - 1   # TOML integers are 64-bit: a seed must fit in an experiment file and the ledger
 
 
@@ -273,7 +275,8 @@ def _int(f: str, key: str, value: Any, minimum: int, maximum: int = MAX_SEED) ->
     number of runs they make together: `run_count`)."""
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         big = isinstance(value, int) and not isinstance(value, bool) and value > maximum
-        raise ExperimentError(f, key, value, f"an integer ≥ {minimum}" + (f" and < 2**63" if big else ""))
+        most = "< 2**63" if maximum == MAX_SEED else f"≤ {maximum:,}"
+        raise ExperimentError(f, key, value, f"an integer ≥ {minimum}" + (f" and {most}" if big else ""))
     return value
 
 
@@ -374,10 +377,10 @@ def _options(f: str, raw: Mapping, design: str) -> dict[str, Any]:
         table["second_order"] = table.get("second_order", False)
         if not isinstance(table["second_order"], bool):
             raise ExperimentError(f, "sobol.second_order", table["second_order"], "true or false")
-        table["resamples"] = _int(f, "sobol.resamples", table.get("resamples", 1000), 10)
+        table["resamples"] = _int(f, "sobol.resamples", table.get("resamples", 1000), 10, MAX_RESAMPLES)
     elif design == "morris":
         table["trajectories"] = _int(f, "morris.trajectories", table.get("trajectories", 20), 2)
-        levels = _int(f, "morris.levels", table.get("levels", 4), 2)
+        levels = _int(f, "morris.levels", table.get("levels", 4), 2, MAX_LEVELS)
         if levels % 2:
             raise ExperimentError(f, "morris.levels", levels, "an even number (Morris grids need even levels)")
         table["levels"] = levels

@@ -71,10 +71,12 @@ def _check_mmc_size(arrival_rate: float, servers: int, cases: int) -> None:
     low_rate = cases / (24.0 * usable_days)
     high_rate = max_residents * MMC_RATE_PER_RESIDENT / (24.0 * 365.0)
     if arrival_rate < low_rate:
+        most_cases = math.floor(arrival_rate * 24.0 * usable_days)
+        fewer = f"at most {most_cases:,} --cases" if most_cases >= 1 else "fewer --cases"
         raise ValueError(
-            f"--arrival-rate {arrival_rate:g}: too few arrivals per hour for {cases:,} cases: the run would last "
+            f"--arrival-rate {arrival_rate:g} with --cases {cases:,}: too few arrivals per hour: the run would last "
             f"{cases / (arrival_rate * 24.0):.3g} days, and at most {usable_days:,} can be simulated; give "
-            f"--arrival-rate of at least {low_rate:.3g} per hour, or fewer --cases")
+            f"--arrival-rate of at least {low_rate:.3g} per hour, or {fewer}")
     if arrival_rate > high_rate:
         raise ValueError(f"--arrival-rate {arrival_rate:g}: at most {high_rate:,.0f} per hour (the reduction draws "
                          f"arrivals from at most {max_residents:,} residents)")

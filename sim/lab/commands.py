@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import sys
-import tomllib
 from pathlib import Path
 
 from .engine import RunsFailed

@@ -12,7 +12,6 @@ the same bytes as an uninterrupted one.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import time
 from concurrent.futures import Executor

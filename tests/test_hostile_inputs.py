@@ -167,6 +167,8 @@ EXPERIMENT_CASES: dict[str, bytes | str] = {
         WORKSHOP, parameters='[parameters."policy.decentralisation"]\nstart = nan\nstop = 1\nn = 3\n'),
     "sweep_n_1e11": _sweep_body(
         WORKSHOP, parameters='[parameters."policy.decentralisation"]\nstart = 0\nstop = 1\nn = 100000000000\n'),
+    "sweep_n_1e11_float": _sweep_body(
+        WORKSHOP, parameters='[parameters."policy.decentralisation"]\nstart = 0\nstop = 1\nn = 1e11\n'),
     "sweep_reps_1e12": _sweep_body(WORKSHOP).replace("reps = 1", "reps = 1000000000000"),
     "sobol_n_2_60": (f'design = "sobol"\nscenario = "{WORKSHOP.as_posix()}"\nreps = 1\ndays = 10\n{TINY_SET}\n'
                      f'[sobol]\nn = {2 ** 60}\n[parameters."policy.decentralisation"]\nlow = 0.0\nhigh = 1.0\n'),
@@ -226,6 +228,7 @@ def test_a_hostile_experiment_file_is_refused_before_anything_is_written(case, c
     ("compare_reps_1e12", "2,000,000,000,000 runs"),
     ("morris_trajectories_2_40", f"{2 ** 40 * 2:,} runs"),
     ("sweep_n_1e11", "100,000,000,000 runs"),
+    ("sweep_n_1e11_float", "100,000,000,000 runs"),
 ])
 def test_oversized_designs_name_their_run_count(case, words, tmp_path, capsys, monkeypatch, no_git):
     monkeypatch.chdir(tmp_path)

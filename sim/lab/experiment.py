@@ -436,7 +436,11 @@ def _axes(f: str, params: Mapping, base: Scenario) -> tuple[Axis, ...]:
                 raise ExperimentError(f, f"parameters.{key}", spec, f"values = [...] ({key} is not a number)")
             start = _number(f, f"parameters.{key}.start", spec["start"])
             stop = _number(f, f"parameters.{key}.stop", spec["stop"])
-            n = _int(f, f"parameters.{key}.n", spec["n"], 2)
+            n = spec["n"]
+            if isinstance(n, float) and math.isfinite(n) and n.is_integer() and n > MAX_RUNS:
+                n = int(n)  # n = 1e11: name the runs it would make rather than its type
+            else:
+                n = _int(f, f"parameters.{key}.n", n, 2)
             if n > MAX_RUNS:
                 raise ExperimentError(f, f"parameters.{key}.n", n, f"{n:,} values make at least {n:,} runs; "
                                       f"at most {MAX_RUNS:,} runs are allowed")

@@ -89,6 +89,7 @@ def cmd_reproduce(args) -> int:
     """Rerun one run from its ledger row and compare every recorded outcome with the rerun's value.
     Exit status 0 when all match (or the run had failed and now succeeds), 1 when any differs
     (each is named), 2 for bad input (no ledger, no such run, a damaged ledger)."""
+    from .. import __version__
     from ..runner import run
     from ..scenario import ScenarioError, from_dict
     from .study import compare_outcomes
@@ -106,6 +107,9 @@ def cmd_reproduce(args) -> int:
         raise ExperimentError(args.folder, "run_id", args.run_id,
                               f"the ledger's scenario for this run is not valid: {exc}") from None
     print(f"reproducing {row['run_id']} ({row['label']}, seed {row['seed']}, ledger status {row['status']})")
+    if row["govsim_version"] != __version__:
+        print(f"  note: the ledger was written by govsim {row['govsim_version']}, this is {__version__}; "
+              "outcomes may differ")
     summary = run(scenario, row["seed"], case_table=False).summary  # a failure raises here, with its traceback
     recorded = row["outcomes"]
     if not isinstance(recorded, dict):  # a failed run records no outcomes: it now ran through

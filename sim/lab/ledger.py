@@ -202,7 +202,7 @@ class Ledger:
 
 def read_run(path: Path | str, run_id: str) -> dict[str, Any] | None:
     """One run's row, read without changing the ledger: run_id, label, seed, scenario (in its stored
-    order), status, outcomes, traceback. None if the ledger has no such run; LedgerCorrupt if the
+    order), status, outcomes, traceback, govsim_version. None if the ledger has no such run; LedgerCorrupt if the
     file is not a usable ledger; FileNotFoundError if there is none."""
     path = Path(path)
     if not inspect(path):
@@ -211,8 +211,8 @@ def read_run(path: Path | str, run_id: str) -> dict[str, Any] | None:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'ro' if wal else 'ro&immutable=1'}", uri=True)
         try:
-            row = db.execute("SELECT run_id, label, seed, scenario, status, outcomes, traceback FROM runs "
-                             "WHERE run_id = ?", (run_id,)).fetchone()
+            row = db.execute("SELECT run_id, label, seed, scenario, status, outcomes, traceback, govsim_version "
+                             "FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         finally:
             db.close()
     except sqlite3.Error as exc:
@@ -220,7 +220,8 @@ def read_run(path: Path | str, run_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"run_id": row[0], "label": row[1], "seed": row[2], "scenario": json.loads(row[3]),
-            "status": row[4], "outcomes": json.loads(row[5]) if row[5] else None, "traceback": row[6]}
+            "status": row[4], "outcomes": json.loads(row[5]) if row[5] else None, "traceback": row[6],
+            "govsim_version": row[7]}
 
 
 def _now() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .queueing import mmc_metrics
 from .runner import run
-from .scenario import Scenario, from_dict
+from .scenario import Scenario, ScenarioError, from_dict
 
 MMC_RATE_PER_RESIDENT = 500.0  # needs per resident-year: few residents, so building the world is cheap
 
@@ -57,6 +57,18 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
     return from_dict(raw, "<mmc>")
 
 
+class ValidateOptionError(ScenarioError):
+    """`govsim validate` options the checks cannot run with (exit status 2, one line)."""
+
+    def __init__(self, message: str):
+        super().__init__("govsim validate", None, None, message)
+
+
+def _usable_days() -> int:
+    from .params import PARAM_BY_KEY
+    return math.floor(PARAM_BY_KEY["sim.days"].high / 1.02) - 1  # the warm-up is 2% of the days, rounded
+
+
 def _check_mmc_size(arrival_rate: float, servers: int, cases: int) -> None:
     """Refuse, in terms of the options given, an M/M/c check the model cannot simulate: too long a
     run (the simulated days, cases / (24 λ), plus a 2% warm-up, stay within sim.days' limit) or
@@ -64,10 +76,9 @@ def _check_mmc_size(arrival_rate: float, servers: int, cases: int) -> None:
     grid workers."""
     from .params import PARAM_BY_KEY
 
-    max_days = PARAM_BY_KEY["sim.days"].high
     max_residents = PARAM_BY_KEY["territory.residents"].high
     max_servers = PARAM_BY_KEY["grid.workers_per_grid"].high
-    usable_days = math.floor(max_days / 1.02) - 1      # the warm-up is 2% of the days, rounded
+    usable_days = _usable_days()
     low_rate = cases / (24.0 * usable_days)
     high_rate = max_residents * MMC_RATE_PER_RESIDENT / (24.0 * 365.0)
     if arrival_rate < low_rate:
@@ -146,6 +157,11 @@ STANDARD_CASES = 600_000
 def standard_checks(cases: int = STANDARD_CASES, seed: int = 0, scenario_dir: str | Path = "scenarios",
                     little_days: int = 365, tolerance: float = 0.03) -> list[Check]:
     """Everything `govsim validate` reports: Erlang C agreement and Little's law per scenario."""
+    most = min(math.floor(lam * 24.0 * _usable_days()) for (lam, _, _), _ in MMC_CHECKS)
+    if cases > most:
+        raise ValidateOptionError(f"--cases {cases:,}: at most {most:,} (the slowest M/M/c check, "
+                                  f"λ = {min(lam for (lam, _, _), _ in MMC_CHECKS):g}/h, would need more than "
+                                  f"the {_usable_days():,} days a run may last)")
     checks = []
     for (lam, mu, c), measures in MMC_CHECKS:
         r = run_mmc(lam, mu, c, cases, seed)

@@ -276,6 +276,13 @@ def test_mmc_with_a_tiny_arrival_rate_names_the_options_not_a_300_digit_day(tmp_
     assert max(len(w) for w in line.split()) < 40, line
 
 
+def test_validate_with_too_many_cases_is_refused_before_any_check(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    line = assert_refused(["validate", "--cases", "9999999999"], capsys, watch=[tmp_path])
+    assert "--cases 9,999,999,999: at most 3,435,168" in line, line
+
+
 def _argparse_refused(argv, capsys, watch) -> str:
     """Argparse's own errors: exit 2, no traceback, nothing written (the one-line form is another
     change's)."""

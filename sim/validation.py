@@ -61,7 +61,7 @@ class ValidateOptionError(ScenarioError):
     """`govsim validate` options the checks cannot run with (exit status 2, one line)."""
 
     def __init__(self, message: str):
-        super().__init__("govsim validate", None, None, message)
+        super().__init__("validate", None, None, message)
 
 
 def _usable_days() -> int:

@@ -516,3 +516,17 @@ def test_a_broken_ledger_is_refused_by_the_real_process(real_ledger, tmp_path):
     line = assert_refused_subprocess(govsim_executable(), ["experiment", str(exp), *_lab(out)], cwd=tmp_path,
                                      env=subprocess_env())
     assert "ledger.sqlite" in line
+
+
+@pytest.mark.parametrize("case", ["deep_arrays", "deep_inline_tables", "binary", "extends_a_latin1_file"])
+def test_hostile_scenarios_are_refused_by_the_real_process(case, tmp_path):
+    """A real process has a shallower stack than pytest's: nesting must be refused there too."""
+    s = _write(tmp_path, SCENARIO_CASES[case])
+    assert_refused_subprocess(govsim_executable(), ["run", str(s), "--no-progress"], cwd=tmp_path,
+                              env=subprocess_env())
+
+
+def test_a_deeply_nested_set_value_is_refused_by_the_real_process(tmp_path):
+    assert_refused_subprocess(govsim_executable(), ["run", str(WORKSHOP), "--set",
+                                                    "territory.residents=" + "[" * DEEP + "]" * DEEP],
+                              cwd=tmp_path, env=subprocess_env())

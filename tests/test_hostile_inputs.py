@@ -530,3 +530,20 @@ def test_a_deeply_nested_set_value_is_refused_by_the_real_process(tmp_path):
     assert_refused_subprocess(govsim_executable(), ["run", str(WORKSHOP), "--set",
                                                     "territory.residents=" + "[" * DEEP + "]" * DEEP],
                               cwd=tmp_path, env=subprocess_env())
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+@pytest.mark.parametrize("command", ("experiment", "calibrate"))
+def test_an_experiment_path_that_is_not_a_file_is_refused_without_blocking(kind, command, tmp_path, capsys,
+                                                                           monkeypatch, no_git):
+    import os
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "exp.toml"
+    if kind == "folder":
+        path.mkdir()
+    elif hasattr(os, "mkfifo"):
+        os.mkfifo(path)
+    else:
+        pytest.skip("no named pipes here")
+    line = assert_refused([command, str(path), *_lab(tmp_path / "out")], capsys, watch=[tmp_path])
+    assert "exp.toml" in line

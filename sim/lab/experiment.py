@@ -152,6 +152,9 @@ def load_experiment(path: str | Path, *, seed: int | None = None, reps: int | No
     path = Path(path)
     if not path.exists():
         raise ExperimentError(path, None, None, "no such file")
+    if not path.is_file():  # a folder, or a pipe or device that reading would block on
+        raise ExperimentError(path, None, None, "a folder, not an experiment file" if path.is_dir() else
+                              "not a regular file")
     try:
         raw = read_toml(path)
     except TomlError as exc:

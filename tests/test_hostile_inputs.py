@@ -537,13 +537,16 @@ def test_a_deeply_nested_set_value_is_refused_by_the_real_process(tmp_path):
 def test_an_experiment_path_that_is_not_a_file_is_refused_without_blocking(kind, command, tmp_path, capsys,
                                                                            monkeypatch, no_git):
     import os
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "exp.toml"
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"  # a snapshot would block reading a pipe
+    work.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    path = elsewhere / "exp.toml"
     if kind == "folder":
         path.mkdir()
     elif hasattr(os, "mkfifo"):
         os.mkfifo(path)
     else:
         pytest.skip("no named pipes here")
-    line = assert_refused([command, str(path), *_lab(tmp_path / "out")], capsys, watch=[tmp_path])
+    line = assert_refused([command, str(path), *_lab(work / "out")], capsys, watch=[work])
     assert "exp.toml" in line

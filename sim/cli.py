@@ -19,7 +19,6 @@ import platform
 import subprocess
 import sys
 import time
-import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,7 +31,7 @@ from .provenance import clean, csv_text, git_commit, json_text, package_versions
 from .runner import run
 from .lab.experiment import ExperimentError
 from .lab.ledger import LedgerMismatch
-from .scenario import Scenario, ScenarioError, load
+from .scenario import Scenario, ScenarioError, TomlError, load, parse_value
 from .streams import Streams
 
 EXIT_BAD_INPUT = 2
@@ -81,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="write into an --out folder that also holds other files "
                                                         "(only govsim's own files there are replaced)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--max-memory", type=_memory_size, metavar="SIZE",
+                   help="refuse a run estimated to need more memory than this, e.g. 4G (default: the memory "
+                        "available)")
     r.set_defaults(func=cmd_run)
 
     _lab_parsers(sub)
@@ -280,21 +282,37 @@ def _lab_parsers(sub) -> None:
     rp.set_defaults(func=lab.cmd_reproduce)
 
 
+# Whole-number options (seeds, days, counts) stay below 2**63: TOML integers (an experiment file's
+# seed) are 64-bit, and so is the ledger's seed column.
+MAX_INT_OPTION = 2 ** 63 - 1
+
+
 def _number(kind: type, minimum: float, strict: bool):
-    """An argparse type: a finite `kind` >= minimum (> minimum when strict)."""
+    """An argparse type: a finite `kind` >= minimum (> minimum when strict); whole numbers below 2**63."""
     what = "a whole number" if kind is int else "a number"
     bound = f"more than {minimum}" if strict else f"{minimum} or more"
 
     def parse(text: str):
+        shown = text if len(text) <= 30 else f"{text[:12]}…({len(text)} characters)"
         try:
             value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        except ValueError:  # also a number of more than 4,300 digits
+            raise argparse.ArgumentTypeError(f"{shown!r} is not {what}") from None
+        if kind is int and value > MAX_INT_OPTION:
+            raise argparse.ArgumentTypeError(f"{shown} is too large: at most {MAX_INT_OPTION} (2**63 - 1)")
         if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"{text} must be {bound}")
+            raise argparse.ArgumentTypeError(f"{shown} must be {bound}")
         return value
 
     return parse
+
+
+def _memory_size(text: str) -> int:
+    from .memory import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _pos_int = _number(int, 1, strict=False)
@@ -328,9 +346,9 @@ def parse_sets(items: Sequence[str], option: str = "--set") -> dict[str, Any]:
         if not sep or not key:
             raise UsageError(f"{option} {item!r}: expected KEY=VALUE, e.g. {option} grid.households_per_grid=200")
         try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
+            value = parse_value(text)
+        except TomlError as exc:
+            raise UsageError(f"{option} {key}: {exc}") from None
         if key in out:
             raise UsageError(f"{option} {item!r}: key '{key}' is given twice; give each key once")
         check_override_key(key, option, item)
@@ -374,6 +392,7 @@ def cmd_run(args) -> int:
     if args.out is not None:  # checked before the scenario: nothing runs for an --out govsim cannot write
         out_dir = check_folder(args.out, "run", force=args.force)
     scenario = apply_overrides(load(args.scenario), sets, args.days)
+    _check_memory(scenario, args.max_memory)
     if args.out is None:
         out_dir = check_folder(check_default(Path(f"results/{scenario.name}-seed{args.seed}")), "run",
                                force=args.force)
@@ -382,6 +401,14 @@ def cmd_run(args) -> int:
     print(human_summary(scenario, args.seed, outcomes))
     print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, surveys.json, manifest.json)")
     return 0
+
+
+def _check_memory(scenario: Scenario, limit: int | None) -> None:
+    """Refuse a run that would not fit in memory (exit status 2); announce the estimate of a big one."""
+    from .memory import ANNOUNCE_BYTES, check
+    est = check(scenario, limit)
+    if est.total >= ANNOUNCE_BYTES:
+        print(f"govsim: {scenario.name}: {est.describe()}", flush=True)
 
 
 def _run_with_progress(scenario: Scenario, seed: int, show: bool) -> Outcomes:

@@ -19,6 +19,10 @@ from typing import Any, Mapping
 from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
                      URGENCY, defaults)
 
+# Tables and lists nest at most this deep in a scenario or experiment file (the deepest real key,
+# emergencies.NAME.communities, is three tables and a list); deeper input is refused, not recursed into.
+MAX_NESTING = 16
+
 TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies"}
 # Keys that name or describe a scenario without changing what it simulates.
 COSMETIC_KEYS = ("name", "description", "description_zh")
@@ -49,8 +53,19 @@ class ScenarioError(ValueError):
                  involves: tuple[str, ...] = ()):
         self.file, self.key, self.value, self.allowed = str(file or "<scenario>"), key, value, allowed
         self.involves = involves  # other keys in a rule between values (an inconsistency)
-        where = f"{self.file}: " + (f"key '{key}' = {value!r}: " if key is not None else "")
+        where = f"{self.file}: " + (f"key '{_shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
         super().__init__(f"{where}{allowed}")
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """A value as an error message shows it: its repr, cut short (a 4,000-digit number, a huge list)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        text = f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    except RecursionError:
+        text = f"<{type(value).__name__} nested too deeply to print>"
+    return _shorten(text, width)
 
 
 @dataclass(frozen=True)
@@ -139,8 +154,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
 
 def _origins(path: Path, chain: tuple[Path, ...]) -> dict[str, str]:
     """Which file (in an `extends` chain) last set each dotted key, so errors name that file."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    data = read_toml(path)  # already read once by _load_raw: it is valid
     parent = data.pop("extends", None)
     out = _origins(path.parent / parent, (*chain, path.resolve())) if isinstance(parent, str) else {}
     for key in _dotted_keys(data):
@@ -167,19 +181,96 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], tupl
         what = chain[-1] if chain else path
         raise ScenarioError(what, "extends" if chain else None, str(path), f"no such scenario file: {path}")
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, None, None, f"not valid TOML: {exc}") from None
+        data = read_toml(path)
+    except TomlError as exc:
+        via = f" (extended by {' <- '.join(str(p) for p in reversed(chain))})" if chain else ""
+        raise ScenarioError(path, None, None, f"{exc}{via}") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data, (str(path),)
-    if not isinstance(parent, str):
-        raise ScenarioError(path, "extends", parent, "a path (string) to another scenario file")
+    if not isinstance(parent, str) or "\x00" in parent:
+        raise ScenarioError(path, "extends", parent, "a path (string, without NUL characters) to another scenario file")
     base, files = _load_raw(path.parent / parent, (*chain, resolved))
     for key in COSMETIC_KEYS:  # a scenario's name and descriptions are its own, not inherited
         base.pop(key, None)
     return _deep_merge(base, data), (str(path), *files)
+
+
+class TomlError(ValueError):
+    """A file or value that is not readable TOML: binary, not UTF-8, malformed or nested too deeply.
+    `limit` is true when the text is TOML of a kind refused for its size (nesting, a huge integer)."""
+
+    def __init__(self, message: str, limit: bool = False):
+        super().__init__(message)
+        self.limit = limit
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; `TomlError` (one line, no traceback) when it cannot be read as such."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise TomlError("a folder, not a TOML file") from None
+    except OSError as exc:
+        raise TomlError(f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise TomlError("a binary file, not TOML text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TomlError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                        "save it as UTF-8") from None
+    return parse_toml(text)
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text; `TomlError` when it is malformed, nested more than MAX_NESTING deep, or
+    holds an integer too long to read."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TomlError(f"not valid TOML: {_shorten(str(exc), 160)}") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise TomlError(f"a number too long to read ({_shorten(str(exc), 80)})", limit=True) from None
+    if _nesting(data) > MAX_NESTING:
+        raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True)
+    return data
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read as a TOML value (200, 0.5, true, "text"); text that is not TOML
+    stays a string. `TomlError` for values nested too deeply or numbers too long to read."""
+    try:
+        return parse_toml(f"v = {text.strip()}")["v"]
+    except TomlError as exc:
+        if exc.limit:
+            raise TomlError(f"{_shorten(text.strip(), 40)!r}: {exc}", limit=True) from None
+        return text.strip()
+
+
+def _nesting(value: Any) -> int:
+    """How deep tables and lists nest in `value` (iterative: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((c, depth) for c in children)
+    return deepest
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +285,7 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> None:
     parts = key.split(".")
-    if len(parts) < 2 or any(not p for p in parts):
+    if not 2 <= len(parts) <= 3 or any(not p for p in parts):
         raise ScenarioError(origin, key, value, "keys look like SECTION.NAME or needs.TYPE.FIELD")
     if parts[0] == "extends":  # not a table of the resolved scenario: it would be silently ignored
         raise ScenarioError(origin, key, value, "'extends' is not a parameter; overrides look like SECTION.NAME, "
@@ -298,8 +389,8 @@ def _check_param(file: str, key: str, value: Any) -> Any:
                 raise ScenarioError(file, key, value, spec.allowed())
             value = int(value)
     else:
-        value = float(value)
-    if not math.isfinite(value) or (spec.low is not None and value < spec.low) or (
+        value = _float(value)
+    if not _finite(value) or (spec.low is not None and value < spec.low) or (
         spec.high is not None and value > spec.high
     ):
         raise ScenarioError(file, key, value, spec.allowed())
@@ -331,13 +422,25 @@ def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
     return tuple(out)
 
 
+def _float(value: int | float) -> float:
+    """float(value), or infinity for an integer too large for a float (refused as out of range)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _finite(value: int | float) -> bool:
+    return math.isfinite(_float(value))
+
+
 def _check_need_field(file: str, key: str, value: Any, f) -> Any:
     if f.kind is bool:
         ok = isinstance(value, bool)
     elif f.kind is str:
         ok = isinstance(value, str) and (not f.choices or value in f.choices)
     else:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value) and (
             f.low is None or value >= f.low) and (f.high is None or value <= f.high)
         value = float(value) if ok else value
     if not ok:

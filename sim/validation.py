@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .queueing import mmc_metrics
 from .runner import run
-from .scenario import Scenario, from_dict
+from .scenario import Scenario, ScenarioError, from_dict
 
 MMC_RATE_PER_RESIDENT = 500.0  # needs per resident-year: few residents, so building the world is cheap
 
@@ -26,6 +26,7 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
     """A scenario that reduces the model to M/M/c. Rates are per hour."""
     metrics = mmc_metrics(arrival_rate, service_rate, servers)  # raises on unstable or bad input
     del metrics
+    _check_mmc_size(arrival_rate, servers, cases)
     days = max(2, math.ceil(cases / (arrival_rate * 24.0)))
     residents = max(50, math.ceil(arrival_rate * 24.0 * 365.0 / MMC_RATE_PER_RESIDENT))
     rate = arrival_rate * 24.0 * 365.0 / residents
@@ -54,6 +55,44 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
         }},
     }
     return from_dict(raw, "<mmc>")
+
+
+class ValidateOptionError(ScenarioError):
+    """`govsim validate` options the checks cannot run with (exit status 2, one line)."""
+
+    def __init__(self, message: str):
+        super().__init__("validate", None, None, message)
+
+
+def _usable_days() -> int:
+    from .params import PARAM_BY_KEY
+    return math.floor(PARAM_BY_KEY["sim.days"].high / 1.02) - 1  # the warm-up is 2% of the days, rounded
+
+
+def _check_mmc_size(arrival_rate: float, servers: int, cases: int) -> None:
+    """Refuse, in terms of the options given, an M/M/c check the model cannot simulate: too long a
+    run (the simulated days, cases / (24 λ), plus a 2% warm-up, stay within sim.days' limit) or
+    too many residents (λ·24·365 / MMC_RATE_PER_RESIDENT within territory.residents' limit) or
+    grid workers."""
+    from .params import PARAM_BY_KEY
+
+    max_residents = PARAM_BY_KEY["territory.residents"].high
+    max_servers = PARAM_BY_KEY["grid.workers_per_grid"].high
+    usable_days = _usable_days()
+    low_rate = cases / (24.0 * usable_days)
+    high_rate = max_residents * MMC_RATE_PER_RESIDENT / (24.0 * 365.0)
+    if arrival_rate < low_rate:
+        most_cases = math.floor(arrival_rate * 24.0 * usable_days)
+        fewer = f"at most {most_cases:,} --cases" if most_cases >= 1 else "fewer --cases"
+        raise ValueError(
+            f"--arrival-rate {arrival_rate:g} with --cases {cases:,}: too few arrivals per hour: the run would last "
+            f"{cases / (arrival_rate * 24.0):.3g} days, and at most {usable_days:,} can be simulated; give "
+            f"--arrival-rate of at least {low_rate:.3g} per hour, or {fewer}")
+    if arrival_rate > high_rate:
+        raise ValueError(f"--arrival-rate {arrival_rate:g}: at most {high_rate:,.0f} per hour (the reduction draws "
+                         f"arrivals from at most {max_residents:,} residents)")
+    if servers > max_servers:
+        raise ValueError(f"--servers {servers:,}: at most {max_servers:,} grid workers")
 
 
 @dataclass(frozen=True)
@@ -118,6 +157,11 @@ STANDARD_CASES = 600_000
 def standard_checks(cases: int = STANDARD_CASES, seed: int = 0, scenario_dir: str | Path = "scenarios",
                     little_days: int = 365, tolerance: float = 0.03) -> list[Check]:
     """Everything `govsim validate` reports: Erlang C agreement and Little's law per scenario."""
+    most = min(math.floor(lam * 24.0 * _usable_days()) for (lam, _, _), _ in MMC_CHECKS)
+    if cases > most:
+        raise ValidateOptionError(f"--cases {cases:,}: at most {most:,} (the slowest M/M/c check, "
+                                  f"λ = {min(lam for (lam, _, _), _ in MMC_CHECKS):g}/h, would need more than "
+                                  f"the {_usable_days():,} days a run may last)")
     checks = []
     for (lam, mu, c), measures in MMC_CHECKS:
         r = run_mmc(lam, mu, c, cases, seed)

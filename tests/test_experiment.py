@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -484,3 +485,82 @@ outcomes = ["response_time_h.mean", "cost.staff_cny"]
     assert "Staff cost (CNY per year)" in report and "× 365 / 10" in report
     assert main(["experiment", str(path), "--out", str(tmp_path / "full"), "--workers", "1", "--no-progress"]) == 0
     assert "reduced run" not in (tmp_path / "full" / "report.md").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------ reproduce
+def _tiny_compare(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A tiny compare experiment (workshop scenarios, 20 days) into tmp_path/out; its run ids."""
+    body = f"""
+name = "repro"
+design = "compare"
+scenarios = ["{ROOT / 'scenarios' / 'workshop.toml'}", "{ROOT / 'scenarios' / 'small_grids.toml'}"]
+reps = 2
+days = 20
+[set]
+{chr(10).join(f'"{k}" = {v}' for k, v in TINY.items())}
+"""
+    out = tmp_path / "out"
+    assert main(["experiment", str(write_experiment(tmp_path, body)), "--out", str(out), "--workers", "1",
+                 "--no-progress"]) == 0
+    with (out / "runs.csv").open(encoding="utf-8") as fh:
+        return out, [r["run_id"] for r in csv.DictReader(fh)]
+
+
+def test_the_ledger_stores_the_scenario_in_its_own_order(tmp_path: Path) -> None:
+    out, run_ids = _tiny_compare(tmp_path)
+    exp_needs = list(load_experiment(tmp_path / "exp.toml").base.to_dict()["needs"])
+    assert exp_needs != sorted(exp_needs), "the workshop's needs are not in alphabetical order"
+    db = sqlite3.connect(out / "ledger.sqlite")
+    stored = json.loads(db.execute("SELECT scenario FROM runs WHERE label = 'workshop rep 0'").fetchone()[0])
+    db.close()
+    assert list(stored["needs"]) == exp_needs
+    assert list(stored) == list(load_experiment(tmp_path / "exp.toml").base.to_dict())
+
+
+def test_run_ids_depend_on_the_order_of_need_types() -> None:
+    from sim.lab.tasks import run_id
+    from sim.scenario import load
+
+    scenario = load(ROOT / "scenarios" / "workshop.toml").to_dict()
+    reordered = {**scenario, "needs": dict(reversed(list(scenario["needs"].items())))}
+    assert run_id(scenario, 1, ("cases.created",), False) != run_id(reordered, 1, ("cases.created",), False)
+
+
+def test_reproduce_matches_every_outcome_and_exits_0(tmp_path: Path, capsys) -> None:
+    out, run_ids = _tiny_compare(tmp_path)
+    capsys.readouterr()
+    assert main(["reproduce", str(out), run_ids[0]]) == 0
+    printed = capsys.readouterr().out
+    db = sqlite3.connect(out / "ledger.sqlite")
+    recorded = json.loads(db.execute("SELECT outcomes FROM runs WHERE run_id = ?", (run_ids[0],)).fetchone()[0])
+    db.close()
+    assert len(recorded) >= 10
+    for key in recorded:
+        assert key in printed
+    assert "DIFFERS" not in printed and f"all {len(recorded)} recorded outcomes reproduced exactly" in printed
+
+
+def test_reproduce_names_the_outcomes_that_differ_and_exits_1(tmp_path: Path, capsys) -> None:
+    out, run_ids = _tiny_compare(tmp_path)
+    db = sqlite3.connect(out / "ledger.sqlite")
+    recorded = json.loads(db.execute("SELECT outcomes FROM runs WHERE run_id = ?", (run_ids[1],)).fetchone()[0])
+    recorded["response_time_h.mean"] += 1e-9      # a doctored row: one outcome off in the last digits
+    recorded["rates.on_time"] = None              # and a defined outcome recorded as undefined
+    with db:
+        db.execute("UPDATE runs SET outcomes = ? WHERE run_id = ?", (json.dumps(recorded), run_ids[1]))
+    db.close()
+    capsys.readouterr()
+    assert main(["reproduce", str(out), run_ids[1]]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("DIFFERS") == 2
+    err = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(err) == 1 and "2 of" in err[0]
+    assert "response_time_h.mean" in err[0] and "rates.on_time" in err[0] and "cost.staff_cny" not in err[0]
+
+
+def test_reproduce_treats_undefined_outcomes_as_equal() -> None:
+    from sim.lab.study import compare_outcomes
+
+    rows = compare_outcomes({"a": math.nan, "b": None, "c": 1.5, "d": 2.0},
+                            {"a": math.nan, "b": math.nan, "c": 1.5, "d": math.nan})
+    assert [same for *_, same in rows] == [True, True, True, False]

@@ -413,3 +413,43 @@ def test_chinese_description_is_a_string_and_not_inherited(tmp_path: Path) -> No
     child.write_text(f'extends = "{SCENARIOS / "small_grids.toml"}"\ndescription_zh = 3\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="description_zh"):
         load(child)
+
+
+# ------------------------------------------------------------ hostile files, through the Python API
+def test_a_file_that_is_not_utf8_names_the_file_the_byte_and_the_chain(tmp_path: Path) -> None:
+    (tmp_path / "parent.toml").write_bytes('name = "café"\n'.encode("latin-1"))
+    child = write(tmp_path, "child.toml", 'extends = "parent.toml"\n')
+    with pytest.raises(ScenarioError) as err:
+        load(child)
+    assert err.value.file == str(tmp_path / "parent.toml")
+    assert "not UTF-8" in str(err.value) and "0xe9" in str(err.value) and "child.toml" in str(err.value)
+
+
+def test_binary_and_deeply_nested_files_are_scenario_errors(tmp_path: Path) -> None:
+    (tmp_path / "bin.toml").write_bytes(bytes(range(256)))
+    deep = write(tmp_path, "deep.toml", "x = " + "[" * 5000 + "]" * 5000)
+    for path, words in ((tmp_path / "bin.toml", "binary"), (deep, "nested more than")):
+        with pytest.raises(ScenarioError) as err:
+            load(path)
+        assert words in str(err.value) and err.value.file == str(path)
+
+
+@pytest.mark.parametrize("body, key", [
+    ("[territory]\ndensity_per_km2 = 1" + "0" * 400, "territory.density_per_km2"),
+    ("[territory]\nresidents = 1" + "0" * 400, "territory.residents"),
+    ("[needs.certificate]\nrate_other = 1" + "0" * 400, "needs.certificate.rate_other"),
+])
+def test_integers_too_large_for_a_float_are_out_of_range(tmp_path: Path, body: str, key: str) -> None:
+    path = write(tmp_path, "big.toml", f'extends = "{BASELINE.as_posix()}"\n{body}\n')
+    with pytest.raises(ScenarioError) as err:
+        load(path)
+    assert err.value.key == key and len(str(err.value)) < 400
+
+
+def test_need_order_survives_a_json_round_trip() -> None:
+    import json
+
+    scenario = load(SCENARIOS / "workshop.toml")
+    back = from_dict(json.loads(json.dumps(scenario.to_dict())), "json")
+    assert [n.name for n in back.needs] == [n.name for n in scenario.needs]
+    assert back.to_dict() == scenario.to_dict()

@@ -162,6 +162,8 @@ def main_animate(args) -> int:
         check_file(args.out, MAGIC, force=getattr(args, "force", False))
         scenario = load(args.scenario, overrides or None)
         days = args.days if args.days is not None else int(scenario["sim.days"])
+        from ..memory import check
+        check(scenario, days=days, hint="")  # a run too big for memory is refused before it is built
         every = getattr(args, "every", 1) or 1
         total = len(frame_days(days, every)) if days >= 1 and every >= 1 else 0
         bar = None
@@ -188,9 +190,7 @@ def main_animate(args) -> int:
 def _parse_sets(items) -> dict[str, Any]:
     """KEY=VALUE pairs, VALUE read as a TOML value (else a string): as `govsim run --set` does
     (sim.cli.parse_sets; not imported, since nothing may import the CLI)."""
-    import tomllib
-
-    from ..scenario import TOP_LEVEL_KEYS
+    from ..scenario import TOP_LEVEL_KEYS, TomlError, parse_value
 
     out: dict[str, Any] = {}
     for item in items:
@@ -199,9 +199,9 @@ def _parse_sets(items) -> dict[str, Any]:
         if not sep or not key:
             raise AnimationError(f"--set {item!r}: expected KEY=VALUE, e.g. --set policy.decentralisation=0.8")
         try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
+            value = parse_value(text)
+        except TomlError as exc:
+            raise AnimationError(f"--set {key}: {exc}") from None
         if key in out:
             raise AnimationError(f"--set {item!r}: key '{key}' is given twice; give each key once")
         head = key.split(".", 1)[0]

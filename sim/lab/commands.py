@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import sys
-import tomllib
 from pathlib import Path
 
 from ..outputs import check_default, check_folder
@@ -110,27 +109,52 @@ def _sweep_param(text: str) -> tuple[str, dict]:
 
 
 def _toml_value(text: str):
+    from ..scenario import TomlError, parse_toml
     try:
-        return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        return parse_toml(f"v = {text.strip()}")["v"]
+    except TomlError:  # malformed, nested too deeply, or a number too long to read
         raise ValueError(text) from None
 
 
 def cmd_reproduce(args) -> int:
+    """Rerun one run from its ledger row and compare every recorded outcome with the rerun's value.
+    Exit status 0 when all match (or the run had failed and now succeeds), 1 when any differs
+    (each is named), 2 for bad input (no ledger, no such run, a damaged ledger)."""
+    from .. import __version__
     from ..runner import run
-    from ..scenario import from_dict
+    from ..scenario import ScenarioError, from_dict
+    from .study import compare_outcomes
 
     try:
         row = reproduce(Path(args.folder), args.run_id)
     except (FileNotFoundError, KeyError) as exc:
         raise ExperimentError(args.folder, "run_id", args.run_id, str(exc).strip("'\"")) from None
+    if isinstance(row["seed"], bool) or not isinstance(row["seed"], int) or row["seed"] < 0:
+        raise ExperimentError(args.folder, "run_id", args.run_id,
+                              f"the ledger's seed for this run is not a seed: {row['seed']!r:.40}")
+    try:
+        scenario = from_dict(row["scenario"], f"{args.folder} run {row['run_id']}")
+    except (ScenarioError, TypeError, AttributeError) as exc:
+        raise ExperimentError(args.folder, "run_id", args.run_id,
+                              f"the ledger's scenario for this run is not valid: {exc}") from None
     print(f"reproducing {row['run_id']} ({row['label']}, seed {row['seed']}, ledger status {row['status']})")
-    summary = run(from_dict(row["scenario"], f"{args.folder} run {row['run_id']}"), row["seed"],
-                  case_table=False).summary  # a failure raises here, with its full traceback
-    for key, value in (row["outcomes"] or {}).items():
-        now = summary.get(key, math.nan)
-        same = now == value or (math.isnan(now) and value is None)
-        print(f"  {key:<32} {now:.6g}" + ("" if row["outcomes"] is None or same else f"   (ledger: {value})"))
+    if row["govsim_version"] != __version__:
+        print(f"  note: the ledger was written by govsim {row['govsim_version']}, this is {__version__}; "
+              "outcomes may differ")
+    summary = run(scenario, row["seed"], case_table=False).summary  # a failure raises here, with its traceback
+    recorded = row["outcomes"]
+    if not isinstance(recorded, dict):  # a failed run records no outcomes: it now ran through
+        print("  the ledger holds no outcomes for this run (it had failed); the rerun succeeded")
+        return 0
+    rows = compare_outcomes(recorded, summary)
+    for key, then, now, same in rows:
+        print(f"  {key:<32} {now:.10g}" + ("" if same else f"   ledger: {then!r}   DIFFERS"))
+    differ = [key for key, _, _, same in rows if not same]
+    if differ:
+        print(f"govsim: reproduce: {len(differ)} of {len(rows)} outcomes differ from the ledger: "
+              f"{', '.join(differ)}", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    print(f"all {len(rows)} recorded outcomes reproduced exactly")
     return 0
 
 

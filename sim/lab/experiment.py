@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -42,8 +41,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..params import PARAM_BY_KEY
-from ..scenario import (COSMETIC_KEYS, SAFE_NAME_RULE, Scenario, ScenarioError, is_safe_name, load,
-                        name_from_file)
+from ..scenario import (COSMETIC_KEYS, MAX_NESTING, SAFE_NAME_RULE, Scenario, ScenarioError, TomlError,
+                        is_safe_name, load, name_from_file, read_toml, shown)
+from ..scenario import _shorten as shorten
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
@@ -54,12 +54,21 @@ SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_ord
                 "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"}}
 
 
+# The most runs one experiment may ask for. A million runs of the smallest useful scenario take
+# about a day of one core's time and their ledger rows a few GB; larger designs are mistakes (a
+# Sobol N of 2**60, a sweep of 1e11 points) that would otherwise fail late, after files were written.
+MAX_RUNS = 1_000_000
+MAX_RESAMPLES = 100_000  # bootstrap resamples of Sobol indices: each holds a copy of the design's outputs
+MAX_LEVELS = 1_000       # Morris grid levels: far finer than any screening needs
+MAX_SEED = 2 ** 63 - 1   # TOML integers are 64-bit: a seed must fit in an experiment file and the ledger
+
+
 class ExperimentError(ValueError):
     """An experiment definition is invalid: where (file, key), what (value), what is allowed."""
 
     def __init__(self, file: str | Path, key: str | None, value: Any, allowed: str):
         self.file, self.key, self.value, self.allowed = str(file), key, value, allowed
-        where = f"{file}: " + (f"key '{key}' = {value!r}: " if key is not None else "")
+        where = f"{file}: " + (f"key '{shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
         super().__init__(where + allowed)
 
 
@@ -142,12 +151,15 @@ def load_experiment(path: str | Path, *, seed: int | None = None, reps: int | No
                     days: int | None = None) -> Experiment:
     """Read and validate an experiment file; command-line options override the file's values."""
     path = Path(path)
+    if not path.exists():
+        raise ExperimentError(path, None, None, "no such file")
+    if not path.is_file():  # a folder, or a pipe or device that reading would block on
+        raise ExperimentError(path, None, None, "a folder, not an experiment file" if path.is_dir() else
+                              "not a regular file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExperimentError(path, None, None, "no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ExperimentError(path, None, None, f"not valid TOML: {exc}") from None
+        raw = read_toml(path)
+    except TomlError as exc:
+        raise ExperimentError(path, None, None, str(exc)) from None
     return build(raw, path, seed=seed, reps=reps, days=days)
 
 
@@ -157,6 +169,9 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     path = Path(path)
     base_dir = base_dir or path.parent
     f = str(path)
+    from ..scenario import _nesting
+    if _nesting(raw) > MAX_NESTING:
+        raise ExperimentError(f, None, None, f"nested more than {MAX_NESTING} levels deep (tables and lists)")
     for key in raw:
         if key not in TOP_KEYS:
             raise ExperimentError(f, key, raw[key], f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
@@ -171,7 +186,8 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     known = summary_keys(scenarios[0])
     exp = dict(name=name, description=_string(f, raw, "description", ""),
                description_zh=_string(f, raw, "description_zh", ""), design=design, file=f,
-               scenarios=scenarios, seed=_int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0),
+               scenarios=scenarios,
+               seed=_int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0, MAX_SEED),
                reps=_int(f, "reps", reps if reps is not None else raw.get("reps", 10), 1),
                outcomes=_outcomes(f, raw, known), options=_options(f, raw, design))
     params = raw.get("parameters", {})
@@ -187,7 +203,71 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
         exp["targets"] = _targets(f, raw.get("targets"), known)
     elif "targets" in raw:
         raise ExperimentError(f, "targets", raw["targets"], "only a calibrate design has targets")
-    return Experiment(**exp)
+    experiment = Experiment(**exp)
+    runs = run_count(experiment)
+    if runs > MAX_RUNS:
+        raise ExperimentError(f, None, None, f"this {design} design asks for {runs:,} runs "
+                              f"({run_count_text(experiment)}); at most {MAX_RUNS:,} are allowed")
+    _check_memory(f, experiment)
+    return experiment
+
+
+def run_count(exp: Experiment) -> int:
+    """Runs the design asks for (an upper bound for adaptive designs: compare with a precision
+    target, calibrate)."""
+    o, k = exp.options, len(exp.bounds)
+    if exp.design == "compare":
+        return len(exp.scenarios) * max(exp.reps, o.get("max_reps", 0) if "precision" in o else 0)
+    if exp.design == "sweep":
+        return math.prod(len(a.values) for a in exp.axes) * exp.reps
+    if exp.design == "morris":
+        return o["trajectories"] * (k + 1) * exp.reps
+    if exp.design == "sobol":
+        return o["n"] * (2 * k + 2 if o["second_order"] else k + 2) * exp.reps
+    sets = len(exp.targets)  # calibrate: each target set's fit, then Shapley attributions between sets
+    from .calibration_study import MAX_SHAPLEY_PARAMS
+    shapley = (sets - 1) * 2 ** k if k <= MAX_SHAPLEY_PARAMS else 0
+    return (sets * (o["n_initial"] + o["max_refine_evals"] + 2 * k + 1) + shapley) * exp.reps
+
+
+def run_count_text(exp: Experiment) -> str:
+    """How run_count is made up, for the error message."""
+    o, k, r = exp.options, len(exp.bounds), exp.reps
+    if exp.design == "compare":
+        reps = max(r, o.get("max_reps", 0) if "precision" in o else 0)
+        return f"{len(exp.scenarios)} scenarios × {reps:,} replications"
+    if exp.design == "sweep":
+        return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
+    if exp.design == "morris":
+        return f"{o['trajectories']:,} trajectories × ({k} parameters + 1) × {r:,} replications"
+    if exp.design == "sobol":
+        rows = f"(2 × {k} parameters + 2)" if o["second_order"] else f"({k} parameters + 2)"
+        return f"N = {o['n']:,} × {rows} × {r:,} replications"
+    return (f"{len(exp.targets)} target sets × (n_initial {o['n_initial']:,} + max_refine_evals "
+            f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
+
+
+def _check_memory(f: str, exp: Experiment) -> None:
+    """One run of the largest scenario the design will simulate must fit in the memory available."""
+    from .. import memory
+
+    candidates = list(exp.scenarios)
+    for axis in exp.axes:  # memory grows or shrinks with each numeric value: its extremes suffice
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values)
+        values = {min(axis.values), max(axis.values)} if numeric else set(axis.values)
+        candidates += [exp.base.with_values({axis.key: v}, origin=f) for v in values]
+    for corner in ("low", "high"):
+        try:
+            candidates.append(exp.base.with_values({b.key: (int(round(getattr(b, corner))) if b.integer
+                                                              else getattr(b, corner)) for b in exp.bounds},
+                                                   origin=f))
+        except ScenarioError:  # a corner that breaks a rule between values is never run as such
+            pass
+    biggest = max(candidates, key=lambda sc: memory.estimate(sc).total)
+    try:
+        memory.check(biggest, hint="")
+    except memory.MemoryLimitError as exc:
+        raise ExperimentError(f, None, None, f"the largest run ({biggest.name}): {exc.allowed}") from None
 
 
 # ------------------------------------------------------------------- pieces
@@ -198,10 +278,27 @@ def _string(f: str, raw: Mapping, key: str, default: str) -> str:
     return value
 
 
-def _int(f: str, key: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ExperimentError(f, key, value, f"an integer ≥ {minimum}")
+def _int(f: str, key: str, value: Any, minimum: int, maximum: int = MAX_SEED) -> int:
+    """An integer in [minimum, maximum] (the sizes of a design are bounded afterwards, by the
+    number of runs they make together: `run_count`)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        big = isinstance(value, int) and not isinstance(value, bool) and value > maximum
+        most = "< 2**63" if maximum == MAX_SEED else f"≤ {maximum:,}"
+        raise ExperimentError(f, key, value, f"an integer ≥ {minimum}" + (f" and {most}" if big else ""))
     return value
+
+
+def _number(f: str, key: str, value: Any, what: str = "a finite number") -> float:
+    """A finite int or float (not a boolean, not NaN or infinite, not a string)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExperimentError(f, key, value, what)
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise ExperimentError(f, key, value, what)
+    return x
 
 
 def _overrides(f: str, raw: Mapping, days: int | None) -> dict[str, Any]:
@@ -239,8 +336,9 @@ def _scenarios(f: str, raw: Mapping, design: str, base_dir: Path, overrides: dic
         try:
             out.append(load(target, overrides or None))
         except ScenarioError as exc:
-            given = f" with {', '.join(f'{k} = {v!r}' for k, v in overrides.items())}" if overrides else ""
-            raise ExperimentError(f, exc.key, exc.value, f"{exc.allowed} (scenario {p}{given})") from None
+            given = f" with {', '.join(f'{k} = {shown(v)}' for k, v in overrides.items())}" if overrides else ""
+            where = f"{exc.file}: " if exc.file not in (str(target), p) else ""  # a file it extends
+            raise ExperimentError(f, exc.key, exc.value, f"{where}{exc.allowed} (scenario {p}{given})") from None
     names = [s.name for s in out]
     if len(set(names)) != len(names):
         raise ExperimentError(f, "scenarios", paths, f"scenario names must differ: {', '.join(names)}")
@@ -287,10 +385,10 @@ def _options(f: str, raw: Mapping, design: str) -> dict[str, Any]:
         table["second_order"] = table.get("second_order", False)
         if not isinstance(table["second_order"], bool):
             raise ExperimentError(f, "sobol.second_order", table["second_order"], "true or false")
-        table["resamples"] = _int(f, "sobol.resamples", table.get("resamples", 1000), 10)
+        table["resamples"] = _int(f, "sobol.resamples", table.get("resamples", 1000), 10, MAX_RESAMPLES)
     elif design == "morris":
         table["trajectories"] = _int(f, "morris.trajectories", table.get("trajectories", 20), 2)
-        levels = _int(f, "morris.levels", table.get("levels", 4), 2)
+        levels = _int(f, "morris.levels", table.get("levels", 4), 2, MAX_LEVELS)
         if levels % 2:
             raise ExperimentError(f, "morris.levels", levels, "an even number (Morris grids need even levels)")
         table["levels"] = levels
@@ -322,16 +420,37 @@ def _axes(f: str, params: Mapping, base: Scenario) -> tuple[Axis, ...]:
         _numeric_param(f, key, spec)
         if not isinstance(spec, dict):
             raise ExperimentError(f, f"parameters.{key}", spec, "a table: values = [...] or start, stop, n")
+        kind = PARAM_BY_KEY[key].kind
+        numeric = kind in (int, float)
         if "values" in spec:
             values = spec["values"]
             if set(spec) != {"values"} or not isinstance(values, list) or not values:
                 raise ExperimentError(f, f"parameters.{key}", spec, "values = [a non-empty list] alone")
+            if len(values) > MAX_RUNS:
+                raise ExperimentError(f, f"parameters.{key}", f"{len(values):,} values",
+                                      f"at most {MAX_RUNS:,} values (each is at least one run)")
+            for v in values:  # the type first: a string or NaN must not reach rounding or the runs
+                if numeric:
+                    _number(f, f"parameters.{key}", v, f"finite numbers ({key} is a number: "
+                                                       f"{PARAM_BY_KEY[key].allowed()})")
+                elif not isinstance(v, kind):
+                    raise ExperimentError(f, f"parameters.{key}", v, PARAM_BY_KEY[key].allowed())
         else:
             if set(spec) != {"start", "stop", "n"}:
                 raise ExperimentError(f, f"parameters.{key}", spec, "start, stop and n (or values = [...])")
-            n = _int(f, f"parameters.{key}.n", spec["n"], 2)
-            values = np.linspace(spec["start"], spec["stop"], n).tolist()
-        kind = PARAM_BY_KEY[key].kind
+            if not numeric:
+                raise ExperimentError(f, f"parameters.{key}", spec, f"values = [...] ({key} is not a number)")
+            start = _number(f, f"parameters.{key}.start", spec["start"])
+            stop = _number(f, f"parameters.{key}.stop", spec["stop"])
+            n = spec["n"]
+            if isinstance(n, float) and math.isfinite(n) and n.is_integer() and n > MAX_RUNS:
+                n = int(n)  # n = 1e11: name the runs it would make rather than its type
+            else:
+                n = _int(f, f"parameters.{key}.n", n, 2)
+            if n > MAX_RUNS:
+                raise ExperimentError(f, f"parameters.{key}.n", n, f"{n:,} values make at least {n:,} runs; "
+                                      f"at most {MAX_RUNS:,} runs are allowed")
+            values = np.linspace(start, stop, n).tolist()
         if kind is int:
             values = [int(round(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values]
         for v in values:  # each value must make a valid scenario
@@ -362,8 +481,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
                 raise ExperimentError(f, f"{where}.{k}", spec[k], f"allowed keys: {', '.join(sorted(allowed))}")
         low, high = spec["low"], spec["high"]
         for k, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ExperimentError(f, f"{where}.{k}", v, "a number")
+            _number(f, f"{where}.{k}", v, "a finite number")
         if not low < high:
             raise ExperimentError(f, where, [low, high], "low < high (the bounds are reversed or equal)")
         if low < p.low or high > p.high:
@@ -375,7 +493,17 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         log = spec.get("log", False)
         if not isinstance(log, bool) or (log and low <= 0):
             raise ExperimentError(f, f"{where}.log", log, "true or false; true needs positive bounds")
-        out.append(Bound(key, float(low), float(high), dist, **extra, log=log))
+        bound = Bound(key, float(low), float(high), dist, **extra, log=log)
+        try:  # what the design will build from it, so that it cannot fail after files are written
+            if allow_dists:
+                from .sensitivity import Factor
+                Factor(key, bound.low, bound.high, dist, bound.mode, bound.mean, bound.sd)
+            else:
+                from .calibration import FreeParameter
+                FreeParameter(key, bound.low, bound.high, integer=bound.integer, log=log)
+        except ValueError as exc:
+            raise ExperimentError(f, where, spec, str(exc)) from None
+        out.append(bound)
     return tuple(out)
 
 
@@ -386,12 +514,11 @@ def _dist_args(f: str, where: str, spec: Mapping, dist: str, low: float, high: f
         if k in spec and k not in need:
             raise ExperimentError(f, f"{where}.{k}", spec[k], f"{k} belongs to another distribution than {dist}")
     for k in need:
-        v = spec.get(k)
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ExperimentError(f, f"{where}.{k}", v, f"a number ({dist} needs {' and '.join(need)})")
-        out[k] = float(v)
-    if dist == "triangular" and not low <= out["mode"] <= high:
-        raise ExperimentError(f, f"{where}.mode", out["mode"], f"a mode within [{low}, {high}]")
+        out[k] = _number(f, f"{where}.{k}", spec.get(k), f"a finite number ({dist} needs {' and '.join(need)})")
+    if dist == "triangular" and not low <= out["mode"] < high:
+        # SALib's triangular distribution takes the peak as a fraction of the range and rejects 1
+        raise ExperimentError(f, f"{where}.mode", out["mode"],
+                              f"a mode from low up to but not including high: {low} <= mode < {high}")
     if dist == "truncnormal" and out["sd"] <= 0:
         raise ExperimentError(f, f"{where}.sd", out["sd"], "a positive standard deviation")
     return out
@@ -411,9 +538,10 @@ def _targets(f: str, table: Any, known: frozenset[str]) -> dict[str, tuple[Targe
                 raise ExperimentError(f, where, spec, "a summary key (see a run's summary.json)")
             if not isinstance(spec, dict) or set(spec) != {"value", "tolerance"}:
                 raise ExperimentError(f, where, spec, "{ value = NUMBER, tolerance = POSITIVE NUMBER }")
-            if not all(isinstance(spec[k], (int, float)) and not isinstance(spec[k], bool) for k in spec) \
-                    or spec["tolerance"] <= 0:
-                raise ExperimentError(f, where, spec, "numbers, with a positive tolerance")
-            ts.append(Target(outcome, float(spec["value"]), float(spec["tolerance"])))
+            value = _number(f, f"{where}.value", spec["value"], "a finite number")
+            tolerance = _number(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
+            if tolerance <= 0:
+                raise ExperimentError(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
+            ts.append(Target(outcome, value, tolerance))
         out[set_name] = tuple(ts)
     return out

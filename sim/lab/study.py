@@ -12,7 +12,6 @@ the same bytes as an uninterrupted one.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import time
 from concurrent.futures import Executor
@@ -245,16 +244,26 @@ def failure_report(exc: RunsFailed, out: Path) -> str:
 
 
 def reproduce(out: Path, run_id: str) -> dict[str, Any]:
-    """The ledger row of `run_id` (scenario and seed), for rerunning it in this process."""
-    path = out / LEDGER_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no ledger here")
-    import sqlite3
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    row = db.execute("SELECT run_id, label, seed, scenario, status, outcomes FROM runs WHERE run_id = ?",
-                     (run_id,)).fetchone()
-    db.close()
+    """The ledger row of `run_id` (scenario, seed, recorded outcomes), for rerunning it in this
+    process. FileNotFoundError without a ledger, KeyError without that run, LedgerCorrupt for a
+    damaged ledger; the ledger is only read."""
+    from .ledger import read_run
+
+    path = Path(out) / LEDGER_NAME
+    row = read_run(path, run_id)
     if row is None:
         raise KeyError(f"{path}: no run {run_id!r}")
-    return {"run_id": row[0], "label": row[1], "seed": row[2], "scenario": json.loads(row[3]),
-            "status": row[4], "outcomes": json.loads(row[5]) if row[5] else None}
+    return row
+
+
+def compare_outcomes(recorded: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, Any, float, bool]]:
+    """(outcome, recorded value, value now, same?) for every recorded outcome. Same means equal
+    to the last bit (a rerun on the same code, numpy and platform is bit-identical: the streams are
+    seeded and every reduction has a fixed order), or both undefined (NaN, stored as NaN or null)."""
+    out = []
+    for key, then in recorded.items():
+        now = float(summary.get(key, math.nan))
+        undefined_then = then is None or (isinstance(then, float) and math.isnan(then))
+        same = (math.isnan(now) and undefined_then) or (not undefined_then and now == then)
+        out.append((key, then, now, same))
+    return out

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, memory
 from ..runner import run
 from ..scenario import COSMETIC_KEYS, from_dict
 
@@ -56,15 +56,21 @@ def run_id(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail:
     """Content hash of everything that determines a run's record (and the code version); a
     scenario's name and descriptions do not change what it simulates, so they are left out."""
     what = {k: v for k, v in scenario.items() if k not in COSMETIC_KEYS}
-    key = json.dumps([__version__, what, seed, list(outcomes), detail], sort_keys=True, default=str)
+    # Keys are sorted for a canonical text, but the order of need types and of emergencies decides
+    # which random draws go where, so it is part of the run's identity.
+    order = [list(scenario.get("needs", {})), list(scenario.get("emergencies", {}))]
+    key = json.dumps([__version__, what, seed, list(outcomes), detail, order], sort_keys=True, default=str)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def run_record(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail: bool) -> dict[str, Any]:
     """Simulate and keep what the experiment records: the chosen outcomes (NaN when undefined),
     and with `detail` the daily series and response-time quantiles."""
-    o = run(from_dict(scenario, scenario.get("name", "<scenario>")), seed, case_table=False,
-            response_times=detail)
+    resolved = from_dict(scenario, scenario.get("name", "<scenario>"))
+    # In a worker, the memory available already reflects the runs of the other workers: a run that
+    # would not fit now fails at once, with the numbers, rather than being killed; a rerun retries it.
+    memory.check(resolved, hint="or use fewer --workers")
+    o = run(resolved, seed, case_table=False, response_times=detail)
     record: dict[str, Any] = {"outcomes": {k: float(o.summary.get(k, math.nan)) for k in outcomes}}
     if detail:
         record["series"] = {c: [float(x) for x in o.timeseries[c]] for c in SERIES_COLUMNS}

@@ -149,7 +149,11 @@ def cmd_dashboard(args) -> int:
     can reach it may use it, and a warning says so."""
     from .dashboard import assets
 
-    load(args.scenario)  # a bad scenario fails here, with exit status 2
+    from .memory import check
+
+    # A bad scenario fails here, with exit status 2; so does one whose two models side by side
+    # (the dashboard's A/B comparison) would not fit in memory.
+    check(load(args.scenario), copies=2, hint="use a smaller scenario for the dashboard")
     env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang,
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
     check_port(args.host, args.port)

@@ -86,3 +86,29 @@ def test_an_experiment_run_that_does_not_fit_fails_with_the_numbers_instead_of_b
     assert result["status"] == "failed" and not built
     assert "MemoryLimitError" in result["traceback"] and "64.0 MB available" in result["traceback"]
     assert "fewer --workers" in result["traceback"]
+
+
+def test_parallel_workers_and_the_dashboards_two_models_are_counted(monkeypatch, capsys, tmp_path) -> None:
+    """One run fits, two at once do not: `--workers 2` and the dashboard (models A and B side by
+    side) are refused before anything starts; `--workers 1` runs."""
+    from sim.lab.experiment import load_experiment
+    from tests.hostile import assert_refused
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sim.cli.git_commit", lambda: "0" * 40)
+    workshop = SCENARIOS / "workshop.toml"
+    one = memory.estimate(load(workshop, {"sim.days": 40})).total
+    monkeypatch.setattr(memory, "available", lambda: int(one * 1.5))
+    small = tmp_path / "small.toml"
+    small.write_text(f'extends = "{workshop}"\nname = "small"\n[sim]\ndays = 40\n', encoding="utf-8")
+    study = tmp_path / "study.toml"
+    study.write_text(f'name = "two"\ndesign = "compare"\nscenarios = ["{workshop}", "{small}"]\nreps = 2\n'
+                     'days = 40\n', encoding="utf-8")
+    load_experiment(study)  # validation: one run fits
+    line = assert_refused(["experiment", str(study), "--workers", "2", "--no-progress"], capsys, [tmp_path])
+    assert "× 2 runs at once" in line and "fewer --workers" in line
+    line = assert_refused(["dashboard", str(small)], capsys, [tmp_path])
+    assert "× 2 runs at once" in line
+    from sim.cli import main
+
+    assert main(["experiment", str(study), "--workers", "1", "--no-progress", "--out", str(tmp_path / "o")]) == 0

@@ -10,14 +10,13 @@ are kept; rerun the same command to resume).
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
 from ..outputs import check_default, check_folder
 from .engine import RunsFailed
-from .executors import make_executor
-from .experiment import Experiment, ExperimentError, build, load_experiment
+from .executors import ProcessExecutor, make_executor
+from .experiment import Experiment, ExperimentError, build, check_parallel_memory, load_experiment
 from .study import failure_report, reproduce, run_experiment
 
 EXIT_RUNS_FAILED = 1
@@ -163,6 +162,12 @@ def _run(exp: Experiment, out: Path, args) -> int:
         executor = make_executor("process", args.workers, scheduler=args.scheduler)
     except ValueError as exc:
         raise ExperimentError(CLI, "--scheduler", args.scheduler, str(exc)) from None
+    if isinstance(executor, ProcessExecutor) and executor.workers > 1:
+        try:
+            check_parallel_memory(exp, executor.workers)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
     try:
         study = run_experiment(exp, out, executor, lang=args.lang, progress=not args.no_progress, argv=args.argv)
     except RunsFailed as exc:

@@ -247,8 +247,9 @@ def run_count_text(exp: Experiment) -> str:
             f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
 
 
-def _check_memory(f: str, exp: Experiment) -> None:
-    """One run of the largest scenario the design will simulate must fit in the memory available."""
+def _check_memory(f: str, exp: Experiment, copies: int = 1, hint: str = "") -> None:
+    """`copies` runs at once (parallel workers) of the largest scenario the design will simulate
+    must fit in the memory available."""
     from .. import memory
 
     candidates = list(exp.scenarios)
@@ -265,9 +266,15 @@ def _check_memory(f: str, exp: Experiment) -> None:
             pass
     biggest = max(candidates, key=lambda sc: memory.estimate(sc).total)
     try:
-        memory.check(biggest, hint="")
+        memory.check(biggest, copies=copies, hint=hint)
     except memory.MemoryLimitError as exc:
         raise ExperimentError(f, None, None, f"the largest run ({biggest.name}): {exc.allowed}") from None
+
+
+def check_parallel_memory(exp: Experiment, workers: int) -> None:
+    """Before a local pool starts: `workers` of the largest run at once must fit (validation
+    checked one). Exits 2 through ExperimentError, naming the fix."""
+    _check_memory(exp.file, exp, copies=workers, hint="or use fewer --workers")
 
 
 # ------------------------------------------------------------------- pieces

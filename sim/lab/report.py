@@ -93,7 +93,6 @@ def _run_lines(result: Comparison, lang: str, meta: dict) -> list[str]:
     ref = result.scenarios[0]
     lines = [meta["description"], ""] if meta.get("description") else []
     lines += [text("run_para", lang, n=len(result.scenarios), reps=len(result.seeds), ref=ref), ""]
-    names = short_names(result.scenarios, result.descriptions_zh, lang)
     for s in result.scenarios:
         tag = text("ref_tag", lang) if s == ref else ""
         desc = (result.descriptions_zh.get(s, "") if lang == "zh" else "") or result.descriptions.get(s, "")

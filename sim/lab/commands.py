@@ -16,6 +16,7 @@ from pathlib import Path
 from ..outputs import check_default, check_folder
 from .engine import RunsFailed
 from .executors import ProcessExecutor, make_executor
+from .ledger import LEDGER_NAME, inspect
 from .experiment import Experiment, ExperimentError, build, check_parallel_memory, load_experiment
 from .study import failure_report, reproduce, run_experiment
 
@@ -71,11 +72,19 @@ def _out(args) -> Path | None:
     """The --out folder, checked (sim.outputs.check_folder); None when not given."""
     if args.out is None:
         return None
-    return check_folder(args.out, "experiment", force=getattr(args, "force", False))
+    return _experiment_folder(args.out, args)
 
 
 def _default_out(text: str, args) -> Path:
-    return check_folder(check_default(Path(text)), "experiment", force=getattr(args, "force", False))
+    return _experiment_folder(check_default(Path(text)), args)
+
+
+def _experiment_folder(path: str | Path, args) -> Path:
+    """A damaged ledger in the folder is named as such (and how to start afresh) before the folder
+    rule would call it someone else's file."""
+    if str(path).strip() and Path(path).is_dir():
+        inspect(Path(path) / LEDGER_NAME)
+    return check_folder(path, "experiment", force=getattr(args, "force", False))
 
 
 def _with_days(args, make):

@@ -341,10 +341,11 @@ def _scenarios(f: str, raw: Mapping, design: str, base_dir: Path, overrides: dic
             raise ExperimentError(f, "scenarios" if design == "compare" else "scenario", p,
                                   f"no such scenario file ({target})")
         try:
-            out.append(load(target, overrides or None))
+            scenario = load(target)
+            out.append(scenario.with_values(overrides, origin=f) if overrides else scenario)
         except ScenarioError as exc:
             given = f" with {', '.join(f'{k} = {shown(v)}' for k, v in overrides.items())}" if overrides else ""
-            where = f"{exc.file}: " if exc.file not in (str(target), p) else ""  # a file it extends
+            where = f"{exc.file}: " if exc.file not in (str(target), p, f) else ""  # a file it extends
             raise ExperimentError(f, exc.key, exc.value, f"{where}{exc.allowed} (scenario {p}{given})") from None
     names = [s.name for s in out]
     if len(set(names)) != len(names):

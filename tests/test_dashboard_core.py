@@ -14,7 +14,8 @@ import pytest
 
 from sim import GovernanceModel, ScenarioError, load_scenario
 from sim.dashboard import i18n
-from sim.dashboard.animate import AnimationError, add_animate_parser, animate, frame_days
+from sim.dashboard.animate import AnimationError, animate, frame_days
+from sim.dashboard.commands import add_animate_parser
 from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
 from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_SLIDERS, SERIES_KEYS, Workshop,
                                    demo_emergency, format_difference, scenario_choices)

@@ -12,10 +12,8 @@ differs between their charts is what the levers did, not noise.
 
 from __future__ import annotations
 
-import gc
 import math
 import tomllib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -24,6 +22,7 @@ import numpy as np
 
 from ..model import GovernanceModel
 from ..params import PARAM_BY_KEY, Lever, Param, levers
+from ..runner import no_cyclic_gc
 from ..scenario import EmergencyDef, Scenario, load
 from . import i18n
 
@@ -153,18 +152,6 @@ DIFFERENCE_UNITS = {"response_mean_h": "h", "satisfaction_rate": "pp", "backlog"
                     "vulnerable_reached_share": "pp", "active_volunteers": "persons", "latent_satisfaction": "pp"}
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """As sim.runner: the model allocates many long-lived objects and no cycles worth collecting."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def format_difference(key: str, value: float, lang: str, unit: bool = True) -> str:
     """A difference as the panel shows it: signed, shares in percentage points, with its unit
     (without it if `unit` is false: for a table whose labels carry the unit, `diff_label.KEY`)."""
@@ -263,7 +250,7 @@ class Workshop:
     # ------------------------------------------------------------- clock
     def step(self, days: int = 1) -> None:
         """Advance every model `days` days, in lockstep."""
-        with _no_cyclic_gc():
+        with no_cyclic_gc():
             for _ in range(int(days)):
                 for m in self.models:
                     m.step()
@@ -439,7 +426,7 @@ class Workshop:
         emergencies on the days they were started."""
         for side in sides:
             self._forget(side)
-            with _no_cyclic_gc():
+            with no_cyclic_gc():
                 m = GovernanceModel(self._specs[side], self.seed)
                 for day in range(to_day + 1):
                     for d0, name, d in self._started:

@@ -46,20 +46,38 @@ class Param:
         return type(self.default)
 
     def allowed(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        if self.kind is bool:
-            return "true or false"
-        if self.kind is str:
-            return "a string"
-        what = "an integer" if self.kind is int else "a number"
-        return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+        return allowed_text(self)
 
 
-def _fmt(x: float | None) -> str:
+def allowed_text(field: Param | NeedField, table: bool = False) -> str:
+    """The values a parameter or field allows: in words for an error message ("one of 'a', 'b'",
+    "a number in [0, 1]"), or compact for a table column (`table`: "a / b", "0 – 1")."""
+    if field.choices:
+        return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
+    if field.kind is bool:
+        return "true / false" if table else "true or false"
+    if field.kind is str:
+        return "text" if table else "a string"
+    if table:
+        return f"{table_number(field.low)} – {table_number(field.high)}"
+    what = "an integer" if field.kind is int else "a number"
+    return f"{what} in [{_bound(field.low)}, {_bound(field.high)}]"
+
+
+def _bound(x: float | None) -> str:
     if x is None:
         return "-inf"
     return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def table_number(x: float | None) -> str:
+    """A number as the parameter tables print it: thousands separators on whole numbers from 1,000
+    (and on every int), else the shortest form; "–" for None."""
+    if x is None:
+        return "–"
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1000):
+        return f"{int(x):,}"
+    return f"{x:g}"
 
 
 P = Param
@@ -314,7 +332,7 @@ class NeedField:
     text: str = ""
 
     def allowed(self) -> str:
-        return Param(self.key, self.kind(), self.unit, self.low, self.high, choices=self.choices).allowed()
+        return allowed_text(self)
 
 
 NEED_FIELDS: tuple[NeedField, ...] = (

@@ -19,7 +19,7 @@ from sim.dashboard.commands import add_animate_parser
 from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
 from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_SLIDERS, SERIES_KEYS, SLIDER_BY_KEY,
                                    Workshop, demo_emergency, format_difference, scenario_choices)
-from sim.lab.labels import cjk_font
+from sim.labels import cjk_font
 from sim.params import PARAM_BY_KEY, defaults, levers
 
 ROOT = Path(__file__).resolve().parent.parent

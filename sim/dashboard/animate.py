@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..lab.labels import figure_lang, plot_context
+from ..labels import figure_lang, plot_context
 from ..scenario import Scenario
 from .render import ChartsRenderer, MapAndCharts, MapRenderer
 from .session import Workshop

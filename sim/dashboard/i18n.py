@@ -13,7 +13,7 @@ Keys, by group:
 - sliders, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label with
   its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
 - map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
-- charts: `chart.SERIES` for the five daily series (taken from `sim.lab.labels`, so the dashboard
+- charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.day`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
@@ -25,7 +25,7 @@ Keys, by group:
 
 from __future__ import annotations
 
-from ..lab import labels as _labels
+from .. import labels as _labels
 from ..params import EMERGENCY_TYPES, levers
 
 LANGS = ("zh", "en")

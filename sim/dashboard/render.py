@@ -20,7 +20,7 @@ the stacking of the moving layers over the axes frame) but redraws every axis, t
 time: four to eight times slower (benchmarks/bench_dashboard.py).
 
 Text is in Chinese or English. Chinese needs a CJK font: the figures are built inside
-`sim.lab.labels.plot_context`, which puts the shipped CJK font after DejaVu Sans (glyph by glyph
+`sim.labels.plot_context`, which puts the shipped CJK font after DejaVu Sans (glyph by glyph
 fallback); without such a font the figures are drawn in English. Save with `figure_png` (or inside
 `plot_context`), which resolves every font the same way.
 
@@ -62,7 +62,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from ..cases import RESOLVED, LATENT
-from ..lab.labels import figure_lang, plot_context
+from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
 from .session import SERIES_KEYS, SLIDER_BY_KEY, format_difference

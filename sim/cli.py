@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
+from . import __version__, options
 from .docs import parameters_markdown, parameters_table, reference_markdown
 from .outcomes import Outcomes
 from .outputs import OutputError, check_default, check_folder, replace_run_outputs
@@ -31,7 +31,6 @@ from .provenance import clean, csv_text, git_commit, json_text, package_versions
 from .runner import run
 from .lab.experiment import ExperimentError
 from .lab.ledger import LedgerMismatch
-from . import options
 from .options import OptionError, parse_sets
 from .scenario import Scenario, ScenarioError, load
 from .streams import Streams

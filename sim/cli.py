@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
+from . import __version__, options
 from .docs import parameters_markdown, parameters_table, reference_markdown
 from .outcomes import Outcomes
 from .outputs import OutputError, check_default, check_folder, replace_run_outputs
@@ -31,13 +31,14 @@ from .provenance import clean, csv_text, git_commit, json_text, package_versions
 from .runner import run
 from .lab.experiment import ExperimentError
 from .lab.ledger import LedgerMismatch
-from .scenario import Scenario, ScenarioError, TomlError, load, parse_value
+from .options import OptionError, parse_sets
+from .scenario import Scenario, ScenarioError, load
 from .streams import Streams
 
 EXIT_BAD_INPUT = 2
 
 
-class UsageError(Exception):
+class UsageError(OptionError):
     """Bad command-line input: exit status 2."""
 
 
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = ["govsim", *argv]
     try:
         return args.func(args)
-    except (ScenarioError, UsageError, ExperimentError, LedgerMismatch, OutputError) as exc:
+    except (ScenarioError, OptionError, ExperimentError, LedgerMismatch, OutputError) as exc:
         print(f"govsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `govsim params | head`
@@ -71,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and write its outputs")
     r.add_argument("scenario", help="a scenario file, e.g. scenarios/baseline.toml")
-    r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
-    r.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
+    r.add_argument("--seed", type=options.nonneg_int, default=0, help="random seed (default 0)")
+    r.add_argument("--days", type=options.days, help="days to simulate (overrides sim.days)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set grid.households_per_grid=200 (repeatable)")
     r.add_argument("--out", help="output folder (default results/SCENARIO-seedN); it may hold only govsim's "
@@ -95,19 +96,19 @@ def _parser() -> argparse.ArgumentParser:
     pa.set_defaults(func=cmd_params)
 
     v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
-    v.add_argument("--cases", type=_pos_int, default=600_000, help="cases per M/M/c check (default 600000)")
-    v.add_argument("--seed", type=_nonneg_int, default=0)
-    v.add_argument("--days", type=_days, default=365, help="days per Little's-law scenario run")
+    v.add_argument("--cases", type=options.positive_int, default=600_000, help="cases per M/M/c check (default 600000)")
+    v.add_argument("--seed", type=options.nonneg_int, default=0)
+    v.add_argument("--days", type=options.days, default=365, help="days per Little's-law scenario run")
     v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
     v.set_defaults(func=cmd_validate)
     vsub = v.add_subparsers(dest="check")
     m = vsub.add_parser("mmc", help="the model's M/M/c reduction against Erlang C")
-    m.add_argument("--arrival-rate", type=_pos_float, required=True, help="λ, cases per hour")
-    m.add_argument("--service-rate", type=_pos_float, required=True, help="μ, cases per hour per server")
-    m.add_argument("--servers", type=_pos_int, required=True, help="c, grid workers")
+    m.add_argument("--arrival-rate", type=options.positive_float, required=True, help="λ, cases per hour")
+    m.add_argument("--service-rate", type=options.positive_float, required=True, help="μ, cases per hour per server")
+    m.add_argument("--servers", type=options.positive_int, required=True, help="c, grid workers")
     # SUPPRESS: without it the subcommand's defaults would overwrite `validate --cases N mmc ...`
-    m.add_argument("--cases", type=_pos_int, default=argparse.SUPPRESS, help="cases (default 600000, as for validate)")
-    m.add_argument("--seed", type=_nonneg_int, default=argparse.SUPPRESS, help="seed (default 0)")
+    m.add_argument("--cases", type=options.positive_int, default=argparse.SUPPRESS, help="cases (default 600000, as for validate)")
+    m.add_argument("--seed", type=options.nonneg_int, default=argparse.SUPPRESS, help="seed (default 0)")
     m.add_argument("--json", action="store_true", help="print JSON")
     m.set_defaults(func=cmd_validate_mmc)
     return p
@@ -115,32 +116,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _dashboard_parsers(sub) -> None:
     """The workshop dashboard and the recorded animation (implemented in sim/dashboard/)."""
+    from .dashboard.commands import add_animate_parser
+    from .dashboard.i18n import LANGS
+
     d = sub.add_parser("dashboard", help="serve the workshop dashboard (map, levers, charts, two policies side by side)")
     d.add_argument("scenario", nargs="?", default="scenarios/workshop.toml",
                    help="scenario to open (default scenarios/workshop.toml, about 5,000 residents)")
     d.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
-    d.add_argument("--port", type=_pos_int, default=8765, help="port (default 8765)")
-    d.add_argument("--lang", choices=("zh", "en"), default="zh", help="starting language (default zh; a toggle switches)")
+    d.add_argument("--port", type=options.positive_int, default=8765, help="port (default 8765)")
+    d.add_argument("--lang", choices=LANGS, default="zh", help="starting language (default zh; a toggle switches)")
     d.add_argument("--fetch-assets", action="store_true",
                    help="first fetch the page's scripts and styles (npm packages) into a local cache, so the "
                         "dashboard works without internet; later runs use the cache by themselves")
     d.set_defaults(func=cmd_dashboard)
 
-    a = sub.add_parser("animate", help="record a run as an animated GIF (or MP4) of the map and charts, for slides")
-    a.add_argument("scenario", help="a scenario file")
-    a.add_argument("--out", required=True, help="output file: .gif, or .mp4 where ffmpeg is present")
-    a.add_argument("--force", action="store_true", help="replace an existing file at --out that is not a "
-                                                        "GIF or MP4 animation")
-    a.add_argument("--days", type=_days, help="days to record (default: the scenario's sim.days)")
-    a.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
-    a.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default zh)")
-    a.add_argument("--every", type=_pos_int, default=1, help="a frame every K days (default 1)")
-    a.add_argument("--fps", type=_pos_int, default=5, help="frames per second (default 5)")
-    a.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter (repeatable)")
-    a.add_argument("--emergency-day", type=_nonneg_int, help="start an emergency on this day")
-    a.add_argument("--emergency", help="which of the scenario's emergencies (default: its first, or a demo cold wave)")
-    a.add_argument("--no-progress", action="store_true", help="no progress bar")
-    a.set_defaults(func=cmd_animate)
+    add_animate_parser(sub)
 
 
 def cmd_dashboard(args) -> int:
@@ -220,11 +210,6 @@ def check_port(host: str, port: int) -> None:
         raise UsageError(f"--host {host}: cannot serve on this address ({exc.strerror or exc})") from None
 
 
-def cmd_animate(args) -> int:
-    from .dashboard.animate import main_animate
-    return main_animate(args)
-
-
 def _lab_parsers(sub) -> None:
     """The experiment layer's commands (implemented in sim/lab/commands.py)."""
     from .lab import commands as lab
@@ -232,7 +217,7 @@ def _lab_parsers(sub) -> None:
     def execution(q) -> None:
         q.add_argument("--out", help="output folder; rerunning on the same folder resumes (finished runs are "
                                      "read back from its ledger)")
-        q.add_argument("--workers", type=_pos_int, help="local processes (default: all cores; 1 runs in this process)")
+        q.add_argument("--workers", type=options.positive_int, help="local processes (default: all cores; 1 runs in this process)")
         q.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster: its scheduler address "
                        "(tcp://host:8786), or 'local' to start a LocalCluster")
         q.add_argument("--lang", choices=("en", "zh"), default="en", help="report and figure language (default en)")
@@ -243,9 +228,9 @@ def _lab_parsers(sub) -> None:
     def file_study(name: str, help: str, example: str, func) -> None:
         q = sub.add_parser(name, help=help)
         q.add_argument("file", help=f"an experiment file, e.g. {example}")
-        q.add_argument("--seed", type=_nonneg_int, help="root seed (overrides the file's)")
-        q.add_argument("--reps", type=_pos_int, help="replications per scenario or design point (overrides the file's)")
-        q.add_argument("--days", type=_days, help="days to simulate (overrides the file's and the scenarios')")
+        q.add_argument("--seed", type=options.nonneg_int, help="root seed (overrides the file's)")
+        q.add_argument("--reps", type=options.positive_int, help="replications per scenario or design point (overrides the file's)")
+        q.add_argument("--days", type=options.days, help="days to simulate (overrides the file's and the scenarios')")
         execution(q)
         q.set_defaults(func=func)
 
@@ -256,14 +241,14 @@ def _lab_parsers(sub) -> None:
 
     c = sub.add_parser("compare", help="compare scenarios over paired replications (common random numbers)")
     c.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
-    c.add_argument("--reps", type=_pos_int, default=10, help="replications per scenario (default 10); with "
+    c.add_argument("--reps", type=options.positive_int, default=10, help="replications per scenario (default 10); with "
                    "--precision, the batch size")
-    c.add_argument("--precision", type=_pos_float, metavar="H",
+    c.add_argument("--precision", type=options.positive_float, metavar="H",
                    help="add replications until the 95%% CI half-width of every key outcome (times, rates, "
                         "satisfaction, utilisation) is within H of its mean (relative, e.g. 0.02)")
-    c.add_argument("--max-reps", type=_pos_int, default=200, help="cap for --precision (default 200)")
-    c.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
-    c.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
+    c.add_argument("--max-reps", type=options.positive_int, default=200, help="cap for --precision (default 200)")
+    c.add_argument("--seed", type=options.nonneg_int, default=0, help="root seed (default 0)")
+    c.add_argument("--days", type=options.days, help="days to simulate (overrides sim.days)")
     execution(c)
     c.set_defaults(func=lab.cmd_compare)
 
@@ -272,9 +257,9 @@ def _lab_parsers(sub) -> None:
     w.add_argument("--param", action="append", required=True, metavar="KEY=START:STOP:N",
                    help="a swept parameter: KEY=START:STOP:N (N evenly spaced values) or KEY=V1,V2,... "
                         "(once or twice)")
-    w.add_argument("--reps", type=_pos_int, default=5, help="replications per point (default 5)")
-    w.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default 0)")
-    w.add_argument("--days", type=_days, help="days to simulate (overrides sim.days)")
+    w.add_argument("--reps", type=options.positive_int, default=5, help="replications per point (default 5)")
+    w.add_argument("--seed", type=options.nonneg_int, default=0, help="root seed (default 0)")
+    w.add_argument("--days", type=options.days, help="days to simulate (overrides sim.days)")
     w.add_argument("--outcome", action="append", metavar="KEY", help="record this summary outcome "
                    "(repeatable; default: the key outcomes)")
     execution(w)
@@ -286,31 +271,6 @@ def _lab_parsers(sub) -> None:
     rp.set_defaults(func=lab.cmd_reproduce)
 
 
-# Whole-number options (seeds, days, counts) stay below 2**63: TOML integers (an experiment file's
-# seed) are 64-bit, and so is the ledger's seed column.
-MAX_INT_OPTION = 2 ** 63 - 1
-
-
-def _number(kind: type, minimum: float, strict: bool):
-    """An argparse type: a finite `kind` >= minimum (> minimum when strict); whole numbers below 2**63."""
-    what = "a whole number" if kind is int else "a number"
-    bound = f"more than {minimum}" if strict else f"{minimum} or more"
-
-    def parse(text: str):
-        shown = text if len(text) <= 30 else f"{text[:12]}…({len(text)} characters)"
-        try:
-            value = kind(text)
-        except ValueError:  # also a number of more than 4,300 digits
-            raise argparse.ArgumentTypeError(f"{shown!r} is not {what}") from None
-        if kind is int and value > MAX_INT_OPTION:
-            raise argparse.ArgumentTypeError(f"{shown} is too large: at most {MAX_INT_OPTION} (2**63 - 1)")
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"{shown} must be {bound}")
-        return value
-
-    return parse
-
-
 def _memory_size(text: str) -> int:
     from .memory import parse_size
     try:
@@ -319,58 +279,7 @@ def _memory_size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-_pos_int = _number(int, 1, strict=False)
-_nonneg_int = _number(int, 0, strict=False)
-_pos_float = _number(float, 0.0, strict=True)
-
-
-def _days(text: str) -> int:
-    """An argparse type for --days: a whole number within sim.days's range."""
-    from .params import PARAM_BY_KEY
-
-    spec = PARAM_BY_KEY["sim.days"]
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not spec.low <= value <= spec.high:
-        raise argparse.ArgumentTypeError(f"{text}: a whole number of days in [{spec.low:g}, {spec.high:g}]")
-    return value
-
-
 # ---------------------------------------------------------------------- run
-def parse_sets(items: Sequence[str], option: str = "--set") -> dict[str, Any]:
-    """KEY=VALUE pairs; VALUE is read as a TOML value (200, 0.5, true, "text"), else as a string.
-
-    A key given twice, or a key that is not a parameter (`extends`, `name`, ...), is refused."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(f"{option} {item!r}: expected KEY=VALUE, e.g. {option} grid.households_per_grid=200")
-        try:
-            value = parse_value(text)
-        except TomlError as exc:
-            raise UsageError(f"{option} {key}: {exc}") from None
-        if key in out:
-            raise UsageError(f"{option} {item!r}: key '{key}' is given twice; give each key once")
-        check_override_key(key, option, item)
-        out[key] = value
-    return out
-
-
-def check_override_key(key: str, option: str, item: str) -> None:
-    """An override names a parameter (SECTION.NAME), a need's field or an emergency's field, never
-    a scenario's own keys (extends, name, descriptions): those are not parameters."""
-    from .scenario import TOP_LEVEL_KEYS
-
-    head = key.split(".", 1)[0]
-    if head in TOP_LEVEL_KEYS and head not in ("needs", "emergencies"):
-        raise UsageError(f"{option} {item!r}: '{head}' is not a parameter; overrides look like SECTION.NAME "
-                         "(see `govsim params`), needs.TYPE.FIELD or emergencies.NAME.FIELD")
-
-
 def apply_overrides(scenario: Scenario, sets: dict[str, Any], days: int | None) -> Scenario:
     """`--set` overrides and `--days`, applied together; an error names the option at fault."""
     overrides = dict(sets)

@@ -21,6 +21,15 @@ ASSUMPTION = "assumption (no published figure found; a plausible value, vary it 
 
 
 @dataclass(frozen=True)
+class Lever:
+    """A policy lever, shown as a dashboard slider: its step, and an upper end below the table's
+    where the table's whole range is not usable in a workshop (None: the table's `high`)."""
+
+    step: float
+    high: float | None = None
+
+
+@dataclass(frozen=True)
 class Param:
     key: str
     default: Any
@@ -30,27 +39,45 @@ class Param:
     source: str = ASSUMPTION
     text: str = ""
     choices: tuple[str, ...] | None = None  # allowed values for strings
-    lever: bool = False  # a policy lever (shown as a dashboard slider)
+    lever: Lever | None = None  # a policy lever: a dashboard slider, flagged in `govsim params`
 
     @property
     def kind(self) -> type:
         return type(self.default)
 
     def allowed(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        if self.kind is bool:
-            return "true or false"
-        if self.kind is str:
-            return "a string"
-        what = "an integer" if self.kind is int else "a number"
-        return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+        return allowed_text(self)
 
 
-def _fmt(x: float | None) -> str:
+def allowed_text(field: Param | NeedField, table: bool = False) -> str:
+    """The values a parameter or field allows: in words for an error message ("one of 'a', 'b'",
+    "a number in [0, 1]"), or compact for a table column (`table`: "a / b", "0 – 1")."""
+    if field.choices:
+        return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
+    if field.kind is bool:
+        return "true / false" if table else "true or false"
+    if field.kind is str:
+        return "text" if table else "a string"
+    if table:
+        return f"{table_number(field.low)} – {table_number(field.high)}"
+    what = "an integer" if field.kind is int else "a number"
+    return f"{what} in [{_bound(field.low)}, {_bound(field.high)}]"
+
+
+def _bound(x: float | None) -> str:
     if x is None:
         return "-inf"
     return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def table_number(x: float | None) -> str:
+    """A number as the parameter tables print it: thousands separators on whole numbers from 1,000
+    (and on every int), else the shortest form; "–" for None."""
+    if x is None:
+        return "–"
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1000):
+        return f"{int(x):,}"
+    return f"{x:g}"
 
 
 P = Param
@@ -105,23 +132,28 @@ PARAMS: tuple[Param, ...] = (
       "Mean time after which an unreported, undiscovered need lapses (the resident gives up or copes)."),
     # --- policy levers -------------------------------------------------------
     P("policy.app_adoption", 0.3, "share", 0.0, 1.0, ASSUMPTION,
-      "Smart governance: share of digital residents who report through the app (互联网+基层治理).", lever=True),
+      "Smart governance: share of digital residents who report through the app (互联网+基层治理).",
+      lever=Lever(0.05)),
     P("policy.decentralisation", 0.0, "share", 0.0, 1.0,
       "Shanxian, Shandong 2020-21: 13-48 items handed down per round",
       "放权赋能: share of devolvable service items handed down one level "
-      "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=True),
+      "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=Lever(0.05)),
     P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
       "一窗式受理: fraction by which hand-off delays between grid, committee and township shrink at full "
       "decentralisation (hotline dispatch and county handling are not affected)."),
     P("grid.households_per_grid", 400, "households", 50, 1_000_000,
       "Haikou city standard and an Anhui county: 300-500 households per grid",
-      "Grid size: households per grid (网格).", lever=True),
+      "Grid size: households per grid (网格).",
+      # Beyond 2,000 households the workshop territory is one grid.
+      lever=Lever(50, high=2_000)),
     P("grid.workers_per_grid", 1, "workers", 1, 1_000,
       "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
       "people per grid manager, i.e. larger grids",
       "Grid workers (网格员) per grid."),
     P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
-      "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.", lever=True),
+      "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.",
+      # The table's 8 h is the whole default shift, which the scenario rules forbid (paperwork < shift).
+      lever=Lever(0.25, high=6.0)),
     P("burden.record_minutes_per_case", 15.0, "min", 0.0, 120.0, ASSUMPTION,
       "Minutes of recording and reporting a grid worker spends on each case handled."),
     # --- grid workers ------------------------------------------------------
@@ -197,11 +229,11 @@ PARAMS: tuple[Param, ...] = (
     P("emergency.contact_deadline_hours", 24.0, "h", 0.5, 720.0, ASSUMPTION,
       "Deadline to contact every vulnerable household in an emergency's footprint."),
     P("emergency.sensor_coverage", 0.2, "share", 0.0, 1.0, ASSUMPTION,
-      "智能感知: chance that sensors detect an emergency within minutes of onset.", lever=True),
+      "智能感知: chance that sensors detect an emergency within minutes of onset.", lever=Lever(0.05)),
     P("emergency.report_delay_hours", 3.0, "h", 0.0, 240.0, ASSUMPTION,
       "Mean delay until residents' calls reveal an emergency (divided by its severity)."),
     P("emergency.preparedness", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
-      "应急预案: contingency-plan quality; shortens activation and switching.", lever=True),
+      "应急预案: contingency-plan quality; shortens activation and switching.", lever=Lever(0.05)),
     P("emergency.activation_hours", 8.0, "h", 0.0, 240.0, ASSUMPTION,
       "Township activation delay after detection with no contingency plan (preparedness 0)."),
     P("emergency.preparedness_effect", 0.8, "share", 0.0, 1.0, ASSUMPTION,
@@ -225,7 +257,7 @@ PARAMS: tuple[Param, ...] = (
       "many registered volunteers are inactive: about 14 h a year each (national data, 2017)",
       "Chance a registered volunteer with average motivation answers a call, before incentives."),
     P("volunteer.points_per_hour", 0.0, "points/h", 0.0, 100.0, ASSUMPTION,
-      "积分制: points paid per volunteer hour (redeemable).", lever=True),
+      "积分制: points paid per volunteer hour (redeemable).", lever=Lever(1.0)),
     P("volunteer.cny_per_point", 1.0, "CNY/point", 0.0, 100.0, ASSUMPTION, "Budget cost of one point."),
     P("volunteer.points_scale", 10.0, "points/h", 0.1, 100.0, ASSUMPTION,
       "Points per hour at which incentives reach 63% of their effect (diminishing returns)."),
@@ -233,7 +265,7 @@ PARAMS: tuple[Param, ...] = (
       "Relative rise in the chance to answer that points give at saturation. With crowding_out above "
       "this value, more points lower the response (mean intrinsic motivation is 0.5)."),
     P("volunteer.recognition", 0.0, "0-1", 0.0, 1.0, ASSUMPTION,
-      "Public recognition of volunteers (honour lists, star ratings).", lever=True),
+      "Public recognition of volunteers (honour lists, star ratings).", lever=Lever(0.05)),
     P("volunteer.recognition_effect", 0.05, "share", 0.0, 1.0, ASSUMPTION,
       "Added chance to answer from full recognition."),
     P("volunteer.crowding_out", 0.0, "0-1", 0.0, 1.0, "Frey & Jegen, J. Econ. Surveys 2001 (motivation crowding theory)",
@@ -300,7 +332,7 @@ class NeedField:
     text: str = ""
 
     def allowed(self) -> str:
-        return Param(self.key, self.kind(), self.unit, self.low, self.high, choices=self.choices).allowed()
+        return allowed_text(self)
 
 
 NEED_FIELDS: tuple[NeedField, ...] = (
@@ -339,4 +371,6 @@ def defaults() -> dict[str, Any]:
 
 
 def levers() -> tuple[Param, ...]:
+    """The policy levers, in the table's order: the one list of them (dashboard sliders, their
+    labels, `govsim params`)."""
     return tuple(p for p in PARAMS if p.lever)

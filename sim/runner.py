@@ -15,10 +15,10 @@ from .scenario import Scenario, load
 
 
 @contextmanager
-def _no_cyclic_gc():
-    """The loop allocates millions of long-lived case records and no reference cycles; the cyclic
-    collector would re-scan them over and over (measured: about 2 µs a case). Refcounting still
-    frees everything; the collector is restored afterwards."""
+def no_cyclic_gc():
+    """For building and stepping a model: it allocates millions of long-lived case records and no
+    reference cycles, which the cyclic collector would re-scan over and over (measured: about 2 µs
+    a case). Refcounting still frees everything; the collector is restored afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -45,7 +45,7 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
         scenario = scenario.with_values(overrides)
     t0 = time.perf_counter()
     n_days = scenario["sim.days"]
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         model = GovernanceModel(scenario, seed)
         t_build = time.perf_counter() - t0
         for day in range(n_days):

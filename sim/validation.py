@@ -24,8 +24,7 @@ MMC_RATE_PER_RESIDENT = 500.0  # needs per resident-year: few residents, so buil
 
 def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: int) -> Scenario:
     """A scenario that reduces the model to M/M/c. Rates are per hour."""
-    metrics = mmc_metrics(arrival_rate, service_rate, servers)  # raises on unstable or bad input
-    del metrics
+    mmc_metrics(arrival_rate, service_rate, servers)  # for its checks: raises on unstable or bad input
     _check_mmc_size(arrival_rate, servers, cases)
     days = max(2, math.ceil(cases / (arrival_rate * 24.0)))
     residents = max(50, math.ceil(arrival_rate * 24.0 * 365.0 / MMC_RATE_PER_RESIDENT))

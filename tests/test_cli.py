@@ -7,12 +7,14 @@ import json
 import math
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import sim
 import sim.cli
+import sim.options
 from sim.cli import main
 from sim.params import PARAMS
 
@@ -238,12 +240,12 @@ def test_seed_option_accepts_any_spelling_of_zero() -> None:
     """Regression: '--seed 00' was rejected and '--seed -1' said 'must be at least 1'."""
     import argparse
 
-    assert sim.cli._nonneg_int("0") == 0
-    assert sim.cli._nonneg_int("00") == 0
-    assert sim.cli._nonneg_int("12") == 12
+    assert sim.options.nonneg_int("0") == 0
+    assert sim.options.nonneg_int("00") == 0
+    assert sim.options.nonneg_int("12") == 12
     for bad in ("-1", "x", "1.5"):
         with pytest.raises(argparse.ArgumentTypeError) as info:
-            sim.cli._nonneg_int(bad)
+            sim.options.nonneg_int(bad)
         assert "at least 1" not in str(info.value)
 
 
@@ -603,3 +605,10 @@ def test_a_killed_experiments_temporary_files_are_removed_by_the_next_call(tmp_p
         os.utime(p, (1_000_000_000, 1_000_000_000))
     assert main(argv) == 0  # not refused: they are govsim's
     assert set(listing(out)) == files and not any(p.exists() for p in stale)
+
+
+def test_building_the_command_line_does_not_load_the_figures() -> None:
+    """Every `govsim` call builds the whole parser, `animate` included: that must not import matplotlib."""
+    code = "import sys, sim.cli; sim.cli._parser(); print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

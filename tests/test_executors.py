@@ -14,8 +14,10 @@ import uuid
 import pytest
 
 from sim.lab import executors
-from sim.lab.compare import replication_seeds, run_summary
+from sim.lab.compare import replication_seeds
 from sim.lab.executors import EXECUTORS, make_executor
+from sim.lab.tasks import run_record
+from sim.runner import run
 from sim.scenario import load
 from tests.helpers import SCENARIOS
 
@@ -38,7 +40,11 @@ def dask_ex():
 
 
 def summaries(executor, scenario: dict) -> list[str]:
-    futures = [executor.submit(run_summary, scenario, seed) for seed in SEEDS]
+    """Every summary outcome, the daily series and the response-time quantiles of each seed's run,
+    through the experiments' own task."""
+    outcomes = tuple(run(load(SCENARIOS / "baseline.toml", {"sim.days": 2, "sim.warmup_days": 0,
+                                                             "territory.residents": 200}), 0).summary)
+    futures = [executor.submit(run_record, scenario, seed, outcomes, True) for seed in SEEDS]
     # json.dumps: exact float reprs, and NaN equals NaN
     return [json.dumps(f.result(timeout=60), sort_keys=True) for f in futures]
 

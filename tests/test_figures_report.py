@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from sim.lab import labels
+from sim import labels
 from sim.lab.compare import Comparison, _rows
 from sim.lab.tasks import QUANTILE_PROBS
 from sim.lab.figures import comparison_figures, sweep_figures
-from sim.lab.labels import figure_lang, is_share, label, name, text
+from sim.labels import figure_lang, is_share, label, name, text
 from sim.lab.report import comparison_report, sweep_report
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,7 @@ import pytest
 
 from sim.lab import numfmt
 from sim.lab.compare import Comparison, _rows, per_year, per_year_sweep
-from sim.lab.labels import label, short_names
+from sim.labels import label, short_names
 from sim.lab.report import comparison_report, findings_for, sweep_report, tie_warnings
 
 SCI = re.compile(r"\d[eE][+-]?\d")

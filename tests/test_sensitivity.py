@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.lab.labels import cjk_font
+from sim.labels import cjk_font
 from sim.lab.sensitivity import (Factor, IncompleteDesign, analyze, design_size, plot, salib_problem,
                                  sample)
 
@@ -259,9 +259,9 @@ def test_plot_with_a_chinese_title_in_english_draws_its_glyphs(results, tmp_path
 
 
 def test_plot_zh_without_cjk_font_falls_back(results, tmp_path, monkeypatch):
-    import sim.lab.labels
+    import sim.labels
 
-    monkeypatch.setattr(sim.lab.labels, "cjk_font", lambda: None)
+    monkeypatch.setattr(sim.labels, "cjk_font", lambda: None)
     path = plot(results["sobol"], tmp_path / "fallback.png", lang="zh", title="custom")
     assert path.stat().st_size > 0
     with pytest.raises(ValueError, match="lang"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,15 +11,9 @@ from sim.queueing import mmc_metrics
 
 pytest.importorskip("simpy")
 
-_PEER_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "simpy_mmc.py"
-
-
-def _load_peer():
-    spec = importlib.util.spec_from_file_location("benchmarks_simpy_mmc", _PEER_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# benchmarks/ is not a package; its scripts find their shared helpers on the path in the same way.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _common import load_simpy_peer  # noqa: E402
 
 
 def test_simpy_peer_matches_erlang_c() -> None:
@@ -31,7 +25,7 @@ def test_simpy_peer_matches_erlang_c() -> None:
     deviations, so the check holds for any seed yet fails for a wrong queue discipline or
     server count (one server fewer more than doubles the mean wait).
     """
-    peer = _load_peer()
+    peer = load_simpy_peer()
     lam, mu, c, n = 4.0, 1.0, 6, 200_000
     result = peer.simulate_simpy_mmc(lam, mu, c, n, seed=1)
     expected = mmc_metrics(lam, mu, c)

@@ -10,10 +10,10 @@ Keys, by group:
   `emergency`, `start_emergency`, `side_by_side`, `language`, `export_png`, `export_gif`,
   `levers`, `levers_side`, `side_A`, `side_B`, `day`, `day_of`, `emergency_running`,
   `emergency_none`, `rebuilt`, `lang_name.zh`, `lang_name.en`;
-- sliders, for each lever slider (`session.LEVER_SLIDERS`): `lever.KEY` (label with its unit),
-  `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
+- sliders, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label with
+  its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
 - map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
-- charts: `chart.SERIES` for the five daily series (taken from `sim.lab.labels`, so the dashboard
+- charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.day`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
@@ -25,8 +25,8 @@ Keys, by group:
 
 from __future__ import annotations
 
-from ..lab import labels as _labels
-from ..params import EMERGENCY_TYPES
+from .. import labels as _labels
+from ..params import EMERGENCY_TYPES, levers
 
 LANGS = ("zh", "en")
 
@@ -150,53 +150,65 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "use .gif or .mp4"),
 }
 
-# Lever sliders: label (with unit) and help, one pair per key in session.LEVER_SLIDERS.
-_LEVERS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
-    "grid.households_per_grid": (
-        ("网格规模（每格户数）", "Grid size (households per grid)"),
-        ("每个网格覆盖的户数；每个网格配一名专职网格员。网格越小，网格员越多、首次响应越快，人员成本越高。",
-         "Households per grid (网格), each with one full-time grid worker. Smaller grids mean more grid "
-         "workers, faster first response and a higher staff cost.")),
-    "policy.decentralisation": (
-        ("放权赋能（下放事项比例）", "Decentralisation (share of items handed down)"),
-        ("可下放的服务事项中下放一级办理的比例（县→街道，街道→社区），并实行一窗式受理，缩短层级间转办时间。",
-         "放权赋能: share of devolvable service items handed down one level (county → township, township → "
-         "committee), with one-window acceptance shortening hand-offs between levels.")),
-    "policy.app_adoption": (
-        ("智慧治理：App 上报比例", "Smart governance: app reporting share"),
-        ("有智能手机的居民中通过 App 上报诉求的比例；平台把 App 上报直接派给有权处置的层级。"
-         "没有数字化条件的居民照常通过热线或线下渠道上报（适老化）。",
-         "Share of residents with a smartphone who report by app; the platform routes app reports straight "
-         "to the level with authority. Residents without digital access report offline as before.")),
-    "burden.paperwork_hours_per_day": (
-        ("减负：网格员每日填表报材料（小时）", "Paperwork per grid worker (h/day)"),
-        ("减轻基层负担：网格员每天用于填表、报材料、迎检考核的小时数，这段时间不能走访和处理案件。",
-         "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments instead of visits "
-         "and cases.")),
-    "volunteer.points_per_hour": (
-        ("志愿服务积分（分/小时）", "Volunteer points (points/h)"),
-        ("积分制：每小时志愿服务给予的积分（可兑换，计入预算成本）；积分提高志愿者应答率，但边际效应递减。",
-         "积分制: points paid per volunteer hour (redeemable, a budget cost); points raise the chance that "
-         "volunteers answer a call, with diminishing returns.")),
-    "emergency.preparedness": (
-        ("应急预案完善程度（0–1）", "Contingency-plan preparedness (0–1)"),
-        ("应急预案的质量：越完善，应急响应启动和人员转岗越快。",
-         "应急预案: quality of the contingency plan; a better plan activates emergency command and moves "
-         "staff to emergency tasks sooner.")),
+# Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A
+# panel and a lever summary line) and help (a tooltip). A lever without them fails at import.
+LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "policy.app_adoption": {
+        "label": ("智慧治理：App 上报比例", "Smart governance: app reporting share"),
+        "short": ("App 上报", "App reporting"),
+        "help": ("有智能手机的居民中通过 App 上报诉求的比例；平台把 App 上报直接派给有权处置的层级。"
+                 "没有数字化条件的居民照常通过热线或线下渠道上报（适老化）。",
+                 "Share of residents with a smartphone who report by app; the platform routes app reports straight "
+                 "to the level with authority. Residents without digital access report offline as before.")},
+    "policy.decentralisation": {
+        "label": ("放权赋能（下放事项比例）", "Decentralisation (share of items handed down)"),
+        "short": ("放权赋能", "Decentralisation"),
+        "help": ("可下放的服务事项中下放一级办理的比例（县→街道，街道→社区），并实行一窗式受理，缩短层级间转办时间。",
+                 "放权赋能: share of devolvable service items handed down one level (county → township, township → "
+                 "committee), with one-window acceptance shortening hand-offs between levels.")},
+    "grid.households_per_grid": {
+        "label": ("网格规模（每格户数）", "Grid size (households per grid)"),
+        "short": ("网格规模", "Grid size"),
+        "help": ("每个网格覆盖的户数；每个网格配一名专职网格员。网格越小，网格员越多、首次响应越快，人员成本越高。",
+                 "Households per grid (网格), each with one full-time grid worker. Smaller grids mean more grid "
+                 "workers, faster first response and a higher staff cost.")},
+    "burden.paperwork_hours_per_day": {
+        "label": ("减负：网格员每日填表报材料（小时）", "Paperwork per grid worker (h/day)"),
+        "short": ("填表报材料", "Paperwork h/day"),
+        "help": ("减轻基层负担：网格员每天用于填表、报材料、迎检考核的小时数，这段时间不能走访和处理案件。",
+                 "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments instead of visits "
+                 "and cases.")},
+    "emergency.sensor_coverage": {
+        "label": ("智能感知：传感器发现应急事件的概率", "Smart sensing: sensor detection chance"),
+        "short": ("智能感知", "Sensors"),
+        "help": ("智能感知：应急事件发生后几分钟内即被传感器（烟感、水位、燃气等）发现的概率；"
+                 "未被发现的事件要等居民来电才为人所知。",
+                 "智能感知: chance that sensors (smoke, water level, gas) detect an emergency within minutes of "
+                 "onset; otherwise it becomes known only when residents call.")},
+    "emergency.preparedness": {
+        "label": ("应急预案完善程度（0–1）", "Contingency-plan preparedness (0–1)"),
+        "short": ("应急预案", "Preparedness"),
+        "help": ("应急预案的质量：越完善，应急响应启动和人员转岗越快。",
+                 "应急预案: quality of the contingency plan; a better plan activates emergency command and moves "
+                 "staff to emergency tasks sooner.")},
+    "volunteer.points_per_hour": {
+        "label": ("志愿服务积分（分/小时）", "Volunteer points (points/h)"),
+        "short": ("志愿积分", "Volunteer points"),
+        "help": ("积分制：每小时志愿服务给予的积分（可兑换，计入预算成本）；积分提高志愿者应答率，但边际效应递减。",
+                 "积分制: points paid per volunteer hour (redeemable, a budget cost); points raise the chance that "
+                 "volunteers answer a call, with diminishing returns.")},
+    "volunteer.recognition": {
+        "label": ("志愿者表彰（0–1）", "Volunteer recognition (0–1)"),
+        "short": ("志愿表彰", "Recognition"),
+        "help": ("对志愿者的公开表彰（光荣榜、星级评定）：表彰越充分，志愿者响应召集的概率越高。",
+                 "Public recognition of volunteers (honour lists, star ratings): fuller recognition raises the "
+                 "chance that volunteers answer a call.")},
 }
-# Short names, for compact places (the B − A panel, a lever summary line).
-_LEVER_SHORT: dict[str, tuple[str, str]] = {
-    "grid.households_per_grid": ("网格规模", "Grid size"),
-    "policy.decentralisation": ("放权赋能", "Decentralisation"),
-    "policy.app_adoption": ("App 上报", "App reporting"),
-    "burden.paperwork_hours_per_day": ("填表报材料", "Paperwork h/day"),
-    "volunteer.points_per_hour": ("志愿积分", "Volunteer points"),
-    "emergency.preparedness": ("应急预案", "Preparedness"),
-}
-for _key, (_label, _help) in _LEVERS.items():
-    STRINGS[f"lever.{_key}"] = _label
-    STRINGS[f"lever_help.{_key}"] = _help
-    STRINGS[f"lever_short.{_key}"] = _LEVER_SHORT[_key]
+for _lever in levers():
+    if _lever.key not in LEVER_TEXT:
+        raise AssertionError(f"lever {_lever.key} has no label in sim/dashboard/i18n.py LEVER_TEXT")
+    for _part, _pair in LEVER_TEXT[_lever.key].items():
+        STRINGS[f"lever{'' if _part == 'label' else '_' + _part}.{_lever.key}"] = _pair
 
 # The five daily series: the same labels as the experiment reports.
 CHART_SERIES = ("response_mean_h", "satisfaction_rate", "backlog", "vulnerable_reached_share", "active_volunteers")
@@ -229,4 +241,4 @@ def emergency_label(name: str, lang: str) -> str:
     return t(key, lang) if key in STRINGS else name
 
 
-__all__ = ["CHART_SERIES", "LANGS", "STRINGS", "emergency_label", "t"]
+__all__ = ["CHART_SERIES", "LANGS", "LEVER_TEXT", "STRINGS", "emergency_label", "t"]

@@ -20,7 +20,7 @@ the stacking of the moving layers over the axes frame) but redraws every axis, t
 time: four to eight times slower (benchmarks/bench_dashboard.py).
 
 Text is in Chinese or English. Chinese needs a CJK font: the figures are built inside
-`sim.lab.labels.plot_context`, which puts the shipped CJK font after DejaVu Sans (glyph by glyph
+`sim.labels.plot_context`, which puts the shipped CJK font after DejaVu Sans (glyph by glyph
 fallback); without such a font the figures are drawn in English. Save with `figure_png` (or inside
 `plot_context`), which resolves every font the same way.
 
@@ -62,7 +62,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from ..cases import RESOLVED, LATENT
-from ..lab.labels import figure_lang, plot_context
+from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
 from .session import SERIES_KEYS, SLIDER_BY_KEY, format_difference
@@ -136,7 +136,7 @@ def encode_png(rgba: np.ndarray) -> bytes:
             + chunk(b"IEND", b""))
 
 
-class _Layers:
+class Layers:
     """Blitting for a renderer that owns its whole Figure: the static layers are drawn once into a
     background (redrawn when `_background_key()` changes), each frame restores it and draws the
     moving artists. The moving artists stay ordinary artists (not `animated`), so a full draw of
@@ -221,7 +221,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 # ----------------------------------------------------------------------- map
-class MapRenderer(_Layers):
+class MapRenderer(Layers):
     """The map of one model: static layers built once, `update()` per step, `png()` for the fast
     path."""
 
@@ -239,27 +239,35 @@ class MapRenderer(_Layers):
             self.update()
 
     def _build(self) -> None:
-        m, t, lang, fig = self.model, self.model.territory, self.lang, self.fig
-        xy = t.hh_xy
-        self.ax = ax = fig.add_axes(MAP_RECT)
+        self.ax = self._build_axes()
+        self._build_static()
+        self._build_moving()
+        self._build_legend()
+
+    def _build_axes(self):
+        t, fig = self.model.territory, self.fig
+        ax = fig.add_axes(MAP_RECT)
         ax.set_aspect("equal", adjustable="box")
         pad = 0.03 * max(t.width, t.height)
         ax.set_xlim(-pad, t.width + pad)
         ax.set_ylim(-pad, t.height + pad)
-        ax.set_xlabel(i18n.t("map.km", lang))
+        ax.set_xlabel(i18n.t("map.km", self.lang))
         ax.tick_params(labelsize=7)
-        # households, coloured by satisfaction
+        return ax
+
+    def _build_static(self) -> None:
+        """Households (coloured by satisfaction), grid and community boundaries, offices."""
+        m, t, ax = self.model, self.model.territory, self.ax
+        xy = t.hh_xy
         n_hh = t.n_households
         self._hh_residents = np.maximum(np.bincount(m.resident_household, minlength=n_hh), 1).astype(float)
         size = float(np.clip(12_000 / n_hh, 0.4, 12.0))
         self.households = ax.scatter(xy[:, 0], xy[:, 1], c=np.full(n_hh, 0.7), s=size, cmap=SAT_CMAP,
                                      norm=Normalize(*SAT_RANGE), linewidths=0, zorder=1)
-        # boundaries: the bisection rectangles
         self.grid_lines = ax.add_collection(LineCollection(_rect_segments(t.grid_bounds), colors="#555555",
                                                            linewidths=0.6, zorder=2))
         self.community_lines = ax.add_collection(LineCollection(_rect_segments(t.community_bounds), colors="#111111",
                                                                 linewidths=1.6, zorder=3))
-        # offices
         committees = np.array([m.grid_offices[c.cell.coordinate] for c in m.committees]).reshape(-1, 2)
         self.committee_marks = ax.scatter(committees[:, 0], committees[:, 1], marker="s", s=70, c="#08306b",
                                           edgecolors="white", linewidths=1.0, zorder=6)
@@ -267,8 +275,10 @@ class MapRenderer(_Layers):
         self.township_xy = (float(centre[0]), float(centre[1]))
         self.township_mark = ax.scatter([centre[0]], [centre[1]], marker="*", s=320, c="#000000", edgecolors="white",
                                         linewidths=1.0, zorder=7)
-        # moving layers
-        empty = np.empty((0, 2))
+
+    def _build_moving(self) -> None:
+        """Open cases, grid workers by what they do, the title and the status line."""
+        ax, empty = self.ax, np.empty((0, 2))
         self.cases = ax.scatter(empty[:, 0], empty[:, 1], marker="x", s=14, c="#000000", linewidths=0.9, zorder=4)
         self.workers = {status: ax.scatter(empty[:, 0], empty[:, 1], marker="^", s=46, c=colour,
                                            edgecolors="#000000", linewidths=0.8, zorder=8)
@@ -277,7 +287,10 @@ class MapRenderer(_Layers):
         self.status = ax.text(0.01, 0.99, "", transform=ax.transAxes, va="top", ha="left", fontsize=8, zorder=9,
                               bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.8,
                                     "edgecolor": "none"})
-        # colour bar and legend
+
+    def _build_legend(self) -> None:
+        """The colour bar and the legend."""
+        fig, lang = self.fig, self.lang
         cax = fig.add_axes(CBAR_RECT)
         cb = fig.colorbar(self.households, cax=cax, extend="min")
         cb.set_label(i18n.t("map.colorbar", lang), fontsize=8)
@@ -400,7 +413,7 @@ def map_figure(model, lang: str = "zh", fig=None, side: str | None = None) -> Fi
 
 
 # -------------------------------------------------------------------- charts
-class ChartsRenderer(_Layers):
+class ChartsRenderer(Layers):
     """Small multiples of the five daily series of a Workshop: A, and B in a second colour when side
     by side; emergencies shaded; a sixth panel with the key and, side by side, B − A so far.
 
@@ -594,6 +607,24 @@ def charts_figure(workshop, lang: str = "zh", fig=None) -> Figure:
         return r.update()
 
 
+class MapAndCharts(Layers):
+    """A map and the charts drawn into two SubFigures of one Figure (the recorded animation's
+    frame), blitted together: `rgba()` gives the whole frame."""
+
+    def __init__(self, fig: Figure, lang: str, map_part: MapRenderer, charts_part: ChartsRenderer):
+        self.fig, self.lang, self.parts = fig, lang, (map_part, charts_part)
+
+    def update(self) -> None:
+        for part in self.parts:
+            part.update()
+
+    def _moving(self) -> list:
+        return [a for p in self.parts for a in p._moving()]
+
+    def _background_key(self) -> tuple:
+        return tuple(p._background_key() for p in self.parts)
+
+
 def map_png(model, lang: str = "zh", side: str | None = None) -> bytes:
     """The map of `model` now as PNG bytes, by the fast path (cached background + moving layers)."""
     r = map_renderer(model, lang, None, side)
@@ -608,5 +639,5 @@ def charts_png(workshop, lang: str = "zh") -> bytes:
     return r.png()
 
 
-__all__ = ["ChartsRenderer", "MapRenderer", "charts_figure", "charts_png", "charts_renderer", "encode_png",
-           "figure_png", "map_figure", "map_png", "map_renderer", "save_png"]
+__all__ = ["ChartsRenderer", "Layers", "MapAndCharts", "MapRenderer", "charts_figure", "charts_png",
+           "charts_renderer", "encode_png", "figure_png", "map_figure", "map_png", "map_renderer", "save_png"]

@@ -12,10 +12,8 @@ differs between their charts is what the levers did, not noise.
 
 from __future__ import annotations
 
-import gc
 import math
 import tomllib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,7 +21,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..model import GovernanceModel
-from ..params import PARAM_BY_KEY
+from ..params import PARAM_BY_KEY, Lever, Param, levers
+from ..runner import no_cyclic_gc
 from ..scenario import EmergencyDef, Scenario, load
 from . import i18n
 
@@ -35,8 +34,8 @@ SIDES = ("A", "B")
 
 @dataclass(frozen=True)
 class Slider:
-    """A lever slider. low/high/default come from the parameter table (`sim.params.PARAMS`);
-    low/high may be narrowed to a usable range, never widened."""
+    """A lever slider, one per `sim.params.levers()`. low/high/default come from the parameter
+    table; the lever's declaration may lower `high` to a usable end, never widen the range."""
 
     key: str
     low: float
@@ -66,36 +65,21 @@ class Slider:
         return int(round(v)) if self.integer else round(v, 10)
 
 
-# key -> (usable low or None, usable high or None, step). None keeps the table's bound.
-_SLIDER_SHAPE: dict[str, tuple[float | None, float | None, float]] = {
-    # The table allows up to a million households per grid; beyond 2,000 the workshop territory is one grid.
-    "grid.households_per_grid": (50, 2_000, 50),
-    "policy.decentralisation": (None, None, 0.05),
-    "policy.app_adoption": (None, None, 0.05),
-    # The table's 8 h equals the whole default shift, which the scenario rules forbid
-    # (paperwork < worker.shift_hours): stop at 6 h.
-    "burden.paperwork_hours_per_day": (None, 6.0, 0.25),
-    "volunteer.points_per_hour": (None, None, 1.0),
-    "emergency.preparedness": (None, None, 0.05),
-}
-
-
-def _slider(key: str) -> Slider:
-    p = PARAM_BY_KEY[key]
-    if not p.lever:
-        raise AssertionError(f"{key} is not flagged as a lever in sim/params.py")
-    cap_low, cap_high, step = _SLIDER_SHAPE[key]
-    low = p.low if cap_low is None else max(p.low, cap_low)
-    high = p.high if cap_high is None else min(p.high, cap_high)
+def _slider(p: Param) -> Slider:
+    """The slider of a lever: the table's range (up to the lever's `high`) and the lever's step."""
+    if not isinstance(p.lever, Lever):
+        raise AssertionError(f"{p.key}: declare a lever in sim/params.py as lever=Lever(step)")
+    low, step = p.low, p.lever.step
+    high = p.high if p.lever.high is None else min(p.high, p.lever.high)
     integer = p.kind is int
     if integer:
         low, high, step = int(low), int(high), int(step)
     if not low <= p.default <= high:
-        raise AssertionError(f"{key}: default {p.default} outside the slider's range [{low}, {high}]")
-    return Slider(key, low, high, p.default, step, integer)
+        raise AssertionError(f"{p.key}: default {p.default} outside the slider's range [{low}, {high}]")
+    return Slider(p.key, low, high, p.default, step, integer)
 
 
-LEVER_SLIDERS: tuple[Slider, ...] = tuple(_slider(k) for k in _SLIDER_SHAPE)
+LEVER_SLIDERS: tuple[Slider, ...] = tuple(_slider(p) for p in levers())
 SLIDER_BY_KEY: dict[str, Slider] = {s.key: s for s in LEVER_SLIDERS}
 
 # ----------------------------------------------------------------- scenarios
@@ -168,18 +152,6 @@ DIFFERENCE_UNITS = {"response_mean_h": "h", "satisfaction_rate": "pp", "backlog"
                     "vulnerable_reached_share": "pp", "active_volunteers": "persons", "latent_satisfaction": "pp"}
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """As sim.runner: the model allocates many long-lived objects and no cycles worth collecting."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def format_difference(key: str, value: float, lang: str, unit: bool = True) -> str:
     """A difference as the panel shows it: signed, shares in percentage points, with its unit
     (without it if `unit` is false: for a table whose labels carry the unit, `diff_label.KEY`)."""
@@ -238,10 +210,6 @@ class Workshop:
         """The scenario as loaded (without the levers)."""
         return self._scenario
 
-    def scenario_of(self, side: str = "A") -> Scenario:
-        """The scenario a side runs: the scenario with that side's levers applied."""
-        return self._specs[self._side(side)]
-
     @property
     def side_by_side(self) -> bool:
         return self._side_by_side
@@ -282,7 +250,7 @@ class Workshop:
     # ------------------------------------------------------------- clock
     def step(self, days: int = 1) -> None:
         """Advance every model `days` days, in lockstep."""
-        with _no_cyclic_gc():
+        with no_cyclic_gc():
             for _ in range(int(days)):
                 for m in self.models:
                     m.step()
@@ -302,11 +270,6 @@ class Workshop:
         nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
         side = self._side(side)
         self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
-
-    def clear_levers(self, side: str = "A", keep_day: bool = True) -> None:
-        """Back to the scenario's own values for a side."""
-        side = self._side(side)
-        self._apply({**self._levers, side: {}}, keep_day)
 
     def _apply(self, levers: dict[str, dict[str, Any]], keep_day: bool) -> None:
         specs = {s: self._spec_for(s, levers) for s in SIDES}  # validates first: an error changes nothing
@@ -345,11 +308,6 @@ class Workshop:
     def emergencies(self) -> list[str]:
         """Names of the emergencies the scenario defines ([emergencies.NAME])."""
         return [e.name for e in self._scenario.emergencies]
-
-    def emergency_choices(self, lang: str) -> list[tuple[str, str]]:
-        """(name, label) for an emergency menu: the scenario's emergencies, then the demo cold wave."""
-        names = [*self.emergencies(), DEMO_EMERGENCY]
-        return [(n, i18n.emergency_label(n, lang)) for n in names]
 
     def start_emergency(self, name: str | None = None) -> str:
         """Start an emergency now (at the start of the current day) in every model; returns its name.
@@ -468,7 +426,7 @@ class Workshop:
         emergencies on the days they were started."""
         for side in sides:
             self._forget(side)
-            with _no_cyclic_gc():
+            with no_cyclic_gc():
                 m = GovernanceModel(self._specs[side], self.seed)
                 for day in range(to_day + 1):
                     for d0, name, d in self._started:

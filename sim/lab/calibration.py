@@ -278,6 +278,7 @@ class _Ledger:
         self.is_log = np.array([p.log for p in params], bool)
         self.log_low = np.log(np.where(self.is_log, self.low, 1.0))
         self.log_span = np.log(np.where(self.is_log, self.high, np.e)) - self.log_low
+        self.targets = tuple(targets)
         self.target = np.array([t.value for t in targets], float)
         self.tol = np.array([t.tolerance for t in targets], float)
         self.m = len(targets)
@@ -369,8 +370,41 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     noise does not swamp the difference); `extra_points` optional further starting points (e.g. the
     scenario's defaults), evaluated with the design.
     """
-    params = tuple(params)
-    targets = tuple(targets)
+    params, targets = tuple(params), tuple(targets)
+    _check_fit_arguments(params, targets, n_initial, max_refine_evals, accept_level, fd_step, min_step)
+    led = _Ledger(evaluate, params, targets)
+    best = _design_stage(led, n_initial, seed, extra_points)
+    h = initial_step if initial_step is not None else 0.5 * n_initial ** (-1.0 / len(params))
+    goal = 0.01 * len(targets) if loss_goal is None else float(loss_goal)
+    best, h, stop_reason = _local_search(led, best, float(min(max(h, min_step), 0.5)), min_step, max_refine_evals,
+                                         goal)
+    spread = _spread_at(led, best, _fit_jacobian(led, best.point, fd_step))
+    plausible = _Plausible.of(led, accept_level)
+    notes = [] if stop_reason != "budget" else [
+        f"local search stopped by its budget of {max_refine_evals} evaluations "
+        f"with step {_n(h)} of the range (not yet below min_step {_n(min_step)})"]
+    names, outs = [p.name for p in params], [t.outcome for t in targets]
+    resid = best.means - led.target
+    z = resid / led.tol
+    return CalibrationResult(
+        params=params, targets=targets, seed=seed,
+        best={n: (float(int(v)) if p.integer else float(v)) for n, v, p in zip(names, best.point, params)},
+        best_index=best.index,
+        means=dict(zip(outs, map(float, best.means))), ses=dict(zip(outs, map(float, best.ses))),
+        residuals=dict(zip(outs, map(float, resid))), residuals_tol=dict(zip(outs, map(float, z))),
+        loss=float(best.loss), jacobian=spread.jac, covariance=spread.cov,
+        param_se=dict(zip(names, map(float, spread.param_se))), param_interval=_intervals(led, best.point, spread),
+        identified=dict(zip(names, map(bool, spread.identified))),
+        accept_level=accept_level, plausible_threshold=plausible.threshold, plausible_size=plausible.size,
+        plausible_range=plausible.ranges,
+        n_evaluations=len(led.history), n_calls=led.calls,
+        evaluations_by_stage={s: led.count(s) for s in STAGES},
+        converged=stop_reason != "budget", stop_reason=stop_reason, final_step=float(h), history=list(led.history),
+        warnings=_fit_warnings(led, best, spread, plausible) + notes)
+
+
+def _check_fit_arguments(params: tuple[FreeParameter, ...], targets: tuple[Target, ...], n_initial: int,
+                         max_refine_evals: int, accept_level: float, fd_step: float, min_step: float) -> None:
     if not params or not targets:
         raise ValueError("need at least one free parameter and one target")
     if len({p.name for p in params}) != len(params) or len({t.outcome for t in targets}) != len(targets):
@@ -379,58 +413,44 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         raise ValueError("n_initial must be >= 1 and max_refine_evals >= 0")
     if not 0.0 < accept_level < 1.0 or not 0.0 < fd_step <= 0.5 or min_step <= 0.0:
         raise ValueError("need 0 < accept_level < 1, 0 < fd_step <= 0.5 and min_step > 0")
-    k, m = len(params), len(targets)
-    led = _Ledger(evaluate, params, targets)
-    notes: list[str] = []
 
-    # 1. Global stage: scrambled Sobol design (+ any extra points), one call.
-    sampler = qmc.Sobol(d=k, scramble=True, seed=np.random.default_rng(seed))
+
+def _design_stage(led: _Ledger, n_initial: int, seed: int, extra_points: Sequence[Mapping[str, float]]) -> Evaluation:
+    """1. Global stage: a scrambled Sobol design (+ any extra points), in one call; the best point."""
+    sampler = qmc.Sobol(d=len(led.params), scramble=True, seed=np.random.default_rng(seed))
     with _warnings.catch_warnings():  # a non-power-of-two n only loses some balance
         _warnings.simplefilter("ignore", UserWarning)
         design = sampler.random(n_initial)
-    points = [led.to_point(u) for u in design]
-    for extra in extra_points:
-        unknown = set(extra) - {p.name for p in params}
-        if unknown or len(extra) != k:
-            raise ValueError(f"extra point {dict(extra)!r}: give a value for each of {[p.name for p in params]}")
-        x = np.array([float(extra[p.name]) for p in params])
-        if np.any(x < led.low) or np.any(x > led.high):
-            raise ValueError(f"extra point {dict(extra)!r} lies outside the bounds")
-        points.append(np.where(led.is_int, np.round(x), x))
+    points = [led.to_point(u) for u in design] + [_extra_point(led, extra) for extra in extra_points]
     led.run(points, "design")
-    best = min(led.history, key=lambda e: (e.loss, e.index))
+    return min(led.history, key=lambda e: (e.loss, e.index))
 
-    # 2. Local stage: pattern search with a Gauss–Newton search point, one call per iteration.
-    h = initial_step if initial_step is not None else 0.5 * n_initial ** (-1.0 / k)
-    h = float(min(max(h, min_step), 0.5))
+
+def _extra_point(led: _Ledger, extra: Mapping[str, float]) -> np.ndarray:
+    params = led.params
+    unknown = set(extra) - {p.name for p in params}
+    if unknown or len(extra) != len(params):
+        raise ValueError(f"extra point {dict(extra)!r}: give a value for each of {[p.name for p in params]}")
+    x = np.array([float(extra[p.name]) for p in params])
+    if np.any(x < led.low) or np.any(x > led.high):
+        raise ValueError(f"extra point {dict(extra)!r} lies outside the bounds")
+    return np.where(led.is_int, np.round(x), x)
+
+
+def _local_search(led: _Ledger, best: Evaluation, h: float, min_step: float, max_refine_evals: int,
+                  goal: float) -> tuple[Evaluation, float, str]:
+    """2. Local stage: pattern search with a Gauss–Newton search point, one call per iteration.
+    Returns the best point, the final step and why the search stopped."""
     jac_u: np.ndarray | None = None                       # d z / d u from the last poll, (m, k)
     spent = 0
-    goal = 0.01 * m if loss_goal is None else float(loss_goal)
-    stop_reason = "budget"
     while True:
         if best.loss <= goal:
-            stop_reason = "loss_goal"
-            break
+            return best, h, "loss_goal"
         if h < min_step:
-            stop_reason = "min_step"
-            break
+            return best, h, "min_step"
         if spent >= max_refine_evals:
-            break
-        centre = led.to_unit(best.point)
-        # Integer steps of at least one unit (on a log scale: one unit from the centre).
-        steps = np.where(led.is_int, np.maximum(h, 1.0 / np.maximum(led.dx_du(best.point), 1e-300)), h)
-        batch: list[np.ndarray] = []
-        if jac_u is not None and math.isfinite(best.loss):
-            gn = _gauss_newton(centre, (best.means - led.target) / led.tol, jac_u, radius=min(4.0 * h, 0.5))
-            if gn is not None:
-                batch.append(led.to_point(gn))
-        poll_plus, poll_minus = [], []
-        for i in range(k):
-            e = np.zeros(k)
-            e[i] = steps[i]
-            poll_plus.append(led.to_point(centre + e))
-            poll_minus.append(led.to_point(centre - e))
-            batch += [poll_plus[i], poll_minus[i]]
+            return best, h, "budget"
+        batch, poll_plus, poll_minus = _search_batch(led, best, h, jac_u)
         before = len(led.history)
         led.run(batch, "refine", budget=max_refine_evals - spent)
         spent += len(led.history) - before
@@ -441,16 +461,38 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
             best = winner       # success: keep the step
         else:
             h *= 0.5            # failure: refine the mesh
-    converged = stop_reason != "budget"
-    if not converged:
-        notes.append(f"local search stopped by its budget of {max_refine_evals} evaluations "
-                     f"with step {_n(h)} of the range (not yet below min_step {_n(min_step)})")
 
-    # 3a. Jacobian at the fit (one call) and the delta-method covariance.
-    x0 = best.point
+
+def _search_batch(led: _Ledger, best: Evaluation, h: float,
+                  jac_u: np.ndarray | None) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """One iteration's points: the Gauss–Newton point (once a Jacobian is known), then the poll
+    ± a step along each axis. Returns (all points, poll plus, poll minus)."""
+    k = len(led.params)
+    centre = led.to_unit(best.point)
+    # Integer steps of at least one unit (on a log scale: one unit from the centre).
+    steps = np.where(led.is_int, np.maximum(h, 1.0 / np.maximum(led.dx_du(best.point), 1e-300)), h)
+    batch: list[np.ndarray] = []
+    if jac_u is not None and math.isfinite(best.loss):
+        gn = _gauss_newton(centre, (best.means - led.target) / led.tol, jac_u, radius=min(4.0 * h, 0.5))
+        if gn is not None:
+            batch.append(led.to_point(gn))
+    poll_plus, poll_minus = [], []
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = steps[i]
+        poll_plus.append(led.to_point(centre + e))
+        poll_minus.append(led.to_point(centre - e))
+        batch += [poll_plus[i], poll_minus[i]]
+    return batch, poll_plus, poll_minus
+
+
+def _fit_jacobian(led: _Ledger, x0: np.ndarray, fd_step: float) -> np.ndarray:
+    """3a. The Jacobian at the fit by central differences (one call), per unit-cube coordinate
+    (per log-range unit for log parameters), (m, k)."""
+    k = len(led.params)
     u0 = led.to_unit(x0)
     plus, minus = [], []
-    for i, p in enumerate(params):
+    for i, p in enumerate(led.params):
         xp, xm = x0.copy(), x0.copy()
         xp[i] = led.to_point(np.where(np.arange(k) == i, u0 + fd_step, u0))[i]
         xm[i] = led.to_point(np.where(np.arange(k) == i, u0 - fd_step, u0))[i]
@@ -460,14 +502,28 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
         plus.append(xp)
         minus.append(xm)
     led.run(plus + minus, "jacobian")
-    jac_u = np.zeros((m, k))    # per unit-cube coordinate (per log-range unit for log parameters)
+    jac_u = np.zeros((led.m, k))
     for i in range(k):
         ep, em = led.history[led.cache[led.key(plus[i])]], led.history[led.cache[led.key(minus[i])]]
         du = led.to_unit(plus[i])[i] - led.to_unit(minus[i])[i]
         if du > 0:
             jac_u[:, i] = (ep.means - em.means) / du
-    d = led.dx_du(x0)
-    jac = jac_u / d             # parameter units, at the fit (for a log parameter: slope in log θ, over θ)
+    return jac_u
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """The fit's uncertainty by the delta method."""
+
+    jac: np.ndarray         # Jacobian in parameter units (for a log parameter: slope in log θ, over θ)
+    cov: np.ndarray         # parameter covariance, parameter units
+    se_u: np.ndarray        # standard errors per unit-cube coordinate
+    param_se: np.ndarray    # standard errors, parameter units
+    identified: np.ndarray  # the 95% interval is narrower than half the range
+
+
+def _spread_at(led: _Ledger, best: Evaluation, jac_u: np.ndarray) -> _Spread:
+    d = led.dx_du(best.point)
     se_best = np.where(np.isfinite(best.ses), best.ses, 0.0)
     w = 1.0 / (led.tol ** 2 + se_best ** 2)
     cov_u, identified = _delta_covariance(jac_u, w)
@@ -476,78 +532,92 @@ def fit(evaluate: Evaluate, params: Sequence[FreeParameter], targets: Sequence[T
     identified &= Z95 * se_u <= 0.5       # the 95% interval is narrower than the whole range
     cov = cov_u * np.outer(d, d)
     cov[~np.isfinite(cov_u)] = math.inf
-    param_se = se_u * d
+    return _Spread(jac_u / d, cov, se_u, se_u * d, identified)
 
-    # 3b. Plausible set over everything evaluated.
-    threshold = float(stats.chi2.ppf(accept_level, m))
-    ok = [e for e in led.history if e.chi2 <= threshold]
-    if ok:
-        pts = np.vstack([e.point for e in ok])
-        prange = {p.name: (float(pts[:, i].min()), float(pts[:, i].max())) for i, p in enumerate(params)}
-    else:
-        prange = {p.name: (math.nan, math.nan) for p in params}
 
-    # 4. Result and warnings.
-    resid = best.means - led.target
-    z = resid / led.tol
-    warns: list[str] = []
+@dataclass(frozen=True)
+class _Plausible:
+    """3b. The plausible set: every evaluated point with chi-square within the accept level."""
+
+    accept_level: float
+    threshold: float
+    size: int
+    ranges: dict[str, tuple[float, float]]   # min–max per parameter (NaN if the set is empty)
+
+    @classmethod
+    def of(cls, led: _Ledger, accept_level: float) -> "_Plausible":
+        threshold = float(stats.chi2.ppf(accept_level, led.m))
+        ok = [e for e in led.history if e.chi2 <= threshold]
+        if ok:
+            pts = np.vstack([e.point for e in ok])
+            ranges = {p.name: (float(pts[:, i].min()), float(pts[:, i].max())) for i, p in enumerate(led.params)}
+        else:
+            ranges = {p.name: (math.nan, math.nan) for p in led.params}
+        return cls(accept_level, threshold, len(ok), ranges)
+
+
+def _intervals(led: _Ledger, x0: np.ndarray, spread: _Spread) -> dict[str, tuple[float, float]]:
+    """95% intervals, within the bounds (the whole range where the standard error is unknown)."""
+    ci = {}
+    for i, p in enumerate(led.params):
+        if not math.isfinite(spread.se_u[i]):
+            ci[p.name] = (p.low, p.high)
+            continue
+        if p.log:
+            half = Z95 * spread.se_u[i] * float(led.log_span[i])
+            lo, hi = x0[i] * math.exp(-half), x0[i] * math.exp(half)
+        else:
+            lo, hi = x0[i] - Z95 * spread.param_se[i], x0[i] + Z95 * spread.param_se[i]
+        ci[p.name] = (float(max(p.low, lo)), float(min(p.high, hi)))
+    return ci
+
+
+def _fit_warnings(led: _Ledger, best: Evaluation, spread: _Spread, plausible: _Plausible) -> list[str]:
+    """4. What a reader of the fit must know: bounds reached, targets missed, parameters not
+    identified, an empty plausible set, non-finite outcomes, a fit that is not a local minimum."""
+    params, k, m = led.params, len(led.params), led.m
+    warns = _bound_warnings(params, best.point) + _target_warnings(led, best)
     for i, p in enumerate(params):
-        if x0[i] <= p.low + 1e-9 * p.span or (p.integer and x0[i] <= math.ceil(p.low)):
-            warns.append(f"{p.name} = {_v(x0[i])} is at its lower bound {_v(p.low)}: the best fit may lie below it")
-        elif x0[i] >= p.high - 1e-9 * p.span or (p.integer and x0[i] >= math.floor(p.high)):
-            warns.append(f"{p.name} = {_v(x0[i])} is at its upper bound {_v(p.high)}: the best fit may lie above it")
-    for t, r, zz, mu in zip(targets, resid, z, best.means):
-        if not math.isfinite(zz):
-            warns.append(f"target {t.outcome}: the simulated mean at the fit is not finite ({mu})")
-        elif abs(zz) > 2.0:
-            warns.append(f"target {t.outcome} = {_v(t.value)} not reached: best {_n(mu)} misses by {_n(r, True)} "
-                         f"({zz:+.1f} tolerances)")
-    for i, p in enumerate(params):
-        if not identified[i]:
-            lo, hi = prange[p.name]
-            span = f"; plausible range {_v(lo)}–{_v(hi)} of [{_v(p.low)}, {_v(p.high)}]" if ok else ""
-            warns.append(f"{p.name} is not identified by these targets (SE {_n(param_se[i])} against a range of "
-                         f"{_v(p.span)}){span}")
+        if not spread.identified[i]:
+            lo, hi = plausible.ranges[p.name]
+            span = f"; plausible range {_v(lo)}–{_v(hi)} of [{_v(p.low)}, {_v(p.high)}]" if plausible.size else ""
+            warns.append(f"{p.name} is not identified by these targets (SE {_n(spread.param_se[i])} against a range "
+                         f"of {_v(p.span)}){span}")
     if m < k:
         warns.append(f"{k} free parameters but only {m} target(s): at least {k - m} direction(s) of the parameters "
                      "cannot be identified")
-    if not ok:
-        warns.append(f"no evaluated point has chi-square <= {_n(threshold)} ({_v(accept_level)} quantile, {m} df): "
-                     "the plausible set is empty")
+    if not plausible.size:
+        warns.append(f"no evaluated point has chi-square <= {_n(plausible.threshold)} "
+                     f"({_v(plausible.accept_level)} quantile, {m} df): the plausible set is empty")
     if led.nonfinite:
         warns.append(f"{led.nonfinite} evaluated point(s) gave non-finite outcomes (loss set to infinity)")
     jbest = min((e for e in led.history if e.stage == "jacobian"), key=lambda e: e.loss, default=None)
     if jbest is not None and jbest.loss < best.loss - 1.0:
         warns.append(f"a Jacobian point has a lower loss ({_n(jbest.loss)} < {_n(best.loss)}): the fit is not a "
                      "local minimum at the finite-difference step (noise, or a search stopped early)")
-    warns += notes
+    return warns
 
-    names = [p.name for p in params]
-    outs = [t.outcome for t in targets]
-    ci = {}
+
+def _bound_warnings(params: Sequence[FreeParameter], x0: np.ndarray) -> list[str]:
+    warns = []
     for i, p in enumerate(params):
-        if not math.isfinite(se_u[i]):
-            ci[p.name] = (p.low, p.high)
-            continue
-        if p.log:
-            half = Z95 * se_u[i] * float(led.log_span[i])
-            lo, hi = x0[i] * math.exp(-half), x0[i] * math.exp(half)
-        else:
-            lo, hi = x0[i] - Z95 * param_se[i], x0[i] + Z95 * param_se[i]
-        ci[p.name] = (float(max(p.low, lo)), float(min(p.high, hi)))
-    return CalibrationResult(
-        params=params, targets=targets, seed=seed,
-        best={n: (float(int(v)) if p.integer else float(v)) for n, v, p in zip(names, x0, params)},
-        best_index=best.index,
-        means=dict(zip(outs, map(float, best.means))), ses=dict(zip(outs, map(float, best.ses))),
-        residuals=dict(zip(outs, map(float, resid))), residuals_tol=dict(zip(outs, map(float, z))),
-        loss=float(best.loss), jacobian=jac, covariance=cov,
-        param_se=dict(zip(names, map(float, param_se))), param_interval=ci,
-        identified=dict(zip(names, map(bool, identified))),
-        accept_level=accept_level, plausible_threshold=threshold, plausible_size=len(ok), plausible_range=prange,
-        n_evaluations=len(led.history), n_calls=led.calls,
-        evaluations_by_stage={s: led.count(s) for s in STAGES},
-        converged=converged, stop_reason=stop_reason, final_step=float(h), history=list(led.history), warnings=warns)
+        if x0[i] <= p.low + 1e-9 * p.span or (p.integer and x0[i] <= math.ceil(p.low)):
+            warns.append(f"{p.name} = {_v(x0[i])} is at its lower bound {_v(p.low)}: the best fit may lie below it")
+        elif x0[i] >= p.high - 1e-9 * p.span or (p.integer and x0[i] >= math.floor(p.high)):
+            warns.append(f"{p.name} = {_v(x0[i])} is at its upper bound {_v(p.high)}: the best fit may lie above it")
+    return warns
+
+
+def _target_warnings(led: _Ledger, best: Evaluation) -> list[str]:
+    warns = []
+    resid = best.means - led.target
+    for t, r, zz, mu in zip(led.targets, resid, resid / led.tol, best.means):
+        if not math.isfinite(zz):
+            warns.append(f"target {t.outcome}: the simulated mean at the fit is not finite ({mu})")
+        elif abs(zz) > 2.0:
+            warns.append(f"target {t.outcome} = {_v(t.value)} not reached: best {_n(mu)} misses by {_n(r, True)} "
+                         f"({zz:+.1f} tolerances)")
+    return warns
 
 
 def _gauss_newton(centre: np.ndarray, z: np.ndarray, jac_u: np.ndarray, radius: float) -> np.ndarray | None:

@@ -19,10 +19,10 @@ import math
 
 import numpy as np
 
-from .calibration import CalibrationResult, FreeParameter, Target, fit
+from .calibration import CalibrationResult, FreeParameter, fit
 from .compare import mean_ci, replication_seeds
 from . import numfmt
-from .labels import label
+from ..labels import label
 from .tasks import RunSpec
 
 MAX_SHAPLEY_PARAMS = 6  # 2^k combinations of runs
@@ -36,7 +36,7 @@ def run_calibration(study) -> None:
     fits: dict[str, CalibrationResult] = {}
     for set_name, targets in exp.targets.items():
         evaluate = _evaluator(study, params, [t.outcome for t in targets], outcomes, seeds, set_name)
-        fits[set_name] = fit(evaluate, params, [Target(t.outcome, t.value, t.tolerance) for t in targets],
+        fits[set_name] = fit(evaluate, params, list(targets),
                              seed=exp.seed, n_initial=exp.options["n_initial"],
                              max_refine_evals=exp.options["max_refine_evals"])
     _write_fits(study, fits)

@@ -15,8 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import stats
 
-from ..runner import run
-from ..scenario import Scenario, from_dict
+from ..scenario import Scenario
 from .tasks import SERIES_COLUMNS
 
 KEY_OUTCOMES = ("response_time_h.mean", "response_time_h.p90", "resolution_time_h.mean", "rates.on_time",
@@ -34,11 +33,6 @@ def replication_seeds(seed: int, reps: int) -> list[int]:
     """Independent seeds for replications 0..reps-1, from one root SeedSequence."""
     children = np.random.SeedSequence(seed).spawn(reps)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
-
-
-def run_summary(scenario: dict[str, Any], seed: int) -> dict[str, float]:  # a plain task (executor tests)
-    """One run as a task: plain data in, plain data out (picklable for any executor)."""
-    return run(from_dict(scenario, scenario.get("name", "<scenario>")), seed, case_table=False).summary
 
 
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

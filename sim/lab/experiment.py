@@ -44,6 +44,7 @@ from ..params import PARAM_BY_KEY
 from ..scenario import (COSMETIC_KEYS, MAX_NESTING, SAFE_NAME_RULE, Scenario, ScenarioError, TomlError,
                         is_safe_name, load, name_from_file, read_toml, shown)
 from ..scenario import _shorten as shorten
+from .calibration import Target
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
@@ -94,13 +95,6 @@ class Bound:
     @property
     def integer(self) -> bool:
         return PARAM_BY_KEY[self.key].kind is int
-
-
-@dataclass(frozen=True)
-class Target:
-    outcome: str
-    value: float
-    tolerance: float
 
 
 @dataclass(frozen=True)

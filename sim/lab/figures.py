@@ -28,7 +28,7 @@ from ..provenance import atomic_write
 from . import numfmt
 from .compare import Comparison, per_year, per_year_sweep
 from .tasks import QUANTILE_PROBS
-from .labels import figure_lang, is_share, label, plain, plot_context, short_names, text
+from ..labels import figure_lang, is_share, label, plain, plot_context, short_names, text
 
 DPI = 120
 MAX_PANELS = 12  # small multiples beyond this stop being readable

@@ -23,7 +23,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .labels import is_share, unit
+from ..labels import is_share, unit
 
 MISSING = "–"
 SIG = 3             # significant digits of a number written alone

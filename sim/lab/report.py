@@ -23,7 +23,7 @@ import numpy as np
 
 from . import numfmt
 from .compare import Comparison, per_year, per_year_sweep
-from .labels import figure_lang, is_share, label, name, short_names, text
+from ..labels import figure_lang, is_share, label, name, short_names, text
 
 EQUITY = ("satisfaction.elderly_gap", "ratings.elderly_gap", "equity.response_gap_elderly_h")
 COST = ("cost.staff_cny", "cost.overtime_cny")

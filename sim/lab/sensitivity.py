@@ -374,7 +374,7 @@ def plot(result: SensitivityResult, path, *, lang: str = "en", title: str | None
 
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {tuple(LABELS)}, not {lang!r}")
-    from .labels import cjk_font
+    from ..labels import cjk_font
 
     cjk = cjk_font()  # also for English: outcome labels such as "Satisfaction rate (好差评)" need it
     labels = LABELS["zh" if lang == "zh" and cjk else "en"]

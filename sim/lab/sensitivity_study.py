@@ -14,7 +14,7 @@ import numpy as np
 
 from .compare import replication_seeds
 from . import numfmt
-from .labels import label
+from ..labels import label
 from .sensitivity import Factor, analyze, plot, sample
 from .tasks import RunSpec
 

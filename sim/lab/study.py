@@ -25,7 +25,7 @@ from ..outputs import clean_stale_files
 from ..provenance import atomic_write, environment, write_csv, write_json
 from .compare import compare, mean_ci, replication_seeds
 from .engine import RunsFailed, execute
-from .experiment import Experiment
+from .experiment import DESIGNS, Experiment
 from .ledger import LEDGER_NAME, Ledger
 from .tasks import RunSpec
 
@@ -69,7 +69,7 @@ def run_experiment(exp: Experiment, out: Path, executor: Executor, *, lang: str 
     with Ledger(out / LEDGER_NAME, exp.fingerprint(), exp.definition()) as ledger:
         study = Study(exp, out, ledger, executor, lang, progress)
         try:
-            DESIGNS[exp.design](study)
+            RUN_DESIGN[exp.design](study)
         finally:  # also after failures: runs.csv and the manifest say what was done
             _write_runs(study)
             _write_manifest(study, argv, time.perf_counter() - t0)
@@ -195,8 +195,9 @@ def _calibrate(study: Study) -> None:
     run_calibration(study)
 
 
-DESIGNS = {"compare": _compare, "sweep": _sweep, "morris": _sensitivity, "sobol": _sensitivity,
-           "calibrate": _calibrate}
+RUN_DESIGN = {"compare": _compare, "sweep": _sweep, "morris": _sensitivity, "sobol": _sensitivity,
+              "calibrate": _calibrate}  # how each of experiment.DESIGNS is run
+assert set(RUN_DESIGN) == set(DESIGNS), "a design without its runner"
 
 
 # ---------------------------------------------------------------- common outputs

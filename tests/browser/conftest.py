@@ -27,17 +27,12 @@ that `make test` on a machine without chromium says so where it is read.
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -208,106 +203,24 @@ def page(browser, request, tmp_path):
             + "\n  ".join(asset_errors)
             + "\nThey are missing from the Solara asset cache ($GOVSIM_SOLARA_CDN, or ~/.cache/govsim/solara-cdn): "
             "delete a damaged package folder there to fetch it again; a package that solara asks for but "
-            "_solara_cdn_refs() in tests/browser/conftest.py does not find must be added there.",
+            "cdn_refs() in sim/dashboard/assets.py does not find must be added there.",
             pytrace=False,
         )
 
 
 # --- Solara's front-end assets -----------------------------------------------------------------------
 
-# `{{cdn}}/requirejs@2.3.6/require.js` in solara's templates, `${this.getCdn()}/katex@0.16.9/dist/...`
-# in its Vue components: an npm package spec (name@version-or-range) and a file in that package.
-_CDN_REF = re.compile(
-    r"(?:\{\{\s*cdn\s*\}\}|\$\{this\.getCdn\(\)\})/"
-    r"(?P<spec>(?:@[\w.-]+/)?[\w.-]+@[\w.+-]+)/(?P<file>[\w./-]+)"
-)
-
-
-def _solara_cdn_refs() -> dict[str, set[str]]:
-    """npm package spec -> files that this solara's front end asks its /_solara/cdn/ proxy for."""
-    import solara
-    from solara.server import settings
-
-    root = Path(solara.__file__).parent
-    refs: dict[str, set[str]] = {}
-    for path in root.rglob("*"):
-        if path.suffix not in {".py", ".vue", ".j2", ".html", ".js"} or "website" in path.relative_to(root).parts:
-            continue
-        for m in _CDN_REF.finditer(path.read_text(encoding="utf-8", errors="ignore")):
-            refs.setdefault(m["spec"], set()).add(m["file"])
-    fontawesome = settings.assets.fontawesome_path.lstrip("/")  # "font-awesome@4.5.0/css/font-awesome.min.css"
-    spec, _, file = fontawesome.partition("/")
-    refs.setdefault(spec, set()).add(file)
-    # The page template has both app bundles; the server picks one by ipyvue's major version.
-    unused = "@widgetti/solara-vuetify-app@" if _ipyvue_major() >= 3 else "@widgetti/solara-vuetify3-app@"
-    return {s: files for s, files in refs.items() if not s.startswith(unused)}
-
-
-def _ipyvue_major() -> int:
-    return int(importlib.metadata.version("ipyvue").split(".")[0])
-
-
-def _npm_name(spec: str) -> str:
-    return spec.rsplit("@", 1)[0]
-
-
-def _fetch_npm_packages(specs: list[str], cache: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        _unavailable(f"npm is needed to fetch Solara's front-end assets ({', '.join(specs)}): {INSTALL_HINT}")
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache, prefix=".fetch-") as tmp:
-        try:
-            out = subprocess.run(
-                [npm, "pack", "--json", "--pack-destination", tmp, *specs],
-                cwd=tmp, capture_output=True, text=True, timeout=300, check=True,
-            ).stdout
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            _unavailable(f"`npm pack {' '.join(specs)}` failed: {getattr(exc, 'stderr', '') or exc}")
-        tarballs = {entry["name"]: Path(tmp) / entry["filename"] for entry in json.loads(out)}
-        for n, spec in enumerate(specs):
-            staging = Path(tmp) / f"unpacked-{n}"
-            with tarfile.open(tarballs[_npm_name(spec)]) as tar:
-                members = []
-                for member in tar.getmembers():  # drop the tarball's top folder ("package/")
-                    _, _, rest = member.name.partition("/")
-                    if rest:
-                        member.name = rest
-                        members.append(member)
-                tar.extractall(staging, members=members, filter="data")
-            target = cache / spec
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                staging.rename(target)  # all at once: a folder in the cache is a complete package
-            except OSError:
-                if not target.is_dir():
-                    raise
-
-
 @pytest.fixture(scope="session")
 def solara_cdn_dir() -> Path:
-    """A Solara asset cache holding every npm package this solara's front end loads.
-
-    $GOVSIM_SOLARA_CDN, or ~/.cache/govsim/solara-cdn; about 80 MB, fetched once (a few seconds).
-    """
+    """A Solara asset cache holding every npm package this solara's front end loads: the one
+    `govsim dashboard --fetch-assets` fills (sim/dashboard/assets.py), fetched once if incomplete."""
     pytest.importorskip("solara")
-    cache = Path(
-        os.environ.get("GOVSIM_SOLARA_CDN")
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "govsim" / "solara-cdn"
-    )
-    refs = _solara_cdn_refs()
-    missing = sorted(spec for spec in refs if not (cache / spec).is_dir())
-    if missing:
-        _fetch_npm_packages(missing, cache)
-    for spec, files in refs.items():
-        for file in files:
-            path = cache / spec / file
-            # The CDN minifies on the fly: `require.min.js` is not in the npm package, `require.js` is.
-            if not path.exists() and path.name.endswith(".min.js"):
-                plain = path.with_name(path.name[: -len(".min.js")] + ".js")
-                if plain.exists():
-                    shutil.copyfile(plain, path)
-    return cache
+    from sim.dashboard import assets
+
+    try:
+        return assets.ensure()
+    except assets.AssetsUnavailable as exc:
+        _unavailable(f"{exc}: {INSTALL_HINT}")
 
 
 # --- Solara servers ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Bilingual (English / 简体中文) labels for outcomes, report phrases and figure text.
+"""Bilingual (English / 简体中文) labels for outcomes, report phrases and figure text, and the fonts
+that draw them.
 
-One place for every word a reader sees, so the figures and the report name an outcome the same
-way. Outcome labels carry their unit, as an axis label needs; `name` strips the unit for use
+One place for every word a reader sees, so the figures, the reports (sim/lab) and the dashboard's
+charts (sim/dashboard) name an outcome the same way: below both, imported by both. Outcome labels carry their unit, as an axis label needs; `name` strips the unit for use
 inside a sentence. Keys without a label fall back to the key itself, so a new summary metric
 still appears, just less politely.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-LANGS = ("en", "zh")
+PAIR_ORDER = ("en", "zh")  # the languages of each (first, second) pair below
 
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     # response and resolution
@@ -63,7 +64,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "volunteers.hours": ("Volunteer hours", "志愿服务时长（小时）"),
     "volunteers.incentive_cost_cny": ("Volunteer incentive cost (CNY)", "志愿者积分激励成本（元）"),
     "routine.recovery_days": ("Days for routine backlog to recover", "常规积压恢复天数（天）"),
-    # daily series (sim.lab.compare.SERIES_COLUMNS)
+    # daily series (sim.lab.tasks.SERIES_COLUMNS)
     "satisfaction_rate": ("Daily satisfaction rate (好差评)", "每日满意率（好差评）"),
     "latent_satisfaction": ("Latent satisfaction (mean, 0–1)", "潜在满意度（均值，0–1）"),
     "backlog": ("Backlog (known open cases)", "积压案件（已知未结，件）"),
@@ -256,9 +257,9 @@ _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "N
 
 
 def _index(lang: str) -> int:
-    if lang not in LANGS:
-        raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
-    return LANGS.index(lang)
+    if lang not in PAIR_ORDER:
+        raise ValueError(f"language {lang!r}: expected one of {', '.join(PAIR_ORDER)}")
+    return PAIR_ORDER.index(lang)
 
 
 def label(key: str, lang: str = "en", per_year: bool = False) -> str:

@@ -143,9 +143,10 @@ class EmergencyManager:
         self.task_seq = 0
         self._vulnerable = self._draw_vulnerable(v)
         self._volunteers_by_grid = self._draw_volunteers(v)
-        h = model.events.handlers
-        h.extend([self._on_onset, self._on_activate, self._on_switch, self._on_task_done, self._on_call,
-                  self._on_end, self._on_back])
+        for kind, handler in ((ev.EM_ONSET, self._on_onset), (ev.EM_ACTIVATE, self._on_activate),
+                              (ev.EM_SWITCH, self._on_switch), (ev.TASK_DONE, self._on_task_done),
+                              (ev.EM_CALL, self._on_call), (ev.EM_END, self._on_end), (ev.EM_BACK, self._on_back)):
+            model.events.on(kind, handler)
         aid = v["volunteer.mutual_aid_need"]
         names = [n.name for n in model.needs]
         self.mutual_aid_need = names.index(aid) if aid else -1

@@ -71,8 +71,12 @@ class GovernanceModel(mesa.Model):
         v = scenario.values
         self.needs = scenario.needs
         self.events = ev.EventQueue()
-        self.events.handlers = [self._on_need, self._on_report, self._on_arrive, self._on_done, self._on_county,
-                                self._on_verify, self._on_abandon, self._on_lapse, self._on_discover, self._on_shift]
+        for kind, handler in ((ev.NEED, self._on_need), (ev.REPORT, self._on_report), (ev.ARRIVE, self._on_arrive),
+                              (ev.DONE, self._on_done), (ev.COUNTY, self._on_county), (ev.VERIFY, self._on_verify),
+                              (ev.ABANDON, self._on_abandon), (ev.LAPSE, self._on_lapse),
+                              (ev.DISCOVER, self._on_discover), (ev.SHIFT, self._on_shift),
+                              (ev.EM_AFTER, self._on_em_after), (ev.AID_DONE, self._on_aid_done)):
+            self.events.on(kind, handler)
         self.calendar = ev.Calendar(v["worker.shift_start_hour"], v["worker.shift_hours"],
                                     v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"])
         self._build_territory(v)
@@ -81,10 +85,8 @@ class GovernanceModel(mesa.Model):
         self._build_organisation(v)
         self._set_case_constants(v)
         self.emergency = EmergencyManager(self)
-        self.events.handlers.extend([self._on_em_after, self._on_aid_done])
         self.mutual_aid_need = self.emergency.mutual_aid_need
-        # Handlers are indexed by event kind: the list must match the kinds one to one.
-        assert len(self.events.handlers) == len(ev.KIND_NAMES), "an event kind without its handler"
+        self.events.check_handlers()
         self.cases: list[Case] = []
         self.created = self.resolved = self.abandoned = self.lapsed = self.reported = 0
         self.discovered_visit = self.discovered_patrol = 0

@@ -605,6 +605,10 @@ class GovernanceModel(mesa.Model):
         self._open_t = now
         self.open_cases += delta
 
+    def open_area_at(self, t: float) -> float:
+        """The integral of open cases from 0 to t (t at or after the last change), read-only."""
+        return self.open_area + self.open_cases * (t - self._open_t)
+
     def _run_survey(self, day: int) -> None:
         sat = np.fromiter((r.satisfaction for r in self.residents), float, len(self.residents))
         n = max(1, round(self.spec["survey.sample_share"] * len(sat)))

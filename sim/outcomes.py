@@ -341,8 +341,7 @@ def _littles_law(model, a: CaseArrays, out: dict) -> None:
     cases that completed: the steady-state form. The bookkeeping identity with censored
     sojourns is checked in the tests."""
     T = model.events.now
-    model._open_change(T, 0)
-    L = model.open_area / T if T > 0 else math.nan
+    L = model.open_area_at(T) / T if T > 0 else math.nan
     lam = model.created / T if T > 0 else math.nan
     end = np.fmin(a.t_resolve, a.t_abandon)  # NaN only where neither happened
     done = ~np.isnan(end)

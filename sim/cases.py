@@ -27,6 +27,10 @@ CHANNEL_NAMES = ("in_person", "hotline", "app", "visit", "patrol", "none")
 
 GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 
+# Columns of each case's uniforms (common random numbers, drawn with the day's needs).
+U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
+N_CASE_U = 8  # + level and effort, consumed at creation
+
 
 class Case:
     __slots__ = (
@@ -59,7 +63,7 @@ class Case:
         self.t_abandon = NAN
         self.resolved_level = -1
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
-        self.u = u                    # this case's uniforms (common random numbers), columns U_* in model.py
+        self.u = u                    # this case's uniforms (common random numbers), columns U_* above
 
 
 class Desk:

@@ -28,10 +28,12 @@ import numpy as np
 
 from . import schedule as ev
 from .params import EMERGENCY_TYPES, FOLLOW_UPS
+from .agents.server import Server
+from .cases import COMMITTEE
 from .satisfaction import performance
 from .scenario import EmergencyDef
-
-HOURS, MINUTES = 1 / 24.0, 1 / 1440.0
+from .submodels.base import Submodel
+from .units import HOURS, MINUTES
 QUEUED, IN_SERVICE, DONE, UNMET = range(4)
 VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
 VOLUNTEER_START_HOUR = 9.0
@@ -87,19 +89,28 @@ class EmergencyDesk:
         return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == QUEUED]
 
 
-class VolunteerShift:
+class VolunteerShift(Server):
     """A resident volunteering for a few hours: a server at their home grid's emergency desk."""
 
-    __slots__ = ("resident", "desk", "x", "y", "until", "task", "busy_since", "hours")
+    __slots__ = ("resident", "desk", "em_desk", "speed", "x", "y", "until", "task", "busy_since", "hours")
+    is_staff = False
 
-    def __init__(self, resident, desk, xy, until):
+    def __init__(self, resident, desk, xy, until, speed):
         self.resident = resident
-        self.desk = desk
+        self.desk = self.em_desk = desk
+        self.speed = speed
         self.x, self.y = xy
         self.until = until
         self.task = None
         self.busy_since = 0.0
         self.hours = 0.0
+
+    def book_task(self, hours: float, emergency, overtime: bool) -> None:
+        self.hours += hours
+        emergency.volunteer_hours += hours
+
+    def off_shift(self, now: float) -> bool:
+        return now >= self.until
 
 
 @dataclass
@@ -131,31 +142,50 @@ class Emergency:
     rng: dict = field(default_factory=dict)  # this occurrence's streams: detection, follow_ups, volunteers
 
 
-class EmergencyManager:
-    """Schedules emergencies on the model's event queue and runs their submodels."""
+class EmergencyManager(Submodel):
+    """Schedules emergencies on the model's event queue and runs their submodels, volunteers and
+    mutual aid included (ODD 7.20–7.31)."""
+
+    name = "emergency"
+    params = ("sim.days", "policy.decentralisation", "population.share_alone_elderly_households",
+              "population.share_disabled_households",
+              "emergency.sensor_coverage", "emergency.report_delay_hours", "emergency.preparedness",
+              "emergency.preparedness_effect", "emergency.activation_hours", "emergency.county_approval_hours",
+              "emergency.switch_hours", "emergency.switch_share", "emergency.lend_share",
+              "emergency.contact_minutes", "emergency.vulnerable_contact_minutes",
+              "emergency.contact_deadline_hours", "emergency.recovery_hours",
+              "volunteer.registered_share", "volunteer.base_response", "volunteer.points_per_hour",
+              "volunteer.cny_per_point", "volunteer.points_scale", "volunteer.incentive_effect",
+              "volunteer.recognition", "volunteer.recognition_effect", "volunteer.crowding_out",
+              "volunteer.trust_effect", "volunteer.hours_per_day", "volunteer.fatigue",
+              "volunteer.mutual_aid_need", "volunteer.mutual_aid_calls", "volunteer.walk_kmh")
+
+    daily_columns = (("emergency_active", int), ("emergency_tasks_open", int), ("vulnerable_reached_share", float),
+                     ("active_volunteers", int))
 
     def __init__(self, model):
-        self.model = model
-        v = model.spec.values
-        self.v = v
+        super().__init__(model)
+        v = self.v = self.p
         self.rng = model.streams.emergency
         self.emergencies: list[Emergency] = []
         self.task_seq = 0
         self._vulnerable = self._draw_vulnerable(v)
         self._volunteers_by_grid = self._draw_volunteers(v)
-        for kind, handler in ((ev.EM_ONSET, self._on_onset), (ev.EM_ACTIVATE, self._on_activate),
-                              (ev.EM_SWITCH, self._on_switch), (ev.TASK_DONE, self._on_task_done),
-                              (ev.EM_CALL, self._on_call), (ev.EM_END, self._on_end), (ev.EM_BACK, self._on_back)):
-            model.events.on(kind, handler)
         aid = v["volunteer.mutual_aid_need"]
         names = [n.name for n in model.needs]
         self.mutual_aid_need = names.index(aid) if aid else -1
         self.aid_cases = 0
         self.aid_open = 0  # mutual-aid cases a volunteer is working on now
         self.aid_hours = 0.0
+        self.walk_speed = v["volunteer.walk_kmh"] * 24.0
         for d in model.spec.emergencies:
             for onset in self._onsets(d):
                 self.schedule(d, onset)
+
+    def handlers(self):
+        return {ev.EM_ONSET: self._on_onset, ev.EM_ACTIVATE: self._on_activate, ev.EM_SWITCH: self._on_switch,
+                ev.TASK_DONE: self._on_task_done, ev.EM_CALL: self._on_call, ev.EM_END: self._on_end,
+                ev.EM_BACK: self._on_back, ev.EM_AFTER: self._on_after, ev.AID_DONE: self._on_aid_done}
 
     # ------------------------------------------------------------- set-up
     def _draw_vulnerable(self, v) -> np.ndarray:
@@ -216,7 +246,7 @@ class EmergencyManager:
             candidates.append((now + 0.25 * HOURS * rng.random(), "sensor"))
         mean_h = v["emergency.report_delay_hours"] / em.definition.severity
         candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
-        if self.model.office_duty:
+        if self.model.shift.office_duty:
             candidates.append((now + rng.exponential(1.0 * HOURS), "grid worker"))
         em.detected, em.detected_by = min(candidates)
         self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
@@ -308,12 +338,10 @@ class EmergencyManager:
             server.reassign = desk  # finishes its case first (see GovernanceModel._on_done)
 
     def _join(self, server, desk: EmergencyDesk) -> None:
-        if hasattr(server, "stop_proactive"):
-            server.stop_proactive(self.model.events.now, self.model.visit_rate, self.model.visit_share)
+        server.pause_proactive(self.model.events.now)
         server.reassign = None
         server.em_desk = desk
-        if getattr(server, "x", None) is None:  # committee staff: start from the grid's office
-            server.x, server.y = self.model.grid_offices[desk.grid]
+        server.start_from(self.model.grid_offices[desk.grid])
         desk.servers.append(server)
         desk.idle.append(server)
         self._try_start(desk)
@@ -343,7 +371,7 @@ class EmergencyManager:
                 if rng.random() < self.answer_probability(r):
                     r.days_served += 1
                     em.volunteers.add(r.unique_id)
-                    shift = VolunteerShift(r, desk, xy[r.household], until)
+                    shift = VolunteerShift(r, desk, xy[r.household], until, self.walk_speed)
                     desk.servers.append(shift)
                     desk.idle.append(shift)
                     active += 1
@@ -366,7 +394,7 @@ class EmergencyManager:
             return False
         hx, hy = self.model.rules.hh_xy[case.household]
         vx, vy = self.model.rules.hh_xy[r.household]
-        duration = case.effort + math.hypot(hx - vx, hy - vy) / (self.v["volunteer.walk_kmh"] * 24.0)
+        duration = case.effort + math.hypot(hx - vx, hy - vy) / self.walk_speed
         self.aid_cases += 1
         self.aid_open += 1
         self.aid_hours += duration * 24.0
@@ -388,15 +416,14 @@ class EmergencyManager:
     def _try_start(self, desk: EmergencyDesk) -> None:
         now = self.model.events.now
         for server in list(desk.idle):
-            volunteer = isinstance(server, VolunteerShift)
-            if volunteer and now >= server.until:
+            if server.off_shift(now):
                 self._dismiss(server)
                 continue
-            if not desk.anyone and (volunteer or not desk.staff):
+            if not desk.anyone and (not server.is_staff or not desk.staff):
                 if not desk.staff:
                     break  # nothing left for anyone
                 continue
-            task = desk.pop_for(not volunteer)
+            task = desk.pop_for(server.is_staff)
             if task is None:
                 continue
             desk.idle.remove(server)
@@ -407,8 +434,7 @@ class EmergencyManager:
         task.status = IN_SERVICE
         task.t_start = now
         hx, hy = self.model.rules.hh_xy[task.household]
-        speed = self.v["volunteer.walk_kmh"] * 24.0 if isinstance(server, VolunteerShift) else self.model.rules.speed
-        travel = math.hypot(hx - server.x, hy - server.y) / speed
+        travel = math.hypot(hx - server.x, hy - server.y) / server.speed
         server.x, server.y = hx, hy
         server.task = task
         server.busy_since = now
@@ -417,26 +443,16 @@ class EmergencyManager:
     def _on_task_done(self, server, task: Task) -> None:
         now = self.model.events.now
         em = task.emergency
-        hours = (now - server.busy_since) * 24.0
-        if isinstance(server, VolunteerShift):
-            server.hours += hours
-            em.volunteer_hours += hours
-        else:
-            server.case_hours += hours
-            if not self.model.office_duty:
-                server.overtime_hours += hours
+        server.book_task((now - server.busy_since) * 24.0, em, overtime=not self.model.shift.office_duty)
         server.task = None
         task.t_done = now
         if task.status == IN_SERVICE:
             task.status = DONE
             if task.kind == "contact":
                 self._contacted(em, task, now)
-        desk = server.em_desk if not isinstance(server, VolunteerShift) else server.desk
-        if em.over and not isinstance(server, VolunteerShift):
-            self._send_back(server, desk)
-            return
-        if isinstance(server, VolunteerShift) and (em.over or now >= server.until):
-            self._dismiss(server)
+        desk = server.em_desk
+        if em.over or server.off_shift(now):
+            self._release(server, desk)
             return
         desk.idle.append(server)
         self._try_start(desk)
@@ -452,6 +468,13 @@ class EmergencyManager:
             if ui < chance * d.severity:
                 minutes, who = FOLLOW_UPS[kind]
                 self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
+
+    def _release(self, server, desk: EmergencyDesk) -> None:
+        """Off the emergency desk: a volunteer goes home, staff go back to routine work."""
+        if server.is_staff:
+            self._send_back(server, desk)
+        else:
+            self._dismiss(server)
 
     def _dismiss(self, shift: VolunteerShift) -> None:
         desk = shift.desk
@@ -472,14 +495,11 @@ class EmergencyManager:
                 task.status = UNMET
         for desk in em.desks.values():
             for server in list(desk.idle):
-                if isinstance(server, VolunteerShift):
-                    self._dismiss(server)
-                else:
-                    self._send_back(server, desk)
+                self._release(server, desk)
         self._rate(em)
         # staff on routine cases that were booked for emergency duty never leave
         for server, home in em.moved:
-            if getattr(server, "reassign", None) is not None:
+            if server.reassign is not None:
                 server.reassign = None
                 home.servers.append(server)
 
@@ -496,12 +516,18 @@ class EmergencyManager:
             for s, home in em.moved:
                 if s is server:
                     server.em_desk = None
-                    if hasattr(server, "back_to_office"):
-                        server.back_to_office()
+                    server.back_to_office()
                     home.servers.append(server)
                     home.idle.append(server)
-                    self.model.rejoin_routine(server, home)
+                    self.model.service.rejoin(server, home)
                     return
+
+    def _on_after(self, em: Emergency, _) -> None:
+        em.satisfaction["after"] = self.model.latent_satisfaction_mean
+
+    def _on_aid_done(self, case, volunteer) -> None:
+        self.aid_open -= 1
+        self.model.verification.resolve(case, COMMITTEE)
 
     def _rate(self, em: Emergency) -> None:
         """Residents of affected households judge the response: contact time against the deadline."""
@@ -571,7 +597,7 @@ class EmergencyManager:
             out[f"emergency.satisfaction_{phase}"] = float(np.mean(vals)) if vals else math.nan
         return out
 
-    def day_stats(self) -> tuple[int, int, float, int]:
+    def day_row(self) -> tuple[int, int, float, int]:
         """For the daily row: emergency under way, open tasks, share of the latest emergency's
         vulnerable households reached so far, volunteers on shift today."""
         now = self.model.events.now

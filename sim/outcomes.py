@@ -17,15 +17,15 @@ from .cases import CHANNEL_NAMES, IN_PERSON, APP, HOTLINE, RESOLVED, ABANDONED, 
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .satisfaction import GRADE_NAMES
 
+# The closed loop's daily columns; submodels append theirs (`Submodel.daily_columns`).
 TIMESERIES_COLUMNS = (
     "day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
     "response_mean_h", "resolution_mean_h", "ratings", "satisfaction_rate", "latent_satisfaction",
     "survey_satisfaction_rate", "survey_se",
-    "emergency_active", "emergency_tasks_open", "vulnerable_reached_share", "active_volunteers",
 )
 
 COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
-                 "ratings", "emergency_active", "emergency_tasks_open", "active_volunteers"}
+                 "ratings"}
 
 
 class DayRecorder:
@@ -37,6 +37,9 @@ class DayRecorder:
 
     def __init__(self, model):
         self.model = model
+        self.contributors = [s for s in model.submodels.values() if s.daily_columns]
+        self.names = TIMESERIES_COLUMNS + tuple(n for s in self.contributors for n, _ in s.daily_columns)
+        self.counts = COUNT_COLUMNS | {n for s in self.contributors for n, kind in s.daily_columns if kind is int}
         self.rows: list[tuple] = []
         self.survey: dict | None = None
         self._totals = (0, 0, 0, 0, 0)
@@ -58,15 +61,15 @@ class DayRecorder:
             _ratio(self.resp_sum * 24, self.resp_n), _ratio(self.res_sum * 24, self.res_n),
             self.ratings, _ratio(self.good, self.ratings), m.latent_satisfaction_mean,
             s.get("satisfaction_rate", math.nan), s.get("se", math.nan),
-            *m.emergency.day_stats(),
+            *(x for s in self.contributors for x in s.day_row()),
         ))
         self.survey = None
         self._reset()
 
     def columns(self) -> dict[str, np.ndarray]:
-        data = np.array(self.rows, dtype=float).reshape(-1, len(TIMESERIES_COLUMNS))
-        return {name: data[:, i].astype(int) if name in COUNT_COLUMNS else data[:, i]
-                for i, name in enumerate(TIMESERIES_COLUMNS)}
+        data = np.array(self.rows, dtype=float).reshape(-1, len(self.names))
+        return {name: data[:, i].astype(int) if name in self.counts else data[:, i]
+                for i, name in enumerate(self.names)}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -209,7 +212,8 @@ def summary(model, wall_s: float | None = None) -> dict[str, float]:
     out["backlog.mean"] = float(backlog.mean()) if len(backlog) else math.nan
     out["backlog.max"] = float(backlog.max()) if len(backlog) else math.nan
     out["backlog.end"] = float(ts["backlog"][-1]) if len(ts["backlog"]) else math.nan
-    out.update(model.emergency.summary())
+    for sub in model.submodels.values():
+        out.update(sub.summary())
     _routine_under_emergency(model, ts, out)
     out["events.processed"] = float(model.events.processed)
     out["population.residents"] = float(len(model.residents))

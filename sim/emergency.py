@@ -36,7 +36,13 @@ from .submodels.base import Submodel
 from .units import HOURS, MINUTES
 QUEUED, IN_SERVICE, DONE, UNMET = range(4)
 VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
-VOLUNTEER_START_HOUR = 9.0
+# Fixed values, each an assumption awaiting its row in the parameter table (adding a row changes
+# every scenario's resolved values, hence the reference results' fingerprint).
+VOLUNTEER_START_HOUR, VOLUNTEER_END_HOUR = 9.0, 18  # volunteers are called 09:00-18:00 (h of day)
+MOTIVATION_BETA = (2.0, 2.0)    # Beta(a, b) of volunteers' intrinsic motivation: mean 0.5
+SENSOR_DETECT_HOURS = 0.25      # a sensor detects within this many hours (uniform)
+GRID_WORKER_DETECT_HOURS = 1.0  # mean hours for a grid worker on duty to notice (exponential)
+AFTER_WINDOW_DAYS = 30.0        # satisfaction "after" is measured this many days after the end
 
 
 class Task:
@@ -200,7 +206,7 @@ class EmergencyManager(Submodel):
         rng = model.streams.volunteers
         n = len(model.residents)
         registered = rng.random(n) < v["volunteer.registered_share"]
-        motivation = rng.beta(2.0, 2.0, size=n)
+        motivation = rng.beta(*MOTIVATION_BETA, size=n)
         by_grid: list[list] = [[] for _ in range(model.territory.n_grids)]
         hh_grid = model.territory.hh_grid
         for i in np.flatnonzero(registered).tolist():
@@ -243,11 +249,11 @@ class EmergencyManager(Submodel):
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
-            candidates.append((now + 0.25 * HOURS * rng.random(), "sensor"))
+            candidates.append((now + SENSOR_DETECT_HOURS * HOURS * rng.random(), "sensor"))
         mean_h = v["emergency.report_delay_hours"] / em.definition.severity
         candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
         if self.model.shift.office_duty:
-            candidates.append((now + rng.exponential(1.0 * HOURS), "grid worker"))
+            candidates.append((now + rng.exponential(GRID_WORKER_DETECT_HOURS * HOURS), "grid worker"))
         em.detected, em.detected_by = min(candidates)
         self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
         self.model.events.push(em.end, ev.EM_END, em)
@@ -354,7 +360,7 @@ class EmergencyManager(Submodel):
     def _schedule_call(self, em: Emergency, now: float) -> None:
         day = math.floor(now)
         start = day + VOLUNTEER_START_HOUR * HOURS
-        when = now if now < day + 18 * HOURS and now >= start else (start if now < start else start + 1)
+        when = now if now < day + VOLUNTEER_END_HOUR * HOURS and now >= start else (start if now < start else start + 1)
         if when < em.end:
             self.model.events.push(when, ev.EM_CALL, em)
 
@@ -489,7 +495,7 @@ class EmergencyManager(Submodel):
         now = self.model.events.now
         em.over = True
         em.satisfaction["during"] = self.model.latent_satisfaction_mean
-        self.model.events.push(now + 30.0, ev.EM_AFTER, em)
+        self.model.events.push(now + AFTER_WINDOW_DAYS, ev.EM_AFTER, em)
         for task in em.tasks:
             if task.status == QUEUED:
                 task.status = UNMET

@@ -10,7 +10,9 @@ from .. import schedule as ev
 from ..cases import GRID, LATENT, PATROL, VISIT
 from .base import Submodel
 
-PATROL_REFERENCE_HOUSEHOLDS = 400.0  # the grid size at which worker.patrol_detect_per_hour applies
+# The grid size (households) at which worker.patrol_detect_per_hour applies; an assumption awaiting
+# its row in the parameter table.
+PATROL_REFERENCE_HOUSEHOLDS = 400.0
 
 
 class Discovery(Submodel):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
@@ -34,7 +35,17 @@ from .satisfaction import performance
 from .scenario import EmergencyDef
 from .submodels.base import Submodel
 from .units import HOURS, MINUTES
-QUEUED, IN_SERVICE, DONE, UNMET = range(4)
+
+
+class TaskStatus(IntEnum):
+    """An emergency task's state (not a case's: those are `cases.QUEUED`, ...)."""
+
+    QUEUED = 0
+    IN_SERVICE = 1
+    DONE = 2
+    UNMET = 3
+
+
 VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
 # Fixed values, each an assumption awaiting its row in the parameter table (adding a row changes
 # every scenario's resolved values, hence the reference results' fingerprint).
@@ -57,7 +68,7 @@ class Task:
         self.kind = kind              # "contact" or a follow-up kind
         self.priority = priority
         self.t_created = t
-        self.status = QUEUED
+        self.status = TaskStatus.QUEUED
         self.minutes = minutes
         self.staff_only = staff_only
         self.t_start = math.nan
@@ -83,7 +94,7 @@ class EmergencyDesk:
         queues = (self.anyone, self.staff) if is_staff else (self.anyone,)
         best = None
         for q in queues:
-            while q and q[0][3].status != QUEUED:
+            while q and q[0][3].status != TaskStatus.QUEUED:
                 heapq.heappop(q)
             if q and (best is None or q[0] < best[0]):
                 best = (q[0], q)
@@ -92,7 +103,7 @@ class EmergencyDesk:
         return heapq.heappop(best[1])[3]
 
     def open_tasks(self) -> list[Task]:
-        return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == QUEUED]
+        return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == TaskStatus.QUEUED]
 
 
 class VolunteerShift(Server):
@@ -289,7 +300,7 @@ class EmergencyManager(Submodel):
         self.task_seq += 1
         em.tasks.append(task)
         if em.over:  # uncovered by a contact that finished after the end: nobody will serve it
-            task.status = UNMET
+            task.status = TaskStatus.UNMET
             return task
         desk.put(task)
         self._try_start(desk)
@@ -437,7 +448,7 @@ class EmergencyManager(Submodel):
 
     def _start(self, server, task: Task) -> None:
         now = self.model.events.now
-        task.status = IN_SERVICE
+        task.status = TaskStatus.IN_SERVICE
         task.t_start = now
         hx, hy = self.model.rules.hh_xy[task.household]
         travel = math.hypot(hx - server.x, hy - server.y) / server.speed
@@ -452,8 +463,8 @@ class EmergencyManager(Submodel):
         server.book_task((now - server.busy_since) * 24.0, em, overtime=not self.model.shift.office_duty)
         server.task = None
         task.t_done = now
-        if task.status == IN_SERVICE:
-            task.status = DONE
+        if task.status == TaskStatus.IN_SERVICE:
+            task.status = TaskStatus.DONE
             if task.kind == "contact":
                 self._contacted(em, task, now)
         desk = server.em_desk
@@ -497,8 +508,8 @@ class EmergencyManager(Submodel):
         em.satisfaction["during"] = self.model.latent_satisfaction_mean
         self.model.events.push(now + AFTER_WINDOW_DAYS, ev.EM_AFTER, em)
         for task in em.tasks:
-            if task.status == QUEUED:
-                task.status = UNMET
+            if task.status == TaskStatus.QUEUED:
+                task.status = TaskStatus.UNMET
         for desk in em.desks.values():
             for server in list(desk.idle):
                 self._release(server, desk)
@@ -567,8 +578,8 @@ class EmergencyManager(Submodel):
                 if vul:
                     vul_total += 1
                     vul_in_time += t is not None and (t - e.onset) * 24.0 <= deadline
-            unmet_urgent += sum(1 for t in e.tasks if t.kind != "contact" and t.status == UNMET)
-            tasks_unmet += sum(1 for t in e.tasks if t.status == UNMET)
+            unmet_urgent += sum(1 for t in e.tasks if t.kind != "contact" and t.status == TaskStatus.UNMET)
+            tasks_unmet += sum(1 for t in e.tasks if t.status == TaskStatus.UNMET)
             hours += e.volunteer_hours
             volunteers |= e.volunteers
             active = max(active, e.peak_volunteers)

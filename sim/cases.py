@@ -90,6 +90,13 @@ class Desk:
                 return case
         return None
 
+    def next_case(self, on_duty: bool, on_call: bool) -> Case | None:
+        """What a free server of this desk takes next: on duty, the first waiting case; off duty,
+        only an urgent one, and only if staff are on call."""
+        if not on_duty and not (on_call and self.peek_urgency() == 0):
+            return None
+        return self.pop()
+
     def peek_urgency(self) -> int | None:
         q = self.queue
         while q and q[0][3].status != QUEUED:

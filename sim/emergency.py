@@ -33,7 +33,7 @@ from .agents.server import Server
 from .cases import COMMITTEE
 from .satisfaction import performance
 from .scenario import EmergencyDef
-from .submodels.base import Submodel
+from .submodels.base import Submodel, ratio
 from .units import HOURS, MINUTES
 
 
@@ -561,8 +561,6 @@ class EmergencyManager(Submodel):
 
     # ------------------------------------------------------------- outcomes
     def summary(self) -> dict[str, float]:
-        from .outcomes import _ratio
-
         out: dict[str, float] = {"emergency.count": float(len(self.emergencies))}
         ems = sorted((e for e in self.emergencies if e.onset <= self.model.events.now), key=lambda e: e.onset)
         deadline = self.v["emergency.contact_deadline_hours"]
@@ -591,7 +589,7 @@ class EmergencyManager(Submodel):
         out["emergency.first_contact_h.p90"] = float(np.percentile(w, 90)) if len(w) else math.nan
         out["emergency.first_contact_h.max"] = float(w.max()) if len(w) else math.nan
         out["emergency.vulnerable_households"] = float(vul_total)
-        out["emergency.vulnerable_reached_in_deadline"] = _ratio(vul_in_time, vul_total)
+        out["emergency.vulnerable_reached_in_deadline"] = ratio(vul_in_time, vul_total)
         out["emergency.unmet_urgent_needs"] = float(unmet_urgent)
         out["emergency.unmet_tasks"] = float(tasks_unmet)
         det = [(e.detected - e.onset) * 24 for e in ems if not math.isnan(e.detected)]
@@ -608,7 +606,7 @@ class EmergencyManager(Submodel):
         cost = hours * price
         out["volunteers.incentive_cost_cny"] = cost  # emergencies only
         out["volunteers.mutual_aid_cost_cny"] = self.aid_hours * price
-        out["emergency.cost_per_household_reached_cny"] = _ratio(cost, reached)
+        out["emergency.cost_per_household_reached_cny"] = ratio(cost, reached)
         for phase in ("before", "during", "after"):
             vals = [e.satisfaction[phase] for e in ems if phase in e.satisfaction]
             out[f"emergency.satisfaction_{phase}"] = float(np.mean(vals)) if vals else math.nan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -47,3 +48,8 @@ class Submodel:
     def day_row(self) -> tuple:
         """This submodel's values in the day's row, one per `daily_columns` entry."""
         return ()
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b for a summary key; NaN when b is 0 (undefined, not zero)."""
+    return a / b if b else math.nan

@@ -47,9 +47,7 @@ class Service(Submodel):
     def try_start(self, desk: Desk) -> None:
         on_duty = self.shift.grid_duty if desk.level == GRID else self.shift.office_duty
         while desk.idle:
-            if not on_duty and not (self.on_call and desk.peek_urgency() == 0):
-                return
-            case = desk.pop()
+            case = desk.next_case(on_duty, self.on_call)
             if case is None:
                 return
             self.start(desk.idle.pop(), case)

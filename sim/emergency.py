@@ -30,7 +30,6 @@ import numpy as np
 from . import schedule as ev
 from .params import EMERGENCY_TYPES, FOLLOW_UPS
 from .agents.server import Server
-from .cases import COMMITTEE
 from .satisfaction import performance
 from .scenario import EmergencyDef
 from .submodels.base import Submodel, ratio
@@ -50,7 +49,6 @@ VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
 # Fixed values, each an assumption awaiting its row in the parameter table (adding a row changes
 # every scenario's resolved values, hence the reference results' fingerprint).
 VOLUNTEER_START_HOUR, VOLUNTEER_END_HOUR = 9.0, 18  # volunteers are called 09:00-18:00 (h of day)
-MOTIVATION_BETA = (2.0, 2.0)    # Beta(a, b) of volunteers' intrinsic motivation: mean 0.5
 SENSOR_DETECT_HOURS = 0.25      # a sensor detects within this many hours (uniform)
 GRID_WORKER_DETECT_HOURS = 1.0  # mean hours for a grid worker on duty to notice (exponential)
 AFTER_WINDOW_DAYS = 30.0        # satisfaction "after" is measured this many days after the end
@@ -171,11 +169,7 @@ class EmergencyManager(Submodel):
               "emergency.switch_hours", "emergency.switch_share", "emergency.lend_share",
               "emergency.contact_minutes", "emergency.vulnerable_contact_minutes",
               "emergency.contact_deadline_hours", "emergency.recovery_hours",
-              "volunteer.registered_share", "volunteer.base_response", "volunteer.points_per_hour",
-              "volunteer.cny_per_point", "volunteer.points_scale", "volunteer.incentive_effect",
-              "volunteer.recognition", "volunteer.recognition_effect", "volunteer.crowding_out",
-              "volunteer.trust_effect", "volunteer.hours_per_day", "volunteer.fatigue",
-              "volunteer.mutual_aid_need", "volunteer.mutual_aid_calls", "volunteer.walk_kmh")
+              "volunteer.hours_per_day", "volunteer.points_per_hour", "volunteer.cny_per_point")
 
     daily_columns = (("emergency_active", int), ("emergency_tasks_open", int), ("vulnerable_reached_share", float),
                      ("active_volunteers", int))
@@ -187,14 +181,7 @@ class EmergencyManager(Submodel):
         self.emergencies: list[Emergency] = []
         self.task_seq = 0
         self._vulnerable = self._draw_vulnerable(v)
-        self._volunteers_by_grid = self._draw_volunteers(v)
-        aid = v["volunteer.mutual_aid_need"]
-        names = [n.name for n in model.needs]
-        self.mutual_aid_need = names.index(aid) if aid else -1
-        self.aid_cases = 0
-        self.aid_open = 0  # mutual-aid cases a volunteer is working on now
-        self.aid_hours = 0.0
-        self.walk_speed = v["volunteer.walk_kmh"] * 24.0
+        self.volunteers = model.volunteers  # built before this manager (sim/submodels/__init__.py)
         for d in model.spec.emergencies:
             for onset in self._onsets(d):
                 self.schedule(d, onset)
@@ -202,7 +189,7 @@ class EmergencyManager(Submodel):
     def handlers(self):
         return {ev.EM_ONSET: self._on_onset, ev.EM_ACTIVATE: self._on_activate, ev.EM_SWITCH: self._on_switch,
                 ev.TASK_DONE: self._on_task_done, ev.EM_CALL: self._on_call, ev.EM_END: self._on_end,
-                ev.EM_BACK: self._on_back, ev.EM_AFTER: self._on_after, ev.AID_DONE: self._on_aid_done}
+                ev.EM_BACK: self._on_back, ev.EM_AFTER: self._on_after}
 
     # ------------------------------------------------------------- set-up
     def _draw_vulnerable(self, v) -> np.ndarray:
@@ -210,22 +197,6 @@ class EmergencyManager(Submodel):
         rng = self.model.streams.vulnerability
         n = self.model.territory.n_households
         return rng.random(n) < v["population.share_alone_elderly_households"] + v["population.share_disabled_households"]
-
-    def _draw_volunteers(self, v) -> list[list]:
-        """Registered volunteers with their intrinsic motivation (Beta(2,2), mean 0.5), by home grid."""
-        model = self.model
-        rng = model.streams.volunteers
-        n = len(model.residents)
-        registered = rng.random(n) < v["volunteer.registered_share"]
-        motivation = rng.beta(*MOTIVATION_BETA, size=n)
-        by_grid: list[list] = [[] for _ in range(model.territory.n_grids)]
-        hh_grid = model.territory.hh_grid
-        for i in np.flatnonzero(registered).tolist():
-            r = model.residents[i]
-            r.volunteer = True
-            r.motivation = float(motivation[i])
-            by_grid[int(hh_grid[r.household])].append(r)
-        return by_grid
 
     def _onsets(self, d: EmergencyDef) -> list[float]:
         if d.onset_day is not None:
@@ -382,13 +353,14 @@ class EmergencyManager(Submodel):
         now, v, rng = self.model.events.now, self.v, em.rng["volunteers"]
         until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
         xy = self.model.rules.hh_xy
+        volunteers = self.volunteers
         active = 0
         for g, desk in em.desks.items():
-            for r in self._volunteers_by_grid[g]:
-                if rng.random() < self.answer_probability(r):
+            for r in volunteers.by_grid[g]:
+                if rng.random() < volunteers.answer_probability(r):
                     r.days_served += 1
                     em.volunteers.add(r.unique_id)
-                    shift = VolunteerShift(r, desk, xy[r.household], until, self.walk_speed)
+                    shift = VolunteerShift(r, desk, xy[r.household], until, volunteers.walk_speed)
                     desk.servers.append(shift)
                     desk.idle.append(shift)
                     active += 1
@@ -396,38 +368,6 @@ class EmergencyManager(Submodel):
         em.active_volunteers = active
         em.peak_volunteers = max(em.peak_volunteers, active)
         self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
-
-    def offer_mutual_aid(self, case) -> bool:
-        """邻里互助: the committee offers a case to a registered volunteer of the resident's grid.
-        Returns True if one takes it (then the volunteer walks over and does the work)."""
-        pool = [r for r in self._volunteers_by_grid[case.grid] if r is not case.resident]
-        calls = min(len(pool), self.v["volunteer.mutual_aid_calls"])
-        if not calls:
-            return False
-        rng = self.model.streams.mutual_aid
-        asked = rng.choice(len(pool), size=calls, replace=False).tolist()
-        r = next((pool[i] for i in asked if rng.random() < self.answer_probability(pool[i])), None)
-        if r is None:
-            return False
-        hx, hy = self.model.rules.hh_xy[case.household]
-        vx, vy = self.model.rules.hh_xy[r.household]
-        duration = case.effort + math.hypot(hx - vx, hy - vy) / self.walk_speed
-        self.aid_cases += 1
-        self.aid_open += 1
-        self.aid_hours += duration * 24.0
-        self.model.events.push(self.model.events.now + duration, ev.AID_DONE, case, r)
-        return True
-
-    def answer_probability(self, r) -> float:
-        """Intrinsic motivation (less what points crowd out), incentives with diminishing returns,
-        recognition, trust, and fatigue from days already served."""
-        v = self.v
-        g = 1.0 - math.exp(-v["volunteer.points_per_hour"] / v["volunteer.points_scale"])
-        drive = 2.0 * r.motivation * (1.0 - v["volunteer.crowding_out"] * g) + v["volunteer.incentive_effect"] * g
-        p = v["volunteer.base_response"] * drive * (1.0 + v["volunteer.trust_effect"] * (r.trust - 0.5))
-        p += v["volunteer.recognition_effect"] * v["volunteer.recognition"]
-        p *= (1.0 - v["volunteer.fatigue"]) ** r.days_served
-        return min(max(p, 0.0), 1.0)
 
     # ---------------------------------------------------------------- tasks
     def _try_start(self, desk: EmergencyDesk) -> None:
@@ -542,10 +482,6 @@ class EmergencyManager(Submodel):
     def _on_after(self, em: Emergency, _) -> None:
         em.satisfaction["after"] = self.model.latent_satisfaction_mean
 
-    def _on_aid_done(self, case, volunteer) -> None:
-        self.aid_open -= 1
-        self.model.verification.resolve(case, COMMITTEE)
-
     def _rate(self, em: Emergency) -> None:
         """Residents of affected households judge the response: contact time against the deadline."""
         model = self.model
@@ -596,16 +532,17 @@ class EmergencyManager(Submodel):
         act = [(e.activated - e.detected) * 24 for e in ems if not math.isnan(e.activated)]
         out["emergency.detection_delay_h"] = float(np.mean(det)) if det else math.nan
         out["emergency.activation_delay_h"] = float(np.mean(act)) if act else math.nan
-        out["volunteers.registered"] = float(sum(map(len, self._volunteers_by_grid)))
+        vol = self.volunteers
+        out["volunteers.registered"] = float(sum(map(len, vol.by_grid)))
         out["volunteers.served"] = float(len(volunteers))
         out["volunteers.peak_active"] = float(active)
         out["volunteers.hours"] = hours
-        out["volunteers.mutual_aid_cases"] = float(self.aid_cases)
-        out["volunteers.mutual_aid_hours"] = self.aid_hours
+        out["volunteers.mutual_aid_cases"] = float(vol.aid_cases)
+        out["volunteers.mutual_aid_hours"] = vol.aid_hours
         price = self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
         cost = hours * price
         out["volunteers.incentive_cost_cny"] = cost  # emergencies only
-        out["volunteers.mutual_aid_cost_cny"] = self.aid_hours * price
+        out["volunteers.mutual_aid_cost_cny"] = vol.aid_hours * price
         out["emergency.cost_per_household_reached_cny"] = ratio(cost, reached)
         for phase in ("before", "during", "after"):
             vals = [e.satisfaction[phase] for e in ems if phase in e.satisfaction]

@@ -154,9 +154,9 @@ def test_answer_probability_has_diminishing_returns_and_a_crowding_region():
     r.motivation, r.trust, r.days_served = 0.5, 0.5, 0
 
     def p(points, crowding=0.0):
-        model.emergency.v = {**model.spec.values, "volunteer.points_per_hour": points,
-                             "volunteer.crowding_out": crowding}
-        return model.emergency.answer_probability(r)
+        model.volunteers.p = {**model.spec.values, "volunteer.points_per_hour": points,
+                              "volunteer.crowding_out": crowding}
+        return model.volunteers.answer_probability(r)
 
     gains = [p(x) - p(x - 5) for x in (5, 10, 15, 20)]
     assert all(g > 0 for g in gains) and gains == sorted(gains, reverse=True)

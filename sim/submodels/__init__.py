@@ -15,6 +15,7 @@ from .service import Service
 from .shift import Shift
 from .surveys import Surveys
 from .verification import Verification
+from .volunteers import Volunteers
 
 SUBMODELS: tuple[type[Submodel], ...] = (
     Shift,             # 7.15 the working day
@@ -25,7 +26,8 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Verification,      # 7.10-7.11 resolution, verification and rating
     Discovery,         # 7.14 visits and patrol
     Surveys,           # 7.16 the satisfaction survey
-    EmergencyManager,  # 7.20-7.31 emergencies, volunteers, mutual aid
+    Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid
+    EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 
 __all__ = ["SUBMODELS", "Submodel"]

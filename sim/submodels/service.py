@@ -26,14 +26,14 @@ class Service(Submodel):
         m = self.model
         self.shift, self.discovery, self.emergency = m.shift, m.discovery, m.emergency
         self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
-        self.mutual_aid_need = m.emergency.mutual_aid_need
+        self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
 
     def arrive(self, case, desk: Desk) -> None:
         now = self.events.now
         case.t_in[desk.level] = now
         shift = self.shift
         if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and shift.office_duty
-                and self.emergency.offer_mutual_aid(case)):
+                and self.offer_mutual_aid(case)):
             self.accept(case, now)
             case.status = IN_SERVICE
             return

@@ -176,7 +176,7 @@ class EmergencyManager(Submodel):
 
     def __init__(self, model):
         super().__init__(model)
-        v = self.v = self.p
+        v = self.p
         self.rng = model.streams.emergency
         self.emergencies: list[Emergency] = []
         self.task_seq = 0
@@ -201,7 +201,7 @@ class EmergencyManager(Submodel):
     def _onsets(self, d: EmergencyDef) -> list[float]:
         if d.onset_day is not None:
             return [d.onset_day]
-        days = self.v["sim.days"]
+        days = self.p["sim.days"]
         n = int(self.rng.poisson(d.annual_rate * days / 365.0))
         return sorted(self.rng.uniform(0.0, days, size=n).tolist())
 
@@ -227,7 +227,7 @@ class EmergencyManager(Submodel):
     # ------------------------------------------------ onset and activation
     def _on_onset(self, em: Emergency, _) -> None:
         """Detection: the first of sensors, residents' calls and a grid worker on duty."""
-        now, v, rng = self.model.events.now, self.v, em.rng["detection"]
+        now, v, rng = self.model.events.now, self.p, em.rng["detection"]
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
@@ -241,7 +241,7 @@ class EmergencyManager(Submodel):
         self.model.events.push(em.end, ev.EM_END, em)
 
     def activation_delay(self) -> float:
-        v = self.v
+        v = self.p
         plan = 1.0 - v["emergency.preparedness_effect"] * v["emergency.preparedness"]
         county = v["emergency.county_approval_hours"] * (1.0 - v["policy.decentralisation"])
         return (v["emergency.activation_hours"] * plan + county) * HOURS
@@ -250,7 +250,7 @@ class EmergencyManager(Submodel):
         """Command activated: list every affected household for a welfare contact; call volunteers."""
         if em.over:
             return
-        now, v = self.model.events.now, self.v
+        now, v = self.model.events.now, self.p
         em.activated = now
         kinds = EMERGENCY_TYPES[em.definition.type]
         u = em.rng["follow_ups"].random((len(em.households), len(kinds))).tolist()
@@ -283,7 +283,7 @@ class EmergencyManager(Submodel):
         staff to the emergency desks, and borrow workers from unaffected neighbouring grids."""
         if em.over:
             return
-        model, v = self.model, self.v
+        model, v = self.model, self.p
         em.switched = model.events.now
         share = v["emergency.switch_share"]
         affected = sorted(em.desks)
@@ -350,7 +350,7 @@ class EmergencyManager(Submodel):
         """The committee calls registered volunteers of the affected grids for today's shift."""
         if em.over:
             return
-        now, v, rng = self.model.events.now, self.v, em.rng["volunteers"]
+        now, v, rng = self.model.events.now, self.p, em.rng["volunteers"]
         until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
         xy = self.model.rules.hh_xy
         volunteers = self.volunteers
@@ -465,7 +465,7 @@ class EmergencyManager(Submodel):
         if server in desk.idle:
             desk.idle.remove(server)
         desk.servers.remove(server)
-        self.model.events.push(self.model.events.now + self.v["emergency.recovery_hours"] * HOURS,
+        self.model.events.push(self.model.events.now + self.p["emergency.recovery_hours"] * HOURS,
                                ev.EM_BACK, server)
 
     def _on_back(self, server, _) -> None:
@@ -485,7 +485,7 @@ class EmergencyManager(Submodel):
     def _rate(self, em: Emergency) -> None:
         """Residents of affected households judge the response: contact time against the deadline."""
         model = self.model
-        deadline = self.v["emergency.contact_deadline_hours"] * HOURS
+        deadline = self.p["emergency.contact_deadline_hours"] * HOURS
         by_household: dict[int, list] = {}
         for r in model.residents_of(em.households):
             by_household.setdefault(r.household, []).append(r)
@@ -499,7 +499,7 @@ class EmergencyManager(Submodel):
     def summary(self) -> dict[str, float]:
         out: dict[str, float] = {"emergency.count": float(len(self.emergencies))}
         ems = sorted((e for e in self.emergencies if e.onset <= self.model.events.now), key=lambda e: e.onset)
-        deadline = self.v["emergency.contact_deadline_hours"]
+        deadline = self.p["emergency.contact_deadline_hours"]
         waits, vul_in_time, vul_total, affected, reached = [], 0, 0, 0, 0
         unmet_urgent, tasks_unmet, hours, volunteers, active = 0, 0, 0.0, set(), 0
         for e in ems:
@@ -539,7 +539,7 @@ class EmergencyManager(Submodel):
         out["volunteers.hours"] = hours
         out["volunteers.mutual_aid_cases"] = float(vol.aid_cases)
         out["volunteers.mutual_aid_hours"] = vol.aid_hours
-        price = self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
+        price = self.p["volunteer.points_per_hour"] * self.p["volunteer.cny_per_point"]
         cost = hours * price
         out["volunteers.incentive_cost_cny"] = cost  # emergencies only
         out["volunteers.mutual_aid_cost_cny"] = vol.aid_hours * price

@@ -27,6 +27,10 @@ CHANNEL_NAMES = ("in_person", "hotline", "app", "visit", "patrol", "none")
 
 GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 
+# Columns of each case's uniforms (common random numbers, drawn with the day's needs).
+U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
+N_CASE_U = 8  # + level and effort, consumed at creation
+
 
 class Case:
     __slots__ = (
@@ -59,7 +63,7 @@ class Case:
         self.t_abandon = NAN
         self.resolved_level = -1
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
-        self.u = u                    # this case's uniforms (common random numbers), columns U_* in model.py
+        self.u = u                    # this case's uniforms (common random numbers), columns U_* above
 
 
 class Desk:
@@ -85,6 +89,13 @@ class Desk:
             if case.status == QUEUED:
                 return case
         return None
+
+    def next_case(self, on_duty: bool, on_call: bool) -> Case | None:
+        """What a free server of this desk takes next: on duty, the first waiting case; off duty,
+        only an urgent one, and only if staff are on call."""
+        if not on_duty and not (on_call and self.peek_urgency() == 0):
+            return None
+        return self.pop()
 
     def peek_urgency(self) -> int | None:
         q = self.queue

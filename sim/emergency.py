@@ -23,18 +23,35 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
 from . import schedule as ev
 from .params import EMERGENCY_TYPES, FOLLOW_UPS
+from .agents.server import Server
 from .satisfaction import performance
 from .scenario import EmergencyDef
+from .submodels.base import Submodel, ratio
+from .units import HOURS, MINUTES
 
-HOURS, MINUTES = 1 / 24.0, 1 / 1440.0
-QUEUED, IN_SERVICE, DONE, UNMET = range(4)
+
+class TaskStatus(IntEnum):
+    """An emergency task's state (not a case's: those are `cases.QUEUED`, ...)."""
+
+    QUEUED = 0
+    IN_SERVICE = 1
+    DONE = 2
+    UNMET = 3
+
+
 VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
-VOLUNTEER_START_HOUR = 9.0
+# Fixed values, each an assumption awaiting its row in the parameter table (adding a row changes
+# every scenario's resolved values, hence the reference results' fingerprint).
+VOLUNTEER_START_HOUR, VOLUNTEER_END_HOUR = 9.0, 18  # volunteers are called 09:00-18:00 (h of day)
+SENSOR_DETECT_HOURS = 0.25      # a sensor detects within this many hours (uniform)
+GRID_WORKER_DETECT_HOURS = 1.0  # mean hours for a grid worker on duty to notice (exponential)
+AFTER_WINDOW_DAYS = 30.0        # satisfaction "after" is measured this many days after the end
 
 
 class Task:
@@ -49,7 +66,7 @@ class Task:
         self.kind = kind              # "contact" or a follow-up kind
         self.priority = priority
         self.t_created = t
-        self.status = QUEUED
+        self.status = TaskStatus.QUEUED
         self.minutes = minutes
         self.staff_only = staff_only
         self.t_start = math.nan
@@ -75,7 +92,7 @@ class EmergencyDesk:
         queues = (self.anyone, self.staff) if is_staff else (self.anyone,)
         best = None
         for q in queues:
-            while q and q[0][3].status != QUEUED:
+            while q and q[0][3].status != TaskStatus.QUEUED:
                 heapq.heappop(q)
             if q and (best is None or q[0] < best[0]):
                 best = (q[0], q)
@@ -84,22 +101,31 @@ class EmergencyDesk:
         return heapq.heappop(best[1])[3]
 
     def open_tasks(self) -> list[Task]:
-        return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == QUEUED]
+        return [t for _, _, _, t in (*self.anyone, *self.staff) if t.status == TaskStatus.QUEUED]
 
 
-class VolunteerShift:
+class VolunteerShift(Server):
     """A resident volunteering for a few hours: a server at their home grid's emergency desk."""
 
-    __slots__ = ("resident", "desk", "x", "y", "until", "task", "busy_since", "hours")
+    __slots__ = ("resident", "desk", "em_desk", "speed", "x", "y", "until", "task", "busy_since", "hours")
+    is_staff = False
 
-    def __init__(self, resident, desk, xy, until):
+    def __init__(self, resident, desk, xy, until, speed):
         self.resident = resident
-        self.desk = desk
+        self.desk = self.em_desk = desk
+        self.speed = speed
         self.x, self.y = xy
         self.until = until
         self.task = None
         self.busy_since = 0.0
         self.hours = 0.0
+
+    def book_task(self, hours: float, emergency, overtime: bool) -> None:
+        self.hours += hours
+        emergency.volunteer_hours += hours
+
+    def off_shift(self, now: float) -> bool:
+        return now >= self.until
 
 
 @dataclass
@@ -131,30 +157,39 @@ class Emergency:
     rng: dict = field(default_factory=dict)  # this occurrence's streams: detection, follow_ups, volunteers
 
 
-class EmergencyManager:
-    """Schedules emergencies on the model's event queue and runs their submodels."""
+class EmergencyManager(Submodel):
+    """Schedules emergencies on the model's event queue and runs their submodels, volunteers and
+    mutual aid included (ODD 7.20–7.31)."""
+
+    name = "emergency"
+    params = ("sim.days", "policy.decentralisation", "population.share_alone_elderly_households",
+              "population.share_disabled_households",
+              "emergency.sensor_coverage", "emergency.report_delay_hours", "emergency.preparedness",
+              "emergency.preparedness_effect", "emergency.activation_hours", "emergency.county_approval_hours",
+              "emergency.switch_hours", "emergency.switch_share", "emergency.lend_share",
+              "emergency.contact_minutes", "emergency.vulnerable_contact_minutes",
+              "emergency.contact_deadline_hours", "emergency.recovery_hours",
+              "volunteer.hours_per_day", "volunteer.points_per_hour", "volunteer.cny_per_point")
+
+    daily_columns = (("emergency_active", int), ("emergency_tasks_open", int), ("vulnerable_reached_share", float),
+                     ("active_volunteers", int))
 
     def __init__(self, model):
-        self.model = model
-        v = model.spec.values
-        self.v = v
+        super().__init__(model)
+        v = self.p
         self.rng = model.streams.emergency
         self.emergencies: list[Emergency] = []
         self.task_seq = 0
         self._vulnerable = self._draw_vulnerable(v)
-        self._volunteers_by_grid = self._draw_volunteers(v)
-        h = model.events.handlers
-        h.extend([self._on_onset, self._on_activate, self._on_switch, self._on_task_done, self._on_call,
-                  self._on_end, self._on_back])
-        aid = v["volunteer.mutual_aid_need"]
-        names = [n.name for n in model.needs]
-        self.mutual_aid_need = names.index(aid) if aid else -1
-        self.aid_cases = 0
-        self.aid_open = 0  # mutual-aid cases a volunteer is working on now
-        self.aid_hours = 0.0
+        self.volunteers = model.volunteers  # built before this manager (sim/submodels/__init__.py)
         for d in model.spec.emergencies:
             for onset in self._onsets(d):
                 self.schedule(d, onset)
+
+    def handlers(self):
+        return {ev.EM_ONSET: self._on_onset, ev.EM_ACTIVATE: self._on_activate, ev.EM_SWITCH: self._on_switch,
+                ev.TASK_DONE: self._on_task_done, ev.EM_CALL: self._on_call, ev.EM_END: self._on_end,
+                ev.EM_BACK: self._on_back, ev.EM_AFTER: self._on_after}
 
     # ------------------------------------------------------------- set-up
     def _draw_vulnerable(self, v) -> np.ndarray:
@@ -163,26 +198,10 @@ class EmergencyManager:
         n = self.model.territory.n_households
         return rng.random(n) < v["population.share_alone_elderly_households"] + v["population.share_disabled_households"]
 
-    def _draw_volunteers(self, v) -> list[list]:
-        """Registered volunteers with their intrinsic motivation (Beta(2,2), mean 0.5), by home grid."""
-        model = self.model
-        rng = model.streams.volunteers
-        n = len(model.residents)
-        registered = rng.random(n) < v["volunteer.registered_share"]
-        motivation = rng.beta(2.0, 2.0, size=n)
-        by_grid: list[list] = [[] for _ in range(model.territory.n_grids)]
-        hh_grid = model.territory.hh_grid
-        for i in np.flatnonzero(registered).tolist():
-            r = model.residents[i]
-            r.volunteer = True
-            r.motivation = float(motivation[i])
-            by_grid[int(hh_grid[r.household])].append(r)
-        return by_grid
-
     def _onsets(self, d: EmergencyDef) -> list[float]:
         if d.onset_day is not None:
             return [d.onset_day]
-        days = self.v["sim.days"]
+        days = self.p["sim.days"]
         n = int(self.rng.poisson(d.annual_rate * days / 365.0))
         return sorted(self.rng.uniform(0.0, days, size=n).tolist())
 
@@ -208,21 +227,21 @@ class EmergencyManager:
     # ------------------------------------------------ onset and activation
     def _on_onset(self, em: Emergency, _) -> None:
         """Detection: the first of sensors, residents' calls and a grid worker on duty."""
-        now, v, rng = self.model.events.now, self.v, em.rng["detection"]
+        now, v, rng = self.model.events.now, self.p, em.rng["detection"]
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
-            candidates.append((now + 0.25 * HOURS * rng.random(), "sensor"))
+            candidates.append((now + SENSOR_DETECT_HOURS * HOURS * rng.random(), "sensor"))
         mean_h = v["emergency.report_delay_hours"] / em.definition.severity
         candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
-        if self.model.office_duty:
-            candidates.append((now + rng.exponential(1.0 * HOURS), "grid worker"))
+        if self.model.shift.office_duty:
+            candidates.append((now + rng.exponential(GRID_WORKER_DETECT_HOURS * HOURS), "grid worker"))
         em.detected, em.detected_by = min(candidates)
         self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
         self.model.events.push(em.end, ev.EM_END, em)
 
     def activation_delay(self) -> float:
-        v = self.v
+        v = self.p
         plan = 1.0 - v["emergency.preparedness_effect"] * v["emergency.preparedness"]
         county = v["emergency.county_approval_hours"] * (1.0 - v["policy.decentralisation"])
         return (v["emergency.activation_hours"] * plan + county) * HOURS
@@ -231,7 +250,7 @@ class EmergencyManager:
         """Command activated: list every affected household for a welfare contact; call volunteers."""
         if em.over:
             return
-        now, v = self.model.events.now, self.v
+        now, v = self.model.events.now, self.p
         em.activated = now
         kinds = EMERGENCY_TYPES[em.definition.type]
         u = em.rng["follow_ups"].random((len(em.households), len(kinds))).tolist()
@@ -252,7 +271,7 @@ class EmergencyManager:
         self.task_seq += 1
         em.tasks.append(task)
         if em.over:  # uncovered by a contact that finished after the end: nobody will serve it
-            task.status = UNMET
+            task.status = TaskStatus.UNMET
             return task
         desk.put(task)
         self._try_start(desk)
@@ -264,7 +283,7 @@ class EmergencyManager:
         staff to the emergency desks, and borrow workers from unaffected neighbouring grids."""
         if em.over:
             return
-        model, v = self.model, self.v
+        model, v = self.model, self.p
         em.switched = model.events.now
         share = v["emergency.switch_share"]
         affected = sorted(em.desks)
@@ -307,12 +326,10 @@ class EmergencyManager:
             server.reassign = desk  # finishes its case first (see GovernanceModel._on_done)
 
     def _join(self, server, desk: EmergencyDesk) -> None:
-        if hasattr(server, "stop_proactive"):
-            server.stop_proactive(self.model.events.now, self.model.visit_rate, self.model.visit_share)
+        server.pause_proactive(self.model.events.now)
         server.reassign = None
         server.em_desk = desk
-        if getattr(server, "x", None) is None:  # committee staff: start from the grid's office
-            server.x, server.y = self.model.grid_offices[desk.grid]
+        server.start_from(self.model.grid_offices[desk.grid])
         desk.servers.append(server)
         desk.idle.append(server)
         self._try_start(desk)
@@ -325,7 +342,7 @@ class EmergencyManager:
     def _schedule_call(self, em: Emergency, now: float) -> None:
         day = math.floor(now)
         start = day + VOLUNTEER_START_HOUR * HOURS
-        when = now if now < day + 18 * HOURS and now >= start else (start if now < start else start + 1)
+        when = now if now < day + VOLUNTEER_END_HOUR * HOURS and now >= start else (start if now < start else start + 1)
         if when < em.end:
             self.model.events.push(when, ev.EM_CALL, em)
 
@@ -333,16 +350,17 @@ class EmergencyManager:
         """The committee calls registered volunteers of the affected grids for today's shift."""
         if em.over:
             return
-        now, v, rng = self.model.events.now, self.v, em.rng["volunteers"]
+        now, v, rng = self.model.events.now, self.p, em.rng["volunteers"]
         until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
         xy = self.model.rules.hh_xy
+        volunteers = self.volunteers
         active = 0
         for g, desk in em.desks.items():
-            for r in self._volunteers_by_grid[g]:
-                if rng.random() < self.answer_probability(r):
+            for r in volunteers.by_grid[g]:
+                if rng.random() < volunteers.answer_probability(r):
                     r.days_served += 1
                     em.volunteers.add(r.unique_id)
-                    shift = VolunteerShift(r, desk, xy[r.household], until)
+                    shift = VolunteerShift(r, desk, xy[r.household], until, volunteers.walk_speed)
                     desk.servers.append(shift)
                     desk.idle.append(shift)
                     active += 1
@@ -351,51 +369,18 @@ class EmergencyManager:
         em.peak_volunteers = max(em.peak_volunteers, active)
         self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
 
-    def offer_mutual_aid(self, case) -> bool:
-        """邻里互助: the committee offers a case to a registered volunteer of the resident's grid.
-        Returns True if one takes it (then the volunteer walks over and does the work)."""
-        pool = [r for r in self._volunteers_by_grid[case.grid] if r is not case.resident]
-        calls = min(len(pool), self.v["volunteer.mutual_aid_calls"])
-        if not calls:
-            return False
-        rng = self.model.streams.mutual_aid
-        asked = rng.choice(len(pool), size=calls, replace=False).tolist()
-        r = next((pool[i] for i in asked if rng.random() < self.answer_probability(pool[i])), None)
-        if r is None:
-            return False
-        hx, hy = self.model.rules.hh_xy[case.household]
-        vx, vy = self.model.rules.hh_xy[r.household]
-        duration = case.effort + math.hypot(hx - vx, hy - vy) / (self.v["volunteer.walk_kmh"] * 24.0)
-        self.aid_cases += 1
-        self.aid_open += 1
-        self.aid_hours += duration * 24.0
-        self.model.events.push(self.model.events.now + duration, ev.AID_DONE, case, r)
-        return True
-
-    def answer_probability(self, r) -> float:
-        """Intrinsic motivation (less what points crowd out), incentives with diminishing returns,
-        recognition, trust, and fatigue from days already served."""
-        v = self.v
-        g = 1.0 - math.exp(-v["volunteer.points_per_hour"] / v["volunteer.points_scale"])
-        drive = 2.0 * r.motivation * (1.0 - v["volunteer.crowding_out"] * g) + v["volunteer.incentive_effect"] * g
-        p = v["volunteer.base_response"] * drive * (1.0 + v["volunteer.trust_effect"] * (r.trust - 0.5))
-        p += v["volunteer.recognition_effect"] * v["volunteer.recognition"]
-        p *= (1.0 - v["volunteer.fatigue"]) ** r.days_served
-        return min(max(p, 0.0), 1.0)
-
     # ---------------------------------------------------------------- tasks
     def _try_start(self, desk: EmergencyDesk) -> None:
         now = self.model.events.now
         for server in list(desk.idle):
-            volunteer = isinstance(server, VolunteerShift)
-            if volunteer and now >= server.until:
+            if server.off_shift(now):
                 self._dismiss(server)
                 continue
-            if not desk.anyone and (volunteer or not desk.staff):
+            if not desk.anyone and (not server.is_staff or not desk.staff):
                 if not desk.staff:
                     break  # nothing left for anyone
                 continue
-            task = desk.pop_for(not volunteer)
+            task = desk.pop_for(server.is_staff)
             if task is None:
                 continue
             desk.idle.remove(server)
@@ -403,11 +388,10 @@ class EmergencyManager:
 
     def _start(self, server, task: Task) -> None:
         now = self.model.events.now
-        task.status = IN_SERVICE
+        task.status = TaskStatus.IN_SERVICE
         task.t_start = now
         hx, hy = self.model.rules.hh_xy[task.household]
-        speed = self.v["volunteer.walk_kmh"] * 24.0 if isinstance(server, VolunteerShift) else self.model.rules.speed
-        travel = math.hypot(hx - server.x, hy - server.y) / speed
+        travel = math.hypot(hx - server.x, hy - server.y) / server.speed
         server.x, server.y = hx, hy
         server.task = task
         server.busy_since = now
@@ -416,26 +400,16 @@ class EmergencyManager:
     def _on_task_done(self, server, task: Task) -> None:
         now = self.model.events.now
         em = task.emergency
-        hours = (now - server.busy_since) * 24.0
-        if isinstance(server, VolunteerShift):
-            server.hours += hours
-            em.volunteer_hours += hours
-        else:
-            server.case_hours += hours
-            if not self.model.office_duty:
-                server.overtime_hours += hours
+        server.book_task((now - server.busy_since) * 24.0, em, overtime=not self.model.shift.office_duty)
         server.task = None
         task.t_done = now
-        if task.status == IN_SERVICE:
-            task.status = DONE
+        if task.status == TaskStatus.IN_SERVICE:
+            task.status = TaskStatus.DONE
             if task.kind == "contact":
                 self._contacted(em, task, now)
-        desk = server.em_desk if not isinstance(server, VolunteerShift) else server.desk
-        if em.over and not isinstance(server, VolunteerShift):
-            self._send_back(server, desk)
-            return
-        if isinstance(server, VolunteerShift) and (em.over or now >= server.until):
-            self._dismiss(server)
+        desk = server.em_desk
+        if em.over or server.off_shift(now):
+            self._release(server, desk)
             return
         desk.idle.append(server)
         self._try_start(desk)
@@ -452,6 +426,13 @@ class EmergencyManager:
                 minutes, who = FOLLOW_UPS[kind]
                 self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
 
+    def _release(self, server, desk: EmergencyDesk) -> None:
+        """Off the emergency desk: a volunteer goes home, staff go back to routine work."""
+        if server.is_staff:
+            self._send_back(server, desk)
+        else:
+            self._dismiss(server)
+
     def _dismiss(self, shift: VolunteerShift) -> None:
         desk = shift.desk
         if shift in desk.idle:
@@ -465,20 +446,17 @@ class EmergencyManager:
         now = self.model.events.now
         em.over = True
         em.satisfaction["during"] = self.model.latent_satisfaction_mean
-        self.model.events.push(now + 30.0, ev.EM_AFTER, em)
+        self.model.events.push(now + AFTER_WINDOW_DAYS, ev.EM_AFTER, em)
         for task in em.tasks:
-            if task.status == QUEUED:
-                task.status = UNMET
+            if task.status == TaskStatus.QUEUED:
+                task.status = TaskStatus.UNMET
         for desk in em.desks.values():
             for server in list(desk.idle):
-                if isinstance(server, VolunteerShift):
-                    self._dismiss(server)
-                else:
-                    self._send_back(server, desk)
+                self._release(server, desk)
         self._rate(em)
         # staff on routine cases that were booked for emergency duty never leave
         for server, home in em.moved:
-            if getattr(server, "reassign", None) is not None:
+            if server.reassign is not None:
                 server.reassign = None
                 home.servers.append(server)
 
@@ -487,7 +465,7 @@ class EmergencyManager:
         if server in desk.idle:
             desk.idle.remove(server)
         desk.servers.remove(server)
-        self.model.events.push(self.model.events.now + self.v["emergency.recovery_hours"] * HOURS,
+        self.model.events.push(self.model.events.now + self.p["emergency.recovery_hours"] * HOURS,
                                ev.EM_BACK, server)
 
     def _on_back(self, server, _) -> None:
@@ -495,17 +473,19 @@ class EmergencyManager:
             for s, home in em.moved:
                 if s is server:
                     server.em_desk = None
-                    if hasattr(server, "back_to_office"):
-                        server.back_to_office()
+                    server.back_to_office()
                     home.servers.append(server)
                     home.idle.append(server)
-                    self.model.rejoin_routine(server, home)
+                    self.model.service.rejoin(server, home)
                     return
+
+    def _on_after(self, em: Emergency, _) -> None:
+        em.satisfaction["after"] = self.model.latent_satisfaction_mean
 
     def _rate(self, em: Emergency) -> None:
         """Residents of affected households judge the response: contact time against the deadline."""
         model = self.model
-        deadline = self.v["emergency.contact_deadline_hours"] * HOURS
+        deadline = self.p["emergency.contact_deadline_hours"] * HOURS
         by_household: dict[int, list] = {}
         for r in model.residents_of(em.households):
             by_household.setdefault(r.household, []).append(r)
@@ -517,11 +497,9 @@ class EmergencyManager:
 
     # ------------------------------------------------------------- outcomes
     def summary(self) -> dict[str, float]:
-        from .outcomes import _ratio
-
         out: dict[str, float] = {"emergency.count": float(len(self.emergencies))}
         ems = sorted((e for e in self.emergencies if e.onset <= self.model.events.now), key=lambda e: e.onset)
-        deadline = self.v["emergency.contact_deadline_hours"]
+        deadline = self.p["emergency.contact_deadline_hours"]
         waits, vul_in_time, vul_total, affected, reached = [], 0, 0, 0, 0
         unmet_urgent, tasks_unmet, hours, volunteers, active = 0, 0, 0.0, set(), 0
         for e in ems:
@@ -534,8 +512,8 @@ class EmergencyManager:
                 if vul:
                     vul_total += 1
                     vul_in_time += t is not None and (t - e.onset) * 24.0 <= deadline
-            unmet_urgent += sum(1 for t in e.tasks if t.kind != "contact" and t.status == UNMET)
-            tasks_unmet += sum(1 for t in e.tasks if t.status == UNMET)
+            unmet_urgent += sum(1 for t in e.tasks if t.kind != "contact" and t.status == TaskStatus.UNMET)
+            tasks_unmet += sum(1 for t in e.tasks if t.status == TaskStatus.UNMET)
             hours += e.volunteer_hours
             volunteers |= e.volunteers
             active = max(active, e.peak_volunteers)
@@ -547,30 +525,31 @@ class EmergencyManager:
         out["emergency.first_contact_h.p90"] = float(np.percentile(w, 90)) if len(w) else math.nan
         out["emergency.first_contact_h.max"] = float(w.max()) if len(w) else math.nan
         out["emergency.vulnerable_households"] = float(vul_total)
-        out["emergency.vulnerable_reached_in_deadline"] = _ratio(vul_in_time, vul_total)
+        out["emergency.vulnerable_reached_in_deadline"] = ratio(vul_in_time, vul_total)
         out["emergency.unmet_urgent_needs"] = float(unmet_urgent)
         out["emergency.unmet_tasks"] = float(tasks_unmet)
         det = [(e.detected - e.onset) * 24 for e in ems if not math.isnan(e.detected)]
         act = [(e.activated - e.detected) * 24 for e in ems if not math.isnan(e.activated)]
         out["emergency.detection_delay_h"] = float(np.mean(det)) if det else math.nan
         out["emergency.activation_delay_h"] = float(np.mean(act)) if act else math.nan
-        out["volunteers.registered"] = float(sum(map(len, self._volunteers_by_grid)))
+        vol = self.volunteers
+        out["volunteers.registered"] = float(sum(map(len, vol.by_grid)))
         out["volunteers.served"] = float(len(volunteers))
         out["volunteers.peak_active"] = float(active)
         out["volunteers.hours"] = hours
-        out["volunteers.mutual_aid_cases"] = float(self.aid_cases)
-        out["volunteers.mutual_aid_hours"] = self.aid_hours
-        price = self.v["volunteer.points_per_hour"] * self.v["volunteer.cny_per_point"]
+        out["volunteers.mutual_aid_cases"] = float(vol.aid_cases)
+        out["volunteers.mutual_aid_hours"] = vol.aid_hours
+        price = self.p["volunteer.points_per_hour"] * self.p["volunteer.cny_per_point"]
         cost = hours * price
         out["volunteers.incentive_cost_cny"] = cost  # emergencies only
-        out["volunteers.mutual_aid_cost_cny"] = self.aid_hours * price
-        out["emergency.cost_per_household_reached_cny"] = _ratio(cost, reached)
+        out["volunteers.mutual_aid_cost_cny"] = vol.aid_hours * price
+        out["emergency.cost_per_household_reached_cny"] = ratio(cost, reached)
         for phase in ("before", "during", "after"):
             vals = [e.satisfaction[phase] for e in ems if phase in e.satisfaction]
             out[f"emergency.satisfaction_{phase}"] = float(np.mean(vals)) if vals else math.nan
         return out
 
-    def day_stats(self) -> tuple[int, int, float, int]:
+    def day_row(self) -> tuple[int, int, float, int]:
         """For the daily row: emergency under way, open tasks, share of the latest emergency's
         vulnerable households reached so far, volunteers on shift today."""
         now = self.model.events.now

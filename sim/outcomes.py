@@ -17,15 +17,19 @@ from .cases import CHANNEL_NAMES, IN_PERSON, APP, HOTLINE, RESOLVED, ABANDONED, 
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .satisfaction import GRADE_NAMES
 
+# The closed loop's daily columns; submodels append theirs (`Submodel.daily_columns`).
 TIMESERIES_COLUMNS = (
     "day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
     "response_mean_h", "resolution_mean_h", "ratings", "satisfaction_rate", "latent_satisfaction",
     "survey_satisfaction_rate", "survey_se",
-    "emergency_active", "emergency_tasks_open", "vulnerable_reached_share", "active_volunteers",
 )
 
+# Overtime is paid at this multiple of an hourly cost of annual cost / WORK_HOURS_PER_YEAR
+# (250 days of 8 h); both assumptions awaiting their rows in the parameter table.
+OVERTIME_PREMIUM, WORK_HOURS_PER_YEAR = 1.5, 2000
+
 COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
-                 "ratings", "emergency_active", "emergency_tasks_open", "active_volunteers"}
+                 "ratings"}
 
 
 class DayRecorder:
@@ -37,6 +41,9 @@ class DayRecorder:
 
     def __init__(self, model):
         self.model = model
+        self.contributors = [s for s in model.submodels.values() if s.daily_columns]
+        self.names = TIMESERIES_COLUMNS + tuple(n for s in self.contributors for n, _ in s.daily_columns)
+        self.counts = COUNT_COLUMNS | {n for s in self.contributors for n, kind in s.daily_columns if kind is int}
         self.rows: list[tuple] = []
         self.survey: dict | None = None
         self._totals = (0, 0, 0, 0, 0)
@@ -58,15 +65,15 @@ class DayRecorder:
             _ratio(self.resp_sum * 24, self.resp_n), _ratio(self.res_sum * 24, self.res_n),
             self.ratings, _ratio(self.good, self.ratings), m.latent_satisfaction_mean,
             s.get("satisfaction_rate", math.nan), s.get("se", math.nan),
-            *m.emergency.day_stats(),
+            *(x for s in self.contributors for x in s.day_row()),
         ))
         self.survey = None
         self._reset()
 
     def columns(self) -> dict[str, np.ndarray]:
-        data = np.array(self.rows, dtype=float).reshape(-1, len(TIMESERIES_COLUMNS))
-        return {name: data[:, i].astype(int) if name in COUNT_COLUMNS else data[:, i]
-                for i, name in enumerate(TIMESERIES_COLUMNS)}
+        data = np.array(self.rows, dtype=float).reshape(-1, len(self.names))
+        return {name: data[:, i].astype(int) if name in self.counts else data[:, i]
+                for i, name in enumerate(self.names)}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -209,7 +216,8 @@ def summary(model, wall_s: float | None = None) -> dict[str, float]:
     out["backlog.mean"] = float(backlog.mean()) if len(backlog) else math.nan
     out["backlog.max"] = float(backlog.max()) if len(backlog) else math.nan
     out["backlog.end"] = float(ts["backlog"][-1]) if len(ts["backlog"]) else math.nan
-    out.update(model.emergency.summary())
+    for sub in model.submodels.values():
+        out.update(sub.summary())
     _routine_under_emergency(model, ts, out)
     out["events.processed"] = float(model.events.processed)
     out["population.residents"] = float(len(model.residents))
@@ -326,8 +334,7 @@ def _workforce(model, out: dict) -> None:
     cost_w = len(ws) * v["worker.annual_cost_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
     cost_t = len(township) * v["township.annual_cost_cny"]
-    # Overtime at 1.5 times an hourly cost of annual cost / 2,000 h (250 days of 8 h).
-    out["cost.overtime_cny"] = 1.5 / 2000 * (
+    out["cost.overtime_cny"] = OVERTIME_PREMIUM / WORK_HOURS_PER_YEAR * (
         ot * v["worker.annual_cost_cny"]
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
         + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])
@@ -341,8 +348,7 @@ def _littles_law(model, a: CaseArrays, out: dict) -> None:
     cases that completed: the steady-state form. The bookkeeping identity with censored
     sojourns is checked in the tests."""
     T = model.events.now
-    model._open_change(T, 0)
-    L = model.open_area / T if T > 0 else math.nan
+    L = model.open_area_at(T) / T if T > 0 else math.nan
     lam = model.created / T if T > 0 else math.nan
     end = np.fmin(a.t_resolve, a.t_abandon)  # NaN only where neither happened
     done = ~np.isnan(end)

@@ -5,7 +5,8 @@ falling as 0.5 / lateness after it, 0 when abandoned or lapsed. A case's score
 is performance plus weighted disconfirmation (performance − expectation),
 Van Ryzin (2004). Latent satisfaction and trust move toward the score,
 expectation toward the performance (adaptive expectations). The score plus
-noise, cut at fixed thresholds, gives the five-grade 好差评 rating.
+noise, cut at fixed thresholds, gives the five-grade 好差评 rating. Each resident applies this to
+itself (`Resident.experience`).
 """
 
 from __future__ import annotations
@@ -28,17 +29,6 @@ def performance(resolution_days: float, deadline_days: float) -> float:
 
 def grade_of(score: float) -> int:
     return 1 + bisect_right(GRADE_CUTS, score)
-
-
-def update_after_case(resident, perf: float, noise: float, p) -> int:
-    """Apply expectation–disconfirmation to one resident; return their grade for the case."""
-    score = min(max(perf + p.w_disconfirm * (perf - resident.expectation), 0.0), 1.0)
-    old = resident.satisfaction
-    resident.satisfaction = old + p.memory * (score - old)
-    resident.expectation += p.expect_adapt * (perf - resident.expectation)
-    resident.trust += p.trust_adapt * (score - resident.trust)
-    p.sat_sum[resident.elderly] += resident.satisfaction - old
-    return grade_of(score + noise)
 
 
 def survey(rng: np.random.Generator, satisfaction: np.ndarray, sample_size: int, noise_sd: float) -> dict:

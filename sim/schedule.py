@@ -54,16 +54,21 @@ OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE = range(3)
 
 
 class EventQueue:
-    """A heap of (time, seq, kind, a, b) with a dispatch table indexed by kind."""
+    """A heap of (time, seq, kind, a, b) and the handler each kind is registered with.
 
-    __slots__ = ("heap", "seq", "now", "handlers", "processed", "arr_t", "arr_c", "arr_i", "arr_seq0",
-                 "horizon", "buckets")
+    Submodels register their handlers by kind (`on`); a submodel that brings a kind of its own
+    asks for a new number (`new_kind`). `handlers` is the dispatch table the loop reads,
+    indexed by kind; the first `drain` refuses to start while a kind has no handler."""
+
+    __slots__ = ("heap", "seq", "now", "handlers", "kind_names", "processed", "arr_t", "arr_c", "arr_i",
+                 "arr_seq0", "horizon", "buckets")
 
     def __init__(self) -> None:
         self.heap: list[tuple] = []
         self.seq = 0
         self.now = 0.0
-        self.handlers: list[Callable] = []
+        self.kind_names: list[str] = list(KIND_NAMES)
+        self.handlers: list[Callable | None] = [None] * len(KIND_NAMES)
         self.processed = 0
         self.arr_t: list[float] = []   # the day's NEED arrivals, sorted by time, outside the heap
         self.arr_c: list = []
@@ -71,6 +76,25 @@ class EventQueue:
         self.arr_seq0 = 0
         self.horizon = 0.0             # events later than this wait in per-day buckets, off the heap
         self.buckets: dict[int, list[tuple]] = {}
+
+    def on(self, kind: int, handler: Callable) -> None:
+        """Register the handler of an event kind: called as handler(a, b) at the event's time."""
+        if self.handlers[kind] is not None:
+            raise ValueError(f"event kind {self.kind_names[kind]!r} already has a handler")
+        self.handlers[kind] = handler
+
+    def new_kind(self, name: str) -> int:
+        """A new event kind, numbered after the others, for a submodel that brings its own."""
+        if name in self.kind_names:
+            raise ValueError(f"event kind {name!r} exists already")
+        self.kind_names.append(name)
+        self.handlers.append(None)
+        return len(self.kind_names) - 1
+
+    def check_handlers(self) -> None:
+        missing = [self.kind_names[k] for k, h in enumerate(self.handlers) if h is None]
+        if missing:
+            raise RuntimeError("event kinds without a handler: " + ", ".join(missing))
 
     def set_arrivals(self, times: list[float], cases: list) -> None:
         """A day's NEED events (times sorted): they get seq numbers as if pushed now, in order."""
@@ -101,6 +125,8 @@ class EventQueue:
     def drain(self, until: float) -> None:
         """Run every event with time <= until, in (time, seq) order."""
         heap, handlers, pop = self.heap, self.handlers, heapq.heappop
+        if None in handlers:
+            self.check_handlers()
         if until > self.horizon:
             self.horizon = until
             due = [k for k in self.buckets if k - 1 < until]  # buckets that may hold times <= until

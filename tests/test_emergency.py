@@ -6,7 +6,7 @@ import pytest
 
 from sim import GovernanceModel, ScenarioError, load_scenario
 from sim.cli import main
-from sim.emergency import DONE, IN_SERVICE, UNMET, VolunteerShift
+from sim.emergency import TaskStatus, VolunteerShift
 from sim.runner import run
 from tests.helpers import SCENARIOS
 
@@ -59,7 +59,7 @@ def test_nobody_is_in_two_places_and_no_case_or_task_is_lost(tmp_path):
         for d in em.desks.values():
             assert all(s.task is None for s in d.idle), "a busy server listed as idle"
             assert len(set(map(id, d.idle))) == len(d.idle)
-        in_service = [t for t in em.tasks if t.status == IN_SERVICE]
+        in_service = [t for t in em.tasks if t.status == TaskStatus.IN_SERVICE]
         assert len(in_service) == sum(1 for s in everyone if getattr(s, "task", None) is not None)
         assert model.created == model.resolved + model.open_cases + model.abandoned
         checks["n"] += 1
@@ -77,7 +77,7 @@ def test_nobody_is_in_two_places_and_no_case_or_task_is_lost(tmp_path):
     model.run_for(45)
     assert checks["n"] > 1_000
     statuses = {t.status for t in em.tasks}
-    assert statuses <= {DONE, UNMET}, "every task ends done or unmet"
+    assert statuses <= {TaskStatus.DONE, TaskStatus.UNMET}, "every task ends done or unmet"
     # Every affected household is reached or counted unmet.
     s = model.emergency.summary()
     assert s["emergency.reached_households"] + s["emergency.unreached_households"] == len(em.households)
@@ -154,9 +154,9 @@ def test_answer_probability_has_diminishing_returns_and_a_crowding_region():
     r.motivation, r.trust, r.days_served = 0.5, 0.5, 0
 
     def p(points, crowding=0.0):
-        model.emergency.v = {**model.spec.values, "volunteer.points_per_hour": points,
-                             "volunteer.crowding_out": crowding}
-        return model.emergency.answer_probability(r)
+        model.volunteers.p = {**model.spec.values, "volunteer.points_per_hour": points,
+                              "volunteer.crowding_out": crowding}
+        return model.volunteers.answer_probability(r)
 
     gains = [p(x) - p(x - 5) for x in (5, 10, 15, 20)]
     assert all(g > 0 for g in gains) and gains == sorted(gains, reverse=True)
@@ -288,4 +288,4 @@ def test_follow_up_needs_belong_to_households_not_to_the_order_of_contacts(tmp_p
 
     (plain, em), (paid, _) = follow_ups(0.0), follow_ups(20.0)
     assert plain and plain == paid
-    assert all(t.status in (DONE, UNMET) for t in em.tasks)
+    assert all(t.status in (TaskStatus.DONE, TaskStatus.UNMET) for t in em.tasks)

@@ -32,7 +32,7 @@ def _check_conservation(model):
     assert len(serving) == len({id(c) for c in serving})
     assert all(c.status == IN_SERVICE for c in serving)
     in_service = sum(1 for c in model.cases if c.t_arise <= model.events.now and c.status == IN_SERVICE)
-    assert in_service == len(serving) + model.emergency.aid_open  # staff, or a volunteer's mutual aid
+    assert in_service == len(serving) + model.volunteers.aid_open  # staff, or a volunteer's mutual aid
 
 
 def _desks(model):

@@ -72,10 +72,9 @@ def test_littles_law_bookkeeping_identity():
     model = GovernanceModel(mmc_scenario(4.0, 1.0, 5, 5_000), seed=1)
     model.run_for(model.spec["sim.days"])
     T = model.events.now
-    model._open_change(T, 0)
     total = sum(min(x for x in (c.t_resolve, c.t_abandon, T) if not math.isnan(x)) - c.t_arise
                 for c in model.cases if c.t_arise <= T)
-    assert model.open_area == pytest.approx(total, rel=1e-9)
+    assert model.open_area_at(T) == pytest.approx(total, rel=1e-9)
 
 
 def test_standard_checks_report_pass_fail(tmp_path):
@@ -84,3 +83,15 @@ def test_standard_checks_report_pass_fail(tmp_path):
     names = [c.name for c in checks]
     assert sum("M/M/c" in n for n in names) == 3 and any("Little" in n for n in names)
     assert all(isinstance(c.passed, bool) for c in checks)
+
+
+def test_summarising_leaves_the_model_unchanged():
+    """outcomes reads the model: the open-case integral is closed without writing to it."""
+    from sim.outcomes import summary
+
+    model = GovernanceModel(mmc_scenario(4.0, 1.0, 5, 2_000), seed=2)
+    model.run_for(30.5)
+    before = (model.open_area, model._open_t, model.open_cases)
+    first = summary(model)
+    assert (model.open_area, model._open_t, model.open_cases) == before
+    assert summary(model)["littles_law.L"] == first["littles_law.L"]

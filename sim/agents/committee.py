@@ -5,35 +5,26 @@ from __future__ import annotations
 import mesa
 
 from ..cases import COMMITTEE, Desk
+from .server import Server
 
 
-def start_server_books(server, desk: Desk) -> None:
-    """The state every server keeps, staff member or grid worker: its desk, what it is doing,
-    and its hours."""
-    server.desk = desk
-    server.case = None
-    server.busy_since = 0.0
-    server.overtime_from = 0.0
-    server.reassign = None   # an emergency desk to join when the current case is done
-    server.em_desk = None    # the emergency desk it serves, if any
-    server.task = None
-    server.case_hours = 0.0
-    server.overtime_hours = 0.0
-
-
-class Staff:
+class Staff(Server):
     """One staff member's time at a committee or the township (not spatial, not an agent)."""
 
-    __slots__ = ("desk", "case", "busy_since", "overtime_from", "case_hours", "overtime_hours",
-                 "reassign", "em_desk", "task", "x", "y")
+    __slots__ = ("desk", "speed", "case", "task", "busy_since", "overtime_from", "reassign", "em_desk",
+                 "case_hours", "overtime_hours", "x", "y")
 
-    def __init__(self, desk: Desk):
-        start_server_books(self, desk)
-        self.x = self.y = None  # a position only while on emergency duty
+    def __init__(self, desk: Desk, speed: float):
+        self.open_books(desk, speed, None)  # a position only while on emergency duty
 
-    def service_time(self, case, resolves: bool, p) -> float:
-        """Effort for cases within the desk's authority; triage for those forwarded up."""
-        return case.effort if resolves else p.triage
+
+def staff_desk(desk: Desk, staff: int, speed: float) -> Desk:
+    """Fill a desk with `staff` idle staff members."""
+    for _ in range(staff):
+        s = Staff(desk, speed)
+        desk.servers.append(s)
+        desk.idle.append(s)
+    return desk
 
 
 class Committee(mesa.discrete_space.FixedAgent):
@@ -43,8 +34,4 @@ class Committee(mesa.discrete_space.FixedAgent):
         super().__init__(model)
         self.community = community
         self.cell = cell
-        self.desk = Desk(COMMITTEE, community)
-        for _ in range(staff):
-            s = Staff(self.desk)
-            self.desk.servers.append(s)
-            self.desk.idle.append(s)
+        self.desk = staff_desk(Desk(COMMITTEE, community), staff, model.rules.speed)

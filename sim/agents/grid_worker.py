@@ -7,10 +7,10 @@ import math
 import mesa
 import numpy as np
 
-from .committee import start_server_books
+from .server import Server
 
 
-class GridWorker(mesa.discrete_space.CellAgent):
+class GridWorker(mesa.discrete_space.CellAgent, Server):
     """A grid worker, located in its grid's cell of the grid network, with a position in km.
 
     Free time on duty goes to proactive work: door-to-door visits in a fixed
@@ -24,10 +24,10 @@ class GridWorker(mesa.discrete_space.CellAgent):
     def __init__(self, model, grid: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
         super().__init__(model)
         self.grid = grid
-        start_server_books(self, desk)
-        self.cell = cell
         self.office = (float(office[0]), float(office[1]))
-        self.x, self.y = self.office
+        self.open_books(desk, model.rules.speed, self.office)
+        self.cell = cell
+        self.visit_rate = model.rules.visit_rate  # household visits per day of proactive work
         self.round = round_households          # households this worker visits, in order
         self.round_pos = 0.0                   # visits done in the current round (fractional)
         self.idle_since = math.nan             # start of the current proactive spell, NaN if none
@@ -52,23 +52,35 @@ class GridWorker(mesa.discrete_space.CellAgent):
     def start_proactive(self, now: float) -> None:
         self.idle_since = now
 
-    def stop_proactive(self, now: float, visit_rate: float, visit_share: float) -> None:
+    def pause_proactive(self, now: float) -> None:
         """Close the current proactive spell: advance the round by the visits made."""
         if not math.isnan(self.idle_since):
             spell = now - self.idle_since
             self.proactive_hours += spell * 24.0
-            done = spell * visit_rate
+            done = spell * self.visit_rate
             self.visits += done
             if len(self.round):
                 self.round_pos = (self.round_pos + done) % len(self.round)
             self.idle_since = math.nan
         self.version += 1
 
-    def time_to_visit(self, round_index: int, visit_rate: float) -> float:
+    def time_to_visit(self, round_index: int) -> float:
         """Days of proactive time until the visit to the household at `round_index` is done."""
-        if visit_rate <= 0.0:
+        if self.visit_rate <= 0.0:
             return math.inf
         n = len(self.round)
         base = math.floor(self.round_pos)
         visits_needed = (round_index - base) % n + 1 - (self.round_pos - base)
-        return visits_needed / visit_rate
+        return visits_needed / self.visit_rate
+
+    def nearest_visit(self, latent: dict, round_worker: list[int], round_index: list[int]) -> tuple[float, object]:
+        """(days, case) of the first latent need this worker's round reaches; (inf, None) if none."""
+        slot = self.desk.servers.index(self) if len(self.desk.servers) > 1 else 0
+        best, target = math.inf, None
+        for case in latent.values():
+            hh = case.household
+            if round_worker[hh] == slot:
+                dt = self.time_to_visit(round_index[hh])
+                if dt < best:
+                    best, target = dt, case
+        return best, target

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 
 from ..cases import APP, HOTLINE, IN_PERSON
-from ..satisfaction import update_after_case
+from ..satisfaction import grade_of
 
 
 class Resident(mesa.Agent):
@@ -45,5 +45,12 @@ class Resident(mesa.Agent):
         return HOTLINE if u_offline < hotline_share else IN_PERSON
 
     def experience(self, performance: float, rating_noise: float, p) -> int:
-        """Update satisfaction, expectation and trust after a case; return the 好差评 grade (1-5)."""
-        return update_after_case(self, performance, rating_noise, p)
+        """Expectation–disconfirmation after a case: satisfaction and trust move toward the score,
+        expectation toward the performance; return the 好差评 grade (1-5) of the score plus noise."""
+        score = min(max(performance + p.w_disconfirm * (performance - self.expectation), 0.0), 1.0)
+        old = self.satisfaction
+        self.satisfaction = old + p.memory * (score - old)
+        self.expectation += p.expect_adapt * (performance - self.expectation)
+        self.trust += p.trust_adapt * (score - self.trust)
+        p.sat_sum[self.elderly] += self.satisfaction - old
+        return grade_of(score + rating_noise)

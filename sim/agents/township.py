@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 
 from ..cases import TOWNSHIP, Desk
-from .committee import Staff
+from .committee import staff_desk
 
 
 class Township(mesa.Agent):
@@ -14,11 +14,7 @@ class Township(mesa.Agent):
 
     def __init__(self, model, staff: int):
         super().__init__(model)
-        self.desk = Desk(TOWNSHIP, 0)
-        for _ in range(staff):
-            s = Staff(self.desk)
-            self.desk.servers.append(s)
-            self.desk.idle.append(s)
+        self.desk = staff_desk(Desk(TOWNSHIP, 0), staff, model.rules.speed)
 
     @staticmethod
     def dispatch_level(case) -> int:

@@ -1,0 +1,50 @@
+"""Servers: anyone who works a queue — grid workers, committee and township staff, volunteers on shift."""
+
+from __future__ import annotations
+
+
+class Server:
+    """A server's books: its desk, what it is doing, where it is, and its hours.
+
+    The hooks below do nothing for a plain staff member; grid workers and volunteer shifts
+    override the ones that concern them, so callers never ask what kind of server they hold."""
+
+    __slots__ = ()
+    is_staff = True   # staff may take staff-only emergency tasks; volunteers may not
+
+    def open_books(self, desk, speed: float, xy: tuple | None) -> None:
+        self.desk = desk
+        self.speed = speed       # km/day, for travel to a household
+        self.case = None
+        self.task = None
+        self.busy_since = 0.0
+        self.overtime_from = 0.0
+        self.reassign = None     # an emergency desk to join when the current case is done
+        self.em_desk = None      # the emergency desk it serves, if any
+        self.case_hours = 0.0
+        self.overtime_hours = 0.0
+        self.x, self.y = xy if xy is not None else (None, None)
+
+    def service_time(self, case, resolves: bool, p) -> float:
+        """Effort for cases within the desk's authority; triage for those forwarded up."""
+        return case.effort if resolves else p.triage
+
+    def pause_proactive(self, now: float) -> None:
+        """Close a spell of proactive work (grid workers only have one)."""
+
+    def back_to_office(self) -> None:
+        """Return to the office at the start of a working day (grid workers only have one)."""
+
+    def start_from(self, xy: tuple[float, float]) -> None:
+        """Take up emergency duty: a server with no position of its own starts from `xy`."""
+        if self.x is None:
+            self.x, self.y = xy
+
+    def book_task(self, hours: float, emergency, overtime: bool) -> None:
+        self.case_hours += hours
+        if overtime:
+            self.overtime_hours += hours
+
+    def off_shift(self, now: float) -> bool:
+        """Whether the server's time at an emergency desk is over (only volunteers' shifts end)."""
+        return False

@@ -1,0 +1,55 @@
+"""What every ODD submodel has: the parameters it reads, the event kinds it handles, what it reports."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+
+class Submodel:
+    """One submodel of the ODD (§7), installed into a `GovernanceModel`.
+
+    A subclass declares:
+    - `name`: the attribute under which the model holds it (`model.intake`, ...);
+    - `params`: the parameter keys it reads; `self.p` holds their values, and nothing else;
+    - `handlers()`: {event kind: handler}, registered on the model's event queue;
+    - optionally `link()` to look up the other submodels it calls, `plan_day(day)` and
+      `end_of_day(day)` for the daily step, `summary()` for its summary keys, and
+      `daily_columns` with `day_row()` for its columns of the daily time series.
+    Submodels are built in order, all before any is linked, so `link` may use any of them.
+    """
+
+    name = ""
+    params: tuple[str, ...] = ()
+    daily_columns: tuple[tuple[str, type], ...] = ()   # (column, int or float) of its `day_row()`
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.events = model.events
+        values = model.spec.values
+        self.p: Mapping = MappingProxyType({k: values[k] for k in self.params})
+
+    def handlers(self) -> dict[int, Callable]:
+        return {}
+
+    def link(self) -> None:
+        """Look up the other submodels this one calls (all are built by now)."""
+
+    def plan_day(self, day: int) -> None:
+        """Schedule this submodel's events of day `day` (called at the start of each day)."""
+
+    def end_of_day(self, day: int) -> None:
+        """Work done once a day, after day `day - 1` is recorded."""
+
+    def summary(self) -> dict[str, float]:
+        return {}
+
+    def day_row(self) -> tuple:
+        """This submodel's values in the day's row, one per `daily_columns` entry."""
+        return ()
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b for a summary key; NaN when b is 0 (undefined, not zero)."""
+    return a / b if b else math.nan

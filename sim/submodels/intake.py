@@ -1,0 +1,80 @@
+"""A need arises; the decision to report, the channel; lapse of unreported needs (ODD 7.5, 7.6, 7.13)."""
+
+from __future__ import annotations
+
+import math
+
+from .. import schedule as ev
+from ..cases import ABANDONED, APP, HOTLINE, IN_PERSON, LATENT, U_APP, U_DELAY, U_OFFLINE, U_PATIENCE, U_REPORT
+from ..units import HOURS
+from .base import Submodel
+
+
+class Intake(Submodel):
+    """The resident reports a need after a delay, or it stays latent until discovered or it lapses."""
+
+    name = "intake"
+    params = ("reporting.trust_effect", "reporting.resolved_boost", "policy.app_adoption", "reporting.hotline_share",
+              "reporting.delay_in_person_hours", "reporting.delay_hotline_hours", "reporting.delay_app_hours",
+              "reporting.latent_lapse_days", "case.patience_factor", "case.abandonment",
+              "satisfaction.unmet_performance")
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        p = self.p
+        self.report_prob = [n.report_prob for n in model.needs]
+        self.trust_effect = p["reporting.trust_effect"]
+        self.resolved_boost = p["reporting.resolved_boost"]
+        self.app_adoption = p["policy.app_adoption"]
+        self.hotline_share = p["reporting.hotline_share"]
+        self.report_delay = {IN_PERSON: p["reporting.delay_in_person_hours"] * HOURS,
+                             HOTLINE: p["reporting.delay_hotline_hours"] * HOURS,
+                             APP: p["reporting.delay_app_hours"] * HOURS}
+        self.lapse_mean = p["reporting.latent_lapse_days"]
+        self.patience_factor = p["case.patience_factor"] if p["case.abandonment"] else math.inf
+
+    def handlers(self):
+        return {ev.NEED: self.on_need, ev.LAPSE: self.on_lapse}
+
+    def link(self) -> None:
+        self.route = self.model.dispatch.on_report
+        self.discovery = self.model.discovery
+
+    def on_need(self, case, _) -> None:
+        now = self.events.now
+        m = self.model
+        m.created += 1
+        m.open_change(now, +1)
+        r, u = case.resident, case.u
+        p = r.report_probability(self.report_prob[case.need], self.trust_effect, self.resolved_boost)
+        if u[U_REPORT] < p:
+            case.channel = r.choose_channel(u[U_APP], u[U_OFFLINE], self.app_adoption, self.hotline_share)
+            delay = self.report_delay[case.channel]
+            if delay:
+                self.events.push(now - delay * math.log1p(-u[U_DELAY]), ev.REPORT, case)
+            else:
+                self.route(case, None)
+        else:
+            self.events.push(now - self.lapse_mean * math.log1p(-u[U_DELAY]), ev.LAPSE, case)
+        self.discovery.watch(case)
+
+    def open(self, case, now: float) -> None:
+        """The case is known to the system from now: its report time, and the resident's patience."""
+        case.t_report = now
+        self.model.reported += 1
+        if self.patience_factor < math.inf:
+            patience = -self.patience_factor * case.deadline * math.log1p(-case.u[U_PATIENCE])
+            self.events.push(now + patience, ev.ABANDON, case)
+
+    def on_lapse(self, case, _) -> None:
+        if case.status != LATENT:
+            return
+        self.discovery.leave_latent(case)
+        case.status = ABANDONED
+        case.lapsed = True
+        case.t_abandon = self.events.now
+        m = self.model
+        m.abandoned += 1
+        m.lapsed += 1
+        m.open_change(self.events.now, -1)
+        case.resident.experience(self.p["satisfaction.unmet_performance"], 0.0, m.rules)

@@ -1,0 +1,111 @@
+"""Queueing and service at a desk; abandonment while queued (ODD 7.8, 7.9, 7.10, 7.12)."""
+
+from __future__ import annotations
+
+from .. import schedule as ev
+from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Desk
+from .base import Submodel
+
+
+class Service(Submodel):
+    """A case joins a desk's queue; free servers on duty take waiting cases by urgency, then report
+    time; off duty, only urgent cases are taken (on call, as overtime). A server that finishes
+    resolves the case at its level or hands it up."""
+
+    name = "service"
+    params = ("worker.on_call_urgent",)
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.on_call = self.p["worker.on_call_urgent"]
+
+    def handlers(self):
+        return {ev.DONE: self.on_done, ev.ABANDON: self.on_abandon}
+
+    def link(self) -> None:
+        m = self.model
+        self.shift, self.discovery, self.emergency = m.shift, m.discovery, m.emergency
+        self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
+        self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
+
+    def arrive(self, case, desk: Desk) -> None:
+        now = self.events.now
+        case.t_in[desk.level] = now
+        shift = self.shift
+        if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and shift.office_duty
+                and self.offer_mutual_aid(case)):
+            self.accept(case, now)
+            case.status = IN_SERVICE
+            return
+        case.status = QUEUED
+        if desk.idle and not desk.queue and (shift.grid_duty if desk.level == GRID else shift.office_duty):
+            self.start(desk.idle.pop(), case)  # a free server on duty takes it at once
+            return
+        desk.put(case)
+        self.try_start(desk)
+
+    def try_start(self, desk: Desk) -> None:
+        on_duty = self.shift.grid_duty if desk.level == GRID else self.shift.office_duty
+        while desk.idle:
+            case = desk.next_case(on_duty, self.on_call)
+            if case is None:
+                return
+            self.start(desk.idle.pop(), case)
+
+    def start(self, server, case) -> None:
+        now = self.events.now
+        if case.t_accept != case.t_accept:  # NaN: first acceptance is the first response
+            self.accept(case, now)
+        case.status = IN_SERVICE
+        server.pause_proactive(now)
+        server.case = case
+        server.busy_since = now
+        # Work started within the shift (paperwork hours included) is overtime only past its end.
+        shift = self.shift
+        server.overtime_from = shift.end if shift.office_duty else now
+        self.events.push(now + server.service_time(case, case.level == server.desk.level, self.model.rules),
+                         ev.DONE, server, case)
+
+    def accept(self, case, now: float) -> None:
+        case.t_accept = now
+        rec = self.model.recorder
+        rec.resp_sum += now - case.t_report
+        rec.resp_n += 1
+
+    def on_done(self, server, case) -> None:
+        now = self.events.now
+        desk = server.desk
+        server.case_hours += (now - server.busy_since) * 24.0
+        server.overtime_hours += max(0.0, now - server.overtime_from) * 24.0
+        server.case = None
+        if case.level == desk.level:
+            self.resolve(case, desk.level)
+        else:
+            self.hand_up(case, desk.level)
+        if server.reassign is not None:  # booked for emergency duty while on this case
+            self.emergency.reassigned(server)
+            self.try_start(desk)
+            return
+        desk.idle.append(server)
+        self.rejoin(server, desk)
+
+    def rejoin(self, server, desk: Desk) -> None:
+        """A free server on its routine desk: proactive work if a grid worker on duty, then the queue."""
+        grid_on_duty = desk.level == GRID and self.shift.grid_duty
+        if grid_on_duty:
+            server.start_proactive(self.events.now)
+        self.try_start(desk)
+        if grid_on_duty and server.case is None:
+            self.discovery.schedule(server)
+
+    def on_abandon(self, case, _) -> None:
+        if case.status != QUEUED:
+            return  # patience only runs out while waiting in a queue
+        now = self.events.now
+        case.status = ABANDONED
+        case.t_abandon = now
+        m = self.model
+        m.abandoned += 1
+        m.open_change(now, -1)
+        case.resident.last_report_resolved = False
+        case.resident.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept

@@ -1,0 +1,70 @@
+"""The working day: offices open, grid workers start proactive work, all close (ODD 7.15)."""
+
+from __future__ import annotations
+
+import math
+
+from .. import schedule as ev
+from .base import Submodel
+
+
+class Shift(Submodel):
+    """Who is on duty. With staff on duty around the clock there are no shift events at all."""
+
+    name = "shift"
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.calendar = model.calendar
+        always = self.calendar.always_on
+        self.office_duty = self.grid_duty = always   # committee and township desks; grid desks
+        self.end = math.inf if always else 0.0      # end of the current (or last) shift
+        if always:
+            for w in model.workers:
+                w.start_proactive(0.0)
+
+    def handlers(self):
+        return {ev.SHIFT: self.on_shift}
+
+    def link(self) -> None:
+        self.service, self.discovery = self.model.service, self.model.discovery
+
+    def plan_day(self, day: int) -> None:
+        for t, phase in self.calendar.shift_events(day):
+            self.events.push(t, ev.SHIFT, phase)
+
+    def on_shift(self, phase: int, _) -> None:
+        if phase == ev.OFFICES_OPEN:
+            self._offices_open()
+        elif phase == ev.GRID_ON_DUTY:
+            self._grid_on_duty()
+        else:
+            self._all_close()
+
+    def _offices_open(self) -> None:
+        m = self.model
+        self.office_duty = True
+        self.end = self.events.now + self.calendar.length
+        for w in m.workers:
+            if w.case is None and w.em_desk is None:
+                w.back_to_office()
+        for c in m.committees:
+            self.service.try_start(c.desk)
+        self.service.try_start(m.township.desk)
+
+    def _grid_on_duty(self) -> None:
+        now = self.events.now
+        self.grid_duty = True
+        for desk in self.model.grid_desks:
+            for w in desk.idle:
+                w.start_proactive(now)
+            self.service.try_start(desk)
+            for w in desk.idle:
+                self.discovery.schedule(w)
+
+    def _all_close(self) -> None:
+        now = self.events.now
+        self.office_duty = self.grid_duty = False
+        for desk in self.model.grid_desks:
+            for w in desk.idle:
+                w.pause_proactive(now)

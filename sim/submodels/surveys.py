@@ -1,0 +1,28 @@
+"""Residents' satisfaction survey (群众满意度调查), at a fixed interval (ODD 7.16)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..satisfaction import survey
+from .base import Submodel
+
+
+class Surveys(Submodel):
+    """A random sample of all residents grades the government; the result goes to the day's row."""
+
+    name = "survey"
+    params = ("survey.interval_days", "survey.sample_share", "satisfaction.rating_noise")
+
+    def end_of_day(self, day: int) -> None:
+        if day % self.p["survey.interval_days"] == 0:
+            self.run(day)
+
+    def run(self, day: int) -> None:
+        m = self.model
+        sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
+        n = max(1, round(self.p["survey.sample_share"] * len(sat)))
+        result = survey(m.streams.survey, sat, n, self.p["satisfaction.rating_noise"])
+        result["day"] = day
+        m.surveys.append(result)
+        m.recorder.survey = result

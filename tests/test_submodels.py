@@ -1,0 +1,67 @@
+"""Submodels: installed by the model, each with its own handlers, parameters, summary and columns."""
+
+import pytest
+
+from sim import GovernanceModel
+from sim.submodels import SUBMODELS, Submodel
+from sim.submodels.base import Submodel as Base
+
+from helpers import small
+
+
+class NoonCount(Submodel):
+    """The open cases at noon each day: a submodel with an event kind of its own."""
+
+    name = "noon_count"
+    daily_columns = (("open_at_noon", int),)
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.NOON = self.events.new_kind("noon")
+        self.counts = []
+
+    def handlers(self):
+        return {self.NOON: self.on_noon}
+
+    def plan_day(self, day):
+        self.events.push(day + 0.5, self.NOON)
+
+    def on_noon(self, a, b):
+        self.counts.append(self.model.open_cases)
+
+    def summary(self):
+        return {"noon_count.mean_open": sum(self.counts) / max(1, len(self.counts))}
+
+    def day_row(self):
+        return (self.counts[-1] if self.counts else 0,)
+
+
+def test_a_new_submodel_with_its_own_event_kind_needs_no_edit_of_the_model():
+    model = GovernanceModel(small("baseline", residents=2_000, days=10), seed=1, submodels=(*SUBMODELS, NoonCount))
+    model.run_for(10)
+    assert len(model.noon_count.counts) == 10
+    assert model.recorder.columns()["open_at_noon"].tolist() == model.noon_count.counts
+    from sim.outcomes import summary
+    assert summary(model)["noon_count.mean_open"] > 0
+
+
+def test_every_event_kind_is_handled_by_exactly_one_submodel():
+    model = GovernanceModel(small("baseline", residents=500, days=2), seed=1)
+    kinds = [k for sub in model.submodels.values() for k in sub.handlers()]
+    assert sorted(kinds) == list(range(len(model.events.kind_names)))
+
+
+def test_a_submodel_reads_only_the_parameters_it_declares():
+    model = GovernanceModel(small("baseline", residents=500, days=2), seed=1)
+    for sub in model.submodels.values():
+        assert set(sub.p) == set(sub.params), sub.name
+    with pytest.raises(KeyError):
+        model.service.p["case.verify_hours"]
+
+
+def test_a_submodel_may_not_take_a_name_the_model_uses():
+    class Clash(Base):
+        name = "residents"
+
+    with pytest.raises(ValueError, match="residents"):
+        GovernanceModel(small("baseline", residents=500, days=2), seed=1, submodels=(*SUBMODELS, Clash))

@@ -28,7 +28,7 @@ from enum import IntEnum
 import numpy as np
 
 from . import schedule as ev
-from .params import EMERGENCY_TYPES, FOLLOW_UPS
+from .params import EMERGENCY_TYPES, FOLLOW_UPS, follow_up_keys, type_key
 from .agents.server import Server
 from .satisfaction import performance
 from .scenario import EmergencyDef
@@ -46,12 +46,6 @@ class TaskStatus(IntEnum):
 
 
 VULNERABLE_CONTACT, FOLLOW_UP, CONTACT = range(3)  # task priority
-# Fixed values, each an assumption awaiting its row in the parameter table (adding a row changes
-# every scenario's resolved values, hence the reference results' fingerprint).
-VOLUNTEER_START_HOUR, VOLUNTEER_END_HOUR = 9.0, 18  # volunteers are called 09:00-18:00 (h of day)
-SENSOR_DETECT_HOURS = 0.25      # a sensor detects within this many hours (uniform)
-GRID_WORKER_DETECT_HOURS = 1.0  # mean hours for a grid worker on duty to notice (exponential)
-AFTER_WINDOW_DAYS = 30.0        # satisfaction "after" is measured this many days after the end
 
 
 class Task:
@@ -169,7 +163,11 @@ class EmergencyManager(Submodel):
               "emergency.switch_hours", "emergency.switch_share", "emergency.lend_share",
               "emergency.contact_minutes", "emergency.vulnerable_contact_minutes",
               "emergency.contact_deadline_hours", "emergency.recovery_hours",
-              "volunteer.hours_per_day", "volunteer.points_per_hour", "volunteer.cny_per_point")
+              "volunteer.hours_per_day", "volunteer.points_per_hour", "volunteer.cny_per_point",
+              "emergency.sensor_detect_hours", "emergency.grid_worker_detect_hours", "emergency.after_window_days",
+              "volunteer.call_start_hour", "volunteer.call_end_hour",
+              *(type_key(t, k) for t, kinds in EMERGENCY_TYPES.items() for k in kinds),
+              *(key for kind in FOLLOW_UPS for key in follow_up_keys(kind)))
 
     daily_columns = (("emergency_active", int), ("emergency_tasks_open", int), ("vulnerable_reached_share", float),
                      ("active_volunteers", int))
@@ -178,6 +176,7 @@ class EmergencyManager(Submodel):
         super().__init__(model)
         v = self.p
         self.rng = model.streams.emergency
+        self.profiles = self._profiles(v)
         self.emergencies: list[Emergency] = []
         self.task_seq = 0
         self._vulnerable = self._draw_vulnerable(v)
@@ -224,6 +223,19 @@ class EmergencyManager(Submodel):
         dist2 = (t.hh_xy[:, 0] - d.centre_x_km) ** 2 + (t.hh_xy[:, 1] - d.centre_y_km) ** 2
         return np.flatnonzero(dist2 <= d.radius_km ** 2)
 
+    @staticmethod
+    def _profiles(v) -> dict[str, tuple[tuple[str, float, float, bool], ...]]:
+        """By emergency type: (follow-up kind, chance at severity 1, minutes, staff only) for each
+        kind it can uncover, in the order of `params.EMERGENCY_TYPES` (the order of the draws)."""
+        out = {}
+        for etype, kinds in EMERGENCY_TYPES.items():
+            rows = []
+            for kind in kinds:
+                minutes, who = (v[key] for key in follow_up_keys(kind))
+                rows.append((kind, v[type_key(etype, kind)], minutes, who == "staff"))
+            out[etype] = tuple(rows)
+        return out
+
     # ------------------------------------------------ onset and activation
     def _on_onset(self, em: Emergency, _) -> None:
         """Detection: the first of sensors, residents' calls and a grid worker on duty."""
@@ -231,11 +243,11 @@ class EmergencyManager(Submodel):
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
-            candidates.append((now + SENSOR_DETECT_HOURS * HOURS * rng.random(), "sensor"))
+            candidates.append((now + v["emergency.sensor_detect_hours"] * HOURS * rng.random(), "sensor"))
         mean_h = v["emergency.report_delay_hours"] / em.definition.severity
         candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
         if self.model.shift.office_duty:
-            candidates.append((now + rng.exponential(GRID_WORKER_DETECT_HOURS * HOURS), "grid worker"))
+            candidates.append((now + rng.exponential(v["emergency.grid_worker_detect_hours"] * HOURS), "grid worker"))
         em.detected, em.detected_by = min(candidates)
         self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
         self.model.events.push(em.end, ev.EM_END, em)
@@ -252,7 +264,7 @@ class EmergencyManager(Submodel):
             return
         now, v = self.model.events.now, self.p
         em.activated = now
-        kinds = EMERGENCY_TYPES[em.definition.type]
+        kinds = self.profiles[em.definition.type]
         u = em.rng["follow_ups"].random((len(em.households), len(kinds))).tolist()
         em.follow_up_u = dict(zip(em.households.tolist(), u))  # by household: independent of contact order
         grids = self.model.territory.hh_grid[em.households]
@@ -341,8 +353,9 @@ class EmergencyManager(Submodel):
     # ------------------------------------------------------------- volunteers
     def _schedule_call(self, em: Emergency, now: float) -> None:
         day = math.floor(now)
-        start = day + VOLUNTEER_START_HOUR * HOURS
-        when = now if now < day + VOLUNTEER_END_HOUR * HOURS and now >= start else (start if now < start else start + 1)
+        start = day + self.p["volunteer.call_start_hour"] * HOURS
+        end = day + self.p["volunteer.call_end_hour"] * HOURS
+        when = now if now < end and now >= start else (start if now < start else start + 1)
         if when < em.end:
             self.model.events.push(when, ev.EM_CALL, em)
 
@@ -367,7 +380,7 @@ class EmergencyManager(Submodel):
             self._try_start(desk)
         em.active_volunteers = active
         em.peak_volunteers = max(em.peak_volunteers, active)
-        self._schedule_call(em, math.floor(now) + 1 + VOLUNTEER_START_HOUR * HOURS)
+        self._schedule_call(em, math.floor(now) + 1 + v["volunteer.call_start_hour"] * HOURS)
 
     # ---------------------------------------------------------------- tasks
     def _try_start(self, desk: EmergencyDesk) -> None:
@@ -421,10 +434,9 @@ class EmergencyManager(Submodel):
             em.vulnerable_reached += task.priority == VULNERABLE_CONTACT
         d = em.definition
         u = em.follow_up_u[task.household]
-        for (kind, chance), ui in zip(EMERGENCY_TYPES[d.type].items(), u):
+        for (kind, chance, minutes, staff_only), ui in zip(self.profiles[d.type], u):
             if ui < chance * d.severity:
-                minutes, who = FOLLOW_UPS[kind]
-                self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, who == "staff")
+                self._add_task(em, task.household, task.grid, kind, FOLLOW_UP, minutes, staff_only)
 
     def _release(self, server, desk: EmergencyDesk) -> None:
         """Off the emergency desk: a volunteer goes home, staff go back to routine work."""
@@ -446,7 +458,7 @@ class EmergencyManager(Submodel):
         now = self.model.events.now
         em.over = True
         em.satisfaction["during"] = self.model.latent_satisfaction_mean
-        self.model.events.push(now + AFTER_WINDOW_DAYS, ev.EM_AFTER, em)
+        self.model.events.push(now + self.p["emergency.after_window_days"], ev.EM_AFTER, em)
         for task in em.tasks:
             if task.status == TaskStatus.QUEUED:
                 task.status = TaskStatus.UNMET

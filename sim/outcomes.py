@@ -24,10 +24,6 @@ TIMESERIES_COLUMNS = (
     "survey_satisfaction_rate", "survey_se",
 )
 
-# Overtime is paid at this multiple of an hourly cost of annual cost / WORK_HOURS_PER_YEAR
-# (250 days of 8 h); both assumptions awaiting their rows in the parameter table.
-OVERTIME_PREMIUM, WORK_HOURS_PER_YEAR = 1.5, 2000
-
 COUNT_COLUMNS = {"day", "created", "reported", "resolved", "abandoned", "lapsed", "open", "backlog", "latent",
                  "ratings"}
 
@@ -334,7 +330,7 @@ def _workforce(model, out: dict) -> None:
     cost_w = len(ws) * v["worker.annual_cost_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
     cost_t = len(township) * v["township.annual_cost_cny"]
-    out["cost.overtime_cny"] = OVERTIME_PREMIUM / WORK_HOURS_PER_YEAR * (
+    out["cost.overtime_cny"] = v["cost.overtime_premium"] / v["cost.work_hours_per_year"] * (
         ot * v["worker.annual_cost_cny"]
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
         + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])

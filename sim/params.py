@@ -80,14 +80,62 @@ def table_number(x: float | None) -> str:
     return f"{x:g}"
 
 
+# Emergency type profiles, the defaults of the `emergency_types.*` and `follow_ups.*` rows: which
+# follow-up needs a first contact uncovers, with the chance per affected household at severity 1
+# (scaled by severity), and the minutes and who may do each kind of follow-up. Welfare contact is
+# always made. Assumptions: cold waves in Heilongjiang mean heating failures and isolated elderly;
+# waterlogging means evacuation help and supplies. Which kinds a type can uncover is fixed here;
+# their chances, minutes and who may do them are parameters.
+FOLLOW_UPS = {  # kind: (minutes, who may do it)
+    "supplies": (45.0, "anyone"),       # deliveries: volunteers too
+    "evacuation": (60.0, "staff"),
+    "medical": (90.0, "staff"),
+    "heating_repair": (120.0, "staff"),
+}
+FOLLOW_UP_WHO = ("anyone", "staff")
+EMERGENCY_TYPES = {
+    "cold_wave": {"supplies": 0.15, "medical": 0.05, "heating_repair": 0.2},
+    "waterlogging": {"supplies": 0.2, "evacuation": 0.15, "medical": 0.02},
+    "fire": {"evacuation": 0.5, "medical": 0.1},
+    "gas_leak": {"evacuation": 0.6, "medical": 0.05},
+    "outbreak": {"supplies": 0.3, "medical": 0.15},
+}
+
+
+def type_key(etype: str, kind: str) -> str:
+    """The parameter holding the chance that an emergency of type `etype` uncovers a `kind` need."""
+    return f"emergency_types.{etype}_{kind}"
+
+
+def follow_up_keys(kind: str) -> tuple[str, str]:
+    """The parameters holding a follow-up kind's minutes and who may do it."""
+    return f"follow_ups.{kind}_minutes", f"follow_ups.{kind}_by"
+
+
+def _emergency_profile_params() -> list[Param]:
+    """One row per (emergency type, follow-up kind it can uncover), then two per follow-up kind."""
+    rows = [Param(type_key(t, k), chance, "share at severity 1", 0.0, 1.0, ASSUMPTION,
+                  f"Chance that a first welfare contact in a {t.replace('_', ' ')} uncovers a "
+                  f"{k.replace('_', ' ')} need (× severity).")
+            for t, kinds in EMERGENCY_TYPES.items() for k, chance in kinds.items()]
+    for kind, (minutes, who) in FOLLOW_UPS.items():
+        m_key, who_key = follow_up_keys(kind)
+        rows.append(Param(m_key, minutes, "min", 1.0, 1440.0, ASSUMPTION,
+                          f"Minutes of work on site for a {kind.replace('_', ' ')} follow-up."))
+        rows.append(Param(who_key, who, "-", None, None, ASSUMPTION,
+                          f"Who may do a {kind.replace('_', ' ')} follow-up: anyone (volunteers too) or staff only.",
+                          choices=FOLLOW_UP_WHO))
+    return rows
+
+
 P = Param
 PARAMS: tuple[Param, ...] = (
-    # --- simulation --------------------------------------------------------
+    # --- scales (ODD 2.3) -------------------------------------------------------------------------
     P("sim.days", 365, "days", 1, 36_500, "-", "Length of the run."),
     P("sim.warmup_days", 30, "days", 0, 365, ASSUMPTION,
       "Cases created before this day are simulated but left out of summary statistics "
       "(the system starts empty)."),
-    # --- territory ---------------------------------------------------------
+    # --- territory, population and staffing (ODD 2, 5, 7.1) ---------------------------------------
     P("territory.residents", 50_000, "persons", 50, 5_000_000,
       "Urban street offices (街道) commonly serve 50,000-100,000 residents; assumption within that range",
       "Residents of the township / street office."),
@@ -101,7 +149,19 @@ PARAMS: tuple[Param, ...] = (
       "Built-up population density; with residents it sets the footprint's area."),
     P("territory.households_per_block", 60, "households", 1, 2_000, ASSUMPTION,
       "Households per residential block (a building or courtyard); households cluster in blocks."),
-    # --- population --------------------------------------------------------
+    P("grid.households_per_grid", 400, "households", 50, 1_000_000,
+      "Haikou city standard and an Anhui county: 300-500 households per grid",
+      "Grid size: households per grid (网格).",
+      # Beyond 2,000 households the workshop territory is one grid.
+      lever=Lever(50, high=2_000)),
+    P("grid.workers_per_grid", 1, "workers", 1, 1_000,
+      "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
+      "people per grid manager, i.e. larger grids",
+      "Grid workers (网格员) per grid."),
+    P("committee.staff", 5, "persons", 1, 50,
+      "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
+    P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
+      "Township case-handling staff (departments) per 10,000 residents."),
     P("population.share_elderly", 0.232, "share", 0.0, 0.9,
       "Heilongjiang, 7th census (2020): 23.2% of residents aged 60 and over",
       "Share of residents aged 60 and over."),
@@ -112,7 +172,19 @@ PARAMS: tuple[Param, ...] = (
       "CNNIC 2023 (77.5% overall); assumption for the under-60 split", "Share of other residents with digital access."),
     P("population.trust_mean", 0.5, "0-1", 0.0, 1.0, ASSUMPTION, "Initial mean trust in the committee and township."),
     P("population.trust_sd", 0.15, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial trust across residents."),
-    # --- reporting -----------------------------------------------------------
+    P("satisfaction.initial_mean", 0.7, "0-1", 0.0, 1.0, ASSUMPTION, "Initial mean latent satisfaction."),
+    P("satisfaction.initial_sd", 0.1, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial latent satisfaction."),
+    P("satisfaction.initial_expectation", 0.7, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Initial expected performance (1 = instant resolution, 0.5 = at the deadline)."),
+    # --- decentralisation (ODD 7.3) ---------------------------------------------------------------
+    P("policy.decentralisation", 0.0, "share", 0.0, 1.0,
+      "Shanxian, Shandong 2020-21: 13-48 items handed down per round",
+      "放权赋能: share of devolvable service items handed down one level "
+      "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=Lever(0.05)),
+    P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "一窗式受理: fraction by which hand-off delays between grid, committee and township shrink at full "
+      "decentralisation (hotline dispatch and county handling are not affected)."),
+    # --- reporting and channel choice (ODD 7.5, 7.6) ----------------------------------------------
     P("reporting.trust_effect", 1.0, "-", 0.0, 3.0, ASSUMPTION,
       "How strongly trust scales the chance to report: p = base × (1 + effect × (trust − 0.5))."),
     P("reporting.resolved_boost", 1.57, "×", 1.0, 3.0,
@@ -124,42 +196,63 @@ PARAMS: tuple[Param, ...] = (
       "Mean delay between a need arising and a call to the 12345 hotline."),
     P("reporting.delay_app_hours", 1.0, "h", 0.0, 720.0, ASSUMPTION,
       "Mean delay between a need arising and an app report."),
+    P("policy.app_adoption", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Smart governance: share of digital residents who report through the app (互联网+基层治理).",
+      lever=Lever(0.05)),
     P("reporting.hotline_share", 0.35, "share", 0.0, 1.0,
       "Beijing 2020: 90.7% of 12345 contacts by phone; share of offline reports that go "
       "to the hotline rather than to the grid worker is an assumption",
       "Of residents reporting offline, the share who call 12345 instead of telling the grid worker."),
-    P("reporting.latent_lapse_days", 30.0, "days", 0.1, 365.0, ASSUMPTION,
-      "Mean time after which an unreported, undiscovered need lapses (the resident gives up or copes)."),
-    # --- policy levers -------------------------------------------------------
-    P("policy.app_adoption", 0.3, "share", 0.0, 1.0, ASSUMPTION,
-      "Smart governance: share of digital residents who report through the app (互联网+基层治理).",
-      lever=Lever(0.05)),
-    P("policy.decentralisation", 0.0, "share", 0.0, 1.0,
-      "Shanxian, Shandong 2020-21: 13-48 items handed down per round",
-      "放权赋能: share of devolvable service items handed down one level "
-      "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=Lever(0.05)),
-    P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
-      "一窗式受理: fraction by which hand-off delays between grid, committee and township shrink at full "
-      "decentralisation (hotline dispatch and county handling are not affected)."),
-    P("grid.households_per_grid", 400, "households", 50, 1_000_000,
-      "Haikou city standard and an Anhui county: 300-500 households per grid",
-      "Grid size: households per grid (网格).",
-      # Beyond 2,000 households the workshop territory is one grid.
-      lever=Lever(50, high=2_000)),
-    P("grid.workers_per_grid", 1, "workers", 1, 1_000,
-      "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
-      "people per grid manager, i.e. larger grids",
-      "Grid workers (网格员) per grid."),
-    P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
-      "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.",
-      # The table's 8 h is the whole default shift, which the scenario rules forbid (paperwork < shift).
-      lever=Lever(0.25, high=6.0)),
+    # --- routing (ODD 7.7) ------------------------------------------------------------------------
+    P("township.dispatch_hours", 1.0, "h", 0.0, 48.0,
+      "Fuzhou rules: verify and dispatch within 1 working hour (a maximum, used here as the mean); "
+      "Beijing: a ticket takes about 6 min",
+      "Mean time for the 12345 / dispatch centre to dispatch a hotline case to the handling level."),
+    # --- service and hand-offs (ODD 7.9, 7.10) ----------------------------------------------------
+    P("worker.speed_kmh", 12.0, "km/h", 1.0, 60.0, ASSUMPTION, "Travel speed (e-bike) between sites."),
+    P("worker.triage_minutes", 10.0, "min", 0.0, 120.0, "Fuzhou rules: verify and dispatch within 1 working hour",
+      "Minutes a grid worker or committee spends accepting and forwarding a case beyond its authority."),
     P("burden.record_minutes_per_case", 15.0, "min", 0.0, 120.0, ASSUMPTION,
       "Minutes of recording and reporting a grid worker spends on each case handled."),
-    # --- grid workers ------------------------------------------------------
-    P("worker.shift_start_hour", 8.5, "h", 0.0, 23.0, "Chinese public offices: 08:30 start", "Shift start (hour of day)."),
-    P("worker.shift_hours", 8.0, "h", 1.0, 24.0, "standard 8-hour day", "Shift length for all staff."),
-    P("worker.workdays_per_week", 5, "days", 1, 7, "standard 5-day week", "Working days per week for all staff."),
+    P("handoff.grid_to_committee_hours", 4.0, "h", 0.0, 720.0,
+      "Fuzhou rules: the receiving unit opens a case within 1 h; forwarding adds time; assumption",
+      "Mean hand-off delay from grid worker to committee."),
+    P("handoff.committee_to_township_hours", 24.0, "h", 0.0, 720.0,
+      "Anhui county case: departments respond to grid reports within 24 h (a maximum, used here as the mean)",
+      "Mean hand-off delay from committee to township."),
+    P("handoff.county_days", 5.0, "days", 0.0, 90.0, ASSUMPTION,
+      "Mean time county departments (outside the model) take to resolve an item referred by the township."),
+    # --- verification, rating and satisfaction (ODD 7.11) -----------------------------------------
+    P("case.verify_hours", 24.0, "h", 0.0, 720.0, "12345 loop ends with a follow-up call and rating; "
+      "the 1-day mean is an assumption",
+      "Mean time from resolution to verification and rating (核查-结案-评价)."),
+    P("satisfaction.weight_disconfirmation", 0.6, "-", 0.0, 3.0,
+      "Van Ryzin JPAM 2004; Zhang et al. PAR 2022 (meta-analysis)",
+      "Weight of disconfirmation (performance − expectation) in a case's rating."),
+    P("satisfaction.expectation_adapt", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far expectation moves toward experienced performance after each case."),
+    P("satisfaction.memory", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far latent satisfaction moves toward a case's score after each case."),
+    P("satisfaction.trust_adapt", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
+      "How far trust moves toward a case's score after each case."),
+    P("satisfaction.rating_noise", 0.12, "0-1", 0.0, 1.0, ASSUMPTION, "Noise in turning a score into a 好差评 grade."),
+    P("satisfaction.grade_cut_1", 0.15, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Score (plus noise) below which a rating is grade 1, very dissatisfied (非常不满意)."),
+    P("satisfaction.grade_cut_2", 0.35, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Score below which a rating is at most grade 2, dissatisfied (不满意)."),
+    P("satisfaction.grade_cut_3", 0.55, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Score below which a rating is at most grade 3, basically satisfied (基本满意); from here up, satisfied."),
+    P("satisfaction.grade_cut_4", 0.8, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Score from which a rating is grade 5, very satisfied (非常满意); the four cuts must increase."),
+    # --- abandonment and lapse (ODD 7.12, 7.13) ---------------------------------------------------
+    P("case.patience_factor", 3.0, "× deadline", 0.1, 100.0, ASSUMPTION,
+      "Mean patience of a resident with a queued case, as a multiple of its deadline; then they abandon."),
+    P("case.abandonment", True, "-", None, None, "-", "Whether residents may abandon queued cases."),
+    P("reporting.latent_lapse_days", 30.0, "days", 0.1, 365.0, ASSUMPTION,
+      "Mean time after which an unreported, undiscovered need lapses (the resident gives up or copes)."),
+    P("satisfaction.unmet_performance", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Performance a resident experiences when an unreported need lapses undiscovered (they coped alone)."),
+    # --- proactive discovery (ODD 7.14) -----------------------------------------------------------
     P("worker.visit_share", 0.6, "share", 0.0, 1.0, ASSUMPTION,
       "Share of a grid worker's free time spent on door-to-door visits (the rest is patrol)."),
     P("worker.visit_minutes", 45.0, "min", 1.0, 480.0,
@@ -170,68 +263,52 @@ PARAMS: tuple[Param, ...] = (
       "city-management inspectors find 86-96% (Jiangmen 2024, Tianmen 2016)",
       "Chance per patrol hour that a grid worker spots a given latent public-space need in a 400-household grid "
       "(scaled inversely with grid size)."),
-    P("worker.speed_kmh", 12.0, "km/h", 1.0, 60.0, ASSUMPTION, "Travel speed (e-bike) between sites."),
-    P("worker.triage_minutes", 10.0, "min", 0.0, 120.0, "Fuzhou rules: verify and dispatch within 1 working hour",
-      "Minutes a grid worker or committee spends accepting and forwarding a case beyond its authority."),
+    P("worker.patrol_reference_households", 400.0, "households", 1.0, 1_000_000.0,
+      "Haikou city standard and an Anhui county: 300-500 households per grid (the default grid size)",
+      "Grid size at which worker.patrol_detect_per_hour applies; patrol finds scale with "
+      "reference / households in the grid."),
+    # --- the shift calendar (ODD 7.15) ------------------------------------------------------------
+    P("worker.shift_start_hour", 8.5, "h", 0.0, 23.0, "Chinese public offices: 08:30 start", "Shift start (hour of day)."),
+    P("worker.shift_hours", 8.0, "h", 1.0, 24.0, "standard 8-hour day", "Shift length for all staff."),
+    P("worker.workdays_per_week", 5, "days", 1, 7, "standard 5-day week", "Working days per week for all staff."),
     P("worker.on_call_urgent", True, "-", None, None, "12345: 7×24 service",
       "Whether urgent (2 h) cases are handled out of hours, as overtime."),
+    P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
+      "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.",
+      # The table's 8 h is the whole default shift, which the scenario rules forbid (paperwork < shift).
+      lever=Lever(0.25, high=6.0)),
+    # --- satisfaction survey (ODD 7.16) -----------------------------------------------------------
+    P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
+      "Days between satisfaction surveys of all residents."),
+    P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
+      "Share of residents sampled by each survey."),
+    # --- workforce and cost (ODD 7.18) ------------------------------------------------------------
     P("worker.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one grid worker."),
-    # --- committee and township -------------------------------------------
-    P("committee.staff", 5, "persons", 1, 50,
-      "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
     P("committee.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one committee staff member."),
-    P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
-      "Township case-handling staff (departments) per 10,000 residents."),
     P("township.annual_cost_cny", 100_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one township staff member."),
-    P("township.dispatch_hours", 1.0, "h", 0.0, 48.0,
-      "Fuzhou rules: verify and dispatch within 1 working hour (a maximum, used here as the mean); "
-      "Beijing: a ticket takes about 6 min",
-      "Mean time for the 12345 / dispatch centre to dispatch a hotline case to the handling level."),
-    P("handoff.grid_to_committee_hours", 4.0, "h", 0.0, 720.0,
-      "Fuzhou rules: the receiving unit opens a case within 1 h; forwarding adds time; assumption",
-      "Mean hand-off delay from grid worker to committee."),
-    P("handoff.committee_to_township_hours", 24.0, "h", 0.0, 720.0,
-      "Anhui county case: departments respond to grid reports within 24 h (a maximum, used here as the mean)",
-      "Mean hand-off delay from committee to township."),
-    P("handoff.county_days", 5.0, "days", 0.0, 90.0, ASSUMPTION,
-      "Mean time county departments (outside the model) take to resolve an item referred by the township."),
-    # --- patience, verification ---------------------------------------------
-    P("case.patience_factor", 3.0, "× deadline", 0.1, 100.0, ASSUMPTION,
-      "Mean patience of a resident with a queued case, as a multiple of its deadline; then they abandon."),
-    P("case.abandonment", True, "-", None, None, "-", "Whether residents may abandon queued cases."),
-    P("case.verify_hours", 24.0, "h", 0.0, 720.0, "12345 loop ends with a follow-up call and rating; "
-      "the 1-day mean is an assumption",
-      "Mean time from resolution to verification and rating (核查-结案-评价)."),
-    # --- satisfaction -------------------------------------------------------
-    P("satisfaction.initial_mean", 0.7, "0-1", 0.0, 1.0, ASSUMPTION, "Initial mean latent satisfaction."),
-    P("satisfaction.initial_sd", 0.1, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial latent satisfaction."),
-    P("satisfaction.initial_expectation", 0.7, "0-1", 0.0, 1.0, ASSUMPTION,
-      "Initial expected performance (1 = instant resolution, 0.5 = at the deadline)."),
-    P("satisfaction.weight_disconfirmation", 0.6, "-", 0.0, 3.0,
-      "Van Ryzin JPAM 2004; Zhang et al. PAR 2022 (meta-analysis)",
-      "Weight of disconfirmation (performance − expectation) in a case's rating."),
-    P("satisfaction.expectation_adapt", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
-      "How far expectation moves toward experienced performance after each case."),
-    P("satisfaction.memory", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
-      "How far latent satisfaction moves toward a case's score after each case."),
-    P("satisfaction.trust_adapt", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
-      "How far trust moves toward a case's score after each case."),
-    P("satisfaction.unmet_performance", 0.2, "0-1", 0.0, 1.0, ASSUMPTION,
-      "Performance a resident experiences when an unreported need lapses undiscovered (they coped alone)."),
-    P("satisfaction.rating_noise", 0.12, "0-1", 0.0, 1.0, ASSUMPTION, "Noise in turning a score into a 好差评 grade."),
-    # --- emergencies (常态化管理和应急管理动态衔接) -------------------------------
+    P("cost.overtime_premium", 1.5, "× hourly cost", 1.0, 5.0,
+      "PRC Labour Law (1994), art. 44: overtime on working days is paid at no less than 150% of wages",
+      "Overtime is costed at this multiple of the hourly cost (annual cost / cost.work_hours_per_year)."),
+    P("cost.work_hours_per_year", 2000, "h/year", 1_000, 3_000,
+      "250 working days of 8 h (the standard 5-day week and 8-hour day)",
+      "Paid working hours in a worker-year, for the hourly cost of overtime."),
+    # --- emergencies: footprint and vulnerable households (ODD 7.20) ------------------------------
     P("population.share_alone_elderly_households", 0.075, "share of households", 0.0, 1.0,
       "7th census (2020): about 37 M one-person households aged 60+, some 7.5% of family households",
       "Households of an elderly person living alone: vulnerable in an emergency."),
     P("population.share_disabled_households", 0.05, "share of households", 0.0, 1.0,
       "about 85 M disabled persons nationally (6%, 2010 estimate); household share is an assumption",
       "Further households with a disabled member: vulnerable in an emergency."),
-    P("emergency.contact_deadline_hours", 24.0, "h", 0.5, 720.0, ASSUMPTION,
-      "Deadline to contact every vulnerable household in an emergency's footprint."),
+    # --- emergencies: detection (ODD 7.21) --------------------------------------------------------
     P("emergency.sensor_coverage", 0.2, "share", 0.0, 1.0, ASSUMPTION,
       "智能感知: chance that sensors detect an emergency within minutes of onset.", lever=Lever(0.05)),
+    P("emergency.sensor_detect_hours", 0.25, "h", 0.0, 24.0, ASSUMPTION,
+      "智能感知: a sensor that detects an emergency does so within this time of onset (uniform)."),
     P("emergency.report_delay_hours", 3.0, "h", 0.0, 240.0, ASSUMPTION,
       "Mean delay until residents' calls reveal an emergency (divided by its severity)."),
+    P("emergency.grid_worker_detect_hours", 1.0, "h", 0.0, 72.0, ASSUMPTION,
+      "Mean time for a grid worker on duty in the footprint to notice an emergency (exponential)."),
+    # --- emergencies: activation and the switch (ODD 7.22, 7.23) ----------------------------------
     P("emergency.preparedness", 0.3, "0-1", 0.0, 1.0, ASSUMPTION,
       "应急预案: contingency-plan quality; shortens activation and switching.", lever=Lever(0.05)),
     P("emergency.activation_hours", 8.0, "h", 0.0, 240.0, ASSUMPTION,
@@ -247,12 +324,21 @@ PARAMS: tuple[Param, ...] = (
       "Delay between activation and staff switching to emergency tasks (before preparedness)."),
     P("emergency.lend_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
       "协调联动: chance that an unaffected neighbouring grid lends its workers to an affected grid."),
+    # --- emergencies: welfare contacts and follow-up needs (ODD 7.24, 6.5) ------------------------
+    P("emergency.contact_deadline_hours", 24.0, "h", 0.5, 720.0, ASSUMPTION,
+      "Deadline to contact every vulnerable household in an emergency's footprint."),
     P("emergency.contact_minutes", 15.0, "min", 1.0, 240.0, ASSUMPTION, "Minutes for one welfare contact."),
     P("emergency.vulnerable_contact_minutes", 30.0, "min", 1.0, 240.0, ASSUMPTION,
       "Minutes for one welfare contact with a vulnerable household."),
+    *_emergency_profile_params(),
+    # --- volunteers (ODD 7.26, 7.27) --------------------------------------------------------------
     P("volunteer.registered_share", 0.16, "share", 0.0, 1.0,
       "China Volunteer Service network: about 230 M registered volunteers (about 16% of residents, 2023)",
       "Share of residents registered as volunteers (志愿者)."),
+    P("volunteer.motivation_beta_a", 2.0, "-", 0.1, 100.0, ASSUMPTION,
+      "Volunteers' intrinsic motivation is Beta(a, b) on 0-1 (mean a / (a + b)): parameter a."),
+    P("volunteer.motivation_beta_b", 2.0, "-", 0.1, 100.0, ASSUMPTION,
+      "Beta(a, b) of volunteers' intrinsic motivation: parameter b."),
     P("volunteer.base_response", 0.15, "share", 0.0, 1.0,
       "many registered volunteers are inactive: about 14 h a year each (national data, 2017)",
       "Chance a registered volunteer with average motivation answers a call, before incentives."),
@@ -263,7 +349,7 @@ PARAMS: tuple[Param, ...] = (
       "Points per hour at which incentives reach 63% of their effect (diminishing returns)."),
     P("volunteer.incentive_effect", 0.6, "×", 0.0, 5.0, ASSUMPTION,
       "Relative rise in the chance to answer that points give at saturation. With crowding_out above "
-      "this value, more points lower the response (mean intrinsic motivation is 0.5)."),
+      "this value, more points lower the response (mean intrinsic motivation is 0.5 at the default Beta(2, 2))."),
     P("volunteer.recognition", 0.0, "0-1", 0.0, 1.0, ASSUMPTION,
       "Public recognition of volunteers (honour lists, star ratings).", lever=Lever(0.05)),
     P("volunteer.recognition_effect", 0.05, "share", 0.0, 1.0, ASSUMPTION,
@@ -272,11 +358,19 @@ PARAMS: tuple[Param, ...] = (
       "Share of intrinsic motivation that paid points crowd out at saturation (0 = off)."),
     P("volunteer.trust_effect", 0.3, "-", 0.0, 2.0, ASSUMPTION,
       "How trust (and so satisfaction) raises willingness: response × (1 + effect × (trust − 0.5))."),
+    P("volunteer.call_start_hour", 9.0, "h", 0.0, 23.0, ASSUMPTION,
+      "Hour of day at which registered volunteers are called each morning of an emergency."),
+    P("volunteer.call_end_hour", 18.0, "h", 1.0, 24.0, ASSUMPTION,
+      "An activation before this hour (and after call_start_hour) calls volunteers at once; later, the next morning."),
     P("volunteer.hours_per_day", 4.0, "h/day", 0.5, 16.0, ASSUMPTION, "Hours an answering volunteer gives a day."),
     P("volunteer.fatigue", 0.15, "share/day", 0.0, 1.0, ASSUMPTION,
       "Fall in a volunteer's chance to answer again for each day already served."),
+    # --- the end, recovery and satisfaction after (ODD 7.28, 7.29) --------------------------------
     P("emergency.recovery_hours", 12.0, "h", 0.0, 720.0, ASSUMPTION,
       "After an emergency ends, time before switched staff are back on routine work (rest, reports)."),
+    P("emergency.after_window_days", 30.0, "days", 1.0, 365.0, ASSUMPTION,
+      "Days after an emergency's end at which satisfaction \"after\" is measured."),
+    # --- routine mutual aid (ODD 7.30) ------------------------------------------------------------
     P("volunteer.mutual_aid_need", "", "need type", None, None,
       "policy text: 邻里互助 (neighbourly mutual aid), coordinated by the committee",
       "Committee-level need type that the committee first offers to a registered volunteer of the "
@@ -284,10 +378,6 @@ PARAMS: tuple[Param, ...] = (
     P("volunteer.mutual_aid_calls", 3, "calls", 0, 50, ASSUMPTION,
       "How many registered volunteers of the grid the committee calls for one mutual-aid case."),
     P("volunteer.walk_kmh", 4.0, "km/h", 1.0, 20.0, ASSUMPTION, "Volunteers' travel speed (on foot, near home)."),
-    P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
-      "Days between satisfaction surveys of all residents."),
-    P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
-      "Share of residents sampled by each survey."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
@@ -301,25 +391,6 @@ URGENCY = {  # urgency class -> feedback deadline in hours (Beijing 12345 draft 
 }
 DISCOVERY = ("none", "visit", "patrol")
 AGE_GROUPS = ("other", "elderly")
-
-# Emergency types: which follow-up needs a first contact uncovers, with the chance per affected
-# household at severity 1 (scaled by severity), and minutes of work. Welfare contact is always made.
-# Assumptions, to be varied: cold waves in Heilongjiang mean heating failures and isolated elderly;
-# waterlogging means evacuation help and supplies.
-FOLLOW_UPS = {  # kind: (minutes, who may do it)
-    "supplies": (45.0, "anyone"),       # deliveries: volunteers too
-    "evacuation": (60.0, "staff"),
-    "medical": (90.0, "staff"),
-    "heating_repair": (120.0, "staff"),
-}
-EMERGENCY_TYPES = {
-    "cold_wave": {"supplies": 0.15, "medical": 0.05, "heating_repair": 0.2},
-    "waterlogging": {"supplies": 0.2, "evacuation": 0.15, "medical": 0.02},
-    "fire": {"evacuation": 0.5, "medical": 0.1},
-    "gas_leak": {"evacuation": 0.6, "medical": 0.05},
-    "outbreak": {"supplies": 0.3, "medical": 0.15},
-}
-
 
 @dataclass(frozen=True)
 class NeedField:

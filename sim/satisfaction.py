@@ -5,7 +5,7 @@ falling as 0.5 / lateness after it, 0 when abandoned or lapsed. A case's score
 is performance plus weighted disconfirmation (performance − expectation),
 Van Ryzin (2004). Latent satisfaction and trust move toward the score,
 expectation toward the performance (adaptive expectations). The score plus
-noise, cut at fixed thresholds, gives the five-grade 好差评 rating. Each resident applies this to
+noise, cut at the four `satisfaction.grade_cut_*` parameters, gives the five-grade 好差评 rating. Each resident applies this to
 itself (`Resident.experience`).
 """
 
@@ -16,8 +16,9 @@ from bisect import bisect_right
 
 import numpy as np
 
-# Score cut points between grades 1|2|3|4|5 (very dissatisfied ... very satisfied).
-GRADE_CUTS = (0.15, 0.35, 0.55, 0.8)
+# The parameters holding the score cut points between grades 1|2|3|4|5 (very dissatisfied ...
+# very satisfied); the scenario checks that they increase.
+GRADE_CUT_KEYS = tuple(f"satisfaction.grade_cut_{i}" for i in range(1, 5))
 GRADE_NAMES = ("very_dissatisfied", "dissatisfied", "basically_satisfied", "satisfied", "very_satisfied")
 
 
@@ -27,11 +28,17 @@ def performance(resolution_days: float, deadline_days: float) -> float:
     return 1.0 - 0.5 * x if x <= 1.0 else 0.5 / x
 
 
-def grade_of(score: float) -> int:
-    return 1 + bisect_right(GRADE_CUTS, score)
+def grade_cuts(values) -> tuple[float, ...]:
+    """The four cut points from a scenario's values (or a submodel's `self.p`)."""
+    return tuple(values[key] for key in GRADE_CUT_KEYS)
 
 
-def survey(rng: np.random.Generator, satisfaction: np.ndarray, sample_size: int, noise_sd: float) -> dict:
+def grade_of(score: float, cuts: tuple[float, ...]) -> int:
+    return 1 + bisect_right(cuts, score)
+
+
+def survey(rng: np.random.Generator, satisfaction: np.ndarray, sample_size: int, noise_sd: float,
+           cuts: tuple[float, ...]) -> dict:
     """Sample residents (all, not only those with cases) and ask them for a grade.
 
     Returns the satisfaction rate (grades 3-5), its standard error with the finite
@@ -41,7 +48,7 @@ def survey(rng: np.random.Generator, satisfaction: np.ndarray, sample_size: int,
     n = max(1, min(sample_size, n_pop))
     sample = rng.choice(n_pop, size=n, replace=False)
     answers = satisfaction[sample] + rng.normal(0.0, noise_sd, size=n)
-    grades = 1 + np.searchsorted(np.array(GRADE_CUTS), answers, side="right")
+    grades = 1 + np.searchsorted(np.array(cuts), answers, side="right")
     rate = float(np.mean(grades >= 3))
     fpc = math.sqrt((n_pop - n) / (n_pop - 1)) if n_pop > 1 else 0.0
     se = math.sqrt(rate * (1 - rate) / n) * fpc

@@ -464,6 +464,8 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if households < 1:
         raise ScenarioError(file, "territory.residents", v["territory.residents"],
                             "at least one household (residents >= household_size)", ("territory.household_size",))
+    _check_grade_cuts(file, v)
+    _check_volunteer_hours(file, v)
     aid = v["volunteer.mutual_aid_need"]
     if aid and aid not in {n.name for n in needs}:
         raise ScenarioError(file, "volunteer.mutual_aid_need", aid,
@@ -471,6 +473,22 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
                             ("needs",))
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
+
+
+def _check_grade_cuts(file: str, v: Mapping[str, Any]) -> None:
+    """The rating cut points must increase: each grade needs a non-empty band of scores."""
+    keys = [f"satisfaction.grade_cut_{i}" for i in range(1, 5)]
+    for lower, upper in zip(keys, keys[1:]):
+        if v[upper] <= v[lower]:
+            raise ScenarioError(file, upper, v[upper], f"more than {lower} ({v[lower]}): the grade cut "
+                                "points must increase", (lower,))
+
+
+def _check_volunteer_hours(file: str, v: Mapping[str, Any]) -> None:
+    if v["volunteer.call_end_hour"] <= v["volunteer.call_start_hour"]:
+        raise ScenarioError(file, "volunteer.call_end_hour", v["volunteer.call_end_hour"],
+                            f"more than volunteer.call_start_hour ({v['volunteer.call_start_hour']})",
+                            ("volunteer.call_start_hour",))
 
 
 def _check_emergencies(file: str, table: Any, values: Mapping[str, Any]) -> tuple[EmergencyDef, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .satisfaction import grade_cuts
 from .scenario import Scenario
 
 HOURS, MINUTES = 1 / 24.0, 1 / 1440.0   # in days
@@ -24,4 +25,5 @@ class Rules:
         self.memory = v["satisfaction.memory"]
         self.expect_adapt = v["satisfaction.expectation_adapt"]
         self.trust_adapt = v["satisfaction.trust_adapt"]
+        self.grade_cuts = grade_cuts(v)
         self.sat_sum = sat_sum  # running sums of latent satisfaction: [others, elderly]

@@ -53,4 +53,4 @@ class Resident(mesa.Agent):
         self.expectation += p.expect_adapt * (performance - self.expectation)
         self.trust += p.trust_adapt * (score - self.trust)
         p.sat_sum[self.elderly] += self.satisfaction - old
-        return grade_of(score + rating_noise)
+        return grade_of(score + rating_noise, p.grade_cuts)

@@ -10,18 +10,13 @@ from .. import schedule as ev
 from ..cases import GRID, LATENT, PATROL, VISIT
 from .base import Submodel
 
-# The grid size (households) at which worker.patrol_detect_per_hour applies; an assumption awaiting
-# its row in the parameter table.
-PATROL_REFERENCE_HOUSEHOLDS = 400.0
-
-
 class Discovery(Submodel):
     """Latent needs wait in their grid's pools; each idle grid worker on duty has one planned
     discovery — the nearest latent need in its visiting round, or a patrol find — replanned
     whenever something changes."""
 
     name = "discovery"
-    params = ("worker.visit_share", "worker.patrol_detect_per_hour")
+    params = ("worker.visit_share", "worker.patrol_detect_per_hour", "worker.patrol_reference_households")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -36,7 +31,7 @@ class Discovery(Submodel):
         grid_hh = np.array([len(h) for h in model.territory.grid_households], dtype=float)
         # Patrol finds a given latent need at a rate inversely proportional to the grid's size.
         self.patrol_rate = (p["worker.patrol_detect_per_hour"] * 24.0 * (1.0 - visit_share)
-                            * PATROL_REFERENCE_HOUSEHOLDS / grid_hh).tolist()
+                            * p["worker.patrol_reference_households"] / grid_hh).tolist()
         kinds = set(self.kind)
         # Discovery is planned only if some need can be found, and someone can find it.
         self.on = ("visit" in kinds and self.visit_rate > 0) or (

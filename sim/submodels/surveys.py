@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..satisfaction import survey
+from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
 from .base import Submodel
 
 
@@ -12,7 +12,7 @@ class Surveys(Submodel):
     """A random sample of all residents grades the government; the result goes to the day's row."""
 
     name = "survey"
-    params = ("survey.interval_days", "survey.sample_share", "satisfaction.rating_noise")
+    params = ("survey.interval_days", "survey.sample_share", "satisfaction.rating_noise", *GRADE_CUT_KEYS)
 
     def end_of_day(self, day: int) -> None:
         if day % self.p["survey.interval_days"] == 0:
@@ -22,7 +22,7 @@ class Surveys(Submodel):
         m = self.model
         sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
         n = max(1, round(self.p["survey.sample_share"] * len(sat)))
-        result = survey(m.streams.survey, sat, n, self.p["satisfaction.rating_noise"])
+        result = survey(m.streams.survey, sat, n, self.p["satisfaction.rating_noise"], grade_cuts(self.p))
         result["day"] = day
         m.surveys.append(result)
         m.recorder.survey = result

@@ -12,11 +12,6 @@ from .. import schedule as ev
 from ..cases import COMMITTEE
 from .base import Submodel
 
-# An assumption awaiting its row in the parameter table: Beta(a, b) of volunteers' intrinsic
-# motivation (mean 0.5).
-MOTIVATION_BETA = (2.0, 2.0)
-
-
 class Volunteers(Submodel):
     """Who is registered, by home grid; whether one answers a call; mutual aid on routine cases."""
 
@@ -24,7 +19,8 @@ class Volunteers(Submodel):
     params = ("volunteer.registered_share", "volunteer.base_response", "volunteer.points_per_hour",
               "volunteer.points_scale", "volunteer.incentive_effect", "volunteer.recognition",
               "volunteer.recognition_effect", "volunteer.crowding_out", "volunteer.trust_effect",
-              "volunteer.fatigue", "volunteer.mutual_aid_need", "volunteer.mutual_aid_calls", "volunteer.walk_kmh")
+              "volunteer.fatigue", "volunteer.mutual_aid_need", "volunteer.mutual_aid_calls", "volunteer.walk_kmh",
+              "volunteer.motivation_beta_a", "volunteer.motivation_beta_b")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -41,7 +37,7 @@ class Volunteers(Submodel):
         rng = model.streams.volunteers
         n = len(model.residents)
         registered = rng.random(n) < self.p["volunteer.registered_share"]
-        motivation = rng.beta(*MOTIVATION_BETA, size=n)
+        motivation = rng.beta(self.p["volunteer.motivation_beta_a"], self.p["volunteer.motivation_beta_b"], size=n)
         by_grid: list[list] = [[] for _ in range(model.territory.n_grids)]
         hh_grid = model.territory.hh_grid
         for i in np.flatnonzero(registered).tolist():

@@ -289,3 +289,40 @@ def test_follow_up_needs_belong_to_households_not_to_the_order_of_contacts(tmp_p
     (plain, em), (paid, _) = follow_ups(0.0), follow_ups(20.0)
     assert plain and plain == paid
     assert all(t.status in (TaskStatus.DONE, TaskStatus.UNMET) for t in em.tasks)
+
+
+# ------------------------------------------------- the emergency type profiles are parameters
+def test_emergency_type_profiles_are_parameters_that_change_the_follow_ups(tmp_path):
+    def tasks(overrides, body=""):
+        model = GovernanceModel(load_scenario(cold_wave(tmp_path, body), overrides), 1)
+        model.run_for(45)
+        return [t for t in model.emergency.emergencies[0].tasks if t.kind != "contact"]
+
+    plain = tasks({})
+    assert {t.kind for t in plain} == {"supplies", "medical", "heating_repair"}
+    none = tasks({"emergency_types.cold_wave_heating_repair": 0.0})
+    assert "heating_repair" not in {t.kind for t in none}
+    # The same draws: the other kinds' follow-ups are those of the plain run.
+    assert {(t.household, t.kind) for t in none} == {(t.household, t.kind) for t in plain
+                                                     if t.kind != "heating_repair"}
+    # In a scenario file, and for a follow-up kind's minutes and who may do it.
+    medical = tasks({}, '[follow_ups]\nmedical_minutes = 30.0\nmedical_by = "anyone"\n')
+    assert all(t.minutes == 30.0 and not t.staff_only for t in medical if t.kind == "medical")
+    assert all(t.minutes == 90.0 and t.staff_only for t in plain if t.kind == "medical")
+
+
+@pytest.mark.parametrize("key, value", [("emergency_types.fire_evacuation", 1.5),
+                                        ("follow_ups.supplies_minutes", 0.0),
+                                        ("follow_ups.supplies_by", "volunteers")])
+def test_emergency_type_profile_values_are_validated(key, value):
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        load_scenario(SCENARIOS / "cold_wave.toml", {key: value})
+
+
+def test_named_emergency_timings_are_parameters():
+    base = outcome()
+    slow = outcome((("emergency.sensor_coverage", 0.0), ("emergency.grid_worker_detect_hours", 72.0),
+                    ("emergency.report_delay_hours", 240.0)))
+    assert slow["emergency.detection_delay_h"] > base["emergency.detection_delay_h"]
+    with pytest.raises(ScenarioError, match="volunteer.call_start_hour"):
+        load_scenario(SCENARIOS / "cold_wave.toml", {"volunteer.call_start_hour": 18.0})

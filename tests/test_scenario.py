@@ -235,6 +235,12 @@ def test_needs_catalogue_required(tmp_path: Path) -> None:
     ("[worker]\nshift_start_hour = 12.0\nshift_hours = 12.5\n", "worker.shift_hours", "12.5", "<= 24"),
     ("[sim]\nwarmup_days = 365\n", "sim.warmup_days", "365", "less than sim.days (365)"),
     ("[sim]\ndays = 20\nwarmup_days = 20\n", "sim.warmup_days", "20", "less than sim.days (20)"),
+    ("[satisfaction]\ngrade_cut_3 = 0.3\n", "satisfaction.grade_cut_3", "0.3",
+     "more than satisfaction.grade_cut_2 (0.35): the grade cut points must increase"),
+    ("[satisfaction]\ngrade_cut_1 = 0.35\n", "satisfaction.grade_cut_2", "0.35",
+     "more than satisfaction.grade_cut_1 (0.35)"),
+    ("[volunteer]\ncall_end_hour = 9.0\n", "volunteer.call_end_hour", "9.0",
+     "more than volunteer.call_start_hour (9.0)"),
 ])
 def test_inconsistent_values(tmp_path: Path, body: str, key: str, value_text: str, allowed: str) -> None:
     expect_error(child(tmp_path, body), key, value_text, allowed)

@@ -243,11 +243,11 @@ class EmergencyManager(Submodel):
         em.satisfaction["before"] = self.model.latent_satisfaction_mean
         candidates = []
         if rng.random() < v["emergency.sensor_coverage"]:
-            candidates.append((now + v["emergency.sensor_detect_hours"] * HOURS * rng.random(), "sensor"))
+            candidates.append((now + self.model.rules.sensor_detect * rng.random(), "sensor"))
         mean_h = v["emergency.report_delay_hours"] / em.definition.severity
         candidates.append((now + rng.exponential(mean_h * HOURS) if mean_h else now, "residents"))
         if self.model.shift.office_duty:
-            candidates.append((now + rng.exponential(v["emergency.grid_worker_detect_hours"] * HOURS), "grid worker"))
+            candidates.append((now + rng.exponential(self.model.rules.grid_worker_detect), "grid worker"))
         em.detected, em.detected_by = min(candidates)
         self.model.events.push(em.detected + self.activation_delay(), ev.EM_ACTIVATE, em)
         self.model.events.push(em.end, ev.EM_END, em)
@@ -353,8 +353,8 @@ class EmergencyManager(Submodel):
     # ------------------------------------------------------------- volunteers
     def _schedule_call(self, em: Emergency, now: float) -> None:
         day = math.floor(now)
-        start = day + self.p["volunteer.call_start_hour"] * HOURS
-        end = day + self.p["volunteer.call_end_hour"] * HOURS
+        start = day + self.model.rules.call_start
+        end = day + self.model.rules.call_end
         when = now if now < end and now >= start else (start if now < start else start + 1)
         if when < em.end:
             self.model.events.push(when, ev.EM_CALL, em)
@@ -363,8 +363,8 @@ class EmergencyManager(Submodel):
         """The committee calls registered volunteers of the affected grids for today's shift."""
         if em.over:
             return
-        now, v, rng = self.model.events.now, self.p, em.rng["volunteers"]
-        until = min(now + v["volunteer.hours_per_day"] * HOURS, em.end)
+        now, rng = self.model.events.now, em.rng["volunteers"]
+        until = min(now + self.model.rules.volunteer_day, em.end)
         xy = self.model.rules.hh_xy
         volunteers = self.volunteers
         active = 0
@@ -380,7 +380,7 @@ class EmergencyManager(Submodel):
             self._try_start(desk)
         em.active_volunteers = active
         em.peak_volunteers = max(em.peak_volunteers, active)
-        self._schedule_call(em, math.floor(now) + 1 + v["volunteer.call_start_hour"] * HOURS)
+        self._schedule_call(em, math.floor(now) + 1 + self.model.rules.call_start)
 
     # ---------------------------------------------------------------- tasks
     def _try_start(self, desk: EmergencyDesk) -> None:
@@ -477,7 +477,7 @@ class EmergencyManager(Submodel):
         if server in desk.idle:
             desk.idle.remove(server)
         desk.servers.remove(server)
-        self.model.events.push(self.model.events.now + self.p["emergency.recovery_hours"] * HOURS,
+        self.model.events.push(self.model.events.now + self.model.rules.recovery,
                                ev.EM_BACK, server)
 
     def _on_back(self, server, _) -> None:
@@ -497,7 +497,7 @@ class EmergencyManager(Submodel):
     def _rate(self, em: Emergency) -> None:
         """Residents of affected households judge the response: contact time against the deadline."""
         model = self.model
-        deadline = self.p["emergency.contact_deadline_hours"] * HOURS
+        deadline = self.model.rules.contact_deadline
         by_household: dict[int, list] = {}
         for r in model.residents_of(em.households):
             by_household.setdefault(r.household, []).append(r)

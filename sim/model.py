@@ -45,7 +45,7 @@ class GovernanceModel(mesa.Model):
                                     v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"])
         self._build_territory(v)
         self._build_population(v)
-        self.rules = Rules(scenario, self.territory.hh_xy, self.sat_sum)
+        self.rules = Rules.build(scenario, self.territory.hh_xy, self.sat_sum)
         self._build_organisation(v)
         self._open_books()
         self._install(submodels)

@@ -9,7 +9,6 @@ from scipy.special import ndtri
 
 from ..cases import GRID, N_CASE_U, U_RATING, Case
 from ..params import LEVELS, URGENCY
-from ..units import HOURS
 from .base import Submodel
 
 URGENCY_NAMES = tuple(URGENCY)
@@ -28,7 +27,7 @@ class NeedArrivals(Submodel):
         self.level = np.array([LEVELS.index(n.level) for n in needs])
         self.devolvable = np.array([n.devolvable for n in needs])
         self.urgency = [URGENCY_NAMES.index(n.urgency) for n in needs]
-        self.deadline = [n.deadline_hours * HOURS for n in needs]
+        self.deadline = model.rules.deadline
 
     def plan_day(self, day: int) -> None:
         m = self.model
@@ -81,7 +80,7 @@ class NeedArrivals(Submodel):
         u = np.clip(u, 1e-12, 1 - 1e-12)
         for j, need in enumerate(self.model.needs):
             m = k == j
-            mean = need.effort_hours * HOURS
+            mean = self.model.rules.effort_mean[j]
             if need.effort_dist == "exponential":
                 out[m] = -mean * np.log1p(-u[m])
             else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from .. import schedule as ev
 from ..agents import Township
 from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, Desk
-from ..units import HOURS
 from .base import Submodel
 
 
@@ -22,10 +21,9 @@ class Dispatch(Submodel):
         super().__init__(model)
         p = self.p
         self.delay = model.delay
-        self.dispatch_mean = p["township.dispatch_hours"] * HOURS
+        self.dispatch_mean = model.rules.dispatch_mean
         window = 1.0 - p["policy.decentralisation"] * p["policy.one_window_reduction"]
-        self.handoff_mean = (p["handoff.grid_to_committee_hours"] * HOURS * window,
-                             p["handoff.committee_to_township_hours"] * HOURS * window)
+        self.handoff_mean = tuple(mean * window for mean in model.rules.handoff_mean)
         self.county_mean = p["handoff.county_days"]
 
     def handlers(self):

@@ -6,7 +6,6 @@ import math
 
 from .. import schedule as ev
 from ..cases import ABANDONED, APP, HOTLINE, IN_PERSON, LATENT, U_APP, U_DELAY, U_OFFLINE, U_PATIENCE, U_REPORT
-from ..units import HOURS
 from .base import Submodel
 
 
@@ -27,9 +26,7 @@ class Intake(Submodel):
         self.resolved_boost = p["reporting.resolved_boost"]
         self.app_adoption = p["policy.app_adoption"]
         self.hotline_share = p["reporting.hotline_share"]
-        self.report_delay = {IN_PERSON: p["reporting.delay_in_person_hours"] * HOURS,
-                             HOTLINE: p["reporting.delay_hotline_hours"] * HOURS,
-                             APP: p["reporting.delay_app_hours"] * HOURS}
+        self.report_delay = dict(zip((IN_PERSON, HOTLINE, APP), model.rules.report_delay))
         self.lapse_mean = p["reporting.latent_lapse_days"]
         self.patience_factor = p["case.patience_factor"] if p["case.abandonment"] else math.inf
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from .. import schedule as ev
 from ..cases import APP, RESOLVED, U_RATING
 from ..satisfaction import performance
-from ..units import HOURS
 from .base import Submodel
 
 
@@ -17,7 +16,7 @@ class Verification(Submodel):
 
     def __init__(self, model) -> None:
         super().__init__(model)
-        self.verify_mean = self.p["case.verify_hours"] * HOURS
+        self.verify_mean = model.rules.verify_mean
 
     def handlers(self):
         return {ev.VERIFY: self.on_verify}

@@ -30,7 +30,7 @@ class Volunteers(Submodel):
         self.aid_cases = 0
         self.aid_open = 0  # mutual-aid cases a volunteer is working on now
         self.aid_hours = 0.0
-        self.walk_speed = self.p["volunteer.walk_kmh"] * 24.0  # km/day
+        self.walk_speed = model.rules.walk_speed  # km/day
 
     def _register(self, model) -> list[list]:
         """Registered volunteers with their intrinsic motivation, by home grid (own stream: CRN)."""

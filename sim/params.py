@@ -8,8 +8,13 @@ generated from it, and the dashboard builds its sliders from it.
 The needs catalogue (one table per need type) has its own schema, `NEED_FIELDS`,
 because it is data with a row per need type rather than a scalar.
 
+Rows are ordered by the ODD section (docs/ODD.md §2-§7) that first uses them,
+so the generated tables read in the ODD's order. The emergency type profiles are
+rows too (`emergency_types.TYPE_KIND`, `follow_ups.KIND_minutes`, `follow_ups.KIND_by`),
+generated from `EMERGENCY_TYPES` and `FOLLOW_UPS`.
+
 Time units in keys: `_hours`, `_minutes` and `_days` say what the value is in;
-the model converts everything to days, its clock unit.
+the model converts everything to days, its clock unit, once (`units.Rules.build`).
 """
 
 from __future__ import annotations

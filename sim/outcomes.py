@@ -184,7 +184,7 @@ def _breakdowns(name: str, hours: np.ndarray, a: CaseArrays, model, by_level: np
         _stats(f"{name}.by_age.{gname}", hours[a.elderly == bool(g)], out)
 
 
-def summary(model, wall_s: float | None = None) -> dict[str, float]:
+def summary(model) -> dict[str, float]:
     """The flat summary: dotted metric name -> number (NaN where undefined)."""
     v = model.spec.values
     a = CaseArrays.of(model)

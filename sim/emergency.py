@@ -32,6 +32,7 @@ from .params import EMERGENCY_TYPES, FOLLOW_UPS, follow_up_keys, type_key
 from .agents.server import Server
 from .satisfaction import performance
 from .scenario import EmergencyDef
+from .streams import EMERGENCY_STREAMS
 from .submodels.base import Submodel, ratio
 from .units import HOURS, MINUTES
 
@@ -209,9 +210,10 @@ class EmergencyManager(Submodel):
         hh = self._footprint(d)
         em = Emergency(len(self.emergencies), d, onset, onset + d.duration_days, hh, self._vulnerable[hh])
         # Separate streams per occurrence and purpose: paying volunteers changes who answers, and
-        # must not change when the emergency is detected or what the households need.
+        # must not change when the emergency is detected, what the households need or which
+        # neighbouring grids lend their workers.
         em.rng = {purpose: self.model.streams.child("emergency", em.index, k)
-                  for k, purpose in enumerate(("detection", "follow_ups", "volunteers"))}
+                  for k, purpose in enumerate(EMERGENCY_STREAMS)}
         self.emergencies.append(em)
         self.model.events.push(onset, ev.EM_ONSET, em)
         return em
@@ -324,7 +326,7 @@ class EmergencyManager(Submodel):
                 if n in taken or n in em.desks:
                     continue
                 taken.add(n)
-                if em.rng["detection"].random() < lend:
+                if em.rng["lending"].random() < lend:
                     for w in list(model.grid_desks[n].servers):
                         self._move(em, w, model.grid_desks[n], em.desks[g])
 

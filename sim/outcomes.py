@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .cases import CHANNEL_NAMES, IN_PERSON, APP, HOTLINE, RESOLVED, ABANDONED, STATUS_NAMES, VISIT, PATROL
+from .cases import CHANNEL_NAMES, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
-from .satisfaction import GRADE_NAMES
 
 # The closed loop's daily columns; submodels append theirs (`Submodel.daily_columns`).
 TIMESERIES_COLUMNS = (
@@ -157,70 +156,84 @@ def response_hours(model) -> np.ndarray:
     return response[~np.isnan(response)]
 
 
-def _stats(prefix: str, hours: np.ndarray, out: dict[str, float]) -> None:
-    x = hours[~np.isnan(hours)]
-    out[f"{prefix}.n"] = float(len(x))
-    if len(x):
-        out[f"{prefix}.mean"] = float(x.mean())
-        out[f"{prefix}.median"] = float(np.median(x))
-        out[f"{prefix}.p90"] = float(np.percentile(x, 90))
-    else:
-        out[f"{prefix}.mean"] = out[f"{prefix}.median"] = out[f"{prefix}.p90"] = math.nan
+# The summary's key order (summary.json and the regression baseline keep it): exact keys, or
+# prefixes ending in "."; each key goes to the first entry it matches. None stands for every key
+# no entry matches, in the order contributed: the submodels' own (emergency.*, volunteers.*, ...).
+SUMMARY_ORDER = (
+    "cases.created", "cases.resolved", "cases.abandoned", "cases.lapsed", "cases.open", "cases.reported",
+    "cases.discovered_by_visit", "cases.discovered_by_patrol", "cases.in_window",
+    "response_time_h.", "resolution_time_h.",
+    "rates.resolution", "rates.on_time", "rates.abandonment", "rates.lapse", "rates.reported_or_discovered",
+    "rates.discovered_share", "channels.", "reporting_delay_h.",
+    "satisfaction.", "ratings.", "equity.", "survey.",
+    "workers.", "committee.", "township.", "cost.", "littles_law.", "backlog.",
+    None,
+    "routine.", "events.", "population.", "territory.",
+)
 
 
-def _breakdowns(name: str, hours: np.ndarray, a: CaseArrays, model, by_level: np.ndarray, out) -> None:
-    _stats(name, hours, out)
-    for k, need in enumerate(model.needs):
-        _stats(f"{name}.by_need.{need.name}", hours[a.need == k], out)
-    for u, uname in enumerate(URGENCY):
-        _stats(f"{name}.by_urgency.{uname}", hours[a.urgency == u], out)
-    for lv, lname in enumerate(LEVELS):
-        _stats(f"{name}.by_level.{lname}", hours[by_level == lv], out)
-    for g, gname in enumerate(AGE_GROUPS):
-        _stats(f"{name}.by_age.{gname}", hours[a.elderly == bool(g)], out)
+def summary(model) -> dict[str, float]:
+    """The flat summary: dotted metric name -> number (NaN where undefined).
 
-
-def summary(model, wall_s: float | None = None) -> dict[str, float]:
-    """The flat summary: dotted metric name -> number (NaN where undefined)."""
-    v = model.spec.values
+    Each submodel reports the keys of its process: `case_summary(w)` over the cases that arose
+    in the window (from `sim.warmup_days`), `summary()` from its own state. The cross-cutting keys
+    are computed here: the case books, latent satisfaction and the equity gap, workforce and cost,
+    Little's law, the backlog, the routine backlog around an emergency, and the model's size."""
     a = CaseArrays.of(model)
-    warm = a.t_arise >= v["sim.warmup_days"]
-    out: dict[str, float] = {}
+    warm = a.t_arise >= model.spec.values["sim.warmup_days"]
+    w = _window(a, warm)
+    ts = model.recorder.columns()
+    subs = model.submodels.values()
+    central: dict[str, float] = {}
+    _case_books(model, warm, central)
+    _satisfaction(model, w, central)
+    _workforce(model, central)
+    _littles_law(model, a, central)
+    _backlog(model, ts, central)
+    _routine_under_emergency(model, ts, central)
+    _scale(model, central)
+    return _in_order([central, *(s.case_summary(w) for s in subs), *(s.summary() for s in subs)])
+
+
+def _in_order(parts: list[dict[str, float]]) -> dict[str, float]:
+    """The contributions merged (a key given twice is an error) and ordered by SUMMARY_ORDER."""
+    merged: dict[str, float] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key in merged:
+                raise ValueError(f"summary key {key!r} is reported twice")
+            merged[key] = value
+    groups: dict[str | None, list[str]] = {entry: [] for entry in SUMMARY_ORDER}
+    for key in merged:
+        entry = next((e for e in SUMMARY_ORDER if e is not None and (key == e or e.endswith(".")
+                                                                      and key.startswith(e))), None)
+        groups[entry].append(key)
+    return {key: merged[key] for entry in SUMMARY_ORDER for key in groups[entry]}
+
+
+def _case_books(model, warm: np.ndarray, out: dict) -> None:
     out["cases.created"] = float(model.created)
     out["cases.resolved"] = float(model.resolved)
     out["cases.abandoned"] = float(model.abandoned)
     out["cases.lapsed"] = float(model.lapsed)
     out["cases.open"] = float(model.open_cases)
     out["cases.reported"] = float(model.reported)
-    out["cases.discovered_by_visit"] = float(model.discovered_visit)
-    out["cases.discovered_by_patrol"] = float(model.discovered_patrol)
     out["cases.in_window"] = float(warm.sum())
 
-    w = _window(a, warm)
-    response = (w.t_accept - w.t_report) * 24
-    resolution = (w.t_resolve - w.t_report) * 24
-    _breakdowns("response_time_h", response, w, model, w.level, out)
-    accepted = response[~np.isnan(response)]
-    out["response_time_h.share_waited"] = _ratio((accepted > 1e-9).sum(), len(accepted))
-    _breakdowns("resolution_time_h", resolution, w, model, w.resolved_level, out)
-    _rates(w, out)
-    _satisfaction(model, w, out)
-    _workforce(model, out)
-    _littles_law(model, a, out)
-    ts = model.recorder.columns()
-    backlog = ts["backlog"][ts["day"] >= v["sim.warmup_days"]]
+
+def _backlog(model, ts: dict, out: dict) -> None:
+    backlog = ts["backlog"][ts["day"] >= model.spec.values["sim.warmup_days"]]
     out["backlog.mean"] = float(backlog.mean()) if len(backlog) else math.nan
     out["backlog.max"] = float(backlog.max()) if len(backlog) else math.nan
     out["backlog.end"] = float(ts["backlog"][-1]) if len(ts["backlog"]) else math.nan
-    for sub in model.submodels.values():
-        out.update(sub.summary())
-    _routine_under_emergency(model, ts, out)
+
+
+def _scale(model, out: dict) -> None:
     out["events.processed"] = float(model.events.processed)
     out["population.residents"] = float(len(model.residents))
     out["population.households"] = float(model.territory.n_households)
     out["territory.grids"] = float(model.territory.n_grids)
     out["territory.communities"] = float(model.territory.n_communities)
-    return out
 
 
 def _routine_under_emergency(model, ts: dict, out: dict) -> None:
@@ -250,26 +263,6 @@ def _window(a: CaseArrays, keep: np.ndarray) -> CaseArrays:
     return CaseArrays(**{k: getattr(a, k)[keep] for k in a.__dataclass_fields__})
 
 
-def _rates(w: CaseArrays, out: dict) -> None:
-    reported = ~np.isnan(w.t_report)
-    resolved = w.status == RESOLVED
-    abandoned_q = (w.status == ABANDONED) & ~w.lapsed
-    on_time = resolved & ((w.t_resolve - w.t_report) <= w.deadline)
-    discovered = np.isin(w.channel, (VISIT, PATROL))
-    out["rates.resolution"] = _ratio(resolved.sum(), reported.sum())
-    out["rates.on_time"] = _ratio(on_time.sum(), resolved.sum())
-    out["rates.abandonment"] = _ratio(abandoned_q.sum(), reported.sum())
-    out["rates.lapse"] = _ratio(w.lapsed.sum(), len(w.lapsed))
-    out["rates.reported_or_discovered"] = _ratio(reported.sum(), len(w.lapsed))
-    out["rates.discovered_share"] = _ratio(discovered.sum(), reported.sum())
-    for ch in (IN_PERSON, HOTLINE, APP, VISIT, PATROL):
-        out[f"channels.{CHANNEL_NAMES[ch]}"] = _ratio((w.channel == ch).sum(), reported.sum())
-    self_reported = reported & ~discovered
-    delay = (w.t_report - w.t_arise) * 24
-    for flag, name in ((True, "digital"), (False, "non_digital")):
-        _stats(f"reporting_delay_h.{name}", delay[self_reported & (w.digital == flag)], out)
-
-
 def _satisfaction(model, w: CaseArrays, out: dict) -> None:
     sat = np.fromiter((r.satisfaction for r in model.residents), float, len(model.residents))
     elderly = model.resident_elderly
@@ -279,28 +272,9 @@ def _satisfaction(model, w: CaseArrays, out: dict) -> None:
     out["satisfaction.latent_mean_elderly"] = float(sat[elderly].mean()) if elderly.any() else math.nan
     out["satisfaction.latent_mean_other"] = float(sat[~elderly].mean()) if (~elderly).any() else math.nan
     out["satisfaction.elderly_gap"] = out["satisfaction.latent_mean_other"] - out["satisfaction.latent_mean_elderly"]
-    rated = w.grade > 0
-    g = w.grade[rated]
-    out["ratings.n"] = float(len(g))
-    out["ratings.satisfaction_rate"] = _ratio((g >= 3).sum(), len(g))
-    out["ratings.bad_rate"] = _ratio((g <= 2).sum(), len(g))
-    for i, name in enumerate(GRADE_NAMES):
-        out[f"ratings.share.{name}"] = _ratio((g == i + 1).sum(), len(g))
-    for flag, name in ((True, "elderly"), (False, "other")):
-        gg = w.grade[rated & (w.elderly == flag)]
-        out[f"ratings.satisfaction_rate_{name}"] = _ratio((gg >= 3).sum(), len(gg))
-    out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
     resp = (w.t_accept - w.t_report) * 24
     out["equity.response_gap_elderly_h"] = float(np.nanmean(resp[w.elderly]) - np.nanmean(resp[~w.elderly])) \
         if np.isfinite(resp[w.elderly]).any() and np.isfinite(resp[~w.elderly]).any() else math.nan
-    if model.surveys:
-        last = model.surveys[-1]
-        for key in ("satisfaction_rate", "se", "ci_low", "ci_high", "n"):
-            out[f"survey.{key}"] = float(last[key])
-        out["survey.count"] = float(len(model.surveys))
-    else:
-        for key in ("satisfaction_rate", "se", "ci_low", "ci_high", "n", "count"):
-            out[f"survey.{key}"] = math.nan if key != "count" else 0.0
 
 
 def _workforce(model, out: dict) -> None:

@@ -53,7 +53,7 @@ class ScenarioError(ValueError):
                  involves: tuple[str, ...] = ()):
         self.file, self.key, self.value, self.allowed = str(file or "<scenario>"), key, value, allowed
         self.involves = involves  # other keys in a rule between values (an inconsistency)
-        where = f"{self.file}: " + (f"key '{_shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
+        where = f"{self.file}: " + (f"key '{shorten(key, 80)}' = {shown(value)}: " if key is not None else "")
         super().__init__(f"{where}{allowed}")
 
 
@@ -65,7 +65,7 @@ def shown(value: Any, width: int = 60) -> str:
         text = f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
     except RecursionError:
         text = f"<{type(value).__name__} nested too deeply to print>"
-    return _shorten(text, width)
+    return shorten(text, width)
 
 
 @dataclass(frozen=True)
@@ -231,10 +231,10 @@ def parse_toml(text: str) -> dict[str, Any]:
     except RecursionError:
         raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True) from None
     except tomllib.TOMLDecodeError as exc:
-        raise TomlError(f"not valid TOML: {_shorten(str(exc), 160)}") from None
+        raise TomlError(f"not valid TOML: {shorten(str(exc), 160)}") from None
     except ValueError as exc:  # an integer of more than 4,300 digits
-        raise TomlError(f"a number too long to read ({_shorten(str(exc), 80)})", limit=True) from None
-    if _nesting(data) > MAX_NESTING:
+        raise TomlError(f"a number too long to read ({shorten(str(exc), 80)})", limit=True) from None
+    if nesting(data) > MAX_NESTING:
         raise TomlError(f"nested more than {MAX_NESTING} levels deep (tables and lists)", limit=True)
     return data
 
@@ -246,11 +246,11 @@ def parse_value(text: str) -> Any:
         return parse_toml(f"v = {text.strip()}")["v"]
     except TomlError as exc:
         if exc.limit:
-            raise TomlError(f"{_shorten(text.strip(), 40)!r}: {exc}", limit=True) from None
+            raise TomlError(f"{shorten(text.strip(), 40)!r}: {exc}", limit=True) from None
         return text.strip()
 
 
-def _nesting(value: Any) -> int:
+def nesting(value: Any) -> int:
     """How deep tables and lists nest in `value` (iterative: no recursion on hostile input)."""
     deepest, stack = 0, [(value, 0)]
     while stack:
@@ -269,7 +269,8 @@ def _nesting(value: Any) -> int:
     return deepest
 
 
-def _shorten(text: str, width: int) -> str:
+def shorten(text: str, width: int) -> str:
+    """`text` cut to `width` characters, an ellipsis marking the cut."""
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
@@ -345,7 +346,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
         for name, value in table.items():
             key = f"{section}.{name}"
             if key not in PARAM_BY_KEY:
-                raise ScenarioError(file, key, value, _unknown_key_hint(key))
+                raise ScenarioError(file, key, value, unknown_key_hint(key))
             values[key] = _check_param(file, key, value)
     needs = _check_needs(file, raw.get("needs"))
     _check_consistency(file, values, needs)
@@ -362,7 +363,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
                     description_zh)
 
 
-def _unknown_key_hint(key: str) -> str:
+def unknown_key_hint(key: str) -> str:
     import difflib
 
     close = difflib.get_close_matches(key, PARAM_BY_KEY, n=3)

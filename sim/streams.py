@@ -28,6 +28,15 @@ STREAMS = (
     "mesa",        # the generator handed to mesa.Model(rng=...)
 )
 
+# Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th
+# purpose. New purposes are appended, so the existing ones keep their seeds.
+EMERGENCY_STREAMS = (
+    "detection",   # sensor coverage and the detection delays
+    "follow_ups",  # what each contacted household turns out to need
+    "volunteers",  # which volunteers answer the call
+    "lending",     # which unaffected neighbouring grids lend their workers
+)
+
 
 def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")

@@ -326,3 +326,21 @@ def test_named_emergency_timings_are_parameters():
     assert slow["emergency.detection_delay_h"] > base["emergency.detection_delay_h"]
     with pytest.raises(ScenarioError, match="volunteer.call_start_hour"):
         load_scenario(SCENARIOS / "cold_wave.toml", {"volunteer.call_start_hour": 18.0})
+
+
+def test_each_occurrence_draws_each_purpose_from_its_own_stream(tmp_path):
+    """Detection, follow-ups, volunteers and lending each have their own per-occurrence stream:
+    lending no longer draws from the detection stream, so how many grids lend cannot shift when
+    the emergency is detected (common random numbers)."""
+    from sim.streams import EMERGENCY_STREAMS
+
+    model = GovernanceModel(load_scenario(cold_wave(tmp_path)), seed=2)
+    em = model.emergency.emergencies[0]
+    assert tuple(em.rng) == EMERGENCY_STREAMS
+    assert len({id(g) for g in em.rng.values()}) == len(EMERGENCY_STREAMS)
+    detected = {}
+    for lend in (0.0, 1.0):
+        m = GovernanceModel(load_scenario(cold_wave(tmp_path, f"[emergency]\nlend_share = {lend}\n")), seed=2)
+        m.run_until(25.0)
+        detected[lend] = m.emergency.emergencies[0].detected
+    assert detected[0.0] == detected[1.0]

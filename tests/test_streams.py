@@ -105,3 +105,23 @@ def test_exponential_draws_honour_block_size() -> None:
     # After one refill of 16 draws, the generator's next standard exponential is the 17th.
     ref = np.random.default_rng(3).standard_exponential(17)
     assert rng.standard_exponential() == ref[16]
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_emergency_occurrence_streams_never_share_a_seed(seed: int) -> None:
+    """Each emergency occurrence draws each purpose (detection, follow-ups, volunteers, lending)
+    from its own child stream: no two of them, across occurrences and purposes, nor any named
+    stream, share a seed or draw the same numbers."""
+    from sim.streams import EMERGENCY_STREAMS
+
+    assert len(EMERGENCY_STREAMS) == len(set(EMERGENCY_STREAMS))
+    assert "lending" in EMERGENCY_STREAMS and "detection" in EMERGENCY_STREAMS
+    # Appended, never inserted: the earlier purposes keep their seeds.
+    assert EMERGENCY_STREAMS[:3] == ("detection", "follow_ups", "volunteers")
+    s = Streams(seed)
+    children = {(i, p): s.child("emergency", i, k) for i in range(3) for k, p in enumerate(EMERGENCY_STREAMS)}
+    draws = {key: g.random(8) for key, g in children.items()}
+    draws.update({name: getattr(Streams(seed), name).random(8) for name in STREAMS})
+    for a, b in itertools.combinations(draws, 2):
+        assert not np.array_equal(draws[a], draws[b]), f"streams {a} and {b} draw the same numbers"
+

@@ -65,3 +65,39 @@ def test_a_submodel_may_not_take_a_name_the_model_uses():
 
     with pytest.raises(ValueError, match="residents"):
         GovernanceModel(small("baseline", residents=500, days=2), seed=1, submodels=(*SUBMODELS, Clash))
+
+
+def test_each_submodel_reports_the_summary_keys_of_its_process():
+    """The routine summary comes from the submodels that own the processes, the cross-cutting keys
+    from outcomes; the merged summary keeps one order (outcomes.SUMMARY_ORDER)."""
+    from sim.outcomes import CaseArrays, summary
+
+    model = GovernanceModel(small("baseline", residents=2_000, days=20), seed=1, submodels=(*SUBMODELS, NoonCount))
+    model.run_for(20)
+    a = CaseArrays.of(model)
+    own = {name: {**sub.case_summary(a), **sub.summary()} for name, sub in model.submodels.items()}
+    assert set(own["discovery"]) == {"cases.discovered_by_visit", "cases.discovered_by_patrol",
+                                     "rates.discovered_share"}
+    assert {k.split(".")[0] for k in own["survey"]} == {"survey"}
+    assert "response_time_h.mean" in own["service"] and "rates.abandonment" in own["service"]
+    assert {"resolution_time_h.mean", "rates.on_time", "ratings.satisfaction_rate"} <= set(own["verification"])
+    assert {"channels.app", "rates.lapse", "reporting_delay_h.digital.mean"} <= set(own["intake"])
+    keys = list(summary(model))
+    assert len(keys) == len(set(keys))
+    assert keys[:2] == ["cases.created", "cases.resolved"] and keys[-1] == "territory.communities"
+    # A new submodel's keys come after the backlog, with the other submodels' own keys.
+    assert keys.index("backlog.end") < keys.index("noon_count.mean_open") < keys.index("routine.backlog_before")
+
+
+def test_a_summary_key_reported_twice_is_an_error():
+    class Twice(Base):
+        name = "twice"
+
+        def summary(self):
+            return {"survey.count": 0.0}
+
+    model = GovernanceModel(small("baseline", residents=500, days=2), seed=1, submodels=(*SUBMODELS, Twice))
+    model.run_for(2)
+    from sim.outcomes import summary
+    with pytest.raises(ValueError, match="survey.count"):
+        summary(model)

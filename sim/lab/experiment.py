@@ -43,7 +43,7 @@ import numpy as np
 from ..params import PARAM_BY_KEY
 from ..scenario import (COSMETIC_KEYS, MAX_NESTING, SAFE_NAME_RULE, Scenario, ScenarioError, TomlError,
                         is_safe_name, load, name_from_file, read_toml, shown)
-from ..scenario import _shorten as shorten
+from ..scenario import shorten
 from .calibration import Target
 from .compare import KEY_OUTCOMES
 
@@ -163,8 +163,8 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     path = Path(path)
     base_dir = base_dir or path.parent
     f = str(path)
-    from ..scenario import _nesting
-    if _nesting(raw) > MAX_NESTING:
+    from ..scenario import nesting
+    if nesting(raw) > MAX_NESTING:
         raise ExperimentError(f, None, None, f"nested more than {MAX_NESTING} levels deep (tables and lists)")
     for key in raw:
         if key not in TOP_KEYS:
@@ -409,8 +409,8 @@ def _options(f: str, raw: Mapping, design: str) -> dict[str, Any]:
 def _numeric_param(f: str, key: str, value: Any):
     spec = PARAM_BY_KEY.get(key)
     if spec is None:
-        from ..scenario import _unknown_key_hint
-        raise ExperimentError(f, f"parameters.{key}", value, _unknown_key_hint(key))
+        from ..scenario import unknown_key_hint
+        raise ExperimentError(f, f"parameters.{key}", value, unknown_key_hint(key))
     return spec
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import __version__
-from ..scenario import MAX_NESTING, _nesting
+from ..scenario import MAX_NESTING, nesting
 from .tasks import RunSpec
 
 LEDGER_NAME = "ledger.sqlite"
@@ -103,7 +103,7 @@ def inspect(path: Path) -> bool:
                         value = json.loads(text)
                     except (TypeError, ValueError, RecursionError):
                         value = None
-                    if not isinstance(value, dict) or _nesting(value) > MAX_NESTING:
+                    if not isinstance(value, dict) or nesting(value) > MAX_NESTING:
                         raise LedgerCorrupt(path, f"run {str(row[0])[:40]!r}: column {column} is not valid JSON "
                                                   "of a govsim run")
             return True

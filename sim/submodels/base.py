@@ -15,7 +15,8 @@ class Submodel:
     - `params`: the parameter keys it reads; `self.p` holds their values, and nothing else;
     - `handlers()`: {event kind: handler}, registered on the model's event queue;
     - optionally `link()` to look up the other submodels it calls, `plan_day(day)` and
-      `end_of_day(day)` for the daily step, `summary()` for its summary keys, and
+      `end_of_day(day)` for the daily step, `summary()` and `case_summary(w)` for the summary
+      keys of its process (from its own state; from the summary window's cases), and
       `daily_columns` with `day_row()` for its columns of the daily time series.
     Submodels are built in order, all before any is linked, so `link` may use any of them.
     """
@@ -43,6 +44,12 @@ class Submodel:
         """Work done once a day, after day `day - 1` is recorded."""
 
     def summary(self) -> dict[str, float]:
+        """This submodel's summary keys from its own state (and the model's), over the whole run."""
+        return {}
+
+    def case_summary(self, w) -> dict[str, float]:
+        """This submodel's summary keys over the cases that arose in the summary window (`w`, an
+        `outcomes.CaseArrays`: one numpy array per case field)."""
         return {}
 
     def day_row(self) -> tuple:

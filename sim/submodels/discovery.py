@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import schedule as ev
 from ..cases import GRID, LATENT, PATROL, VISIT
-from .base import Submodel
+from .base import Submodel, ratio
 
 class Discovery(Submodel):
     """Latent needs wait in their grid's pools; each idle grid worker on duty has one planned
@@ -122,6 +122,16 @@ class Discovery(Submodel):
         w.x, w.y = self.model.rules.hh_xy[target.household]
         w.desk.idle.remove(w)
         self.start(w, target)
+
+    def summary(self) -> dict[str, float]:
+        """Latent needs found by visits and by patrol, over the whole run."""
+        return {"cases.discovered_by_visit": float(self.model.discovered_visit),
+                "cases.discovered_by_patrol": float(self.model.discovered_patrol)}
+
+    def case_summary(self, w) -> dict[str, float]:
+        """The share of the window's reported cases that were found by visits or patrol."""
+        reported = ~np.isnan(w.t_report)
+        return {"rates.discovered_share": ratio(np.isin(w.channel, (VISIT, PATROL)).sum(), reported.sum())}
 
     def _patrol_find(self, grid: int):
         pool = self.latent_patrol[grid]

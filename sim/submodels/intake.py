@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import schedule as ev
-from ..cases import ABANDONED, APP, HOTLINE, IN_PERSON, LATENT, U_APP, U_DELAY, U_OFFLINE, U_PATIENCE, U_REPORT
-from .base import Submodel
+from ..cases import (ABANDONED, APP, CHANNEL_NAMES, HOTLINE, IN_PERSON, LATENT, PATROL, U_APP, U_DELAY, U_OFFLINE,
+                     U_PATIENCE, U_REPORT, VISIT)
+from .base import Submodel, ratio
+from .summary_stats import stats
 
 
 class Intake(Submodel):
@@ -75,3 +79,19 @@ class Intake(Submodel):
         m.lapsed += 1
         m.open_change(self.events.now, -1)
         case.resident.experience(self.p["satisfaction.unmet_performance"], 0.0, m.rules)
+
+    def case_summary(self, w) -> dict[str, float]:
+        """The lapse rate, the share of needs that became known, each channel's share of the
+        reports, and the reporting delay of residents' own reports, digital or not."""
+        out: dict[str, float] = {}
+        reported = ~np.isnan(w.t_report)
+        discovered = np.isin(w.channel, (VISIT, PATROL))
+        out["rates.lapse"] = ratio(w.lapsed.sum(), len(w.lapsed))
+        out["rates.reported_or_discovered"] = ratio(reported.sum(), len(w.lapsed))
+        for ch in (IN_PERSON, HOTLINE, APP, VISIT, PATROL):
+            out[f"channels.{CHANNEL_NAMES[ch]}"] = ratio((w.channel == ch).sum(), reported.sum())
+        self_reported = reported & ~discovered
+        delay = (w.t_report - w.t_arise) * 24
+        for flag, name in ((True, "digital"), (False, "non_digital")):
+            stats(f"reporting_delay_h.{name}", delay[self_reported & (w.digital == flag)], out)
+        return out

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import schedule as ev
 from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Desk
-from .base import Submodel
+from .base import Submodel, ratio
+from .summary_stats import breakdowns
 
 
 class Service(Submodel):
@@ -109,3 +112,15 @@ class Service(Submodel):
         m.open_change(now, -1)
         case.resident.last_report_resolved = False
         case.resident.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+
+    def case_summary(self, w) -> dict[str, float]:
+        """Response time (report to first acceptance, h) by need, urgency, level and age; the share
+        of accepted cases that waited; the share of reported cases abandoned in a queue."""
+        out: dict[str, float] = {}
+        response = (w.t_accept - w.t_report) * 24
+        breakdowns("response_time_h", response, w, self.model.needs, w.level, out)
+        accepted = response[~np.isnan(response)]
+        out["response_time_h.share_waited"] = ratio((accepted > 1e-9).sum(), len(accepted))
+        reported = ~np.isnan(w.t_report)
+        out["rates.abandonment"] = ratio(((w.status == ABANDONED) & ~w.lapsed).sum(), reported.sum())
+        return out

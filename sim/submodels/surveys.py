@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
@@ -26,3 +28,17 @@ class Surveys(Submodel):
         result["day"] = day
         m.surveys.append(result)
         m.recorder.survey = result
+
+    def summary(self) -> dict[str, float]:
+        """The last survey's result and standard error, and how many surveys were held."""
+        out: dict[str, float] = {}
+        surveys = self.model.surveys
+        if surveys:
+            last = surveys[-1]
+            for key in ("satisfaction_rate", "se", "ci_low", "ci_high", "n"):
+                out[f"survey.{key}"] = float(last[key])
+            out["survey.count"] = float(len(surveys))
+        else:
+            for key in ("satisfaction_rate", "se", "ci_low", "ci_high", "n", "count"):
+                out[f"survey.{key}"] = math.nan if key != "count" else 0.0
+        return out

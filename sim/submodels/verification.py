@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import schedule as ev
 from ..cases import APP, RESOLVED, U_RATING
-from ..satisfaction import performance
-from .base import Submodel
+from ..satisfaction import GRADE_NAMES, performance
+from .base import Submodel, ratio
+from .summary_stats import breakdowns
 
 
 class Verification(Submodel):
@@ -46,3 +49,32 @@ class Verification(Submodel):
         rec = self.model.recorder
         rec.ratings += 1
         rec.good += grade >= 3
+
+    def case_summary(self, w) -> dict[str, float]:
+        """Resolution time (report to resolution, h) by need, urgency, the level that resolved it
+        and age; the resolution and on-time rates; the 好差评 ratings."""
+        out: dict[str, float] = {}
+        resolution = (w.t_resolve - w.t_report) * 24
+        breakdowns("resolution_time_h", resolution, w, self.model.needs, w.resolved_level, out)
+        resolved = w.status == RESOLVED
+        on_time = resolved & ((w.t_resolve - w.t_report) <= w.deadline)
+        out["rates.resolution"] = ratio(resolved.sum(), (~np.isnan(w.t_report)).sum())
+        out["rates.on_time"] = ratio(on_time.sum(), resolved.sum())
+        out.update(self._ratings(w))
+        return out
+
+    @staticmethod
+    def _ratings(w) -> dict[str, float]:
+        out: dict[str, float] = {}
+        rated = w.grade > 0
+        g = w.grade[rated]
+        out["ratings.n"] = float(len(g))
+        out["ratings.satisfaction_rate"] = ratio((g >= 3).sum(), len(g))
+        out["ratings.bad_rate"] = ratio((g <= 2).sum(), len(g))
+        for i, name in enumerate(GRADE_NAMES):
+            out[f"ratings.share.{name}"] = ratio((g == i + 1).sum(), len(g))
+        for flag, name in ((True, "elderly"), (False, "other")):
+            gg = w.grade[rated & (w.elderly == flag)]
+            out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
+        out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
+        return out

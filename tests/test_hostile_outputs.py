@@ -122,6 +122,10 @@ def test_refused(place: Path, capsys, argv, expect) -> None:
 def test_unknown_parameter_is_said_once(place: Path, capsys) -> None:
     line = assert_refused(["sweep", str(BASELINE), "--param", "grid.nope=1,2"], capsys, watch=[place])
     assert line.count("unknown parameter") == 1, line
+    assert "--param" in line and "'grid.nope=1,2'" in line and "parameters." not in line, line
+    line = assert_refused(["sweep", str(BASELINE), "--param", "grid.households_per_grid=10,400"], capsys,
+                          watch=[place])
+    assert "--param" in line and "[50, 1000000]" in line, line
 
 
 def test_days_errors_name_days_not_set(place: Path, capsys) -> None:

@@ -64,8 +64,22 @@ def cmd_sweep(args) -> int:
            "reps": args.reps, "parameters": params}
     if args.outcome:
         raw["outcomes"] = args.outcome
-    exp = _with_days(args, lambda days: build({**raw, **({"days": days} if days else {})}, CLI, base_dir=Path.cwd()))
+    try:
+        exp = _with_days(args, lambda days: build({**raw, **({"days": days} if days else {})}, CLI,
+                                                  base_dir=Path.cwd()))
+    except ExperimentError as exc:
+        raise _as_param_error(exc, args.param) from None
     return _run(exp, out or _default_out(f"results/sweep-seed{args.seed}", args), args)
+
+
+def _as_param_error(exc: ExperimentError, given: list[str]) -> ExperimentError:
+    """An error about `parameters.KEY` of the definition built from --param names the option as typed."""
+    prefix = "parameters."
+    if exc.file != CLI or not (exc.key or "").startswith(prefix):
+        return exc
+    key = exc.key[len(prefix):]
+    text = next((t for t in given if t.partition("=")[0].strip() == key), f"{key}=...")
+    return ExperimentError(CLI, "--param", text, exc.allowed)
 
 
 def _out(args) -> Path | None:
@@ -104,7 +118,7 @@ def _with_days(args, make):
 def _sweep_param(text: str) -> tuple[str, dict]:
     """KEY=START:STOP:N or KEY=V1,V2,..."""
     key, sep, spec = text.partition("=")
-    allowed = "KEY=START:STOP:N (e.g. grid.households_per_grid=100:800:8) or KEY=V1,V2,..."
+    allowed = "KEY=START:STOP:N (e.g. policy.decentralisation=0:1:5) or KEY=V1,V2,..."
     if not sep or not key.strip() or not spec.strip():
         raise ExperimentError(CLI, "--param", text, allowed)
     try:

@@ -23,6 +23,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "resolution_time_h.median": ("Median resolution time (h)", "办结时间中位数（小时）"),
     "resolution_time_h.p90": ("Resolution time, 90th percentile (h)", "办结时间第90百分位（小时）"),
     "rates.on_time": ("On-time rate", "按时办结率"),
+    "rates.on_time_among_resolved": ("On-time rate among resolved cases", "已办结案件按时办结率"),
     "rates.resolution": ("Resolution rate", "解决率"),
     "rates.abandonment": ("Abandonment rate", "放弃率"),
     "rates.lapse": ("Lapse rate (never reported)", "未报即失率（需求未上报即消失）"),

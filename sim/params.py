@@ -181,6 +181,9 @@ PARAMS: tuple[Param, ...] = (
     P("satisfaction.initial_sd", 0.1, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial latent satisfaction."),
     P("satisfaction.initial_expectation", 0.7, "0-1", 0.0, 1.0, ASSUMPTION,
       "Initial expected performance (1 = instant resolution, 0.5 = at the deadline)."),
+    # --- need arrivals (ODD 7.2) ------------------------------------------------------------------
+    P("demand.scale", 1.0, "×", 0.0, 50.0, "assumption: a stress-test multiplier, not an observed quantity",
+      "One multiplier on every need type's arrival rates (both age groups), for stress tests; 1 = the catalogue."),
     # --- decentralisation (ODD 7.3) ---------------------------------------------------------------
     P("policy.decentralisation", 0.0, "share", 0.0, 1.0,
       "Shanxian, Shandong 2020-21: 13-48 items handed down per round",

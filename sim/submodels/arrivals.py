@@ -15,15 +15,15 @@ URGENCY_NAMES = tuple(URGENCY)
 
 
 class NeedArrivals(Submodel):
-    """Poisson arrivals per need type and age group; each case gets its own uniforms."""
+    """Poisson arrivals per need type and age group (rates times `demand.scale`); each case gets its own uniforms."""
 
     name = "arrivals"
-    params = ("policy.decentralisation", "satisfaction.rating_noise")
+    params = ("demand.scale", "policy.decentralisation", "satisfaction.rating_noise")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         needs = model.needs
-        self.daily_rate = np.array([[n.rate_other, n.rate_elderly] for n in needs]) / 365.0
+        self.daily_rate = np.array([[n.rate_other, n.rate_elderly] for n in needs]) / 365.0 * self.p["demand.scale"]
         self.level = np.array([LEVELS.index(n.level) for n in needs])
         self.devolvable = np.array([n.devolvable for n in needs])
         self.urgency = [URGENCY_NAMES.index(n.urgency) for n in needs]

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import schedule as ev
 from ..cases import APP, RESOLVED, U_RATING
+from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
@@ -52,14 +53,13 @@ class Verification(Submodel):
 
     def case_summary(self, w) -> dict[str, float]:
         """Resolution time (report to resolution, h) by need, urgency, the level that resolved it
-        and age; the resolution and on-time rates; the 好差评 ratings."""
+        and age; the resolution rate; the on-time rates (`on_time_rates`); the 好差评 ratings."""
         out: dict[str, float] = {}
         resolution = (w.t_resolve - w.t_report) * 24
         breakdowns("resolution_time_h", resolution, w, self.model.needs, w.resolved_level, out)
         resolved = w.status == RESOLVED
-        on_time = resolved & ((w.t_resolve - w.t_report) <= w.deadline)
         out["rates.resolution"] = ratio(resolved.sum(), (~np.isnan(w.t_report)).sum())
-        out["rates.on_time"] = ratio(on_time.sum(), resolved.sum())
+        out.update(on_time_rates(w, self.events.now, self.model.needs))
         out.update(self._ratings(w))
         return out
 
@@ -78,3 +78,23 @@ class Verification(Submodel):
             out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
         out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
         return out
+
+
+def on_time_rates(w, end: float, needs) -> dict[str, float]:
+    """`rates.on_time` over every reported case of the window `w` whose deadline (report time plus
+    the need's deadline) falls by `end`, the end of the run: on time = resolved within the deadline;
+    closed late, still open at the end, or abandoned all count as not on time; cases whose deadline
+    falls after `end` are left out (not yet decidable). Also by need and by urgency, and
+    `rates.on_time_among_resolved`, the share of resolved cases resolved within the deadline."""
+    resolved = w.status == RESOLVED
+    on_time = resolved & ((w.t_resolve - w.t_report) <= w.deadline)
+    due = ~np.isnan(w.t_report) & (w.t_report + w.deadline <= end)
+    out = {"rates.on_time": ratio((on_time & due).sum(), due.sum())}
+    for k, need in enumerate(needs):
+        d = due & (w.need == k)
+        out[f"rates.on_time.by_need.{need.name}"] = ratio((on_time & d).sum(), d.sum())
+    for u, uname in enumerate(URGENCY):
+        d = due & (w.urgency == u)
+        out[f"rates.on_time.by_urgency.{uname}"] = ratio((on_time & d).sum(), d.sum())
+    out["rates.on_time_among_resolved"] = ratio(on_time.sum(), resolved.sum())
+    return out

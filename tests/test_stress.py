@@ -1,0 +1,86 @@
+"""Behaviour under strain: no outcome improves when demand rises or staff fall (paired seeds,
+common random numbers), and the on-time rate counts every case that fell due."""
+
+import functools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sim.cases import ABANDONED, QUEUED, RESOLVED
+from sim.outcomes import CaseArrays
+from sim.runner import run
+from sim.submodels.verification import on_time_rates
+from tests.helpers import small
+
+SEEDS = (1, 2, 3, 4)
+SIZE = {"residents": 5_000, "days": 90}
+
+
+@functools.lru_cache(maxsize=None)
+def on_time(seed: int, **overrides) -> float:
+    return run(small("workshop", **SIZE, **overrides), seed, case_table=False).summary["rates.on_time"]
+
+
+def paired(base: dict, strained: dict) -> tuple[float, float, float]:
+    """Mean on-time under `base` and under `strained` over SEEDS, and the standard error of their
+    paired difference."""
+    a = np.array([on_time(s, **base) for s in SEEDS])
+    b = np.array([on_time(s, **strained) for s in SEEDS])
+    return a.mean(), b.mean(), (b - a).std(ddof=1) / math.sqrt(len(SEEDS))
+
+
+@pytest.mark.parametrize("low,high", [(1.0, 4.0), (4.0, 8.0)])
+def test_on_time_does_not_rise_with_demand(low, high):
+    before, after, se = paired({"demand.scale": low}, {"demand.scale": high})
+    assert after <= before + 2 * se, (low, high, before, after, se)
+
+
+def test_on_time_falls_markedly_at_eight_times_demand():
+    before, after, se = paired({"demand.scale": 1.0}, {"demand.scale": 8.0})
+    assert after < before - 0.15, (before, after, se)
+
+
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_on_time_does_not_rise_when_township_staff_halve(scale):
+    before, after, se = paired({"demand.scale": scale}, {"demand.scale": scale, "township.staff_per_10k": 2.5})
+    assert after <= before + 2 * se, (scale, before, after, se)
+
+
+def test_township_staff_matter_under_load():
+    before, after, se = paired({"demand.scale": 4.0}, {"demand.scale": 4.0, "township.staff_per_10k": 2.5})
+    assert after < before - max(0.03, 3 * se), (before, after, se)
+
+
+def cases(*rows) -> CaseArrays:
+    """CaseArrays from (need, urgency, status, deadline, t_report, t_resolve, t_abandon) rows."""
+    cols = np.array(rows, dtype=float).T
+    n = len(rows)
+    zero, nan = np.zeros(n), np.full(n, np.nan)
+    return CaseArrays(need=cols[0].astype(int), elderly=zero.astype(bool), digital=zero.astype(bool),
+                      level=zero.astype(int), urgency=cols[1].astype(int), resolved_level=zero.astype(int),
+                      channel=zero.astype(int), status=cols[2].astype(int), lapsed=zero.astype(bool),
+                      deadline=cols[3], t_arise=cols[4], t_report=cols[4], t_accept=nan, t_resolve=cols[5],
+                      t_abandon=cols[6], grade=zero.astype(int))
+
+
+def test_on_time_counts_every_case_that_fell_due():
+    nan = np.nan
+    w = cases(
+        (0, 1, RESOLVED, 1.0, 0.0, 0.5, nan),   # resolved within the deadline: on time
+        (0, 1, RESOLVED, 1.0, 0.0, 2.0, nan),   # closed late
+        (1, 2, ABANDONED, 1.0, 1.0, nan, 1.5),  # abandoned before resolution
+        (1, 2, QUEUED, 1.0, 2.0, nan, nan),     # still open past its deadline at the end
+        (1, 2, QUEUED, 5.0, 8.0, nan, nan),     # deadline after the end: not yet decidable, left out
+        (0, 1, RESOLVED, 5.0, 8.0, 8.5, nan),   # resolved, but the deadline falls after the end: left out
+    )
+    needs = [SimpleNamespace(name="a"), SimpleNamespace(name="b")]
+    out = on_time_rates(w, 10.0, needs)
+    assert out["rates.on_time"] == pytest.approx(1 / 4)
+    assert out["rates.on_time.by_need.a"] == pytest.approx(1 / 2)
+    assert out["rates.on_time.by_need.b"] == 0.0
+    assert out["rates.on_time.by_urgency.fast"] == pytest.approx(1 / 2)
+    assert out["rates.on_time.by_urgency.general"] == 0.0
+    assert math.isnan(out["rates.on_time.by_urgency.urgent"])
+    assert out["rates.on_time_among_resolved"] == pytest.approx(2 / 3)

@@ -188,10 +188,17 @@ def test_failed_run_keeps_earlier_output(tmp_path: Path, capsys, no_git) -> None
     assert listing(tmp_path) == ["kept"]
 
 
-def test_failure_while_writing_keeps_earlier_output(tmp_path: Path, monkeypatch, no_git, capsys) -> None:
-    """Outputs are written to a temporary folder and swapped in only when complete."""
+@pytest.mark.parametrize("shared", [False, True], ids=["own-folder", "shared-folder-forced"])
+def test_failure_while_writing_keeps_earlier_output(tmp_path: Path, monkeypatch, no_git, capsys, shared) -> None:
+    """Outputs are written to a temporary folder and swapped in only when complete; in a folder
+    shared with other files (--force), those files and govsim's earlier ones are kept as they were."""
     out = tmp_path / "kept"
-    assert main(small_run_argv(out, seed=1)) == 0
+    extra: tuple[str, ...] = ()
+    if shared:
+        out.mkdir()
+        (out / "notes.txt").write_text("keep me", encoding="utf-8")
+        extra = ("--force",)
+    assert main(small_run_argv(out, seed=1, extra=extra)) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real = sim.cli._write_csv
 
@@ -202,7 +209,7 @@ def test_failure_while_writing_keeps_earlier_output(tmp_path: Path, monkeypatch,
 
     monkeypatch.setattr(sim.cli, "_write_csv", broken)
     with pytest.raises(OSError, match="disk full"):
-        main(small_run_argv(out, seed=2))
+        main(small_run_argv(out, seed=2, extra=extra))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert listing(tmp_path) == ["kept"], "a half-written temporary folder was left behind"
 
@@ -421,26 +428,6 @@ def test_force_replaces_only_govsims_files(tmp_path: Path, no_git, capsys) -> No
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 2
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
     assert set(listing(out)) == OUTPUT_FILES | {"notes.txt", "sub"}
-
-
-def test_failure_while_writing_into_a_shared_folder_keeps_everything(tmp_path: Path, monkeypatch, no_git,
-                                                                      capsys) -> None:
-    out = tmp_path / "shared"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    assert main(small_run_argv(out, seed=1, extra=("--force",))) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real = sim.cli._write_csv
-
-    def broken(path, header, rows):
-        if path.name == "cases.csv":
-            raise OSError("disk full")
-        return real(path, header, rows)
-
-    monkeypatch.setattr(sim.cli, "_write_csv", broken)
-    with pytest.raises(OSError, match="disk full"):
-        main(small_run_argv(out, seed=2, extra=("--force",)))
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_a_killed_runs_temporary_folders_are_removed_by_the_next_run(tmp_path: Path, no_git, capsys) -> None:

@@ -37,6 +37,7 @@ KINDS = ("run", "experiment")
 IN_PLACE_TMP = ".govsim-tmp."   # a run's temporary folder inside the output folder (forced case)
 # provenance.atomic_write's temporary files: "." + the file's name + "." + 8 random characters
 _ATOMIC_TMP = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}$")
+_MKDTEMP_SUFFIX = "[a-z0-9_]{8}"  # tempfile.mkdtemp's random part
 
 
 class OutputError(ValueError):
@@ -62,6 +63,11 @@ def check_folder(text: str | Path, kind: str, *, force: bool = False, option: st
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             raise _refuse(option, text, f"this folder holds files govsim did not write ({shown}); choose a new "
                                         "or empty folder, or add --force to replace only govsim's own files there")
+        clashes = [n for n in foreign if n in (RUN_FILES if kind == "run" else EXPERIMENT_FILES | {FIGURES})]
+        if clashes:  # --force writes beside other files, never over one that has a name govsim uses
+            raise _refuse(option, text, f"{clashes[0]} there was not written by govsim, and govsim would write "
+                                        "a file of that name; even with --force it is not replaced: move it "
+                                        "away or choose another folder")
         _probe(path, option, text)
     else:
         _probe(_nearest_existing(path), option, text)
@@ -289,10 +295,14 @@ def clean_stale(out_dir: Path, before: float) -> list[Path]:
     Returns what was removed."""
     removed = []
     candidates = []
+    # Only the names tempfile.mkdtemp gives them (prefix + 8 random characters): a user's own
+    # `.NAME.backup` is never a candidate.
+    sibling = re.compile(rf"^\.{re.escape(out_dir.name)}\.(old\.)?{_MKDTEMP_SUFFIX}$")
+    in_place = re.compile(rf"^{re.escape(IN_PLACE_TMP)}{_MKDTEMP_SUFFIX}$")
     if out_dir.parent.is_dir():
-        candidates += [p for p in out_dir.parent.iterdir() if p.name.startswith(f".{out_dir.name}.")]
+        candidates += [p for p in out_dir.parent.iterdir() if sibling.match(p.name)]
     if out_dir.is_dir():
-        candidates += [p for p in out_dir.iterdir() if p.name.startswith(IN_PLACE_TMP)]
+        candidates += [p for p in out_dir.iterdir() if in_place.match(p.name)]
     for p in candidates:
         try:
             if _only_files(p, RUN_FILES) and p.stat().st_mtime < before:

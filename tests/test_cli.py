@@ -417,6 +417,15 @@ def test_force_replaces_only_govsims_files(tmp_path: Path, no_git, capsys) -> No
     (out / "sub" / "data.csv").write_text("1,2\n", encoding="utf-8")
     assert main(small_run_argv(out, seed=1)) == 2
     assert "notes.txt" in capsys.readouterr().err
+    # A file of a name govsim writes, not written by govsim: not replaced, even with --force.
+    assert main(small_run_argv(out, seed=1, extra=("--force",))) == 2
+    assert "summary.json" in capsys.readouterr().err
+    assert (out / "summary.json").read_text(encoding="utf-8") == "an old file of the same name"
+    (out / "summary.json").unlink()
+    (out / "cases.csv").mkdir()  # nor a folder of such a name (it could not be replaced whole)
+    assert main(small_run_argv(out, seed=1, extra=("--force",))) == 2
+    assert "cases.csv" in capsys.readouterr().err
+    (out / "cases.csv").rmdir()
     assert main(small_run_argv(out, seed=1, extra=("--force",))) == 0
     assert set(listing(out)) == OUTPUT_FILES | {"notes.txt", "sub"}
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -445,10 +454,14 @@ def test_a_killed_runs_temporary_folders_are_removed_by_the_next_run(tmp_path: P
     someone_elses = tmp_path / ".kept.backup"  # hidden, but not govsim's: a file govsim never writes
     someone_elses.mkdir()
     (someone_elses / "thesis.tex").write_text("keep me", encoding="utf-8")
-    for p in (stale, stale_old, someone_elses):
+    backup = tmp_path / ".kept.my-copy"  # a user's copy of run files: not a name govsim's temporary folders get
+    backup.mkdir()
+    (backup / "summary.json").write_text("{}", encoding="utf-8")
+    for p in (stale, stale_old, someone_elses, backup):
         os.utime(p, (1_000_000_000, 1_000_000_000))
     assert main(small_run_argv(out, seed=2)) == 0
-    assert listing(tmp_path) == [".kept.backup", "kept"]
+    assert listing(tmp_path) == [".kept.backup", ".kept.my-copy", "kept"]
+    assert (backup / "summary.json").exists()
     assert (someone_elses / "thesis.tex").read_text(encoding="utf-8") == "keep me"
 
 

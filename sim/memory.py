@@ -29,8 +29,8 @@ MIB = 1024 ** 2
 GIB = 1024 ** 3
 
 # Measured (benchmarks/bench_memory.py, six configurations: 20k-300k residents, up to 254k cases,
-# up to 22,800 grid workers; fit 143 MiB + 639 B per resident + 701 B per worker + 1,605 B per
-# case), rounded up:
+# up to 22,800 grid workers; two fits on one machine gave 143 MiB + 633-639 B per resident +
+# 642-701 B per worker + 1,602-1,605 B per case; README, Performance), rounded up:
 IMPORTS_BYTES = 150 * MIB         # the interpreter, NumPy, SciPy, Mesa, the model's modules
 RUN_FIXED_BYTES = 2 * MIB         # a run of any size: the model's tables, random-number buffers
 PER_RESIDENT_BYTES = 650          # a resident, their share of a household, positions, the grid maps

@@ -269,8 +269,8 @@ PARAMS: tuple[Param, ...] = (
     P("worker.patrol_detect_per_hour", 0.2, "1/h", 0.0, 10.0,
       "set so grid workers find about half of public-space needs before residents report them; dedicated "
       "city-management inspectors find 86-96% (Jiangmen 2024, Tianmen 2016)",
-      "Chance per patrol hour that a grid worker spots a given latent public-space need in a 400-household grid "
-      "(scaled inversely with grid size)."),
+      "Chance per patrol hour that a grid worker spots a given latent public-space need in a grid of "
+      "worker.patrol_reference_households households (scaled inversely with grid size)."),
     P("worker.patrol_reference_households", 400.0, "households", 1.0, 1_000_000.0,
       "Haikou city standard and an Anhui county: 300-500 households per grid (the default grid size)",
       "Grid size at which worker.patrol_detect_per_hour applies; patrol finds scale with "

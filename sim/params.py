@@ -72,6 +72,8 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
 def _bound(x: float | None) -> str:
     if x is None:
         return "-inf"
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))  # 10000000, never 1e+07
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 

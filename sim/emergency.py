@@ -149,7 +149,7 @@ class Emergency:
     follow_up_u: dict = field(default_factory=dict)  # household -> its uniforms for follow-up needs
     over: bool = False
     satisfaction: dict = field(default_factory=dict)  # before / during / after
-    rng: dict = field(default_factory=dict)  # this occurrence's streams: detection, follow_ups, volunteers
+    rng: dict = field(default_factory=dict)  # this occurrence's streams: one per streams.EMERGENCY_STREAMS
 
 
 class EmergencyManager(Submodel):
@@ -337,7 +337,7 @@ class EmergencyManager(Submodel):
             home.idle.remove(server)
             self._join(server, desk)
         else:
-            server.reassign = desk  # finishes its case first (see GovernanceModel._on_done)
+            server.reassign = desk  # finishes its case first (see Service.on_done)
 
     def _join(self, server, desk: EmergencyDesk) -> None:
         server.pause_proactive(self.model.events.now)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .cases import CHANNEL_NAMES, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
+from .submodels.base import ratio
 
 # The closed loop's daily columns; submodels append theirs (`Submodel.daily_columns`).
 TIMESERIES_COLUMNS = (
@@ -57,8 +58,8 @@ class DayRecorder:
         self._totals = totals
         self.rows.append((
             day, *flows, m.open_cases, m.open_cases - latent, latent,
-            _ratio(self.resp_sum * 24, self.resp_n), _ratio(self.res_sum * 24, self.res_n),
-            self.ratings, _ratio(self.good, self.ratings), m.latent_satisfaction_mean,
+            ratio(self.resp_sum * 24, self.resp_n), ratio(self.res_sum * 24, self.res_n),
+            self.ratings, ratio(self.good, self.ratings), m.latent_satisfaction_mean,
             s.get("satisfaction_rate", math.nan), s.get("se", math.nan),
             *(x for s in self.contributors for x in s.day_row()),
         ))
@@ -69,10 +70,6 @@ class DayRecorder:
         data = np.array(self.rows, dtype=float).reshape(-1, len(self.names))
         return {name: data[:, i].astype(int) if name in self.counts else data[:, i]
                 for i, name in enumerate(self.names)}
-
-
-def _ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
 
 
 # ---------------------------------------------------------------- case table
@@ -288,18 +285,18 @@ def _workforce(model, out: dict) -> None:
     ws = model.workers
     out["workers.count"] = float(len(ws))
     duty_h = workdays * (shift_h - paper_h) * len(ws)
-    out["workers.utilisation"] = _ratio(sum(w.case_hours for w in ws), duty_h)
+    out["workers.utilisation"] = ratio(sum(w.case_hours for w in ws), duty_h)
     out["workers.paperwork_share"] = paper_h / shift_h
-    out["workers.proactive_share"] = _ratio(sum(w.proactive_hours for w in ws), workdays * shift_h * len(ws))
-    out["workers.visits_per_worker_day"] = _ratio(sum(w.visits for w in ws), workdays * len(ws))
+    out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws), workdays * shift_h * len(ws))
+    out["workers.visits_per_worker_day"] = ratio(sum(w.visits for w in ws), workdays * len(ws))
     ot = sum(w.overtime_hours for w in ws)
-    out["workers.overtime_hours_per_worker_year"] = _ratio(ot * 365 / days, len(ws))
+    out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, len(ws))
     committee = [s for c in model.committees for s in c.desk.servers]
     township = model.township.desk.servers
     for name, staff in (("committee", committee), ("township", township)):
         out[f"{name}.staff"] = float(len(staff))
-        out[f"{name}.utilisation"] = _ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
-        out[f"{name}.overtime_hours_per_staff_year"] = _ratio(sum(s.overtime_hours for s in staff) * 365 / days,
+        out[f"{name}.utilisation"] = ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
+        out[f"{name}.overtime_hours_per_staff_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days,
                                                               len(staff))
     year = days / 365.0
     cost_w = len(ws) * v["worker.annual_cost_cny"]
@@ -310,8 +307,8 @@ def _workforce(model, out: dict) -> None:
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
         + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])
     out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"]
-    out["cost.per_resident_year_cny"] = _ratio(out["cost.staff_cny"] / year, len(model.residents))
-    out["cost.per_resolved_case_cny"] = _ratio(out["cost.staff_cny"], model.resolved)
+    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / year, len(model.residents))
+    out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
 
 
 def _littles_law(model, a: CaseArrays, out: dict) -> None:

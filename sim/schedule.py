@@ -58,7 +58,7 @@ class EventQueue:
 
     Submodels register their handlers by kind (`on`); a submodel that brings a kind of its own
     asks for a new number (`new_kind`). `handlers` is the dispatch table the loop reads,
-    indexed by kind; the first `drain` refuses to start while a kind has no handler."""
+    indexed by kind; a `drain` refuses to start while a kind has no handler."""
 
     __slots__ = ("heap", "seq", "now", "handlers", "kind_names", "processed", "arr_t", "arr_c", "arr_i",
                  "arr_seq0", "horizon", "buckets")

@@ -12,7 +12,8 @@ class Submodel:
 
     A subclass declares:
     - `name`: the attribute under which the model holds it (`model.intake`, ...);
-    - `params`: the parameter keys it reads; `self.p` holds their values, and nothing else;
+    - `params`: the parameter keys its behaviour depends on; `self.p` holds their values (values used
+      on hot paths are read, converted once, from `model.rules`);
     - `handlers()`: {event kind: handler}, registered on the model's event queue;
     - optionally `link()` to look up the other submodels it calls, `plan_day(day)` and
       `end_of_day(day)` for the daily step, `summary()` and `case_summary(w)` for the summary

@@ -27,6 +27,8 @@ CHANNEL_NAMES = ("in_person", "hotline", "app", "visit", "patrol", "none")
 
 GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 
+URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
+
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
 N_CASE_U = 8  # + level and effort, consumed at creation

@@ -218,6 +218,11 @@ PARAMS: tuple[Param, ...] = (
       "Fuzhou rules: verify and dispatch within 1 working hour (a maximum, used here as the mean); "
       "Beijing: a ticket takes about 6 min",
       "Mean time for the 12345 / dispatch centre to dispatch a hotline case to the handling level."),
+    P("routing.direct_dispatch", True, "-", None, None,
+      "assumption: practice of 12345 direct dispatch (直派), e.g. Beijing 12345 接诉即办, "
+      "which sends urgent work orders straight to the responsible unit",
+      "Whether urgent (2 h) cases go straight to the level with authority, whatever the channel, "
+      "skipping the hand-offs between levels."),
     # --- service and hand-offs (ODD 7.9, 7.10) ----------------------------------------------------
     P("worker.speed_kmh", 12.0, "km/h", 1.0, 60.0, ASSUMPTION, "Travel speed (e-bike) between sites."),
     P("worker.triage_minutes", 10.0, "min", 0.0, 120.0, "Fuzhou rules: verify and dispatch within 1 working hour",

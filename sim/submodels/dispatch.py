@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from .. import schedule as ev
 from ..agents import Township
-from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, Desk
+from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, URGENT, Desk
 from .base import Submodel
 
 
 class Dispatch(Submodel):
     """In person to the grid worker, by app straight to the level with authority (platform
     routing), by 12345 through the dispatch centre; a case beyond a level's authority is handed
-    up one level, and county items go to county departments (outside the model, a delay)."""
+    up one level, and county items go to county departments (outside the model, a delay).
+    With direct dispatch (直派), an urgent case goes straight to the level with authority,
+    whatever its channel, and a hand-off skips the levels between."""
 
     name = "dispatch"
     params = ("township.dispatch_hours", "handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
-              "handoff.county_days", "policy.decentralisation", "policy.one_window_reduction")
+              "handoff.county_days", "policy.decentralisation", "policy.one_window_reduction",
+              "routing.direct_dispatch")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -25,6 +28,7 @@ class Dispatch(Submodel):
         window = 1.0 - p["policy.decentralisation"] * p["policy.one_window_reduction"]
         self.handoff_mean = tuple(mean * window for mean in model.rules.handoff_mean)
         self.county_mean = p["handoff.county_days"]
+        self.direct_on = bool(p["routing.direct_dispatch"])
 
     def handlers(self):
         return {ev.REPORT: self.on_report, ev.ARRIVE: self.on_arrive, ev.COUNTY: self.on_county}
@@ -40,14 +44,25 @@ class Dispatch(Submodel):
         now = self.events.now
         self.leave_latent(case)
         self.open(case, now)
-        if case.channel == IN_PERSON:
+        direct = self.direct(case)
+        if case.channel == IN_PERSON and not direct:
             self.arrive(case, self.model.grid_desks[case.grid])
-        elif case.channel == APP:
-            self.arrive(case, self.desk_for(Township.dispatch_level(case), case))
+        elif case.channel in (APP, IN_PERSON):
+            self.on_arrive(case, self.target(case, direct))
         else:
             case.status = IN_TRANSIT
-            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case,
-                             self.desk_for(Township.dispatch_level(case), case))
+            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case, self.target(case, direct))
+
+    def direct(self, case) -> bool:
+        """Whether the case is dispatched directly (直派): an urgent case, with the lever on."""
+        return self.direct_on and case.urgency == URGENT
+
+    def target(self, case, direct: bool) -> Desk | None:
+        """Where dispatch sends the case: the desk at its dispatch level, or None for the county
+        step (a directly dispatched county item skips the township)."""
+        if direct and case.level == COUNTY:
+            return None
+        return self.desk_for(Township.dispatch_level(case), case)
 
     def desk_for(self, level: int, case) -> Desk:
         m = self.model
@@ -57,18 +72,29 @@ class Dispatch(Submodel):
             return m.committees[case.community].desk
         return m.township.desk
 
-    def on_arrive(self, case, desk: Desk) -> None:
-        self.arrive(case, desk)
+    def on_arrive(self, case, desk: Desk | None) -> None:
+        if desk is None:
+            self.to_county(case)
+        else:
+            self.arrive(case, desk)
 
     def hand_up(self, case, level: int) -> None:
+        """One level up; a directly dispatched case goes straight to the level with authority
+        (one hand-off, with the delay of the hand-off from this level)."""
+        case.status = IN_TRANSIT
+        nxt = case.level if self.direct(case) else level + 1
+        if nxt == COUNTY:
+            self.to_county(case)
+        else:
+            self.events.push(self.events.now + self.delay(self.handoff_mean[level]), ev.ARRIVE, case,
+                             self.desk_for(nxt, case))
+
+    def to_county(self, case) -> None:
+        """Referred to county departments (outside the model): resolved after a delay."""
         now = self.events.now
         case.status = IN_TRANSIT
-        nxt = level + 1
-        if nxt == COUNTY:
-            case.t_in[COUNTY] = now
-            self.events.push(now + self.delay(self.county_mean), ev.COUNTY, case)
-        else:
-            self.events.push(now + self.delay(self.handoff_mean[level]), ev.ARRIVE, case, self.desk_for(nxt, case))
+        case.t_in[COUNTY] = now
+        self.events.push(now + self.delay(self.county_mean), ev.COUNTY, case)
 
     def on_county(self, case, _) -> None:
         self.resolve(case, COUNTY)

@@ -107,7 +107,7 @@ class GovernanceModel(mesa.Model):
             desk = Desk(GRID, g)
             order = t.grid_households[g]
             for j in range(per_grid):  # worker j visits every per_grid-th household of the grid
-                w = GridWorker(self, g, desk, self.grid_space[g], centres[g], order[j::per_grid])
+                w = GridWorker(self, g, j, desk, self.grid_space[g], centres[g], order[j::per_grid])
                 desk.servers.append(w)
                 desk.idle.append(w)
                 self.workers.append(w)

@@ -8,7 +8,8 @@ from sim import GovernanceModel, ScenarioError, load_scenario
 from sim.cli import main
 from sim.emergency import TaskStatus, VolunteerShift
 from sim.runner import run
-from tests.helpers import SCENARIOS
+from sim.cases import LATENT
+from tests.helpers import SCENARIOS, model_of, small
 
 RESIDENTS = 10_000  # footprint 1.37 x 0.91 km
 
@@ -344,3 +345,24 @@ def test_each_occurrence_draws_each_purpose_from_its_own_stream(tmp_path):
         m.run_until(25.0)
         detected[lend] = m.emergency.emergencies[0].detected
     assert detected[0.0] == detected[1.0]
+
+
+def test_a_worker_visits_only_its_own_round_after_emergency_lending(monkeypatch):
+    """A worker's visiting round is fixed when it is hired; lending and switching in an emergency
+    reorder the desks' server lists, and must not hand a worker another worker's round."""
+    from sim.submodels.discovery import Discovery
+    found = []
+    original = Discovery.on_discover
+
+    def spy(self, w, plan):
+        target = plan[1]
+        if target is not None and self.kind[target.need] == "visit" and target.status == LATENT:
+            found.append((set(w.round.tolist()), target.household))
+        original(self, w, plan)
+
+    monkeypatch.setattr(Discovery, "on_discover", spy)
+    model = model_of(small("cold_wave", residents=6_000, days=60, **{"grid.workers_per_grid": 3,
+                                                                     "emergency.lend_share": 1.0}), 3)
+    model.run_for(60)
+    assert found, "no visit discoveries"
+    assert all(hh in rounds for rounds, hh in found), "a worker found a need outside its own round"

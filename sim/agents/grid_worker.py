@@ -21,9 +21,10 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
     nothing to simulate.
     """
 
-    def __init__(self, model, grid: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
+    def __init__(self, model, grid: int, slot: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
         super().__init__(model)
         self.grid = grid
+        self.slot = slot                       # which of the grid's visiting rounds is this worker's
         self.office = (float(office[0]), float(office[1]))
         self.open_books(desk, model.rules.speed, self.office)
         self.cell = cell
@@ -75,7 +76,9 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
 
     def nearest_visit(self, latent: dict, round_worker: list[int], round_index: list[int]) -> tuple[float, object]:
         """(days, case) of the first latent need this worker's round reaches; (inf, None) if none."""
-        slot = self.desk.servers.index(self) if len(self.desk.servers) > 1 else 0
+        # The slot is fixed at construction: the desk's server list changes when emergencies
+        # lend or switch workers, and a position in it would hand this worker another's round.
+        slot = self.slot
         best, target = math.inf, None
         for case in latent.values():
             hh = case.household

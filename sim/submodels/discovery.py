@@ -43,9 +43,9 @@ class Discovery(Submodel):
         n = model.territory.n_households
         index, worker = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         for desk in model.grid_desks:
-            for j, w in enumerate(desk.servers):
+            for w in desk.servers:
                 index[w.round] = np.arange(len(w.round))
-                worker[w.round] = j
+                worker[w.round] = w.slot
         return index.tolist(), worker.tolist()   # Python ints for the discovery loop
 
     def handlers(self):

@@ -292,6 +292,14 @@ PARAMS: tuple[Param, ...] = (
       "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.",
       # The table's 8 h is the whole default shift, which the scenario rules forbid (paperwork < shift).
       lever=Lever(0.25, high=6.0)),
+    P("worker.overtime_cap_hours_per_month", 36.0, "h/month", 0.0, 744.0,
+      "PRC Labour Law (1994), art. 41: overtime of at most 36 hours a month",
+      "Overtime a server (grid worker, committee or township staff) may work in a 30-day month; past it, "
+      "on-call work off duty is refused and goes to a colleague under the cap, or waits for the shift. "
+      "Emergency duty is exempt (art. 42)."),
+    P("worker.overload_effort", 0.2, "share", 0.0, 5.0, ASSUMPTION,
+      "Sustained overload slows work: service and task times grow by this share × (overtime this month / "
+      "worker.overtime_cap_hours_per_month, at most 1)."),
     # --- satisfaction survey (ODD 7.16) -----------------------------------------------------------
     P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
       "Days between satisfaction surveys of all residents."),
@@ -393,6 +401,20 @@ PARAMS: tuple[Param, ...] = (
     P("volunteer.mutual_aid_calls", 3, "calls", 0, 50, ASSUMPTION,
       "How many registered volunteers of the grid the committee calls for one mutual-aid case."),
     P("volunteer.walk_kmh", 4.0, "km/h", 1.0, 20.0, ASSUMPTION, "Volunteers' travel speed (on foot, near home)."),
+    # --- top-down tasks and the burden levers that cut them (ODD 7.32) ----------------------------
+    P("burden.forms_reduction", 0.0, "share", 0.0, 1.0,
+      "减轻基层负担 policy (精简报表、台账): 42% of 6,077 community workers name repeated forms and 台账 as a "
+      "burden (人民论坛 survey); the share cut is a lever, not an observed quantity",
+      "Share of the forms and 台账 tasks from above (task types with lever \"forms\") that are cut.",
+      lever=Lever(0.05)),
+    P("burden.assessment_reduction", 0.0, "share", 0.0, 1.0,
+      "policy text: control the number and frequency of assessments (控制考核数量和频次); the share is a lever",
+      "Share of assessments and inspections from above (task types with lever \"assessments\") that are cut.",
+      lever=Lever(0.05)),
+    P("burden.shared_data_entry", 0.0, "share", 0.0, 1.0,
+      "policy text: data sharing (数据共享) so that data are entered once; the share is a lever",
+      "Share of the hours of data-collection tasks (task types with lever \"data_entry\") saved because data "
+      "entered once are shared between departments.", lever=Lever(0.05)),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
@@ -450,6 +472,30 @@ EMERGENCY_FIELDS: tuple[NeedField, ...] = (
     NeedField("duration_days", float, "days", 0.01, 365.0, text="How long the emergency lasts."),
 )
 EMERGENCY_FIELD_BY_KEY = {f.key: f for f in EMERGENCY_FIELDS}
+
+# [tasks.NAME]: the top-down tasks (上级交办) that fill staff's days, one table per task type (ODD 6.7, 7.32).
+TASK_WHO = ("grid_worker", "committee", "township")
+TASK_LEVERS = {  # the `lever` field -> the burden parameter that acts on the task type, and how
+    "none": None,
+    "forms": "burden.forms_reduction",             # cuts that share of occurrences
+    "assessments": "burden.assessment_reduction",  # cuts that share of occurrences
+    "data_entry": "burden.shared_data_entry",      # cuts that share of each occurrence's hours
+}
+TASK_FIELDS: tuple[NeedField, ...] = (
+    NeedField("who", str, "-", choices=TASK_WHO, text="Who does it: grid workers, committee staff or township staff."),
+    NeedField("per", str, "-", choices=("worker", "unit"),
+              text="Frequency per worker, or per unit (a grid, a community, the township), whatever its staff."),
+    NeedField("per_month", float, "/month", 0.0, 1000.0, text="Occurrences per worker or unit per month."),
+    NeedField("hours", float, "h", 0.01, 200.0, text="Mean hours per occurrence."),
+    NeedField("hours_cv", float, "-", 0.0, 5.0, text="Coefficient of variation of the hours (lognormal; 0 = fixed)."),
+    NeedField("timing", str, "-", choices=("fixed", "flexible"),
+              text="fixed: at a set time (meetings, assessments), before all but urgent cases; flexible: "
+                   "queued after fast cases and before general ones."),
+    NeedField("deadline_days", float, "days", 0.01, 365.0, text="Days from issue within which it counts as on time."),
+    NeedField("lever", str, "-", choices=tuple(TASK_LEVERS),
+              text="Which burden lever cuts it: forms, assessments (occurrences), data_entry (hours), or none."),
+)
+TASK_FIELD_BY_KEY = {f.key: f for f in TASK_FIELDS}
 
 
 def defaults() -> dict[str, Any]:

@@ -17,13 +17,13 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
-                     URGENCY, defaults)
+                     TASK_FIELD_BY_KEY, TASK_FIELDS, URGENCY, defaults)
 
 # Tables and lists nest at most this deep in a scenario or experiment file (the deepest real key,
 # emergencies.NAME.communities, is three tables and a list); deeper input is refused, not recursed into.
 MAX_NESTING = 16
 
-TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies"}
+TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies", "tasks"}
 # Keys that name or describe a scenario without changing what it simulates.
 COSMETIC_KEYS = ("name", "description", "description_zh")
 
@@ -89,6 +89,21 @@ class NeedType:
 
 
 @dataclass(frozen=True)
+class TaskType:
+    """One [tasks.NAME] entry: a kind of top-down task (上级交办), its frequency, hours and timing."""
+
+    name: str
+    who: str
+    per: str
+    per_month: float
+    hours: float
+    hours_cv: float
+    timing: str
+    deadline_days: float
+    lever: str
+
+
+@dataclass(frozen=True)
 class EmergencyDef:
     """One [emergencies.NAME] entry: a fixed onset or a random annual rate; a circle or communities."""
 
@@ -119,6 +134,7 @@ class Scenario:
     files: tuple[str, ...] = field(default=())  # the file and those it extends, outermost first
     emergencies: tuple[EmergencyDef, ...] = ()
     description_zh: str = ""    # 中文说明, for reports in Chinese
+    tasks: tuple[TaskType, ...] = ()   # the top-down task catalogue, in file order
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -141,6 +157,8 @@ class Scenario:
         out["needs"] = {n.name: {f.key: getattr(n, f.key) for f in NEED_FIELDS} for n in self.needs}
         if self.emergencies:
             out["emergencies"] = {e.name: e.to_dict() for e in self.emergencies}
+        if self.tasks:
+            out["tasks"] = {t.name: {f.key: getattr(t, f.key) for f in TASK_FIELDS} for t in self.tasks}
         return out
 
 
@@ -339,10 +357,10 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
         if section not in sections:
             import difflib
 
-            close = difflib.get_close_matches(section, [*sections, "needs"], n=1)
+            close = difflib.get_close_matches(section, [*sections, "needs", "tasks"], n=1)
             hint = f"; did you mean [{close[0]}]?" if close else ""
             raise ScenarioError(file, section, table, "unknown table; allowed: " +
-                                ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME]{hint}")
+                                ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME], [tasks.NAME]{hint}")
         for name, value in table.items():
             key = f"{section}.{name}"
             if key not in PARAM_BY_KEY:
@@ -351,6 +369,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     needs = _check_needs(file, raw.get("needs"))
     _check_consistency(file, values, needs)
     emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
+    tasks = _check_tasks(file, raw.get("tasks", {}))
     name = raw.get("name", name_from_file(file))
     description = raw.get("description", "")
     description_zh = raw.get("description_zh", "")
@@ -360,7 +379,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     if "name" in raw and not is_safe_name(name):
         raise ScenarioError(file, "name", name, SAFE_NAME_RULE)
     return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies,
-                    description_zh)
+                    description_zh, tasks)
 
 
 def unknown_key_hint(key: str) -> str:
@@ -420,6 +439,28 @@ def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
             raise ScenarioError(file, f"needs.{name}.effort_cv", need.effort_cv,
                                 "1.0 when effort_dist is 'exponential'", (f"needs.{name}.effort_dist",))
         out.append(need)
+    return tuple(out)
+
+
+def _check_tasks(file: str, table: Any) -> tuple[TaskType, ...]:
+    """The top-down task catalogue: optional (none at all is allowed); each table complete."""
+    if not isinstance(table, dict):
+        raise ScenarioError(file, "tasks", table, "tables [tasks.NAME] (the top-down task catalogue)")
+    out = []
+    for name, spec in table.items():
+        if not isinstance(spec, dict):
+            raise ScenarioError(file, f"tasks.{name}", spec, "a table of task fields")
+        for fkey in spec:
+            if fkey not in TASK_FIELD_BY_KEY:
+                raise ScenarioError(file, f"tasks.{name}.{fkey}", spec[fkey],
+                                    "unknown task field; allowed: " + ", ".join(TASK_FIELD_BY_KEY))
+        fields = {}
+        for f in TASK_FIELDS:
+            key = f"tasks.{name}.{f.key}"
+            if f.key not in spec:
+                raise ScenarioError(file, key, None, f"missing; {f.allowed()}")
+            fields[f.key] = _check_need_field(file, key, spec[f.key], f)
+        out.append(TaskType(name=name, **fields))
     return tuple(out)
 
 

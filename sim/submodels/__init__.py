@@ -14,6 +14,7 @@ from .intake import Intake
 from .service import Service
 from .shift import Shift
 from .surveys import Surveys
+from .tasks import Tasks
 from .verification import Verification
 from .volunteers import Volunteers
 
@@ -27,6 +28,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Discovery,         # 7.14 visits and patrol
     Surveys,           # 7.16 the satisfaction survey
     Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid
+    Tasks,             # 7.32 top-down tasks (上级交办) at the desks
     EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 

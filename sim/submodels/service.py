@@ -5,29 +5,33 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Desk
+from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
 
 
 class Service(Submodel):
     """A case joins a desk's queue; free servers on duty take waiting cases by urgency, then report
-    time; off duty, only urgent cases are taken (on call, as overtime). A server that finishes
-    resolves the case at its level or hands it up."""
+    time; off duty, only urgent cases are taken (on call, as overtime), and only by a server under
+    its monthly overtime cap. Top-down tasks (sim/submodels/tasks.py) wait in the same queue. A server
+    that finishes resolves the case at its level or hands it up."""
 
     name = "service"
-    params = ("worker.on_call_urgent",)
+    params = ("worker.on_call_urgent", "worker.overtime_cap_hours_per_month", "worker.overload_effort")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         self.on_call = self.p["worker.on_call_urgent"]
+        self.cap = self.p["worker.overtime_cap_hours_per_month"]
+        self.overload = self.p["worker.overload_effort"]
+        self.refused: set[int] = set()   # ids of urgent cases a server over its cap did not take on call
 
     def handlers(self):
         return {ev.DONE: self.on_done, ev.ABANDON: self.on_abandon}
 
     def link(self) -> None:
         m = self.model
-        self.shift, self.discovery, self.emergency = m.shift, m.discovery, m.emergency
+        self.shift, self.discovery, self.emergency, self.start_task = m.shift, m.discovery, m.emergency, m.tasks.start
         self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
         self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
 
@@ -48,12 +52,39 @@ class Service(Submodel):
         self.try_start(desk)
 
     def try_start(self, desk: Desk) -> None:
+        """Idle servers take what waits: cases and top-down tasks in queue order (on duty), or an
+        urgent case on call (off duty) if a server under its overtime cap is free."""
         on_duty = self.shift.grid_duty if desk.level == GRID else self.shift.office_duty
-        while desk.idle:
-            case = desk.next_case(on_duty, self.on_call)
-            if case is None:
+        idle = desk.idle
+        while idle:
+            pick = -1 if on_duty else self._rested(desk)
+            if pick is None:
                 return
-            self.start(desk.idle.pop(), case)
+            item = desk.next_case(on_duty, self.on_call)
+            if item is None:
+                return
+            if item.__class__ is Case:
+                self.start(idle.pop(pick), item)
+            else:
+                self.start_task(idle.pop(pick), item)
+
+    def _rested(self, desk: Desk) -> int | None:
+        """Off duty: the position in `desk.idle` of the last-freed server under its monthly overtime
+        cap (the Labour Law's 36 h), or None if an urgent case waits and every idle server is over it."""
+        now, idle = self.events.now, desk.idle
+        for i in range(len(idle) - 1, -1, -1):
+            if idle[i].month_overtime(now) < self.cap:
+                return i
+        if self.on_call and desk.peek_urgency() == 0:
+            self.refused.add(desk.queue[0][3].id)
+        return None
+
+    def effort_factor(self, server, now: float) -> float:
+        """Sustained overload slows work: 1 + overload × (this month's overtime / cap, at most 1)."""
+        month = server.month_overtime(now)
+        if not month:
+            return 1.0
+        return 1.0 + self.overload * (min(1.0, month / self.cap) if self.cap else 1.0)
 
     def start(self, server, case) -> None:
         now = self.events.now
@@ -66,8 +97,10 @@ class Service(Submodel):
         # Work started within the shift (paperwork hours included) is overtime only past its end.
         shift = self.shift
         server.overtime_from = shift.end if shift.office_duty else now
-        self.events.push(now + server.service_time(case, case.level == server.desk.level, self.model.rules),
-                         ev.DONE, server, case)
+        t = server.service_time(case, case.level == server.desk.level, self.model.rules)
+        if server.ot_month_hours:
+            t *= self.effort_factor(server, now)
+        self.events.push(now + t, ev.DONE, server, case)
 
     def accept(self, case, now: float) -> None:
         case.t_accept = now
@@ -79,12 +112,18 @@ class Service(Submodel):
         now = self.events.now
         desk = server.desk
         server.case_hours += (now - server.busy_since) * 24.0
-        server.overtime_hours += max(0.0, now - server.overtime_from) * 24.0
+        server.add_overtime(max(0.0, now - server.overtime_from) * 24.0, now)
         server.case = None
         if case.level == desk.level:
             self.resolve(case, desk.level)
         else:
             self.hand_up(case, desk.level)
+        self.free(server)
+
+    def free(self, server) -> None:
+        """A server done with a case or a top-down task: to its emergency desk if booked for one,
+        else back to its routine desk."""
+        desk = server.desk
         if server.reassign is not None:  # booked for emergency duty while on this case
             self.emergency.reassigned(server)
             self.try_start(desk)
@@ -98,7 +137,7 @@ class Service(Submodel):
         if grid_on_duty:
             server.start_proactive(self.events.now)
         self.try_start(desk)
-        if grid_on_duty and server.case is None:
+        if grid_on_duty and server.case is None and server.work is None:
             self.discovery.schedule(server)
 
     def on_abandon(self, case, _) -> None:

@@ -164,7 +164,7 @@ SUMMARY_ORDER = (
     "rates.lapse", "rates.reported_or_discovered",
     "rates.discovered_share", "channels.", "reporting_delay_h.",
     "satisfaction.", "ratings.", "equity.", "survey.",
-    "workers.", "committee.", "township.", "cost.", "littles_law.", "backlog.",
+    "workers.", "committee.", "township.", "workload.", "cost.", "littles_law.", "backlog.",
     None,
     "routine.", "events.", "population.", "territory.",
 )

@@ -178,6 +178,24 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("减轻基层负担：网格员每天用于填表、报材料、迎检考核的小时数，这段时间不能走访和处理案件。",
                  "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments instead of visits "
                  "and cases.")},
+    "burden.forms_reduction": {
+        "label": ("减负：精简报表台账（削减比例）", "Fewer forms and 台账 (share cut)"),
+        "short": ("精简报表", "Fewer forms"),
+        "help": ("上级交办的报表、台账任务中被取消的比例；腾出的时间用于处理群众诉求和走访。",
+                 "Share of the forms and 台账 tasks from above that are cut; the time goes to residents' cases "
+                 "and visits.")},
+    "burden.assessment_reduction": {
+        "label": ("减负：控制考核检查（削减比例）", "Fewer assessments (share cut)"),
+        "short": ("减少考核", "Fewer assessments"),
+        "help": ("控制考核、检查的数量和频次：被取消的考核迎检任务所占比例。",
+                 "Control the number and frequency of assessments: share of assessment and inspection tasks "
+                 "from above that are cut.")},
+    "burden.shared_data_entry": {
+        "label": ("数据共享：一次录入、多方共用（节省比例）", "Shared data entry (share of hours saved)"),
+        "short": ("数据共享", "Shared data"),
+        "help": ("信息采集数据一次录入、部门共享，采集核查任务的工时按此比例减少。",
+                 "Data entered once and shared between departments: data-collection tasks take this share "
+                 "fewer hours.")},
     "emergency.sensor_coverage": {
         "label": ("智能感知：传感器发现应急事件的概率", "Smart sensing: sensor detection chance"),
         "short": ("智能感知", "Sensors"),

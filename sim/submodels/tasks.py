@@ -31,7 +31,8 @@ ROLES = ("grid_worker", "committee", "township")
 class Assignment:
     """One occurrence of a top-down task at a desk."""
 
-    __slots__ = ("id", "type", "desk", "priority", "t_issue", "deadline", "hours", "status", "t_start", "t_done")
+    __slots__ = ("id", "type", "desk", "priority", "t_issue", "deadline", "hours", "left", "status", "t_start",
+                 "t_done", "pace")
 
     def __init__(self, aid: int, type_index: int, desk, priority: float, t: float, deadline: float, hours: float):
         self.id = aid
@@ -41,6 +42,8 @@ class Assignment:
         self.t_issue = t
         self.deadline = deadline      # days: t_issue + the type's deadline_days
         self.hours = hours            # days of work (model units)
+        self.left = hours             # days of work still to do: a task left at the shift's end resumes
+        self.pace = 1.0               # the current server's slowing under overload (1 = none)
         self.status = QUEUED
         self.t_start = math.nan
         self.t_done = math.nan
@@ -134,6 +137,11 @@ class Tasks(Submodel):
         heapq.heappush(desk.queue, (a.priority, a.t_issue, a.id, a))
         self.service.try_start(desk)
 
+    def _requeue(self, a: Assignment) -> None:
+        """Work stopped at the shift's end: the task waits, first of its kind, for the next shift."""
+        a.status = QUEUED
+        heapq.heappush(a.desk.queue, (a.priority, a.t_issue, a.id, a))
+
     # ------------------------------------------------------------------ work
     def start(self, server, a: Assignment) -> None:
         """A free server on duty takes the task (called by `Service.try_start`)."""
@@ -144,9 +152,11 @@ class Tasks(Submodel):
         server.work = a
         server.busy_since = now
         server.overtime_from = self.shift.end if self.shift.office_duty else now
-        t = a.hours
-        if server.ot_month_hours:
-            t *= self.service.effort_factor(server, now)
+        a.pace = self.service.effort_factor(server, now) if server.ot_month_hours else 1.0
+        # Unlike a case, a task is not finished after hours: work stops at the shift's end.
+        t, end = a.left * a.pace, self.shift.end
+        if self.shift.office_duty and now < end < now + t:
+            t = end - now
         self.events.push(now + t, self.DONE, server, a)
 
     def on_done(self, server, a: Assignment) -> None:
@@ -155,10 +165,14 @@ class Tasks(Submodel):
         server.task_hours += hours
         server.add_overtime(max(0.0, now - server.overtime_from) * 24.0, now)
         server.work = None
-        a.status = RESOLVED
-        a.t_done = now
-        self.done += 1
         self.hours_by_type[a.type] += hours
+        a.left -= (now - server.busy_since) / a.pace
+        if a.left > 1e-9:
+            self._requeue(a)
+        else:
+            a.status = RESOLVED
+            a.t_done = now
+            self.done += 1
         self.service.free(server)
 
     # --------------------------------------------------------------- outcomes

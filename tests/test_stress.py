@@ -53,6 +53,30 @@ def test_township_staff_matter_under_load():
     assert after < before - max(0.03, 3 * se), (before, after, se)
 
 
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_on_time_does_not_rise_when_committee_staff_fall(scale):
+    before, after, se = paired({"demand.scale": scale}, {"demand.scale": scale, "committee.staff": 2})
+    assert after <= before + 2 * se, (scale, before, after, se)
+
+
+def test_committee_staff_matter():
+    """A community's top-down tasks come per community: one staff member cannot keep up with them."""
+    before, after, se = paired({}, {"committee.staff": 1})
+    assert after < before - max(0.05, 3 * se), (before, after, se)
+
+
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_on_time_does_not_rise_when_tasks_from_above_are_not_cut(scale):
+    cut = {"burden.forms_reduction": 1.0, "burden.assessment_reduction": 1.0, "burden.shared_data_entry": 1.0}
+    before, after, se = paired({"demand.scale": scale, **cut}, {"demand.scale": scale})
+    assert after <= before + 2 * se, (scale, before, after, se)
+
+
+def test_on_time_does_not_rise_when_overtime_is_capped_lower():
+    before, after, se = paired({"demand.scale": 4.0}, {"demand.scale": 4.0, "worker.overtime_cap_hours_per_month": 0.0})
+    assert after <= before + 2 * se, (before, after, se)
+
+
 def cases(*rows) -> CaseArrays:
     """CaseArrays from (need, urgency, status, deadline, t_report, t_resolve, t_abandon) rows."""
     cols = np.array(rows, dtype=float).T

@@ -44,12 +44,12 @@ def parse_sets(items: Sequence[str], option: str = "--set") -> dict[str, Any]:
 
 
 def check_override_key(key: str, option: str, item: str) -> None:
-    """An override names a parameter (SECTION.NAME), a need's field or an emergency's field, never
+    """An override names a parameter (SECTION.NAME), a need's, an emergency's or a task type's field, never
     a scenario's own keys (extends, name, descriptions): those are not parameters."""
     head = key.split(".", 1)[0]
-    if head in TOP_LEVEL_KEYS and head not in ("needs", "emergencies"):
+    if head in TOP_LEVEL_KEYS and head not in ("needs", "emergencies", "tasks"):
         raise OptionError(f"{option} {item!r}: '{head}' is not a parameter; overrides look like SECTION.NAME "
-                          "(see `govsim params`), needs.TYPE.FIELD or emergencies.NAME.FIELD")
+                          "(see `govsim params`), needs.TYPE.FIELD, emergencies.NAME.FIELD or tasks.NAME.FIELD")
 
 
 def number_type(kind: type, minimum: float, strict: bool):

@@ -305,7 +305,7 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 def _assign_dotted(raw: dict[str, Any], key: str, value: Any, origin: str) -> None:
     parts = key.split(".")
     if not 2 <= len(parts) <= 3 or any(not p for p in parts):
-        raise ScenarioError(origin, key, value, "keys look like SECTION.NAME or needs.TYPE.FIELD")
+        raise ScenarioError(origin, key, value, "keys look like SECTION.NAME, needs.TYPE.FIELD or tasks.NAME.FIELD")
     if parts[0] == "extends":  # not a table of the resolved scenario: it would be silently ignored
         raise ScenarioError(origin, key, value, "'extends' is not a parameter; overrides look like SECTION.NAME, "
                                                 "needs.TYPE.FIELD or emergencies.NAME.FIELD")

@@ -257,3 +257,16 @@ def test_task_overrides_and_round_trip():
     assert forms.per_month == 0.0
     again = load(ROOT / "scenarios" / "workshop.toml").with_values({})
     assert again.to_dict()["tasks"] == load(ROOT / "scenarios" / "workshop.toml").to_dict()["tasks"]
+
+
+def test_set_reaches_a_task_field(tmp_path, capsys, monkeypatch):
+    """`--set tasks.NAME.FIELD=VALUE` is an override like needs.TYPE.FIELD (and a bad value exits 2)."""
+    from sim.options import parse_sets
+
+    sets = parse_sets(["tasks.committee_forms.per_month=0"])
+    sc = load(ROOT / "scenarios" / "workshop.toml", sets)
+    assert next(t for t in sc.tasks if t.name == "committee_forms").per_month == 0.0
+    monkeypatch.chdir(tmp_path)
+    line = assert_refused(["run", str(ROOT / "scenarios" / "workshop.toml"), "--set", "tasks.committee_forms.timing=2",
+                           "--out", str(tmp_path / "out")], capsys, [tmp_path])
+    assert "tasks.committee_forms.timing" in line and "one of 'fixed', 'flexible'" in line

@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ..cases import GRID, N_CASE_U, U_RATING, Case
+from ..devolution import devolvable_mask
 from ..params import LEVELS, URGENCY
 from .base import Submodel
 
@@ -18,14 +19,14 @@ class NeedArrivals(Submodel):
     """Poisson arrivals per need type and age group (rates times `demand.scale`); each case gets its own uniforms."""
 
     name = "arrivals"
-    params = ("demand.scale", "policy.decentralisation", "satisfaction.rating_noise")
+    params = ("demand.scale", "policy.decentralisation", "policy.committee_items_cap", "satisfaction.rating_noise")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         needs = model.needs
         self.daily_rate = np.array([[n.rate_other, n.rate_elderly] for n in needs]) / 365.0 * self.p["demand.scale"]
         self.level = np.array([LEVELS.index(n.level) for n in needs])
-        self.devolvable = np.array([n.devolvable for n in needs])
+        self.devolvable = devolvable_mask(needs, self.p["policy.committee_items_cap"])  # 规范 caps the committees' list
         self.urgency = [URGENCY_NAMES.index(n.urgency) for n in needs]
         self.deadline = model.rules.deadline
 

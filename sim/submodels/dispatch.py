@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from .. import schedule as ev
 from ..agents import Township
-from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, URGENT, Desk
-from .base import Submodel
+from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, QUEUED, URGENT, Desk
+from ..units import HOURS
+from .base import Submodel, ratio
 
 
 class Dispatch(Submodel):
     """In person to the grid worker, by app straight to the level with authority (platform
     routing), by 12345 through the dispatch centre; a case beyond a level's authority is handed
-    up one level, and county items go to county departments (outside the model, a delay).
+    up one level, and county items are referred to their county department's desk (吹哨), which
+    must take them up (报到) within `county.report_hours` or the case counts as a late report and
+    comes under supervision (督办).
     With direct dispatch (直派), an urgent case goes straight to the level with authority,
     whatever its channel, and a hand-off skips the levels between."""
 
     name = "dispatch"
     params = ("township.dispatch_hours", "handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
-              "handoff.county_days", "policy.decentralisation", "policy.one_window_reduction",
+              "handoff.township_to_county_hours", "county.report_hours", "policy.decentralisation", "policy.one_window_reduction",
               "routing.direct_dispatch")
 
     def __init__(self, model) -> None:
@@ -27,7 +30,9 @@ class Dispatch(Submodel):
         self.dispatch_mean = model.rules.dispatch_mean
         window = 1.0 - p["policy.decentralisation"] * p["policy.one_window_reduction"]
         self.handoff_mean = tuple(mean * window for mean in model.rules.handoff_mean)
-        self.county_mean = p["handoff.county_days"]
+        self.county_mean = p["handoff.township_to_county_hours"] * HOURS
+        self.report_deadline = p["county.report_hours"] * HOURS
+        self.referred = self.late_reports = 0
         self.direct_on = bool(p["routing.direct_dispatch"])
 
     def handlers(self):
@@ -36,7 +41,9 @@ class Dispatch(Submodel):
     def link(self) -> None:
         m = self.model
         self.open, self.leave_latent = m.intake.open, m.discovery.leave_latent
-        self.arrive, self.resolve = m.service.arrive, m.verification.resolve
+        self.arrive = m.service.arrive
+        self.supervise = m.supervision.supervise
+        self.county_desk = {dept.need: dept.desk for dept in m.county}
 
     def on_report(self, case, _) -> None:
         if case.status != LATENT:
@@ -70,13 +77,18 @@ class Dispatch(Submodel):
             return m.grid_desks[case.grid]
         if level == COMMITTEE:
             return m.committees[case.community].desk
+        if level == COUNTY:
+            return self.county_desk[case.need]
         return m.township.desk
 
     def on_arrive(self, case, desk: Desk | None) -> None:
         if desk is None:
             self.to_county(case)
-        else:
-            self.arrive(case, desk)
+            return
+        if desk.level == COUNTY:  # the whistle: the department must take the case up by the deadline
+            self.referred += 1
+            self.events.push(self.events.now + self.report_deadline, ev.COUNTY, case)
+        self.arrive(case, desk)
 
     def hand_up(self, case, level: int) -> None:
         """One level up; a directly dispatched case goes straight to the level with authority
@@ -90,11 +102,17 @@ class Dispatch(Submodel):
                              self.desk_for(nxt, case))
 
     def to_county(self, case) -> None:
-        """Referred to county departments (outside the model): resolved after a delay."""
-        now = self.events.now
+        """Referred to its county department (吹哨): in the department's queue after a delay."""
         case.status = IN_TRANSIT
-        case.t_in[COUNTY] = now
-        self.events.push(now + self.delay(self.county_mean), ev.COUNTY, case)
+        self.events.push(self.events.now + self.delay(self.county_mean), ev.ARRIVE, case, self.county_desk[case.need])
 
     def on_county(self, case, _) -> None:
-        self.resolve(case, COUNTY)
+        """The report deadline (报到) of a referred case: still waiting in the queue is a late report."""
+        if case.status == QUEUED:
+            self.late_reports += 1
+            self.supervise(case)
+
+    def summary(self) -> dict[str, float]:
+        """Cases referred to county departments over the run, and the share not taken up in time."""
+        return {"county.referred": float(self.referred),
+                "county.late_report_rate": ratio(self.late_reports, self.referred)}

@@ -33,6 +33,7 @@ URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
 N_CASE_U = 8  # + level and effort, consumed at creation
+U_ROUTE = 6   # appended from the "routing" stream: misrouting by dispatch
 
 
 class Case:
@@ -40,7 +41,7 @@ class Case:
         "id", "need", "resident", "household", "grid", "community", "level", "urgency", "deadline",
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
-        "resolved_level", "grade", "u", "supervised", "queued",
+        "resolved_level", "grade", "u", "supervised", "queued", "desk", "misrouted", "misrouted_to",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -69,6 +70,9 @@ class Case:
         self.u = u                    # this case's uniforms (common random numbers), columns U_* above
         self.supervised = False       # overdue and escalated with supervision (督办): served first
         self.queued = 0               # how often it was queued; a queue entry of an older count is stale
+        self.desk = None              # the desk whose queue it last joined
+        self.misrouted = False        # at or on its way to a wrong desk, which will send it back (退单)
+        self.misrouted_to = -1        # the level of the wrong desk it was first dispatched to; -1 if none
 
 
 class Desk:
@@ -88,6 +92,7 @@ class Desk:
         more urgent class, which keeps the on-call rule of `next_case` exact), then by report time.
         Putting a case again (when it comes under supervision) leaves its older entry stale."""
         case.queued += 1
+        case.desk = self
         priority = case.urgency - 0.5 if case.supervised else case.urgency
         heapq.heappush(self.queue, (priority, case.t_report, case.id, case, case.queued))
 

@@ -233,6 +233,14 @@ PARAMS: tuple[Param, ...] = (
       "Whether urgent (2 h) cases go straight to the level with authority, whatever the channel, "
       "skipping the hand-offs between levels."),
     # --- service and hand-offs (ODD 7.9, 7.10) ----------------------------------------------------
+    P("routing.misroute_share", 0.1, "share", 0.0, 1.0,
+      "assumption: hotlines publish dispatch accuracy (派单准确率) as a target below 100%, and sent-back tickets "
+      "(退单) are a recognised step of the 12345 loop; no published rate used",
+      "Share of hotline and app reports the dispatch platform sends to a desk at a wrong level; that desk sends "
+      "the case back (退单) after a triage and the platform re-dispatches it."),
+    P("policy.smart_dispatch", 0.0, "share", 0.0, 1.0, ASSUMPTION,
+      "智能派单: share of misrouting that smart dispatch (category and address matching) removes.",
+      lever=Lever(0.05)),
     P("routing.supervision", True, "-", None, None,
       "12345 loop (State Council opinion, Jan 2021): accept, dispatch, handle, reply, supervise (督办), close",
       "督办: a case still open at its deadline comes under supervision and is served ahead of its urgency class "

@@ -145,3 +145,37 @@ def test_bad_routing_values_are_refused(key, value):
     from sim import ScenarioError
     with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
         small(**{key: value})
+
+
+# --- misrouting and smart dispatch --------------------------------------------------------------
+def test_misrouted_cases_are_sent_back_and_smart_dispatch_removes_them():
+    base = mean_summary(("routing.sent_back_share", "resolution_time_h.mean"))
+    smart = mean_summary(("routing.sent_back_share", "resolution_time_h.mean"), **{"policy.smart_dispatch": 1.0})
+    assert 0.05 < base["routing.sent_back_share"] < 0.15   # the default 10% misrouting
+    assert smart["routing.sent_back_share"] == 0.0
+
+
+def test_misrouted_cases_take_longer_than_the_same_cases_routed_right():
+    """The same needs (common random numbers) with and without misrouting: the cases misrouted in
+    one run are resolved later, on average, than in the run where they went to the right desk."""
+    def resolution(misroute: float):
+        model = model_of(small(residents=20_000, days=60, **{"routing.misroute_share": misroute}), 2)
+        model.run_for(60)
+        return model.cases
+    clean, messy = resolution(0.0), resolution(0.5)
+    pairs = [(a.t_resolve - a.t_report, b.t_resolve - b.t_report) for a, b in zip(clean, messy)
+             if b.misrouted_to >= 0 and not math.isnan(a.t_resolve) and not math.isnan(b.t_resolve)]
+    assert len(pairs) > 200
+    extra_h = 24 * float(np.mean([b - a for a, b in pairs]))
+    assert extra_h > 0.5, extra_h   # at least the platform's second dispatch (1 h mean) and a triage
+
+
+def test_a_misrouted_case_reaches_its_level_after_the_wrong_desk():
+    model = model_of(small(residents=4_000, days=40, **{"routing.misroute_share": 0.5}), 4)
+    model.run_for(40)
+    _check_conservation(model)
+    sent_back = [c for c in model.cases if c.misrouted_to >= 0 and not math.isnan(c.t_resolve)]
+    assert sent_back
+    for c in sent_back:
+        assert c.resolved_level == c.level and c.misrouted_to != min(c.level, 2)
+        assert c.t_in[c.misrouted_to] < c.t_resolve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import schedule as ev
 from ..agents import Township
-from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, QUEUED, URGENT, Desk
+from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, QUEUED, TOWNSHIP, U_ROUTE, URGENT, Desk
 from ..units import HOURS
 from .base import Submodel, ratio
 
@@ -21,7 +21,7 @@ class Dispatch(Submodel):
     name = "dispatch"
     params = ("township.dispatch_hours", "handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
               "handoff.township_to_county_hours", "county.report_hours", "policy.decentralisation", "policy.one_window_reduction",
-              "routing.direct_dispatch")
+              "routing.direct_dispatch", "routing.misroute_share", "policy.smart_dispatch")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -33,6 +33,8 @@ class Dispatch(Submodel):
         self.county_mean = p["handoff.township_to_county_hours"] * HOURS
         self.report_deadline = p["county.report_hours"] * HOURS
         self.referred = self.late_reports = 0
+        self.misroute = p["routing.misroute_share"] * (1.0 - p["policy.smart_dispatch"])
+        self.dispatched = self.sent_back = 0
         self.direct_on = bool(p["routing.direct_dispatch"])
 
     def handlers(self):
@@ -54,11 +56,26 @@ class Dispatch(Submodel):
         direct = self.direct(case)
         if case.channel == IN_PERSON and not direct:
             self.arrive(case, self.model.grid_desks[case.grid])
-        elif case.channel in (APP, IN_PERSON):
+        elif case.channel == IN_PERSON:
             self.on_arrive(case, self.target(case, direct))
+        elif case.channel == APP:
+            self.on_arrive(case, self.platform_target(case, direct))
         else:
             case.status = IN_TRANSIT
-            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case, self.target(case, direct))
+            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case, self.platform_target(case, direct))
+
+    def platform_target(self, case, direct: bool) -> Desk | None:
+        """Where the platform (12345 centre or app) sends the case: its target, or — with chance
+        `misroute` — a desk at another of the grid, committee and township levels (misrouting)."""
+        self.dispatched += 1
+        u = case.u[U_ROUTE]
+        if u >= self.misroute:
+            return self.target(case, direct)
+        right = Township.dispatch_level(case)
+        wrong = [lv for lv in (GRID, COMMITTEE, TOWNSHIP) if lv != right]
+        case.misrouted = True
+        case.misrouted_to = wrong[int(u / self.misroute * len(wrong))]
+        return self.desk_for(case.misrouted_to, case)
 
     def direct(self, case) -> bool:
         """Whether the case is dispatched directly (直派): an urgent case, with the lever on."""
@@ -92,14 +109,26 @@ class Dispatch(Submodel):
 
     def hand_up(self, case, level: int) -> None:
         """One level up; a directly dispatched case goes straight to the level with authority
-        (one hand-off, with the delay of the hand-off from this level)."""
+        (one hand-off, with the delay of the hand-off from this level). A misrouted case is sent
+        back instead (退单)."""
         case.status = IN_TRANSIT
+        if case.misrouted:
+            self.send_back(case)
+            return
         nxt = case.level if self.direct(case) else level + 1
         if nxt == COUNTY:
             self.to_county(case)
         else:
             self.events.push(self.events.now + self.delay(self.handoff_mean[level]), ev.ARRIVE, case,
                              self.desk_for(nxt, case))
+
+    def send_back(self, case) -> None:
+        """退单: the wrong desk returns the case to the platform, which dispatches it again, right
+        this time, after its dispatch delay."""
+        case.misrouted = False
+        self.sent_back += 1
+        self.events.push(self.events.now + self.delay(self.dispatch_mean), ev.ARRIVE, case,
+                         self.target(case, self.direct(case)))
 
     def to_county(self, case) -> None:
         """Referred to its county department (吹哨): in the department's queue after a delay."""
@@ -115,4 +144,6 @@ class Dispatch(Submodel):
     def summary(self) -> dict[str, float]:
         """Cases referred to county departments over the run, and the share not taken up in time."""
         return {"county.referred": float(self.referred),
-                "county.late_report_rate": ratio(self.late_reports, self.referred)}
+                "county.late_report_rate": ratio(self.late_reports, self.referred),
+                "routing.dispatched": float(self.dispatched),
+                "routing.sent_back_share": ratio(self.sent_back, self.dispatched)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..cases import IN_SERVICE, IN_TRANSIT, QUEUED
 from .base import Submodel, ratio
 
@@ -29,9 +27,6 @@ class Supervision(Submodel):
     def handlers(self):
         return {self.kind: self.on_due}
 
-    def link(self) -> None:
-        self.desk_for = self.model.dispatch.desk_for
-
     def watch(self, case) -> None:
         """A case is opened: check on it when its deadline falls."""
         if self.on:
@@ -47,8 +42,7 @@ class Supervision(Submodel):
         case.supervised = True
         self.supervised += 1
         if case.status == QUEUED:  # re-queue ahead of its class where it waits now
-            level = max(i for i, t in enumerate(case.t_in) if not math.isnan(t))
-            self.desk_for(level, case).put(case)
+            case.desk.put(case)
 
     def cost_cny(self) -> float:
         """What supervising cost over the run: the supervisors' hours at the township's hourly cost."""

@@ -1,4 +1,4 @@
-"""Supervision of overdue cases (督办; ODD 7.32)."""
+"""Supervision of overdue cases (督办; ODD 7.34)."""
 
 from __future__ import annotations
 

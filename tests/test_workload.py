@@ -108,8 +108,8 @@ def test_a_lever_cuts_its_own_tasks_and_more_of_them_the_higher_it_is(key, kind)
     assert hours[2] < hours[1] < hours[0]
     for k in own:
         assert runs[2][k] <= runs[1][k] <= runs[0][k]   # a rare type may have nothing left to cut
-    for k in others:  # the same draws: only the tasks still in hand at the end may differ
-        assert runs[2][k] == pytest.approx(runs[0][k], rel=0.05)
+    # The other types' draws are the same: only the tasks still in hand at the end may differ.
+    assert sum(runs[2][k] for k in others) == pytest.approx(sum(runs[0][k] for k in others), rel=0.03)
 
 
 def test_shared_data_entry_shortens_data_collection_only():
@@ -175,9 +175,9 @@ def _check_tasks(model) -> None:
     for s in holders:
         assert s.case is None and s.task is None and s not in s.desk.idle, "a server does one thing at a time"
     assert all(a.left > 0 for a in issued if a.status != RESOLVED)
-    waiting = {id(e[3]) for d in (*model.grid_desks, *(c.desk for c in model.committees), model.township.desk)
-               for e in d.queue if isinstance(e[3], Assignment)}
-    assert all(id(a) in waiting for a in issued if a.status == QUEUED), "a queued task is in its desk's queue"
+    live = [e[3] for d in (*model.grid_desks, *(c.desk for c in model.committees), model.township.desk)
+            for e in d.queue if isinstance(e[3], Assignment) and e[3].status == QUEUED and e[4] == e[3].queued]
+    assert len(live) == len({id(a) for a in live}) == queued, "a queued task has exactly one live queue entry"
 
 
 @pytest.mark.parametrize("name,days", [("baseline", 30), ("cold_wave", 50)])

@@ -22,8 +22,10 @@ from ..params import TASK_LEVERS
 from ..units import HOURS
 from .base import Submodel, ratio
 
-# Queue priorities beside the cases' urgency classes (urgent 0, fast 1, general 2, complex 3).
-FIXED_PRIORITY, FLEXIBLE_PRIORITY = 0.5, 1.5
+# Queue priorities beside the cases' urgency classes (urgent 0, fast 1, general 2, complex 3; a supervised
+# case at its class − 0.5): a fixed-time task after urgent cases, a flexible one after fast cases and
+# before overdue general ones. Never equal to a case's, so a task and a case never tie in the heap.
+FIXED_PRIORITY, FLEXIBLE_PRIORITY = 0.25, 1.25
 CUT_BY_OCCURRENCE = ("forms", "assessments")   # levers that cut occurrences; data_entry cuts hours
 ROLES = ("grid_worker", "committee", "township")
 
@@ -31,14 +33,16 @@ ROLES = ("grid_worker", "committee", "township")
 class Assignment:
     """One occurrence of a top-down task at a desk."""
 
-    __slots__ = ("id", "type", "desk", "priority", "t_issue", "deadline", "hours", "left", "status", "t_start",
-                 "t_done", "pace")
+    __slots__ = ("id", "type", "desk", "priority", "urgency", "t_issue", "deadline", "hours", "left", "status",
+                 "t_start", "t_done", "pace", "queued")
 
     def __init__(self, aid: int, type_index: int, desk, priority: float, t: float, deadline: float, hours: float):
         self.id = aid
         self.type = type_index
         self.desk = desk
         self.priority = priority
+        self.urgency = priority       # what `Desk.peek_urgency` reads: never 0, so never taken on call
+        self.queued = 0               # put count, as a case's: the desk's queue skips older entries
         self.t_issue = t
         self.deadline = deadline      # days: t_issue + the type's deadline_days
         self.hours = hours            # days of work (model units)
@@ -133,14 +137,20 @@ class Tasks(Submodel):
         return start + u * (end - start)
 
     def on_issue(self, a: Assignment, _) -> None:
-        desk = a.desk
-        heapq.heappush(desk.queue, (a.priority, a.t_issue, a.id, a))
-        self.service.try_start(desk)
+        self._put(a)
+        self.service.try_start(a.desk)
+
+    @staticmethod
+    def _put(a: Assignment) -> None:
+        """Into the desk's queue, as `Desk.put` puts a case: (priority, time, id, item, put count);
+        the id is negative so that it never equals a case's."""
+        a.status = QUEUED
+        a.queued += 1
+        heapq.heappush(a.desk.queue, (a.priority, a.t_issue, -1 - a.id, a, a.queued))
 
     def _requeue(self, a: Assignment) -> None:
-        """Work stopped at the shift's end: the task waits, first of its kind, for the next shift."""
-        a.status = QUEUED
-        heapq.heappush(a.desk.queue, (a.priority, a.t_issue, a.id, a))
+        """Work stopped at the shift's end: the task waits, under its first key, for the next shift."""
+        self._put(a)
 
     # ------------------------------------------------------------------ work
     def start(self, server, a: Assignment) -> None:

@@ -61,6 +61,8 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
         return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
     if field.kind is bool:
         return "true / false" if table else "true or false"
+    if field.kind is str and field.unit in ("ISO date", "MM-DD"):  # dates, checked by the loader
+        return field.unit if table else f"a date as {field.unit}"
     if field.kind is str:
         return "text" if table else "a string"
     if table:

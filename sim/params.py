@@ -61,14 +61,17 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
         return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
     if field.kind is bool:
         return "true / false" if table else "true or false"
-    if field.kind is str and field.unit in ("ISO date", "MM-DD"):  # dates, checked by the loader
-        return field.unit if table else f"a date as {field.unit}"
+    if field.kind is str and field.unit in DATE_FORMS:  # dates, checked by the loader
+        return field.unit if table else DATE_FORMS[field.unit]
     if field.kind is str:
         return "text" if table else "a string"
     if table:
         return f"{table_number(field.low)} – {table_number(field.high)}"
     what = "an integer" if field.kind is int else "a number"
     return f"{what} in [{_bound(field.low)}, {_bound(field.high)}]"
+
+
+DATE_FORMS = {"ISO date": "an ISO date YYYY-MM-DD", "MM-DD": 'a day of the year as "MM-DD"'}
 
 
 def _bound(x: float | None) -> str:

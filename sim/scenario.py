@@ -9,6 +9,7 @@ value and what is allowed; the CLI turns that into exit status 2.
 
 from __future__ import annotations
 
+import datetime
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -384,6 +385,8 @@ def _check_param(file: str, key: str, value: Any) -> Any:
             raise ScenarioError(file, key, value, spec.allowed())
         return value
     if kind is str:
+        if spec.unit == "ISO date" and type(value) is datetime.date:  # TOML reads 2025-07-01 as a date
+            value = value.isoformat()
         if not isinstance(value, str) or (spec.choices and value not in spec.choices):
             raise ScenarioError(file, key, value, spec.allowed())
         return value

@@ -294,7 +294,8 @@ def _workforce(model, out: dict) -> None:
     out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, len(ws))
     committee = [s for c in model.committees for s in c.desk.servers]
     township = model.township.desk.servers
-    for name, staff in (("committee", committee), ("township", township)):
+    county = [s for dept in model.county for s in dept.desk.servers]
+    for name, staff in (("committee", committee), ("township", township), ("county", county)):
         out[f"{name}.staff"] = float(len(staff))
         out[f"{name}.utilisation"] = ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
         out[f"{name}.overtime_hours_per_staff_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days,
@@ -302,12 +303,13 @@ def _workforce(model, out: dict) -> None:
     year = days / 365.0
     cost_w = len(ws) * v["worker.annual_cost_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
-    cost_t = len(township) * v["township.annual_cost_cny"]
+    cost_t = (len(township) + len(county)) * v["township.annual_cost_cny"]  # county staff costed as township's
     out["cost.overtime_cny"] = v["cost.overtime_premium"] / v["cost.work_hours_per_year"] * (
         ot * v["worker.annual_cost_cny"]
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
-        + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])
-    out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"]
+        + sum(s.overtime_hours for s in township + county) * v["township.annual_cost_cny"])
+    supervising = model.supervision.cost_cny() if hasattr(model, "supervision") else 0.0
+    out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"] + supervising
     out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / year, len(model.residents))
     out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
 

@@ -19,7 +19,7 @@ Event kinds, in the order a case meets them (ODD "process overview"):
     REPORT    the resident reports it             -> routed by channel
     ARRIVE    the case reaches a desk's queue     -> a free server starts it
     DONE      a server finishes                   -> resolved, or handed up a level
-    COUNTY    a county department finishes        -> resolved
+    COUNTY    a referred case's report deadline   -> a late report, under supervision, if still waiting
     VERIFY    verification and rating             -> satisfaction, expectation, trust
     ABANDON   a waiting resident's patience ends  -> abandoned if still queued
     LAPSE     an unreported need lapses           -> abandoned if still undiscovered

@@ -7,8 +7,9 @@ import math
 import numpy as np
 from scipy.special import ndtri
 
-from ..cases import GRID, N_CASE_U, U_RATING, Case
+from ..cases import GRID, N_CASE_U, U_RATING, U_ROUTE, Case
 from ..dates import in_season, parse_month_day, year_days
+from ..devolution import devolvable_mask
 from ..params import HOURLY_PROFILES, LEVELS, URGENCY
 from .base import Submodel
 
@@ -25,14 +26,14 @@ class NeedArrivals(Submodel):
     count is the catalogue's whatever the profile."""
 
     name = "arrivals"
-    params = ("demand.scale", "policy.decentralisation", "satisfaction.rating_noise")
+    params = ("demand.scale", "policy.decentralisation", "policy.committee_items_cap", "satisfaction.rating_noise")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         needs = model.needs
         self.daily_rate = np.array([[n.rate_other, n.rate_elderly] for n in needs]) / 365.0 * self.p["demand.scale"]
         self.level = np.array([LEVELS.index(n.level) for n in needs])
-        self.devolvable = np.array([n.devolvable for n in needs])
+        self.devolvable = devolvable_mask(needs, self.p["policy.committee_items_cap"])  # 规范 caps the committees' list
         self.urgency = [URGENCY_NAMES.index(n.urgency) for n in needs]
         self.deadline = model.rules.deadline
         self.dates = model.calendar.dates
@@ -71,6 +72,9 @@ class NeedArrivals(Submodel):
         levels = self._levels(k, u[:, 6])
         efforts = self._efforts(k, u[:, 7])
         u[:, U_RATING] = ndtri(np.clip(u[:, U_RATING], 1e-12, 1 - 1e-12)) * self.p["satisfaction.rating_noise"]
+        # Column 6 (the level's uniform, consumed above) now carries the routing uniform, drawn from a
+        # stream of its own so that the case stream's draws stay as they were.
+        u[:, U_ROUTE] = m.streams.routing.random(len(t))
         hh = m.resident_household[r]
         grid = m.territory.hh_grid[hh]
         comm = m.territory.hh_community[hh]
@@ -80,7 +84,7 @@ class NeedArrivals(Submodel):
         tl = t.tolist()
         for cid, ti, ri, ki, hi, gi, ci, lv, ef, ui in zip(
                 range(first, first + len(tl)), tl, r.tolist(), k.tolist(), hh.tolist(), grid.tolist(),
-                comm.tolist(), levels.tolist(), efforts.tolist(), u[:, :6].tolist()):
+                comm.tolist(), levels.tolist(), efforts.tolist(), u[:, :U_ROUTE + 1].tolist()):
             cases.append(Case(cid, ki, residents[ri], hi, gi, ci, lv, urg[ki], dl[ki], ef, ti, ui))
         self.events.set_arrivals(tl, cases[first:])
 

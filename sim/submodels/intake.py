@@ -40,6 +40,7 @@ class Intake(Submodel):
     def link(self) -> None:
         self.route = self.model.dispatch.on_report
         self.discovery = self.model.discovery
+        self.supervision = self.model.supervision
 
     def on_need(self, case, _) -> None:
         now = self.events.now
@@ -63,6 +64,7 @@ class Intake(Submodel):
         """The case is known to the system from now: its report time, and the resident's patience."""
         case.t_report = now
         self.model.reported += 1
+        self.supervision.watch(case)
         if self.patience_factor < math.inf:
             patience = -self.patience_factor * case.deadline * math.log1p(-case.u[U_PATIENCE])
             self.events.push(now + patience, ev.ABANDON, case)

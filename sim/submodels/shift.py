@@ -74,6 +74,8 @@ class Shift(Submodel):
         for c in m.committees:
             self.service.try_start(c.desk)
         self.service.try_start(m.township.desk)
+        for dept in m.county:
+            self.service.try_start(dept.desk)
 
     def _grid_on_duty(self) -> None:
         now = self.events.now

@@ -17,6 +17,7 @@ from mesa.discrete_space import Network
 from . import schedule as ev
 from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
 from .cases import GRID, Case, Desk
+from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
 from .outcomes import DayRecorder
 from .scenario import Scenario
@@ -43,7 +44,8 @@ class GovernanceModel(mesa.Model):
         self.needs = scenario.needs
         self.events = ev.EventQueue()
         self.calendar = ev.Calendar(v["worker.shift_start_hour"], v["worker.shift_hours"],
-                                    v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"])
+                                    v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"],
+                                    Dates(parse_start_date(v["sim.start_date"]), v["sim.days"] + 1))
         self._build_territory(v)
         self._build_population(v)
         self.rules = Rules.build(scenario, self.territory.hh_xy, self.sat_sum)

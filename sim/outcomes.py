@@ -40,6 +40,7 @@ class DayRecorder:
         self.contributors = [s for s in model.submodels.values() if s.daily_columns]
         self.names = TIMESERIES_COLUMNS + tuple(n for s in self.contributors for n, _ in s.daily_columns)
         self.counts = COUNT_COLUMNS | {n for s in self.contributors for n, kind in s.daily_columns if kind is int}
+        self.texts = {n for s in self.contributors for n, kind in s.daily_columns if kind is str}  # e.g. the date
         self.rows: list[tuple] = []
         self.survey: dict | None = None
         self._totals = (0, 0, 0, 0, 0)
@@ -67,8 +68,8 @@ class DayRecorder:
         self._reset()
 
     def columns(self) -> dict[str, np.ndarray]:
-        data = np.array(self.rows, dtype=float).reshape(-1, len(self.names))
-        return {name: data[:, i].astype(int) if name in self.counts else data[:, i]
+        data = np.array(self.rows, dtype=object).reshape(-1, len(self.names))
+        return {name: data[:, i].astype(str if name in self.texts else int if name in self.counts else float)
                 for i, name in enumerate(self.names)}
 
 

@@ -61,12 +61,17 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
         return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
     if field.kind is bool:
         return "true / false" if table else "true or false"
+    if field.kind is str and field.unit in DATE_FORMS:  # dates, checked by the loader
+        return field.unit if table else DATE_FORMS[field.unit]
     if field.kind is str:
         return "text" if table else "a string"
     if table:
         return f"{table_number(field.low)} – {table_number(field.high)}"
     what = "an integer" if field.kind is int else "a number"
     return f"{what} in [{_bound(field.low)}, {_bound(field.high)}]"
+
+
+DATE_FORMS = {"ISO date": "an ISO date YYYY-MM-DD", "MM-DD": 'a day of the year as "MM-DD"'}
 
 
 def _bound(x: float | None) -> str:
@@ -142,6 +147,9 @@ PARAMS: tuple[Param, ...] = (
     P("sim.warmup_days", 30, "days", 0, 365, ASSUMPTION,
       "Cases created before this day are simulated but left out of summary statistics "
       "(the system starts empty)."),
+    P("sim.start_date", "2025-01-01", "ISO date", None, None, "-",
+      "Date of day 0 (YYYY-MM-DD, 1950-2100): weekdays, public holidays, make-up working days (调休) "
+      "and seasons follow the real calendar from it."),
     # --- territory, population and staffing (ODD 2, 5, 7.1) ---------------------------------------
     P("territory.residents", 50_000, "persons", 50, 5_000_000,
       "Urban street offices (街道) commonly serve 50,000-100,000 residents; assumption within that range",
@@ -463,6 +471,21 @@ URGENCY = {  # urgency class -> feedback deadline in hours (Beijing 12345 draft 
 DISCOVERY = ("none", "visit", "patrol")
 AGE_GROUPS = ("other", "elderly")
 
+# Hourly profiles of need arrivals (ODD 7.2): relative weight of each hour of the day, 00-01 first;
+# the model normalises them. Shapes are assumptions (no published hourly series for these need types
+# was found): 12345 hotlines report most contacts in office hours and few at night.
+HOURLY_PROFILES: dict[str, tuple[float, ...]] = {
+    # every hour alike
+    "flat": (1.0,) * 24,
+    # dealings with offices (certificates): office hours, a lunch dip, little at night
+    "office": (0.2,) * 7 + (0.5, 1.5, 3.0, 3.0, 3.0, 1.5, 1.5, 3.0, 3.0, 3.0, 2.0) + (1.0,) * 4 + (0.4, 0.4),
+    # noticed while people are up and about (public space, neighbours, care): daytime and evening
+    "waking": (0.2,) * 6 + (0.6,) + (1.5,) * 15 + (0.6, 0.6),
+    # failures noticed at home (heating, water, power, gas): mornings and evenings
+    "home": (0.3,) * 6 + (1.5,) * 3 + (0.9,) * 8 + (1.8,) * 6 + (0.8,),
+}
+
+
 @dataclass(frozen=True)
 class NeedField:
     key: str
@@ -472,14 +495,15 @@ class NeedField:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     text: str = ""
+    default: Any = None  # an optional field's value when a catalogue leaves it out (None: required)
 
     def allowed(self) -> str:
         return allowed_text(self)
 
 
 NEED_FIELDS: tuple[NeedField, ...] = (
-    NeedField("rate_other", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged under 60."),
-    NeedField("rate_elderly", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged 60 and over."),
+    NeedField("rate_other", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged under 60 (annual mean)."),
+    NeedField("rate_elderly", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged 60 and over (annual mean)."),
     NeedField("level", str, "-", choices=LEVELS, text="Lowest level with authority to resolve it."),
     NeedField("devolvable", bool, "-", text="Whether decentralisation can hand it down a level."),
     NeedField("effort_hours", float, "h", 0.001, 200.0, text="Mean hands-on effort to resolve."),
@@ -490,6 +514,14 @@ NEED_FIELDS: tuple[NeedField, ...] = (
     NeedField("discovery", str, "-", choices=DISCOVERY, text="How a grid worker can discover it unreported."),
     NeedField("on_site", bool, "-", text="Whether handling needs travel to the household."),
     NeedField("report_prob", float, "share", 0.0, 1.0, text="Base chance the resident reports it (trust 0.5)."),
+    NeedField("profile", str, "-", choices=tuple(HOURLY_PROFILES), default="flat",
+              text="Hourly profile of arrivals (optional; flat)."),
+    NeedField("rest_day_factor", float, "×", 0.0, 10.0, default=1.0,
+              text="Arrival rate on rest days (weekends, public holidays) relative to working days (optional; 1)."),
+    NeedField("season_start", str, "MM-DD", default="",
+              text="First day of the season in which it arises, e.g. \"10-20\" (optional; empty: all year)."),
+    NeedField("season_end", str, "MM-DD", default="",
+              text="Last day of its season; before season_start: the season runs over the new year (optional)."),
 )
 NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
 

@@ -58,7 +58,7 @@ class Tasks(Submodel):
 
     name = "tasks"
     params = ("burden.forms_reduction", "burden.assessment_reduction", "burden.shared_data_entry",
-              "worker.workdays_per_week", "worker.shift_hours", "burden.paperwork_hours_per_day")
+              "worker.shift_hours", "burden.paperwork_hours_per_day")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -70,6 +70,8 @@ class Tasks(Submodel):
                       "township": list(model.township.desk.servers)}
         self.desks = {"grid_worker": list(model.grid_desks), "committee": [c.desk for c in model.committees],
                       "township": [model.township.desk]}
+        cal = model.calendar   # a year's tasks fall on its working days (holidays off, 调休 days worked)
+        self.workdays_per_year = max(1, sum(cal.is_workday(d) for d in range(365))) if self.types else 1
         self.plans = [self._plan_of(t) for t in self.types]
         self.assignments: list[Assignment] = []
         self.drawn = self.cut = self.done = 0
@@ -80,7 +82,7 @@ class Tasks(Submodel):
         hours in days, the share of occurrences cut, the share of hours kept, deadline in days)."""
         p = self.p
         desks = self.desks[t.who]
-        per_workday = t.per_month * 12.0 / (365.25 * p["worker.workdays_per_week"] / 7.0)
+        per_workday = t.per_month * 12.0 / self.workdays_per_year
         lam = np.array([per_workday * (len(d.servers) if t.per == "worker" else 1) for d in desks])
         sigma2 = math.log1p(t.hours_cv ** 2)
         mu = math.log(t.hours * HOURS) - sigma2 / 2.0

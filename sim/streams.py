@@ -27,7 +27,7 @@ STREAMS = (
     "volunteers",  # who is a registered volunteer, and their intrinsic motivation
     "mesa",        # the generator handed to mesa.Model(rng=...)
     "routing",     # per-case uniform, drawn with the day's needs: whether dispatch misroutes it, and where
-    "tasks",       # top-down tasks: counts, times, hours, and which ones a burden lever cuts
+    "tasks",       # top-down tasks, one child per role (Streams.child): counts, times, hours, lever cuts
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

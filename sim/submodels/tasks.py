@@ -73,6 +73,9 @@ class Tasks(Submodel):
         cal = model.calendar   # a year's tasks fall on its working days (holidays off, 调休 days worked)
         self.workdays_per_year = max(1, sum(cal.is_workday(d) for d in range(365))) if self.types else 1
         self.plans = [self._plan_of(t) for t in self.types]
+        # One stream per role: more grids (more grid tasks) leave the committees' and the township's
+        # tasks as they were (common random numbers across grid sizes).
+        self.rngs = {role: model.streams.child("tasks", i) for i, role in enumerate(ROLES)}
         self.assignments: list[Assignment] = []
         self.drawn = self.cut = self.done = 0
         self.hours_by_type = [0.0] * len(self.types)
@@ -107,8 +110,8 @@ class Tasks(Submodel):
         cal = self.model.calendar
         if not self.plans or not cal.is_workday(day):
             return
-        rng = self.model.streams.tasks
         for k, (desks, lam, priority, mu, sigma, cut, keep_hours, deadline) in enumerate(self.plans):
+            rng = self.rngs[self.types[k].who]
             counts = rng.poisson(lam)
             n = int(counts.sum())
             if not n:

@@ -101,3 +101,16 @@ def test_a_summary_key_reported_twice_is_an_error():
     from sim.outcomes import summary
     with pytest.raises(ValueError, match="survey.count"):
         summary(model)
+
+
+def test_a_need_reported_at_once_never_waits_to_be_discovered():
+    """With no reporting delay a need is routed as it arises: it must not join the pools of latent
+    needs, where a grid worker would plan to visit it again and again at the same instant."""
+    from sim.cases import LATENT
+    from tests.helpers import model_of, small
+
+    zero = {f"reporting.delay_{c}_hours": 0.0 for c in ("in_person", "hotline", "app")}
+    m = model_of(small(residents=800, days=6, **zero))
+    m.run_for(6)
+    pools = [*m.discovery.latent_visit, *m.discovery.latent_patrol]
+    assert all(c.status == LATENT for pool in pools for c in pool.values())

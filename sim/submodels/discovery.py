@@ -56,9 +56,11 @@ class Discovery(Submodel):
         self.shift, self.open, self.start = m.shift, m.intake.open, m.service.start
 
     def watch(self, case) -> None:
-        """A need arises: a discoverable one waits in its grid's pool, and idle workers replan."""
+        """A need arises: a discoverable one waits in its grid's pool, and idle workers replan.
+        A need reported at once (a reporting delay of 0) is not latent: it never joins the pool,
+        where a worker would plan to visit it again and again at the same instant."""
         kind = self.kind[case.need]
-        if kind != "none":
+        if kind != "none" and case.status == LATENT:
             (self.latent_visit if kind == "visit" else self.latent_patrol)[case.grid][case.id] = case
             if self.on:
                 self._offer(case)

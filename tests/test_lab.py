@@ -32,10 +32,11 @@ def test_replication_seeds_are_distinct_and_reproducible():
 
 def _two():
     # Forty days from 3 March: no public holiday. From 1 January the window would hold the eight
-    # days of the Spring Festival, whose backlog dominates every response time.
+    # days of the Spring Festival, whose backlog dominates every response time. 6,000 residents:
+    # at 3,000 the township has two staff, whose queue of top-down tasks swamps any comparison.
     spring = {"sim.start_date": "2025-03-03"}
-    return [small("baseline", residents=3_000, days=40, **spring),
-            small("small_grids", residents=3_000, days=40, **spring)]
+    return [small("baseline", residents=6_000, days=40, **spring),
+            small("small_grids", residents=6_000, days=40, **spring)]
 
 
 def test_serial_and_process_pool_give_identical_results():
@@ -99,12 +100,12 @@ def test_sequential_stopping_adds_replications_until_precise():
     def ok(result, h):
         return precise_enough({n: v[:, watched] for n, v in result.values.items()}, h)
 
-    # Batches of 3: the loose run stops at the first batch that is precise enough (6 here: the
-    # utilisation of 3 forty-day runs has a 95% half-width of 50.1% of its mean; it was 3 before
-    # arrivals followed the calendar).
+    # Batches of 3: the loose run stops at the first batch that is precise enough — after the
+    # first (3) or a later one, which then follows a batch that was not.
     n = len(loose.seeds)
-    assert n == 6 and ok(loose, 0.5)
-    assert not precise_enough({name: v[:n - 3, watched] for name, v in loose.values.items()}, 0.5)
+    assert n % 3 == 0 and n < 12 and ok(loose, 0.5)
+    if n > 3:
+        assert not precise_enough({name: v[:n - 3, watched] for name, v in loose.values.items()}, 0.5)
     assert len(tight.seeds) > len(loose.seeds)
     assert len(tight.seeds) == 12 or ok(tight, 0.05)
     # Earlier replications keep their seeds and values as more are added.

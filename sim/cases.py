@@ -78,9 +78,11 @@ class Case:
 class Desk:
     """A priority queue and its servers at one level."""
 
-    __slots__ = ("level", "index", "queue", "servers", "idle")
+    __slots__ = ("level", "index", "queue", "servers", "idle", "duty", "on_call_busy")
 
     def __init__(self, level: int, index: int):
+        self.duty: int | None = None   # off duty, at most this many servers work at once (值班); None: any
+        self.on_call_busy = 0          # servers working off duty right now
         self.level = level
         self.index = index
         self.queue: list[tuple] = []

@@ -330,6 +330,17 @@ PARAMS: tuple[Param, ...] = (
     P("worker.workdays_per_week", 5, "days", 1, 7, "standard 5-day week", "Working days per week for all staff."),
     P("worker.on_call_urgent", True, "-", None, None, "12345: 7×24 service",
       "Whether urgent (2 h) cases are handled out of hours, as overtime."),
+    P("duty.committee_staff", 1, "persons", 0, 50,
+      "committees keep a duty phone (值班电话) out of hours; one person is an assumption",
+      "Committee staff on the duty roster (值班) out of hours: at most this many work urgent cases at once."),
+    P("duty.township_staff", 2, "persons", 0, 1_000,
+      "township duty rooms pair a duty officer with a leading cadre (值班 + 带班领导); two is an assumption",
+      "Township staff on the duty roster out of hours: at most this many work urgent cases at once."),
+    P("duty.county_staff", 1, "persons", 0, 1_000, ASSUMPTION,
+      "Staff of each county department on the duty roster out of hours."),
+    P("duty.allowance_cny_per_shift", 80.0, "CNY/shift", 0.0, 10_000.0, ASSUMPTION,
+      "Allowance (值班补贴) per person per duty shift: one shift a night and one a rest day, for every "
+      "rostered committee, township and county member; part of cost.staff_cny."),
     P("burden.paperwork_hours_per_day", 2.0, "h/day", 0.0, 8.0, ASSUMPTION,
       "减轻基层负担: daily hours a grid worker spends on forms, reports and assessments.",
       # The table's 8 h is the whole default shift, which the scenario rules forbid (paperwork < shift).

@@ -12,7 +12,7 @@ class Staff(Server):
     """One staff member's time at a committee or the township (not spatial, not an agent)."""
 
     __slots__ = ("desk", "speed", "case", "task", "work", "busy_since", "overtime_from", "reassign", "em_desk",
-                 "case_hours", "task_hours", "overtime_hours", "ot_month", "ot_month_hours", "x", "y")
+                 "case_hours", "task_hours", "overtime_hours", "ot_month", "ot_month_hours", "on_call", "x", "y")
 
     def __init__(self, desk: Desk, speed: float):
         self.open_books(desk, speed, None)  # a position only while on emergency duty

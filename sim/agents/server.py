@@ -25,6 +25,7 @@ class Server:
         self.overtime_from = 0.0
         self.reassign = None     # an emergency desk to join when the current case is done
         self.em_desk = None      # the emergency desk it serves, if any
+        self.on_call = None      # the desk whose duty roster it is working for off duty, if any
         self.case_hours = 0.0
         self.task_hours = 0.0    # hours on top-down tasks
         self.overtime_hours = 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import schedule as ev
@@ -17,7 +19,8 @@ class Service(Submodel):
     that finishes resolves the case at its level or hands it up."""
 
     name = "service"
-    params = ("worker.on_call_urgent", "worker.overtime_cap_hours_per_month", "worker.overload_effort")
+    params = ("worker.on_call_urgent", "worker.overtime_cap_hours_per_month", "worker.overload_effort",
+              "duty.committee_staff", "duty.township_staff", "duty.county_staff", "duty.allowance_cny_per_shift")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -25,6 +28,17 @@ class Service(Submodel):
         self.cap = self.p["worker.overtime_cap_hours_per_month"]
         self.overload = self.p["worker.overload_effort"]
         self.refused: set[int] = set()   # ids of urgent cases a server over its cap did not take on call
+        self._roster(model)
+
+    def _roster(self, model) -> None:
+        """The duty roster (值班): how many of each office desk's staff work off duty at once. Grid
+        workers keep their phones on: every one of them may take an urgent case of their grid."""
+        p = self.p
+        for c in model.committees:
+            c.desk.duty = p["duty.committee_staff"]
+        model.township.desk.duty = p["duty.township_staff"]
+        for dept in model.county:
+            dept.desk.duty = p["duty.county_staff"]
 
     def handlers(self):
         return {ev.DONE: self.on_done, ev.ABANDON: self.on_abandon}
@@ -64,13 +78,20 @@ class Service(Submodel):
             if item is None:
                 return
             if item.__class__ is Case:
-                self.start(idle.pop(pick), item)
+                server = idle.pop(pick)
+                if not on_duty:  # on call: one of the desk's duty roster
+                    server.on_call = desk
+                    desk.on_call_busy += 1
+                self.start(server, item)
             else:
                 self.start_task(idle.pop(pick), item)
 
     def _rested(self, desk: Desk) -> int | None:
         """Off duty: the position in `desk.idle` of the last-freed server under its monthly overtime
-        cap (the Labour Law's 36 h), or None if an urgent case waits and every idle server is over it."""
+        cap (the Labour Law's 36 h), or None if the desk's duty roster is all at work or an urgent
+        case waits and every idle server is over the cap."""
+        if desk.duty is not None and desk.on_call_busy >= desk.duty:
+            return None
         now, idle = self.events.now, desk.idle
         for i in range(len(idle) - 1, -1, -1):
             if idle[i].month_overtime(now) < self.cap:
@@ -124,6 +145,9 @@ class Service(Submodel):
         """A server done with a case or a top-down task: to its emergency desk if booked for one,
         else back to its routine desk."""
         desk = server.desk
+        if server.on_call is not None:   # its on-call work is done: the roster has a free hand
+            server.on_call.on_call_busy -= 1
+            server.on_call = None
         if server.reassign is not None:  # booked for emergency duty while on this case
             self.emergency.reassigned(server)
             self.try_start(desk)
@@ -151,6 +175,23 @@ class Service(Submodel):
         m.open_change(now, -1)
         case.resident.last_report_resolved = False
         case.resident.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+
+    def duty_cost_cny(self) -> float:
+        """The duty roster's allowances over the run: one duty shift a night and one a rest day for
+        each rostered person (none when staff work around the clock or nobody is on call)."""
+        m, p = self.model, self.p
+        cal = m.calendar
+        if cal.always_on or not self.on_call:
+            return 0.0
+        days = int(math.ceil(m.events.now))
+        shifts = days + sum(not cal.is_workday(d) for d in range(days))
+        rostered = sum(d.desk.duty for d in (*m.committees, m.township, *m.county))
+        return shifts * rostered * p["duty.allowance_cny_per_shift"]
+
+    def summary(self) -> dict[str, float]:
+        """The duty roster's cost a year (also counted in `cost.staff_cny`)."""
+        years = max(self.events.now, 1e-9) / 365.0
+        return {"duty.cost_cny_per_year": self.duty_cost_cny() / years}
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

@@ -2,8 +2,9 @@
 
 A Case carries every timestamp of the loop: need arises -> reported or
 discovered -> accepted (first response) -> each hand-off (arrival at each
-level) -> resolved -> verified and rated; or abandoned. Times are model days;
-NaN means "did not happen".
+level) -> closed (办结) -> the follow-up call (回访) learns whether it was solved
+(解决): rated, or reopened (重办) at the level that closed it; or abandoned.
+Times are model days; NaN means "did not happen".
 
 A Desk is a queue plus the servers who work it: a grid's workers, a
 committee's staff, the township's departments. Queue order is urgency class,
@@ -20,6 +21,8 @@ NAN = math.nan
 # status
 LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED = range(6)
 STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned")
+# RESOLVED means closed (办结); whether the need was solved (解决) is `Case.solved`:
+SOLVED_UNKNOWN, NOT_SOLVED, SOLVED = -1, 0, 1
 
 # channels
 IN_PERSON, HOTLINE, APP, VISIT, PATROL, NOT_REPORTED = range(6)
@@ -39,7 +42,7 @@ class Case:
         "id", "need", "resident", "household", "grid", "community", "level", "urgency", "deadline",
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
-        "resolved_level", "grade", "u",
+        "resolved_level", "grade", "u", "solved", "reopened", "t_reopen",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -66,6 +69,9 @@ class Case:
         self.resolved_level = -1
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
         self.u = u                    # this case's uniforms (common random numbers), columns U_* above
+        self.solved = SOLVED_UNKNOWN  # drawn at closure, learned by the follow-up call
+        self.reopened = 0             # times reopened (重办) after a follow-up call found it unsolved
+        self.t_reopen = NAN           # the last reopening: the reopened work order's deadline runs from here
 
 
 class Desk:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .cases import CHANNEL_NAMES, STATUS_NAMES
+from .cases import CHANNEL_NAMES, SOLVED_UNKNOWN, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .submodels.base import ratio
 
@@ -100,6 +100,9 @@ CASE_COLUMNS = (
     ("t_abandon", lambda m, c: c.t_abandon),
     ("resolved_level", lambda m, c: LEVELS[c.resolved_level] if c.resolved_level >= 0 else ""),
     ("grade", lambda m, c: c.grade),
+    # solved (解决) as the follow-up call found it: 1 yes, 0 no, "" not yet called (or not closed)
+    ("solved", lambda m, c: "" if c.solved == SOLVED_UNKNOWN or c.t_verify != c.t_verify else c.solved),
+    ("reopened", lambda m, c: c.reopened),
 )
 
 
@@ -129,6 +132,9 @@ class CaseArrays:
     t_resolve: np.ndarray
     t_abandon: np.ndarray
     grade: np.ndarray
+    solved: np.ndarray       # cases.SOLVED / NOT_SOLVED / SOLVED_UNKNOWN, drawn at closure
+    reopened: np.ndarray     # times reopened
+    t_verify: np.ndarray     # the follow-up call of the last closure
 
     @classmethod
     def of(cls, model) -> "CaseArrays":
@@ -136,10 +142,11 @@ class CaseArrays:
         now = model.events.now
         rows = [(c.need, c.resident.elderly, c.resident.digital, c.level, c.urgency, c.resolved_level, c.channel,
                  c.status, c.lapsed, c.deadline, c.t_arise, c.t_report, c.t_accept, c.t_resolve, c.t_abandon,
-                 c.grade) for c in model.cases if c.t_arise <= now]
-        data = np.array(rows, dtype=float).reshape(-1, 16)
+                 c.grade, c.solved, c.reopened, c.t_verify) for c in model.cases if c.t_arise <= now]
         names = list(cls.__dataclass_fields__)
-        kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int)
+        data = np.array(rows, dtype=float).reshape(-1, len(names))
+        kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int,
+                 int, int, float)
         return cls(**{n: data[:, i].astype(k) for i, (n, k) in enumerate(zip(names, kinds))})
 
 
@@ -157,10 +164,12 @@ def response_hours(model) -> np.ndarray:
 # prefixes ending in "."; each key goes to the first entry it matches. None stands for every key
 # no entry matches, in the order contributed: the submodels' own (emergency.*, volunteers.*, ...).
 SUMMARY_ORDER = (
-    "cases.created", "cases.resolved", "cases.abandoned", "cases.lapsed", "cases.open", "cases.reported",
+    "cases.created", "cases.resolved", "cases.reopened", "cases.abandoned", "cases.lapsed", "cases.open",
+    "cases.reported",
     "cases.discovered_by_visit", "cases.discovered_by_patrol", "cases.in_window",
     "response_time_h.", "resolution_time_h.",
-    "rates.resolution", "rates.on_time", "rates.on_time.", "rates.on_time_among_resolved", "rates.abandonment",
+    "rates.closed", "rates.solved", "rates.solved_among_called", "rates.reopened", "rates.resolution",
+    "rates.on_time", "rates.on_time.", "rates.on_time_among_resolved", "rates.abandonment",
     "rates.lapse", "rates.reported_or_discovered",
     "rates.discovered_share", "channels.", "reporting_delay_h.",
     "satisfaction.", "ratings.", "equity.", "survey.",

@@ -241,6 +241,16 @@ PARAMS: tuple[Param, ...] = (
     P("case.verify_hours", 24.0, "h", 0.0, 720.0, "12345 loop ends with a follow-up call and rating; "
       "the 1-day mean is an assumption",
       "Mean time from resolution to verification and rating (核查-结案-评价)."),
+    P("case.unsolved_share", 0.05, "share", 0.0, 1.0,
+      "published figures bracket it: Shanghai 12345, 2016: 99.5% closed on time but 82% actually resolved; "
+      "Suzhou 12345, 2023: 98.36% resolved; 5% is an assumption between them",
+      "Chance that a case closed within its deadline was not solved (办结 but not 解决)."),
+    P("case.unsolved_late", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Rushed closure under pressure: a case closed x > 1 times its deadline after the report (after the "
+      "reopening, if reopened) is not solved with an extra chance of this × (1 − 1/x)."),
+    P("case.reopen_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that a case the follow-up call (回访) finds unsolved is reopened (重办) at the level that closed "
+      "it; otherwise the need stays unmet."),
     P("satisfaction.weight_disconfirmation", 0.6, "-", 0.0, 3.0,
       "Van Ryzin JPAM 2004; Zhang et al. PAR 2022 (meta-analysis)",
       "Weight of disconfirmation (performance − expectation) in a case's rating."),
@@ -297,6 +307,12 @@ PARAMS: tuple[Param, ...] = (
       "Days between satisfaction surveys of all residents."),
     P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
       "Share of residents sampled by each survey."),
+    P("satisfaction.word_of_mouth_per_day", 0.01, "1/day", 0.0, 1.0, ASSUMPTION,
+      "Word of mouth: at each survey, every resident's latent satisfaction moves toward the mean score of "
+      "the cases its community experienced since the last survey, by 1 − (1 − this)^days."),
+    P("satisfaction.start_at_equilibrium", True, "-", None, None, ASSUMPTION,
+      "At the end of the warm-up, set each community's expectation to the mean performance its cases "
+      "had during the warm-up and its latent satisfaction to the matching mean score (the steady state)."),
     # --- workforce and cost (ODD 7.18) ------------------------------------------------------------
     P("worker.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one grid worker."),
     P("committee.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one committee staff member."),

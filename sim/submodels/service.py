@@ -30,6 +30,7 @@ class Service(Submodel):
         self.shift, self.discovery, self.emergency = m.shift, m.discovery, m.emergency
         self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
         self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
+        self.heard = m.survey.heard
 
     def arrive(self, case, desk: Desk) -> None:
         now = self.events.now
@@ -110,8 +111,10 @@ class Service(Submodel):
         m = self.model
         m.abandoned += 1
         m.open_change(now, -1)
-        case.resident.last_report_resolved = False
-        case.resident.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+        r = case.resident
+        r.last_report_resolved = False
+        r.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+        self.heard(case.community, 0.0, r.last_score)
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

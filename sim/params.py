@@ -308,8 +308,11 @@ PARAMS: tuple[Param, ...] = (
     P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
       "Share of residents sampled by each survey."),
     P("satisfaction.word_of_mouth_per_day", 0.01, "1/day", 0.0, 1.0, ASSUMPTION,
-      "Word of mouth: at each survey, every resident's latent satisfaction moves toward the mean score of "
-      "the cases its community experienced since the last survey, by 1 − (1 − this)^days."),
+      "Word of mouth: every satisfaction.word_of_mouth_interval_days, each resident's latent satisfaction "
+      "moves toward the mean score of the cases its community experienced since the last time, by "
+      "1 − (1 − this)^days."),
+    P("satisfaction.word_of_mouth_interval_days", 30, "days", 1, 365, ASSUMPTION,
+      "Days between the word-of-mouth updates (news travels about monthly)."),
     P("satisfaction.start_at_equilibrium", True, "-", None, None, ASSUMPTION,
       "At the end of the warm-up, set each community's expectation to the mean performance its cases "
       "had during the warm-up and its latent satisfaction to the matching mean score (the steady state)."),

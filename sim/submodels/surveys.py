@@ -17,14 +17,16 @@ class Surveys(Submodel):
     """A random sample of all residents grades the government; the result goes to the day's row.
 
     Residents hear how their neighbours' cases went: each experience (a case rated at its follow-up
-    call, abandoned in a queue, or lapsed unreported) is news in its community. At each survey every
-    resident's latent satisfaction first moves toward the mean score of the news since the last one
-    (word of mouth), so residents without a case of their own also follow the service. At the end of
-    the warm-up the residents' views are set at the steady state of the service they had then."""
+    call, abandoned in a queue, or lapsed unreported) is news in its community. Every
+    `satisfaction.word_of_mouth_interval_days` every resident's latent satisfaction moves toward the
+    mean score of the news since the last time (word of mouth), so residents without a case of their
+    own also follow the service. Halfway through and at the end of the warm-up the residents' views
+    are set at the steady state of the service they had then (`settle`)."""
 
     name = "survey"
     params = ("survey.interval_days", "survey.sample_share", "satisfaction.rating_noise", *GRADE_CUT_KEYS,
-              "satisfaction.word_of_mouth_per_day", "satisfaction.start_at_equilibrium",
+              "satisfaction.word_of_mouth_per_day", "satisfaction.word_of_mouth_interval_days",
+              "satisfaction.start_at_equilibrium",
               "satisfaction.weight_disconfirmation", "sim.warmup_days")
 
     def __init__(self, model) -> None:
@@ -50,7 +52,7 @@ class Surveys(Submodel):
     def end_of_day(self, day: int) -> None:
         if self.warm is not None and day in self.settle_days:
             self.settle(day)
-        if day % 30 == 0:
+        if day % self.p["satisfaction.word_of_mouth_interval_days"] == 0:
             self.word_of_mouth(day)
         if day % self.p["survey.interval_days"] == 0:
             self.run(day)
@@ -114,7 +116,7 @@ class Surveys(Submodel):
 
     def _settle_reports(self, who: np.ndarray) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report
-        (in person, hotline, app) finished in the second half of the warm-up was found solved."""
+        (in person, hotline, app) finished since `warm_from` was found solved."""
         half = self.warm_from
         n_comm = len(self.news_n)
         done, solved = np.zeros(n_comm), np.zeros(n_comm)

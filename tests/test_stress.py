@@ -85,3 +85,29 @@ def test_on_time_counts_every_case_that_fell_due():
     assert out["rates.on_time.by_urgency.general"] == 0.0
     assert math.isnan(out["rates.on_time.by_urgency.urgent"])
     assert out["rates.on_time_among_resolved"] == pytest.approx(2 / 3)
+
+
+# The closed loop's outcomes (ODD 4.11): closed (办结), solved (解决), the 好差评 satisfaction rate, the
+# survey (a large sample, so its noise does not hide the effect) and latent satisfaction.
+LOOP_OUTCOMES = ("rates.closed", "rates.solved", "ratings.satisfaction_rate", "survey.satisfaction_rate",
+                 "satisfaction.latent_mean")
+
+
+@functools.lru_cache(maxsize=None)
+def loop_outcomes(seed: int, **overrides) -> tuple[float, ...]:
+    s = run(small("workshop", **SIZE, **{"survey.sample_share": 0.2}, **overrides), seed, case_table=False).summary
+    return tuple(s[k] for k in LOOP_OUTCOMES)
+
+
+@pytest.mark.parametrize("base,strained", [
+    ({"demand.scale": 1.0}, {"demand.scale": 4.0}),
+    ({"demand.scale": 4.0}, {"demand.scale": 8.0}),
+    ({"demand.scale": 1.0}, {"demand.scale": 1.0, "township.staff_per_10k": 2.5}),
+    ({"demand.scale": 4.0}, {"demand.scale": 4.0, "township.staff_per_10k": 2.5}),
+])
+def test_no_loop_outcome_improves_under_strain(base, strained):
+    a = np.array([loop_outcomes(s, **base) for s in SEEDS])
+    b = np.array([loop_outcomes(s, **strained) for s in SEEDS])
+    se = (b - a).std(axis=0, ddof=1) / math.sqrt(len(SEEDS))
+    for k, key in enumerate(LOOP_OUTCOMES):
+        assert b[:, k].mean() <= a[:, k].mean() + 2 * se[k] + 1e-9, (key, base, strained, a[:, k], b[:, k])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Desk
+from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, U_RATING, Desk
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
 
@@ -113,8 +113,13 @@ class Service(Submodel):
         m.open_change(now, -1)
         r = case.resident
         r.last_report_resolved = False
-        r.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+        # The resident rates the lack of response (好差评 takes ratings of tickets left unhandled):
+        # left out, the rating would count only the cases that got through, and rise under strain.
+        case.grade = grade = r.experience(0.0, case.u[U_RATING], m.rules)
         self.heard(case.community, 0.0, r.last_score)
+        rec = m.recorder
+        rec.ratings += 1
+        rec.good += grade >= 3
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

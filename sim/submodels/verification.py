@@ -152,9 +152,11 @@ def closure_rates(w) -> dict[str, float]:
 
 
 def ratings(w) -> dict[str, float]:
-    """好差评 over every case rated at its follow-up call, solved or not: the satisfaction rate
-    (grades 3-5), the bad rate, each grade's share, by age; the rate among cases closed on time, late
-    and unsolved; and the correlation between closed on time and satisfied (phi coefficient)."""
+    """好差评 over every rated case: rated at its follow-up call, solved or not, or at its abandonment
+    in a queue: the satisfaction rate (grades 3-5), the bad rate, each grade's share, by age. Over
+    the follow-up calls only (the published figure, which leaves out the cases that never got
+    through): the satisfaction rate, and among cases closed on time, late and unsolved; and the
+    correlation between closed on time and satisfied (phi coefficient)."""
     out: dict[str, float] = {}
     rated = w.grade > 0
     g = w.grade[rated]
@@ -167,11 +169,13 @@ def ratings(w) -> dict[str, float]:
         gg = w.grade[rated & (w.elderly == flag)]
         out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
     out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
-    on_time = ((w.t_resolve - w.t_report) <= w.deadline)[rated]
-    satisfied = g >= 3
+    called = rated & (w.status == RESOLVED)
+    satisfied = w.grade[called] >= 3
+    out["ratings.satisfaction_rate_followed_up"] = ratio(satisfied.sum(), len(satisfied))
+    on_time = ((w.t_resolve - w.t_report) <= w.deadline)[called]
     out["ratings.satisfaction_rate_on_time"] = ratio((satisfied & on_time).sum(), on_time.sum())
     out["ratings.satisfaction_rate_late"] = ratio((satisfied & ~on_time).sum(), (~on_time).sum())
-    unsolved = w.solved[rated] == NOT_SOLVED
+    unsolved = w.solved[called] == NOT_SOLVED
     out["ratings.satisfaction_rate_unsolved"] = ratio((satisfied & unsolved).sum(), unsolved.sum())
     out["ratings.on_time_correlation"] = phi(on_time, satisfied)
     return out

@@ -10,7 +10,7 @@ from ..cases import ABANDONED, APP, RESOLVED, SOLVED
 from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
 from .base import Submodel
 
-VIEWS = ("satisfaction", "expectation", "trust")  # what a resident thinks, set at the steady start
+VIEWS = ("satisfaction", "expectation")  # what a resident thinks, set at the steady start
 
 
 class Surveys(Submodel):
@@ -87,12 +87,14 @@ class Surveys(Submodel):
         self._forget_news(day)
 
     def settle(self, day: int) -> None:
-        """The steady start, from the cases a community experienced in the second half of the
-        warm-up (the first half is left out: an empty system closes its fast cases first), with mean
-        performance p̄: expectation := p̄, its fixed point; latent satisfaction and trust shifted so
-        that their means are the mean score of those performances rated against p̄, their fixed
-        point. Each resident keeps their deviation from the community's mean. And whether a resident's
-        last report was solved (`_settle_reports`)."""
+        """The steady start, in two steps: halfway through the warm-up from the cases a community
+        experienced in its second quarter, at its end from those of its second half (the start is
+        left out: an empty system closes its fast cases first; the second step sees the reporting
+        the first one set). With their mean performance p̄: expectation := p̄ (its fixed point);
+        latent satisfaction shifted so that its mean is the mean score of those performances rated
+        against p̄ (its fixed point), each resident keeping their deviation from the community's
+        mean; and whether a resident's last report was solved (`_settle_reports`). Trust keeps its
+        initial values: `population.trust_mean` describes the population."""
         w = self.p["satisfaction.weight_disconfirmation"]
         views = self._views()
         who = np.zeros(len(self.community), dtype=bool)
@@ -103,9 +105,8 @@ class Surveys(Submodel):
             p_bar = float(p.mean())
             s_star = float(np.clip(p + w * (p - p_bar), 0.0, 1.0).mean())
             members = self.community == c
-            for k in ("satisfaction", "trust"):
-                x = views[k]
-                x[members] = np.clip(x[members] + s_star - x[members].mean(), 0.0, 1.0)
+            sat = views["satisfaction"]
+            sat[members] = np.clip(sat[members] + s_star - sat[members].mean(), 0.0, 1.0)
             views["expectation"][members] = p_bar
             who |= members
         self._store(views, who)

@@ -42,7 +42,7 @@ class Case:
         "id", "need", "resident", "household", "grid", "community", "level", "urgency", "deadline",
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
-        "resolved_level", "grade", "u", "solved", "reopened", "t_reopen",
+        "resolved_level", "grade", "u", "solved", "reopened", "t_reopen", "t_first_close",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -72,6 +72,7 @@ class Case:
         self.solved = SOLVED_UNKNOWN  # drawn at closure, learned by the follow-up call
         self.reopened = 0             # times reopened (重办) after a follow-up call found it unsolved
         self.t_reopen = NAN           # the last reopening: the reopened work order's deadline runs from here
+        self.t_first_close = NAN      # the first closure: the original work order's 办结 (t_resolve is the last)
 
 
 class Desk:

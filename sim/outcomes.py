@@ -95,6 +95,7 @@ CASE_COLUMNS = (
     ("t_in_committee", lambda m, c: c.t_in[1]),
     ("t_in_township", lambda m, c: c.t_in[2]),
     ("t_in_county", lambda m, c: c.t_in[3]),
+    ("t_first_close", lambda m, c: c.t_first_close),
     ("t_resolve", lambda m, c: c.t_resolve),
     ("t_verify", lambda m, c: c.t_verify),
     ("t_abandon", lambda m, c: c.t_abandon),
@@ -135,6 +136,7 @@ class CaseArrays:
     solved: np.ndarray       # cases.SOLVED / NOT_SOLVED / SOLVED_UNKNOWN, drawn at closure
     reopened: np.ndarray     # times reopened
     t_verify: np.ndarray     # the follow-up call of the last closure
+    t_first_close: np.ndarray  # the first closure (t_resolve is the last)
 
     @classmethod
     def of(cls, model) -> "CaseArrays":
@@ -142,11 +144,11 @@ class CaseArrays:
         now = model.events.now
         rows = [(c.need, c.resident.elderly, c.resident.digital, c.level, c.urgency, c.resolved_level, c.channel,
                  c.status, c.lapsed, c.deadline, c.t_arise, c.t_report, c.t_accept, c.t_resolve, c.t_abandon,
-                 c.grade, c.solved, c.reopened, c.t_verify) for c in model.cases if c.t_arise <= now]
+                 c.grade, c.solved, c.reopened, c.t_verify, c.t_first_close) for c in model.cases if c.t_arise <= now]
         names = list(cls.__dataclass_fields__)
         data = np.array(rows, dtype=float).reshape(-1, len(names))
         kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int,
-                 int, int, float)
+                 int, int, float, float)
         return cls(**{n: data[:, i].astype(k) for i, (n, k) in enumerate(zip(names, kinds))})
 
 

@@ -63,7 +63,7 @@ def cases(*rows) -> CaseArrays:
                       channel=zero.astype(int), status=cols[2].astype(int), lapsed=zero.astype(bool),
                       deadline=cols[3], t_arise=cols[4], t_report=cols[4], t_accept=nan, t_resolve=cols[5],
                       t_abandon=cols[6], grade=zero.astype(int), solved=zero.astype(int) + 1,
-                      reopened=zero.astype(int), t_verify=nan)
+                      reopened=zero.astype(int), t_verify=nan, t_first_close=cols[5])
 
 
 def test_on_time_counts_every_case_that_fell_due():

@@ -88,14 +88,16 @@ def test_sequential_stopping_adds_replications_until_precise():
     assert not precise_enough(noisy, 0.01)
     assert precise_enough({"a": rng.normal(10.0, 0.01, size=(4, 1))}, 0.01)
     scenarios = _two()
-    loose = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.5, max_reps=12)
+    # "Loose": three replications are precise enough (the widest watched CI, grid-worker utilisation
+    # in these 3,000-resident runs, has a half-width of 0.54 × its mean).
+    loose = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.6, max_reps=12)
     tight = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.05, max_reps=12)
     watched = [j for j, k in enumerate(loose.outcomes) if k in STOPPING_OUTCOMES]
 
     def ok(result, h):
         return precise_enough({n: v[:, watched] for n, v in result.values.items()}, h)
 
-    assert len(loose.seeds) == 3 and ok(loose, 0.5)
+    assert len(loose.seeds) == 3 and ok(loose, 0.6)
     assert len(tight.seeds) > len(loose.seeds)
     assert len(tight.seeds) == 12 or ok(tight, 0.05)
     # Earlier replications keep their seeds and values as more are added.

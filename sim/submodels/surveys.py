@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
@@ -57,16 +58,17 @@ class Surveys(Submodel):
         if day % self.p["survey.interval_days"] == 0:
             self.run(day)
 
-    def _views(self) -> dict[str, np.ndarray]:
+    def _views(self, keys: tuple[str, ...] = VIEWS) -> dict[str, np.ndarray]:
         rs = self.model.residents
-        return {k: np.fromiter((getattr(r, k) for r in rs), float, len(rs)) for k in VIEWS}
+        return {k: np.array(list(map(attrgetter(k), rs))) for k in keys}
 
     def _store(self, views: dict[str, np.ndarray], who: np.ndarray) -> None:
         """Write back the views of residents `who` (a boolean mask); refresh the model's sums."""
         rs = self.model.residents
+        idx = np.flatnonzero(who).tolist()
         for k, values in views.items():
-            for i in np.flatnonzero(who).tolist():
-                setattr(rs[i], k, float(values[i]))
+            for i, v in zip(idx, values[who].tolist()):
+                setattr(rs[i], k, v)
         sat, elderly = views["satisfaction"], self.model.resident_elderly
         self.model.sat_sum[:] = [float(sat[~elderly].sum()), float(sat[elderly].sum())]
 
@@ -80,7 +82,7 @@ class Surveys(Submodel):
         has_news = self.news_n > 0
         if step > 0 and has_news.any():
             target = np.divide(self.news_sum, self.news_n, out=np.zeros_like(self.news_sum), where=has_news)
-            sat = self._views()["satisfaction"]
+            sat = self._views(("satisfaction",))["satisfaction"]
             who = has_news[self.community]
             sat[who] += step * (target[self.community[who]] - sat[who])
             self._store({"satisfaction": sat}, who)

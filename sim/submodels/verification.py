@@ -22,12 +22,13 @@ class CaseDraws:
 
     def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096):
         self.rng, self.columns, self.block = rng, columns, block
-        self.u: list[list[float]] = []
+        self.blocks: list[np.ndarray] = []   # 16 bytes a case: cheap over a long run
 
     def __call__(self, case_id: int, column: int, use: int = 0) -> float:
-        while case_id >= len(self.u):
-            self.u.extend(self.rng.random((self.block, self.columns)).tolist())
-        return (self.u[case_id][column] + use * GOLDEN) % 1.0
+        b, i = divmod(case_id, self.block)
+        while b >= len(self.blocks):
+            self.blocks.append(self.rng.random((self.block, self.columns)))
+        return (float(self.blocks[b][i, column]) + use * GOLDEN) % 1.0
 
 
 class Verification(Submodel):

@@ -7,8 +7,9 @@ level) -> closed (办结) -> the follow-up call (回访) learns whether it was s
 Times are model days; NaN means "did not happen".
 
 A Desk is a queue plus the servers who work it: a grid's workers, a
-committee's staff, the township's departments. Queue order is urgency class,
-then report time (then case id, for determinism).
+committee's staff, the township's departments, a county department's staff
+serving the township. Queue order is urgency class (a supervised case ahead
+of its class), then report time (then case id, for determinism).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
 N_CASE_U = 8  # + level and effort, consumed at creation
+U_ROUTE = 6   # appended from the "routing" stream: misrouting by dispatch
 
 
 class Case:
@@ -42,7 +44,8 @@ class Case:
         "id", "need", "resident", "household", "grid", "community", "level", "urgency", "deadline",
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
-        "resolved_level", "grade", "u", "solved", "reopened", "t_reopen", "t_first_close",
+        "resolved_level", "grade", "u", "supervised", "queued", "desk", "misrouted", "misrouted_to",
+        "solved", "reopened", "t_reopen", "t_first_close",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -69,6 +72,11 @@ class Case:
         self.resolved_level = -1
         self.grade = 0                # 1..5 on the 好差评 scale; 0 = not rated
         self.u = u                    # this case's uniforms (common random numbers), columns U_* above
+        self.supervised = False       # overdue and escalated with supervision (督办): served first
+        self.queued = 0               # how often it was queued; a queue entry of an older count is stale
+        self.desk = None              # the desk whose queue it last joined
+        self.misrouted = False        # at or on its way to a wrong desk, which will send it back (退单)
+        self.misrouted_to = -1        # the level of the wrong desk it was first dispatched to; -1 if none
         self.solved = SOLVED_UNKNOWN  # drawn at closure, learned by the follow-up call
         self.reopened = 0             # times reopened (重办) after a follow-up call found it unsolved
         self.t_reopen = NAN           # the last reopening: the reopened work order's deadline runs from here
@@ -88,14 +96,21 @@ class Desk:
         self.idle: list = []   # servers not serving a case (stack: the last freed goes first)
 
     def put(self, case: Case) -> None:
-        heapq.heappush(self.queue, (case.urgency, case.t_report, case.id, case))
+        """Queue the case by urgency class, a supervised case ahead of its class (but never ahead of a
+        more urgent class, which keeps the on-call rule of `next_case` exact), then by report time.
+        Putting a case again (when it comes under supervision) leaves its older entry stale."""
+        case.queued += 1
+        case.desk = self
+        priority = case.urgency - 0.5 if case.supervised else case.urgency
+        heapq.heappush(self.queue, (priority, case.t_report, case.id, case, case.queued))
 
     def pop(self) -> Case | None:
-        """The next waiting case, skipping those abandoned while queued."""
+        """The next waiting case, skipping those abandoned while queued and stale entries."""
         q = self.queue
         while q:
-            case = heapq.heappop(q)[3]
-            if case.status == QUEUED:
+            entry = heapq.heappop(q)
+            case = entry[3]
+            if case.status == QUEUED and entry[4] == case.queued:
                 return case
         return None
 
@@ -107,7 +122,8 @@ class Desk:
         return self.pop()
 
     def peek_urgency(self) -> int | None:
+        """The urgency class of the next waiting case."""
         q = self.queue
-        while q and q[0][3].status != QUEUED:
+        while q and (q[0][3].status != QUEUED or q[0][4] != q[0][3].queued):
             heapq.heappop(q)
-        return q[0][0] if q else None
+        return q[0][3].urgency if q else None

@@ -77,7 +77,7 @@ def parameters_markdown(scenario: Scenario | None = None) -> str:
         "Durations in hours or minutes are converted to days, the model's clock unit.\n\n"
         + parameter_rows_markdown(scenario)
         + "\n## The needs catalogue\n\n"
-        "Each `[needs.NAME]` table of a scenario is one need type, with these fields (all required). "
+        "Each `[needs.NAME]` table of a scenario is one need type, with these fields (required unless the meaning says optional). "
         "Deadlines by urgency: urgent 2 h, fast 24 h, general 7 days, complex 15 days "
         "(Beijing 12345 service standard, draft of Dec 2021).\n\n"
         + needs_markdown(scenario)

@@ -15,8 +15,10 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from . import schedule as ev
-from .agents import Committee, GridWorker, Resident, Township
+from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
 from .cases import GRID, Case, Desk
+from .dates import Dates, parse_start_date
+from .devolution import county_departments, staffing
 from .outcomes import DayRecorder
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
@@ -42,7 +44,8 @@ class GovernanceModel(mesa.Model):
         self.needs = scenario.needs
         self.events = ev.EventQueue()
         self.calendar = ev.Calendar(v["worker.shift_start_hour"], v["worker.shift_hours"],
-                                    v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"])
+                                    v["burden.paperwork_hours_per_day"], v["worker.workdays_per_week"],
+                                    Dates(parse_start_date(v["sim.start_date"]), v["sim.days"] + 1))
         self._build_territory(v)
         self._build_population(v)
         self.rules = Rules.build(scenario, self.territory.hh_xy, self.sat_sum)
@@ -93,7 +96,8 @@ class GovernanceModel(mesa.Model):
         self.sat_sum = [float(sat[~elderly].sum()), float(sat[elderly].sum())]
 
     def _build_organisation(self, v) -> None:
-        """Grid network (mesa.discrete_space), grid desks and workers, committees, the township."""
+        """Grid network (mesa.discrete_space), grid desks and workers, committees, the township and county
+        departments, staffed after decentralisation (`devolution.staffing`)."""
         t = self.territory
         centres = t.grid_centres()
         self.grid_offices = centres.tolist()
@@ -115,10 +119,12 @@ class GovernanceModel(mesa.Model):
         first_grid = {}
         for g, c in enumerate(t.grid_community.tolist()):
             first_grid.setdefault(c, g)
-        self.committees = [Committee(self, c, v["committee.staff"], self.grid_space[first_grid[c]])
+        county, township, committee = staffing(v, self.needs, tuple(map(len, self.by_age)), t.n_communities)
+        self.committees = [Committee(self, c, committee[c], self.grid_space[first_grid[c]])
                            for c in range(t.n_communities)]
-        township_staff = max(1, round(v["township.staff_per_10k"] * v["territory.residents"] / 10_000))
-        self.township = Township(self, township_staff)
+        self.township = Township(self, township)
+        self.county = [CountyDepartment(self, d, k, staff)
+                       for d, (k, staff) in enumerate(zip(county_departments(self.needs), county))]
 
     def _open_books(self) -> None:
         """The case books every submodel writes to and the outcomes read."""

@@ -40,6 +40,7 @@ class DayRecorder:
         self.contributors = [s for s in model.submodels.values() if s.daily_columns]
         self.names = TIMESERIES_COLUMNS + tuple(n for s in self.contributors for n, _ in s.daily_columns)
         self.counts = COUNT_COLUMNS | {n for s in self.contributors for n, kind in s.daily_columns if kind is int}
+        self.texts = {n for s in self.contributors for n, kind in s.daily_columns if kind is str}  # e.g. the date
         self.rows: list[tuple] = []
         self.survey: dict | None = None
         self._totals = (0, 0, 0, 0, 0)
@@ -67,8 +68,8 @@ class DayRecorder:
         self._reset()
 
     def columns(self) -> dict[str, np.ndarray]:
-        data = np.array(self.rows, dtype=float).reshape(-1, len(self.names))
-        return {name: data[:, i].astype(int) if name in self.counts else data[:, i]
+        data = np.array(self.rows, dtype=object).reshape(-1, len(self.names))
+        return {name: data[:, i].astype(str if name in self.texts else int if name in self.counts else float)
                 for i, name in enumerate(self.names)}
 
 
@@ -304,7 +305,8 @@ def _workforce(model, out: dict) -> None:
     out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, len(ws))
     committee = [s for c in model.committees for s in c.desk.servers]
     township = model.township.desk.servers
-    for name, staff in (("committee", committee), ("township", township)):
+    county = [s for dept in model.county for s in dept.desk.servers]
+    for name, staff in (("committee", committee), ("township", township), ("county", county)):
         out[f"{name}.staff"] = float(len(staff))
         out[f"{name}.utilisation"] = ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
         out[f"{name}.overtime_hours_per_staff_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days,
@@ -312,12 +314,13 @@ def _workforce(model, out: dict) -> None:
     year = days / 365.0
     cost_w = len(ws) * v["worker.annual_cost_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
-    cost_t = len(township) * v["township.annual_cost_cny"]
+    cost_t = (len(township) + len(county)) * v["township.annual_cost_cny"]  # county staff costed as township's
     out["cost.overtime_cny"] = v["cost.overtime_premium"] / v["cost.work_hours_per_year"] * (
         ot * v["worker.annual_cost_cny"]
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
-        + sum(s.overtime_hours for s in township) * v["township.annual_cost_cny"])
-    out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"]
+        + sum(s.overtime_hours for s in township + county) * v["township.annual_cost_cny"])
+    supervising = model.supervision.cost_cny() if hasattr(model, "supervision") else 0.0
+    out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"] + supervising
     out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / year, len(model.residents))
     out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
 

@@ -61,12 +61,17 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
         return " / ".join(field.choices) if table else "one of " + ", ".join(repr(c) for c in field.choices)
     if field.kind is bool:
         return "true / false" if table else "true or false"
+    if field.kind is str and field.unit in DATE_FORMS:  # dates, checked by the loader
+        return field.unit if table else DATE_FORMS[field.unit]
     if field.kind is str:
         return "text" if table else "a string"
     if table:
         return f"{table_number(field.low)} – {table_number(field.high)}"
     what = "an integer" if field.kind is int else "a number"
     return f"{what} in [{_bound(field.low)}, {_bound(field.high)}]"
+
+
+DATE_FORMS = {"ISO date": "an ISO date YYYY-MM-DD", "MM-DD": 'a day of the year as "MM-DD"'}
 
 
 def _bound(x: float | None) -> str:
@@ -142,6 +147,9 @@ PARAMS: tuple[Param, ...] = (
     P("sim.warmup_days", 30, "days", 0, 365, ASSUMPTION,
       "Cases created before this day are simulated but left out of summary statistics "
       "(the system starts empty)."),
+    P("sim.start_date", "2025-01-01", "ISO date", None, None, "-",
+      "Date of day 0 (YYYY-MM-DD, 1950-2100): weekdays, public holidays, make-up working days (调休) "
+      "and seasons follow the real calendar from it."),
     # --- territory, population and staffing (ODD 2, 5, 7.1) ---------------------------------------
     P("territory.residents", 50_000, "persons", 50, 5_000_000,
       "Urban street offices (街道) commonly serve 50,000-100,000 residents; assumption within that range",
@@ -191,6 +199,15 @@ PARAMS: tuple[Param, ...] = (
       "Shanxian, Shandong 2020-21: 13-48 items handed down per round",
       "放权赋能: share of devolvable service items handed down one level "
       "(county→township, township→committee); also shortens hand-offs (one-window acceptance).", lever=Lever(0.05)),
+    P("policy.resources_follow", 1.0, "share", 0.0, 1.0,
+      "policy text: 放权赋能 with 费随事转 (staff and funds follow the items handed down); the share is an assumption",
+      "费随事转: share of the staff time that devolved items needed at the upper level that moves with them "
+      "(county department → township, township → committees); 0 = items handed down without resources.",
+      lever=Lever(0.05)),
+    P("policy.committee_items_cap", 100, "need types", 0, 100,
+      "policy text: 规范 — a list (清单) limits the items pushed down to committees; the count is a scenario choice",
+      "规范: at most this many devolvable township-level need types (in catalogue order) may be handed down "
+      "to committees; the rest stay at the township. 100 = no cap."),
     P("policy.one_window_reduction", 0.5, "share", 0.0, 1.0, ASSUMPTION,
       "一窗式受理: fraction by which hand-off delays between grid, committee and township shrink at full "
       "decentralisation (hotline dispatch and county handling are not affected)."),
@@ -224,6 +241,21 @@ PARAMS: tuple[Param, ...] = (
       "Whether urgent (2 h) cases go straight to the level with authority, whatever the channel, "
       "skipping the hand-offs between levels."),
     # --- service and hand-offs (ODD 7.9, 7.10) ----------------------------------------------------
+    P("routing.misroute_share", 0.1, "share", 0.0, 1.0,
+      "assumption: hotlines publish dispatch accuracy (派单准确率) as a target below 100%, and sent-back tickets "
+      "(退单) are a recognised step of the 12345 loop; no published rate used",
+      "Share of hotline and app reports the dispatch platform sends to a desk at a wrong level; that desk sends "
+      "the case back (退单) after a triage and the platform re-dispatches it."),
+    P("policy.smart_dispatch", 0.0, "share", 0.0, 1.0, ASSUMPTION,
+      "智能派单: share of misrouting that smart dispatch (category and address matching) removes.",
+      lever=Lever(0.05)),
+    P("routing.supervision", True, "-", None, None,
+      "12345 loop (State Council opinion, Jan 2021): accept, dispatch, handle, reply, supervise (督办), close",
+      "督办: a case still open at its deadline comes under supervision and is served ahead of its urgency class "
+      "at every desk from then on."),
+    P("supervision.minutes_per_case", 30.0, "min", 0.0, 480.0, ASSUMPTION,
+      "Township staff time spent supervising one overdue case (calls, a supervision order, follow-up), costed "
+      "at the township's hourly cost."),
     P("worker.speed_kmh", 12.0, "km/h", 1.0, 60.0, ASSUMPTION, "Travel speed (e-bike) between sites."),
     P("worker.triage_minutes", 10.0, "min", 0.0, 120.0, "Fuzhou rules: verify and dispatch within 1 working hour",
       "Minutes a grid worker or committee spends accepting and forwarding a case beyond its authority."),
@@ -235,8 +267,18 @@ PARAMS: tuple[Param, ...] = (
     P("handoff.committee_to_township_hours", 24.0, "h", 0.0, 720.0,
       "Anhui county case: departments respond to grid reports within 24 h (a maximum, used here as the mean)",
       "Mean hand-off delay from committee to township."),
-    P("handoff.county_days", 5.0, "days", 0.0, 90.0, ASSUMPTION,
-      "Mean time county departments (outside the model) take to resolve an item referred by the township."),
+    P("handoff.township_to_county_hours", 24.0, "h", 0.0, 720.0,
+      "assumption, set like handoff.committee_to_township_hours (Anhui county case: departments respond "
+      "to grid reports within 24 h)",
+      "Mean delay from the township's referral (吹哨) to the case reaching the county department's queue."),
+    P("county.staff_per_department", 3, "persons", 1, 1_000, ASSUMPTION,
+      "Staff of each county department (条) working the township's items: one department per county-level "
+      "need type. Their time is costed like township staff."),
+    P("county.report_hours", 24.0, "h", 0.5, 720.0,
+      "Beijing 街乡吹哨、部门报到 (2018): departments must report when the street blows the whistle; "
+      "the 24 h limit is an assumption",
+      "Deadline for a county department to take up (报到) a case the township referred; a case still "
+      "waiting then counts as a late report and comes under supervision (督办)."),
     # --- verification, rating and satisfaction (ODD 7.11) -----------------------------------------
     P("case.verify_hours", 24.0, "h", 0.0, 720.0, "12345 loop ends with a follow-up call and rating; "
       "the 1-day mean is an assumption",
@@ -427,6 +469,21 @@ URGENCY = {  # urgency class -> feedback deadline in hours (Beijing 12345 draft 
 DISCOVERY = ("none", "visit", "patrol")
 AGE_GROUPS = ("other", "elderly")
 
+# Hourly profiles of need arrivals (ODD 7.2): relative weight of each hour of the day, 00-01 first;
+# the model normalises them. Shapes are assumptions (no published hourly series for these need types
+# was found): 12345 hotlines report most contacts in office hours and few at night.
+HOURLY_PROFILES: dict[str, tuple[float, ...]] = {
+    # every hour alike
+    "flat": (1.0,) * 24,
+    # dealings with offices (certificates): office hours, a lunch dip, little at night
+    "office": (0.2,) * 7 + (0.5, 1.5, 3.0, 3.0, 3.0, 1.5, 1.5, 3.0, 3.0, 3.0, 2.0) + (1.0,) * 4 + (0.4, 0.4),
+    # noticed while people are up and about (public space, neighbours, care): daytime and evening
+    "waking": (0.2,) * 6 + (0.6,) + (1.5,) * 15 + (0.6, 0.6),
+    # failures noticed at home (heating, water, power, gas): mornings and evenings
+    "home": (0.3,) * 6 + (1.5,) * 3 + (0.9,) * 8 + (1.8,) * 6 + (0.8,),
+}
+
+
 @dataclass(frozen=True)
 class NeedField:
     key: str
@@ -436,14 +493,15 @@ class NeedField:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     text: str = ""
+    default: Any = None  # an optional field's value when a catalogue leaves it out (None: required)
 
     def allowed(self) -> str:
         return allowed_text(self)
 
 
 NEED_FIELDS: tuple[NeedField, ...] = (
-    NeedField("rate_other", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged under 60."),
-    NeedField("rate_elderly", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged 60 and over."),
+    NeedField("rate_other", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged under 60 (annual mean)."),
+    NeedField("rate_elderly", float, "/resident-year", 0.0, 1000.0, text="Arrival rate per resident aged 60 and over (annual mean)."),
     NeedField("level", str, "-", choices=LEVELS, text="Lowest level with authority to resolve it."),
     NeedField("devolvable", bool, "-", text="Whether decentralisation can hand it down a level."),
     NeedField("effort_hours", float, "h", 0.001, 200.0, text="Mean hands-on effort to resolve."),
@@ -454,6 +512,14 @@ NEED_FIELDS: tuple[NeedField, ...] = (
     NeedField("discovery", str, "-", choices=DISCOVERY, text="How a grid worker can discover it unreported."),
     NeedField("on_site", bool, "-", text="Whether handling needs travel to the household."),
     NeedField("report_prob", float, "share", 0.0, 1.0, text="Base chance the resident reports it (trust 0.5)."),
+    NeedField("profile", str, "-", choices=tuple(HOURLY_PROFILES), default="flat",
+              text="Hourly profile of arrivals (optional; flat)."),
+    NeedField("rest_day_factor", float, "×", 0.0, 10.0, default=1.0,
+              text="Arrival rate on rest days (weekends, public holidays) relative to working days (optional; 1)."),
+    NeedField("season_start", str, "MM-DD", default="",
+              text="First day of the season in which it arises, e.g. \"10-20\" (optional; empty: all year)."),
+    NeedField("season_end", str, "MM-DD", default="",
+              text="Last day of its season; before season_start: the season runs over the new year (optional)."),
 )
 NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
 

@@ -20,7 +20,8 @@ from typing import Any, Sequence
 
 from . import __version__
 
-PACKAGES = ("mesa", "numpy", "scipy", "networkx", "matplotlib", "SALib", "tqdm", "dask", "distributed")
+PACKAGES = ("mesa", "numpy", "scipy", "networkx", "matplotlib", "SALib", "tqdm", "dask", "distributed",
+            "chinesecalendar", "holidays")   # the last two: the calendar of working days (sim.dates)
 
 
 def package_versions() -> dict[str, str | None]:

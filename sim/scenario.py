@@ -9,6 +9,7 @@ value and what is allowed; the CLI turns that into exit status 2.
 
 from __future__ import annotations
 
+import datetime
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .dates import START_DATE_RULE, parse_month_day, parse_start_date
 from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
                      URGENCY, defaults)
 
@@ -82,6 +84,10 @@ class NeedType:
     discovery: str
     on_site: bool
     report_prob: float
+    profile: str = "flat"           # arrivals in time (ODD 7.2): hourly profile,
+    rest_day_factor: float = 1.0    # rest-day rate relative to working days,
+    season_start: str = ""          # and the season ("MM-DD"; empty: all year)
+    season_end: str = ""
 
     @property
     def deadline_hours(self) -> float:
@@ -379,6 +385,8 @@ def _check_param(file: str, key: str, value: Any) -> Any:
             raise ScenarioError(file, key, value, spec.allowed())
         return value
     if kind is str:
+        if spec.unit == "ISO date" and type(value) is datetime.date:  # TOML reads 2025-07-01 as a date
+            value = value.isoformat()
         if not isinstance(value, str) or (spec.choices and value not in spec.choices):
             raise ScenarioError(file, key, value, spec.allowed())
         return value
@@ -412,15 +420,30 @@ def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
         fields = {}
         for f in NEED_FIELDS:
             key = f"needs.{name}.{f.key}"
-            if f.key not in spec:
+            if f.key not in spec and f.default is None:
                 raise ScenarioError(file, key, None, f"missing; {f.allowed()}")
-            fields[f.key] = _check_need_field(file, key, spec[f.key], f)
+            fields[f.key] = _check_need_field(file, key, spec.get(f.key, f.default), f)
         need = NeedType(name=name, **fields)
         if need.effort_dist == "exponential" and need.effort_cv != 1.0:
             raise ScenarioError(file, f"needs.{name}.effort_cv", need.effort_cv,
                                 "1.0 when effort_dist is 'exponential'", (f"needs.{name}.effort_dist",))
+        _check_season(file, need)
         out.append(need)
     return tuple(out)
+
+
+def _check_season(file: str, need: NeedType) -> None:
+    """A season is two month-days ("10-20" to "04-20"), or none (both empty: all year)."""
+    for key in ("season_start", "season_end"):
+        value = getattr(need, key)
+        if value and parse_month_day(value) is None:
+            raise ScenarioError(file, f"needs.{need.name}.{key}", value,
+                                'a day of the year as "MM-DD" (e.g. "10-20"), or "" for all year')
+    if bool(need.season_start) != bool(need.season_end):
+        given, other = ("season_start", "season_end") if need.season_start else ("season_end", "season_start")
+        raise ScenarioError(file, f"needs.{need.name}.{other}", getattr(need, other),
+                            f"a day as \"MM-DD\" when {given} is given (a season needs both ends)",
+                            (f"needs.{need.name}.{given}",))
 
 
 def _float(value: int | float) -> float:
@@ -465,6 +488,8 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if households < 1:
         raise ScenarioError(file, "territory.residents", v["territory.residents"],
                             "at least one household (residents >= household_size)", ("territory.household_size",))
+    if parse_start_date(v["sim.start_date"]) is None:
+        raise ScenarioError(file, "sim.start_date", v["sim.start_date"], START_DATE_RULE)
     _check_grade_cuts(file, v)
     _check_volunteer_hours(file, v)
     aid = v["volunteer.mutual_aid_need"]

@@ -19,7 +19,7 @@ Event kinds, in the order a case meets them (ODD "process overview"):
     REPORT    the resident reports it             -> routed by channel
     ARRIVE    the case reaches a desk's queue     -> a free server starts it
     DONE      a server finishes                   -> resolved, or handed up a level
-    COUNTY    a county department finishes        -> resolved
+    COUNTY    a referred case's report deadline   -> a late report, under supervision, if still waiting
     VERIFY    verification and rating             -> satisfaction, expectation, trust
     ABANDON   a waiting resident's patience ends  -> abandoned if still queued
     LAPSE     an unreported need lapses           -> abandoned if still undiscovered
@@ -39,6 +39,11 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+
+from .dates import Dates
 
 NEED, REPORT, ARRIVE, DONE, COUNTY, VERIFY, ABANDON, LAPSE, DISCOVER, SHIFT = range(10)
 # Emergencies (sim/emergency.py): onset and detection, activation, the switch, a task done, the
@@ -178,18 +183,47 @@ class EventQueue:
 
 
 class Calendar:
-    """Working days and hours shared by all staff (days are model time units)."""
+    """Working days and hours shared by all staff (days are model time units).
 
-    def __init__(self, shift_start_hour: float, shift_hours: float, paperwork_hours: float, workdays_per_week: int):
+    With `workdays_per_week` = 5 the working days are the official ones of the real calendar
+    (`dates.Dates`: public holidays off, the make-up weekend days of 调休 worked); with 7 every day,
+    holidays included; with 1-4 or 6 the first that many days of each real week, Monday first
+    (6: Monday to Saturday), whatever the holidays."""
+
+    def __init__(self, shift_start_hour: float, shift_hours: float, paperwork_hours: float, workdays_per_week: int,
+                 dates: Dates | None = None):
         self.start = shift_start_hour / 24.0
         self.length = shift_hours / 24.0
         self.paperwork = paperwork_hours / 24.0
         self.workdays = workdays_per_week
+        self.dates = dates if dates is not None else Dates(date(2025, 1, 1))
         # Staff who work around the clock every day never change state: no shift events at all.
         self.always_on = shift_hours >= 24.0 and workdays_per_week >= 7
 
     def is_workday(self, day: int) -> bool:
-        return day % 7 < self.workdays  # day 0 is a Monday
+        if self.workdays >= 7:
+            return True
+        if self.workdays == 5:
+            return self.dates.is_workday(day)
+        self.dates.ensure(day)
+        return bool(self.dates.weekday[day] < self.workdays)
+
+    def workday_mask(self, days: np.ndarray) -> np.ndarray:
+        """is_workday for an array of days (all >= 0)."""
+        if self.workdays >= 7 or not len(days):
+            return np.ones(len(days), dtype=bool)
+        self.dates.ensure(int(days.max()))
+        if self.workdays == 5:
+            return self.dates.workday[days]
+        return self.dates.weekday[days] < self.workdays
+
+    def in_hours(self, t: np.ndarray) -> np.ndarray:
+        """Whether each time falls within a shift (office hours) on a working day."""
+        if self.always_on:
+            return np.ones(len(t), dtype=bool)
+        day = np.floor(t).astype(np.int64)
+        clock = t - day
+        return self.workday_mask(day) & (clock >= self.start) & (clock < self.start + self.length)
 
     def shift_events(self, day: int) -> list[tuple[float, int]]:
         """(time, phase) of the day's shift events; none on a rest day or when always on."""

@@ -26,6 +26,7 @@ STREAMS = (
     "vulnerability",  # which households are vulnerable in an emergency
     "volunteers",  # who is a registered volunteer, and their intrinsic motivation
     "mesa",        # the generator handed to mesa.Model(rng=...)
+    "routing",     # per-case uniform, drawn with the day's needs: whether dispatch misroutes it, and where
     "follow_up",   # per case: whether a closed case was solved, and whether an unsolved one is reopened
 )
 

@@ -57,8 +57,11 @@ def test_param_metadata(p) -> None:
     if kind is bool:
         assert p.low is None and p.high is None
     elif kind is str:
-        # Either a fixed set of choices, or a need type checked against the scenario's catalogue.
-        assert (p.choices and p.default in p.choices) or p.unit == "need type"
+        # A fixed set of choices, a need type checked against the scenario's catalogue, or a date.
+        from sim.dates import parse_start_date
+
+        assert (p.choices and p.default in p.choices) or p.unit == "need type" or (
+            p.unit == "ISO date" and parse_start_date(p.default) is not None)
     else:
         assert p.low is not None and p.high is not None and p.low <= p.high, f"{p.key}: bad range"
         assert math.isfinite(p.default) and p.low <= p.default <= p.high, \
@@ -81,8 +84,8 @@ def test_need_field_metadata() -> None:
         assert f.text.strip() and f.unit.strip(), f.key
         if f.kind is float:
             assert f.low is not None and f.high is not None and f.low <= f.high
-        if f.kind is str:
-            assert f.choices
+        if f.kind is str:  # choices, or a day of the year checked by the loader (the season)
+            assert f.choices or (f.unit == "MM-DD" and f.default == ""), f.key
 
 
 def test_parameters_table_lists_every_key() -> None:

@@ -62,6 +62,8 @@ SCENARIO_CASES: dict[str, dict[str, bytes]] = {
     "extends_a_folder": {"s.toml": _text('extends = "parent.toml"\n'), "parent.toml/": b""},
     "nul_character_in_extends": {"s.toml": _text('extends = "s\\u0000.toml"\n')},
     "a_folder": {"s.toml/": b""},
+    "start_date_not_a_date": {"s.toml": _text(_extends('[sim]\nstart_date = "2025-02-30"\n'))},
+    "start_date_before_the_calendar": {"s.toml": _text(_extends('[sim]\nstart_date = "1949-12-31"\n'))},
 }
 
 

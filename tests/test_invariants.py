@@ -33,10 +33,15 @@ def _check_conservation(model):
     assert all(c.status == IN_SERVICE for c in serving)
     in_service = sum(1 for c in model.cases if c.t_arise <= model.events.now and c.status == IN_SERVICE)
     assert in_service == len(serving) + model.volunteers.aid_open  # staff, or a volunteer's mutual aid
+    # Every waiting case has exactly one live queue entry (supervision re-queues, leaving stale ones).
+    live = [e[3] for d in _desks(model) for e in d.queue if e[3].status == QUEUED and e[4] == e[3].queued]
+    assert len(live) == len({id(c) for c in live})
+    assert len(live) == sum(1 for c in model.cases if c.t_arise <= model.events.now and c.status == QUEUED)
 
 
 def _desks(model):
-    return [*model.grid_desks, *(c.desk for c in model.committees), model.township.desk]
+    return [*model.grid_desks, *(c.desk for c in model.committees), model.township.desk,
+            *(dept.desk for dept in model.county)]
 
 
 @pytest.mark.parametrize("name", ["baseline", "large_grids", "decentralisation", "smart_channels"])
@@ -77,8 +82,11 @@ def test_timestamps_follow_the_loop():
         assert c.t_report >= c.t_arise
         if not math.isnan(c.t_accept):
             assert c.t_accept >= c.t_report
-        entered = [t for t in c.t_in if not math.isnan(t)]
+        # A misrouted case visited a wrong level first (退单); its other levels follow the loop.
+        entered = [t for lv, t in enumerate(c.t_in) if not math.isnan(t) and lv != c.misrouted_to]
         assert entered == sorted(entered), "hand-offs go up the levels in time order"
+        if c.misrouted_to >= 0 and entered:
+            assert c.t_in[c.misrouted_to] <= min(entered), "the wrong desk comes first"
         if c.status == RESOLVED:
             n_resolved += 1
             assert c.resolved_level == c.level, "resolved at the level with authority"

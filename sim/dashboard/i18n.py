@@ -166,6 +166,20 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("可下放的服务事项中下放一级办理的比例（县→街道，街道→社区），并实行一窗式受理，缩短层级间转办时间。",
                  "放权赋能: share of devolvable service items handed down one level (county → township, township → "
                  "committee), with one-window acceptance shortening hand-offs between levels.")},
+    "policy.smart_dispatch": {
+        "label": ("智能派单：减少错派的比例", "Smart dispatch: share of misrouting removed"),
+        "short": ("智能派单", "Smart dispatch"),
+        "help": ("智能派单按事项类别和地址自动匹配处置单位，减少派错层级后被退单、重新派单的工单。",
+                 "智能派单: category and address matching removes this share of the tickets the platform sends to a "
+                 "wrong level, which would be sent back (退单) and dispatched again.")},
+    "policy.resources_follow": {
+        "label": ("费随事转：随事项下放的人员经费比例", "Resources follow devolved items (share)"),
+        "short": ("费随事转", "Resources follow"),
+        "help": ("放权赋能时，原来办理这些事项的人员和经费随事项下放的比例（县部门→街道，街道→社区）；"
+                 "为 0 时只下放事项、不下放人员，下级负担加重。",
+                 "费随事转: share of the staff time (and budget) that devolved items needed at the upper level that "
+                 "moves down with them (county department → township, township → committees); at 0 items go down "
+                 "and staff stay, so the lower level is loaded without resources.")},
     "grid.households_per_grid": {
         "label": ("网格规模（每格户数）", "Grid size (households per grid)"),
         "short": ("网格规模", "Grid size"),

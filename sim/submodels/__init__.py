@@ -13,6 +13,7 @@ from .dispatch import Dispatch
 from .intake import Intake
 from .service import Service
 from .shift import Shift
+from .supervision import Supervision
 from .surveys import Surveys
 from .verification import Verification
 from .volunteers import Volunteers
@@ -24,6 +25,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Dispatch,          # 7.7, 7.10 routing and hand-offs
     Service,           # 7.8-7.10, 7.12 queueing, service, completion; abandonment
     Verification,      # 7.10-7.11 resolution, verification and rating
+    Supervision,       # 7.34 督办: overdue cases escalated with supervision
     Discovery,         # 7.14 visits and patrol
     Surveys,           # 7.16 the satisfaction survey
     Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from .. import schedule as ev
 from ..agents import Township
-from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, URGENT, Desk
-from .base import Submodel
+from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, QUEUED, TOWNSHIP, U_ROUTE, URGENT, Desk
+from ..units import HOURS
+from .base import Submodel, ratio
 
 
 class Dispatch(Submodel):
     """In person to the grid worker, by app straight to the level with authority (platform
     routing), by 12345 through the dispatch centre; a case beyond a level's authority is handed
-    up one level, and county items go to county departments (outside the model, a delay).
+    up one level, and county items are referred to their county department's desk (吹哨), which
+    must take them up (报到) within `county.report_hours` or the case counts as a late report and
+    comes under supervision (督办).
     With direct dispatch (直派), an urgent case goes straight to the level with authority,
     whatever its channel, and a hand-off skips the levels between."""
 
     name = "dispatch"
     params = ("township.dispatch_hours", "handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
-              "handoff.county_days", "policy.decentralisation", "policy.one_window_reduction",
-              "routing.direct_dispatch")
+              "handoff.township_to_county_hours", "county.report_hours", "policy.decentralisation", "policy.one_window_reduction",
+              "routing.direct_dispatch", "routing.misroute_share", "policy.smart_dispatch")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -27,7 +30,11 @@ class Dispatch(Submodel):
         self.dispatch_mean = model.rules.dispatch_mean
         window = 1.0 - p["policy.decentralisation"] * p["policy.one_window_reduction"]
         self.handoff_mean = tuple(mean * window for mean in model.rules.handoff_mean)
-        self.county_mean = p["handoff.county_days"]
+        self.county_mean = p["handoff.township_to_county_hours"] * HOURS
+        self.report_deadline = p["county.report_hours"] * HOURS
+        self.referred = self.late_reports = 0
+        self.misroute = p["routing.misroute_share"] * (1.0 - p["policy.smart_dispatch"])
+        self.dispatched = self.sent_back = 0
         self.direct_on = bool(p["routing.direct_dispatch"])
 
     def handlers(self):
@@ -36,7 +43,9 @@ class Dispatch(Submodel):
     def link(self) -> None:
         m = self.model
         self.open, self.leave_latent = m.intake.open, m.discovery.leave_latent
-        self.arrive, self.resolve = m.service.arrive, m.verification.resolve
+        self.arrive = m.service.arrive
+        self.supervise = m.supervision.supervise
+        self.county_desk = {dept.need: dept.desk for dept in m.county}
 
     def on_report(self, case, _) -> None:
         if case.status != LATENT:
@@ -47,11 +56,26 @@ class Dispatch(Submodel):
         direct = self.direct(case)
         if case.channel == IN_PERSON and not direct:
             self.arrive(case, self.model.grid_desks[case.grid])
-        elif case.channel in (APP, IN_PERSON):
+        elif case.channel == IN_PERSON:
             self.on_arrive(case, self.target(case, direct))
+        elif case.channel == APP:
+            self.on_arrive(case, self.platform_target(case, direct))
         else:
             case.status = IN_TRANSIT
-            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case, self.target(case, direct))
+            self.events.push(now + self.delay(self.dispatch_mean), ev.ARRIVE, case, self.platform_target(case, direct))
+
+    def platform_target(self, case, direct: bool) -> Desk | None:
+        """Where the platform (12345 centre or app) sends the case: its target, or — with chance
+        `misroute` — a desk at another of the grid, committee and township levels (misrouting)."""
+        self.dispatched += 1
+        u = case.u[U_ROUTE]
+        if u >= self.misroute:
+            return self.target(case, direct)
+        right = Township.dispatch_level(case)
+        wrong = [lv for lv in (GRID, COMMITTEE, TOWNSHIP) if lv != right]
+        case.misrouted = True
+        case.misrouted_to = wrong[int(u / self.misroute * len(wrong))]
+        return self.desk_for(case.misrouted_to, case)
 
     def direct(self, case) -> bool:
         """Whether the case is dispatched directly (直派): an urgent case, with the lever on."""
@@ -70,18 +94,27 @@ class Dispatch(Submodel):
             return m.grid_desks[case.grid]
         if level == COMMITTEE:
             return m.committees[case.community].desk
+        if level == COUNTY:
+            return self.county_desk[case.need]
         return m.township.desk
 
     def on_arrive(self, case, desk: Desk | None) -> None:
         if desk is None:
             self.to_county(case)
-        else:
-            self.arrive(case, desk)
+            return
+        if desk.level == COUNTY:  # the whistle: the department must take the case up by the deadline
+            self.referred += 1
+            self.events.push(self.events.now + self.report_deadline, ev.COUNTY, case)
+        self.arrive(case, desk)
 
     def hand_up(self, case, level: int) -> None:
         """One level up; a directly dispatched case goes straight to the level with authority
-        (one hand-off, with the delay of the hand-off from this level)."""
+        (one hand-off, with the delay of the hand-off from this level). A misrouted case is sent
+        back instead (退单)."""
         case.status = IN_TRANSIT
+        if case.misrouted:
+            self.send_back(case)
+            return
         nxt = case.level if self.direct(case) else level + 1
         if nxt == COUNTY:
             self.to_county(case)
@@ -89,12 +122,28 @@ class Dispatch(Submodel):
             self.events.push(self.events.now + self.delay(self.handoff_mean[level]), ev.ARRIVE, case,
                              self.desk_for(nxt, case))
 
+    def send_back(self, case) -> None:
+        """退单: the wrong desk returns the case to the platform, which dispatches it again, right
+        this time, after its dispatch delay."""
+        case.misrouted = False
+        self.sent_back += 1
+        self.events.push(self.events.now + self.delay(self.dispatch_mean), ev.ARRIVE, case,
+                         self.target(case, self.direct(case)))
+
     def to_county(self, case) -> None:
-        """Referred to county departments (outside the model): resolved after a delay."""
-        now = self.events.now
+        """Referred to its county department (吹哨): in the department's queue after a delay."""
         case.status = IN_TRANSIT
-        case.t_in[COUNTY] = now
-        self.events.push(now + self.delay(self.county_mean), ev.COUNTY, case)
+        self.events.push(self.events.now + self.delay(self.county_mean), ev.ARRIVE, case, self.county_desk[case.need])
 
     def on_county(self, case, _) -> None:
-        self.resolve(case, COUNTY)
+        """The report deadline (报到) of a referred case: still waiting in the queue is a late report."""
+        if case.status == QUEUED:
+            self.late_reports += 1
+            self.supervise(case)
+
+    def summary(self) -> dict[str, float]:
+        """Cases referred to county departments over the run, and the share not taken up in time."""
+        return {"county.referred": float(self.referred),
+                "county.late_report_rate": ratio(self.late_reports, self.referred),
+                "routing.dispatched": float(self.dispatched),
+                "routing.sent_back_share": ratio(self.sent_back, self.dispatched)}

@@ -41,6 +41,7 @@ class Intake(Submodel):
         self.route = self.model.dispatch.on_report
         self.discovery = self.model.discovery
         self.heard = self.model.survey.heard
+        self.supervision = self.model.supervision
 
     def on_need(self, case, _) -> None:
         now = self.events.now
@@ -65,6 +66,7 @@ class Intake(Submodel):
         (none for a 12345 ticket: the hotline closes every ticket, so its callers do not abandon)."""
         case.t_report = now
         self.model.reported += 1
+        self.supervision.watch(case)
         if self.patience_factor < math.inf and case.channel != HOTLINE:  # a 12345 ticket is always closed
             patience = -self.patience_factor * case.deadline * math.log1p(-case.u[U_PATIENCE])
             self.events.push(now + patience, ev.ABANDON, case)

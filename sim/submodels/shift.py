@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import schedule as ev
-from .base import Submodel
+from .base import Submodel, ratio
 
 
 class Shift(Submodel):
     """Who is on duty. With staff on duty around the clock there are no shift events at all."""
 
     name = "shift"
+    daily_columns = (("date", str), ("workday", int))
 
     def __init__(self, model) -> None:
         super().__init__(model)
         self.calendar = model.calendar
+        self.today = 0
         always = self.calendar.always_on
         self.office_duty = self.grid_duty = always   # committee and township desks; grid desks
         self.end = math.inf if always else 0.0      # end of the current (or last) shift
@@ -30,8 +34,27 @@ class Shift(Submodel):
         self.service, self.discovery = self.model.service, self.model.discovery
 
     def plan_day(self, day: int) -> None:
+        self.today = day
         for t, phase in self.calendar.shift_events(day):
             self.events.push(t, ev.SHIFT, phase)
+
+    def day_row(self) -> tuple:
+        """The date of the day being recorded and whether it was a working day of the staff."""
+        return self.calendar.dates.iso(self.today), int(self.calendar.is_workday(self.today))
+
+    def case_summary(self, w) -> dict[str, float]:
+        """Reports made outside office hours (outside a shift, or on a rest day) and how long
+        they wait for a first response, against those made in office hours."""
+        reported = ~np.isnan(w.t_report)
+        t = w.t_report[reported]
+        inside = self.calendar.in_hours(t)
+        response = (w.t_accept[reported] - t) * 24
+        out = {"reports.out_of_hours_share": ratio(float((~inside).sum()), float(len(t)))}
+        for name, keep in (("in_hours", inside), ("out_of_hours", ~inside)):
+            r = response[keep & ~np.isnan(response)]
+            out[f"response_time_h.{name}.mean"] = float(r.mean()) if len(r) else math.nan
+            out[f"response_time_h.{name}.median"] = float(np.median(r)) if len(r) else math.nan
+        return out
 
     def on_shift(self, phase: int, _) -> None:
         if phase == ev.OFFICES_OPEN:
@@ -51,6 +74,8 @@ class Shift(Submodel):
         for c in m.committees:
             self.service.try_start(c.desk)
         self.service.try_start(m.township.desk)
+        for dept in m.county:
+            self.service.try_start(dept.desk)
 
     def _grid_on_duty(self) -> None:
         now = self.events.now

@@ -1,0 +1,181 @@
+"""County departments as desks (吹哨报到), supervision of overdue cases (督办), and 放权赋能 with
+费随事转 and 规范 (issue 11, "Routing")."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pytest
+
+from sim.cases import COUNTY, QUEUED, Case, Desk
+from sim.devolution import devolvable_mask, staffing
+from sim.runner import run
+from tests.helpers import model_of, small
+from tests.test_invariants import _check_conservation
+
+SEEDS = (1, 2, 3, 4)
+
+
+@functools.lru_cache(maxsize=None)
+def _summaries(items: tuple) -> list[dict]:
+    return [run(small(residents=50_000, days=120, **dict(items)), s, case_table=False).summary for s in SEEDS]
+
+
+def summaries(**overrides) -> list[dict]:
+    """Each paired seed's summary of a 50,000-resident township over 120 days (cached)."""
+    return _summaries(tuple(sorted(overrides.items())))
+
+
+def mean_summary(keys, **overrides) -> dict[str, float]:
+    return {k: float(np.mean([r[k] for r in summaries(**overrides)])) for k in keys}
+
+
+def each_seed(key, **overrides) -> list[float]:
+    return [r[key] for r in summaries(**overrides)]
+
+
+# --- county departments -------------------------------------------------------------------------
+def test_county_items_queue_at_their_department_and_are_resolved_there():
+    model = model_of(small(residents=4_000, days=40), 2)
+    model.run_for(40)
+    _check_conservation(model)
+    county_need = {d.need for d in model.county}
+    at_county = [c for c in model.cases if not math.isnan(c.t_in[COUNTY])]
+    assert at_county and all(c.need in county_need for c in at_county)
+    assert any(c.resolved_level == COUNTY for c in at_county)
+    assert sum(s.case_hours for d in model.county for s in d.desk.servers) > 0
+
+
+def test_county_capacity_matters():
+    """Fewer county staff: certificates (a county item) take longer and are late more often, and
+    more referrals miss the report deadline — on every seed."""
+    key = "rates.on_time.by_need.certificate"
+    three, one = each_seed(key), each_seed(key, **{"county.staff_per_department": 1})
+    assert all(b < a for a, b in zip(three, one)), (three, one)
+    late3 = each_seed("county.late_report_rate")
+    late1 = each_seed("county.late_report_rate", **{"county.staff_per_department": 1})
+    assert all(b > a for a, b in zip(late3, late1)), (late3, late1)
+
+
+# --- supervision --------------------------------------------------------------------------------
+def _case(cid: int, urgency: int, t_report: float) -> Case:
+    c = Case(cid, 0, None, 0, 0, 0, 1, urgency, 1.0, 0.1, t_report, [0.5] * 6)
+    c.t_report = t_report
+    c.status = QUEUED
+    return c
+
+
+def test_a_supervised_case_goes_ahead_of_its_class_but_not_of_a_more_urgent_one():
+    desk = Desk(1, 0)
+    early, late, urgent = _case(1, 2, 0.0), _case(2, 2, 1.0), _case(3, 0, 2.0)
+    for c in (early, late, urgent):
+        desk.put(c)
+    late.supervised = True
+    desk.put(late)                        # re-queued: the old entry is stale
+    assert [desk.pop() for _ in range(3)] == [urgent, late, early]
+    assert desk.pop() is None             # the stale entry of `late` is skipped, not served twice
+
+
+def test_supervision_takes_up_overdue_cases_and_costs_something():
+    on = mean_summary(("supervision.cases", "supervision.cost_cny_per_year", "cost.staff_cny"))
+    off = mean_summary(("supervision.cases", "cost.staff_cny"), **{"routing.supervision": False})
+    assert on["supervision.cases"] > 0 and off["supervision.cases"] == 0
+    assert on["supervision.cost_cny_per_year"] > 0
+    assert on["cost.staff_cny"] > off["cost.staff_cny"]
+
+
+def test_supervised_cases_are_served_sooner_once_overdue():
+    """Among cases still waiting at their deadline, supervision shortens the wait after it."""
+    def overdue_wait(supervision: bool) -> float:
+        waits = []
+        for seed in SEEDS:
+            model = model_of(small(residents=50_000, days=120, **{"routing.supervision": supervision,
+                                                                 "county.staff_per_department": 1}), seed)
+            model.run_for(120)
+            for c in model.cases:
+                due = c.t_report + c.deadline
+                if not math.isnan(c.t_resolve) and c.t_resolve > due and c.t_report > 10:
+                    waits.append(c.t_resolve - due)
+        return float(np.mean(waits))
+    assert overdue_wait(True) < overdue_wait(False)
+
+
+# --- 放权赋能, 费随事转, 规范 -----------------------------------------------------------------------
+def _values(**overrides):
+    return small(residents=50_000, **overrides)
+
+
+def test_resources_follow_devolved_items_and_nothing_is_created():
+    s = _values(**{"policy.decentralisation": 1.0, "policy.resources_follow": 1.0})
+    county, township, committees = staffing(s.values, s.needs, (38_400, 11_600), 10)
+    base_c, base_t, base_m = staffing(_values().values, s.needs, (38_400, 11_600), 10)
+    assert sum(county) < sum(base_c) and sum(committees) > sum(base_m)
+    assert sum(county) + township + sum(committees) == sum(base_c) + base_t + sum(base_m)
+
+
+def test_without_resources_the_items_go_down_and_the_staff_stay():
+    s = _values(**{"policy.decentralisation": 1.0, "policy.resources_follow": 0.0})
+    assert staffing(s.values, s.needs, (38_400, 11_600), 10) == staffing(_values().values, s.needs,
+                                                                          (38_400, 11_600), 10)
+
+
+def test_the_committee_list_cap_keeps_township_items_at_the_township():
+    needs = _values().needs
+    township_devolvable = [k for k, n in enumerate(needs) if n.level == "township" and n.devolvable]
+    assert township_devolvable, "the catalogue has township items that can be handed down"
+    assert not devolvable_mask(needs, 0)[township_devolvable].any()
+    assert devolvable_mask(needs, 100)[township_devolvable].all()
+    county = [k for k, n in enumerate(needs) if n.level == "county" and n.devolvable]
+    assert devolvable_mask(needs, 0)[county].all()   # the cap is the committees' list only
+
+
+def test_devolving_without_resources_loads_the_committees():
+    keys = ("committee.utilisation",)
+    funded = mean_summary(keys, **{"policy.decentralisation": 1.0})
+    unfunded = mean_summary(keys, **{"policy.decentralisation": 1.0, "policy.resources_follow": 0.0})
+    none = mean_summary(keys)
+    assert unfunded["committee.utilisation"] > funded["committee.utilisation"] > none["committee.utilisation"]
+
+
+@pytest.mark.parametrize("key,value", [("policy.resources_follow", 1.5), ("policy.committee_items_cap", -1),
+                                       ("county.staff_per_department", 0), ("county.report_hours", 0.0)])
+def test_bad_routing_values_are_refused(key, value):
+    from sim import ScenarioError
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        small(**{key: value})
+
+
+# --- misrouting and smart dispatch --------------------------------------------------------------
+def test_misrouted_cases_are_sent_back_and_smart_dispatch_removes_them():
+    base = mean_summary(("routing.sent_back_share", "resolution_time_h.mean"))
+    smart = mean_summary(("routing.sent_back_share", "resolution_time_h.mean"), **{"policy.smart_dispatch": 1.0})
+    assert 0.05 < base["routing.sent_back_share"] < 0.15   # the default 10% misrouting
+    assert smart["routing.sent_back_share"] == 0.0
+
+
+def test_misrouted_cases_take_longer_than_the_same_cases_routed_right():
+    """The same needs (common random numbers) with and without misrouting: the cases misrouted in
+    one run are resolved later, on average, than in the run where they went to the right desk."""
+    def resolution(misroute: float):
+        model = model_of(small(residents=20_000, days=60, **{"routing.misroute_share": misroute}), 2)
+        model.run_for(60)
+        return model.cases
+    clean, messy = resolution(0.0), resolution(0.5)
+    pairs = [(a.t_resolve - a.t_report, b.t_resolve - b.t_report) for a, b in zip(clean, messy)
+             if b.misrouted_to >= 0 and not math.isnan(a.t_resolve) and not math.isnan(b.t_resolve)]
+    assert len(pairs) > 200
+    extra_h = 24 * float(np.mean([b - a for a, b in pairs]))
+    assert extra_h > 0.5, extra_h   # at least the platform's second dispatch (1 h mean) and a triage
+
+
+def test_a_misrouted_case_reaches_its_level_after_the_wrong_desk():
+    model = model_of(small(residents=4_000, days=40, **{"routing.misroute_share": 0.5}), 4)
+    model.run_for(40)
+    _check_conservation(model)
+    sent_back = [c for c in model.cases if c.misrouted_to >= 0 and not math.isnan(c.t_resolve)]
+    assert sent_back
+    for c in sent_back:
+        assert c.resolved_level == c.level and c.misrouted_to != min(c.level, 2)
+        assert c.t_in[c.misrouted_to] < c.t_resolve

@@ -45,7 +45,7 @@ class Case:
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
         "resolved_level", "grade", "u", "supervised", "queued", "desk", "misrouted", "misrouted_to",
-        "solved", "reopened", "t_reopen", "t_first_close",
+        "solved", "reopened", "t_reopen", "t_first_close", "t_first_call",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -81,6 +81,7 @@ class Case:
         self.reopened = 0             # times reopened (重办) after a follow-up call found it unsolved
         self.t_reopen = NAN           # the last reopening: the reopened work order's deadline runs from here
         self.t_first_close = NAN      # the first closure: the original work order's 办结 (t_resolve is the last)
+        self.t_first_call = NAN       # the first follow-up call (t_verify is the last closure's)
 
 
 class Desk:

@@ -96,9 +96,10 @@ CASE_COLUMNS = (
     ("t_in_committee", lambda m, c: c.t_in[1]),
     ("t_in_township", lambda m, c: c.t_in[2]),
     ("t_in_county", lambda m, c: c.t_in[3]),
-    ("t_first_close", lambda m, c: c.t_first_close),
-    ("t_resolve", lambda m, c: c.t_resolve),
-    ("t_verify", lambda m, c: c.t_verify),
+    # The original work order: its first closure and first follow-up call (written once, like every
+    # timestamp of the table; a reopening's rework shows in `reopened`, `status`, `solved`, `grade`).
+    ("t_resolve", lambda m, c: c.t_first_close),
+    ("t_verify", lambda m, c: c.t_first_call),
     ("t_abandon", lambda m, c: c.t_abandon),
     ("resolved_level", lambda m, c: LEVELS[c.resolved_level] if c.resolved_level >= 0 else ""),
     ("grade", lambda m, c: c.grade),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, COUNTY, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
+from ..cases import APP, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
@@ -55,7 +55,7 @@ class Verification(Submodel):
 
     def link(self) -> None:
         m = self.model
-        self.arrive, self.desk_for, self.to_county = m.service.arrive, m.dispatch.desk_for, m.dispatch.to_county
+        self.arrive, self.desk_for = m.service.arrive, m.dispatch.desk_for
         self.heard = m.survey.heard
 
     def unsolved_chance(self, case, now: float) -> float:
@@ -90,6 +90,8 @@ class Verification(Submodel):
     def on_verify(self, case, _) -> None:
         """The follow-up call (回访): reopen an unsolved case, with a chance, or the resident rates it."""
         case.t_verify = self.events.now
+        if case.reopened == 0:
+            case.t_first_call = case.t_verify
         solved = case.solved == SOLVED
         if not solved and self.draws(case.id, 1, case.reopened) < self.reopen_share:
             self.reopen(case)
@@ -117,10 +119,9 @@ class Verification(Submodel):
         m = self.model
         m.resolved -= 1
         m.open_change(now, +1)
-        if level == COUNTY:
-            self.to_county(case)
-        else:
-            self.arrive(case, self.desk_for(level, case))
+        first_arrival = case.t_in[level]
+        self.arrive(case, self.desk_for(level, case))  # the desk that closed it, county departments too
+        case.t_in[level] = first_arrival  # `t_in` keeps the first arrival at each level
 
     def summary(self) -> dict[str, float]:
         """Reopenings (重办) over the whole run."""

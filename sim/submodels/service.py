@@ -103,8 +103,8 @@ class Service(Submodel):
             self.discovery.schedule(server)
 
     def on_abandon(self, case, _) -> None:
-        if case.status != QUEUED:
-            return  # patience only runs out while waiting in a queue
+        if case.status != QUEUED or case.reopened:
+            return  # patience only runs out while waiting in a queue; a reopened work order is not given up
         now = self.events.now
         case.status = ABANDONED
         case.t_abandon = now

@@ -2,13 +2,14 @@
 
 A Case carries every timestamp of the loop: need arises -> reported or
 discovered -> accepted (first response) -> each hand-off (arrival at each
-level) -> resolved -> verified and rated; or abandoned. Times are model days;
-NaN means "did not happen".
+level) -> closed (办结) -> the follow-up call (回访) learns whether it was solved
+(解决): rated, or reopened (重办) at the level that closed it; or abandoned.
+Times are model days; NaN means "did not happen".
 
 A Desk is a queue plus the servers who work it: a grid's workers, a
 committee's staff, the township's departments, a county department's staff
-serving the township. Queue order is urgency class (a supervised case ahead
-of its class), then report time (then case id, for determinism).
+serving the township. Queue order is urgency class (a supervised case raised
+one class, never into the urgent one), then report time (then case id, for determinism).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ NAN = math.nan
 # status
 LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED = range(6)
 STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned")
+# RESOLVED means closed (办结); whether the need was solved (解决) is `Case.solved`:
+SOLVED_UNKNOWN, NOT_SOLVED, SOLVED = -1, 0, 1
 
 # channels
 IN_PERSON, HOTLINE, APP, VISIT, PATROL, NOT_REPORTED = range(6)
@@ -29,6 +32,7 @@ CHANNEL_NAMES = ("in_person", "hotline", "app", "visit", "patrol", "none")
 GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 
 URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
+SUPERVISED = 0.5  # the highest queue priority of a supervised case: after urgent cases, before "fast" (1)
 
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
@@ -42,6 +46,7 @@ class Case:
         "effort", "channel", "status", "lapsed",
         "t_arise", "t_report", "t_accept", "t_in", "t_resolve", "t_verify", "t_abandon",
         "resolved_level", "grade", "u", "supervised", "queued", "desk", "misrouted", "misrouted_to",
+        "solved", "reopened", "t_reopen", "t_first_close", "t_first_call",
     )
 
     def __init__(self, cid, need, resident, household, grid, community, level, urgency, deadline, effort, t, u):
@@ -73,6 +78,11 @@ class Case:
         self.desk = None              # the desk whose queue it last joined
         self.misrouted = False        # at or on its way to a wrong desk, which will send it back (退单)
         self.misrouted_to = -1        # the level of the wrong desk it was first dispatched to; -1 if none
+        self.solved = SOLVED_UNKNOWN  # drawn at closure, learned by the follow-up call
+        self.reopened = 0             # times reopened (重办) after a follow-up call found it unsolved
+        self.t_reopen = NAN           # the last reopening: the reopened work order's deadline runs from here
+        self.t_first_close = NAN      # the first closure: the original work order's 办结 (t_resolve is the last)
+        self.t_first_call = NAN       # the first follow-up call (t_verify is the last closure's)
 
 
 class Desk:
@@ -90,12 +100,13 @@ class Desk:
         self.idle: list = []   # servers not serving a case (stack: the last freed goes first)
 
     def put(self, case: Case) -> None:
-        """Queue the case by urgency class, a supervised case ahead of its class (but never ahead of a
-        more urgent class, which keeps the on-call rule of `next_case` exact), then by report time.
-        Putting a case again (when it comes under supervision) leaves its older entry stale."""
+        """Queue the case by urgency class, then report time. A supervised case (督办) is raised one
+        class (a general case joins the fast ones, oldest first), but a fast one only to SUPERVISED,
+        behind the urgent class, which keeps the on-call rule of `next_case` exact. Putting a case
+        again (when it comes under supervision) leaves its older entry stale."""
         case.queued += 1
         case.desk = self
-        priority = case.urgency - 0.5 if case.supervised else case.urgency
+        priority = max(case.urgency - 1, SUPERVISED) if case.supervised else case.urgency
         heapq.heappush(self.queue, (priority, case.t_report, case.id, case, case.queued))
 
     def pop(self) -> Case | None:

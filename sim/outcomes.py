@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .cases import CHANNEL_NAMES, STATUS_NAMES
+from .cases import CHANNEL_NAMES, SOLVED_UNKNOWN, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .submodels.base import ratio
 
@@ -96,11 +96,16 @@ CASE_COLUMNS = (
     ("t_in_committee", lambda m, c: c.t_in[1]),
     ("t_in_township", lambda m, c: c.t_in[2]),
     ("t_in_county", lambda m, c: c.t_in[3]),
-    ("t_resolve", lambda m, c: c.t_resolve),
-    ("t_verify", lambda m, c: c.t_verify),
+    # The original work order: its first closure and first follow-up call (written once, like every
+    # timestamp of the table; a reopening's rework shows in `reopened`, `status`, `solved`, `grade`).
+    ("t_resolve", lambda m, c: c.t_first_close),
+    ("t_verify", lambda m, c: c.t_first_call),
     ("t_abandon", lambda m, c: c.t_abandon),
     ("resolved_level", lambda m, c: LEVELS[c.resolved_level] if c.resolved_level >= 0 else ""),
     ("grade", lambda m, c: c.grade),
+    # solved (解决) as the follow-up call found it: 1 yes, 0 no, "" not yet called (or not closed)
+    ("solved", lambda m, c: "" if c.solved == SOLVED_UNKNOWN or c.t_verify != c.t_verify else c.solved),
+    ("reopened", lambda m, c: c.reopened),
 )
 
 
@@ -130,6 +135,10 @@ class CaseArrays:
     t_resolve: np.ndarray
     t_abandon: np.ndarray
     grade: np.ndarray
+    solved: np.ndarray       # cases.SOLVED / NOT_SOLVED / SOLVED_UNKNOWN, drawn at closure
+    reopened: np.ndarray     # times reopened
+    t_verify: np.ndarray     # the follow-up call of the last closure
+    t_first_close: np.ndarray  # the first closure (t_resolve is the last)
 
     @classmethod
     def of(cls, model) -> "CaseArrays":
@@ -137,10 +146,11 @@ class CaseArrays:
         now = model.events.now
         rows = [(c.need, c.resident.elderly, c.resident.digital, c.level, c.urgency, c.resolved_level, c.channel,
                  c.status, c.lapsed, c.deadline, c.t_arise, c.t_report, c.t_accept, c.t_resolve, c.t_abandon,
-                 c.grade) for c in model.cases if c.t_arise <= now]
-        data = np.array(rows, dtype=float).reshape(-1, 16)
+                 c.grade, c.solved, c.reopened, c.t_verify, c.t_first_close) for c in model.cases if c.t_arise <= now]
         names = list(cls.__dataclass_fields__)
-        kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int)
+        data = np.array(rows, dtype=float).reshape(-1, len(names))
+        kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int,
+                 int, int, float, float)
         return cls(**{n: data[:, i].astype(k) for i, (n, k) in enumerate(zip(names, kinds))})
 
 
@@ -158,10 +168,12 @@ def response_hours(model) -> np.ndarray:
 # prefixes ending in "."; each key goes to the first entry it matches. None stands for every key
 # no entry matches, in the order contributed: the submodels' own (emergency.*, volunteers.*, ...).
 SUMMARY_ORDER = (
-    "cases.created", "cases.resolved", "cases.abandoned", "cases.lapsed", "cases.open", "cases.reported",
+    "cases.created", "cases.resolved", "cases.reopened", "cases.abandoned", "cases.lapsed", "cases.open",
+    "cases.reported",
     "cases.discovered_by_visit", "cases.discovered_by_patrol", "cases.in_window",
     "response_time_h.", "resolution_time_h.",
-    "rates.resolution", "rates.on_time", "rates.on_time.", "rates.on_time_among_resolved", "rates.abandonment",
+    "rates.closed", "rates.solved", "rates.solved_among_called", "rates.reopened", "rates.resolution",
+    "rates.on_time", "rates.on_time.", "rates.on_time_among_resolved", "rates.abandonment",
     "rates.lapse", "rates.reported_or_discovered",
     "rates.discovered_share", "channels.", "reporting_delay_h.",
     "satisfaction.", "ratings.", "equity.", "survey.",

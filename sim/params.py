@@ -251,8 +251,8 @@ PARAMS: tuple[Param, ...] = (
       lever=Lever(0.05)),
     P("routing.supervision", True, "-", None, None,
       "12345 loop (State Council opinion, Jan 2021): accept, dispatch, handle, reply, supervise (督办), close",
-      "督办: a case still open at its deadline comes under supervision and is served ahead of its urgency class "
-      "at every desk from then on."),
+      "督办: a case still open at its deadline comes under supervision and is queued one urgency class higher "
+      "(never in the urgent class) at every desk from then on; the one class is an assumption."),
     P("supervision.minutes_per_case", 30.0, "min", 0.0, 480.0, ASSUMPTION,
       "Township staff time spent supervising one overdue case (calls, a supervision order, follow-up), costed "
       "at the township's hourly cost."),
@@ -283,6 +283,16 @@ PARAMS: tuple[Param, ...] = (
     P("case.verify_hours", 24.0, "h", 0.0, 720.0, "12345 loop ends with a follow-up call and rating; "
       "the 1-day mean is an assumption",
       "Mean time from resolution to verification and rating (核查-结案-评价)."),
+    P("case.unsolved_share", 0.05, "share", 0.0, 1.0,
+      "published figures bracket it: Shanghai 12345, 2016: 99.5% closed on time but 82% actually resolved; "
+      "Suzhou 12345, 2023: 98.36% resolved; 5% is an assumption between them",
+      "Chance that a case closed within its deadline was not solved (办结 but not 解决)."),
+    P("case.unsolved_late", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Rushed closure under pressure: a case closed x > 1 times its deadline after the report (after the "
+      "reopening, if reopened) is not solved with an extra chance of this × (1 − 1/x)."),
+    P("case.reopen_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that a case the follow-up call (回访) finds unsolved is reopened (重办) at the level that closed "
+      "it; otherwise the need stays unmet."),
     P("satisfaction.weight_disconfirmation", 0.6, "-", 0.0, 3.0,
       "Van Ryzin JPAM 2004; Zhang et al. PAR 2022 (meta-analysis)",
       "Weight of disconfirmation (performance − expectation) in a case's rating."),
@@ -358,6 +368,16 @@ PARAMS: tuple[Param, ...] = (
       "Days between satisfaction surveys of all residents."),
     P("survey.sample_share", 0.005, "share", 0.0001, 1.0, "Tianjin samples 5‰ of its population",
       "Share of residents sampled by each survey."),
+    P("satisfaction.word_of_mouth_per_day", 0.01, "1/day", 0.0, 1.0, ASSUMPTION,
+      "Word of mouth: every satisfaction.word_of_mouth_interval_days, each resident's latent satisfaction "
+      "moves toward the mean score of the cases its community experienced since the last time, by "
+      "1 − (1 − this)^days."),
+    P("satisfaction.word_of_mouth_interval_days", 90, "days", 1, 365, ASSUMPTION,
+      "Days between the word-of-mouth updates (quarterly, with the survey: monthly gives the same steady "
+      "state and costs about 0.3 s more per year of 50,000 residents)."),
+    P("satisfaction.start_at_equilibrium", True, "-", None, None, ASSUMPTION,
+      "At the end of the warm-up, set each community's expectation to the mean performance its cases "
+      "had during the warm-up and its latent satisfaction to the matching mean score (the steady state)."),
     # --- workforce and cost (ODD 7.18) ------------------------------------------------------------
     P("worker.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one grid worker."),
     P("committee.annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION, "Annual cost of one committee staff member."),

@@ -1,7 +1,9 @@
 """Satisfaction: expectation–disconfirmation, 好差评 grades, the survey.
 
 Performance of a case, on 0-1: 1 for instant resolution, 0.5 at the deadline,
-falling as 0.5 / lateness after it, 0 when abandoned or lapsed. A case's score
+falling as 0.5 / lateness after it; `satisfaction.unmet_performance` when the
+need stays unmet (closed but not solved and not reopened, or lapsed unreported);
+0 when abandoned in a queue. A case's score
 is performance plus weighted disconfirmation (performance − expectation),
 Van Ryzin (2004). Latent satisfaction and trust move toward the score,
 expectation toward the performance (adaptive expectations). The score plus
@@ -26,6 +28,11 @@ def performance(resolution_days: float, deadline_days: float) -> float:
     """1 at once, 0.5 at the deadline, 0.5/x when x times the deadline late (x > 1)."""
     x = resolution_days / deadline_days
     return 1.0 - 0.5 * x if x <= 1.0 else 0.5 / x
+
+
+def score_of(performance: float, expectation: float, w_disconfirm: float) -> float:
+    """Performance plus weighted disconfirmation, clipped to 0-1 (Van Ryzin 2004)."""
+    return min(max(performance + w_disconfirm * (performance - expectation), 0.0), 1.0)
 
 
 def grade_cuts(values) -> tuple[float, ...]:

@@ -28,6 +28,7 @@ STREAMS = (
     "mesa",        # the generator handed to mesa.Model(rng=...)
     "routing",     # per-case uniform, drawn with the day's needs: whether dispatch misroutes it, and where
     "tasks",       # top-down tasks, one child per role (Streams.child): counts, times, hours, lever cuts
+    "follow_up",   # per case: whether a closed case was solved, and whether an unsolved one is reopened
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

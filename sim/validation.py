@@ -42,7 +42,7 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
         "reporting": {"delay_in_person_hours": 0.0, "hotline_share": 0.0, "trust_effect": 0.0,
                       "resolved_boost": 1.0},
         "policy": {"app_adoption": 0.0, "decentralisation": 0.0},
-        "case": {"abandonment": False, "verify_hours": 0.0},
+        "case": {"abandonment": False, "verify_hours": 0.0, "unsolved_share": 0.0, "unsolved_late": 0.0},
         "survey": {"interval_days": 36_500},
         "volunteer": {"mutual_aid_need": "", "registered_share": 0.0},
         "needs": {"job": {

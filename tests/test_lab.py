@@ -93,7 +93,8 @@ def test_sequential_stopping_adds_replications_until_precise():
     assert not precise_enough(noisy, 0.01)
     assert precise_enough({"a": rng.normal(10.0, 0.01, size=(4, 1))}, 0.01)
     scenarios = _two()
-    loose = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.5, max_reps=12)
+    # "Loose" (0.6) is met within a few batches, "tight" (0.05) needs more replications.
+    loose = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.6, max_reps=12)
     tight = compare(scenarios, reps=3, seed=2, executor=SerialExecutor(), precision=0.05, max_reps=12)
     watched = [j for j, k in enumerate(loose.outcomes) if k in STOPPING_OUTCOMES]
 
@@ -103,9 +104,9 @@ def test_sequential_stopping_adds_replications_until_precise():
     # Batches of 3: the loose run stops at the first batch that is precise enough — after the
     # first (3) or a later one, which then follows a batch that was not.
     n = len(loose.seeds)
-    assert n % 3 == 0 and n < 12 and ok(loose, 0.5)
+    assert n % 3 == 0 and n < 12 and ok(loose, 0.6)
     if n > 3:
-        assert not precise_enough({name: v[:n - 3, watched] for name, v in loose.values.items()}, 0.5)
+        assert not precise_enough({name: v[:n - 3, watched] for name, v in loose.values.items()}, 0.6)
     assert len(tight.seeds) > len(loose.seeds)
     assert len(tight.seeds) == 12 or ok(tight, 0.05)
     # Earlier replications keep their seeds and values as more are added.

@@ -1,11 +1,11 @@
-"""Residents (居民): report needs, choose a channel, rate closed cases."""
+"""Residents (居民): report needs, choose a channel, rate closed cases, hear the neighbours."""
 
 from __future__ import annotations
 
 import mesa
 
 from ..cases import APP, HOTLINE, IN_PERSON
-from ..satisfaction import grade_of
+from ..satisfaction import grade_of, score_of
 
 
 class Resident(mesa.Agent):
@@ -15,6 +15,7 @@ class Resident(mesa.Agent):
     volunteer = False
     motivation = 0.0   # intrinsic motivation to volunteer, 0-1
     days_served = 0
+    last_score = 0.0   # the score of the resident's latest experience (what they tell the neighbours)
 
     def __init__(self, model, household: int, elderly: bool, digital: bool,
                  trust: float, satisfaction: float, expectation: float):
@@ -47,7 +48,7 @@ class Resident(mesa.Agent):
     def experience(self, performance: float, rating_noise: float, p) -> int:
         """Expectation–disconfirmation after a case: satisfaction and trust move toward the score,
         expectation toward the performance; return the 好差评 grade (1-5) of the score plus noise."""
-        score = min(max(performance + p.w_disconfirm * (performance - self.expectation), 0.0), 1.0)
+        self.last_score = score = score_of(performance, self.expectation, p.w_disconfirm)
         old = self.satisfaction
         self.satisfaction = old + p.memory * (score - old)
         self.expectation += p.expect_adapt * (performance - self.expectation)

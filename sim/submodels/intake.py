@@ -40,6 +40,7 @@ class Intake(Submodel):
     def link(self) -> None:
         self.route = self.model.dispatch.on_report
         self.discovery = self.model.discovery
+        self.heard = self.model.survey.heard
         self.supervision = self.model.supervision
 
     def on_need(self, case, _) -> None:
@@ -61,11 +62,12 @@ class Intake(Submodel):
         self.discovery.watch(case)
 
     def open(self, case, now: float) -> None:
-        """The case is known to the system from now: its report time, and the resident's patience."""
+        """The case is known to the system from now: its report time, and the resident's patience
+        (none for a 12345 ticket: the hotline closes every ticket, so its callers do not abandon)."""
         case.t_report = now
         self.model.reported += 1
         self.supervision.watch(case)
-        if self.patience_factor < math.inf:
+        if self.patience_factor < math.inf and case.channel != HOTLINE:  # a 12345 ticket is always closed
             patience = -self.patience_factor * case.deadline * math.log1p(-case.u[U_PATIENCE])
             self.events.push(now + patience, ev.ABANDON, case)
 
@@ -80,7 +82,9 @@ class Intake(Submodel):
         m.abandoned += 1
         m.lapsed += 1
         m.open_change(self.events.now, -1)
-        case.resident.experience(self.p["satisfaction.unmet_performance"], 0.0, m.rules)
+        unmet = self.p["satisfaction.unmet_performance"]
+        case.resident.experience(unmet, 0.0, m.rules)
+        self.heard(case.community, unmet, case.resident.last_score)
 
     def case_summary(self, w) -> dict[str, float]:
         """The lapse rate, the share of needs that became known, each channel's share of the

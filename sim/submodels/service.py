@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, Case, Desk
+from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, U_RATING, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
 
@@ -48,6 +48,7 @@ class Service(Submodel):
         self.shift, self.discovery, self.emergency, self.start_task = m.shift, m.discovery, m.emergency, m.tasks.start
         self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
         self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
+        self.heard = m.survey.heard
 
     def arrive(self, case, desk: Desk) -> None:
         now = self.events.now
@@ -165,16 +166,23 @@ class Service(Submodel):
             self.discovery.schedule(server)
 
     def on_abandon(self, case, _) -> None:
-        if case.status != QUEUED:
-            return  # patience only runs out while waiting in a queue
+        if case.status != QUEUED or case.reopened:
+            return  # patience only runs out while waiting in a queue; a reopened work order is not given up
         now = self.events.now
         case.status = ABANDONED
         case.t_abandon = now
         m = self.model
         m.abandoned += 1
         m.open_change(now, -1)
-        case.resident.last_report_resolved = False
-        case.resident.experience(0.0, 0.0, m.rules)  # not rated on the 好差评 scale: no grade kept
+        r = case.resident
+        r.last_report_resolved = False
+        # The resident rates the lack of response (好差评 takes ratings of tickets left unhandled):
+        # left out, the rating would count only the cases that got through, and rise under strain.
+        case.grade = grade = r.experience(0.0, case.u[U_RATING], m.rules)
+        self.heard(case.community, 0.0, r.last_score)
+        rec = m.recorder
+        rec.ratings += 1
+        rec.good += grade >= 3
 
     def duty_cost_cny(self) -> float:
         """The duty roster's allowances over the run: one duty shift a night and one a rest day for

@@ -10,7 +10,7 @@ OPEN = (QUEUED, IN_SERVICE, IN_TRANSIT)
 
 class Supervision(Submodel):
     """A case still open at its deadline comes under supervision: the township's supervisors spend
-    time on it (a cost), and from then on it is served ahead of its urgency class at every desk
+    time on it (a cost), and from then on it is queued one urgency class higher at every desk
     (a waiting case is re-queued at once). A county department that misses its report deadline
     (`dispatch.on_county`) puts the case under supervision too."""
 
@@ -41,7 +41,7 @@ class Supervision(Submodel):
             return
         case.supervised = True
         self.supervised += 1
-        if case.status == QUEUED:  # re-queue ahead of its class where it waits now
+        if case.status == QUEUED:  # re-queue, one class higher, where it waits now
             case.desk.put(case)
 
     def cost_cny(self) -> float:

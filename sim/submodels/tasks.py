@@ -23,8 +23,8 @@ from ..units import HOURS
 from .base import Submodel, ratio
 
 # Queue priorities beside the cases' urgency classes (urgent 0, fast 1, general 2, complex 3; a supervised
-# case at its class − 0.5): a fixed-time task after urgent cases, a flexible one after fast cases and
-# before overdue general ones. Never equal to a case's, so a task and a case never tie in the heap.
+# case one class higher, at most 0.5, cases.SUPERVISED): a fixed-time task after urgent cases, a
+# flexible one after fast cases (and overdue general ones) and before general cases. Never equal to a case's, so a task and a case never tie in the heap.
 FIXED_PRIORITY, FLEXIBLE_PRIORITY = 0.25, 1.25
 CUT_BY_OCCURRENCE = ("forms", "assessments")   # levers that cut occurrences; data_entry cuts hours
 ROLES = ("grid_worker", "committee", "township")

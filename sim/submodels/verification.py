@@ -1,35 +1,81 @@
-"""Resolution, verification and rating (ODD 7.10–7.11; 核查-结案-评价)."""
+"""Closure, the follow-up call, reopening and rating (ODD 7.10–7.11; 办结-回访-重办-评价)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, RESOLVED, U_RATING
+from ..cases import APP, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
 
+GOLDEN = 0.6180339887498949  # rotates a case's uniform for its next closure (a low-discrepancy step)
+
+
+class CaseDraws:
+    """Uniforms indexed by case id, laid out in case-id order from one stream: a case's draw does not
+    depend on the order in which events happen, so two scenarios run with one seed give a case the
+    same draw (common random numbers). The r-th use of a column by the same case is rotated by
+    r × the golden ratio, mod 1."""
+
+    def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096):
+        self.rng, self.columns, self.block = rng, columns, block
+        self.blocks: list[np.ndarray] = []   # 16 bytes a case: cheap over a long run
+
+    def __call__(self, case_id: int, column: int, use: int = 0) -> float:
+        b, i = divmod(case_id, self.block)
+        while b >= len(self.blocks):
+            self.blocks.append(self.rng.random((self.block, self.columns)))
+        return (float(self.blocks[b][i, column]) + use * GOLDEN) % 1.0
+
 
 class Verification(Submodel):
-    """A resolved case is verified after a delay; the resident rates it and updates their views."""
+    """A closed case is solved or not (the chance of not rises when it is closed late); the follow-up
+    call after a delay learns which. Solved: the resident rates the speed. Unsolved: the case is
+    reopened at the level that closed it, with a chance, or the need stays unmet and is rated so."""
 
     name = "verification"
-    params = ("case.verify_hours",)
+    params = ("case.verify_hours", "case.unsolved_share", "case.unsolved_late", "case.reopen_share",
+              "satisfaction.unmet_performance")
 
     def __init__(self, model) -> None:
         super().__init__(model)
+        p = self.p
         self.verify_mean = model.rules.verify_mean
+        self.unsolved_share, self.unsolved_late = p["case.unsolved_share"], p["case.unsolved_late"]
+        self.reopen_share = p["case.reopen_share"]
+        self.unmet = p["satisfaction.unmet_performance"]
+        self.draws = CaseDraws(model.streams.follow_up, 2)  # columns: unsolved?, reopened?
+        self.reopenings = 0
 
     def handlers(self):
         return {ev.VERIFY: self.on_verify}
 
+    def link(self) -> None:
+        m = self.model
+        self.arrive, self.desk_for = m.service.arrive, m.dispatch.desk_for
+        self.heard = m.survey.heard
+
+    def unsolved_chance(self, case, now: float) -> float:
+        """`case.unsolved_share`, plus `case.unsolved_late` × (1 − 1/x) when closed x > 1 times its
+        deadline after the report (after the reopening, for a reopened case): rushed closure."""
+        start = case.t_report if case.t_reopen != case.t_reopen else case.t_reopen
+        x = (now - start) / case.deadline
+        late = self.unsolved_late * (1.0 - 1.0 / x) if x > 1.0 else 0.0
+        return min(1.0, self.unsolved_share + late)
+
     def resolve(self, case, level: int) -> None:
+        """The case is closed (办结) at `level`: solved or not is drawn now, learned at the follow-up call."""
         now = self.events.now
         case.status = RESOLVED
         case.t_resolve = now
+        if case.reopened == 0:
+            case.t_first_close = now
         case.resolved_level = level
+        unsolved = self.draws(case.id, 0, case.reopened) < self.unsolved_chance(case, now)
+        case.solved = NOT_SOLVED if unsolved else SOLVED
         m = self.model
         m.resolved += 1
         m.open_change(now, -1)
@@ -42,42 +88,109 @@ class Verification(Submodel):
             self.on_verify(case, None)
 
     def on_verify(self, case, _) -> None:
+        """The follow-up call (回访): reopen an unsolved case, with a chance, or the resident rates it."""
         case.t_verify = self.events.now
-        perf = performance(case.t_resolve - case.t_report, case.deadline)
-        case.grade = grade = case.resident.experience(perf, case.u[U_RATING], self.model.rules)
+        if case.reopened == 0:
+            case.t_first_call = case.t_verify
+        solved = case.solved == SOLVED
+        if not solved and self.draws(case.id, 1, case.reopened) < self.reopen_share:
+            self.reopen(case)
+            return
+        perf = performance(case.t_resolve - case.t_report, case.deadline) if solved else self.unmet
+        r = case.resident
+        case.grade = grade = r.experience(perf, case.u[U_RATING], self.model.rules)
+        self.heard(case.community, perf, r.last_score)
         if case.channel <= APP:  # the resident's own report (not a discovery)
-            case.resident.last_report_resolved = True
+            r.last_report_resolved = solved
         rec = self.model.recorder
         rec.ratings += 1
         rec.good += grade >= 3
 
+    def reopen(self, case) -> None:
+        """重办: back to the level that closed it, as a reopened work order whose deadline runs from now."""
+        now = self.events.now
+        level = case.resolved_level
+        case.reopened += 1
+        case.t_reopen = now
+        case.t_resolve = case.t_verify = NAN
+        case.resolved_level = -1
+        case.solved = SOLVED_UNKNOWN
+        self.reopenings += 1
+        m = self.model
+        m.resolved -= 1
+        m.open_change(now, +1)
+        first_arrival = case.t_in[level]
+        self.arrive(case, self.desk_for(level, case))  # the desk that closed it, county departments too
+        case.t_in[level] = first_arrival  # `t_in` keeps the first arrival at each level
+
+    def summary(self) -> dict[str, float]:
+        """Reopenings (重办) over the whole run."""
+        return {"cases.reopened": float(self.reopenings)}
+
     def case_summary(self, w) -> dict[str, float]:
-        """Resolution time (report to resolution, h) by need, urgency, the level that resolved it
-        and age; the resolution rate; the on-time rates (`on_time_rates`); the 好差评 ratings."""
+        """Resolution time of closed cases (report to the first closure, the original work order's
+        办结; rework after a reopening shows in the solved, reopened and on-time rates) by need,
+        urgency, the level that closed it and age; the closed, solved and reopened rates
+        (`closure_rates`); the on-time rates (`on_time_rates`); the 好差评 ratings."""
         out: dict[str, float] = {}
-        resolution = (w.t_resolve - w.t_report) * 24
+        resolution = np.where(w.status == RESOLVED, w.t_first_close - w.t_report, np.nan) * 24
         breakdowns("resolution_time_h", resolution, w, self.model.needs, w.resolved_level, out)
-        resolved = w.status == RESOLVED
-        out["rates.resolution"] = ratio(resolved.sum(), (~np.isnan(w.t_report)).sum())
+        out.update(closure_rates(w))
         out.update(on_time_rates(w, self.events.now, self.model.needs))
-        out.update(self._ratings(w))
+        out.update(ratings(w))
         return out
 
-    @staticmethod
-    def _ratings(w) -> dict[str, float]:
-        out: dict[str, float] = {}
-        rated = w.grade > 0
-        g = w.grade[rated]
-        out["ratings.n"] = float(len(g))
-        out["ratings.satisfaction_rate"] = ratio((g >= 3).sum(), len(g))
-        out["ratings.bad_rate"] = ratio((g <= 2).sum(), len(g))
-        for i, name in enumerate(GRADE_NAMES):
-            out[f"ratings.share.{name}"] = ratio((g == i + 1).sum(), len(g))
-        for flag, name in ((True, "elderly"), (False, "other")):
-            gg = w.grade[rated & (w.elderly == flag)]
-            out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
-        out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
-        return out
+
+def closure_rates(w) -> dict[str, float]:
+    """Over the reported cases of the window `w`: `rates.closed` (办结率: closed), `rates.resolution`
+    (the same number under its former name), `rates.solved` (解决率: closed and found solved by the
+    follow-up call; closed but not yet called counts as not solved), `rates.reopened` (reopened at
+    least once); and `rates.solved_among_called`, solved among the closed cases already called."""
+    reported = (~np.isnan(w.t_report)).sum()
+    closed = w.status == RESOLVED
+    called = closed & ~np.isnan(w.t_verify)
+    solved = called & (w.solved == SOLVED)
+    return {"rates.closed": ratio(closed.sum(), reported), "rates.resolution": ratio(closed.sum(), reported),
+            "rates.solved": ratio(solved.sum(), reported),
+            "rates.solved_among_called": ratio(solved.sum(), called.sum()),
+            "rates.reopened": ratio((w.reopened > 0).sum(), reported)}
+
+
+def ratings(w) -> dict[str, float]:
+    """好差评 over every rated case: rated at its follow-up call, solved or not, or at its abandonment
+    in a queue: the satisfaction rate (grades 3-5), the bad rate, each grade's share, by age. Over
+    the follow-up calls only (the published figure, which leaves out the cases that never got
+    through): the satisfaction rate, and among cases closed on time, late and unsolved; and the
+    correlation between closed on time and satisfied (phi coefficient)."""
+    out: dict[str, float] = {}
+    rated = w.grade > 0
+    g = w.grade[rated]
+    out["ratings.n"] = float(len(g))
+    out["ratings.satisfaction_rate"] = ratio((g >= 3).sum(), len(g))
+    out["ratings.bad_rate"] = ratio((g <= 2).sum(), len(g))
+    for i, name in enumerate(GRADE_NAMES):
+        out[f"ratings.share.{name}"] = ratio((g == i + 1).sum(), len(g))
+    for flag, name in ((True, "elderly"), (False, "other")):
+        gg = w.grade[rated & (w.elderly == flag)]
+        out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
+    out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
+    called = rated & (w.status == RESOLVED)
+    satisfied = w.grade[called] >= 3
+    out["ratings.satisfaction_rate_followed_up"] = ratio(satisfied.sum(), len(satisfied))
+    on_time = ((w.t_resolve - w.t_report) <= w.deadline)[called]
+    out["ratings.satisfaction_rate_on_time"] = ratio((satisfied & on_time).sum(), on_time.sum())
+    out["ratings.satisfaction_rate_late"] = ratio((satisfied & ~on_time).sum(), (~on_time).sum())
+    unsolved = w.solved[called] == NOT_SOLVED
+    out["ratings.satisfaction_rate_unsolved"] = ratio((satisfied & unsolved).sum(), unsolved.sum())
+    out["ratings.on_time_correlation"] = phi(on_time, satisfied)
+    return out
+
+
+def phi(a: np.ndarray, b: np.ndarray) -> float:
+    """The correlation of two boolean arrays; NaN when either is constant or empty."""
+    if len(a) < 2 or a.all() or not a.any() or b.all() or not b.any():
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 def on_time_rates(w, end: float, needs) -> dict[str, float]:

@@ -392,14 +392,17 @@ def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
         f"  response       mean {f('response_time_h.mean')} h, median {f('response_time_h.median')} h, "
         f"p90 {f('response_time_h.p90')} h (report to first response)",
         f"  resolution     mean {f('resolution_time_h.mean')} h, p90 {f('resolution_time_h.p90')} h; "
-        f"on time {f('rates.on_time', '{:.1%}')}; resolution rate {f('rates.resolution', '{:.1%}')}",
+        f"on time {f('rates.on_time', '{:.1%}')}; closed {f('rates.closed', '{:.1%}')}, "
+        f"solved {f('rates.solved', '{:.1%}')}, reopened {f('rates.reopened', '{:.1%}')}",
         f"  satisfaction   好差评 satisfaction rate {f('ratings.satisfaction_rate', '{:.1%}')}, "
         f"bad ratings {f('ratings.bad_rate', '{:.1%}')}; survey {f('survey.satisfaction_rate', '{:.1%}')} "
         f"± {f('survey.se', '{:.1%}')}; latent mean {f('satisfaction.latent_mean', '{:.3f}')}",
         f"  equity         elderly gap: latent {f('satisfaction.elderly_gap', '{:+.3f}')}, "
         f"response {f('equity.response_gap_elderly_h', '{:+.1f}')} h",
-        f"  workforce      grid-worker utilisation {f('workers.utilisation', '{:.1%}')}, "
-        f"overtime {f('workers.overtime_hours_per_worker_year')} h/worker-year; "
+        f"  workforce      time occupied: grid workers {f('workload.grid_worker.utilisation', '{:.1%}')}, "
+        f"committees {f('workload.committee.utilisation', '{:.1%}')}, "
+        f"township {f('workload.township.utilisation', '{:.1%}')}; "
+        f"overtime {f('workers.overtime_hours_per_worker_year')} h/grid-worker-year; "
         f"staff cost {f('cost.staff_cny', '{:,.0f}')} CNY",
     ]
     if s.get("emergency.count"):

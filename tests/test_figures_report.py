@@ -78,7 +78,8 @@ def drawn(result, tmp_path_factory):
 
 # ------------------------------------------------------------------ labels
 def test_label_falls_back_to_the_key_and_text_formats():
-    assert label("rates.resolution", "en") == "Resolution rate" and label("rates.resolution", "zh") == "解决率"
+    assert label("rates.solved", "en").startswith("Solved rate") and label("rates.solved", "zh").startswith("解决率")
+    assert label("rates.closed", "zh") == "办结率"
     assert label("no.such.metric", "zh") == "no.such.metric"
     assert name("response_time_h.mean", "en") == "Mean response time"
     assert name("response_time_h.mean", "zh") == "平均响应时间"

@@ -19,14 +19,14 @@ from ..scenario import Scenario
 from .tasks import SERIES_COLUMNS
 
 KEY_OUTCOMES = ("response_time_h.mean", "response_time_h.p90", "resolution_time_h.mean", "rates.on_time",
-                "rates.resolution", "ratings.satisfaction_rate", "satisfaction.latent_mean",
-                "satisfaction.elderly_gap", "workers.utilisation", "cost.staff_cny")
+                "rates.solved", "ratings.satisfaction_rate", "satisfaction.latent_mean",
+                "satisfaction.elderly_gap", "workload.grid_worker.utilisation", "cost.staff_cny")
 
 
 # The sequential stopping rule uses the outcomes whose mean is well away from zero; a relative
 # half-width means nothing for a gap that may be zero (satisfaction.elderly_gap).
-STOPPING_OUTCOMES = ("response_time_h.mean", "resolution_time_h.mean", "rates.on_time", "rates.resolution",
-                     "ratings.satisfaction_rate", "satisfaction.latent_mean", "workers.utilisation")
+STOPPING_OUTCOMES = ("response_time_h.mean", "resolution_time_h.mean", "rates.on_time", "rates.solved",
+                     "ratings.satisfaction_rate", "satisfaction.latent_mean", "workload.grid_worker.utilisation")
 
 
 def replication_seeds(seed: int, reps: int) -> list[int]:

@@ -23,7 +23,7 @@
     [sobol]   n = 256, second_order = false
     [compare] precision = 0.02, max_reps = 200
     [targets.before]                  # calibrate: one fit per named target set
-    "rates.resolution" = { value = 0.53, tolerance = 0.01 }
+    "rates.solved" = { value = 0.53, tolerance = 0.01 }
     [calibrate] n_initial = 64, max_refine_evals = 60
 
 Every error names the file, the key, the value and what is allowed (exit status 2).

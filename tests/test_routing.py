@@ -177,3 +177,20 @@ def test_a_misrouted_case_reaches_its_level_after_the_wrong_desk():
     for c in sent_back:
         assert c.resolved_level == c.level and c.misrouted_to != min(c.level, 2)
         assert c.t_in[c.misrouted_to] < c.t_resolve
+
+
+def _year(seed: int, **overrides) -> dict:
+    return run(small(residents=50_000, days=365, **overrides), seed, case_table=False).summary
+
+
+def test_decentralisation_with_staff_cut_is_not_a_free_lunch():
+    """Handing items down while cutting committee and township staff (to 3 and to half) no longer
+    beats the baseline's on-time rate over a year, and without the staff following the items it
+    does worse still, with the committees more loaded — on every paired seed."""
+    cut = {"policy.decentralisation": 0.8, "committee.staff": 3, "township.staff_per_10k": 2.5}
+    for seed in (1, 2, 3):
+        base, funded = _year(seed), _year(seed, **cut)
+        unfunded = _year(seed, **cut, **{"policy.resources_follow": 0.0})
+        assert funded["rates.on_time"] < base["rates.on_time"], seed
+        assert unfunded["rates.on_time"] < funded["rates.on_time"], seed
+        assert unfunded["workload.committee.utilisation"] > funded["workload.committee.utilisation"], seed

@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
     v.add_argument("--cases", type=options.positive_int, default=600_000, help="cases per M/M/c check (default 600000)")
     v.add_argument("--seed", type=options.nonneg_int, default=0)
-    v.add_argument("--days", type=options.days, default=365, help="days per Little's-law scenario run")
+    v.add_argument("--days", type=options.days, default=730,
+                   help="days per Little's-law scenario run (default 730: two whole seasonal years)")
     v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
     v.set_defaults(func=cmd_validate)
     vsub = v.add_subparsers(dest="check")

@@ -43,6 +43,7 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, cases: 
                       "resolved_boost": 1.0},
         "policy": {"app_adoption": 0.0, "decentralisation": 0.0},
         "case": {"abandonment": False, "verify_hours": 0.0, "unsolved_share": 0.0, "unsolved_late": 0.0},
+        "routing": {"supervision": False, "misroute_share": 0.0},  # no 督办 reordering, no second dispatch
         "survey": {"interval_days": 36_500},
         "volunteer": {"mutual_aid_need": "", "registered_share": 0.0},
         "needs": {"job": {

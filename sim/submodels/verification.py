@@ -74,7 +74,10 @@ class Verification(Submodel):
         if case.reopened == 0:
             case.t_first_close = now
         case.resolved_level = level
-        unsolved = self.draws(case.id, 0, case.reopened) < self.unsolved_chance(case, now)
+        chance = self.unsolved_chance(case, now)
+        # The draws are indexed by case, not consumed in order: skipping one when the chance is 0
+        # leaves every other case's draw as it was.
+        unsolved = chance > 0.0 and self.draws(case.id, 0, case.reopened) < chance
         case.solved = NOT_SOLVED if unsolved else SOLVED
         m = self.model
         m.resolved += 1

@@ -34,7 +34,8 @@ GIB = 1024 ** 3
 IMPORTS_BYTES = 150 * MIB         # the interpreter, NumPy, SciPy, Mesa, the model's modules
 RUN_FIXED_BYTES = 2 * MIB         # a run of any size: the model's tables, random-number buffers
 PER_RESIDENT_BYTES = 650          # a resident, their share of a household, positions, the grid maps
-PER_WORKER_BYTES = 1_000          # a grid worker: agent, schedules, queues
+PER_WORKER_BYTES = 2_150          # a grid worker: agent, schedules, queues, its top-down tasks' plans
+PER_RESIDENT_DAY_BYTES = 1.0      # top-down tasks done: their number follows the population and the days
 PER_CASE_BYTES = 1_650            # a case record, its events, its row of the case table and of cases.csv
 MARGIN = 1.15                     # emergencies' follow-up needs, allocator slack, chance variation
 
@@ -90,7 +91,8 @@ def estimate(scenario: Scenario, days: int | None = None) -> Estimate:
     residents = int(v["territory.residents"])
     workers = grid_workers(v)
     cases = expected_cases(scenario, days)
-    run = RUN_FIXED_BYTES + int(MARGIN * (PER_RESIDENT_BYTES * residents + PER_WORKER_BYTES * workers + PER_CASE_BYTES * cases))
+    run = RUN_FIXED_BYTES + int(MARGIN * (PER_RESIDENT_BYTES * residents + PER_WORKER_BYTES * workers
+                                          + PER_CASE_BYTES * cases + PER_RESIDENT_DAY_BYTES * residents * days))
     return Estimate(residents, households_of(v), workers, cases, days, run, IMPORTS_BYTES + run)
 
 

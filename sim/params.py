@@ -570,7 +570,7 @@ EMERGENCY_FIELDS: tuple[NeedField, ...] = (
 )
 EMERGENCY_FIELD_BY_KEY = {f.key: f for f in EMERGENCY_FIELDS}
 
-# [tasks.NAME]: the top-down tasks (上级交办) that fill staff's days, one table per task type (ODD 6.7, 7.32).
+# [tasks.NAME]: the top-down tasks (上级交办) that fill staff's days, one table per task type (ODD 6.8, 7.32).
 TASK_WHO = ("grid_worker", "committee", "township")
 TASK_LEVERS = {  # the `lever` field -> the burden parameter that acts on the task type, and how
     "none": None,

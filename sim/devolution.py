@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cases import COUNTY, TOWNSHIP
 from .params import LEVELS
-
-COMMITTEE, TOWNSHIP, COUNTY = (LEVELS.index(x) for x in ("committee", "township", "county"))
 
 
 def devolvable_mask(needs, cap: int) -> np.ndarray:

@@ -128,23 +128,23 @@ def reference_markdown(root: Path | None = None) -> str:
 def _baseline_tasks(baseline: Scenario) -> str:
     if not baseline.tasks:
         return ""
-    keys = [f.key for f in TASK_FIELDS]
-    rows = ["\n## The baseline task catalogue (`scenarios/baseline.toml`)\n",
-            "| task | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for t in baseline.tasks:
-        rows.append(f"| {t.name} | " + " | ".join(
-            getattr(t, k) if isinstance(getattr(t, k), str) else _num(getattr(t, k)) for k in keys) + " |")
-    return "\n".join(rows) + "\n"
+    return "\n" + _catalogue_table("## The baseline task catalogue (`scenarios/baseline.toml`)\n", "task",
+                                   baseline.tasks, TASK_FIELDS)
 
 
 def _baseline_needs(baseline: Scenario) -> str:
-    keys = [f.key for f in NEED_FIELDS]
-    rows = ["## The baseline catalogue (`scenarios/baseline.toml`)\n",
-            "| need | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    for n in baseline.needs:
-        rows.append(f"| {n.name} | " + " | ".join(
-            getattr(n, k) if isinstance(getattr(n, k), str) else _num(getattr(n, k)) for k in keys) + " |")
-    return "\n".join(rows) + "\n"
+    return _catalogue_table("## The baseline catalogue (`scenarios/baseline.toml`)\n", "need", baseline.needs,
+                            NEED_FIELDS)
+
+
+def _catalogue_table(title: str, what: str, rows, fields) -> str:
+    """A catalogue (needs, tasks) as a Markdown table: a row per entry, a column per field."""
+    keys = [f.key for f in fields]
+    lines = [title, f"| {what} | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for r in rows:
+        lines.append(f"| {r.name} | " + " | ".join(
+            getattr(r, k) if isinstance(getattr(r, k), str) else _num(getattr(r, k)) for k in keys) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def odd_with_table(text: str) -> str:

@@ -320,7 +320,7 @@ def _workforce(model, out: dict) -> None:
         ot * v["worker.annual_cost_cny"]
         + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
         + sum(s.overtime_hours for s in township + county) * v["township.annual_cost_cny"])
-    extras = (model.supervision.cost_cny() if hasattr(model, "supervision") else 0.0) + model.service.duty_cost_cny()
+    extras = sum(sub.cost_cny() for sub in model.submodels.values())  # supervision, duty allowances
     out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"] + extras
     out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / year, len(model.residents))
     out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)

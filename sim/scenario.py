@@ -429,19 +429,7 @@ def _check_needs(file: str, table: Any) -> tuple[NeedType, ...]:
     if not isinstance(table, dict) or not table:
         raise ScenarioError(file, "needs", table, "at least one [needs.NAME] table (the needs catalogue)")
     out = []
-    for name, spec in table.items():
-        if not isinstance(spec, dict):
-            raise ScenarioError(file, f"needs.{name}", spec, "a table of need fields")
-        for fkey in spec:
-            if fkey not in NEED_FIELD_BY_KEY:
-                raise ScenarioError(file, f"needs.{name}.{fkey}", spec[fkey],
-                                    "unknown need field; allowed: " + ", ".join(NEED_FIELD_BY_KEY))
-        fields = {}
-        for f in NEED_FIELDS:
-            key = f"needs.{name}.{f.key}"
-            if f.key not in spec and f.default is None:
-                raise ScenarioError(file, key, None, f"missing; {f.allowed()}")
-            fields[f.key] = _check_need_field(file, key, spec.get(f.key, f.default), f)
+    for name, fields in _catalogue_rows(file, "needs", "need", table, NEED_FIELDS, NEED_FIELD_BY_KEY):
         need = NeedType(name=name, **fields)
         if need.effort_dist == "exponential" and need.effort_cv != 1.0:
             raise ScenarioError(file, f"needs.{name}.effort_cv", need.effort_cv,
@@ -455,22 +443,31 @@ def _check_tasks(file: str, table: Any) -> tuple[TaskType, ...]:
     """The top-down task catalogue: optional (none at all is allowed); each table complete."""
     if not isinstance(table, dict):
         raise ScenarioError(file, "tasks", table, "tables [tasks.NAME] (the top-down task catalogue)")
-    out = []
+    return tuple(TaskType(name=name, **fields)
+                 for name, fields in _catalogue_rows(file, "tasks", "task", table, TASK_FIELDS, TASK_FIELD_BY_KEY))
+
+
+def _catalogue_rows(file: str, section: str, what: str, table: dict, fields, field_by_key) -> list[tuple[str, dict]]:
+    """(name, checked fields) of each [SECTION.NAME] table of a catalogue (needs, tasks): no unknown
+    field, every required one given, each value allowed; an optional field left out takes its default."""
+    rows = []
     for name, spec in table.items():
         if not isinstance(spec, dict):
-            raise ScenarioError(file, f"tasks.{name}", spec, "a table of task fields")
+            raise ScenarioError(file, f"{section}.{name}", spec, f"a table of {what} fields")
         for fkey in spec:
-            if fkey not in TASK_FIELD_BY_KEY:
-                raise ScenarioError(file, f"tasks.{name}.{fkey}", spec[fkey],
-                                    "unknown task field; allowed: " + ", ".join(TASK_FIELD_BY_KEY))
-        fields = {}
-        for f in TASK_FIELDS:
-            key = f"tasks.{name}.{f.key}"
-            if f.key not in spec:
+            if fkey not in field_by_key:
+                raise ScenarioError(file, f"{section}.{name}.{fkey}", spec[fkey],
+                                    f"unknown {what} field; allowed: " + ", ".join(field_by_key))
+        checked = {}
+        for f in fields:
+            key = f"{section}.{name}.{f.key}"
+            if f.key not in spec and f.default is None:
                 raise ScenarioError(file, key, None, f"missing; {f.allowed()}")
-            fields[f.key] = _check_need_field(file, key, spec[f.key], f)
-        out.append(TaskType(name=name, **fields))
-    return tuple(out)
+            checked[f.key] = _check_need_field(file, key, spec.get(f.key, f.default), f)
+        rows.append((name, checked))
+    return rows
+
+
 def _check_season(file: str, need: NeedType) -> None:
     """A season is two month-days ("10-20" to "04-20"), or none (both empty: all year)."""
     for key in ("season_start", "season_end"):

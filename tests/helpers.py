@@ -19,3 +19,20 @@ def small(name: str = "baseline", residents: int = 4_000, days: int = 60, **over
 
 def model_of(scenario, seed: int = 1) -> GovernanceModel:
     return GovernanceModel(scenario, seed)
+
+
+def check_after_events(model: GovernanceModel, check, every: int = 1) -> dict:
+    """Wrap the model's event handlers so that `check()` runs after every `every`-th event; returns
+    the counter of events seen ({"n": ...})."""
+    counter = {"n": 0}
+
+    def wrap(handler):
+        def run_checked(a, b):
+            handler(a, b)
+            counter["n"] += 1
+            if counter["n"] % every == 0:
+                check()
+        return run_checked
+
+    model.events.handlers = [wrap(h) for h in model.events.handlers]
+    return counter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.runner import run
-from tests.helpers import model_of, small
+from tests.helpers import check_after_events, model_of, small
 
 SEEDS = (1, 2, 3)
 NOBODY = {"duty.committee_staff": 0, "duty.township_staff": 0, "duty.county_staff": 0}
@@ -25,18 +25,14 @@ def test_off_duty_no_more_staff_work_than_the_roster_holds():
     model = model_of(small(residents=20_000, days=40, **{"duty.township_staff": 1, "demand.scale": 3.0}), 2)
     desks = [model.township.desk, *(c.desk for c in model.committees), *(d.desk for d in model.county)]
     peak = {"n": 0}
-    handlers = model.events.handlers
 
-    def checked(handler):
-        def run_and_check(a, b):
-            handler(a, b)
-            for desk in desks:
-                working = sum(1 for s in desk.servers if s.on_call is desk)
-                assert working == desk.on_call_busy <= desk.duty
-                peak["n"] = max(peak["n"], working)
-        return run_and_check
+    def check() -> None:
+        for desk in desks:
+            working = sum(1 for s in desk.servers if s.on_call is desk)
+            assert working == desk.on_call_busy <= desk.duty
+            peak["n"] = max(peak["n"], working)
 
-    model.events.handlers = [checked(h) for h in handlers]
+    check_after_events(model, check)
     model.run_for(40)
     assert peak["n"] >= 1, "someone worked on call"
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sim.cases import ABANDONED, IN_SERVICE, LATENT, QUEUED, RESOLVED, Case
-from tests.helpers import model_of, small
+from tests.helpers import check_after_events, model_of, small
 
 
 def _recount(model):
@@ -50,18 +50,7 @@ def _desks(model):
 def test_no_case_lost_at_every_instant(name):
     """Check the books after every 25th event, and at the end of each day."""
     model = model_of(small(name, residents=2_500, days=40), seed=3)
-    handlers = model.events.handlers
-    counter = {"n": 0}
-
-    def checked(handler):
-        def run(a, b):
-            handler(a, b)
-            counter["n"] += 1
-            if counter["n"] % 25 == 0:
-                _check_conservation(model)
-        return run
-
-    model.events.handlers = [checked(h) for h in handlers]
+    counter = check_after_events(model, lambda: _check_conservation(model), every=25)
     for _ in range(40):
         model.step()
         _check_conservation(model)

@@ -14,7 +14,7 @@ from sim.cases import IN_SERVICE, QUEUED, RESOLVED
 from sim.runner import run
 from sim.scenario import ScenarioError, load
 from sim.submodels.tasks import Assignment
-from tests.helpers import ROOT, model_of, small
+from tests.helpers import ROOT, check_after_events, model_of, small
 from tests.hostile import assert_refused
 from tests.test_invariants import _check_conservation
 
@@ -184,19 +184,13 @@ def _check_tasks(model) -> None:
 def test_tasks_and_cases_are_conserved_at_every_instant(name, days):
     """Every 25th event and at each day's end; the cold wave moves staff busy on tasks to its desks."""
     model = model_of(small(name, residents=5_000, days=days, **{"committee.staff": 2}), seed=3)
-    counter = {"n": 0}
 
-    def checked(handler):
-        def run_checked(a, b):
-            handler(a, b)
-            counter["n"] += 1
-            if counter["n"] % 25 == 0:
-                _check_tasks(model)
-                if not model.emergency.emergencies:  # it counts the servers at their home desks
-                    _check_conservation(model)
-        return run_checked
+    def check() -> None:
+        _check_tasks(model)
+        if not model.emergency.emergencies:  # it counts the servers at their home desks
+            _check_conservation(model)
 
-    model.events.handlers = [checked(h) for h in model.events.handlers]
+    check_after_events(model, check, every=25)
     for _ in range(days):
         model.step()
         _check_tasks(model)

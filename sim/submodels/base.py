@@ -16,7 +16,8 @@ class Submodel:
       on hot paths are read, converted once, from `model.rules`);
     - `handlers()`: {event kind: handler}, registered on the model's event queue;
     - optionally `link()` to look up the other submodels it calls, `plan_day(day)` and
-      `end_of_day(day)` for the daily step, `summary()` and `case_summary(w)` for the summary
+      `end_of_day(day)` for the daily step, `cost_cny()` for staff costs of its own, `summary()` and
+      `case_summary(w)` for the summary
       keys of its process (from its own state; from the summary window's cases), and
       `daily_columns` with `day_row()` for its columns of the daily time series.
     Submodels are built in order, all before any is linked, so `link` may use any of them.
@@ -52,6 +53,11 @@ class Submodel:
         """This submodel's summary keys over the cases that arose in the summary window (`w`, an
         `outcomes.CaseArrays`: one numpy array per case field)."""
         return {}
+
+    def cost_cny(self) -> float:
+        """Staff costs of this submodel beyond salaries and overtime over the run (supervisors' time,
+        duty allowances), added to `cost.staff_cny`."""
+        return 0.0
 
     def day_row(self) -> tuple:
         """This submodel's values in the day's row, one per `daily_columns` entry."""

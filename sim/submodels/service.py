@@ -184,7 +184,7 @@ class Service(Submodel):
         rec.ratings += 1
         rec.good += grade >= 3
 
-    def duty_cost_cny(self) -> float:
+    def cost_cny(self) -> float:
         """The duty roster's allowances over the run: one duty shift a night and one a rest day for
         each rostered person (none when staff work around the clock or nobody is on call)."""
         m, p = self.model, self.p
@@ -199,7 +199,7 @@ class Service(Submodel):
     def summary(self) -> dict[str, float]:
         """The duty roster's cost a year (also counted in `cost.staff_cny`)."""
         years = max(self.events.now, 1e-9) / 365.0
-        return {"duty.cost_cny_per_year": self.duty_cost_cny() / years}
+        return {"duty.cost_cny_per_year": self.cost_cny() / years}
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

@@ -304,7 +304,7 @@ class EmergencyManager(Submodel):
         if not affected:  # a footprint with no households: nothing to staff
             return
         for g in affected:
-            workers = list(model.grid_desks[g].servers)
+            workers = [w for w in model.grid_desks[g].servers if not w.part_time]  # part-timers keep their hours
             for w in workers[:math.ceil(share * len(workers) - 1e-9)]:
                 self._move(em, w, model.grid_desks[g], em.desks[g])
         by_community: dict[int, list[int]] = {}
@@ -327,7 +327,7 @@ class EmergencyManager(Submodel):
                     continue
                 taken.add(n)
                 if em.rng["lending"].random() < lend:
-                    for w in list(model.grid_desks[n].servers):
+                    for w in [w for w in model.grid_desks[n].servers if not w.part_time]:
                         self._move(em, w, model.grid_desks[n], em.desks[g])
 
     def _move(self, em: Emergency, server, home, desk: EmergencyDesk) -> None:

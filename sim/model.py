@@ -16,6 +16,7 @@ from mesa.discrete_space import Network
 
 from . import schedule as ev
 from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
+from .agents.grid_worker import deal_rounds, part_time_day_hours
 from .cases import GRID, Case, Desk
 from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
@@ -105,15 +106,17 @@ class GovernanceModel(mesa.Model):
         graph.add_nodes_from(range(t.n_grids))
         graph.add_edges_from(t.grid_adjacency())
         self.grid_space = Network(graph, random=self.random, layout={g: centres[g] for g in range(t.n_grids)})
-        per_grid = v["grid.workers_per_grid"]
         self.grid_desks, self.workers = [], []
+        kinds, hours = self._grid_staff(v)
+        weights = [round(h * 60) for h in hours]   # each worker's share of the visiting round
         for g in range(t.n_grids):
             desk = Desk(GRID, g)
-            order = t.grid_households[g]
-            for j in range(per_grid):  # worker j visits every per_grid-th household of the grid
-                w = GridWorker(self, g, j, desk, self.grid_space[g], centres[g], order[j::per_grid])
+            rounds = deal_rounds(t.grid_households[g], weights)
+            for j, (part_time, day_hours) in enumerate(zip(kinds, hours)):
+                w = GridWorker(self, g, j, desk, self.grid_space[g], centres[g], rounds[j], part_time, day_hours)
                 desk.servers.append(w)
-                desk.idle.append(w)
+                if not part_time:   # part-timers join the idle list in their hours (sim/submodels/shift.py)
+                    desk.idle.append(w)
                 self.workers.append(w)
             self.grid_desks.append(desk)
         first_grid = {}
@@ -125,6 +128,14 @@ class GovernanceModel(mesa.Model):
         self.township = Township(self, township)
         self.county = [CountyDepartment(self, d, k, staff)
                        for d, (k, staff) in enumerate(zip(county_departments(self.needs), county))]
+
+    @staticmethod
+    def _grid_staff(v) -> tuple[list[bool], list[float]]:
+        """Each grid's workers: whether part-time, and hours on grid duty a working day (full-timers:
+        the shift after the paperwork)."""
+        full, part = v["grid.workers_per_grid"], v["grid.part_time_workers"]
+        full_hours = v["worker.shift_hours"] - v["burden.paperwork_hours_per_day"]
+        return [False] * full + [True] * part, [full_hours] * full + [part_time_day_hours(v)] * part
 
     def _open_books(self) -> None:
         """The case books every submodel writes to and the outcomes read."""

@@ -296,11 +296,14 @@ def _workforce(model, out: dict) -> None:
     shift_h = v["worker.shift_hours"]
     paper_h = v["burden.paperwork_hours_per_day"]
     ws = model.workers
+    part = sum(w.part_time for w in ws)
     out["workers.count"] = float(len(ws))
-    duty_h = workdays * (shift_h - paper_h) * len(ws)
+    out["workers.part_time"] = float(part)
+    duty_h = workdays * sum(w.day_hours for w in ws)   # on grid duty, after the paperwork
     out["workers.utilisation"] = ratio(sum(w.case_hours for w in ws), duty_h)
     out["workers.paperwork_share"] = paper_h / shift_h
-    out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws), workdays * shift_h * len(ws))
+    out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws), duty_h + workdays * paper_h * (
+        len(ws) - part))
     out["workers.visits_per_worker_day"] = ratio(sum(w.visits for w in ws), workdays * len(ws))
     ot = sum(w.overtime_hours for w in ws)
     out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, len(ws))
@@ -313,7 +316,7 @@ def _workforce(model, out: dict) -> None:
         out[f"{name}.overtime_hours_per_staff_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days,
                                                               len(staff))
     year = days / 365.0
-    cost_w = len(ws) * v["worker.annual_cost_cny"]
+    cost_w = (len(ws) - part) * v["worker.annual_cost_cny"] + part * v["grid.part_time_stipend_cny"]
     cost_c = len(committee) * v["committee.annual_cost_cny"]
     cost_t = (len(township) + len(county)) * v["township.annual_cost_cny"]  # county staff costed as township's
     out["cost.overtime_cny"] = v["cost.overtime_premium"] / v["cost.work_hours_per_year"] * (

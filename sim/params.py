@@ -172,7 +172,18 @@ PARAMS: tuple[Param, ...] = (
     P("grid.workers_per_grid", 1, "workers", 1, 1_000,
       "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
       "people per grid manager, i.e. larger grids",
-      "Grid workers (网格员) per grid."),
+      "Full-time grid workers (专职网格员) per grid."),
+    P("grid.part_time_workers", 0, "workers", 0, 100, ASSUMPTION,
+      "Part-time grid workers (兼职网格员: building heads, village cadres or residents paid a stipend, "
+      "staffing grids 专兼结合) per grid, besides the full-time ones. They take cases, top-down tasks and "
+      "visits only in their hours, are not on call and are not moved to emergency duty.",
+      lever=Lever(1, high=4)),
+    P("grid.part_time_hours_per_week", 10.0, "h/week", 0.5, 40.0, ASSUMPTION,
+      "Hours a part-time grid worker works a week, spread evenly over the week's working days from the "
+      "start of the grid workers' duty (after the daily paperwork, which part-timers do not do)."),
+    P("grid.part_time_stipend_cny", 6_000.0, "CNY/year", 0.0, 1e6, ASSUMPTION,
+      "Yearly stipend (补贴) of a part-time grid worker: 500 CNY a month, within the few hundred CNY a "
+      "month local rules commonly pay."),
     P("committee.staff", 5, "persons", 1, 50,
       "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
     P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,

@@ -517,6 +517,11 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if v["burden.paperwork_hours_per_day"] >= v["worker.shift_hours"]:
         raise ScenarioError(file, "burden.paperwork_hours_per_day", v["burden.paperwork_hours_per_day"],
                             f"less than worker.shift_hours ({v['worker.shift_hours']})", ("worker.shift_hours",))
+    if v["grid.part_time_workers"] and v["worker.shift_hours"] >= 24 and v["worker.workdays_per_week"] >= 7:
+        raise ScenarioError(file, "grid.part_time_workers", v["grid.part_time_workers"],
+                            "0 when staff work around the clock every day (worker.shift_hours 24, "
+                            "workdays_per_week 7): part-timers' hours are counted from the start of a shift",
+                            ("worker.shift_hours", "worker.workdays_per_week"))
     if v["sim.warmup_days"] >= v["sim.days"]:
         raise ScenarioError(file, "sim.warmup_days", v["sim.warmup_days"],
                             f"less than sim.days ({v['sim.days']})", ("sim.days",))

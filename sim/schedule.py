@@ -55,7 +55,7 @@ KIND_NAMES = ("need", "report", "arrive", "done", "county", "verify", "abandon",
               "aid_done")
 
 # SHIFT phases
-OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE = range(3)
+OFFICES_OPEN, GRID_ON_DUTY, ALL_CLOSE, PART_TIMERS_OFF = range(4)
 
 
 class EventQueue:

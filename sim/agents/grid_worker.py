@@ -13,6 +13,10 @@ from .server import Server
 class GridWorker(mesa.discrete_space.CellAgent, Server):
     """A grid worker, located in its grid's cell of the grid network, with a position in km.
 
+    A full-time grid worker (专职) is on duty for the grid's whole shift and keeps its phone on for
+    urgent cases off duty. A part-timer (兼职) works only its daily hours from the start of grid duty
+    (`go_off` / `come_on`, called by the shift submodel) and is never on call.
+
     Free time on duty goes to proactive work: door-to-door visits in a fixed
     round (discovering needs of visit-discoverable types in the household) and
     patrol (discovering public-space needs). Visits and patrols are not events:
@@ -21,9 +25,13 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
     nothing to simulate.
     """
 
-    def __init__(self, model, grid: int, slot: int, desk, cell, office: np.ndarray, round_households: np.ndarray):
+    def __init__(self, model, grid: int, slot: int, desk, cell, office: np.ndarray, round_households: np.ndarray,
+                 part_time: bool = False, day_hours: float = math.nan):
         super().__init__(model)
         self.grid = grid
+        self.part_time = part_time
+        self.day_hours = day_hours             # hours on grid duty a working day
+        self.resting = part_time               # a part-timer is off until its first hours on duty
         self.slot = slot                       # which of the grid's visiting rounds is this worker's
         self.office = (float(office[0]), float(office[1]))
         self.open_books(desk, model.rules.speed, self.office)
@@ -35,6 +43,22 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
         self.version = 0                       # invalidates scheduled discoveries
         self.proactive_hours = 0.0
         self.visits = 0.0
+
+    def go_off(self, now: float) -> bool:
+        """A part-timer's hours are over: it rests until its next hours. True if it was idle (then the
+        caller takes it out of the desk's idle list); a busy one rests when its work is done."""
+        self.resting = True
+        self.off_at = math.inf
+        if self.case is None and self.work is None:
+            self.pause_proactive(now)
+            return True
+        return False
+
+    def come_on(self, off_at: float) -> bool:
+        """A part-timer's hours begin (until `off_at`). True if it is free to join the idle list."""
+        self.off_at = off_at
+        was_resting, self.resting = self.resting, False
+        return was_resting and self.case is None and self.work is None
 
     # -- case work -------------------------------------------------------
     def service_time(self, case, resolves: bool, p) -> float:
@@ -87,3 +111,29 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
                 if dt < best:
                     best, target = dt, case
         return best, target
+
+
+def part_time_day_hours(v) -> float:
+    """A part-timer's hours on each working day: its weekly hours over the week's working days, at
+    most the grid workers' duty after the daily paperwork."""
+    duty = v["worker.shift_hours"] - v["burden.paperwork_hours_per_day"]
+    return min(v["grid.part_time_hours_per_week"] / v["worker.workdays_per_week"], duty)
+
+
+def deal_rounds(households: np.ndarray, weights: list[int]) -> list[np.ndarray]:
+    """Deal a grid's households, in visiting order, to its workers in proportion to their integer
+    weights (minutes on duty a day): a smooth weighted round robin, exact in integers, so that equal
+    weights give worker j every k-th household from the j-th (`households[j::k]`)."""
+    k = len(weights)
+    if len(set(weights)) == 1:
+        return [households[j::k] for j in range(k)]
+    total = sum(weights)
+    credit = [0] * k
+    dealt: list[list[int]] = [[] for _ in range(k)]
+    for h in households.tolist():
+        for j in range(k):
+            credit[j] += weights[j]
+        j = max(range(k), key=credit.__getitem__)   # the first of the largest: ties to the lowest
+        credit[j] -= total
+        dealt[j].append(h)
+    return [np.array(d, dtype=households.dtype) for d in dealt]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 MONTH_DAYS = 30.0   # overtime caps count by 30-day months from day 0
 
@@ -14,6 +16,9 @@ class Server:
 
     __slots__ = ()
     is_staff = True   # staff may take staff-only emergency tasks; volunteers may not
+    part_time = False  # part-time grid workers (兼职) work limited hours: see GridWorker
+    resting = False    # off until its next hours on duty (only part-timers rest while others are on duty)
+    off_at = math.inf  # when its hours on duty end today, if before the shift's end (only part-timers')
 
     def open_books(self, desk, speed: float, xy: tuple | None) -> None:
         self.desk = desk

@@ -186,6 +186,13 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("每个网格覆盖的户数；每个网格配一名专职网格员。网格越小，网格员越多、首次响应越快，人员成本越高。",
                  "Households per grid (网格), each with one full-time grid worker. Smaller grids mean more grid "
                  "workers, faster first response and a higher staff cost.")},
+    "grid.part_time_workers": {
+        "label": ("每格兼职网格员（人）", "Part-time grid workers per grid"),
+        "short": ("兼职网格员", "Part-timers"),
+        "help": ("专兼结合：每个网格在专职网格员之外配备的兼职网格员（楼栋长、村干部等，领取补贴），每周只工作有限小时，"
+                 "不值夜班、不抽调应急。",
+                 "专兼结合: part-time grid workers (building heads, village cadres, paid a stipend) besides the "
+                 "full-time one; they work a few hours a week, are not on call and are not moved to emergencies.")},
     "burden.paperwork_hours_per_day": {
         "label": ("减负：网格员每日填表报材料（小时）", "Paperwork per grid worker (h/day)"),
         "short": ("填表报材料", "Paperwork h/day"),

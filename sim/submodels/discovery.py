@@ -97,7 +97,7 @@ class Discovery(Submodel):
             dt = self.model.streams.discovery.exponential(1.0 / rate)
             if dt < best:
                 best, target = dt, None
-        if now + best < self.shift.end:
+        if now + best < min(self.shift.end, w.off_at):
             self.events.push(now + best, ev.DISCOVER, w, (w.version, target))
 
     def on_discover(self, w, plan) -> None:

@@ -153,6 +153,8 @@ class Service(Submodel):
             self.emergency.reassigned(server)
             self.try_start(desk)
             return
+        if server.resting:   # a part-timer whose hours ended while it worked
+            return
         desk.idle.append(server)
         self.rejoin(server, desk)
 

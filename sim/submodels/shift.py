@@ -19,6 +19,14 @@ class Shift(Submodel):
     def __init__(self, model) -> None:
         super().__init__(model)
         self.calendar = model.calendar
+        self.part_timers = [w for w in model.workers if w.part_time]
+        # A part-timer's hours on a working day, from the start of grid duty (days); none if they
+        # last to the shift's end, where everyone goes off anyway.
+        hours = {w.day_hours for w in self.part_timers}
+        grid_duty = self.calendar.length - self.calendar.paperwork
+        self.part_day = min(hours) / 24.0 if hours else math.inf
+        if self.part_day >= grid_duty - 1e-12:
+            self.part_day = math.inf
         self.today = 0
         always = self.calendar.always_on
         self.office_duty = self.grid_duty = always   # committee and township desks; grid desks
@@ -37,6 +45,8 @@ class Shift(Submodel):
         self.today = day
         for t, phase in self.calendar.shift_events(day):
             self.events.push(t, ev.SHIFT, phase)
+            if phase == ev.GRID_ON_DUTY and self.part_timers and self.part_day < math.inf:
+                self.events.push(t + self.part_day, ev.SHIFT, ev.PART_TIMERS_OFF)
 
     def day_row(self) -> tuple:
         """The date of the day being recorded and whether it was a working day of the staff."""
@@ -61,7 +71,10 @@ class Shift(Submodel):
             self._offices_open()
         elif phase == ev.GRID_ON_DUTY:
             self._grid_on_duty()
+        elif phase == ev.PART_TIMERS_OFF:
+            self._part_timers_off()
         else:
+            self._part_timers_off()
             self._all_close()
 
     def _offices_open(self) -> None:
@@ -80,12 +93,24 @@ class Shift(Submodel):
     def _grid_on_duty(self) -> None:
         now = self.events.now
         self.grid_duty = True
+        off_at = now + self.part_day
+        for w in self.part_timers:
+            if w.come_on(off_at):
+                w.desk.idle.append(w)
         for desk in self.model.grid_desks:
             for w in desk.idle:
                 w.start_proactive(now)
             self.service.try_start(desk)
             for w in desk.idle:
                 self.discovery.schedule(w)
+
+    def _part_timers_off(self) -> None:
+        """Part-timers' hours end: the idle ones leave the idle list (they are not on call); busy ones
+        finish what they hold (a top-down task stops at `off_at`) and rest then (`Service.free`)."""
+        now = self.events.now
+        for w in self.part_timers:
+            if not w.resting and w.go_off(now) and w in w.desk.idle:
+                w.desk.idle.remove(w)
 
     def _all_close(self) -> None:
         now = self.events.now

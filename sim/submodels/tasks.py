@@ -65,7 +65,8 @@ class Tasks(Submodel):
         self.types = model.spec.tasks
         self.ISSUE = self.events.new_kind("task_issue")
         self.DONE = self.events.new_kind("task_finished")
-        self.staff = {"grid_worker": list(model.workers),
+        self.staff = {"grid_worker": [w for w in model.workers if not w.part_time],
+                      "part_time": [w for w in model.workers if w.part_time],
                       "committee": [s for c in model.committees for s in c.desk.servers],
                       "township": list(model.township.desk.servers)}
         self.desks = {"grid_worker": list(model.grid_desks), "committee": [c.desk for c in model.committees],
@@ -86,7 +87,7 @@ class Tasks(Submodel):
         p = self.p
         desks = self.desks[t.who]
         per_workday = t.per_month * 12.0 / self.workdays_per_year
-        lam = np.array([per_workday * (len(d.servers) if t.per == "worker" else 1) for d in desks])
+        lam = np.array([per_workday * (self._full_time_equivalents(d) if t.per == "worker" else 1) for d in desks])
         sigma2 = math.log1p(t.hours_cv ** 2)
         mu = math.log(t.hours * HOURS) - sigma2 / 2.0
         lever = TASK_LEVERS[t.lever]
@@ -95,6 +96,11 @@ class Tasks(Submodel):
         keep_hours = 1.0 - share if t.lever == "data_entry" else 1.0
         priority = FIXED_PRIORITY if t.timing == "fixed" else FLEXIBLE_PRIORITY
         return desks, lam, priority, mu, math.sqrt(sigma2), cut, keep_hours, t.deadline_days
+
+    def _full_time_equivalents(self, desk) -> float:
+        """A desk's staff for tasks issued per worker: a part-time grid worker counts by its hours."""
+        full = self.p["worker.shift_hours"] - self.p["burden.paperwork_hours_per_day"]
+        return sum(s.day_hours / full if s.part_time else 1.0 for s in desk.servers)
 
     def handlers(self):
         return {self.ISSUE: self.on_issue, self.DONE: self.on_done}
@@ -168,8 +174,9 @@ class Tasks(Submodel):
         server.busy_since = now
         server.overtime_from = self.shift.end if self.shift.office_duty else now
         a.pace = self.service.effort_factor(server, now) if server.ot_month_hours else 1.0
-        # Unlike a case, a task is not finished after hours: work stops at the shift's end.
-        t, end = a.left * a.pace, self.shift.end
+        # Unlike a case, a task is not finished after hours: work stops at the shift's end (a
+        # part-timer's: at the end of its hours).
+        t, end = a.left * a.pace, min(self.shift.end, server.off_at)
         if self.shift.office_duty and now < end < now + t:
             t = end - now
         self.events.push(now + t, self.DONE, server, a)
@@ -210,18 +217,20 @@ class Tasks(Submodel):
                "workload.on_call_refused": float(len(self.service.refused))}
         for t, h in zip(self.types, self.hours_by_type):
             out[f"workload.tasks.hours_by_type.{t.name}"] = h
-        for role in ROLES:
+        for role in ROLES + (("part_time",) if self.staff["part_time"] else ()):
             self._role_summary(role, out)
         return out
 
     def _role_summary(self, role: str, out: dict) -> None:
-        """Shares of the scheduled working hours (workdays × shift) by kind of work, per role."""
+        """Shares of the scheduled working hours (workdays × shift; part-time grid workers: workdays
+        × their hours) by kind of work, per role."""
         m, p = self.model, self.p
         staff = self.staff[role]
         days = max(m.time, 1e-9)
         cal = m.calendar
         workdays = days if cal.always_on else sum(cal.is_workday(d) for d in range(int(math.ceil(days))))
-        scheduled = workdays * p["worker.shift_hours"] * len(staff)
+        per_day = sum(s.day_hours for s in staff) if role == "part_time" else p["worker.shift_hours"] * len(staff)
+        scheduled = workdays * per_day
         case_h = sum(s.case_hours for s in staff)
         task_h = sum(s.task_hours for s in staff)
         paper_h = workdays * p["burden.paperwork_hours_per_day"] * len(staff) if role == "grid_worker" else 0.0
@@ -229,7 +238,7 @@ class Tasks(Submodel):
         out[key + "case_share"] = ratio(case_h, scheduled)
         out[key + "task_share"] = ratio(task_h, scheduled)
         out[key + "paperwork_share"] = ratio(paper_h, scheduled)
-        if role == "grid_worker":
+        if role in ("grid_worker", "part_time"):
             out[key + "proactive_share"] = ratio(sum(s.proactive_hours for s in staff), scheduled)
         out[key + "utilisation"] = ratio(case_h + task_h + paper_h, scheduled)
         out[key + "overtime_hours_per_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days, len(staff))

@@ -184,6 +184,14 @@ PARAMS: tuple[Param, ...] = (
     P("grid.part_time_stipend_cny", 6_000.0, "CNY/year", 0.0, 1e6, ASSUMPTION,
       "Yearly stipend (补贴) of a part-time grid worker: 500 CNY a month, within the few hundred CNY a "
       "month local rules commonly pay."),
+    P("grid.heads", False, "-", None, None, ASSUMPTION,
+      "Grid heads (网格长): each grid is led by one of its committee's staff (members of the 社区两委 commonly "
+      "serve as 网格长). A case the grid worker hands up reaches its head after grid.head_handoff_hours "
+      "instead of handoff.grid_to_committee_hours; the head holds the grid's own meetings (top-down tasks "
+      "with who = \"grid_head\"), on committee time."),
+    P("grid.head_handoff_hours", 1.0, "h", 0.0, 720.0,
+      "Fuzhou rules: the receiving unit opens a case within 1 h (the head is in the grid's own work group)",
+      "Mean hand-off delay from grid worker to committee when the grid has a head."),
     P("committee.staff", 5, "persons", 1, 50,
       "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
     P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
@@ -582,7 +590,7 @@ EMERGENCY_FIELDS: tuple[NeedField, ...] = (
 EMERGENCY_FIELD_BY_KEY = {f.key: f for f in EMERGENCY_FIELDS}
 
 # [tasks.NAME]: the top-down tasks (上级交办) that fill staff's days, one table per task type (ODD 6.8, 7.32).
-TASK_WHO = ("grid_worker", "committee", "township")
+TASK_WHO = ("grid_worker", "committee", "township", "grid_head")
 TASK_LEVERS = {  # the `lever` field -> the burden parameter that acts on the task type, and how
     "none": None,
     "forms": "burden.forms_reduction",             # cuts that share of occurrences
@@ -590,7 +598,9 @@ TASK_LEVERS = {  # the `lever` field -> the burden parameter that acts on the ta
     "data_entry": "burden.shared_data_entry",      # cuts that share of each occurrence's hours
 }
 TASK_FIELDS: tuple[NeedField, ...] = (
-    NeedField("who", str, "-", choices=TASK_WHO, text="Who does it: grid workers, committee staff or township staff."),
+    NeedField("who", str, "-", choices=TASK_WHO, text="Who does it: grid workers, committee staff, township staff, or a grid's "
+                                                       "head (网格长: committee staff, one task occurrence per grid; "
+                                                       "issued only with grid.heads)."),
     NeedField("per", str, "-", choices=("worker", "unit"),
               text="Frequency per worker, or per unit (a grid, a community, the township), whatever its staff."),
     NeedField("per_month", float, "/month", 0.0, 1000.0, text="Occurrences per worker or unit per month."),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sim.agents.grid_worker import deal_rounds
+from sim.cases import COMMITTEE, IN_PERSON, RESOLVED
 from sim.runner import run
 from sim.scenario import ScenarioError
 from tests.helpers import check_after_events, model_of, small
@@ -132,3 +133,36 @@ def test_fewer_part_time_hours_do_not_help():
     ten = across("response_time_h.mean", **{"grid.part_time_workers": 2})
     two = across("response_time_h.mean", **{"grid.part_time_workers": 2, "grid.part_time_hours_per_week": 2.0})
     assert (two >= ten - 0.05 * ten).all() and two.mean() > ten.mean(), (ten, two)
+
+
+# ------------------------------------------------------------------ grid heads (网格长)
+def committee_cases_resolution(seed: int, **overrides) -> float:
+    """Mean resolution time (h) of cases within a committee's authority reported to the grid worker
+    in person: the ones the grid hands up."""
+    model = model_of(small("baseline", **SIZE, **overrides), seed)
+    model.run_for(SIZE["days"])
+    times = [c.t_resolve - c.t_report for c in model.cases
+             if c.level == COMMITTEE and c.channel == IN_PERSON and c.status == RESOLVED]
+    return float(np.mean(times)) * 24.0
+
+
+def test_grid_heads_speed_what_the_grid_hands_up_at_a_cost_in_committee_time():
+    heads = {"grid.heads": True}
+    without = np.array([committee_cases_resolution(s) for s in SEEDS])
+    with_heads = np.array([committee_cases_resolution(s, **heads) for s in SEEDS])
+    assert (with_heads < without).all(), (without, with_heads)
+    assert (across("workload.committee.utilisation", **heads) > across("workload.committee.utilisation")).all()
+    assert (across("workload.tasks.hours_by_type.grid_head_meeting") == 0).all()
+    s = summary(1, **heads)
+    grids = s["workers.count"]    # one full-time worker per grid
+    expected = grids * 4.0 * 12.0 / 365.0 * SIZE["days"] * 1.0   # weekly 1 h meetings, per grid
+    assert s["workload.tasks.hours_by_type.grid_head_meeting"] == pytest.approx(expected, rel=0.25)
+
+
+def test_grid_heads_who_do_not_speed_the_hand_up_only_cost_time():
+    """Honest under strain: heads whose hand-off is as slow as the committee's gain nothing, and their
+    meetings take committee time, so cases within the committee's authority are not resolved faster."""
+    slow = {"grid.heads": True, "grid.head_handoff_hours": 4.0}
+    without = np.array([committee_cases_resolution(s) for s in SEEDS])
+    slow_heads = np.array([committee_cases_resolution(s, **slow) for s in SEEDS])
+    assert slow_heads.mean() >= without.mean() - 0.01 * without.mean(), (without, slow_heads)

@@ -21,7 +21,8 @@ class Dispatch(Submodel):
     name = "dispatch"
     params = ("township.dispatch_hours", "handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
               "handoff.township_to_county_hours", "county.report_hours", "policy.decentralisation", "policy.one_window_reduction",
-              "routing.direct_dispatch", "routing.misroute_share", "policy.smart_dispatch")
+              "routing.direct_dispatch", "routing.misroute_share", "policy.smart_dispatch", "grid.heads",
+              "grid.head_handoff_hours")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -29,7 +30,10 @@ class Dispatch(Submodel):
         self.delay = model.delay
         self.dispatch_mean = model.rules.dispatch_mean
         window = 1.0 - p["policy.decentralisation"] * p["policy.one_window_reduction"]
-        self.handoff_mean = tuple(mean * window for mean in model.rules.handoff_mean)
+        handoff = model.rules.handoff_mean
+        if p["grid.heads"]:   # the grid's head (网格长), a committee member, takes what the grid hands up
+            handoff = (p["grid.head_handoff_hours"] * HOURS, *handoff[1:])
+        self.handoff_mean = tuple(mean * window for mean in handoff)
         self.county_mean = p["handoff.township_to_county_hours"] * HOURS
         self.report_deadline = p["county.report_hours"] * HOURS
         self.referred = self.late_reports = 0

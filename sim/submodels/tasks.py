@@ -1,7 +1,8 @@
 """Top-down tasks (上级交办): the work from above that fills staff's days besides cases (ODD 7.32).
 
 Each task type of the scenario's catalogue (`[tasks.NAME]`, `scenario.TaskType`) issues occurrences
-on workdays at a desk of its role: every grid desk, every committee, or the township. An occurrence
+on workdays at a desk of its role: every grid desk, every committee, or the township; a grid head's
+task (网格长, with `grid.heads`) once per grid, at the committee desk of the grid's community. An occurrence
 waits in the desk's queue with the residents' cases and is done by whichever server of the desk is
 free, with a priority of its own: a fixed-time task (a meeting, an assessment) comes after urgent
 cases and before all others, a flexible one after fast cases and before general ones. A server on a
@@ -28,6 +29,7 @@ from .base import Submodel, ratio
 FIXED_PRIORITY, FLEXIBLE_PRIORITY = 0.25, 1.25
 CUT_BY_OCCURRENCE = ("forms", "assessments")   # levers that cut occurrences; data_entry cuts hours
 ROLES = ("grid_worker", "committee", "township")
+WHO = (*ROLES, "grid_head")   # who a task type names: a grid head is committee staff, so not a role of its own
 
 
 class Assignment:
@@ -58,7 +60,7 @@ class Tasks(Submodel):
 
     name = "tasks"
     params = ("burden.forms_reduction", "burden.assessment_reduction", "burden.shared_data_entry",
-              "worker.shift_hours", "burden.paperwork_hours_per_day")
+              "worker.shift_hours", "burden.paperwork_hours_per_day", "grid.heads")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -70,13 +72,13 @@ class Tasks(Submodel):
                       "committee": [s for c in model.committees for s in c.desk.servers],
                       "township": list(model.township.desk.servers)}
         self.desks = {"grid_worker": list(model.grid_desks), "committee": [c.desk for c in model.committees],
-                      "township": [model.township.desk]}
+                      "township": [model.township.desk], "grid_head": self._head_desks(model)}
         cal = model.calendar   # a year's tasks fall on its working days (holidays off, 调休 days worked)
         self.workdays_per_year = max(1, sum(cal.is_workday(d) for d in range(365))) if self.types else 1
         self.plans = [self._plan_of(t) for t in self.types]
         # One stream per role: more grids (more grid tasks) leave the committees' and the township's
         # tasks as they were (common random numbers across grid sizes).
-        self.rngs = {role: model.streams.child("tasks", i) for i, role in enumerate(ROLES)}
+        self.rngs = {who: model.streams.child("tasks", i) for i, who in enumerate(WHO)}
         self.assignments: list[Assignment] = []
         self.drawn = self.cut = self.done = 0
         self.hours_by_type = [0.0] * len(self.types)
@@ -87,7 +89,8 @@ class Tasks(Submodel):
         p = self.p
         desks = self.desks[t.who]
         per_workday = t.per_month * 12.0 / self.workdays_per_year
-        lam = np.array([per_workday * (self._full_time_equivalents(d) if t.per == "worker" else 1) for d in desks])
+        per_worker = t.per == "worker" and t.who != "grid_head"   # a grid has one head
+        lam = np.array([per_workday * (self._full_time_equivalents(d) if per_worker else 1) for d in desks])
         sigma2 = math.log1p(t.hours_cv ** 2)
         mu = math.log(t.hours * HOURS) - sigma2 / 2.0
         lever = TASK_LEVERS[t.lever]
@@ -96,6 +99,13 @@ class Tasks(Submodel):
         keep_hours = 1.0 - share if t.lever == "data_entry" else 1.0
         priority = FIXED_PRIORITY if t.timing == "fixed" else FLEXIBLE_PRIORITY
         return desks, lam, priority, mu, math.sqrt(sigma2), cut, keep_hours, t.deadline_days
+
+    def _head_desks(self, model) -> list:
+        """With grid heads (网格长), one entry per grid: its community's committee desk, whose staff
+        lead its grids; without, none (tasks of grid heads are not issued)."""
+        if not self.p["grid.heads"]:
+            return []
+        return [model.committees[c].desk for c in model.territory.grid_community.tolist()]
 
     def _full_time_equivalents(self, desk) -> float:
         """A desk's staff for tasks issued per worker: a part-time grid worker counts by its hours."""

@@ -382,6 +382,10 @@ PARAMS: tuple[Param, ...] = (
     P("worker.overload_effort", 0.2, "share", 0.0, 5.0, ASSUMPTION,
       "Sustained overload slows work: service and task times grow by this share × (overtime this month / "
       "worker.overtime_cap_hours_per_month, at most 1)."),
+    P("worker.overload_unsolved", 0.1, "share", 0.0, 1.0, ASSUMPTION,
+      "Sustained overload lowers quality: the chance that a closure is unsolved grows by this share × "
+      "(the closing server's overtime this month / worker.overtime_cap_hours_per_month, at most 1). "
+      "Turnover under overload is not modelled."),
     # --- satisfaction survey (ODD 7.16) -----------------------------------------------------------
     P("survey.interval_days", 90, "days", 1, 36_500, "群众满意度调查制度; quarterly is an assumption",
       "Days between satisfaction surveys of all residents."),

@@ -159,6 +159,20 @@ def test_overload_slows_work_and_never_helps():
         assert (on <= off).all(), (key, off, on)
 
 
+def test_overload_lowers_quality_and_never_helps():
+    """Tired work: with closures by overloaded servers more often unsolved, fewer cases are solved in
+    every seed, and fewer residents satisfied on average (a seed may differ: reopened cases add rework
+    and are rated later), at the same load."""
+    load4 = {"demand.scale": 4.0}
+    assert (across("workload.closed_at_overtime_cap_share", **load4) > 0).all()
+    off = {k: across(k, **load4, **{"worker.overload_unsolved": 0.0})
+           for k in ("rates.solved", "ratings.satisfaction_rate_followed_up")}
+    on = {k: across(k, **load4, **{"worker.overload_unsolved": 0.5}) for k in off}
+    assert (on["rates.solved"] < off["rates.solved"]).all(), (off, on)
+    sat = "ratings.satisfaction_rate_followed_up"
+    assert on[sat].mean() < off[sat].mean(), (off, on)
+
+
 # ------------------------------------------------------------- conservation
 def _check_tasks(model) -> None:
     tasks = model.tasks

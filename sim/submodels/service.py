@@ -28,6 +28,7 @@ class Service(Submodel):
         self.cap = self.p["worker.overtime_cap_hours_per_month"]
         self.overload = self.p["worker.overload_effort"]
         self.refused: set[int] = set()   # ids of urgent cases a server over its cap did not take on call
+        self.closures = self.strained_closures = 0   # closures by servers; by those at their overtime cap
         self._roster(model)
 
     def _roster(self, model) -> None:
@@ -101,12 +102,16 @@ class Service(Submodel):
             self.refused.add(desk.queue[0][3].id)
         return None
 
-    def effort_factor(self, server, now: float) -> float:
-        """Sustained overload slows work: 1 + overload × (this month's overtime / cap, at most 1)."""
+    def strain(self, server, now: float) -> float:
+        """How overloaded a server is: this month's overtime over the monthly cap, at most 1."""
         month = server.month_overtime(now)
         if not month:
-            return 1.0
-        return 1.0 + self.overload * (min(1.0, month / self.cap) if self.cap else 1.0)
+            return 0.0
+        return min(1.0, month / self.cap) if self.cap else 1.0
+
+    def effort_factor(self, server, now: float) -> float:
+        """Sustained overload slows work: 1 + overload × strain."""
+        return 1.0 + self.overload * self.strain(server, now)
 
     def start(self, server, case) -> None:
         now = self.events.now
@@ -137,7 +142,10 @@ class Service(Submodel):
         server.add_overtime(max(0.0, now - server.overtime_from) * 24.0, now)
         server.case = None
         if case.level == desk.level:
-            self.resolve(case, desk.level)
+            strain = self.strain(server, now) if server.ot_month_hours else 0.0
+            self.closures += 1
+            self.strained_closures += strain >= 1.0
+            self.resolve(case, desk.level, strain)
         else:
             self.hand_up(case, desk.level)
         self.free(server)
@@ -199,9 +207,11 @@ class Service(Submodel):
         return shifts * rostered * p["duty.allowance_cny_per_shift"]
 
     def summary(self) -> dict[str, float]:
-        """The duty roster's cost a year (also counted in `cost.staff_cny`)."""
+        """The duty roster's cost a year (also counted in `cost.staff_cny`); the share of closures made
+        by a server at its monthly overtime cap (the most strained work, `worker.overload_unsolved`)."""
         years = max(self.events.now, 1e-9) / 365.0
-        return {"duty.cost_cny_per_year": self.cost_cny() / years}
+        return {"duty.cost_cny_per_year": self.cost_cny() / years,
+                "workload.closed_at_overtime_cap_share": ratio(self.strained_closures, self.closures)}
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

@@ -38,6 +38,7 @@ class Verification(Submodel):
 
     name = "verification"
     params = ("case.verify_hours", "case.unsolved_share", "case.unsolved_late", "case.reopen_share",
+              "worker.overload_unsolved",
               "satisfaction.unmet_performance")
 
     def __init__(self, model) -> None:
@@ -45,6 +46,7 @@ class Verification(Submodel):
         p = self.p
         self.verify_mean = model.rules.verify_mean
         self.unsolved_share, self.unsolved_late = p["case.unsolved_share"], p["case.unsolved_late"]
+        self.overload_unsolved = p["worker.overload_unsolved"]
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
         self.draws = CaseDraws(model.streams.follow_up, 2)  # columns: unsolved?, reopened?
@@ -58,23 +60,25 @@ class Verification(Submodel):
         self.arrive, self.desk_for = m.service.arrive, m.dispatch.desk_for
         self.heard = m.survey.heard
 
-    def unsolved_chance(self, case, now: float) -> float:
+    def unsolved_chance(self, case, now: float, strain: float = 0.0) -> float:
         """`case.unsolved_share`, plus `case.unsolved_late` × (1 − 1/x) when closed x > 1 times its
-        deadline after the report (after the reopening, for a reopened case): rushed closure."""
+        deadline after the report (after the reopening, for a reopened case): rushed closure; plus
+        `worker.overload_unsolved` × the closing server's strain (0-1): tired work."""
         start = case.t_report if case.t_reopen != case.t_reopen else case.t_reopen
         x = (now - start) / case.deadline
         late = self.unsolved_late * (1.0 - 1.0 / x) if x > 1.0 else 0.0
-        return min(1.0, self.unsolved_share + late)
+        return min(1.0, self.unsolved_share + late + self.overload_unsolved * strain)
 
-    def resolve(self, case, level: int) -> None:
-        """The case is closed (办结) at `level`: solved or not is drawn now, learned at the follow-up call."""
+    def resolve(self, case, level: int, strain: float = 0.0) -> None:
+        """The case is closed (办结) at `level` by a server under `strain` (its overtime this month
+        over the cap, at most 1): solved or not is drawn now, learned at the follow-up call."""
         now = self.events.now
         case.status = RESOLVED
         case.t_resolve = now
         if case.reopened == 0:
             case.t_first_close = now
         case.resolved_level = level
-        chance = self.unsolved_chance(case, now)
+        chance = self.unsolved_chance(case, now, strain)
         # The draws are indexed by case, not consumed in order: skipping one when the chance is 0
         # leaves every other case's draw as it was.
         unsolved = chance > 0.0 and self.draws(case.id, 0, case.reopened) < chance

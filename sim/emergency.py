@@ -28,6 +28,7 @@ from enum import IntEnum
 import numpy as np
 
 from . import schedule as ev
+from .dates import in_season, parse_month_day, year_days
 from .params import EMERGENCY_TYPES, FOLLOW_UPS, follow_up_keys, type_key
 from .agents.server import Server
 from .satisfaction import performance
@@ -202,8 +203,22 @@ class EmergencyManager(Submodel):
         if d.onset_day is not None:
             return [d.onset_day]
         days = self.p["sim.days"]
+        if d.season_start:
+            return self._seasonal_onsets(d, days)
         n = int(self.rng.poisson(d.annual_rate * days / 365.0))
         return sorted(self.rng.uniform(0.0, days, size=n).tolist())
+
+    def _seasonal_onsets(self, d: EmergencyDef, days: int) -> list[float]:
+        """Random onsets in the season only: `annual_rate` a year, all in the season's days (a
+        cold wave in winter, waterlogging in the rainy season), uniform over the run's season days."""
+        dates = self.model.calendar.dates
+        dates.ensure(days - 1)
+        start, end = parse_month_day(d.season_start), parse_month_day(d.season_end)
+        season = np.flatnonzero(in_season(dates.month_day[:days], start, end))
+        per_year = max(1, int(in_season(year_days(2025)[1], start, end).sum()))   # a common year's season days
+        n = int(self.rng.poisson(d.annual_rate * len(season) / per_year)) if len(season) else 0
+        picked = season[self.rng.integers(len(season), size=n)] if n else np.zeros(0)
+        return sorted((picked + self.rng.random(n)).tolist())
 
     def schedule(self, d: EmergencyDef, onset: float) -> Emergency:
         """Plan one occurrence (also what the dashboard's 'emergency now' button calls)."""

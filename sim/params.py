@@ -584,6 +584,11 @@ EMERGENCY_FIELDS: tuple[NeedField, ...] = (
     NeedField("type", str, "-", choices=tuple(EMERGENCY_TYPES), text="Kind of emergency."),
     NeedField("onset_day", float, "day", 0.0, 36_500.0, text="Fixed onset (model day, may be fractional)."),
     NeedField("annual_rate", float, "/year", 0.0, 365.0, text="Or: random onsets at this rate per year."),
+    NeedField("season_start", str, "MM-DD", default="",
+              text="With annual_rate: first day of the season in which onsets fall, e.g. \"11-01\" "
+                   "(optional; the year's onsets all fall in the season)."),
+    NeedField("season_end", str, "MM-DD", default="",
+              text="With annual_rate: last day of the season; before season_start: it runs over the new year."),
     NeedField("centre_x_km", float, "km", 0.0, 1e4, text="Footprint centre, x (0 = west edge)."),
     NeedField("centre_y_km", float, "km", 0.0, 1e4, text="Footprint centre, y (0 = south edge)."),
     NeedField("radius_km", float, "km", 0.001, 1e4, text="Footprint radius."),

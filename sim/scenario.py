@@ -123,6 +123,8 @@ class EmergencyDef:
     centre_y_km: float | None = None
     radius_km: float | None = None
     communities: tuple[int, ...] | None = None
+    season_start: str | None = None   # "MM-DD": random onsets only in the season (with annual_rate)
+    season_end: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
@@ -609,5 +611,27 @@ def _check_emergencies(file: str, table: Any, values: Mapping[str, Any]) -> tupl
                 raise ScenarioError(file, f"{where}.communities", bad,
                                     f"community indices from 0 to {n - 1} (this territory has {n})",
                                     ("territory.residents", "territory.households_per_community"))
+        _check_emergency_season(file, where, fields)
         out.append(EmergencyDef(name=name, **fields))
     return tuple(out)
+
+
+def _check_emergency_season(file: str, where: str, fields: dict[str, Any]) -> None:
+    """A season of random onsets: two month-days, both or neither, and only with annual_rate."""
+    for key in ("season_start", "season_end"):
+        if fields.get(key) == "":   # "" is all year, as for a need
+            del fields[key]
+    given = [k for k in ("season_start", "season_end") if k in fields]
+    if not given:
+        return
+    if "annual_rate" not in fields:
+        raise ScenarioError(file, f"{where}.{given[0]}", fields[given[0]],
+                            "only with annual_rate (a fixed onset_day has no season)", (f"{where}.onset_day",))
+    for key in given:
+        if parse_month_day(fields[key]) is None:
+            raise ScenarioError(file, f"{where}.{key}", fields[key], 'a day of the year as "MM-DD" (e.g. "11-01")')
+    if len(given) == 1:
+        other = "season_end" if given[0] == "season_start" else "season_start"
+        raise ScenarioError(file, f"{where}.{other}", None,
+                            f'a day as "MM-DD" when {given[0]} is given (a season needs both ends)',
+                            (f"{where}.{given[0]}",))

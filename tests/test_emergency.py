@@ -194,6 +194,30 @@ duration_days = 0.2
     assert [e.onset for e in GovernanceModel(load_scenario(path), seed=1).emergency.emergencies] == onsets
 
 
+def test_random_onsets_keep_to_their_season(tmp_path):
+    """A cold wave with a season (1 Nov - 31 Mar) and a run from 1 Jan over two years: every onset
+    falls in the season, and the count follows the rate over the season's days."""
+    path = tmp_path / "winter.toml"
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[sim]\ndays = 730\nwarmup_days = 5\n'
+                    f'[territory]\nresidents = {RESIDENTS}\n' + """
+[emergencies.winter]
+type = "cold_wave"
+annual_rate = 30.0
+season_start = "11-01"
+season_end = "03-31"
+communities = [0]
+severity = 0.5
+duration_days = 0.5
+""")
+    onsets = []
+    for seed in (1, 2, 3):
+        model = GovernanceModel(load_scenario(path), seed=seed)
+        onsets += [e.onset for e in model.emergency.emergencies]
+    months = {model.calendar.dates.date(int(t)).month for t in onsets}
+    assert months <= {11, 12, 1, 2, 3} and len(months) == 5, months
+    assert 3 * 2 * 30 * 0.8 <= len(onsets) <= 3 * 2 * 30 * 1.2   # 180 expected
+
+
 # ------------------------------------------------------------------- errors
 BAD = [
     ('type = "earthquake"', "emergencies.cold.type", "one of"),
@@ -202,6 +226,7 @@ BAD = [
     ("magnitude = 7", "emergencies.cold.magnitude", "unknown emergency field"),
     ("annual_rate = 1.0", "emergencies.cold", "exactly one of onset_day"),
     ("communities = [0, 99]", "emergencies.cold", "either centre_x_km"),
+    ('season_start = "11-01"', "emergencies.cold.season_start", "only with annual_rate"),
 ]
 
 

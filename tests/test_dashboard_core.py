@@ -401,10 +401,10 @@ def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatc
     ws.step(2)
     charts.update()
     assert all(ax.get_xlim() == (0, 5) for ax in charts.axes.values())
-    assert charts.suptitle.get_text().endswith("Day 2 of 5")
+    assert charts.suptitle.get_text().endswith("Day 2 of 5 · Fri 2025-01-03 · working day")
     default = ChartsRenderer(ws, "en")  # the dashboard: the scenario's own days
     default.update()
-    assert default.suptitle.get_text().endswith("Day 2 of 30")
+    assert default.suptitle.get_text().endswith("Day 2 of 30 · Fri 2025-01-03 · working day")
     assert all(ax.get_xlim() == (0, 30) for ax in default.axes.values())
 
     made = []
@@ -417,5 +417,5 @@ def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatc
     monkeypatch.setattr(animate_module, "ChartsRenderer", Recording)
     animate(small, tmp_path / "short.gif", days=3, seed=1, lang="en")
     (r,) = made
-    assert r.suptitle.get_text().endswith("Day 3 of 3")
+    assert r.suptitle.get_text().endswith("Day 3 of 3 · Sat 2025-01-04 · weekend, rest day")
     assert all(ax.get_xlim() == (0, 3) for ax in r.axes.values())

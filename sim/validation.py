@@ -25,7 +25,6 @@ from typing import Mapping
 import numpy as np
 from scipy import stats
 
-from .options import MAX_INT_OPTION
 from .queueing import mmc_metrics
 from .runner import run
 from .scenario import Scenario, ScenarioError, from_dict, load
@@ -237,6 +236,7 @@ def drift_check(what: str, drift: Drift, decimals: int, where: str) -> Check:
 
 
 MAX_STEADY_SEEDS = 100
+MAX_SEED = 2 ** 63 - 1  # as every command's --seed
 
 
 def _check_steady_seeds(seed: int, n: int) -> None:
@@ -244,9 +244,9 @@ def _check_steady_seeds(seed: int, n: int) -> None:
     if n == 1 or n > MAX_STEADY_SEEDS:
         raise ValidateOptionError(f"--steady-seeds {n:,}: from 2 to {MAX_STEADY_SEEDS} (the noise is the spread "
                                   "between seeds), or 0 to leave the steady-state check out")
-    if n and seed + n - 1 > MAX_INT_OPTION:
+    if n and seed + n - 1 > MAX_SEED:
         raise ValidateOptionError(f"--seed {seed} with --steady-seeds {n}: the last seed, {seed + n - 1}, would be "
-                                  f"more than {MAX_INT_OPTION} (2**63 - 1)")
+                                  f"more than {MAX_SEED} (2**63 - 1)")
 
 
 def steady_state_checks(scenario: str | Path, seeds) -> list[Check]:

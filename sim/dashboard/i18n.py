@@ -16,7 +16,7 @@ Keys, by group:
   its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
 - map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
 - charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
-  and the reports name an outcome the same way), `chart.day`, `chart.date`, `chart.rolling`, `chart.daily`,
+  and the reports name an outcome the same way), `chart.date`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
@@ -96,7 +96,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
     # -------------------------------------------------------------- charts
     "charts_title": ("逐日指标", "Daily outcomes"),
-    "chart.day": ("天", "Day"),
     "chart.date": ("日期", "Date"),
     "chart.daily": ("逐日值", "daily"),
     "chart.rolling": ("7日滚动平均", "7-day mean"),

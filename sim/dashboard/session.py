@@ -151,7 +151,8 @@ def day_kind(dates: Dates, day: int) -> str:
     """The kind of calendar day `day` is in the official calendar (one of `i18n.DAY_KINDS`): a working
     day on a weekday is a "workday", on a weekend a "makeup" day (调休); a rest day is a "holiday" if
     its run of consecutive rest days holds a weekday (so the weekend inside the Spring Festival or
-    next to a Monday holiday is part of the holiday), else a "weekend"."""
+    next to a Monday holiday is part of the holiday), else a "weekend". (`ensure` only appends whole
+    calendar years to the per-day arrays: the days the model reads do not change.)"""
     dates.ensure(day + 1)
     if dates.workday[day]:
         return "workday" if dates.weekday[day] < 5 else "makeup"
@@ -257,8 +258,8 @@ class Workshop:
         return int(round(self._models["A"].time))
 
     def calendar_day(self, day: int | None = None) -> tuple[dt.date, str]:
-        """The date of `day` (default: the day the models' clock is in, `day`; day 0 is the scenario's
-        sim.start_date) and its kind in the official calendar (`day_kind`)."""
+        """The date of `day` (default `self.day`, the day the models' clock is in; day 0 is the
+        scenario's sim.start_date) and its kind in the official calendar (`day_kind`)."""
         dates = self._models["A"].calendar.dates
         day = self.day if day is None else int(day)
         return dates.date(day), day_kind(dates, day)
@@ -428,7 +429,8 @@ class Workshop:
         m = self.model(side)
         latent = m.created - m.reported - m.lapsed
         date, kind = self.calendar_day()
-        return {"day": self.day, "date": date.isoformat(), "day_kind": kind, "emergencies": [n for n, _ in self.active_emergencies(side)],
+        return {"day": self.day, "date": date.isoformat(), "day_kind": kind,
+                "emergencies": [n for n, _ in self.active_emergencies(side)],
                 "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean}
 
     # ------------------------------------------------------------ internals

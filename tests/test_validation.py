@@ -161,3 +161,15 @@ def test_summarising_leaves_the_model_unchanged():
     first = summary(model)
     assert (model.open_area, model._open_t, model.open_cases) == before
     assert summary(model)["littles_law.L"] == first["littles_law.L"]
+
+
+def test_validate_prints_the_steady_state_lines(tmp_path, capsys):
+    from sim.cli import main
+
+    small_baseline(tmp_path)
+    code = main(["validate", "--scenarios", str(tmp_path), "--cases", "5000", "--days", "60", "--steady-seeds", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    steady = [line for line in lines if line.startswith("Steady state")]
+    assert len(steady) == 2 and all(line.endswith(("PASS", "FAIL")) for line in steady), lines
+    assert len({len(line) for line in lines[1:-1]}) == 1, lines  # the columns line up (PASS, FAIL: 4 letters)
+    assert code == (0 if lines[-1].endswith(" 0 failed") else 1)

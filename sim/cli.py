@@ -95,12 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     pa.set_defaults(func=cmd_params)
 
-    v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) as a pass/fail table")
+    v = sub.add_parser("validate", help="analytic checks (Erlang C, Little's law) and the steady state, as a "
+                                        "pass/fail table")
     v.add_argument("--cases", type=options.positive_int, default=600_000, help="cases per M/M/c check (default 600000)")
     v.add_argument("--seed", type=options.nonneg_int, default=0)
     v.add_argument("--days", type=options.days, default=730,
                    help="days per Little's-law scenario run (default 730: two whole seasonal years)")
     v.add_argument("--scenarios", default="scenarios", help="folder of scenarios for Little's law")
+    v.add_argument("--steady-seeds", type=options.nonneg_int, default=6,
+                   help="seeds of the steady-state check: the folder's baseline.toml over its warm-up and two "
+                        "measured years, seeds SEED to SEED+N-1 (default 6; 0 leaves it out)")
     v.set_defaults(func=cmd_validate)
     vsub = v.add_subparsers(dest="check")
     m = vsub.add_parser("mmc", help="the model's M/M/c reduction against Erlang C")
@@ -440,11 +444,13 @@ def cmd_validate(args) -> int:
     if not Path(args.scenarios).is_dir():
         raise UsageError(f"--scenarios {args.scenarios}: no such folder")
     checks = standard_checks(cases=args.cases, seed=args.seed, scenario_dir=args.scenarios,
-                             little_days=args.days)
+                             little_days=args.days, steady_seeds=args.steady_seeds)
     width = max(len(c.name) for c in checks)
-    print(f"{'check':<{width}}  {'expected':<22}  {'observed':<36}  result")
+    exp = max(22, *(len(c.expected) for c in checks))
+    obs = max(36, *(len(c.observed) for c in checks))
+    print(f"{'check':<{width}}  {'expected':<{exp}}  {'observed':<{obs}}  result")
     for c in checks:
-        print(f"{c.name:<{width}}  {c.expected:<22}  {c.observed:<36}  {'PASS' if c.passed else 'FAIL'}")
+        print(f"{c.name:<{width}}  {c.expected:<{exp}}  {c.observed:<{obs}}  {'PASS' if c.passed else 'FAIL'}")
     failed = sum(not c.passed for c in checks)
     print(f"{len(checks) - failed} passed, {failed} failed")
     return 0 if not failed else 1

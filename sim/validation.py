@@ -1,4 +1,5 @@
-"""Analytic validation: the M/M/c reduction against Erlang C, and Little's law.
+"""Analytic validation: the M/M/c reduction against Erlang C, Little's law, and the steady state of
+the measured window.
 
 The M/M/c reduction is the real model — the same `sim.run` code path as
 `govsim run` — configured so that only queueing remains: one grid with c
@@ -7,6 +8,11 @@ Poisson arrivals, exponential effort, every need reported at once in person,
 no travel, escalation, breaks, paperwork, discovery, abandonment or
 verification delay. A case's
 response time (report to acceptance) is then the M/M/c waiting time.
+
+The steady state: the calendar's seasons make it a yearly cycle (ODD 7.16), so the measured window
+has started at it when a quantity's mean over the first measured year and over the second differ by
+no more than noise: |mean over seeds of the change| ≤ the standard deviation of one seed's change
+(`Drift.within_noise`); the 95% confidence interval of the mean change is reported beside it.
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+from scipy import stats
 
 from .queueing import mmc_metrics
 from .runner import run
-from .scenario import Scenario, ScenarioError, from_dict
+from .scenario import Scenario, ScenarioError, from_dict, load
 
 MMC_RATE_PER_RESIDENT = 500.0  # needs per resident-year: few residents, so building the world is cheap
 
@@ -145,6 +155,107 @@ class Check:
         object.__setattr__(self, "passed", bool(self.passed))
 
 
+# ------------------------------------------------------------------ the steady state
+STEADY_SEEDS = 6   # seeds of the baseline run by `govsim validate` (--steady-seeds)
+YEAR_DAYS = 365
+# Daily columns of the time series whose yearly mean must not drift: (column, what it is, decimals).
+# Both drifted before the steady start: latent satisfaction fell, reports rose for three years.
+STEADY_QUANTITIES = (("latent_satisfaction", "mean latent satisfaction", 4), ("reported", "reports per day", 2))
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The change of a yearly mean from the first measured year to the second, one per seed, and
+    the first year's mean level (for scale)."""
+
+    changes: tuple[float, ...]
+    level: float = math.nan
+
+    def __post_init__(self):
+        if len(self.changes) < 2:
+            raise ValueError(f"{len(self.changes)} seed(s): the noise is the spread between seeds, so at least 2")
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.changes))
+
+    @property
+    def sd(self) -> float:
+        """The standard deviation of one seed's change: the noise a run's drift is held to."""
+        return float(np.std(self.changes, ddof=1))
+
+    @property
+    def ci95(self) -> tuple[float, float]:
+        """The 95% confidence interval of the mean change (Student's t)."""
+        n = len(self.changes)
+        half = float(stats.t.ppf(0.975, n - 1)) * self.sd / math.sqrt(n)
+        return self.mean - half, self.mean + half
+
+    @property
+    def within_noise(self) -> bool:
+        return abs(self.mean) <= self.sd
+
+
+def yearly_means(timeseries: Mapping[str, np.ndarray], column: str, start: int, years: int = 2) -> list[float]:
+    """The mean of a daily column over each whole year from day `start` on."""
+    day = np.asarray(timeseries["day"])
+    values = np.asarray(timeseries[column], dtype=float)
+    return [float(values[(day >= start + k * YEAR_DAYS) & (day < start + (k + 1) * YEAR_DAYS)].mean())
+            for k in range(years)]
+
+
+def steady_state_drifts(scenario: Scenario | str | Path, seeds, overrides: Mapping | None = None,
+                        columns=tuple(c for c, _, _ in STEADY_QUANTITIES)) -> dict[str, Drift]:
+    """Run `scenario` over its warm-up and two measured years with each seed; for each column, the
+    change of its yearly mean from the first measured year to the second."""
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    if overrides:
+        scenario = scenario.with_values(overrides)
+    warmup = scenario["sim.warmup_days"]
+    firsts: dict[str, list[float]] = {c: [] for c in columns}
+    changes: dict[str, list[float]] = {c: [] for c in columns}
+    for seed in seeds:
+        ts = run(scenario, seed, days=warmup + 2 * YEAR_DAYS, case_table=False).timeseries
+        for c in columns:
+            first, second = yearly_means(ts, c, warmup)
+            firsts[c].append(first)
+            changes[c].append(second - first)
+    return {c: Drift(tuple(changes[c]), float(np.mean(firsts[c]))) for c in columns}
+
+
+def drift_check(what: str, drift: Drift, decimals: int, where: str) -> Check:
+    """A pass/fail line for the drift of one quantity (`where`: the scenario's name)."""
+    lo, hi = drift.ci95
+    f = f"{{:+.{decimals}f}}"
+    level = f"; year 1 {drift.level:.{decimals}f}" if math.isfinite(drift.level) else ""
+    return Check(f"Steady state: {what}, year 1 → 2 ({where}, {len(drift.changes)} seeds)",
+                 "|mean Δ| ≤ SD of a seed's Δ",
+                 f"Δ {f.format(drift.mean)} (95% CI {f.format(lo)}, {f.format(hi)}), SD {drift.sd:.{decimals}f}{level}",
+                 drift.within_noise)
+
+
+MAX_STEADY_SEEDS = 100
+MAX_SEED = 2 ** 63 - 1  # as every command's --seed
+
+
+def _check_steady_seeds(seed: int, n: int) -> None:
+    """Refuse a number of seeds the steady-state check cannot use, before any check runs."""
+    if n == 1 or n > MAX_STEADY_SEEDS:
+        raise ValidateOptionError(f"--steady-seeds {n:,}: from 2 to {MAX_STEADY_SEEDS} (the noise is the spread "
+                                  "between seeds), or 0 to leave the steady-state check out")
+    if n and seed + n - 1 > MAX_SEED:
+        raise ValidateOptionError(f"--seed {seed} with --steady-seeds {n}: the last seed, {seed + n - 1}, would be "
+                                  f"more than {MAX_SEED} (2**63 - 1)")
+
+
+def steady_state_checks(scenario: str | Path, seeds) -> list[Check]:
+    """The steady-state check of every quantity in STEADY_QUANTITIES for one scenario file."""
+    drifts = steady_state_drifts(scenario, seeds)
+    return [drift_check(what, drifts[column], decimals, Path(scenario).stem)
+            for column, what, decimals in STEADY_QUANTITIES]
+
+
 # λ, μ (per hour), c, and which measures to check. The standard error of a run's mean wait falls
 # like 1/sqrt(cases) but depends strongly on the configuration; measured over seeds at 200,000
 # cases it was 1.3% for (4, 1, 6); for the 30-calls-an-hour example it was 5% at 100,000 cases,
@@ -155,11 +266,13 @@ STANDARD_CASES = 600_000
 
 
 def standard_checks(cases: int = STANDARD_CASES, seed: int = 0, scenario_dir: str | Path = "scenarios",
-                    little_days: int = 730, tolerance: float = 0.03) -> list[Check]:
-    """Everything `govsim validate` reports: Erlang C agreement and Little's law per scenario. Needs
-    arrive by season, so Little's law in its steady-state form (W from completed cases) is checked
-    over two whole years: a run ending in the heating season leaves many cases open, whose sojourns
-    the form cannot count."""
+                    little_days: int = 730, tolerance: float = 0.03, steady_seeds: int = STEADY_SEEDS) -> list[Check]:
+    """Everything `govsim validate` reports: Erlang C agreement, Little's law per scenario, and the
+    steady state of the baseline (`baseline.toml` of `scenario_dir`, seeds `seed` to
+    `seed + steady_seeds - 1`; 0 seeds leave it out). Needs arrive by season, so Little's law in its
+    steady-state form (W from completed cases) is checked over two whole years: a run ending in the
+    heating season leaves many cases open, whose sojourns the form cannot count."""
+    _check_steady_seeds(seed, steady_seeds)
     most = min(math.floor(lam * 24.0 * _usable_days()) for (lam, _, _), _ in MMC_CHECKS)
     if cases > most:
         raise ValidateOptionError(f"--cases {cases:,}: at most {most:,} (the slowest M/M/c check, "
@@ -181,4 +294,7 @@ def standard_checks(cases: int = STANDARD_CASES, seed: int = 0, scenario_dir: st
         gap = out.summary["littles_law.relative_gap"]
         checks.append(Check(f"Little's law L = λW ({path.stem})", f"gap ≤ {tolerance:.0%}",
                             f"L={out.summary['littles_law.L']:.1f}, λW gap {gap:.2%}", gap <= tolerance))
+    baseline = Path(scenario_dir) / "baseline.toml"
+    if steady_seeds and baseline.is_file():
+        checks.extend(steady_state_checks(baseline, range(seed, seed + steady_seeds)))
     return checks

@@ -3,6 +3,8 @@ sliders change the model's parameters, switching language changes the labels."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
@@ -47,6 +49,16 @@ def test_step_and_reset_buttons_drive_the_model(page):
     page.find(v.Html, children=[i18n.t("day_of", "en", day=2, days=w.days_planned)]).assert_single()
     button(page, i18n.t("reset", "en")).widget.click()
     assert app.workshop().day == 0
+
+
+def test_the_date_and_kind_of_day_are_shown_beside_the_day(page):
+    """Day 0 is 1 January 2025 (元旦, a public holiday); two steps later it is Friday 3 January."""
+    page.find(v.Html, children=[i18n.date_text(dt.date(2025, 1, 1), "holiday", "en")]).assert_single()
+    button(page, i18n.t("step", "en")).widget.click()
+    button(page, i18n.t("step", "en")).widget.click()
+    page.find(v.Html, children=["Fri 2025-01-03 · working day"]).assert_single()
+    app.lang.set("zh")
+    page.find(v.Html, children=["2025-01-03 周五 · 工作日"]).assert_single()
 
 
 def test_play_steps_until_paused(page):

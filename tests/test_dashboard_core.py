@@ -4,6 +4,7 @@ the map and chart figures, UI strings, and recorded animations."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import math
 import warnings
@@ -18,7 +19,8 @@ from sim.dashboard.animate import AnimationError, animate, frame_days
 from sim.dashboard.commands import add_animate_parser
 from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
 from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_SLIDERS, SERIES_KEYS, SLIDER_BY_KEY,
-                                   Workshop, demo_emergency, format_difference, scenario_choices)
+                                   Workshop, day_kind, demo_emergency, format_difference, scenario_choices)
+from sim.dates import Dates
 from sim.labels import cjk_font
 from sim.params import PARAM_BY_KEY, defaults, levers
 
@@ -101,6 +103,54 @@ def test_every_string_in_both_languages():
         i18n.t("no.such.key", "zh")
     with pytest.raises(ValueError):
         i18n.t("play", "fr")
+
+
+def test_dates_in_both_languages():
+    tue = dt.date(2025, 1, 28)
+    assert i18n.date_text(tue, "holiday", "zh") == "2025-01-28 周二 · 法定节假日"
+    assert i18n.date_text(tue, "holiday", "en") == "Tue 2025-01-28 · public holiday, rest day"
+    for kind in i18n.DAY_KINDS:
+        assert i18n.t(f"day_kind.{kind}", "zh") != i18n.t(f"day_kind.{kind}", "en"), kind
+    assert len({i18n.t(f"day_kind.{k}", "zh") for k in i18n.DAY_KINDS}) == len(i18n.DAY_KINDS)
+    assert [i18n.t(f"weekday.{i}", "zh") for i in range(7)] == ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    ticks = {(d, lang): i18n.date_tick(d, lang) for d in (dt.date(2026, 1, 1), dt.date(2026, 3, 1),
+                                                           dt.date(2026, 3, 8)) for lang in ("zh", "en")}
+    assert list(ticks.values()) == ["2026年1月", "Jan 2026", "3月", "Mar", "3月8日", "8 Mar"]
+
+
+def test_day_kinds_follow_the_official_calendar():
+    """2025 as the State Council announced it: 元旦 on a Wednesday; the Spring Festival from 28 January
+    to 4 February, its weekend included, with Sunday 26 January and Saturday 8 February worked (调休)."""
+    dates = Dates(dt.date(2025, 1, 1))
+    kinds = {d: day_kind(dates, (d - dates.start).days) for d in
+             (dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 4), dt.date(2025, 1, 26),
+              dt.date(2025, 1, 28), dt.date(2025, 2, 1), dt.date(2025, 2, 8), dt.date(2025, 2, 9))}
+    assert list(kinds.values()) == ["holiday", "workday", "weekend", "makeup", "holiday", "holiday", "makeup",
+                                    "weekend"]
+    late = Dates(dt.date(2025, 12, 30), days=2)  # a rest-day run that crosses into a year not yet computed
+    assert day_kind(late, 2) == "holiday" and day_kind(late, 0) == "workday"  # 2026-01-01; 2025-12-30
+
+
+def test_the_workshop_shows_the_date_of_its_clock(small):
+    """Day N is the date N days after sim.start_date, in the status, the map title, the charts' title
+    and on the charts' date axes."""
+    ws = Workshop(small, seed=1)
+    assert ws.calendar_day() == (dt.date(2025, 1, 1), "holiday")
+    ws.step(3)
+    assert ws.calendar_day() == (dt.date(2025, 1, 4), "weekend") and ws.calendar_day(25) == (dt.date(2025, 1, 26),
+                                                                                              "makeup")
+    status = ws.status()
+    assert (status["day"], status["date"], status["day_kind"]) == (3, "2025-01-04", "weekend")
+    assert map_figure(ws.model("A"), "en").axes[0].get_title() == "workshop — Day 3 · 2025-01-04"
+    assert map_figure(ws.model("A"), "zh", side="A").axes[0].get_title() == "workshop（方案 A）— 第 3 天 · 2025-01-04"
+    charts = charts_figure(ws, "zh")
+    assert charts._suptitle.get_text().endswith("第 3 天 / 共 30 天 · 2025-01-04 周六 · 周末休息")
+    summer = Workshop(small.with_values({"sim.start_date": "2025-07-01", "sim.days": 180}), seed=1)
+    ax = charts_figure(summer, "en").axes[0]
+    ticks = list(ax.get_xticks())
+    assert ticks == [0, 31, 62, 92, 123, 153]  # the first of July … December
+    label = ax.xaxis.get_major_formatter()
+    assert [label(x) for x in ticks] == ["Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def test_format_difference():
@@ -401,10 +451,10 @@ def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatc
     ws.step(2)
     charts.update()
     assert all(ax.get_xlim() == (0, 5) for ax in charts.axes.values())
-    assert charts.suptitle.get_text().endswith("Day 2 of 5")
+    assert charts.suptitle.get_text().endswith("Day 2 of 5 · Fri 2025-01-03 · working day")
     default = ChartsRenderer(ws, "en")  # the dashboard: the scenario's own days
     default.update()
-    assert default.suptitle.get_text().endswith("Day 2 of 30")
+    assert default.suptitle.get_text().endswith("Day 2 of 30 · Fri 2025-01-03 · working day")
     assert all(ax.get_xlim() == (0, 30) for ax in default.axes.values())
 
     made = []
@@ -417,5 +467,5 @@ def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatc
     monkeypatch.setattr(animate_module, "ChartsRenderer", Recording)
     animate(small, tmp_path / "short.gif", days=3, seed=1, lang="en")
     (r,) = made
-    assert r.suptitle.get_text().endswith("Day 3 of 3")
+    assert r.suptitle.get_text().endswith("Day 3 of 3 · Sat 2025-01-04 · weekend, rest day")
     assert all(ax.get_xlim() == (0, 3) for ax in r.axes.values())

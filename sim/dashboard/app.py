@@ -87,7 +87,9 @@ def Controls():
                           classes=["govsim-reset"])
         solara.Select(T("speed"), values=[f"{n} {T('speed_unit')}" for n in SPEEDS],
                       value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
-        solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
+        with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
+            solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
+            solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
         names = {name: path for name, path in scenario_choices()}
         current = w.scenario.name if w.scenario.name in names else None
         solara.Select(T("scenario"), values=list(names), value=current,

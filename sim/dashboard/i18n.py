@@ -10,11 +10,13 @@ Keys, by group:
   `emergency`, `start_emergency`, `side_by_side`, `language`, `export_png`, `export_gif`,
   `levers`, `levers_side`, `side_A`, `side_B`, `day`, `day_of`, `emergency_running`,
   `emergency_none`, `rebuilt`, `lang_name.zh`, `lang_name.en`;
+- the calendar: `date_line` (see `date_text`), `weekday.0` … `weekday.6` (Monday first), `day_kind.KIND`
+  for each kind of day of `DAY_KINDS`;
 - sliders, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label with
   its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
 - map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
 - charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
-  and the reports name an outcome the same way), `chart.day`, `chart.rolling`, `chart.daily`,
+  and the reports name an outcome the same way), `chart.date`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
@@ -24,6 +26,8 @@ Keys, by group:
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from .. import labels as _labels
 from ..params import EMERGENCY_TYPES, levers
@@ -54,6 +58,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "side_B": ("方案 B", "Option B"),
     "day": ("第 {day} 天", "Day {day}"),
     "day_of": ("第 {day} 天 / 共 {days} 天", "Day {day} of {days}"),
+    # the calendar day of the model's clock (day 0 = sim.start_date): date, weekday and kind of day
+    "date_line": ("{date} {weekday} · {kind}", "{weekday} {date} · {kind}"),
+    "weekday.0": ("周一", "Mon"),
+    "weekday.1": ("周二", "Tue"),
+    "weekday.2": ("周三", "Wed"),
+    "weekday.3": ("周四", "Thu"),
+    "weekday.4": ("周五", "Fri"),
+    "weekday.5": ("周六", "Sat"),
+    "weekday.6": ("周日", "Sun"),
+    "day_kind.workday": ("工作日", "working day"),
+    "day_kind.weekend": ("周末休息", "weekend, rest day"),
+    "day_kind.holiday": ("法定节假日", "public holiday, rest day"),
+    "day_kind.makeup": ("调休上班", "make-up working day (调休)"),
     "emergency_running": ("应急事件进行中：{name}", "Emergency under way: {name}"),
     "emergency_none": ("常态化管理（无应急事件）", "Routine operation (no emergency)"),
     "rebuilt": ("参数已更改：模型已按新参数从第 0 天重新运行至第 {day} 天（同一随机种子）",
@@ -62,7 +79,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lang_name.zh": ("中文", "中文"),
     "lang_name.en": ("English", "English"),
     # ----------------------------------------------------------------- map
-    "map_title": ("{scenario}（{side}）— 第 {day} 天", "{scenario} ({side}) — day {day}"),
+    "map_title": ("{scenario}（{side}）— 第 {day} 天 · {date}", "{scenario} ({side}) — day {day} · {date}"),
     "map.households": ("居民户（颜色：满意度）", "Households (colour: satisfaction)"),
     "map.colorbar": ("居民户潜在满意度（0–1）", "Household latent satisfaction (0–1)"),
     "map.grid_boundaries": ("网格边界", "Grid boundaries"),
@@ -79,7 +96,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
     # -------------------------------------------------------------- charts
     "charts_title": ("逐日指标", "Daily outcomes"),
-    "chart.day": ("天", "Day"),
+    "chart.date": ("日期", "Date"),
     "chart.daily": ("逐日值", "daily"),
     "chart.rolling": ("7日滚动平均", "7-day mean"),
     "chart.emergency_shade": ("应急期间", "emergency"),
@@ -273,6 +290,31 @@ def t(key: str, lang: str, **fmt) -> str:
     return s.format(**fmt) if fmt else s
 
 
+# Kinds of calendar day in the official calendar (`session.day_kind`): an ordinary working day, a
+# weekend, a rest day of a public holiday (its weekend days included), a weekend day worked (调休).
+DAY_KINDS = ("workday", "weekend", "holiday", "makeup")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+assert all(f"day_kind.{k}" in STRINGS for k in DAY_KINDS), "a kind of day without its name"
+
+
+def date_text(date: dt.date, kind: str, lang: str) -> str:
+    """A calendar day as the dashboard shows it: "2025-01-28 周二 · 法定节假日", "Tue 2025-01-28 · public
+    holiday, rest day" (`kind`: one of DAY_KINDS)."""
+    return t("date_line", lang, date=date.isoformat(), weekday=t(f"weekday.{date.weekday()}", lang),
+             kind=t(f"day_kind.{kind}", lang))
+
+
+def date_tick(date: dt.date, lang: str) -> str:
+    """A date on a chart's axis: on the first of a month the month ("3月", "Mar"; in January with the
+    year, "2026年1月", "Jan 2026"), on other days month and day ("3月8日", "8 Mar")."""
+    if date.day == 1:
+        year = date.month == 1
+        if lang == "zh":
+            return f"{date.year}年1月" if year else f"{date.month}月"
+        return f"Jan {date.year}" if year else MONTHS_EN[date.month - 1]
+    return f"{date.month}月{date.day}日" if lang == "zh" else f"{date.day} {MONTHS_EN[date.month - 1]}"
+
+
 def emergency_label(name: str, lang: str) -> str:
     """An emergency's display name: a known type or the demo emergency by its translation, else its
     scenario name as written."""
@@ -280,4 +322,5 @@ def emergency_label(name: str, lang: str) -> str:
     return t(key, lang) if key in STRINGS else name
 
 
-__all__ = ["CHART_SERIES", "LANGS", "LEVER_TEXT", "STRINGS", "emergency_label", "t"]
+__all__ = ["CHART_SERIES", "DAY_KINDS", "LANGS", "LEVER_TEXT", "STRINGS", "date_text", "date_tick", "emergency_label",
+           "t"]

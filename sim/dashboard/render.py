@@ -59,7 +59,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from ..cases import RESOLVED, LATENT
 from ..labels import figure_lang, plot_context
@@ -334,11 +334,12 @@ class MapRenderer(Layers):
         self.cases.set_offsets(m.territory.hh_xy[hh] if hh else np.empty((0, 2)))
         self._update_emergencies()
         day = int(round(m.time))
+        date = m.calendar.dates.iso(day)
         side = i18n.t(f"side_{self.side}", self.lang) if self.side else ""
         if side:
-            self.title.set_text(i18n.t("map_title", self.lang, scenario=m.spec.name, side=side, day=day))
+            self.title.set_text(i18n.t("map_title", self.lang, scenario=m.spec.name, side=side, day=day, date=date))
         else:
-            self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)}")
+            self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)} · {date}")
         return self.fig
 
     def _moving(self) -> list:
@@ -432,6 +433,7 @@ class ChartsRenderer(Layers):
         self._limits: dict[str, tuple[float, float]] = {}
         self._models_seen: tuple = ()
         self._x_max = 0
+        self._ticks_for: dict[str, tuple] = {}  # series -> (start date, axis end) its ticks were set for
         with plot_context(self.lang):
             self.fig = _prepare(fig, CHARTS_SIZE)
             self._build()
@@ -450,7 +452,8 @@ class ChartsRenderer(Layers):
             if key in SHARES:
                 _percent(ax.yaxis)
             if i >= 2:
-                ax.set_xlabel(i18n.t("chart.day", lang), fontsize=8)
+                ax.set_xlabel(i18n.t("chart.date", lang), fontsize=8)
+            ax.xaxis.set_major_formatter(FuncFormatter(self._date_tick))
             for side, colour in SIDE_COLOURS.items():
                 if key in NOISY:
                     faint, = ax.plot([], [], color=colour, lw=0.7, alpha=0.35)
@@ -516,6 +519,7 @@ class ChartsRenderer(Layers):
                     ln.set_visible(True)
             if ax.get_xlim() != (0, self._x_max):
                 ax.set_xlim(0, self._x_max)
+            self._date_ticks(key, ax)
             # Limits follow the bold line (the 7-day mean for the noisy daily flows): a spike of one
             # day may leave the panel rather than flatten everything else.
             shown = [_rolling(series[s][key]) if key in NOISY else series[s][key] for s in sides]
@@ -527,12 +531,39 @@ class ChartsRenderer(Layers):
         labels, values = self._diff_lines()
         self.diff_labels.set_text(labels)
         self.diff_values.set_text(values)
-        self.suptitle.set_text(f"{i18n.t('charts_title', lang)} — "
-                               f"{i18n.t('day_of', lang, day=day, days=planned)}")
+        self.suptitle.set_text(f"{i18n.t('charts_title', lang)} — {i18n.t('day_of', lang, day=day, days=planned)} · "
+                               f"{i18n.date_text(*ws.calendar_day(), lang)}")
         return self.fig
 
     def _background_key(self) -> tuple:
-        return self._sides, self._x_max, tuple(sorted(self._limits.items())), self.diff_labels.get_text()
+        return (self._sides, self._x_max, tuple(sorted(self._ticks_for.items())), tuple(sorted(self._limits.items())),
+                self.diff_labels.get_text())
+
+    def _dates(self):
+        return self.workshop.model("A").calendar.dates
+
+    def _date_tick(self, x: float, pos=None) -> str:
+        """The label of a tick at x: the date of day x (x = d is the start of day d, where day d - 1's
+        value is drawn)."""
+        day = round(x)
+        if day < 0 or abs(x - day) > 1e-6:
+            return ""
+        return i18n.date_tick(self._dates().date(day), self.lang)
+
+    def _date_ticks(self, name: str, ax) -> None:
+        """Ticks on the first of each month when the axis spans three or more of them (every second,
+        third … month on a long run: at most 7 ticks), else a few whole days; set again only when the
+        axis or the start date changes."""
+        dates = self._dates()
+        key = (dates.start, self._x_max)
+        if self._ticks_for.get(name) == key:
+            return
+        firsts = [d for d in range(self._x_max + 1) if dates.date(d).day == 1]
+        if len(firsts) >= 3:
+            ax.xaxis.set_major_locator(FixedLocator(firsts[::math.ceil(len(firsts) / 7)]))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=2))
+        self._ticks_for[name] = key
 
     def _moving(self) -> list:
         return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,

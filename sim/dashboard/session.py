@@ -12,6 +12,7 @@ differs between their charts is what the levers did, not noise.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tomllib
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..dates import Dates
 from ..model import GovernanceModel
 from ..params import PARAM_BY_KEY, Lever, Param, levers
 from ..runner import no_cyclic_gc
@@ -142,6 +144,28 @@ def demo_emergency(scenario: Scenario, model: GovernanceModel) -> EmergencyDef:
     return next(e for e in checked.emergencies if e.name == DEMO_EMERGENCY)
 
 
+# ------------------------------------------------------------------ calendar
+
+
+def day_kind(dates: Dates, day: int) -> str:
+    """The kind of calendar day `day` is in the official calendar (one of `i18n.DAY_KINDS`): a working
+    day on a weekday is a "workday", on a weekend a "makeup" day (调休); a rest day is a "holiday" if
+    its run of consecutive rest days holds a weekday (so the weekend inside the Spring Festival or
+    next to a Monday holiday is part of the holiday), else a "weekend". (`ensure` only appends whole
+    calendar years to the per-day arrays: the days the model reads do not change.)"""
+    dates.ensure(day + 1)
+    if dates.workday[day]:
+        return "workday" if dates.weekday[day] < 5 else "makeup"
+    first = day
+    while first > 0 and not dates.workday[first - 1]:
+        first -= 1
+    last = day
+    while not dates.workday[last + 1]:
+        last += 1
+        dates.ensure(last + 1)
+    return "holiday" if (dates.weekday[first:last + 1] < 5).any() else "weekend"
+
+
 # ------------------------------------------------------------------- series
 
 # The five chart series (DayRecorder columns), and the keys of Workshop.differences().
@@ -232,6 +256,13 @@ class Workshop:
     def day(self) -> int:
         """Days simulated so far (the models' clock)."""
         return int(round(self._models["A"].time))
+
+    def calendar_day(self, day: int | None = None) -> tuple[dt.date, str]:
+        """The date of `day` (default `self.day`, the day the models' clock is in; day 0 is the
+        scenario's sim.start_date) and its kind in the official calendar (`day_kind`)."""
+        dates = self._models["A"].calendar.dates
+        day = self.day if day is None else int(day)
+        return dates.date(day), day_kind(dates, day)
 
     @property
     def days_planned(self) -> int:
@@ -393,10 +424,13 @@ class Workshop:
         return {k: _mean_of(k, b) - _mean_of(k, a) for k in DIFFERENCE_KEYS}
 
     def status(self, side: str = "A") -> dict[str, Any]:
-        """Now, for a status line: day, emergency under way (names), backlog, latent satisfaction."""
+        """Now, for a status line: day, its date and kind of day, emergency under way (names), backlog,
+        latent satisfaction."""
         m = self.model(side)
         latent = m.created - m.reported - m.lapsed
-        return {"day": self.day, "emergencies": [n for n, _ in self.active_emergencies(side)],
+        date, kind = self.calendar_day()
+        return {"day": self.day, "date": date.isoformat(), "day_kind": kind,
+                "emergencies": [n for n, _ in self.active_emergencies(side)],
                 "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean}
 
     # ------------------------------------------------------------ internals
@@ -446,4 +480,4 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
 
 
 __all__ = ["DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_SLIDERS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider",
-           "Workshop", "demo_emergency", "format_difference", "scenario_choices", "scenario_title"]
+           "Workshop", "day_kind", "demo_emergency", "format_difference", "scenario_choices", "scenario_title"]

@@ -1,7 +1,7 @@
 """End-to-end test of the workshop dashboard (sim/dashboard/app.py) in headless chromium.
 
-One test walks through a workshop session on a small scenario: load the page, play a few days,
-switch to Chinese, turn on side by side, start an emergency, take a screenshot. Every expected
+One test walks through a workshop session on a small scenario: load the page, play a few days (the
+day counter and the date beside it move on), switch to Chinese, turn on side by side, start an emergency, take a screenshot. Every expected
 label comes from sim/dashboard/i18n.py. The headless component tests (tests/test_dashboard_app.py)
 cover the same controls without a browser; this one checks that they work through Solara's front
 end: clicks reach the server, and the texts and pictures the server sends back are shown.
@@ -22,7 +22,9 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 from sim.dashboard import i18n  # noqa: E402
 from sim.dashboard.render import FOOTPRINT  # noqa: E402
-from sim.dashboard.session import LEVER_SLIDERS  # noqa: E402
+from sim.dashboard.session import LEVER_SLIDERS, day_kind  # noqa: E402
+from sim.dates import Dates, parse_start_date  # noqa: E402
+from sim.params import PARAM_BY_KEY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "sim.dashboard.app"
@@ -64,6 +66,12 @@ def shown_day(page, lang: str) -> int:
     m = day_pattern(lang).match(text.strip())
     assert m, f"day text {text!r} is not i18n's day_of in {lang!r}"
     return int(m[1])
+
+
+def date_of(day: int, lang: str) -> str:
+    """i18n's date line for a day of the run (the scenario starts on sim.start_date's default)."""
+    dates = Dates(parse_start_date(PARAM_BY_KEY["sim.start_date"].default))
+    return i18n.date_text(dates.date(day), day_kind(dates, day), lang)
 
 
 def wait_until(what: str, check, timeout: float = ROUND_TRIP / 1000):
@@ -126,6 +134,8 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     page.goto(url)
     day = page.locator(".govsim-day")
     expect(day).to_have_text(i18n.t("day_of", "en", day=0, days=DAYS), timeout=FIRST_LOAD_TIMEOUT)
+    date = page.locator(".govsim-date")
+    expect(date).to_have_text(date_of(0, "en"))
     app_bar = page.locator(".v-app-bar")
     expect(app_bar).to_contain_text(i18n.t("app_title", "en"))
     play, step = page.locator(".govsim-play"), page.locator(".govsim-step")
@@ -162,6 +172,8 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     # the play loop may still finish the day it was stepping when Pause was pressed
     expect(day).to_have_text(re.compile(day_pattern("zh").pattern))
     assert shown_day(page, "zh") in (paused_at, paused_at + 1)
+    wait_until("the date is the shown day's, in Chinese",
+               lambda: (date.text_content() or "").strip() == date_of(shown_day(page, "zh"), "zh"))
     timings["language"] = time.monotonic() - t0
 
     # 4. side by side: two maps, two sets of levers
@@ -183,6 +195,7 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     page.locator(".govsim-emergency").click()
     step.click()
     expect(day).to_have_text(i18n.t("day_of", "zh", day=start_day + 1, days=DAYS), timeout=ROUND_TRIP)
+    expect(date).to_have_text(date_of(start_day + 1, "zh"))
     after = {}
     for side, img in (("A", map_a), ("B", map_b)):
         def footprint_shown(img=img, side=side):

@@ -28,7 +28,7 @@ class Service(Submodel):
         self.cap = self.p["worker.overtime_cap_hours_per_month"]
         self.overload = self.p["worker.overload_effort"]
         self.refused: set[int] = set()   # ids of urgent cases a server over its cap did not take on call
-        self.closures = self.strained_closures = 0   # closures by servers; by those at their overtime cap
+        self.strained_closures = 0   # closures by a server at its monthly overtime cap
         self._roster(model)
 
     def _roster(self, model) -> None:
@@ -142,10 +142,12 @@ class Service(Submodel):
         server.add_overtime(max(0.0, now - server.overtime_from) * 24.0, now)
         server.case = None
         if case.level == desk.level:
-            strain = self.strain(server, now) if server.ot_month_hours else 0.0
-            self.closures += 1
-            self.strained_closures += strain >= 1.0
-            self.resolve(case, desk.level, strain)
+            if server.ot_month_hours:
+                strain = self.strain(server, now)
+                self.strained_closures += strain >= 1.0
+                self.resolve(case, desk.level, strain)
+            else:
+                self.resolve(case, desk.level)
         else:
             self.hand_up(case, desk.level)
         self.free(server)
@@ -207,11 +209,11 @@ class Service(Submodel):
         return shifts * rostered * p["duty.allowance_cny_per_shift"]
 
     def summary(self) -> dict[str, float]:
-        """The duty roster's cost a year (also counted in `cost.staff_cny`); the share of closures made
-        by a server at its monthly overtime cap (the most strained work, `worker.overload_unsolved`)."""
+        """The duty roster's cost a year (also counted in `cost.staff_cny`); the share of all closures
+        made by a server at its monthly overtime cap (the most strained work, `worker.overload_unsolved`)."""
         years = max(self.events.now, 1e-9) / 365.0
         return {"duty.cost_cny_per_year": self.cost_cny() / years,
-                "workload.closed_at_overtime_cap_share": ratio(self.strained_closures, self.closures)}
+                "workload.closed_at_overtime_cap_share": ratio(self.strained_closures, self.model.resolved)}
 
     def case_summary(self, w) -> dict[str, float]:
         """Response time (report to first acceptance, h) by need, urgency, level and age; the share

@@ -47,6 +47,8 @@ class Verification(Submodel):
         self.verify_mean = model.rules.verify_mean
         self.unsolved_share, self.unsolved_late = p["case.unsolved_share"], p["case.unsolved_late"]
         self.overload_unsolved = p["worker.overload_unsolved"]
+        # Whether a closure can be unsolved at all (not in the M/M/c reduction, which sets all three to 0).
+        self.may_fail = bool(self.unsolved_share or self.unsolved_late or self.overload_unsolved)
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
         self.draws = CaseDraws(model.streams.follow_up, 2)  # columns: unsolved?, reopened?
@@ -78,10 +80,13 @@ class Verification(Submodel):
         if case.reopened == 0:
             case.t_first_close = now
         case.resolved_level = level
-        chance = self.unsolved_chance(case, now, strain)
         # The draws are indexed by case, not consumed in order: skipping one when the chance is 0
         # leaves every other case's draw as it was.
-        unsolved = chance > 0.0 and self.draws(case.id, 0, case.reopened) < chance
+        if self.may_fail:
+            chance = self.unsolved_chance(case, now, strain)
+            unsolved = chance > 0.0 and self.draws(case.id, 0, case.reopened) < chance
+        else:
+            unsolved = False
         case.solved = NOT_SOLVED if unsolved else SOLVED
         m = self.model
         m.resolved += 1

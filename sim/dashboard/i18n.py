@@ -259,6 +259,23 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("对志愿者的公开表彰（光荣榜、星级评定）：表彰越充分，志愿者响应召集的概率越高。",
                  "Public recognition of volunteers (honour lists, star ratings): fuller recognition raises the "
                  "chance that volunteers answer a call.")},
+    "deliberation.meetings_per_month": {
+        "label": ("议事协商：每社区每月议事会次数", "Deliberation meetings per community per month"),
+        "short": ("议事会频次", "Meetings/month"),
+        "help": ("居民议事会召开的频次：会议越多，公共事项越早得到协商、达成协议；每次会议占用社区工作者和网格员的工时。",
+                 "How often each community's residents' council (议事会) meets: more meetings settle collective "
+                 "issues sooner; each meeting takes committee staff's and grid workers' hours.")},
+    "deliberation.elderly_quota": {
+        "label": ("议事会老年人席位下限（比例）", "Council seats reserved for the elderly (share)"),
+        "short": ("老年人席位", "Elderly seats"),
+        "help": ("议事会成员中 60 岁及以上居民至少占的比例。",
+                 "At least this share of each council's seats is held by residents aged 60 and over.")},
+    "deliberation.renter_quota": {
+        "label": ("议事会租户席位下限（比例）", "Council seats reserved for renters (share)"),
+        "short": ("租户席位", "Renter seats"),
+        "help": ("议事会成员中租房居民至少占的比例；租户在业主表决（民法典第 278 条）中没有表决权。",
+                 "At least this share of each council's seats is held by renters; renters have no vote in the "
+                 "owners' decisions of Civil Code art. 278.")},
 }
 for _lever in levers():
     if _lever.key not in LEVER_TEXT:

@@ -473,12 +473,12 @@ def _check_tasks(file: str, table: Any) -> tuple[TaskType, ...]:
 
 def _check_collective(file: str, table: Any, values: Mapping[str, Any],
                       needs: tuple[NeedType, ...]) -> tuple[CollectiveType, ...]:
-    """The collective-issue catalogue (议事协商): optional; each table complete. The need type that
-    festering issues generate must be in the needs catalogue."""
+    """The collective-issue catalogue (议事协商): optional; each table complete. With a catalogue, the
+    need type that festering issues generate must be in the needs catalogue."""
     if not isinstance(table, dict):
         raise ScenarioError(file, "collective", table, "tables [collective.NAME] (the collective-issue catalogue)")
     need = values["deliberation.festering_need"]
-    if need and need not in {n.name for n in needs}:
+    if table and need and need not in {n.name for n in needs}:
         raise ScenarioError(file, "deliberation.festering_need", need,
                             "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
                             ("needs",))

@@ -100,8 +100,9 @@ class Deliberation(Submodel):
         self.next_meeting = [self.interval * (c + 0.5) / n for c in range(n)]   # staggered across communities
         names = [nd.name for nd in m.needs]
         need = p["deliberation.festering_need"]
-        self.need = names.index(need) if need else -1
-        self.meetings = self.complaints = 0
+        self.need = names.index(need) if need in names else -1   # validated when there is a catalogue
+        self.meetings = 0
+        self.complaint_cases: list[Case] = []   # the festering issues' extra needs, planned a day ahead
         self.project_cost = 0.0
         self.agree_days: list[float] = []
 
@@ -336,8 +337,8 @@ class Deliberation(Submodel):
             case = Case(len(m.cases), k, m.residents[hi], hi, int(terr.hh_grid[hi]), int(terr.hh_community[hi]),
                         lv, arr.urgency[k], arr.deadline[k], ef, ti, ui)
             m.cases.append(case)
+            self.complaint_cases.append(case)
             self.events.push(ti, ev.NEED, case)
-        self.complaints += n
 
     # ------------------------------------------------------------ outcomes
     def state_counts(self) -> dict[str, int]:
@@ -348,6 +349,12 @@ class Deliberation(Submodel):
             if i.t_raise <= now:
                 counts[STATES[i.state]] += 1
         return counts
+
+    @property
+    def complaints(self) -> int:
+        """The festering issues' extra needs that have arisen by now."""
+        now = self.events.now
+        return sum(1 for c in self.complaint_cases if c.t_arise <= now)
 
     def summary(self) -> dict[str, float]:
         counts = self.state_counts()

@@ -512,9 +512,9 @@ PARAMS: tuple[Param, ...] = (
       "Share of the hours of data-collection tasks (task types with lever \"data_entry\") saved because data "
       "entered once are shared between departments.", lever=Lever(0.05)),
     # --- deliberation (议事协商) and residents' self-governance (ODD 7.36) ----------------------------
-    P("deliberation.meetings_per_month", 0.33, "/month per community", 0.0, 30.0,
-      "关于加强城乡社区协商的意见 (2015) asks for regular consultation but sets no frequency; about one "
-      "meeting a quarter is an assumption",
+    P("deliberation.meetings_per_month", 0.25, "/month per community", 0.0, 30.0,
+      "关于加强城乡社区协商的意见 (2015) asks for regular consultation but sets no frequency; one meeting "
+      "every four months is an assumption",
       "Deliberation meetings (居民议事会) each community's committee holds per month, on working days at "
       "even intervals; a meeting discusses the oldest open collective issues.", lever=Lever(0.25, 4.0)),
     P("deliberation.public_attendance", False, "-", None, None,

@@ -579,6 +579,25 @@ PARAMS: tuple[Param, ...] = (
       "(empty: none)."),
     P("deliberation.festering_needs_per_household_year", 0.1, "/household-year", 0.0, 100.0, ASSUMPTION,
       "Rate of those extra needs per affected household while the issue festers."),
+    P("deliberation.facilitation_cny_per_meeting", 0.0, "CNY/meeting", 0.0, 100_000.0,
+      "policy text: government purchase of services (政府购买服务) from social-work organisations; the "
+      "budget is a lever",
+      "Facilitation budget per meeting (a social worker or organisation that prepares and moderates it); "
+      "counted in cost.staff_cny.", lever=Lever(200.0, 3_000.0)),
+    P("deliberation.facilitation_effect", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "At a saturating budget, a facilitated discussion closes this share of the gap left by "
+      "deliberation.discussion_shift (positions move further toward the participants' mean)."),
+    P("deliberation.facilitation_half_cny", 1_000.0, "CNY", 1.0, 1e6, ASSUMPTION,
+      "Facilitation budget per meeting that gives half of deliberation.facilitation_effect."),
+    P("deliberation.deputy_share", 0.0, "share of meetings", 0.0, 1.0,
+      "policy text: deputies (人大代表、政协委员) take part in community consultation; the share is a lever",
+      "Share of meetings a deputy attends (every meeting in turn, evenly spread: no random draw).",
+      lever=Lever(0.1)),
+    P("deliberation.deputy_project_speedup", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "A project agreed at a meeting with a deputy is finished in this share less time (the deputy carries "
+      "it to the departments)."),
+    P("deliberation.deputy_trust_gain", 0.02, "trust", 0.0, 1.0, ASSUMPTION,
+      "Trust gained by each participant of a meeting a deputy attends."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}

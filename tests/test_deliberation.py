@@ -154,7 +154,7 @@ def _check_issues(model) -> None:
         if i.state == WAITING:
             assert now <= i.t_raise + ty.urgency_days
         assert (i.state in (AGREED, IMPLEMENTED)) == (not math.isnan(i.t_agree))
-        if i.state == IMPLEMENTED:
+        if i.state == IMPLEMENTED:   # no deputies here (deliberation.deputy_share 0): full duration
             assert i.t_done == pytest.approx(i.t_agree + ty.project_days)
     listed = [i for c in d.open for i in c if i.state in OPEN]
     assert sorted(i.id for i in listed) == sorted(i.id for i in raised if i.state in OPEN)
@@ -235,3 +235,34 @@ def test_a_bad_collective_table_exits_2_naming_file_key_and_value(tmp_path, caps
     monkeypatch.chdir(tmp_path)
     line = assert_refused(["run", str(path), "--out", str(tmp_path / "out")], capsys, [tmp_path])
     assert "collective.x.cost_cny" in line and "'dear'" in line and "s.toml" in line
+
+
+# ------------------------------------------------------------------ facilitation and deputies
+def _decided(**levers) -> np.ndarray:
+    return series("deliberation.agreements", **levers) + series("deliberation.issues_dropped", **levers)
+
+
+def test_facilitation_makes_meetings_decide_and_costs_its_budget():
+    """A facilitated discussion converges further: meetings settle more issues one way or the other,
+    and fewer are left to fester."""
+    paid = {**RARE, "deliberation.facilitation_cny_per_meeting": 3_000.0}
+    assert (_decided(**paid) >= _decided(**RARE)).all() and _decided(**paid).sum() > _decided(**RARE).sum()
+    festering = series("deliberation.issues_festering", **RARE), series("deliberation.issues_festering", **paid)
+    assert (festering[1] <= festering[0]).all(), festering
+    for seed in SEEDS[:2]:
+        s = summary(seed, **paid)
+        assert s["deliberation.facilitation_cost_cny"] == 3_000.0 * s["deliberation.meetings"]
+        assert summary(seed, **RARE)["deliberation.facilitation_cost_cny"] == 0.0
+
+
+def test_deputies_attend_their_share_of_meetings_and_speed_projects():
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **OFTEN,
+                       **{"deliberation.deputy_share": 0.5}), 1)
+    m.run_for(200)
+    d = m.deliberation
+    assert d.deputy_meetings == d.meetings // 2
+    speedup = m.spec["deliberation.deputy_project_speedup"]
+    ratios = [(i.t_done - i.t_agree) / d.types[i.type].project_days for i in d.issues
+              if i.state == IMPLEMENTED and d.types[i.type].project_days > 0]
+    assert ratios and all(r == pytest.approx(1.0) or r == pytest.approx(1.0 - speedup) for r in ratios)
+    assert any(r == pytest.approx(1.0 - speedup) for r in ratios) and any(r == pytest.approx(1.0) for r in ratios)

@@ -276,6 +276,18 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("议事会成员中租房居民至少占的比例；租户在业主表决（民法典第 278 条）中没有表决权。",
                  "At least this share of each council's seats is held by renters; renters have no vote in the "
                  "owners' decisions of Civil Code art. 278.")},
+    "deliberation.facilitation_cny_per_meeting": {
+        "label": ("议事协商：每次会议的引导经费（元）", "Facilitation budget per meeting (CNY)"),
+        "short": ("协商引导经费", "Facilitation CNY"),
+        "help": ("政府购买服务：社工或社会组织协助筹备和主持议事会，讨论更易形成共识；经费计入人员成本。",
+                 "Government-purchased facilitation (a social worker or organisation prepares and moderates the "
+                 "meeting): discussion converges more; the budget counts in the staff cost.")},
+    "deliberation.deputy_share": {
+        "label": ("人大代表、政协委员参会比例", "Share of meetings attended by deputies"),
+        "short": ("代表参会", "Deputies"),
+        "help": ("人大代表、政协委员参加社区议事会的比例：有代表参会时议定的项目推进更快，参会居民的信任提高。",
+                 "Share of meetings a deputy (人大代表、政协委员) attends: projects agreed there are finished "
+                 "sooner, and participants' trust rises.")},
 }
 for _lever in levers():
     if _lever.key not in LEVER_TEXT:

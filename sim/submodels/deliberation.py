@@ -73,7 +73,9 @@ class Deliberation(Submodel):
         "public_attend_elderly", "public_attend_other", "stake_factor", "trust_effect", "position_sd",
         "discussion_shift", "ballot_reach", "drop_below", "agenda_size", "meeting_hours",
         "committee_staff_per_meeting", "grid_workers_per_meeting", "trust_gain", "satisfaction_gain",
-        "festering_trust_loss", "festering_need", "festering_needs_per_household_year"))
+        "festering_trust_loss", "festering_need", "festering_needs_per_household_year",
+        "facilitation_cny_per_meeting", "facilitation_effect", "facilitation_half_cny", "deputy_share",
+        "deputy_project_speedup", "deputy_trust_gain"))
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -101,10 +103,19 @@ class Deliberation(Submodel):
         names = [nd.name for nd in m.needs]
         need = p["deliberation.festering_need"]
         self.need = names.index(need) if need in names else -1   # validated when there is a catalogue
-        self.meetings = 0
+        self.meetings = self.deputy_meetings = 0
+        self.shift = self._discussion_shift()
         self.complaint_cases: list[Case] = []   # the festering issues' extra needs, planned a day ahead
         self.project_cost = 0.0
         self.agree_days: list[float] = []
+
+    def _discussion_shift(self) -> float:
+        """How far discussion moves positions toward the room's mean; facilitation closes part of the
+        rest, saturating in its budget."""
+        p = self.p
+        shift, budget = p["deliberation.discussion_shift"], p["deliberation.facilitation_cny_per_meeting"]
+        gain = p["deliberation.facilitation_effect"] * budget / (budget + p["deliberation.facilitation_half_cny"])
+        return shift + (1.0 - shift) * gain
 
     def _choose_council(self, c: int) -> np.ndarray:
         """The council's members: first the quotas' seats (elderly, renters) at random within the
@@ -204,9 +215,24 @@ class Deliberation(Submodel):
         self._staff_time(c, now)
         present = self._attendance(c, agenda)
         self.attended[present] += 1
+        deputy = self._deputy_attends()
+        if deputy:
+            gain = self.p["deliberation.deputy_trust_gain"]
+            for i in present.tolist():
+                r = self.model.residents[i]
+                r.trust = min(1.0, r.trust + gain)
         for issue in agenda:
-            self._decide(issue, present, now)
+            self._decide(issue, present, now, deputy)
         self.open[c] = [i for i in self.open[c] if i.state in OPEN]
+
+    def _deputy_attends(self) -> bool:
+        """Deputies attend `deputy_share` of the meetings, evenly in turn (no random draw); participants of
+        a meeting with a deputy gain trust."""
+        share = self.p["deliberation.deputy_share"]
+        if math.floor(self.meetings * share + 1e-9) == math.floor((self.meetings - 1) * share + 1e-9):
+            return False
+        self.deputy_meetings += 1
+        return True
 
     def _staff_time(self, c: int, now: float) -> None:
         """The meeting's hours for committee staff and the community's grid workers, as fixed-time tasks."""
@@ -246,11 +272,11 @@ class Deliberation(Submodel):
         mean = np.where(affected, own, ty.benefit_unaffected)
         return mean + self.p["deliberation.position_sd"] * self.rng["meetings"].standard_normal(len(who))
 
-    def _decide(self, issue: Issue, present: np.ndarray, now: float) -> None:
+    def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open."""
         pos = self._positions(issue, present)
         if len(pos):
-            pos = pos + self.p["deliberation.discussion_shift"] * (pos.mean() - pos)
+            pos = pos + self.shift * (pos.mean() - pos)
         rule = self.types[issue.type].rule
         if rule != "majority" and not len(issue.owners):   # no owner affected: nobody may decide it
             issue.state = DROPPED
@@ -261,7 +287,7 @@ class Deliberation(Submodel):
             taking_part, yes, quorum = self._owners_vote(issue, present, pos)
         approval = ratio(yes, taking_part)
         if quorum and passes(rule, approval):
-            self._agree(issue, present, now)
+            self._agree(issue, present, now, deputy)
         elif taking_part and approval < self.p["deliberation.drop_below"]:
             issue.state = DROPPED
         else:
@@ -281,12 +307,15 @@ class Deliberation(Submodel):
         yes = sum(voice.values()) + int(ballots.sum())
         return taking_part, yes, taking_part >= OWNERS_TAKING_PART * len(owners) - 1e-9
 
-    def _agree(self, issue: Issue, present: np.ndarray, now: float) -> None:
+    def _agree(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         issue.state = AGREED
         issue.t_agree = now
         issue.participants = present
         self.agree_days.append(now - issue.t_raise)
-        self.events.push(now + self.types[issue.type].project_days, self.DONE, issue)
+        days = self.types[issue.type].project_days
+        if deputy:
+            days *= 1.0 - self.p["deliberation.deputy_project_speedup"]
+        self.events.push(now + days, self.DONE, issue)
 
     def on_done(self, issue: Issue, _) -> None:
         """The project is implemented: those affected and those who agreed it gain trust and satisfaction."""
@@ -341,6 +370,10 @@ class Deliberation(Submodel):
             self.events.push(ti, ev.NEED, case)
 
     # ------------------------------------------------------------ outcomes
+    def cost_cny(self) -> float:
+        """The facilitation budget spent (meetings held × budget per meeting), in cost.staff_cny."""
+        return self.meetings * self.p["deliberation.facilitation_cny_per_meeting"]
+
     def state_counts(self) -> dict[str, int]:
         """Issues raised by now, by state."""
         now = self.events.now
@@ -368,7 +401,9 @@ class Deliberation(Submodel):
                "deliberation.issues_festering": float(counts["festering"]),
                "deliberation.issues_dropped": float(counts["dropped"]),
                "deliberation.festering_complaints": float(self.complaints),
-               "deliberation.project_cost_cny": self.project_cost}
+               "deliberation.project_cost_cny": self.project_cost,
+               "deliberation.deputy_meetings": float(self.deputy_meetings),
+               "deliberation.facilitation_cost_cny": self.cost_cny()}
         self._participation(out)
         return out
 

@@ -511,6 +511,93 @@ PARAMS: tuple[Param, ...] = (
       "policy text: data sharing (数据共享) so that data are entered once; the share is a lever",
       "Share of the hours of data-collection tasks (task types with lever \"data_entry\") saved because data "
       "entered once are shared between departments.", lever=Lever(0.05)),
+    # --- deliberation (议事协商) and residents' self-governance (ODD 7.36) ----------------------------
+    P("deliberation.meetings_per_month", 0.25, "/month per community", 0.0, 30.0,
+      "关于加强城乡社区协商的意见 (2015) asks for regular consultation but sets no frequency; one meeting "
+      "every four months is an assumption",
+      "Deliberation meetings (居民议事会) each community's committee holds per month, on working days at "
+      "even intervals; a meeting discusses the oldest open collective issues.", lever=Lever(0.25, 4.0)),
+    P("deliberation.public_attendance", False, "-", None, None,
+      "policy text: the public may attend (列席); whether it does is a lever",
+      "Whether residents beyond the council may attend meetings (列席) and take part in the vote."),
+    P("deliberation.elderly_quota", 0.0, "share of seats", 0.0, 1.0,
+      "representation rules are a lever (the share is not an observed quantity)",
+      "At least this share of each community's council seats is held by residents aged 60 and over.",
+      lever=Lever(0.05)),
+    P("deliberation.renter_quota", 0.0, "share of seats", 0.0, 1.0,
+      "representation rules are a lever (the share is not an observed quantity)",
+      "At least this share of each community's council seats is held by residents of rented homes.",
+      lever=Lever(0.05)),
+    P("deliberation.council_size", 25, "members", 1, 500, ASSUMPTION,
+      "Members of each community's deliberation council (议事会成员), chosen once at the start."),
+    P("deliberation.council_weight_elderly", 2.0, "×", 0.0, 100.0, ASSUMPTION,
+      "Weight of a resident aged 60+ when the council's open seats are filled (more time in the day), "
+      "relative to 1 for the working-age."),
+    P("deliberation.council_weight_renter", 0.3, "×", 0.0, 100.0, ASSUMPTION,
+      "Weight of a renter when the council's open seats are filled (less rooted in the community)."),
+    P("deliberation.renter_share", 0.2, "share of households", 0.0, 1.0,
+      "7th census (2020): roughly a fifth of urban family households rent; the exact share is an assumption",
+      "Households living in rented homes (renters are not owners: they have no vote under art. 278)."),
+    P("deliberation.council_attendance", 0.8, "probability", 0.0, 1.0, ASSUMPTION,
+      "Chance that a council member attends a meeting."),
+    P("deliberation.public_attend_elderly", 0.02, "probability", 0.0, 1.0, ASSUMPTION,
+      "With public attendance: chance that a resident aged 60+ (not a council member) attends a meeting, "
+      "at trust 0.5 and without a stake."),
+    P("deliberation.public_attend_other", 0.005, "probability", 0.0, 1.0, ASSUMPTION,
+      "The same for a working-age resident (meetings are in working hours)."),
+    P("deliberation.stake_factor", 3.0, "×", 1.0, 100.0, ASSUMPTION,
+      "A resident affected by an issue on the agenda attends this many times as often (public attendance)."),
+    P("deliberation.trust_effect", 1.0, "-", 0.0, 2.0, ASSUMPTION,
+      "Public attendance scales by 1 + this × (trust − 0.5)."),
+    P("deliberation.position_sd", 0.5, "-", 0.01, 5.0, ASSUMPTION,
+      "Spread of residents' positions on an issue around their group's benefit (a position above 0 approves)."),
+    P("deliberation.discussion_shift", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Discussion moves each participant's position this share of the way to the participants' mean."),
+    P("deliberation.ballot_reach", 0.7, "share", 0.0, 1.0, ASSUMPTION,
+      "Owners' decisions (art. 278): share of the absent affected owner households whose written ballot "
+      "(书面征求意见) the committee collects after the meeting."),
+    P("deliberation.drop_below", 0.25, "share", 0.0, 1.0, ASSUMPTION,
+      "An issue whose approval among those voting is below this share is dropped (clearly rejected)."),
+    P("deliberation.agenda_size", 3, "issues", 1, 50, ASSUMPTION,
+      "Most issues discussed at one meeting (the oldest open ones)."),
+    P("deliberation.meeting_hours", 3.0, "h", 0.1, 24.0, ASSUMPTION,
+      "Staff hours per meeting for each staff member taking part (preparation, the meeting, minutes)."),
+    P("deliberation.committee_staff_per_meeting", 2, "persons", 0, 20, ASSUMPTION,
+      "Committee staff at each meeting (top-down-task-like work at the committee desk)."),
+    P("deliberation.grid_workers_per_meeting", 1, "persons per grid", 0, 5, ASSUMPTION,
+      "Grid workers of each of the community's grids at each meeting."),
+    P("deliberation.trust_gain", 0.05, "trust", 0.0, 1.0, ASSUMPTION,
+      "When an agreed project is implemented: trust gained by those affected and those who attended the "
+      "meeting that agreed it."),
+    P("deliberation.satisfaction_gain", 0.03, "satisfaction", 0.0, 1.0, ASSUMPTION,
+      "The same, for latent satisfaction."),
+    P("deliberation.festering_trust_loss", 0.05, "trust", 0.0, 1.0, ASSUMPTION,
+      "When an issue festers (open past its urgency): trust lost by the affected residents."),
+    P("deliberation.festering_need", "dispute", "need type", None, None,
+      "policy text: unresolved collective issues generate disputes and complaints",
+      "Need type of the extra needs a festering issue generates among the affected households "
+      "(empty: none)."),
+    P("deliberation.festering_needs_per_household_year", 0.1, "/household-year", 0.0, 100.0, ASSUMPTION,
+      "Rate of those extra needs per affected household while the issue festers."),
+    P("deliberation.facilitation_cny_per_meeting", 0.0, "CNY/meeting", 0.0, 100_000.0,
+      "policy text: government purchase of services (政府购买服务) from social-work organisations; the "
+      "budget is a lever",
+      "Facilitation budget per meeting (a social worker or organisation that prepares and moderates it); "
+      "counted in cost.staff_cny.", lever=Lever(200.0, 3_000.0)),
+    P("deliberation.facilitation_effect", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "At a saturating budget, a facilitated discussion closes this share of the gap left by "
+      "deliberation.discussion_shift (positions move further toward the participants' mean)."),
+    P("deliberation.facilitation_half_cny", 1_000.0, "CNY", 1.0, 1e6, ASSUMPTION,
+      "Facilitation budget per meeting that gives half of deliberation.facilitation_effect."),
+    P("deliberation.deputy_share", 0.0, "share of meetings", 0.0, 1.0,
+      "policy text: deputies (人大代表、政协委员) take part in community consultation; the share is a lever",
+      "Share of meetings a deputy attends (every meeting in turn, evenly spread: no random draw).",
+      lever=Lever(0.1)),
+    P("deliberation.deputy_project_speedup", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "A project agreed at a meeting with a deputy is finished in this share less time (the deputy carries "
+      "it to the departments)."),
+    P("deliberation.deputy_trust_gain", 0.02, "trust", 0.0, 1.0, ASSUMPTION,
+      "Trust gained by each participant of a meeting a deputy attends."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
@@ -623,6 +710,28 @@ TASK_FIELDS: tuple[NeedField, ...] = (
               text="Which burden lever cuts it: forms, assessments (occurrences), data_entry (hours), or none."),
 )
 TASK_FIELD_BY_KEY = {f.key: f for f in TASK_FIELDS}
+
+# [collective.NAME]: the collective issues residents deliberate on (议事协商), one table per kind (ODD 6.9, 7.36).
+# Decision rules: "majority" (more than half of a meeting's participants: a consultation of the
+# residents' council); "owners_half" and "owners_three_quarters": Civil Code (2020) art. 278, owners of
+# at least two thirds of the area and two thirds in number take part, and more than half (ordinary
+# matters), or three quarters (raising maintenance funds, rebuilding or altering buildings and
+# facilities, changing common parts' use: items 6-8) of those taking part agree. Area is not modelled:
+# each owner household counts once.
+COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters")
+COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
+    NeedField("rate_per_year", float, "/community-year", 0.0, 365.0, text="Issues of this kind arising per community per year."),
+    NeedField("affected_share", float, "share", 0.0, 1.0, text="Share of the community's households affected (drawn at random)."),
+    NeedField("benefit_elderly", float, "-", -5.0, 5.0, text="Mean position of affected residents aged 60+ (above 0: for)."),
+    NeedField("benefit_other", float, "-", -5.0, 5.0, text="Mean position of affected working-age owners."),
+    NeedField("benefit_renter", float, "-", -5.0, 5.0, text="Mean position of affected renters, whatever their age."),
+    NeedField("benefit_unaffected", float, "-", -5.0, 5.0, text="Mean position of residents not affected (their share of costs, noise)."),
+    NeedField("cost_cny", float, "CNY", 0.0, 1e10, text="Cost of the project that implements an agreement."),
+    NeedField("urgency_days", float, "days", 1.0, 36_500.0, text="Days after which an issue still open festers."),
+    NeedField("rule", str, "-", choices=COLLECTIVE_RULES, text="Decision rule: majority of participants, or art. 278's owners' rules."),
+    NeedField("project_days", float, "days", 0.0, 3_650.0, text="Days from agreement to the project's completion."),
+)
+COLLECTIVE_FIELD_BY_KEY = {f.key: f for f in COLLECTIVE_FIELDS}
 
 
 def defaults() -> dict[str, Any]:

@@ -18,14 +18,14 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .dates import START_DATE_RULE, parse_month_day, parse_start_date
-from .params import (EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY, NEED_FIELDS, PARAM_BY_KEY,
-                     TASK_FIELD_BY_KEY, TASK_FIELDS, URGENCY, defaults)
+from .params import (COLLECTIVE_FIELD_BY_KEY, COLLECTIVE_FIELDS, EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY,
+                     NEED_FIELDS, PARAM_BY_KEY, TASK_FIELD_BY_KEY, TASK_FIELDS, URGENCY, defaults)
 
 # Tables and lists nest at most this deep in a scenario or experiment file (the deepest real key,
 # emergencies.NAME.communities, is three tables and a list); deeper input is refused, not recursed into.
 MAX_NESTING = 16
 
-TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies", "tasks"}
+TOP_LEVEL_KEYS = {"name", "description", "description_zh", "extends", "needs", "emergencies", "tasks", "collective"}
 # Keys that name or describe a scenario without changing what it simulates.
 COSMETIC_KEYS = ("name", "description", "description_zh")
 
@@ -110,6 +110,23 @@ class TaskType:
 
 
 @dataclass(frozen=True)
+class CollectiveType:
+    """One [collective.NAME] entry: a kind of collective issue residents deliberate on (议事协商)."""
+
+    name: str
+    rate_per_year: float
+    affected_share: float
+    benefit_elderly: float
+    benefit_other: float
+    benefit_renter: float
+    benefit_unaffected: float
+    cost_cny: float
+    urgency_days: float
+    rule: str
+    project_days: float
+
+
+@dataclass(frozen=True)
 class EmergencyDef:
     """One [emergencies.NAME] entry: a fixed onset or a random annual rate; a circle or communities."""
 
@@ -143,6 +160,7 @@ class Scenario:
     emergencies: tuple[EmergencyDef, ...] = ()
     description_zh: str = ""    # 中文说明, for reports in Chinese
     tasks: tuple[TaskType, ...] = ()   # the top-down task catalogue, in file order
+    collective: tuple[CollectiveType, ...] = ()   # the collective-issue catalogue, in file order
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -167,6 +185,9 @@ class Scenario:
             out["emergencies"] = {e.name: e.to_dict() for e in self.emergencies}
         if self.tasks:
             out["tasks"] = {t.name: {f.key: getattr(t, f.key) for f in TASK_FIELDS} for t in self.tasks}
+        if self.collective:
+            out["collective"] = {c.name: {f.key: getattr(c, f.key) for f in COLLECTIVE_FIELDS}
+                                 for c in self.collective}
         return out
 
 
@@ -365,10 +386,10 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
         if section not in sections:
             import difflib
 
-            close = difflib.get_close_matches(section, [*sections, "needs", "tasks"], n=1)
+            close = difflib.get_close_matches(section, [*sections, "needs", "tasks", "collective"], n=1)
             hint = f"; did you mean [{close[0]}]?" if close else ""
             raise ScenarioError(file, section, table, "unknown table; allowed: " +
-                                ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME], [tasks.NAME]{hint}")
+                                ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME], [tasks.NAME], [collective.NAME]{hint}")
         for name, value in table.items():
             key = f"{section}.{name}"
             if key not in PARAM_BY_KEY:
@@ -378,6 +399,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     _check_consistency(file, values, needs)
     emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
     tasks = _check_tasks(file, raw.get("tasks", {}))
+    collective = _check_collective(file, raw.get("collective", {}), values, needs)
     name = raw.get("name", name_from_file(file))
     description = raw.get("description", "")
     description_zh = raw.get("description_zh", "")
@@ -387,7 +409,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     if "name" in raw and not is_safe_name(name):
         raise ScenarioError(file, "name", name, SAFE_NAME_RULE)
     return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies,
-                    description_zh, tasks)
+                    description_zh, tasks, collective)
 
 
 def unknown_key_hint(key: str) -> str:
@@ -447,6 +469,22 @@ def _check_tasks(file: str, table: Any) -> tuple[TaskType, ...]:
         raise ScenarioError(file, "tasks", table, "tables [tasks.NAME] (the top-down task catalogue)")
     return tuple(TaskType(name=name, **fields)
                  for name, fields in _catalogue_rows(file, "tasks", "task", table, TASK_FIELDS, TASK_FIELD_BY_KEY))
+
+
+def _check_collective(file: str, table: Any, values: Mapping[str, Any],
+                      needs: tuple[NeedType, ...]) -> tuple[CollectiveType, ...]:
+    """The collective-issue catalogue (议事协商): optional; each table complete. With a catalogue, the
+    need type that festering issues generate must be in the needs catalogue."""
+    if not isinstance(table, dict):
+        raise ScenarioError(file, "collective", table, "tables [collective.NAME] (the collective-issue catalogue)")
+    need = values["deliberation.festering_need"]
+    if table and need and need not in {n.name for n in needs}:
+        raise ScenarioError(file, "deliberation.festering_need", need,
+                            "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
+                            ("needs",))
+    return tuple(CollectiveType(name=name, **fields) for name, fields in
+                 _catalogue_rows(file, "collective", "collective issue", table, COLLECTIVE_FIELDS,
+                                 COLLECTIVE_FIELD_BY_KEY))
 
 
 def _catalogue_rows(file: str, section: str, what: str, table: dict, fields, field_by_key) -> list[tuple[str, dict]]:

@@ -29,6 +29,7 @@ STREAMS = (
     "routing",     # per-case uniform, drawn with the day's needs: whether dispatch misroutes it, and where
     "tasks",       # top-down tasks, one child per role (Streams.child): counts, times, hours, lever cuts
     "follow_up",   # per case: whether a closed case was solved, and whether an unsolved one is reopened
+    "deliberation",  # collective issues (议事协商), one child per purpose (Streams.child): see DELIBERATION_STREAMS
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th
@@ -38,6 +39,15 @@ EMERGENCY_STREAMS = (
     "follow_ups",  # what each contacted household turns out to need
     "volunteers",  # which volunteers answer the call
     "lending",     # which unaffected neighbouring grids lend their workers
+)
+
+
+# The deliberation submodel's purposes, `Streams.child("deliberation", k)`; new ones are appended.
+DELIBERATION_STREAMS = (
+    "issues",      # collective issues arising: counts, times, affected households
+    "council",     # renting households and the councils' members, drawn once
+    "meetings",    # who attends each meeting, their positions, the written ballots
+    "festering",   # the extra needs of festering issues: counts, households, times, per-case uniforms
 )
 
 

@@ -390,9 +390,11 @@ def test_to_dict_round_trips(path: Path) -> None:
     assert set(d) == ({"name", "description", "needs"} | {k.split(".")[0] for k in PARAM_BY_KEY}
                       | ({"emergencies"} if s.emergencies else set())
                       | ({"tasks"} if s.tasks else set())
+                      | ({"collective"} if s.collective else set())
                       | ({"description_zh"} if s.description_zh else set()))
     assert set(d["needs"]) == {n.name for n in s.needs}
     assert set(d.get("tasks", {})) == {t.name for t in s.tasks}
+    assert set(d.get("collective", {})) == {c.name for c in s.collective}
     assert all(set(spec) == {f.key for f in NEED_FIELDS} for spec in d["needs"].values())
     back = from_dict(d, "<round trip>", files=s.files)
     assert back == s

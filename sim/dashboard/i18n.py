@@ -259,6 +259,35 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("对志愿者的公开表彰（光荣榜、星级评定）：表彰越充分，志愿者响应召集的概率越高。",
                  "Public recognition of volunteers (honour lists, star ratings): fuller recognition raises the "
                  "chance that volunteers answer a call.")},
+    "deliberation.meetings_per_month": {
+        "label": ("议事协商：每社区每月议事会次数", "Deliberation meetings per community per month"),
+        "short": ("议事会频次", "Meetings/month"),
+        "help": ("居民议事会召开的频次：会议越多，公共事项越早得到协商、达成协议；每次会议占用社区工作者和网格员的工时。",
+                 "How often each community's residents' council (议事会) meets: more meetings settle collective "
+                 "issues sooner; each meeting takes committee staff's and grid workers' hours.")},
+    "deliberation.elderly_quota": {
+        "label": ("议事会老年人席位下限（比例）", "Council seats reserved for the elderly (share)"),
+        "short": ("老年人席位", "Elderly seats"),
+        "help": ("议事会成员中 60 岁及以上居民至少占的比例。",
+                 "At least this share of each council's seats is held by residents aged 60 and over.")},
+    "deliberation.renter_quota": {
+        "label": ("议事会租户席位下限（比例）", "Council seats reserved for renters (share)"),
+        "short": ("租户席位", "Renter seats"),
+        "help": ("议事会成员中租房居民至少占的比例；租户在业主表决（民法典第 278 条）中没有表决权。",
+                 "At least this share of each council's seats is held by renters; renters have no vote in the "
+                 "owners' decisions of Civil Code art. 278.")},
+    "deliberation.facilitation_cny_per_meeting": {
+        "label": ("议事协商：每次会议的引导经费（元）", "Facilitation budget per meeting (CNY)"),
+        "short": ("协商引导经费", "Facilitation CNY"),
+        "help": ("政府购买服务：社工或社会组织协助筹备和主持议事会，讨论更易形成共识；经费计入人员成本。",
+                 "Government-purchased facilitation (a social worker or organisation prepares and moderates the "
+                 "meeting): discussion converges more; the budget counts in the staff cost.")},
+    "deliberation.deputy_share": {
+        "label": ("人大代表、政协委员参会比例", "Share of meetings attended by deputies"),
+        "short": ("代表参会", "Deputies"),
+        "help": ("人大代表、政协委员参加社区议事会的比例：有代表参会时议定的项目推进更快，参会居民的信任提高。",
+                 "Share of meetings a deputy (人大代表、政协委员) attends: projects agreed there are finished "
+                 "sooner, and participants' trust rises.")},
 }
 for _lever in levers():
     if _lever.key not in LEVER_TEXT:

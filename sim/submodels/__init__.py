@@ -8,6 +8,7 @@ other submodel exists. A new submodel is a new file here and a new entry in `SUB
 from ..emergency import EmergencyManager
 from .arrivals import NeedArrivals
 from .base import Submodel
+from .deliberation import Deliberation
 from .discovery import Discovery
 from .dispatch import Dispatch
 from .intake import Intake
@@ -31,6 +32,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Surveys,           # 7.16 the satisfaction survey
     Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid
     Tasks,             # 7.32 top-down tasks (上级交办) at the desks
+    Deliberation,      # 7.36 deliberation (议事协商): collective issues, meetings, projects, festering
     EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 

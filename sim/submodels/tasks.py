@@ -82,6 +82,7 @@ class Tasks(Submodel):
         self.assignments: list[Assignment] = []
         self.drawn = self.cut = self.done = 0
         self.hours_by_type = [0.0] * len(self.types)
+        self.names = [t.name for t in self.types]   # the catalogue's, then kinds other submodels add
 
     def _plan_of(self, t) -> tuple:
         """(desks, expected occurrences per desk per workday, priority, lognormal mu and sigma of the
@@ -173,6 +174,20 @@ class Tasks(Submodel):
         """Work stopped at the shift's end: the task waits, under its first key, for the next shift."""
         self._put(a)
 
+    def add_kind(self, name: str) -> int:
+        """A kind of fixed-time work another submodel issues (a residents' meeting): its index, under
+        which its hours are reported (`workload.tasks.hours_by_type.NAME`)."""
+        self.names.append(name)
+        self.hours_by_type.append(0.0)
+        return len(self.names) - 1
+
+    def issue(self, kind: int, desk, t: float, hours: float) -> Assignment:
+        """An occurrence of an added kind at `desk` from time `t`: `hours` in days, due within a day."""
+        a = Assignment(len(self.assignments), kind, desk, FIXED_PRIORITY, t, t + 1.0, hours)
+        self.assignments.append(a)
+        self.events.push(t, self.ISSUE, a)
+        return a
+
     # ------------------------------------------------------------------ work
     def start(self, server, a: Assignment) -> None:
         """A free server on duty takes the task (called by `Service.try_start`)."""
@@ -225,8 +240,8 @@ class Tasks(Submodel):
                "workload.tasks.on_time": ratio(sum(1 for a in due if a.t_done <= a.deadline), len(due)),
                "workload.tasks.hours": float(sum(self.hours_by_type)),
                "workload.on_call_refused": float(len(self.service.refused))}
-        for t, h in zip(self.types, self.hours_by_type):
-            out[f"workload.tasks.hours_by_type.{t.name}"] = h
+        for name, h in zip(self.names, self.hours_by_type):
+            out[f"workload.tasks.hours_by_type.{name}"] = h
         for role in ROLES + (("part_time",) if self.staff["part_time"] else ()):
             self._role_summary(role, out)
         return out

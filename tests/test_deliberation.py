@@ -1,0 +1,268 @@
+"""Deliberation (议事协商) and residents' self-governance (issue 12): collective issues, meetings,
+the decision rules, projects and festering, and what they do to the rest of the model."""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cases import HOTLINE
+from sim.runner import run
+from sim.scenario import ScenarioError, load
+from sim.submodels.deliberation import (AGREED, DROPPED, FESTERING, IMPLEMENTED, OPEN, STATES, WAITING,
+                                        passes)
+from tests.helpers import ROOT, check_after_events, model_of, small
+from tests.hostile import assert_refused
+from tests.test_invariants import _check_conservation
+
+SEEDS = (1, 2, 3, 4)
+# Three communities, and three times the catalogue's rates, so that a short run has issues enough.
+BUSY = {f"collective.{k}.rate_per_year": r for k, r in
+        (("lift", 3.0), ("parking", 6.0), ("renovation", 1.5), ("property_fees", 3.0), ("public_space", 6.0))}
+SIZE = {"residents": 15_000, "days": 200}
+
+
+@functools.lru_cache(maxsize=None)
+def summary(seed: int, **overrides) -> dict:
+    return run(small("baseline", **SIZE, **BUSY, **overrides), seed, case_table=False).summary
+
+
+def series(key: str, **overrides) -> np.ndarray:
+    return np.array([summary(s, **overrides)[key] for s in SEEDS])
+
+
+RARE = {"deliberation.meetings_per_month": 0.25}
+OFTEN = {"deliberation.meetings_per_month": 2.0}
+
+
+# ------------------------------------------------------------------ directional
+def test_more_meetings_bring_more_agreements_and_fewer_festering_issues():
+    for key in ("deliberation.agreements", "deliberation.projects_implemented"):
+        rare, often = series(key, **RARE), series(key, **OFTEN)
+        assert (often >= rare).all() and often.sum() > rare.sum(), (key, rare, often)
+    for key in ("deliberation.issues_festering", "deliberation.festering_complaints"):
+        rare, often = series(key, **RARE), series(key, **OFTEN)
+        assert (often <= rare).all() and often.sum() < rare.sum(), (key, rare, often)
+    rare, often = series("deliberation.days_to_agreement", **RARE), series("deliberation.days_to_agreement", **OFTEN)
+    assert (often < rare).all(), (rare, often)
+
+
+def test_the_same_issues_arise_whatever_the_levers():
+    """Issues are drawn from their own stream before any lever acts (common random numbers)."""
+    a = series("deliberation.issues_raised", **RARE)
+    for levers in (OFTEN, {"deliberation.public_attendance": True, "deliberation.elderly_quota": 0.5}):
+        assert (series("deliberation.issues_raised", **levers) == a).all()
+
+
+def test_meetings_cost_committee_and_grid_worker_time():
+    none, often = {"deliberation.meetings_per_month": 0.0}, OFTEN
+    assert (series("workload.tasks.hours_by_type.deliberation_meeting", **none) == 0).all()
+    assert (series("deliberation.meetings", **none) == 0).all()
+    hours = series("workload.tasks.hours_by_type.deliberation_meeting", **often)
+    assert (hours > 0).all()
+    for role in ("committee", "grid_worker"):
+        key = f"workload.{role}.task_share"
+        assert (series(key, **often) > series(key, **none)).all(), role
+
+
+def _disputes_and_hotline(seed: int, **overrides) -> tuple[int, int, int]:
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **overrides), seed)
+    m.run_for(200)
+    dispute = [n.name for n in m.needs].index("dispute")
+    arisen = [c for c in m.cases if c.t_arise <= m.events.now]
+    return (sum(c.need == dispute for c in arisen), sum(c.channel == HOTLINE for c in arisen),
+            m.deliberation.complaints)
+
+
+def test_festering_issues_raise_disputes_and_hotline_complaints():
+    """With no meetings every issue festers; its households' extra disputes come on top of the same
+    ordinary needs (their own stream), and some reach the hotline."""
+    quiet = {"deliberation.meetings_per_month": 0.0, "deliberation.festering_needs_per_household_year": 0.0}
+    loud = {"deliberation.meetings_per_month": 0.0, "deliberation.festering_needs_per_household_year": 0.5}
+    more_hotline = 0
+    for seed in SEEDS[:3]:
+        d0, h0, c0 = _disputes_and_hotline(seed, **quiet)
+        d1, h1, c1 = _disputes_and_hotline(seed, **loud)
+        assert c0 == 0 and c1 > 0
+        assert d1 == d0 + c1, "the extra disputes are exactly the festering complaints"
+        more_hotline += h1 > h0
+    assert more_hotline == 3
+
+
+def _mean_trust(seed: int, **overrides) -> float:
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **overrides), seed)
+    m.run_for(200)
+    return float(np.mean([r.trust for r in m.residents]))
+
+
+def test_festering_lowers_trust_and_implemented_projects_raise_it():
+    never = {"deliberation.meetings_per_month": 0.0}
+    for seed in SEEDS[:2]:
+        assert _mean_trust(seed, **never, **{"deliberation.festering_trust_loss": 0.2}) < _mean_trust(
+            seed, **never, **{"deliberation.festering_trust_loss": 0.0})
+        assert _mean_trust(seed, **OFTEN, **{"deliberation.trust_gain": 0.1}) > _mean_trust(
+            seed, **OFTEN, **{"deliberation.trust_gain": 0.0})
+        assert summary(seed, **never)["deliberation.projects_implemented"] == 0
+        often = summary(seed, **OFTEN)
+        assert often["deliberation.trust_participants"] > often["deliberation.trust_non_participants"]
+
+
+def test_public_attendance_widens_participation_and_the_elderly_come_more():
+    closed = series("deliberation.participation_rate", **OFTEN)
+    public = {**OFTEN, "deliberation.public_attendance": True}
+    opened = series("deliberation.participation_rate", **public)
+    assert (opened > closed).all()
+    assert (series("deliberation.participation_rate.elderly", **public)
+            > series("deliberation.participation_rate.other", **public)).all()
+
+
+@pytest.mark.parametrize("quota,group", [("deliberation.elderly_quota", "elderly"),
+                                         ("deliberation.renter_quota", "renter")])
+def test_a_quota_fills_its_share_of_council_seats(quota, group):
+    m = model_of(small("baseline", residents=15_000, days=5, **{quota: 0.6}), 1)
+    d = m.deliberation
+    for council in d.council:
+        members = m.resident_elderly[council] if group == "elderly" else d.resident_renter[council]
+        assert members.mean() >= 0.6 - 1e-9
+    base = model_of(small("baseline", residents=15_000, days=5), 1).deliberation
+    share = np.mean([base.resident_renter[c].mean() for c in base.council])
+    assert share < 0.6
+
+
+def test_the_decision_rules_of_art_278():
+    assert passes("owners_three_quarters", 0.75) and not passes("owners_three_quarters", 0.74)
+    assert passes("owners_half", 0.51) and not passes("owners_half", 0.5)
+    assert passes("majority", 0.6) and not passes("majority", 0.5)
+
+
+# ------------------------------------------------------------------ invariants
+def _check_issues(model) -> None:
+    """Every raised issue is in exactly one state, consistent with its times; the open lists hold
+    exactly the open ones."""
+    d, now = model.deliberation, model.events.now
+    raised = [i for i in d.issues if i.t_raise <= now]
+    counts = d.state_counts()
+    assert sum(counts.values()) == len(raised)
+    for i in raised:
+        ty = d.types[i.type]
+        assert i.state in (WAITING, FESTERING, AGREED, IMPLEMENTED, DROPPED)
+        assert (i.state == FESTERING) <= (now >= i.t_raise + ty.urgency_days)
+        if i.state == WAITING:
+            assert now <= i.t_raise + ty.urgency_days
+        assert (i.state in (AGREED, IMPLEMENTED)) == (not math.isnan(i.t_agree))
+        if i.state == IMPLEMENTED:   # no deputies here (deliberation.deputy_share 0): full duration
+            assert i.t_done == pytest.approx(i.t_agree + ty.project_days)
+    listed = [i for c in d.open for i in c if i.state in OPEN]
+    assert sorted(i.id for i in listed) == sorted(i.id for i in raised if i.state in OPEN)
+    assert len(d.agree_days) == counts["agreed"] + counts["implemented"]
+
+
+@pytest.mark.parametrize("name", ["baseline", "deliberation_council"])
+def test_no_issue_and_no_case_is_lost(name):
+    overrides = {**BUSY, "deliberation.festering_needs_per_household_year": 1.0, "deliberation.drop_below": 0.4}
+    model = model_of(small(name, residents=8_000, days=150, **overrides), seed=2)
+
+    def check():
+        _check_conservation(model)
+        _check_issues(model)
+
+    counter = check_after_events(model, check, every=200)
+    for _ in range(150):
+        model.step()
+        check()
+    assert counter["n"] > 1000
+    states = model.deliberation.state_counts()
+    assert states["implemented"] > 0
+    if name == "baseline":   # quarterly meetings: some issues fester and raise disputes
+        assert states["festering"] > 0 and model.deliberation.complaints > 0
+
+
+def test_one_seed_gives_identical_outcomes():
+    sc = small("deliberation_council", residents=8_000, days=120, **BUSY)
+    a, b = run(sc, 7, case_table=False).summary, run(sc, 7, case_table=False).summary
+    keys = [k for k in a if k.startswith(("deliberation.", "workload.tasks"))]
+    assert len(keys) > 15
+    assert {k: a[k] for k in keys} == pytest.approx({k: b[k] for k in keys}, nan_ok=True)
+    assert set(STATES) == {"waiting", "festering", "agreed", "implemented", "dropped"}
+
+
+def test_no_catalogue_no_meetings_and_no_draws():
+    from sim.validation import mmc_scenario
+
+    sc = mmc_scenario(4.0, 1.0, 6, 2_000)
+    assert sc.collective == ()
+    o = run(sc, 1, case_table=False).summary
+    assert o["deliberation.issues_raised"] == 0 and o["deliberation.meetings"] == 0
+
+
+# ------------------------------------------------------------------ bad input
+def _scenario(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{(ROOT / "scenarios" / "workshop.toml").as_posix()}"\n{body}', encoding="utf-8")
+    return path
+
+
+GOOD = ('rate_per_year = 1.0\naffected_share = 0.1\nbenefit_elderly = 0.5\nbenefit_other = 0.2\n'
+        'benefit_renter = 0.0\nbenefit_unaffected = -0.1\ncost_cny = 1000.0\nurgency_days = 90.0\n'
+        'rule = "majority"\nproject_days = 30.0\n')
+
+
+@pytest.mark.parametrize("body,key,allowed", [
+    ("[collective.x]\n" + GOOD.replace('"majority"', '"unanimity"'), "collective.x.rule",
+     "one of 'majority', 'owners_half', 'owners_three_quarters'"),
+    ("[collective.x]\n" + GOOD.replace("rate_per_year = 1.0", "rate_per_year = -1.0"),
+     "collective.x.rate_per_year", "a number in [0, 365]"),
+    ("[collective.x]\n" + GOOD.replace("affected_share = 0.1", "affected_share = 1.5"),
+     "collective.x.affected_share", "a number in [0, 1]"),
+    ("[collective.x]\n" + GOOD.replace("urgency_days = 90.0\n", ""), "collective.x.urgency_days", "missing"),
+    ("[collective.x]\n" + GOOD + "floor = 3\n", "collective.x.floor", "unknown collective issue field"),
+    ("[collective]\nx = 3\n", "collective.x", "a table of collective issue fields"),
+    ('[deliberation]\nfestering_need = "noise"\n', "deliberation.festering_need", "a need type of the catalogue"),
+])
+def test_bad_collective_tables_are_refused(tmp_path, body, key, allowed):
+    path = _scenario(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    assert info.value.key == key and str(path) in str(info.value) and allowed in str(info.value)
+
+
+def test_a_bad_collective_table_exits_2_naming_file_key_and_value(tmp_path, capsys, monkeypatch):
+    path = _scenario(tmp_path, "[collective.x]\n" + GOOD.replace("cost_cny = 1000.0", 'cost_cny = "dear"'))
+    monkeypatch.chdir(tmp_path)
+    line = assert_refused(["run", str(path), "--out", str(tmp_path / "out")], capsys, [tmp_path])
+    assert "collective.x.cost_cny" in line and "'dear'" in line and "s.toml" in line
+
+
+# ------------------------------------------------------------------ facilitation and deputies
+def _decided(**levers) -> np.ndarray:
+    return series("deliberation.agreements", **levers) + series("deliberation.issues_dropped", **levers)
+
+
+def test_facilitation_makes_meetings_decide_and_costs_its_budget():
+    """A facilitated discussion converges further: meetings settle more issues one way or the other,
+    and fewer are left to fester."""
+    paid = {**RARE, "deliberation.facilitation_cny_per_meeting": 3_000.0}
+    assert (_decided(**paid) >= _decided(**RARE)).all() and _decided(**paid).sum() > _decided(**RARE).sum()
+    festering = series("deliberation.issues_festering", **RARE), series("deliberation.issues_festering", **paid)
+    assert (festering[1] <= festering[0]).all(), festering
+    for seed in SEEDS[:2]:
+        s = summary(seed, **paid)
+        assert s["deliberation.facilitation_cost_cny"] == 3_000.0 * s["deliberation.meetings"]
+        assert summary(seed, **RARE)["deliberation.facilitation_cost_cny"] == 0.0
+
+
+def test_deputies_attend_their_share_of_meetings_and_speed_projects():
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **OFTEN,
+                       **{"deliberation.deputy_share": 0.5}), 1)
+    m.run_for(200)
+    d = m.deliberation
+    assert d.deputy_meetings == d.meetings // 2
+    speedup = m.spec["deliberation.deputy_project_speedup"]
+    ratios = [(i.t_done - i.t_agree) / d.types[i.type].project_days for i in d.issues
+              if i.state == IMPLEMENTED and d.types[i.type].project_days > 0]
+    assert ratios and all(r == pytest.approx(1.0) or r == pytest.approx(1.0 - speedup) for r in ratios)
+    assert any(r == pytest.approx(1.0 - speedup) for r in ratios) and any(r == pytest.approx(1.0) for r in ratios)

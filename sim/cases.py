@@ -20,8 +20,10 @@ import math
 NAN = math.nan
 
 # status
-LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED = range(6)
-STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned")
+LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED, PETITIONED = range(7)
+STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned", "petitioned")
+# PETITIONED: a dispute whose mediation failed at the township left the loop for the court or a
+# petition (信访, ODD 7.37): not closed, not solved; `t_abandon` holds the time it left.
 # RESOLVED means closed (办结); whether the need was solved (解决) is `Case.solved`:
 SOLVED_UNKNOWN, NOT_SOLVED, SOLVED = -1, 0, 1
 

@@ -11,6 +11,7 @@ from .base import Submodel
 from .discovery import Discovery
 from .dispatch import Dispatch
 from .intake import Intake
+from .mediation import Mediation
 from .service import Service
 from .shift import Shift
 from .supervision import Supervision
@@ -31,6 +32,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Surveys,           # 7.16 the satisfaction survey
     Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid
     Tasks,             # 7.32 top-down tasks (上级交办) at the desks
+    Mediation,         # 7.37 safe communities (平安建设): the mediation chain for disputes
     EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 

@@ -59,6 +59,9 @@ class Verification(Submodel):
         m = self.model
         self.arrive, self.desk_for = m.service.arrive, m.dispatch.desk_for
         self.heard = m.survey.heard
+        safety = m.submodels.get("safety")   # an unsolved dispute may arise again (ODD 7.37)
+        self.mediated = safety.need if safety is not None else -1
+        self.recur = safety.recur if safety is not None else None
 
     def unsolved_chance(self, case, now: float, strain: float = 0.0) -> float:
         """`case.unsolved_share`, plus `case.unsolved_late` × (1 − 1/x) when closed x > 1 times its
@@ -112,6 +115,8 @@ class Verification(Submodel):
         rec = self.model.recorder
         rec.ratings += 1
         rec.good += grade >= 3
+        if not solved and case.need == self.mediated:
+            self.recur(case, case.t_verify)
 
     def reopen(self, case) -> None:
         """重办: back to the level that closed it, as a reopened work order whose deadline runs from now."""

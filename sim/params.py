@@ -520,15 +520,16 @@ PARAMS: tuple[Param, ...] = (
     P("safety.success_grid", 0.6, "share", 0.0, 1.0, ASSUMPTION,
       "Chance that the grid worker settles a dispute on the spot (小事不出网格), at average severity and "
       "relationship, mediated at once."),
-    P("safety.success_committee", 0.95, "share", 0.0, 1.0,
+    P("safety.success_committee", 0.97, "share", 0.0, 1.0,
       "People's Daily, 2007-07 national people's mediation conference: 15.8 M disputes mediated in three "
       "years, success rate above 95%",
       "Chance that the committee's people's mediation (人民调解) settles a dispute, at average severity and "
-      "relationship, mediated at once."),
-    P("safety.success_township", 0.7, "share", 0.0, 1.0, ASSUMPTION,
+      "relationship, mediated at once (set so that the community's mediation, grid and committee together, "
+      "settles about 95% of the disputes it takes up: safety.resolution_rate.community)."),
+    P("safety.success_township", 0.85, "share", 0.0, 1.0, ASSUMPTION,
       "Chance that the township's judicial office or comprehensive governance centre (司法所、综治中心) "
       "settles a dispute that reaches it, at average severity and relationship, mediated at once."),
-    P("safety.severity_effect", 0.3, "share", 0.0, 2.0, ASSUMPTION,
+    P("safety.severity_effect", 0.2, "share", 0.0, 2.0, ASSUMPTION,
       "Fall in the chance of settling per unit of the dispute's severity (0-1) above the average 0.5."),
     P("safety.lateness_effect", 0.2, "share", 0.0, 1.0, ASSUMPTION,
       "Fall in the chance of settling when the attempt comes a whole deadline after the report "

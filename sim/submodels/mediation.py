@@ -176,6 +176,9 @@ class Mediation(Submodel):
             out[f"safety.reached.{name}"] = float(reached)
             out[f"safety.settled.{name}"] = float(settled)
             out[f"safety.resolution_rate.{name}"] = ratio(settled, reached)
+        # The community's mediation network (grid and committee: 调解小组 and 调委会), the published rate's scope
+        community = sum(bool(r[ATTEMPTED] & 3) for r in window)
+        out["safety.resolution_rate.community"] = ratio(sum(bool(r[SETTLED] & 3) for r in window), community)
         out["safety.escalations"] = float(sum(r[ESCALATED] for r in window))
         out["safety.repeat_disputes"] = float(sum(warm <= m.cases[cid].t_arise <= now for cid in self.repeats))
         mediators = [s for d in self.desks for s in d.servers]

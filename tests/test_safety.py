@@ -48,6 +48,15 @@ def test_slower_mediation_never_lowers_petitions(strain):
     assert total("safety.petitions_per_10k", "baseline", strain) >= base
 
 
+def test_where_committees_are_short_staffed_mediators_lower_petitions_and_speed_disputes():
+    short = (("committee.staff", 2),)
+    with_mediators = (*short, ("safety.mediators_per_committee", 1))
+    assert total("safety.petitions", "baseline", with_mediators) < total("safety.petitions", "baseline", short)
+    for seed in SEEDS:
+        fast = year("baseline", seed, with_mediators)["safety.resolution_time_h.mean"]
+        assert fast < year("baseline", seed, short)["safety.resolution_time_h.mean"], seed
+
+
 def test_the_community_settles_about_the_published_share_at_baseline():
     """People's mediation reports settling about 95% of the disputes it takes up."""
     for seed in SEEDS:

@@ -36,6 +36,11 @@ GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
 SUPERVISED = 0.5  # the highest queue priority of a supervised case: after urgent cases, before "fast" (1)
 
+# Ids of the cases a submodel makes during the run (a dispute that arises again, ODD 7.37) start here,
+# apart from the arrivals' 0, 1, 2, ...: a scenario that makes more of them leaves every arrival's id,
+# and so its draws by case id, as they were (common random numbers).
+MADE_CASE_IDS = 1 << 40
+
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)
 N_CASE_U = 8  # + level and effort, consumed at creation

@@ -28,6 +28,7 @@ def _check_conservation(model):
     assert model.abandoned == abandoned
     assert model.open_cases == open_
     assert model.created == model.resolved + model.open_cases + model.abandoned + petitioned
+    assert model.safety.petitions == petitioned
     # Each server serves at most one case, and every case in service has exactly one server.
     serving = [s.case for d in _desks(model) for s in d.servers if s.case is not None]
     assert len(serving) == len({id(c) for c in serving})

@@ -93,7 +93,9 @@ def test_no_case_lost_and_every_dispute_ends_in_one_place():
         if c.status == RESOLVED:
             assert safety.records[c.id][1] >> c.resolved_level & 1, "closed where mediation settled it"
     assert ended[PETITIONED] > 0 and ended[RESOLVED] > 0
-    assert safety.repeats and all(model.cases[i].need == safety.need for i in safety.repeats)
+    assert safety.repeats and all(c.need == safety.need for c in safety.repeats)
+    ids = [c.id for c in model.cases]
+    assert len(ids) == len(set(ids)), "case ids are unique"
 
 
 def test_petitions_count_against_the_loop_rates():

@@ -16,13 +16,14 @@ from scipy.special import ndtri
 
 from .. import schedule as ev
 from ..agents.committee import staff_desk
-from ..cases import COMMITTEE, IN_TRANSIT, PETITIONED, RESOLVED, SOLVED, TOWNSHIP, U_RATING, Case, Desk
+from ..cases import COMMITTEE, IN_TRANSIT, MADE_CASE_IDS, PETITIONED, RESOLVED, SOLVED, TOWNSHIP, U_RATING, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import stats
 from .verification import CaseDraws
 
 LEVEL_NAMES = ("grid", "committee", "township")
-ATTEMPTED, SETTLED, ESCALATED = range(3)   # a dispute's record: levels tried and settled (bit masks), hand-ups
+ATTEMPTED, SETTLED, ESCALATED, ARISEN = range(4)   # a dispute's record: levels tried and settled (bit masks),
+#                                                   hand-ups, when it arose
 NEW_CASE_U = 9   # a recurring dispute's uniforms: the case's six, routing, level, effort
 
 
@@ -46,12 +47,15 @@ class Mediation(Submodel):
         adviser = p["safety.legal_adviser_effect"] if p["safety.legal_adviser"] else 0.0
         self.base = (p["safety.success_grid"], p["safety.success_committee"] + adviser,
                      p["safety.success_township"] + adviser)
-        self.severity_draws = CaseDraws(model.streams.dispute_severity, 1)
-        self.outcome_draws = CaseDraws(model.streams.mediation, len(LEVEL_NAMES))
-        self.recur_draws = CaseDraws(model.streams.dispute_recurrence, 2 + NEW_CASE_U)
-        self.severity: dict[int, float] = {}     # a recurring dispute's raised severity, by case id
-        self.records: dict[int, list[int]] = {}  # by case id: [levels attempted, levels settled, hand-ups]
-        self.repeats: list[int] = []             # ids of the disputes that arose again
+        streams = model.streams   # draws by case id; recurring disputes (made ids) from child streams
+        self.severity_draws = CaseDraws(streams.dispute_severity, 1, made=streams.child("dispute_severity", 1))
+        self.outcome_draws = CaseDraws(streams.mediation, len(LEVEL_NAMES), made=streams.child("mediation", 1))
+        self.recur_draws = CaseDraws(streams.dispute_recurrence, 2 + NEW_CASE_U,
+                                     made=streams.child("dispute_recurrence", 1))
+        self.severity: dict[int, float] = {}   # a recurring dispute's raised severity, by case id
+        self.records: dict[int, list] = {}     # by case id: [levels attempted, levels settled, hand-ups, t_arise]
+        self.repeats: list[Case] = []          # the disputes that arose again (made ids, in order)
+        self.petitions = 0                     # over the whole run (the window's are in the summary)
         mediators = p["safety.mediators_per_committee"] if self.need >= 0 else 0
         # Full-time mediators work a desk of their own beside the committee's: it takes the disputes.
         self.desks: list[Desk] = [staff_desk(Desk(COMMITTEE, c.community), mediators, model.rules.speed)
@@ -105,7 +109,7 @@ class Mediation(Submodel):
         now = self.events.now
         rec = self.records.get(case.id)
         if rec is None:
-            rec = self.records[case.id] = [0, 0, 0]
+            rec = self.records[case.id] = [0, 0, 0, case.t_arise]
         rec[ATTEMPTED] |= 1 << level
         if self.outcome_draws(case.id, level, case.reopened) < self.chance(case, level, now):
             rec[SETTLED] |= 1 << level
@@ -124,6 +128,7 @@ class Mediation(Submodel):
         m = self.model
         case.status = PETITIONED
         case.t_abandon = now
+        self.petitions += 1
         m.open_change(now, -1)
         r = case.resident
         r.last_report_resolved = False
@@ -148,12 +153,11 @@ class Mediation(Submodel):
         effort = float(a._efforts(np.array([k]), u[:, 8])[0])
         u[0, U_RATING] = ndtri(min(max(u[0, U_RATING], 1e-12), 1 - 1e-12)) * self.model.spec.values[
             "satisfaction.rating_noise"]
-        cases = self.model.cases
-        new = Case(len(cases), k, case.resident, case.household, case.grid, case.community, level,
+        new = Case(MADE_CASE_IDS + len(self.repeats), k, case.resident, case.household, case.grid, case.community, level,
                    a.urgency[k], a.deadline[k], effort, t, u[0, :7].tolist())
-        cases.append(new)
+        self.model.cases.append(new)
         self.severity[new.id] = min(1.0, self.severity_of(case) + p["safety.recurrence_severity_step"])
-        self.repeats.append(new.id)
+        self.repeats.append(new)
         self.events.push(t, ev.NEED, new)
 
     # ------------------------------------------------------------------ outcomes
@@ -164,12 +168,14 @@ class Mediation(Submodel):
 
     def summary(self) -> dict[str, float]:
         """化解率 by level over the disputes of the summary window: the share of disputes that reached
-        a level (a mediation attempt there) settled there; hand-ups; repeat disputes; mediators."""
+        a level (a mediation attempt there) settled there; hand-ups; repeat disputes; mediators. And
+        `cases.petitioned`, over the whole run as the other `cases.*` books (created = resolved +
+        abandoned + petitioned + open)."""
         if self.need < 0:
-            return {}
-        m, warm, now = self.model, self.p["sim.warmup_days"], self.events.now
-        window = [r for cid, r in self.records.items() if warm <= m.cases[cid].t_arise <= now]
-        out: dict[str, float] = {}
+            return {"cases.petitioned": 0.0}
+        warm, now = self.p["sim.warmup_days"], self.events.now
+        window = [r for r in self.records.values() if warm <= r[ARISEN] <= now]
+        out: dict[str, float] = {"cases.petitioned": float(self.petitions)}
         for level, name in enumerate(LEVEL_NAMES):
             reached = sum(r[ATTEMPTED] >> level & 1 for r in window)
             settled = sum(r[SETTLED] >> level & 1 for r in window)
@@ -180,7 +186,7 @@ class Mediation(Submodel):
         community = sum(bool(r[ATTEMPTED] & 3) for r in window)
         out["safety.resolution_rate.community"] = ratio(sum(bool(r[SETTLED] & 3) for r in window), community)
         out["safety.escalations"] = float(sum(r[ESCALATED] for r in window))
-        out["safety.repeat_disputes"] = float(sum(warm <= m.cases[cid].t_arise <= now for cid in self.repeats))
+        out["safety.repeat_disputes"] = float(sum(warm <= c.t_arise <= now for c in self.repeats))
         mediators = [s for d in self.desks for s in d.servers]
         years = max(now, 1e-9) / 365.0
         out["safety.mediators"] = float(len(mediators))

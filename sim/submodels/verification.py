@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
+from ..cases import APP, MADE_CASE_IDS, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
@@ -18,13 +18,18 @@ class CaseDraws:
     """Uniforms indexed by case id, laid out in case-id order from one stream: a case's draw does not
     depend on the order in which events happen, so two scenarios run with one seed give a case the
     same draw (common random numbers). The r-th use of a column by the same case is rotated by
-    r × the golden ratio, mod 1."""
+    r × the golden ratio, mod 1. Cases made during the run (ids from `MADE_CASE_IDS`) draw from
+    `made`, a generator of their own, so that they never shift the arrivals' draws."""
 
-    def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096):
+    def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096,
+                 made: np.random.Generator | None = None):
         self.rng, self.columns, self.block = rng, columns, block
         self.blocks: list[np.ndarray] = []   # 16 bytes a case: cheap over a long run
+        self.made = None if made is None else CaseDraws(made, columns, block)
 
     def __call__(self, case_id: int, column: int, use: int = 0) -> float:
+        if case_id >= MADE_CASE_IDS:
+            return self.made(case_id - MADE_CASE_IDS, column, use)
         b, i = divmod(case_id, self.block)
         while b >= len(self.blocks):
             self.blocks.append(self.rng.random((self.block, self.columns)))
@@ -49,7 +54,8 @@ class Verification(Submodel):
         self.overload_unsolved = p["worker.overload_unsolved"]
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
-        self.draws = CaseDraws(model.streams.follow_up, 2)  # columns: unsolved?, reopened?
+        self.draws = CaseDraws(model.streams.follow_up, 2,   # columns: unsolved?, reopened?
+                               made=model.streams.child("follow_up", 1))
         self.reopenings = 0
 
     def handlers(self):

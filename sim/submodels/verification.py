@@ -54,8 +54,8 @@ class Verification(Submodel):
         self.overload_unsolved = p["worker.overload_unsolved"]
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
-        self.draws = CaseDraws(model.streams.follow_up, 2,   # columns: unsolved?, reopened?
-                               made=model.streams.child("follow_up", 1))
+        # columns: unsolved?, reopened?; cases made during the run from a child (1 is the steady start's)
+        self.draws = CaseDraws(model.streams.follow_up, 2, made=model.streams.child("follow_up", 2))
         self.reopenings = 0
 
     def handlers(self):

@@ -10,6 +10,7 @@ import math
 import pytest
 
 from sim.cases import ABANDONED, IN_SERVICE, IN_TRANSIT, LATENT, PETITIONED, QUEUED, RESOLVED, SOLVED
+from sim import load_scenario
 from sim.runner import run
 from sim.scenario import ScenarioError
 from tests.helpers import SCENARIOS, check_after_events, model_of, small
@@ -136,7 +137,7 @@ def test_a_dispute_need_outside_the_catalogue_is_refused(tmp_path):
     path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[safety]\ndispute_need = "quarrel"\n',
                     encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
-        small_path(path)
+        load_scenario(path)
     msg = str(info.value)
     assert "'safety.dispute_need'" in msg and "'quarrel'" in msg and "a need type of the catalogue" in msg
     assert str(path) in msg
@@ -149,7 +150,3 @@ def test_out_of_range_levers_are_refused(key, value):
         small("baseline", **{key: value})
     assert f"'{key}'" in str(info.value)
 
-
-def small_path(path):
-    from sim import load_scenario
-    return load_scenario(path)

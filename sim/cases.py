@@ -20,8 +20,10 @@ import math
 NAN = math.nan
 
 # status
-LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED = range(6)
-STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned")
+LATENT, QUEUED, IN_SERVICE, IN_TRANSIT, RESOLVED, ABANDONED, PETITIONED = range(7)
+STATUS_NAMES = ("latent", "queued", "in_service", "in_transit", "resolved", "abandoned", "petitioned")
+# PETITIONED: a dispute whose mediation failed at the township left the loop for the court or a
+# petition (信访, ODD 7.37): not closed, not solved; `t_abandon` holds the time it left.
 # RESOLVED means closed (办结); whether the need was solved (解决) is `Case.solved`:
 SOLVED_UNKNOWN, NOT_SOLVED, SOLVED = -1, 0, 1
 
@@ -33,6 +35,11 @@ GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 
 URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
 SUPERVISED = 0.5  # the highest queue priority of a supervised case: after urgent cases, before "fast" (1)
+
+# Ids of the cases a submodel makes during the run (a dispute that arises again, ODD 7.37) start here,
+# apart from the arrivals' 0, 1, 2, ...: a scenario that makes more of them leaves every arrival's id,
+# and so its draws by case id, as they were (common random numbers).
+MADE_CASE_IDS = 1 << 40
 
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)

@@ -379,6 +379,13 @@ def manifest(scenario: Scenario, seed: int, outcomes: Outcomes, argv=None) -> di
     }
 
 
+def petitioned(s: dict) -> str:
+    """The disputes that left the loop for the court or a petition (信访, ODD 7.37), if any: the
+    cases that arose and are neither resolved, abandoned nor open."""
+    n = int(s["cases.created"] - s["cases.resolved"] - s["cases.abandoned"] - s["cases.open"])
+    return f"{n:,} petitioned (信访), " if n else ""
+
+
 def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
     s = o.summary
 
@@ -393,7 +400,7 @@ def human_summary(scenario: Scenario, seed: int, o: Outcomes) -> str:
         f"{int(s['workers.count'])} grid workers); simulated in {o.wall_s:.2f} s",
         f"  cases          {int(s['cases.created']):,} needs arose; {int(s['cases.resolved']):,} resolved, "
         f"{int(s['cases.abandoned']):,} abandoned ({int(s['cases.lapsed']):,} never reported), "
-        f"{int(s['cases.open']):,} open at the end",
+        f"{petitioned(s)}{int(s['cases.open']):,} open at the end",
         f"  response       mean {f('response_time_h.mean')} h, median {f('response_time_h.median')} h, "
         f"p90 {f('response_time_h.p90')} h (report to first response)",
         f"  resolution     mean {f('resolution_time_h.mean')} h, p90 {f('resolution_time_h.p90')} h; "

@@ -168,7 +168,8 @@ def response_hours(model) -> np.ndarray:
 # prefixes ending in "."; each key goes to the first entry it matches. None stands for every key
 # no entry matches, in the order contributed: the submodels' own (emergency.*, volunteers.*, ...).
 SUMMARY_ORDER = (
-    "cases.created", "cases.resolved", "cases.reopened", "cases.abandoned", "cases.lapsed", "cases.open",
+    "cases.created", "cases.resolved", "cases.reopened", "cases.abandoned", "cases.lapsed", "cases.petitioned",
+    "cases.open",
     "cases.reported",
     "cases.discovered_by_visit", "cases.discovered_by_patrol", "cases.in_window",
     "response_time_h.", "resolution_time_h.",

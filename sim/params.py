@@ -598,6 +598,56 @@ PARAMS: tuple[Param, ...] = (
       "it to the departments)."),
     P("deliberation.deputy_trust_gain", 0.02, "trust", 0.0, 1.0, ASSUMPTION,
       "Trust gained by each participant of a meeting a deputy attends."),
+    # --- safe communities: the mediation chain (ODD 7.37) -----------------------------------------
+    P("safety.dispute_need", "", "need type", None, None,
+      "policy text: 平安建设, the mediation chain grid → committee (人民调解) → township (司法所、综治中心) → "
+      "court or petition (信访)",
+      "Need type of the catalogue whose cases go through the mediation chain (empty: none; disputes are "
+      "then resolved at their level like any case)."),
+    P("safety.success_grid", 0.6, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that the grid worker settles a dispute on the spot (小事不出网格), at average severity and "
+      "relationship, mediated at once."),
+    P("safety.success_committee", 0.97, "share", 0.0, 1.0,
+      "People's Daily, 2007-07 national people's mediation conference: 15.8 M disputes mediated in three "
+      "years, success rate above 95%",
+      "Chance that the committee's people's mediation (人民调解) settles a dispute, at average severity and "
+      "relationship, mediated at once (set so that the community's mediation, grid and committee together, "
+      "settles about 95% of the disputes it takes up: safety.resolution_rate.community)."),
+    P("safety.success_township", 0.85, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that the township's judicial office or comprehensive governance centre (司法所、综治中心) "
+      "settles a dispute that reaches it, at average severity and relationship, mediated at once."),
+    P("safety.severity_effect", 0.2, "share", 0.0, 2.0, ASSUMPTION,
+      "Fall in the chance of settling per unit of the dispute's severity (0-1) above the average 0.5."),
+    P("safety.lateness_effect", 0.2, "share", 0.0, 1.0, ASSUMPTION,
+      "Fall in the chance of settling when the attempt comes a whole deadline after the report "
+      "(proportional before; no further fall after)."),
+    P("safety.relationship_effect", 0.2, "share", 0.0, 2.0, ASSUMPTION,
+      "Rise in the chance of settling per unit of the resident's trust (0-1) above 0.5: a mediator the "
+      "parties know and trust settles more."),
+    P("safety.legal_adviser", False, "-", None, None,
+      "司法部: one legal adviser for every village and community (一村（社区）一法律顾问, from 2014)",
+      "Every community has a legal adviser (法律顾问) who supports mediation at the committee and township."),
+    P("safety.legal_adviser_effect", 0.03, "share", 0.0, 1.0, ASSUMPTION,
+      "Rise in the chance of settling at the committee and township with a legal adviser."),
+    P("safety.mediators_per_committee", 0, "persons", 0, 50,
+      "全国调解工作会议 2023: 3.176 M people's mediators, 412,000 of them full-time (专职)",
+      "Full-time people's mediators (专职人民调解员) per committee: a mediation desk of their own takes the "
+      "committee's disputes (0: the committee's staff mediate at their desk)."),
+    P("safety.mediator_annual_cost_cny", 60_000.0, "CNY/year", 0.0, 1e7, ASSUMPTION,
+      "Annual cost of one full-time people's mediator (as a committee staff member)."),
+    P("safety.convention", False, "-", None, None,
+      "policy text: 村规民约、居民公约 (village and residents' conventions)",
+      "Every community has adopted a convention, which lowers the rate of disputes by "
+      "safety.convention_reduction."),
+    P("safety.convention_reduction", 0.1, "share", 0.0, 1.0, ASSUMPTION,
+      "Share by which an adopted convention lowers the dispute rate."),
+    P("safety.recurrence_share", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that a dispute that ended unsolved (a petition, or closed and found unsolved) arises again "
+      "at the same household."),
+    P("safety.recurrence_days", 60.0, "days", 1.0, 3650.0, ASSUMPTION,
+      "Mean time (exponential) until an unsolved dispute arises again."),
+    P("safety.recurrence_severity_step", 0.25, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Rise in severity (at most 1) of a dispute that arises again."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}

@@ -578,8 +578,17 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
         raise ScenarioError(file, "volunteer.mutual_aid_need", aid,
                             "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
                             ("needs",))
+    _check_need_key(file, v, needs, "safety.dispute_need")
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
+
+
+def _check_need_key(file: str, v: Mapping[str, Any], needs, key: str) -> None:
+    """A parameter naming a need type must name one of the catalogue (or be empty: none)."""
+    if v[key] and v[key] not in {n.name for n in needs}:
+        raise ScenarioError(file, key, v[key],
+                            "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
+                            ("needs",))
 
 
 def _check_grade_cuts(file: str, v: Mapping[str, Any]) -> None:

@@ -30,6 +30,9 @@ STREAMS = (
     "tasks",       # top-down tasks, one child per role (Streams.child): counts, times, hours, lever cuts
     "follow_up",   # per case: whether a closed case was solved, and whether an unsolved one is reopened
     "deliberation",  # collective issues (议事协商), one child per purpose (Streams.child): see DELIBERATION_STREAMS
+    "dispute_severity",    # per dispute: its severity (0-1), drawn by case id
+    "mediation",           # per dispute: whether each mediation attempt settles it (grid, committee, township)
+    "dispute_recurrence",  # per unsolved dispute: whether and when it arises again, and the new case's uniforms
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

@@ -62,7 +62,7 @@ def test_nobody_is_in_two_places_and_no_case_or_task_is_lost(tmp_path):
             assert len(set(map(id, d.idle))) == len(d.idle)
         in_service = [t for t in em.tasks if t.status == TaskStatus.IN_SERVICE]
         assert len(in_service) == sum(1 for s in everyone if getattr(s, "task", None) is not None)
-        assert model.created == model.resolved + model.open_cases + model.abandoned
+        assert model.created == model.resolved + model.open_cases + model.abandoned + model.safety.petitions
         checks["n"] += 1
 
     handlers = model.events.handlers

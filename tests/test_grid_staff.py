@@ -140,8 +140,10 @@ def test_fewer_part_time_hours_do_not_help():
 # ------------------------------------------------------------------ grid heads (网格长)
 def committee_cases_resolution(seed: int, **overrides) -> float:
     """Mean resolution time (h) of cases within a committee's authority reported to the grid worker
-    in person: the ones the grid hands up."""
-    model = model_of(small("baseline", **SIZE, **overrides), seed)
+    in person: the ones the grid hands up. The mediation chain is off (ODD 7.37): with it, the grid
+    worker mediates disputes on the spot and hands up only those it fails to settle, and the paths
+    of the disputes, not the hand-up, would be measured."""
+    model = model_of(small("baseline", **SIZE, **{"safety.dispute_need": ""}, **overrides), seed)
     model.run_for(SIZE["days"])
     times = [c.t_resolve - c.t_report for c in model.cases
              if c.level == COMMITTEE and c.channel == IN_PERSON and c.status == RESOLVED]

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sim.cases import ABANDONED, IN_SERVICE, LATENT, QUEUED, RESOLVED, Case
+from sim.cases import ABANDONED, IN_SERVICE, LATENT, PETITIONED, QUEUED, RESOLVED, Case
 from tests.helpers import check_after_events, model_of, small
 
 
@@ -21,12 +21,14 @@ def _check_conservation(model):
     created, by_status = _recount(model)
     resolved = by_status.get(RESOLVED, 0)
     abandoned = by_status.get(ABANDONED, 0)
-    open_ = created - resolved - abandoned
+    petitioned = by_status.get(PETITIONED, 0)   # disputes gone to the court or a petition (ODD 7.37)
+    open_ = created - resolved - abandoned - petitioned
     assert model.created == created
     assert model.resolved == resolved
     assert model.abandoned == abandoned
     assert model.open_cases == open_
-    assert model.created == model.resolved + model.open_cases + model.abandoned
+    assert model.created == model.resolved + model.open_cases + model.abandoned + petitioned
+    assert model.safety.petitions == petitioned
     # Each server serves at most one case, and every case in service has exactly one server.
     serving = [s.case for d in _desks(model) for s in d.servers if s.case is not None]
     assert len(serving) == len({id(c) for c in serving})
@@ -43,7 +45,7 @@ def _check_conservation(model):
 
 def _desks(model):
     return [*model.grid_desks, *(c.desk for c in model.committees), model.township.desk,
-            *(dept.desk for dept in model.county)]
+            *(dept.desk for dept in model.county), *model.safety.desks]
 
 
 @pytest.mark.parametrize("name", ["baseline", "large_grids", "decentralisation", "smart_channels"])
@@ -80,7 +82,10 @@ def test_timestamps_follow_the_loop():
             assert c.t_in[c.misrouted_to] <= min(entered), "the wrong desk comes first"
         if c.status == RESOLVED:
             n_resolved += 1
-            assert c.resolved_level == c.level, "resolved at the level with authority"
+            if c.need == model.safety.need:  # a dispute is settled where a mediation attempt succeeds
+                assert not math.isnan(c.t_in[c.resolved_level]), "settled at a level it reached"
+            else:
+                assert c.resolved_level == c.level, "resolved at the level with authority"
             assert c.t_resolve >= c.t_accept >= c.t_report
             assert c.t_resolve >= max(entered)
             if not math.isnan(c.t_verify):

@@ -65,7 +65,11 @@ def test_reopened_cases_go_back_to_the_level_that_closed_them_and_no_case_is_los
     assert len(back_to) > 50 and model.verification.reopenings >= len(back_to)
     for c in model.cases:
         if c.id in back_to and c.status == RESOLVED:
-            assert c.resolved_level == back_to[c.id] == c.level and c.reopened >= 1
+            assert c.reopened >= 1
+            if c.need == model.safety.need:   # mediated again where it went back, and handed up if it fails
+                assert c.resolved_level >= back_to[c.id]
+            else:
+                assert c.resolved_level == back_to[c.id] == c.level
 
 
 def test_unsolved_chance_rises_with_lateness_from_the_reopening():

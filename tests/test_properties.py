@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim import GovernanceModel, ScenarioError
-from sim.cases import ABANDONED, RESOLVED
+from sim.cases import ABANDONED, PETITIONED, RESOLVED
 from sim.params import PARAM_BY_KEY, PARAMS
 from tests.helpers import small
 
@@ -67,8 +67,10 @@ def test_random_parameter_sets_keep_the_invariants(values, residents, days, seed
         arisen = [c for c in model.cases if c.t_arise <= model.events.now]
         resolved = sum(c.status == RESOLVED for c in arisen)
         abandoned = sum(c.status == ABANDONED for c in arisen)
+        petitioned = sum(c.status == PETITIONED for c in arisen)   # disputes gone to 信访 (ODD 7.37)
+        assert petitioned == model.safety.petitions
         assert model.created == len(arisen)
-        assert model.created == resolved + abandoned + model.open_cases
+        assert model.created == resolved + abandoned + petitioned + model.open_cases
         assert model.resolved == resolved and model.abandoned == abandoned
     assert model.time == days
     assert 0.0 <= model.latent_satisfaction_mean <= 1.0

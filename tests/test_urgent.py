@@ -66,4 +66,4 @@ def test_without_direct_dispatch_urgent_cases_pass_through_lower_levels():
 @pytest.mark.parametrize("direct", [False, True])
 def test_no_case_lost(direct):
     o = run(workshop(direct), 3, case_table=False).summary
-    assert o["cases.created"] == o["cases.resolved"] + o["cases.open"] + o["cases.abandoned"]
+    assert o["cases.created"] == o["cases.resolved"] + o["cases.open"] + o["cases.abandoned"] + o["cases.petitioned"]

@@ -182,7 +182,7 @@ def _check_tasks(model) -> None:
     busy = [a for a in issued if a.status == IN_SERVICE]
     done = sum(a.status == RESOLVED for a in issued)
     assert done == tasks.done and len(issued) == done + queued + len(busy)
-    assert model.created == model.resolved + model.open_cases + model.abandoned
+    assert model.created == model.resolved + model.open_cases + model.abandoned + model.safety.petitions
     servers = [s for staff in tasks.staff.values() for s in staff]   # wherever they are now
     holders = [s for s in servers if s.work is not None]
     assert sorted(id(s.work) for s in holders) == sorted(id(a) for a in busy)

@@ -12,6 +12,7 @@ from .deliberation import Deliberation
 from .discovery import Discovery
 from .dispatch import Dispatch
 from .intake import Intake
+from .mediation import Mediation
 from .service import Service
 from .shift import Shift
 from .supervision import Supervision
@@ -33,6 +34,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Volunteers,        # 7.26, 7.30 registered volunteers; routine mutual aid
     Tasks,             # 7.32 top-down tasks (上级交办) at the desks
     Deliberation,      # 7.36 deliberation (议事协商): collective issues, meetings, projects, festering
+    Mediation,         # 7.37 safe communities (平安建设): the mediation chain for disputes
     EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 

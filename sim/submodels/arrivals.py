@@ -39,6 +39,7 @@ class NeedArrivals(Submodel):
         self.dates = model.calendar.dates
         self.hour_cdf = [None if n.profile == "flat" else hourly_cdf(HOURLY_PROFILES[n.profile]) for n in needs]
         self._year_scale: dict[int, np.ndarray] = {}
+        self.next_id = 0   # the arrivals' case ids: 0, 1, 2, ... (cases made during the run have their own)
 
     def day_factors(self, day: int) -> np.ndarray:
         """Each need type's rate on `day` relative to its annual mean."""
@@ -80,13 +81,14 @@ class NeedArrivals(Submodel):
         comm = m.territory.hh_community[hh]
         cases, residents = m.cases, m.residents
         urg, dl = self.urgency, self.deadline
-        first = len(cases)
+        first, start = self.next_id, len(cases)
         tl = t.tolist()
+        self.next_id += len(tl)
         for cid, ti, ri, ki, hi, gi, ci, lv, ef, ui in zip(
                 range(first, first + len(tl)), tl, r.tolist(), k.tolist(), hh.tolist(), grid.tolist(),
                 comm.tolist(), levels.tolist(), efforts.tolist(), u[:, :U_ROUTE + 1].tolist()):
             cases.append(Case(cid, ki, residents[ri], hi, gi, ci, lv, urg[ki], dl[ki], ef, ti, ui))
-        self.events.set_arrivals(tl, cases[first:])
+        self.events.set_arrivals(tl, cases[start:])
 
     def _draw(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(time, resident, need type) of the day's needs, sorted by time."""

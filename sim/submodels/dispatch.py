@@ -50,6 +50,9 @@ class Dispatch(Submodel):
         self.arrive = m.service.arrive
         self.supervise = m.supervision.supervise
         self.county_desk = {dept.need: dept.desk for dept in m.county}
+        safety = m.submodels.get("safety")   # full-time mediators' desks take the committees' disputes
+        self.mediated = safety.need if safety is not None and safety.desks else -1
+        self.mediation_desk = safety.desk_for if safety is not None else None
 
     def on_report(self, case, _) -> None:
         if case.status != LATENT:
@@ -97,6 +100,8 @@ class Dispatch(Submodel):
         if level == GRID:
             return m.grid_desks[case.grid]
         if level == COMMITTEE:
+            if case.need == self.mediated:
+                return self.mediation_desk(case)
             return m.committees[case.community].desk
         if level == COUNTY:
             return self.county_desk[case.need]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import ABANDONED, COMMITTEE, GRID, IN_SERVICE, QUEUED, U_RATING, Case, Desk
+from ..cases import ABANDONED, COMMITTEE, COUNTY, GRID, IN_SERVICE, QUEUED, U_RATING, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
 
@@ -50,6 +50,9 @@ class Service(Submodel):
         self.resolve, self.hand_up = m.verification.resolve, m.dispatch.hand_up
         self.mutual_aid_need, self.offer_mutual_aid = m.volunteers.mutual_aid_need, m.volunteers.offer_mutual_aid
         self.heard = m.survey.heard
+        safety = m.submodels.get("safety")   # the mediation chain takes the disputes (ODD 7.37)
+        self.mediated = safety.need if safety is not None else -1
+        self.mediate = safety.mediate if safety is not None else None
 
     def arrive(self, case, desk: Desk) -> None:
         now = self.events.now
@@ -124,7 +127,8 @@ class Service(Submodel):
         # Work started within the shift (paperwork hours included) is overtime only past its end.
         shift = self.shift
         server.overtime_from = shift.end if shift.office_duty else now
-        t = server.service_time(case, case.level == server.desk.level, self.model.rules)
+        resolves = case.level == server.desk.level or (case.need == self.mediated and self.mediating(case, server.desk))
+        t = server.service_time(case, resolves, self.model.rules)
         if server.ot_month_hours:
             t *= self.effort_factor(server, now)
         self.events.push(now + t, ev.DONE, server, case)
@@ -141,16 +145,27 @@ class Service(Submodel):
         server.case_hours += (now - server.busy_since) * 24.0
         server.add_overtime(max(0.0, now - server.overtime_from) * 24.0, now)
         server.case = None
-        if case.level == desk.level:
-            if server.ot_month_hours:
-                strain = self.strain(server, now)
-                self.strained_closures += strain >= 1.0
-                self.resolve(case, desk.level, strain)
-            else:
-                self.resolve(case, desk.level)
+        if case.need == self.mediated and self.mediating(case, desk):
+            self.mediate(server, case, desk.level)   # settled and closed, handed up, or petitioned
+        elif case.level == desk.level:
+            self.close(server, case, desk.level)
         else:
             self.hand_up(case, desk.level)
         self.free(server)
+
+    def mediating(self, case, desk: Desk) -> bool:
+        """Whether finishing this dispute is a mediation attempt: at a grid, committee or township
+        desk that it was sent to rightly (a misrouted one is only sent back)."""
+        return not case.misrouted and desk.level != COUNTY
+
+    def close(self, server, case, level: int) -> None:
+        """The server closes the case at `level` (办结), tired work counted by its strain."""
+        if server.ot_month_hours:
+            strain = self.strain(server, self.events.now)
+            self.strained_closures += strain >= 1.0
+            self.resolve(case, level, strain)
+        else:
+            self.resolve(case, level)
 
     def free(self, server) -> None:
         """A server done with a case or a top-down task: to its emergency desk if booked for one,

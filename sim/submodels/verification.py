@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
+from ..cases import APP, MADE_CASE_IDS, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
@@ -18,13 +18,18 @@ class CaseDraws:
     """Uniforms indexed by case id, laid out in case-id order from one stream: a case's draw does not
     depend on the order in which events happen, so two scenarios run with one seed give a case the
     same draw (common random numbers). The r-th use of a column by the same case is rotated by
-    r × the golden ratio, mod 1."""
+    r × the golden ratio, mod 1. Cases made during the run (ids from `MADE_CASE_IDS`) draw from
+    `made`, a generator of their own, so that they never shift the arrivals' draws."""
 
-    def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096):
+    def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096,
+                 made: np.random.Generator | None = None):
         self.rng, self.columns, self.block = rng, columns, block
         self.blocks: list[np.ndarray] = []   # 16 bytes a case: cheap over a long run
+        self.made = None if made is None else CaseDraws(made, columns, block)
 
     def __call__(self, case_id: int, column: int, use: int = 0) -> float:
+        if case_id >= MADE_CASE_IDS:
+            return self.made(case_id - MADE_CASE_IDS, column, use)
         b, i = divmod(case_id, self.block)
         while b >= len(self.blocks):
             self.blocks.append(self.rng.random((self.block, self.columns)))
@@ -51,7 +56,8 @@ class Verification(Submodel):
         self.may_fail = bool(self.unsolved_share or self.unsolved_late or self.overload_unsolved)
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
-        self.draws = CaseDraws(model.streams.follow_up, 2)  # columns: unsolved?, reopened?
+        # columns: unsolved?, reopened?; cases made during the run from a child (1 is the steady start's)
+        self.draws = CaseDraws(model.streams.follow_up, 2, made=model.streams.child("follow_up", 2))
         self.reopenings = 0
 
     def handlers(self):
@@ -61,6 +67,9 @@ class Verification(Submodel):
         m = self.model
         self.arrive, self.desk_for = m.service.arrive, m.dispatch.desk_for
         self.heard = m.survey.heard
+        safety = m.submodels.get("safety")   # an unsolved dispute may arise again (ODD 7.37)
+        self.mediated = safety.need if safety is not None else -1
+        self.recur = safety.recur if safety is not None else None
 
     def unsolved_chance(self, case, now: float, strain: float = 0.0) -> float:
         """`case.unsolved_share`, plus `case.unsolved_late` × (1 − 1/x) when closed x > 1 times its
@@ -117,6 +126,8 @@ class Verification(Submodel):
         rec = self.model.recorder
         rec.ratings += 1
         rec.good += grade >= 3
+        if not solved and case.need == self.mediated:
+            self.recur(case, case.t_verify)
 
     def reopen(self, case) -> None:
         """重办: back to the level that closed it, as a reopened work order whose deadline runs from now."""

@@ -89,10 +89,18 @@ def test_burden_levers_cut_task_hours_on_every_seed():
 
 def test_burden_levers_improve_response_under_load():
     """Under twice the demand the time the levers free shows in the response time: shorter on
-    average over the paired seeds (2 standard errors)."""
-    load2 = {"demand.scale": 2.0}
-    diff = across("response_time_h.mean", **load2, **LEVERS) - across("response_time_h.mean", **load2)
-    assert diff.mean() + 2 * diff.std(ddof=1) / math.sqrt(len(SEEDS)) < 0, diff
+    average over the paired seeds (2 standard errors). Twice the demand is near the grid's capacity
+    (disputes take mediation time at every level, §7.37), where a seed's mean response swings by
+    several hours, so this test runs half a year on twelve seeds."""
+    load2 = {"demand.scale": 2.0, "sim.days": 180}
+    seeds = range(1, 13)
+
+    def response(**levers) -> np.ndarray:
+        return np.array([run(small("workshop", residents=SIZE["residents"], **load2, **levers), s,
+                             case_table=False).summary["response_time_h.mean"] for s in seeds])
+
+    diff = response(**LEVERS) - response()
+    assert diff.mean() + 2 * diff.std(ddof=1) / math.sqrt(len(diff)) < 0, diff
 
 
 @pytest.mark.parametrize("key,kind", [("burden.forms_reduction", "forms"),

@@ -36,10 +36,13 @@ GRID, COMMITTEE, TOWNSHIP, COUNTY = range(4)
 URGENT = 0  # the most urgent class, first in URGENCY (2 h deadline)
 SUPERVISED = 0.5  # the highest queue priority of a supervised case: after urgent cases, before "fast" (1)
 
-# Ids of the cases a submodel makes during the run (a dispute that arises again, ODD 7.37) start here,
-# apart from the arrivals' 0, 1, 2, ...: a scenario that makes more of them leaves every arrival's id,
-# and so its draws by case id, as they were (common random numbers).
-MADE_CASE_IDS = 1 << 40
+# Ids of the cases a submodel makes during the run, apart from the arrivals' 0, 1, 2, ..., in a band of
+# 2**40 ids per maker (band = id >> MADE_ID_BITS): a scenario that makes more of them leaves every
+# arrival's id, and every other maker's, and so their draws by case id, as they were (common random
+# numbers). Two makers never share an id.
+MADE_ID_BITS = 40
+MADE_CASE_IDS = 1 << MADE_ID_BITS     # band 1: disputes that arise again (§7.37)
+FESTERING_CASE_IDS = 2 << MADE_ID_BITS  # band 2: the extra needs of festering collective issues (§7.36)
 
 # Columns of each case's uniforms (common random numbers, drawn with the day's needs).
 U_REPORT, U_APP, U_OFFLINE, U_DELAY, U_PATIENCE, U_RATING = range(6)

@@ -9,6 +9,8 @@ lever does not change them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 
 import numpy as np
@@ -77,6 +79,12 @@ class Streams:
         happens in one instance never shifts the draws of another, nor of any other process."""
         return np.random.default_rng(np.random.SeedSequence(entropy=self.seed,
                                                             spawn_key=(stream_key(name), *keys)))
+
+    def made(self, name: str, key: int) -> Callable[[int], np.random.Generator]:
+        """Generators for the cases made during the run, one per band of case ids (`cases.MADE_ID_BITS`):
+        band 1 (disputes that arise again) draws from child(name, key), a later band from
+        child(name, key, band)."""
+        return lambda band: self.child(name, key) if band == 1 else self.child(name, key, band)
 
     def entropy(self) -> dict[str, list[int]]:
         """What the manifest records: the root entropy and each stream's spawn key."""

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from .. import schedule as ev
-from ..cases import N_CASE_U, U_RATING, U_ROUTE, Case
+from ..cases import FESTERING_CASE_IDS, N_CASE_U, U_RATING, U_ROUTE, Case
 from ..streams import DELIBERATION_STREAMS
 from ..units import HOURS
 from .base import Submodel, ratio
@@ -363,7 +363,7 @@ class Deliberation(Submodel):
         terr = m.territory
         for ti, hi, lv, ef, ui in zip(t.tolist(), hh.tolist(), levels.tolist(), efforts.tolist(),
                                       u[:, :U_ROUTE + 1].tolist()):
-            case = Case(len(m.cases), k, m.residents[hi], hi, int(terr.hh_grid[hi]), int(terr.hh_community[hi]),
+            case = Case(FESTERING_CASE_IDS + len(self.complaint_cases), k, m.residents[hi], hi, int(terr.hh_grid[hi]), int(terr.hh_community[hi]),
                         lv, arr.urgency[k], arr.deadline[k], ef, ti, ui)
             m.cases.append(case)
             self.complaint_cases.append(case)

@@ -48,10 +48,10 @@ class Mediation(Submodel):
         self.base = (p["safety.success_grid"], p["safety.success_committee"] + adviser,
                      p["safety.success_township"] + adviser)
         streams = model.streams   # draws by case id; recurring disputes (made ids) from child streams
-        self.severity_draws = CaseDraws(streams.dispute_severity, 1, made=streams.child("dispute_severity", 1))
-        self.outcome_draws = CaseDraws(streams.mediation, len(LEVEL_NAMES), made=streams.child("mediation", 1))
+        self.severity_draws = CaseDraws(streams.dispute_severity, 1, made=streams.made("dispute_severity", 1))
+        self.outcome_draws = CaseDraws(streams.mediation, len(LEVEL_NAMES), made=streams.made("mediation", 1))
         self.recur_draws = CaseDraws(streams.dispute_recurrence, 2 + NEW_CASE_U,
-                                     made=streams.child("dispute_recurrence", 1))
+                                     made=streams.made("dispute_recurrence", 1))
         self.severity: dict[int, float] = {}   # a recurring dispute's raised severity, by case id
         self.records: dict[int, list] = {}     # by case id: [levels attempted, levels settled, hand-ups, t_arise]
         self.repeats: list[Case] = []          # the disputes that arose again (made ids, in order)

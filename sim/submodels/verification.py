@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, MADE_CASE_IDS, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
+from ..cases import APP, MADE_CASE_IDS, MADE_ID_BITS, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
@@ -18,18 +20,24 @@ class CaseDraws:
     """Uniforms indexed by case id, laid out in case-id order from one stream: a case's draw does not
     depend on the order in which events happen, so two scenarios run with one seed give a case the
     same draw (common random numbers). The r-th use of a column by the same case is rotated by
-    r × the golden ratio, mod 1. Cases made during the run (ids from `MADE_CASE_IDS`) draw from
-    `made`, a generator of their own, so that they never shift the arrivals' draws."""
+    r × the golden ratio, mod 1. Cases made during the run (ids from `MADE_CASE_IDS`, one band of ids
+    per maker) draw from `made(band)`, a generator per band, so that they never shift the arrivals'
+    draws nor each other's."""
 
     def __init__(self, rng: np.random.Generator, columns: int, block: int = 4096,
-                 made: np.random.Generator | None = None):
+                 made: Callable[[int], np.random.Generator] | None = None):
         self.rng, self.columns, self.block = rng, columns, block
         self.blocks: list[np.ndarray] = []   # 16 bytes a case: cheap over a long run
-        self.made = None if made is None else CaseDraws(made, columns, block)
+        self.made = made
+        self.bands: dict[int, CaseDraws] = {}
 
     def __call__(self, case_id: int, column: int, use: int = 0) -> float:
         if case_id >= MADE_CASE_IDS:
-            return self.made(case_id - MADE_CASE_IDS, column, use)
+            band = case_id >> MADE_ID_BITS
+            draws = self.bands.get(band)
+            if draws is None:
+                draws = self.bands[band] = CaseDraws(self.made(band), self.columns, self.block)
+            return draws(case_id & (MADE_CASE_IDS - 1), column, use)
         b, i = divmod(case_id, self.block)
         while b >= len(self.blocks):
             self.blocks.append(self.rng.random((self.block, self.columns)))
@@ -57,7 +65,7 @@ class Verification(Submodel):
         self.reopen_share = p["case.reopen_share"]
         self.unmet = p["satisfaction.unmet_performance"]
         # columns: unsolved?, reopened?; cases made during the run from a child (1 is the steady start's)
-        self.draws = CaseDraws(model.streams.follow_up, 2, made=model.streams.child("follow_up", 2))
+        self.draws = CaseDraws(model.streams.follow_up, 2, made=model.streams.made("follow_up", 2))
         self.reopenings = 0
 
     def handlers(self):

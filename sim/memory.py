@@ -79,7 +79,7 @@ def grid_workers(values: Mapping[str, Any]) -> int:
     communities = community_count(values)
     per_community = households / communities
     grids = communities * max(1, round(per_community / values["grid.households_per_grid"]))
-    return grids * (values["grid.workers_per_grid"] + values.get("grid.part_time_workers", 0))
+    return grids * (values["grid.workers_per_grid"] + values["grid.part_time_workers"])
 
 
 def estimate(scenario: Scenario, days: int | None = None) -> Estimate:

@@ -16,7 +16,7 @@ from mesa.discrete_space import Network
 
 from . import schedule as ev
 from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
-from .agents.grid_worker import deal_rounds, part_time_day_hours
+from .agents.grid_worker import deal_rounds, grid_duty_hours, part_time_day_hours
 from .cases import GRID, Case, Desk
 from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
@@ -134,8 +134,7 @@ class GovernanceModel(mesa.Model):
         """Each grid's workers: whether part-time, and hours on grid duty a working day (full-timers:
         the shift after the paperwork)."""
         full, part = v["grid.workers_per_grid"], v["grid.part_time_workers"]
-        full_hours = v["worker.shift_hours"] - v["burden.paperwork_hours_per_day"]
-        return [False] * full + [True] * part, [full_hours] * full + [part_time_day_hours(v)] * part
+        return [False] * full + [True] * part, [grid_duty_hours(v)] * full + [part_time_day_hours(v)] * part
 
     def _open_books(self) -> None:
         """The case books every submodel writes to and the outcomes read."""

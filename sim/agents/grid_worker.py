@@ -113,11 +113,15 @@ class GridWorker(mesa.discrete_space.CellAgent, Server):
         return best, target
 
 
+def grid_duty_hours(v) -> float:
+    """A full-time grid worker's hours on grid duty a working day: the shift after the paperwork."""
+    return v["worker.shift_hours"] - v["burden.paperwork_hours_per_day"]
+
+
 def part_time_day_hours(v) -> float:
     """A part-timer's hours on each working day: its weekly hours over the week's working days, at
-    most the grid workers' duty after the daily paperwork."""
-    duty = v["worker.shift_hours"] - v["burden.paperwork_hours_per_day"]
-    return min(v["grid.part_time_hours_per_week"] / v["worker.workdays_per_week"], duty)
+    most a full-timer's hours on grid duty."""
+    return min(v["grid.part_time_hours_per_week"] / v["worker.workdays_per_week"], grid_duty_hours(v))
 
 
 def deal_rounds(households: np.ndarray, weights: list[int]) -> list[np.ndarray]:

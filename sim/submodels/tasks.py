@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..agents.grid_worker import grid_duty_hours
 from ..cases import GRID, IN_SERVICE, QUEUED, RESOLVED
 from ..params import TASK_LEVERS
 from ..units import HOURS
@@ -110,7 +111,7 @@ class Tasks(Submodel):
 
     def _full_time_equivalents(self, desk) -> float:
         """A desk's staff for tasks issued per worker: a part-time grid worker counts by its hours."""
-        full = self.p["worker.shift_hours"] - self.p["burden.paperwork_hours_per_day"]
+        full = grid_duty_hours(self.p)
         return sum(s.day_hours / full if s.part_time else 1.0 for s in desk.servers)
 
     def handlers(self):

@@ -258,7 +258,7 @@ def format_report_value(key: str, value: float, lang: str) -> str:
     decimal, counts whole; "–" where undefined."""
     if value is None or not math.isfinite(value):
         return "–"
-    if is_share(key):
+    if is_share(key) or ".resolution_rate." in key:   # 化解率 by level: shares too
         return f"{value * 100:.1f}%"
     if key.endswith(("_h.mean", "_per_10k")):
         return f"{value:,.1f}"

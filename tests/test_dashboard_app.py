@@ -152,6 +152,13 @@ def test_a_safety_switch_changes_the_model(page):
     adviser.v_model = True
     assert app.workshop().model("A").spec["safety.legal_adviser"] is True
     assert app.workshop().lever_values("A")["safety.legal_adviser"] is True
+    mediators = next(w for w in page.find(v.Slider).widgets
+                     if w.label == i18n.t("lever.safety.mediators_per_committee", "en"))
+    assert (mediators.min, mediators.max, mediators.v_model) == (0, 5, 0)
+    mediators.v_model = 2
+    model = app.workshop().model("A")
+    assert model.spec["safety.mediators_per_committee"] == 2
+    assert sum(len(d.servers) for d in model.safety.desks) == 2 * len(model.committees)
 
 
 def report_text(rc) -> str:

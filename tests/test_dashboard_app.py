@@ -11,8 +11,14 @@ import pytest
 import solara
 
 from sim.dashboard import app, i18n
-from sim.dashboard.session import LEVER_SLIDERS, Workshop
+from sim.dashboard.session import LEVER_GROUPS, LEVER_SLIDERS, REPORT_KEYS, Workshop, grouped_sliders
+from sim.labels import label
 from tests.helpers import small
+
+# The levers in the order the side panel lists them (by heading), numbers as sliders, true / false as switches.
+LISTED = [s for _, group in grouped_sliders() for s in group]
+SLIDERS = [s for s in LISTED if not s.boolean]
+SWITCHES = [s for s in LISTED if s.boolean]
 
 
 @pytest.fixture
@@ -76,12 +82,19 @@ def test_play_steps_until_paused(page):
     assert app.workshop().day <= reached + 1  # at most the day in progress finishes
 
 
+def lever_switches(rc, lang: str = "en"):
+    labels = {s.label(lang) for s in SWITCHES}
+    return [w for w in rc.find(v.Switch).widgets if w.label in labels]
+
+
 def test_sliders_come_from_the_parameter_table_and_change_the_model(page):
     sliders = page.find(v.Slider).widgets
     labels = [s.label for s in sliders]
-    assert labels == [s.label("en") for s in LEVER_SLIDERS]
-    grid = next(s for s in sliders if s.label == LEVER_SLIDERS[0].label("en"))
-    spec = LEVER_SLIDERS[0]
+    assert labels == [s.label("en") for s in SLIDERS]
+    assert [w.label for w in lever_switches(page)] == [s.label("en") for s in SWITCHES]
+    assert len(SLIDERS) + len(SWITCHES) == len(LEVER_SLIDERS)
+    grid = next(s for s in sliders if s.label == SLIDERS[0].label("en"))
+    spec = SLIDERS[0]
     assert (grid.min, grid.max) == (spec.low, spec.high)
     target = spec.snap(spec.default * 2)
     grid.v_model = target
@@ -100,15 +113,23 @@ def test_switching_language_changes_the_labels(page):
     app.lang.set("zh")
     assert button(page, i18n.t("step", "zh")).widgets
     assert not button(page, i18n.t("step", "en")).widgets
-    assert [s.label for s in page.find(v.Slider).widgets] == [s.label("zh") for s in LEVER_SLIDERS]
-    assert [t.children[0] for t in page.find(v.Tooltip).widgets] == [s.help("zh") for s in LEVER_SLIDERS]
+    assert [s.label for s in page.find(v.Slider).widgets] == [s.label("zh") for s in SLIDERS]
+    assert [w.label for w in lever_switches(page, "zh")] == [s.label("zh") for s in SWITCHES]
+    assert [t.children[0] for t in page.find(v.Tooltip).widgets] == [s.help("zh") for s in LISTED]
+    for group in LEVER_GROUPS:
+        page.find(v.Html, children=[i18n.t(f"lever_group.{group}", "zh")]).assert_single()
+
+
+def side_by_side_switch(rc):
+    return rc.find(v.Switch, label=i18n.t("side_by_side", app.lang.value)).widget
 
 
 def test_side_by_side_shows_two_maps_and_two_sets_of_levers(page):
-    page.find(v.Switch).widget.v_model = True
+    side_by_side_switch(page).v_model = True
     w = app.workshop()
     assert w.side_by_side and len(w.models) == 2
-    assert len(page.find(v.Slider).widgets) == 2 * len(LEVER_SLIDERS)
+    assert len(page.find(v.Slider).widgets) == 2 * len(SLIDERS)
+    assert len(lever_switches(page)) == 2 * len(SWITCHES)
     images = page.find(widgets.Image).widgets
     assert len(images) == 3 and all(bytes(i.value[:4]) == b"\x89PNG" for i in images)  # map A, map B, charts
 
@@ -117,3 +138,44 @@ def test_emergency_button_starts_an_emergency(page):
     button(page, i18n.t("start_emergency", "en")).widget.click()
     button(page, i18n.t("step", "en")).widget.click()
     assert app.workshop().active_emergencies("A")
+
+
+def test_levers_are_listed_under_headings_in_both_languages(page):
+    for group in LEVER_GROUPS:
+        page.find(v.Html, children=[i18n.t(f"lever_group.{group}", "en")]).assert_single()
+    assert [g for g, _ in grouped_sliders()] == list(LEVER_GROUPS)
+
+
+def test_a_safety_switch_changes_the_model(page):
+    adviser = next(w for w in lever_switches(page) if w.label == i18n.t("lever.safety.legal_adviser", "en"))
+    assert adviser.v_model is False
+    adviser.v_model = True
+    assert app.workshop().model("A").spec["safety.legal_adviser"] is True
+    assert app.workshop().lever_values("A")["safety.legal_adviser"] is True
+    mediators = next(w for w in page.find(v.Slider).widgets
+                     if w.label == i18n.t("lever.safety.mediators_per_committee", "en"))
+    assert (mediators.min, mediators.max, mediators.v_model) == (0, 5, 0)
+    mediators.v_model = 2
+    model = app.workshop().model("A")
+    assert model.spec["safety.mediators_per_committee"] == 2
+    assert sum(len(d.servers) for d in model.safety.desks) == 2 * len(model.committees)
+
+
+def report_text(rc) -> str:
+    from solara.widgets import HTML
+
+    return "".join(h.unsafe_innerHTML for h in rc.find(HTML).widgets if "govsim-report-table" in h.unsafe_innerHTML)
+
+
+def test_the_report_lists_the_new_outcomes_in_both_languages_and_both_sides(page):
+    for _ in range(3):
+        button(page, i18n.t("step", "en")).widget.click()
+    text = report_text(page)
+    assert all(label(key, "en") in text for key in REPORT_KEYS)
+    assert i18n.t("side_A", "en") in text and i18n.t("side_B", "en") not in text
+    side_by_side_switch(page).v_model = True
+    app.lang.set("zh")
+    text = report_text(page)
+    assert all(label(key, "zh") in text for key in REPORT_KEYS)
+    assert i18n.t("side_A", "zh") in text and i18n.t("side_B", "zh") in text
+    assert page.find(v.CardTitle, children=[i18n.t("report_title", "zh")]).widgets

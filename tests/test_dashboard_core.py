@@ -18,8 +18,12 @@ from sim.dashboard import i18n
 from sim.dashboard.animate import AnimationError, animate, frame_days
 from sim.dashboard.commands import add_animate_parser
 from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
-from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_SLIDERS, SERIES_KEYS, SLIDER_BY_KEY,
-                                   Workshop, day_kind, demo_emergency, format_difference, scenario_choices)
+from sim.dashboard.render import DISPUTE_STYLE, map_renderer
+from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_GROUPS, LEVER_SLIDERS, REPORT_KEYS,
+                                   SERIES_KEYS, SLIDER_BY_KEY, Workshop, day_kind, demo_emergency, format_difference,
+                                   format_report_value, grouped_sliders, lever_group, report_of, scenario_choices)
+from sim.labels import OUTCOME_LABELS, label
+from sim.outcomes import summary
 from sim.dates import Dates
 from sim.labels import cjk_font
 from sim.params import PARAM_BY_KEY, defaults, levers
@@ -53,6 +57,11 @@ def test_sliders_come_from_the_parameter_table():
         p = PARAM_BY_KEY[s.key]
         assert p.lever, s.key
         assert s.default == p.default and type(s.default) is type(p.default), s.key
+        assert s.boolean == (p.kind is bool), s.key
+        if s.boolean:  # a switch: off or on
+            assert (s.low, s.high, s.step) == (False, True, 1) and s.snap(1) is True and s.snap(0) is False, s.key
+            assert s.label("zh") and s.label("en") and s.help("zh") and s.help("en")
+            continue
         assert p.low <= s.low < s.high <= p.high, s.key
         assert s.low <= s.default <= s.high, s.key
         assert s.integer == (p.kind is int), s.key
@@ -70,6 +79,29 @@ def test_slider_defaults_are_the_models_defaults():
     scenario = load_scenario(WORKSHOP)
     for s in LEVER_SLIDERS:
         assert scenario[s.key] == s.default == defaults()[s.key], s.key
+
+
+def test_the_safety_levers_and_public_attendance_are_levers_in_both_languages():
+    new = ("safety.mediators_per_committee", "safety.legal_adviser", "safety.convention",
+           "deliberation.public_attendance")
+    assert set(new) <= set(SLIDER_BY_KEY)
+    mediators = SLIDER_BY_KEY["safety.mediators_per_committee"]
+    assert (mediators.low, mediators.high, mediators.step, mediators.integer) == (0, 5, 1, True)
+    assert all(SLIDER_BY_KEY[k].boolean for k in new[1:])
+    for key in new:
+        for part in ("lever", "lever_short", "lever_help"):
+            zh, en = i18n.t(f"{part}.{key}", "zh"), i18n.t(f"{part}.{key}", "en")
+            assert zh and en and zh != en, (part, key)
+    assert {SLIDER_BY_KEY[k].group for k in new} == {"safety", "deliberation"}
+
+
+def test_levers_are_grouped_under_headings_in_both_languages():
+    groups = grouped_sliders()
+    assert [g for g, _ in groups] == list(LEVER_GROUPS)
+    assert sorted(s.key for _, ss in groups for s in ss) == sorted(SLIDER_BY_KEY)
+    for g in LEVER_GROUPS:
+        assert i18n.t(f"lever_group.{g}", "zh") != i18n.t(f"lever_group.{g}", "en")
+    assert lever_group("safety.convention") == "safety" and lever_group("burden.forms_reduction") == "grids"
 
 
 def test_every_lever_has_its_words_and_only_levers_do():
@@ -469,3 +501,96 @@ def test_charts_of_a_shorter_run_end_at_its_last_day(small, tmp_path, monkeypatc
     (r,) = made
     assert r.suptitle.get_text().endswith("Day 3 of 3 · Sat 2025-01-04 · weekend, rest day")
     assert all(ax.get_xlim() == (0, 3) for ax in r.axes.values())
+
+
+# ------------------------------------------- deliberation and safe communities
+# deliberation_and_mediation shrunk, with more collective issues and weaker mediation above the grid,
+# so that meetings, disputes at every level and petitions all occur within a few weeks.
+BUSY = {"territory.residents": 3000, "territory.households_per_community": 500, "sim.days": 60,
+        "sim.warmup_days": 5, "deliberation.meetings_per_month": 4.0, "collective.lift.rate_per_year": 12.0,
+        "safety.success_committee": 0.3, "safety.success_township": 0.0}
+
+
+@pytest.fixture(scope="module")
+def busy():
+    return load_scenario(ROOT / "scenarios" / "deliberation_and_mediation.toml", BUSY)
+
+
+def _map_layers(ws: Workshop, days: int, side: str = "A") -> dict[str, int]:
+    """Markers drawn on the map, summed over `days` steps: meetings, open disputes by level, petitions."""
+    seen = dict.fromkeys(("meetings", *DISPUTE_STYLE, "petitions"), 0)
+    for _ in range(days):
+        ws.step(1)
+        r = map_renderer(ws.model(side), "en")
+        r.update()
+        seen["meetings"] += len(r.meetings.get_offsets())
+        for level, layer in r.disputes.items():
+            seen[level] += len(layer.get_offsets())
+        seen["petitions"] += len(r.petitions.get_offsets())
+    return seen
+
+
+def test_the_map_shows_meetings_disputes_and_petitions(busy):
+    ws = Workshop(busy, seed=1)
+    seen = _map_layers(ws, 40)
+    assert all(n > 0 for n in seen.values()), seen
+    m = ws.model("A")
+    # the layers are the submodels' public views: meetings held, disputes open, petitions filed
+    assert m.deliberation.meetings >= 1 and m.safety.petitions >= 1
+    held = [c for d in range(ws.day) for c in m.deliberation.meetings_on(d)]
+    assert len(held) == m.deliberation.meetings  # one meeting a day at most per community here
+    r = map_renderer(m, "en")
+    assert sorted(r.petitions.get_offsets().tolist()) == sorted(
+        m.territory.hh_xy[m.safety.petitions_since(m.events.now - 3)].tolist())
+    assert png_ok(map_png(m, "zh"))
+
+
+def png_ok(data: bytes) -> bool:
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+
+
+def test_the_map_legend_names_the_new_layers_in_both_languages(busy):
+    ws = Workshop(busy, seed=1)
+    for lang in ("zh", "en"):
+        texts = [t.get_text() for t in map_figure(ws.model("A"), lang).legends[0].get_texts()]
+        for key in ("map.meeting", *[k for _, k in DISPUTE_STYLE.values()]):
+            assert i18n.t(key, lang) in texts, (lang, key)
+        assert i18n.t("map.petition", lang, days=3) in texts
+
+
+def test_mediators_change_the_disputes_the_map_shows(busy):
+    """More mediators: the committee's disputes go to a desk of their own and are settled sooner, so
+    the map's count of disputes at the committee level changes (with committees of one, falls)."""
+    base = busy.with_values({"committee.staff": 1, "safety.mediators_per_committee": 0})  # the scenario has 1
+    ws = Workshop(base, seed=1)
+    without = _map_layers(ws, 40)
+    ws.set_lever("safety.mediators_per_committee", 3, keep_day=False)
+    assert ws.model("A").spec["safety.mediators_per_committee"] == 3 and ws.model("A").safety.desks
+    with_mediators = _map_layers(ws, 40)
+    assert with_mediators["committee"] < without["committee"], (without, with_mediators)
+
+
+def test_the_report_lists_the_new_outcomes_in_both_languages(busy):
+    for key in REPORT_KEYS:
+        assert key in OUTCOME_LABELS, key
+        assert label(key, "zh") != label(key, "en"), key
+    ws = Workshop(busy, seed=1, side_by_side=True, levers_b={"safety.legal_adviser": True})
+    ws.step(30)
+    a, b = ws.report("A"), ws.report("B")
+    assert list(a) == list(REPORT_KEYS) == list(b)
+    assert a["deliberation.meetings"] >= 1 and a["safety.disputes"] >= 1
+    assert a == report_of(ws.model("A"))
+    full = summary(ws.model("A"))   # the report gives what summary.json would give now
+    for key in REPORT_KEYS:
+        assert full[key] == pytest.approx(a[key], nan_ok=True), key
+    assert format_report_value("safety.resolution_rate.committee", 0.5, "en") == "50.0%"
+    assert format_report_value("safety.petitions_per_10k", float("nan"), "zh") == "–"
+    assert format_report_value("deliberation.meetings", 12.0, "zh") == "12"
+
+
+def test_bool_levers_in_the_difference_panel(busy):
+    ws = Workshop(busy, seed=1, side_by_side=True, levers_b={"safety.convention": True})
+    ws.step(2)
+    fig = charts_figure(ws, "en")
+    text = "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert f"{i18n.t('lever_short.safety.convention', 'en')}: off → on" in text

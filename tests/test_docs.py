@@ -69,7 +69,8 @@ def test_param_metadata(p) -> None:
         if kind is int:
             assert float(p.low).is_integer() and float(p.high).is_integer()
     if p.lever:
-        assert kind in (int, float), f"lever {p.key} is not numeric (the dashboard makes a slider of it)"
+        # a number: the dashboard makes a slider of it; true / false (a measure adopted or not): a switch
+        assert kind in (int, float, bool), f"lever {p.key} is neither a number nor true / false"
 
 
 def test_keys_are_unique_and_levers_exist() -> None:

@@ -20,7 +20,8 @@ import solara
 
 from . import i18n
 from .render import charts_png, map_png
-from .session import LEVER_SLIDERS, Workshop, scenario_choices
+from ..labels import label
+from .session import REPORT_KEYS, Slider, Workshop, format_report_value, grouped_sliders, scenario_choices
 
 DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
 DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
@@ -102,19 +103,57 @@ def Controls():
 
 @solara.component
 def Levers(side: str):
+    """The levers of a side under their headings (service, grids, …, safety): a slider for a number,
+    a switch for a measure adopted or not; each with its help as a tooltip."""
     version.value
     w = workshop()
     values = w.lever_values(side)
     title = T("levers_side", side=side) if w.side_by_side else T("levers")
     with solara.Card(title):
-        for s in LEVER_SLIDERS:
-            def on_value(v, key=s.key, slider=s):
-                act(w.set_lever, key, slider.snap(v), side)
+        for group, sliders in grouped_sliders():
+            solara.Text(T(f"lever_group.{group}"), classes=["govsim-lever-group"],
+                        style={"font-weight": "bold", "display": "block", "margin-top": "8px"})
+            for s in sliders:
+                lever_control(w, s, values[s.key], side)
 
-            kwargs = dict(label=s.label(lang.value), value=values[s.key], min=s.low, max=s.high, step=s.step,
-                          on_value=on_value)
-            with solara.Tooltip(s.help(lang.value)):
-                (solara.SliderInt if s.integer else solara.SliderFloat)(**kwargs)
+
+def lever_control(w: Workshop, s: Slider, value, side: str) -> None:
+    def on_value(v, key=s.key, slider=s):
+        act(w.set_lever, key, slider.snap(v), side)
+
+    with solara.Tooltip(s.help(lang.value)):
+        if s.boolean:
+            solara.Switch(label=s.label(lang.value), value=bool(value), on_value=on_value,
+                          classes=["govsim-lever-switch", f"govsim-lever-{s.key.replace('.', '-')}"])
+        else:
+            (solara.SliderInt if s.integer else solara.SliderFloat)(
+                label=s.label(lang.value), value=value, min=s.low, max=s.high, step=s.step, on_value=on_value)
+
+
+def report_html(w: Workshop, language: str) -> str:
+    """The report panel's table: the deliberation and safe-community outcomes, a column per side."""
+    sides = w.sides
+    reports = {side: w.report(side) for side in sides}
+    head = "".join(f"<th style='text-align:right;padding-left:12px'>{i18n.t(f'side_{s}', language)}</th>"
+                   for s in sides)
+    rows = []
+    for key in REPORT_KEYS:
+        cells = "".join(f"<td style='text-align:right;padding-left:12px'>"
+                        f"{format_report_value(key, reports[s][key], language)}</td>" for s in sides)
+        rows.append(f"<tr data-key='{key}'><td>{label(key, language)}</td>{cells}</tr>")
+    return (f"<table class='govsim-report-table'><tr><th style='text-align:left'>{i18n.t('report_outcome', language)}"
+            f"</th>{head}</tr>{''.join(rows)}</table>")
+
+
+@solara.component
+def Report():
+    """Deliberation (议事协商) and safe communities (平安建设) so far: both sides when side by side."""
+    version.value
+    w = workshop()
+    with solara.Card(T("report_title"), classes=["govsim-report"]):
+        solara.HTML(tag="div", unsafe_innerHTML=report_html(w, lang.value), classes=["govsim-report-body"])
+        solara.Text(T("report_note", warmup=int(w.scenario["sim.warmup_days"])),
+                    style={"font-size": "0.8em", "color": "#666"})
 
 
 @solara.component
@@ -127,6 +166,7 @@ def Visuals():
             solara.Image(map_png(w.model(side), lang.value, side if w.side_by_side else None),
                          classes=[f"govsim-map-{side}"])
     solara.Image(charts_png(w, lang.value), classes=["govsim-charts"])
+    Report()
     solara.FileDownload(lambda: charts_png(w, lang.value), filename=f"govsim-charts-day{w.day}.png",
                         label=T("export_png"))
 

@@ -14,7 +14,10 @@ Keys, by group:
   for each kind of day of `DAY_KINDS`;
 - sliders, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label with
   its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
-- map: `map_title`, `map.*` legend entries, `map.colorbar`, `map.km`, `map.emergency_status`;
+- lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`;
+- report panel: `report_title`, `report_outcome`, `report_note` (outcome names come from `sim.labels`);
+- map: `map_title`, `map.*` legend entries (meetings, disputes by mediation level, petitions
+  included), `map.colorbar`, `map.km`, `map.emergency_status`;
 - charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.date`, `chart.rolling`, `chart.daily`,
   `chart.emergency_shade`, `charts_title`;
@@ -78,6 +81,21 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "(same seed)"),
     "lang_name.zh": ("中文", "中文"),
     "lang_name.en": ("English", "English"),
+    # ----------------------------------------------------- lever headings
+    "lever_group.service": ("服务与放权", "Service and devolution"),
+    "lever_group.grids": ("网格与减负", "Grids and burden reduction"),
+    "lever_group.emergencies": ("应急管理", "Emergencies"),
+    "lever_group.volunteers": ("志愿服务", "Volunteers"),
+    "lever_group.deliberation": ("议事协商", "Deliberation"),
+    "lever_group.safety": ("平安建设（矛盾纠纷调解）", "Safe communities (mediation)"),
+    "switch_on": ("开", "on"),
+    "switch_off": ("关", "off"),
+    # ------------------------------------------------------------ report
+    "report_title": ("议事协商与平安建设", "Deliberation and safe communities"),
+    "report_outcome": ("指标", "Outcome"),
+    "report_note": ("议事会、议题和参与率为第 0 天起的累计；矛盾纠纷各项只计预热期（前 {warmup} 天）之后发生的纠纷。",
+                    "Meetings, issues and participation count from day 0; the dispute outcomes count the disputes "
+                    "arising after the warm-up (the first {warmup} days)."),
     # ----------------------------------------------------------------- map
     "map_title": ("{scenario}（{side}）— 第 {day} 天 · {date}", "{scenario} ({side}) — day {day} · {date}"),
     "map.households": ("居民户（颜色：满意度）", "Households (colour: satisfaction)"),
@@ -92,6 +110,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.worker_emergency": ("网格员（应急任务）", "Grid worker (emergency duty)"),
     "map.open_cases": ("未结案件（已上报）", "Open cases (reported)"),
     "map.emergency_footprint": ("应急影响范围", "Emergency footprint"),
+    "map.meeting": ("今日召开居民议事会", "Residents' council meeting today"),
+    "map.dispute_grid": ("矛盾纠纷：网格员调解中", "Dispute: with the grid worker"),
+    "map.dispute_committee": ("矛盾纠纷：居委会人民调解中", "Dispute: committee mediation (人民调解)"),
+    "map.dispute_township": ("矛盾纠纷：街道司法所、综治中心调解中", "Dispute: township (司法所、综治中心)"),
+    "map.petition": ("信访（近 {days} 天）", "Petition (信访, last {days} days)"),
     "map.km": ("千米", "km"),
     "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
     # -------------------------------------------------------------- charts
@@ -265,6 +288,12 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("居民议事会召开的频次：会议越多，公共事项越早得到协商、达成协议；每次会议占用社区工作者和网格员的工时。",
                  "How often each community's residents' council (议事会) meets: more meetings settle collective "
                  "issues sooner; each meeting takes committee staff's and grid workers' hours.")},
+    "deliberation.public_attendance": {
+        "label": ("议事会群众列席（开 / 关）", "Public attendance at meetings (列席, on / off)"),
+        "short": ("群众列席", "Public attendance"),
+        "help": ("开启后，议事会成员以外的居民也可列席议事会并参与表决；老年人、受影响的居民和信任度高的居民更常到会。",
+                 "列席: residents beyond the council may attend meetings and take part in the vote; the elderly, "
+                 "those affected by an issue on the agenda and those who trust the committee come more often.")},
     "deliberation.elderly_quota": {
         "label": ("议事会老年人席位下限（比例）", "Council seats reserved for the elderly (share)"),
         "short": ("老年人席位", "Elderly seats"),
@@ -288,6 +317,26 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("人大代表、政协委员参加社区议事会的比例：有代表参会时议定的项目推进更快，参会居民的信任提高。",
                  "Share of meetings a deputy (人大代表、政协委员) attends: projects agreed there are finished "
                  "sooner, and participants' trust rises.")},
+    "safety.mediators_per_committee": {
+        "label": ("每个居委会专职人民调解员（人）", "Full-time mediators per committee"),
+        "short": ("专职调解员", "Mediators"),
+        "help": ("专职人民调解员有自己的调解窗口，专门受理居委会一级的矛盾纠纷；为 0 时由居委会工作人员在本职工作之外调解。"
+                 "每人每年计入人员成本。",
+                 "Full-time people's mediators (专职人民调解员) with a desk of their own take the committee's "
+                 "disputes; at 0 the committee's staff mediate beside their other work. Each counts in the staff "
+                 "cost.")},
+    "safety.legal_adviser": {
+        "label": ("一村（社区）一法律顾问（开 / 关）", "Legal adviser in every community (on / off)"),
+        "short": ("法律顾问", "Legal adviser"),
+        "help": ("每个社区配备法律顾问，协助居委会和街道（司法所、综治中心）调解，提高调解成功率。",
+                 "A legal adviser (法律顾问) in every community supports mediation at the committee and the "
+                 "township (司法所、综治中心): more disputes are settled there.")},
+    "safety.convention": {
+        "label": ("村规民约、居民公约（开 / 关）", "Residents' convention adopted (on / off)"),
+        "short": ("居民公约", "Convention"),
+        "help": ("各社区制定村规民约、居民公约，矛盾纠纷的发生率按设定比例下降（幅度为假设值）。",
+                 "Every community adopts a village or residents' convention (村规民约、居民公约): disputes arise "
+                 "less often, by an assumed share.")},
 }
 for _lever in levers():
     if _lever.key not in LEVER_TEXT:

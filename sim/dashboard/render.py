@@ -61,7 +61,7 @@ from matplotlib.patches import Circle, Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from ..cases import RESOLVED, LATENT
+from ..cases import LATENT, PETITIONED, RESOLVED
 from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
@@ -77,6 +77,14 @@ WORKER_STYLE = {  # status -> (face colour, legend key)
     "case": ("#1f4fff", "map.worker_case"),
     "emergency": ("#d000d0", "map.worker_emergency"),
 }
+MEETING = "#ff8c00"           # a ring around the committee office on a meeting day
+DISPUTE_STYLE = {  # mediation level -> (face colour, legend key): open disputes, over the open-case crosses
+    "grid": ("#ffd92f", "map.dispute_grid"),
+    "committee": ("#fb6a4a", "map.dispute_committee"),
+    "township": ("#99000d", "map.dispute_township"),
+}
+PETITION = "#6a00a8"
+PETITION_DAYS = 3             # a petition stays on the map this many days after it is filed
 NOISY = ("response_mean_h", "satisfaction_rate")  # daily flows: faint daily line + 7-day rolling mean
 SHARES = ("satisfaction_rate", "vulnerable_reached_share")
 
@@ -269,6 +277,7 @@ class MapRenderer(Layers):
         self.community_lines = ax.add_collection(LineCollection(_rect_segments(t.community_bounds), colors="#111111",
                                                                 linewidths=1.6, zorder=3))
         committees = np.array([m.grid_offices[c.cell.coordinate] for c in m.committees]).reshape(-1, 2)
+        self._committee_xy = committees   # row k: the office of community k's committee
         self.committee_marks = ax.scatter(committees[:, 0], committees[:, 1], marker="s", s=70, c="#08306b",
                                           edgecolors="white", linewidths=1.0, zorder=6)
         centre = xy[np.argmin(((xy - (t.width / 2, t.height / 2)) ** 2).sum(axis=1))]
@@ -280,6 +289,13 @@ class MapRenderer(Layers):
         """Open cases, grid workers by what they do, the title and the status line."""
         ax, empty = self.ax, np.empty((0, 2))
         self.cases = ax.scatter(empty[:, 0], empty[:, 1], marker="x", s=14, c="#000000", linewidths=0.9, zorder=4)
+        self.meetings = ax.scatter(empty[:, 0], empty[:, 1], marker="o", s=300, facecolors="none",
+                                   edgecolors=MEETING, linewidths=2.4, zorder=5)
+        self.disputes = {level: ax.scatter(empty[:, 0], empty[:, 1], marker="D", s=26, c=colour, edgecolors="#000000",
+                                           linewidths=0.5, zorder=4.5)
+                         for level, (colour, _) in DISPUTE_STYLE.items()}
+        self.petitions = ax.scatter(empty[:, 0], empty[:, 1], marker="P", s=110, c=PETITION, edgecolors="white",
+                                    linewidths=0.8, zorder=7.5)
         self.workers = {status: ax.scatter(empty[:, 0], empty[:, 1], marker="^", s=46, c=colour,
                                            edgecolors="#000000", linewidths=0.8, zorder=8)
                         for status, (colour, _) in WORKER_STYLE.items()}
@@ -305,13 +321,17 @@ class MapRenderer(Layers):
             *[Line2D([], [], ls="", marker="^", ms=7, mfc=colour, mec="#000000") for colour, _ in WORKER_STYLE.values()],
             Line2D([], [], ls="", marker="x", ms=5, mec="#000000", mew=0.9),
             Patch(facecolor=FOOTPRINT, alpha=0.25, edgecolor=FOOTPRINT, linestyle="--"),
+            Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec=MEETING, mew=2.0),
+            *[Line2D([], [], ls="", marker="D", ms=5, mfc=colour, mec="#000000", mew=0.5)
+              for colour, _ in DISPUTE_STYLE.values()],
+            Line2D([], [], ls="", marker="P", ms=9, mfc=PETITION, mec="white"),
         ]
         keys = ["map.households", "map.grid_boundaries", "map.community_boundaries", "map.committee_office",
                 "map.township_office", *[k for _, k in WORKER_STYLE.values()], "map.open_cases",
-                "map.emergency_footprint"]
-        fig.legend(handles, [i18n.t(k, lang) for k in keys], loc="lower center", bbox_to_anchor=(0.5, 0.005),
-                   ncols=3 if lang == "zh" else 2, frameon=False, fontsize=7.5, handlelength=1.6,
-                   columnspacing=1.2)
+                "map.emergency_footprint", "map.meeting", *[k for _, k in DISPUTE_STYLE.values()], "map.petition"]
+        texts = [i18n.t(k, lang, days=PETITION_DAYS) if k == "map.petition" else i18n.t(k, lang) for k in keys]
+        fig.legend(handles, texts, loc="lower center", bbox_to_anchor=(0.5, 0.005), ncols=3, frameon=False,
+                   fontsize=6.5, handlelength=1.4, columnspacing=1.0, labelspacing=0.35)
 
     def update(self):
         """Recolour households; move workers and open cases; show emergencies under way. Returns the figure."""
@@ -329,9 +349,12 @@ class MapRenderer(Layers):
         cases = m.cases
         self._pending.extend(cases[self._seen:])
         self._seen = len(cases)
-        self._pending = [c for c in self._pending if c.status < RESOLVED]
-        hh = [c.household for c in self._pending if c.status != LATENT]
-        self.cases.set_offsets(m.territory.hh_xy[hh] if hh else np.empty((0, 2)))
+        since = m.events.now - PETITION_DAYS   # petitions stay on the map a few days
+        self._pending = [c for c in self._pending
+                         if c.status < RESOLVED or (c.status == PETITIONED and c.t_abandon >= since)]
+        hh = [c.household for c in self._pending if LATENT < c.status < RESOLVED]
+        self.cases.set_offsets(self._xy(hh))
+        self._update_deliberation_and_safety(since)
         self._update_emergencies()
         day = int(round(m.time))
         date = m.calendar.dates.iso(day)
@@ -342,12 +365,28 @@ class MapRenderer(Layers):
             self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)} · {date}")
         return self.fig
 
+    def _xy(self, households: list[int]) -> np.ndarray:
+        return self.model.territory.hh_xy[households] if households else np.empty((0, 2))
+
+    def _update_deliberation_and_safety(self, since: float) -> None:
+        """Meetings held on the day just simulated (a ring at the committee office), the disputes open
+        now by the level mediating them, and the petitions of the last PETITION_DAYS days; each read
+        from its submodel's public view, over the cases the map already keeps (those maybe open)."""
+        m = self.model
+        deliberation, safety = getattr(m, "deliberation", None), getattr(m, "safety", None)
+        held = deliberation.meetings_on(int(round(m.time)) - 1) if deliberation is not None else []
+        self.meetings.set_offsets(self._committee_xy[held] if held else np.empty((0, 2)))
+        by_level = safety.open_by_level(self._pending) if safety is not None else {}
+        for level, layer in self.disputes.items():
+            layer.set_offsets(self._xy(by_level.get(level, [])))
+        self.petitions.set_offsets(self._xy(safety.petitions_since(since, self._pending) if safety else []))
+
     def _moving(self) -> list:
         # Everything inside the map, in drawing (zorder) order: the households change colour every
         # step, so the layers above them are redrawn too (a few hundred points and lines).
         return [*(p for ps in self._footprints.values() for p in ps), self.households, self.grid_lines,
-                self.community_lines, self.cases, self.committee_marks, self.township_mark,
-                *self.workers.values(), self.title, self.status]
+                self.community_lines, self.cases, *self.disputes.values(), self.meetings, self.committee_marks,
+                self.township_mark, self.petitions, *self.workers.values(), self.title, self.status]
 
     def _update_emergencies(self) -> None:
         m = self.model
@@ -587,12 +626,20 @@ class ChartsRenderer(Layers):
         a, b = ws.lever_values("A"), ws.lever_values("B")
         for key in SLIDER_BY_KEY:
             if a[key] != b[key]:
-                labels.append(f"  {SLIDER_BY_KEY[key].short(lang)}: {a[key]:g} → {b[key]:g}")
+                labels.append(f"  {SLIDER_BY_KEY[key].short(lang)}: {_lever_value(a[key], lang)} → "
+                              f"{_lever_value(b[key], lang)}")
                 values.append("")
         for key, value in ws.differences().items():
             labels.append(f"  {i18n.t(f'diff_label.{key}', lang)}")
             values.append(format_difference(key, value, lang, unit=False))
         return "\n".join(labels), "\n".join(values)
+
+
+def _lever_value(value, lang: str) -> str:
+    """A lever's value in the B − A panel: on / off for a measure adopted or not, else the number."""
+    if isinstance(value, bool):
+        return i18n.t("switch_on" if value else "switch_off", lang)
+    return f"{value:g}"
 
 
 def _nice_ceiling(x: float) -> float:

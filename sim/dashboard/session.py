@@ -17,12 +17,15 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Mapping
 
 import numpy as np
 
 from ..dates import Dates
+from ..labels import is_share
 from ..model import GovernanceModel
+from ..outcomes import CaseArrays
 from ..params import PARAM_BY_KEY, Lever, Param, levers
 from ..runner import no_cyclic_gc
 from ..scenario import EmergencyDef, Scenario, load
@@ -36,8 +39,9 @@ SIDES = ("A", "B")
 
 @dataclass(frozen=True)
 class Slider:
-    """A lever slider, one per `sim.params.levers()`. low/high/default come from the parameter
-    table; the lever's declaration may lower `high` to a usable end, never widen the range."""
+    """A lever's control, one per `sim.params.levers()`: a slider for a number (low/high/default
+    from the parameter table; the lever's declaration may lower `high` to a usable end, never widen
+    the range), a switch for a measure adopted or not (`boolean`: a true / false parameter, 0–1)."""
 
     key: str
     low: float
@@ -45,6 +49,12 @@ class Slider:
     default: float
     step: float
     integer: bool
+    boolean: bool = False
+
+    @property
+    def group(self) -> str:
+        """The heading the control is listed under (`LEVER_GROUPS`)."""
+        return lever_group(self.key)
 
     def label(self, lang: str) -> str:
         return i18n.t(f"lever.{self.key}", lang)
@@ -61,6 +71,8 @@ class Slider:
 
     def snap(self, value: float) -> float | int:
         """`value` clamped to the slider's range and rounded to its step (as the slider would show it)."""
+        if self.boolean:
+            return bool(value)
         v = min(max(float(value), self.low), self.high)
         v = self.low + round((v - self.low) / self.step) * self.step
         v = min(max(v, self.low), self.high)
@@ -71,6 +83,8 @@ def _slider(p: Param) -> Slider:
     """The slider of a lever: the table's range (up to the lever's `high`) and the lever's step."""
     if not isinstance(p.lever, Lever):
         raise AssertionError(f"{p.key}: declare a lever in sim/params.py as lever=Lever(step)")
+    if p.kind is bool:
+        return Slider(p.key, False, True, p.default, 1, False, boolean=True)
     low, step = p.low, p.lever.step
     high = p.high if p.lever.high is None else min(p.high, p.lever.high)
     integer = p.kind is int
@@ -81,8 +95,26 @@ def _slider(p: Param) -> Slider:
     return Slider(p.key, low, high, p.default, step, integer)
 
 
+# The side panel's headings, in order, and the key prefixes listed under each (a lever whose prefix
+# is not here goes under "service").
+LEVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "service": ("policy.",), "grids": ("grid.", "burden."), "emergencies": ("emergency.",),
+    "volunteers": ("volunteer.",), "deliberation": ("deliberation.",), "safety": ("safety.",)}
+
+
+def lever_group(key: str) -> str:
+    return next((g for g, prefixes in LEVER_GROUPS.items() if key.startswith(prefixes)), "service")
+
+
 LEVER_SLIDERS: tuple[Slider, ...] = tuple(_slider(p) for p in levers())
 SLIDER_BY_KEY: dict[str, Slider] = {s.key: s for s in LEVER_SLIDERS}
+
+
+def grouped_sliders() -> list[tuple[str, list[Slider]]]:
+    """(group, its controls) in the order of LEVER_GROUPS, groups without a lever left out; within a
+    group, the parameter table's order."""
+    out = [(g, [s for s in LEVER_SLIDERS if s.group == g]) for g in LEVER_GROUPS]
+    return [(g, sliders) for g, sliders in out if sliders]
 
 # ----------------------------------------------------------------- scenarios
 
@@ -191,6 +223,48 @@ def format_difference(key: str, value: float, lang: str, unit: bool = True) -> s
     return f"{text}{sep}{i18n.t(f'diff_units.{u}', lang)}"
 
 
+# -------------------------------------------------------------------- report
+
+# The report panel: deliberation (议事协商) and safe communities (平安建设), as `summary.json` names
+# them (labels: sim.labels, shared with the experiment reports).
+REPORT_KEYS = ("deliberation.meetings", "deliberation.agreements", "deliberation.projects_implemented",
+               "deliberation.issues_festering", "deliberation.participation_rate",
+               "safety.disputes", "safety.resolution_rate.grid", "safety.resolution_rate.committee",
+               "safety.resolution_rate.township", "safety.resolution_rate.community", "safety.petitions",
+               "safety.petitions_per_10k", "safety.resolution_time_h.mean")
+
+
+def report_of(model) -> dict[str, float]:
+    """The REPORT_KEYS of `model` now, as its summary would give them (NaN where undefined, e.g.
+    before the warm-up ends): the deliberation and mediation submodels' own summaries, and the
+    mediation chain's outcomes over the disputes arising in the window. Only the disputes are
+    gathered into the case arrays, so a report costs a pass over the cases, not the full summary."""
+    out: dict[str, float] = {}
+    for sub in (model.submodels.get("deliberation"), model.submodels.get("safety")):
+        if sub is not None:
+            out.update(sub.summary())
+    safety = model.submodels.get("safety")
+    if safety is not None and safety.need >= 0:
+        disputes = SimpleNamespace(cases=[c for c in model.cases if c.need == safety.need], events=model.events)
+        a = CaseArrays.of(disputes)
+        keep = a.t_arise >= model.spec.values["sim.warmup_days"]
+        w = CaseArrays(**{k: getattr(a, k)[keep] for k in a.__dataclass_fields__})
+        out.update(safety.case_summary(w))
+    return {k: float(out.get(k, math.nan)) for k in REPORT_KEYS}
+
+
+def format_report_value(key: str, value: float, lang: str) -> str:
+    """A report value as the panel shows it: shares in per cent, hours and rates per 10,000 with one
+    decimal, counts whole; "–" where undefined."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if is_share(key) or ".resolution_rate." in key:   # 化解率 by level: shares too
+        return f"{value * 100:.1f}%"
+    if key.endswith(("_h.mean", "_per_10k")):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
 # ------------------------------------------------------------------ workshop
 
 
@@ -222,6 +296,7 @@ class Workshop:
         self._started: list[tuple[int, str, EmergencyDef]] = []  # (day, name, definition) per start
         self._models: dict[str, GovernanceModel] = {}
         self._series_cache: dict[int, tuple[int, dict[str, np.ndarray]]] = {}
+        self._report_cache: dict[int, tuple[int, dict[str, float]]] = {}
         self._rebuild(self._active_sides(), to_day=0)
 
     # -------------------------------------------------------------- state
@@ -403,6 +478,15 @@ class Workshop:
         self._series_cache[id(m)] = (n, out)
         return out
 
+    def report(self, side: str = "A") -> dict[str, float]:
+        """The deliberation and safe-community outcomes of a side so far (`report_of`), computed once a day."""
+        m = self.model(side)
+        hit = self._report_cache.get(id(m))
+        day = self.day
+        if hit is None or hit[0] != day:
+            hit = self._report_cache[id(m)] = (day, report_of(m))
+        return hit[1]
+
     def differences(self) -> dict[str, float]:
         """B minus A over the days run so far (empty when not side by side; NaN where undefined):
 
@@ -454,6 +538,7 @@ class Workshop:
         m = self._models.pop(side, None)
         if m is not None:
             self._series_cache.pop(id(m), None)
+            self._report_cache.pop(id(m), None)
 
     def _rebuild(self, sides, to_day: int) -> None:
         """Build each side's model at day 0 and run it to `to_day`, starting the remembered
@@ -479,5 +564,6 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
-__all__ = ["DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_SLIDERS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider",
-           "Workshop", "day_kind", "demo_emergency", "format_difference", "scenario_choices", "scenario_title"]
+__all__ = ["DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_GROUPS", "LEVER_SLIDERS", "REPORT_KEYS", "SERIES_KEYS",
+           "SLIDER_BY_KEY", "Slider", "Workshop", "day_kind", "demo_emergency", "format_difference",
+           "format_report_value", "grouped_sliders", "lever_group", "report_of", "scenario_choices", "scenario_title"]

@@ -422,3 +422,20 @@ class Deliberation(Submodel):
             out[f"deliberation.{name}_participants"] = float(values[took_part].mean()) if took_part.any() else math.nan
             out[f"deliberation.{name}_non_participants"] = (float(values[~took_part].mean())
                                                             if (~took_part).any() else math.nan)
+
+    # ------------------------------------------------------------ read-only views (the dashboard's map)
+    def meetings_on(self, day: int) -> list[int]:
+        """The communities that held a meeting on `day` (an empty agenda holds none), read from the
+        staff time the meetings issued. Tasks are appended as they are made and a task is never
+        issued for a time before it is made, so the scan from the end stops at the first task of an
+        earlier day: the cost is the tasks of `day` and later, not the run's."""
+        m = self.model
+        community = {id(c.desk): k for k, c in enumerate(m.committees)}
+        community.update({id(d): int(m.territory.grid_community[g]) for g, d in enumerate(m.grid_desks)})
+        held = set()
+        for a in reversed(self.tasks.assignments):
+            if a.t_issue < day:
+                break
+            if a.type == self.kind and a.t_issue < day + 1:
+                held.add(community[id(a.desk)])
+        return sorted(held)

@@ -215,3 +215,26 @@ class Mediation(Submodel):
                "safety.solved_share": ratio((closed & (w.solved == SOLVED)).sum(), reported.sum())}
         stats("safety.resolution_time_h", ((w.t_first_close - w.t_report) * 24)[closed], out)
         return out
+
+    # ------------------------------------------------------------------ read-only views (the dashboard's map)
+    def open_by_level(self, cases=None) -> dict[str, list[int]]:
+        """The households of the disputes open now, by the level mediating them (`LEVEL_NAMES`): the
+        level of the desk whose queue the dispute last joined (on its way up, the level it left).
+        `cases`: the cases to look at (default every case; the map passes those it knows may be open)."""
+        from ..cases import LATENT
+
+        out: dict[str, list[int]] = {name: [] for name in LEVEL_NAMES}
+        if self.need < 0:
+            return out
+        now = self.events.now
+        for c in self.model.cases if cases is None else cases:
+            if c.need == self.need and LATENT < c.status < RESOLVED and c.t_arise <= now and c.desk is not None:
+                out[LEVEL_NAMES[min(c.desk.level, TOWNSHIP)]].append(c.household)
+        return out
+
+    def petitions_since(self, t: float, cases=None) -> list[int]:
+        """The households of the disputes that left the loop as a petition (信访) at or after time `t`."""
+        if self.need < 0:
+            return []
+        return [c.household for c in (self.model.cases if cases is None else cases)
+                if c.status == PETITIONED and c.need == self.need and t <= c.t_abandon <= self.events.now]

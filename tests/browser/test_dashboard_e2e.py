@@ -1,7 +1,9 @@
 """End-to-end test of the workshop dashboard (sim/dashboard/app.py) in headless chromium.
 
 One test walks through a workshop session on a small scenario: load the page, play a few days (the
-day counter and the date beside it move on), switch to Chinese, turn on side by side, start an emergency, take a screenshot. Every expected
+day counter and the date beside it move on), switch to Chinese, turn on side by side, move a safety slider
+and read the report of deliberation and safe communities in Chinese and English, start an emergency,
+take a screenshot. Every expected
 label comes from sim/dashboard/i18n.py. The headless component tests (tests/test_dashboard_app.py)
 cover the same controls without a browser; this one checks that they work through Solara's front
 end: clicks reach the server, and the texts and pictures the server sends back are shown.
@@ -22,8 +24,9 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 from sim.dashboard import i18n  # noqa: E402
 from sim.dashboard.render import FOOTPRINT  # noqa: E402
-from sim.dashboard.session import LEVER_SLIDERS, day_kind  # noqa: E402
+from sim.dashboard.session import LEVER_SLIDERS, REPORT_KEYS, day_kind  # noqa: E402
 from sim.dates import Dates, parse_start_date  # noqa: E402
+from sim.labels import label  # noqa: E402
 from sim.params import PARAM_BY_KEY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,10 +184,40 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     map_a, map_b = page.locator("img.govsim-map-A"), page.locator("img.govsim-map-B")
     expect(map_b).to_be_visible(timeout=ROUND_TRIP)
     expect(map_a).to_be_visible()
-    expect(page.locator(".v-slider")).to_have_count(2 * len(LEVER_SLIDERS))
+    sliders = [s for s in LEVER_SLIDERS if not s.boolean]  # true / false levers are switches
+    expect(page.locator(".v-slider")).to_have_count(2 * len(sliders))
+    expect(page.locator(".govsim-lever-switch")).to_have_count(2 * (len(LEVER_SLIDERS) - len(sliders)))
     for side in ("A", "B"):
         expect(page.get_by_text(i18n.t("levers_side", "zh", side=side), exact=True)).to_be_visible()
+    expect(page.get_by_text(i18n.t("lever_group.safety", "zh"), exact=True)).to_have_count(2)
     timings["side by side"] = time.monotonic() - t0
+
+    # 4b. a safety slider (option B's full-time mediators) moves; the report of deliberation and safe
+    # communities lists its outcomes for both options, in Chinese and then in English
+    report = page.locator(".govsim-report")
+    expect(report).to_contain_text(i18n.t("report_title", "zh"), timeout=ROUND_TRIP)
+    for key in REPORT_KEYS:
+        expect(report).to_contain_text(label(key, "zh"))
+    expect(report.locator("th")).to_have_text([i18n.t("report_outcome", "zh"), i18n.t("side_A", "zh"),
+                                               i18n.t("side_B", "zh")])
+    name = re.compile(rf"^{re.escape(i18n.t('lever.safety.mediators_per_committee', 'zh'))}$")
+    mediators = page.locator(".v-input").filter(has=page.locator(".v-label", has_text=name))
+    expect(mediators).to_have_count(2)
+    thumb = mediators.nth(1).locator("[role=slider]")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    expect(thumb).to_have_attribute("aria-valuenow", "1", timeout=ROUND_TRIP)
+    expect(mediators.nth(0).locator("[role=slider]")).to_have_attribute("aria-valuenow", "0")
+    page.locator(".govsim-lang").get_by_role("button", name=i18n.t("lang_name.en", "en"), exact=True).click()
+    expect(report).to_contain_text(i18n.t("report_title", "en"), timeout=ROUND_TRIP)
+    for key in REPORT_KEYS:
+        expect(report).to_contain_text(label(key, "en"))
+    expect(report.locator("th")).to_have_text([i18n.t("report_outcome", "en"), i18n.t("side_A", "en"),
+                                               i18n.t("side_B", "en")])
+    expect(page.get_by_text(i18n.t("lever_group.safety", "en"), exact=True)).to_have_count(2)
+    page.locator(".govsim-lang").get_by_role("button", name=i18n.t("lang_name.zh", "zh"), exact=True).click()
+    expect(step).to_have_text(i18n.t("step", "zh"), timeout=ROUND_TRIP)
+    timings["safety slider and report"] = time.monotonic() - t0
 
     # 5. an emergency, then a day: the maps show its footprint. (The map's status box also names it,
     # but inside the picture: no page text says that an emergency is under way.)

@@ -170,10 +170,10 @@ class Prevention(Submodel):
 
     def _found(self, h: Hazard, finder: int) -> None:
         """A patrol volunteer or an inspector found a latent hazard: it is reported in person at the
-        grid (a lapsed one its resident stopped noticing is found no more)."""
+        grid (a lapsed one, which its resident stopped noticing, is found no more)."""
         case = h.case
-        if case.status != LATENT or h.harmed or not math.isnan(case.t_report):
-            return
+        if case.status != LATENT or h.harmed or not math.isnan(case.t_report) or case.t_arise > self.events.now:
+            return   # already known, lapsed or harmed; or due to arise later today
         h.finder = finder
         self._forget(h)
         case.channel = IN_PERSON

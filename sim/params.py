@@ -650,6 +650,50 @@ PARAMS: tuple[Param, ...] = (
       "Mean time (exponential) until an unsolved dispute arises again."),
     P("safety.recurrence_severity_step", 0.25, "0-1", 0.0, 1.0, ASSUMPTION,
       "Rise in severity (at most 1) of a dispute that arises again."),
+    # --- safe communities: collective prevention (ODD 7.38) ---------------------------------------
+    P("safety.incident_performance", 0.0, "0-1", 0.0, 1.0, ASSUMPTION,
+      "Performance the residents of a household experience when a hazard there causes an incident (a "
+      "need type's harm_days): worse than an unmet need (satisfaction.unmet_performance)."),
+    P("safety.patrol_volunteers_per_grid", 0, "persons", 0, 50,
+      "policy text: 群防群治 (治安巡逻, 平安志愿者); 中央综治委 opinions on 平安志愿者 (2014)",
+      "Registered volunteers per grid who patrol for hazards (治安巡逻); fewer if the grid has fewer "
+      "registered volunteers."),
+    P("safety.patrol_hours_per_week", 4.0, "h/week", 0.0, 40.0, ASSUMPTION,
+      "Hours a week each patrol volunteer is asked to patrol; each patrols the share of them given by the "
+      "chance to answer a call (ODD 7.26: motivation, points, recognition, trust)."),
+    P("safety.volunteer_patrol_efficiency", 0.5, "×", 0.0, 2.0, ASSUMPTION,
+      "A volunteer's patrol hour finds a given latent hazard at this multiple of a grid worker's "
+      "(worker.patrol_detect_per_hour, scaled with grid size as the workers' patrol)."),
+    P("safety.patrol_stipend_cny_per_hour", 15.0, "CNY/h", 0.0, 1_000.0, ASSUMPTION,
+      "Allowance (误餐、交通补贴) per patrol hour, counted in cost.staff_cny; points are paid as well if "
+      "volunteer.points_per_hour is above 0."),
+    P("safety.inspections_per_grid_month", 0.0, "/grid-month", 0.0, 60.0,
+      "policy text: 安全隐患排查 (grid workers' safety checks)",
+      "Grid workers' safety inspections per grid a month beyond the routine tasks: each is a task of "
+      "safety.inspection_hours at the grid desk."),
+    P("safety.inspection_hours", 2.0, "h", 0.1, 24.0, ASSUMPTION,
+      "Grid-worker hours of one safety inspection (competing with cases and other tasks)."),
+    P("safety.inspection_find_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that an inspection finds a given latent hazard in its grid."),
+    P("safety.business_hazard_need", "", "need type", None, None,
+      "policy text: 双随机、一公开 for businesses (国办发〔2015〕58号)",
+      "Need type of the catalogue as which the businesses' hazards arise, in their grid (empty: no businesses)."),
+    P("safety.businesses_per_grid", 10, "businesses", 0, 1_000, ASSUMPTION,
+      "Small businesses (shops, restaurants) per grid."),
+    P("safety.business_hazard_rate", 0.2, "/business-year", 0.0, 100.0, ASSUMPTION,
+      "Hazards a business gives rise to a year before any inspection (times demand.scale)."),
+    P("safety.business_inspection_share", 0.0, "/year", 0.0, 4.0,
+      "国办发〔2015〕58号: random inspections (双随机: random businesses, random inspectors)",
+      "Random inspections by township inspectors a year, as a share of the businesses."),
+    P("safety.business_inspection_hours", 2.0, "h", 0.1, 24.0, ASSUMPTION,
+      "Township staff hours of one business inspection."),
+    P("safety.business_inspection_find_share", 0.8, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that an inspection finds a given latent hazard of the business."),
+    P("safety.inspection_results_published", True, "-", None, None,
+      "国办发〔2015〕58号: results made public (一公开)",
+      "Inspection results are published: each inspected business then lowers its hazard rate."),
+    P("safety.publication_compliance_effect", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Share by which a business's hazard rate falls after each published inspection of it (compliance)."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
@@ -715,6 +759,9 @@ NEED_FIELDS: tuple[NeedField, ...] = (
               text="First day of the season in which it arises, e.g. \"10-20\" (optional; empty: all year)."),
     NeedField("season_end", str, "MM-DD", default="",
               text="Last day of its season; before season_start: the season runs over the new year (optional)."),
+    NeedField("harm_days", float, "days", 0.0, 36_500.0, default=0.0,
+              text="Mean time (exponential) after which a hazard of this type that nobody found causes an "
+                   "incident (ODD 7.38; optional; 0: never)."),
 )
 NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
 

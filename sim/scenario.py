@@ -88,6 +88,7 @@ class NeedType:
     rest_day_factor: float = 1.0    # rest-day rate relative to working days,
     season_start: str = ""          # and the season ("MM-DD"; empty: all year)
     season_end: str = ""
+    harm_days: float = 0.0          # a hazard: mean days until it causes an incident if not found (ODD 7.38)
 
     @property
     def deadline_hours(self) -> float:
@@ -579,6 +580,7 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
                             "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
                             ("needs",))
     _check_need_key(file, v, needs, "safety.dispute_need")
+    _check_need_key(file, v, needs, "safety.business_hazard_need")
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
 

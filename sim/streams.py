@@ -35,6 +35,7 @@ STREAMS = (
     "dispute_severity",    # per dispute: its severity (0-1), drawn by case id
     "mediation",           # per dispute: whether each mediation attempt settles it (grid, committee, township)
     "dispute_recurrence",  # per unsolved dispute: whether and when it arises again, and the new case's uniforms
+    "prevention",  # collective prevention (ODD 7.38), one child per purpose (Streams.child): see PREVENTION_STREAMS
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th
@@ -53,6 +54,16 @@ DELIBERATION_STREAMS = (
     "council",     # renting households and the councils' members, drawn once
     "meetings",    # who attends each meeting, their positions, the written ballots
     "festering",   # the extra needs of festering issues: counts, households, times, per-case uniforms
+)
+
+
+# The prevention submodel's purposes, `Streams.child("prevention", k)`; new ones are appended.
+PREVENTION_STREAMS = (
+    "hazards",     # per hazard by case id: its time to harm, when patrol volunteers find it
+    "patrollers",  # which registered volunteers patrol, drawn once
+    "inspections",  # grid and business inspections: counts, times, businesses drawn, what each finds
+    "businesses",  # businesses' hazards: counts, times, households, per-case uniforms
+    "incidents",   # the incident cases' uniforms
 )
 
 

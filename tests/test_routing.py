@@ -161,7 +161,9 @@ def test_misrouted_cases_take_longer_than_the_same_cases_routed_right():
         model.run_for(60)
         return model.cases
     clean, messy = resolution(0.0), resolution(0.5)
-    pairs = [(a.t_resolve - a.t_report, b.t_resolve - b.t_report) for a, b in zip(clean, messy)
+    messy_by_id = {c.id: c for c in messy}   # the same case by id: made cases join the list as they arise
+    both = [(a, messy_by_id[a.id]) for a in clean if a.id in messy_by_id]
+    pairs = [(a.t_resolve - a.t_report, b.t_resolve - b.t_report) for a, b in both
              if b.misrouted_to >= 0 and not math.isnan(a.t_resolve) and not math.isnan(b.t_resolve)]
     assert len(pairs) > 200
     extra_h = 24 * float(np.mean([b - a for a, b in pairs]))

@@ -13,6 +13,7 @@ from .discovery import Discovery
 from .dispatch import Dispatch
 from .intake import Intake
 from .mediation import Mediation
+from .prevention import Prevention
 from .service import Service
 from .shift import Shift
 from .supervision import Supervision
@@ -35,6 +36,7 @@ SUBMODELS: tuple[type[Submodel], ...] = (
     Tasks,             # 7.32 top-down tasks (上级交办) at the desks
     Deliberation,      # 7.36 deliberation (议事协商): collective issues, meetings, projects, festering
     Mediation,         # 7.37 safe communities (平安建设): the mediation chain for disputes
+    Prevention,        # 7.38 collective prevention (群防群治): hazards, patrols, inspections, 双随机一公开
     EmergencyManager,  # 7.20-7.31 emergencies: detection, the switch, welfare contacts, volunteers' calls
 )
 

@@ -35,6 +35,7 @@ STREAMS = (
     "dispute_severity",    # per dispute: its severity (0-1), drawn by case id
     "mediation",           # per dispute: whether each mediation attempt settles it (grid, committee, township)
     "dispute_recurrence",  # per unsolved dispute: whether and when it arises again, and the new case's uniforms
+    "floors",      # each household's floor in its walk-up building (加装电梯), drawn once
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

@@ -441,3 +441,26 @@ def _check_issues_by_priority(model) -> None:
     assert sorted(i.id for i in listed) == sorted(i.id for i in raised if i.state in OPEN)
     assert all((i.state in (AGREED, IMPLEMENTED)) == (not math.isnan(i.t_agree)) for i in raised)
     assert all(i.state != DROPPED or math.isnan(i.t_agree) for i in raised)
+
+
+# ------------------------------------------------------------------ the steady start and petitions
+def test_the_steady_start_counts_petitioned_disputes_as_reports_finished_unsolved():
+    """A dispute that left for a petition (信访) finished unsolved: when the steady start sets whether
+    each resident's last report was solved, it counts as an abandonment does, not as no report."""
+    from sim.cases import APP, PETITIONED, RESOLVED
+
+    m = model_of(small("baseline", residents=8_000, days=60, **{"sim.warmup_days": 40}), 1)
+    m.run_for(30)
+    surveys = m.submodels["survey"]
+    own = [c for c in m.cases if c.channel <= APP and c.status == RESOLVED and not c.lapsed
+           and c.t_verify >= surveys.warm_from]
+    assert own
+    for c in own:   # every own report of the warm-up ends in a petition instead
+        c.status, c.t_abandon = PETITIONED, c.t_verify
+    for r in m.residents:
+        r.last_report_resolved = True
+    everyone = np.ones(len(m.residents), dtype=bool)
+    surveys._settle_reports(everyone)
+    touched = {c.community for c in own}
+    members = [i for i, c in enumerate(surveys.community.tolist()) if c in touched]
+    assert members and not any(m.residents[i].last_report_resolved for i in members)

@@ -447,16 +447,17 @@ def _check_issues_by_priority(model) -> None:
 def test_the_steady_start_counts_petitioned_disputes_as_reports_finished_unsolved():
     """A dispute that left for a petition (信访) finished unsolved: when the steady start sets whether
     each resident's last report was solved, it counts as an abandonment does, not as no report."""
-    from sim.cases import APP, PETITIONED, RESOLVED
+    from sim.cases import ABANDONED, APP, PETITIONED, RESOLVED
 
     m = model_of(small("baseline", residents=8_000, days=60, **{"sim.warmup_days": 40}), 1)
     m.run_for(30)
     surveys = m.submodels["survey"]
-    own = [c for c in m.cases if c.channel <= APP and c.status == RESOLVED and not c.lapsed
-           and c.t_verify >= surveys.warm_from]
+    own = [c for c in m.cases if c.channel <= APP and c.status in (RESOLVED, ABANDONED) and not c.lapsed
+           and (c.t_verify if c.status == RESOLVED else c.t_abandon) >= surveys.warm_from]
     assert own
-    for c in own:   # every own report of the warm-up ends in a petition instead
-        c.status, c.t_abandon = PETITIONED, c.t_verify
+    for c in own:   # every own report finished since warm_from ends in a petition instead
+        c.t_abandon = c.t_verify if c.status == RESOLVED else c.t_abandon
+        c.status = PETITIONED
     for r in m.residents:
         r.last_report_resolved = True
     everyone = np.ones(len(m.residents), dtype=bool)

@@ -806,8 +806,10 @@ TASK_FIELD_BY_KEY = {f.key: f for f in TASK_FIELDS}
 # residents' council); "owners_half" and "owners_three_quarters": Civil Code (2020) art. 278, owners of
 # at least two thirds of the area and two thirds in number take part, and more than half (ordinary
 # matters), or three quarters (raising maintenance funds, rebuilding or altering buildings and
-# facilities, changing common parts' use: items 6-8) of those taking part agree. Area is not modelled:
-# each owner household counts once.
+# facilities, changing common parts' use: items 6-8) of those taking part agree, by area and by number;
+# homes are of equal area, so the two counts coincide. "villagers_meeting": Organic Law of Villagers'
+# Committees (2018) art. 22, representatives of two thirds of the households take part, more than half
+# of those present agree.
 COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters", "villagers_meeting")
 COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
     NeedField("rate_per_year", float, "/community-year", 0.0, 365.0, text="Issues of this kind arising per community per year."),

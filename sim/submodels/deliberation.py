@@ -44,7 +44,6 @@ OWNERS_TAKING_PART = 2.0 / 3.0
 # adult villagers or the representatives of two thirds of the households (the form used here), and
 # decides by more than half of those present.
 HOUSEHOLDS_TAKING_PART = 2.0 / 3.0
-FORMATS = ("council", "forum", "hearing")   # 居民议事会, 座谈会, 听证会
 
 
 def passes(rule: str, approval: float) -> bool:

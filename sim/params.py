@@ -536,8 +536,9 @@ PARAMS: tuple[Param, ...] = (
       "relative to 1 for the working-age."),
     P("deliberation.council_weight_renter", 0.3, "×", 0.0, 100.0, ASSUMPTION,
       "Weight of a renter when the council's open seats are filled (less rooted in the community)."),
-    P("deliberation.renter_share", 0.2, "share of households", 0.0, 1.0,
-      "7th census (2020): roughly a fifth of urban family households rent; the exact share is an assumption",
+    P("deliberation.renter_share", 0.256, "share of households", 0.0, 1.0,
+      "中国人口普查年鉴-2020 (7th census), vol. 9 住房, family households by source of housing: 25.6% of urban "
+      "family households rent (廉租住房/公租房 and 其他租赁住房); by province from under a fifth to 55% (Guangdong)",
       "Households living in rented homes (renters are not owners: they have no vote under art. 278)."),
     P("deliberation.council_attendance", 0.8, "probability", 0.0, 1.0, ASSUMPTION,
       "Chance that a council member attends a meeting."),
@@ -599,6 +600,45 @@ PARAMS: tuple[Param, ...] = (
       "it to the departments)."),
     P("deliberation.deputy_trust_gain", 0.02, "trust", 0.0, 1.0, ASSUMPTION,
       "Trust gained by each participant of a meeting a deputy attends."),
+    P("deliberation.meeting_format", "council", "-", None, None,
+      "关于加强城乡社区协商的意见 (2015) names the forms (议事会, 座谈会/恳谈会, 听证会); which one is a lever",
+      "Format of the committees' meetings: \"council\" (居民议事会: the standing council, and the public "
+      "with public_attendance), \"forum\" (座谈会: a small invited discussion, deliberation.forum_size), "
+      "\"hearing\" (听证会: open to the public, the affected households invited, a formal record).",
+      choices=("council", "forum", "hearing")),
+    P("deliberation.forum_size", 12, "persons", 2, 200, ASSUMPTION,
+      "People invited to a 座谈会: council members and, for deliberation.forum_affected_share of the seats, "
+      "residents affected by an issue on the agenda."),
+    P("deliberation.forum_affected_share", 0.5, "share of seats", 0.0, 1.0, ASSUMPTION,
+      "Share of a 座谈会's invitations that go to affected residents (the rest to council members)."),
+    P("deliberation.hearing_affected_attend", 0.3, "probability", 0.0, 1.0, ASSUMPTION,
+      "听证会: chance that an invited affected household sends a member (on top of the public's attendance)."),
+    P("deliberation.hours_factor_forum", 0.7, "×", 0.0, 10.0, ASSUMPTION,
+      "Staff hours of a 座谈会 relative to a council meeting (deliberation.meeting_hours)."),
+    P("deliberation.hours_factor_hearing", 2.0, "×", 0.0, 10.0, ASSUMPTION,
+      "Staff hours of a 听证会 relative to a council meeting: notice, invitations, the formal record (听证笔录)."),
+    P("deliberation.shift_factor_forum", 1.5, "×", 0.0, 10.0, ASSUMPTION,
+      "How far a 座谈会's discussion moves positions, relative to a council meeting's (capped at the full way)."),
+    P("deliberation.shift_factor_hearing", 0.5, "×", 0.0, 10.0, ASSUMPTION,
+      "The same for a 听证会 (statements on the record more than discussion)."),
+    P("deliberation.legitimacy_forum", 0.8, "×", 0.0, 10.0, ASSUMPTION,
+      "Trust and satisfaction gained when a project agreed at a 座谈会 is implemented, relative to a council's."),
+    P("deliberation.legitimacy_hearing", 1.5, "×", 0.0, 10.0, ASSUMPTION,
+      "The same for a project agreed at a 听证会 (open, on the record)."),
+    P("deliberation.priority_issues", "", "issue types", None, None,
+      "policy text: the township sets the consultation priorities (协商重点); which kinds is a lever",
+      "Comma-separated names of collective issue types (the [collective.NAME] catalogue) the township names as "
+      "its priorities: they come first on every agenda and their projects are co-funded (faster). Empty: none."),
+    P("deliberation.priority_project_speedup", 0.25, "share", 0.0, 1.0, ASSUMPTION,
+      "A priority issue's project is finished in this share less time (the township's co-funding)."),
+    P("deliberation.walkup_storeys", 6, "storeys", 1, 30,
+      "住宅设计规范 GB 50096-2011 §6.4.1: a lift is required from seven storeys, so the old walk-ups "
+      "(老旧小区) have at most six; each floor equally likely is an assumption",
+      "Storeys of the walk-up buildings: each household lives on a floor from 1 to this, drawn once "
+      "(equally likely); a collective issue's floor_gradient makes positions depend on it (加装电梯)."),
+    P("deliberation.villagers_meeting_reach", 0.7, "share", 0.0, 1.0, ASSUMPTION,
+      "Villagers' meeting (rule \"villagers_meeting\"): share of the affected households with no member at the "
+      "meeting that send a household representative (户代表) to the villagers' meeting that decides."),
     # --- safe communities: the mediation chain (ODD 7.37) -----------------------------------------
     P("safety.dispute_need", "", "need type", None, None,
       "policy text: 平安建设, the mediation chain grid → committee (人民调解) → township (司法所、综治中心) → "
@@ -815,9 +855,11 @@ TASK_FIELD_BY_KEY = {f.key: f for f in TASK_FIELDS}
 # residents' council); "owners_half" and "owners_three_quarters": Civil Code (2020) art. 278, owners of
 # at least two thirds of the area and two thirds in number take part, and more than half (ordinary
 # matters), or three quarters (raising maintenance funds, rebuilding or altering buildings and
-# facilities, changing common parts' use: items 6-8) of those taking part agree. Area is not modelled:
-# each owner household counts once.
-COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters")
+# facilities, changing common parts' use: items 6-8) of those taking part agree, by area and by number;
+# homes are of equal area, so the two counts coincide. "villagers_meeting": Organic Law of Villagers'
+# Committees (2018) art. 22, representatives of two thirds of the households take part, more than half
+# of those present agree.
+COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters", "villagers_meeting")
 COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
     NeedField("rate_per_year", float, "/community-year", 0.0, 365.0, text="Issues of this kind arising per community per year."),
     NeedField("affected_share", float, "share", 0.0, 1.0, text="Share of the community's households affected (drawn at random)."),
@@ -827,8 +869,12 @@ COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
     NeedField("benefit_unaffected", float, "-", -5.0, 5.0, text="Mean position of residents not affected (their share of costs, noise)."),
     NeedField("cost_cny", float, "CNY", 0.0, 1e10, text="Cost of the project that implements an agreement."),
     NeedField("urgency_days", float, "days", 1.0, 36_500.0, text="Days after which an issue still open festers."),
-    NeedField("rule", str, "-", choices=COLLECTIVE_RULES, text="Decision rule: majority of participants, or art. 278's owners' rules."),
+    NeedField("rule", str, "-", choices=COLLECTIVE_RULES, text="Decision rule: majority of participants, art. 278's "
+              "owners' rules, or the villagers' meeting (村民委员会组织法 art. 22)."),
     NeedField("project_days", float, "days", 0.0, 3_650.0, text="Days from agreement to the project's completion."),
+    NeedField("floor_gradient", float, "-", -5.0, 5.0, default=0.0,
+              text="Optional (0): an affected resident's position moves by up to ± this with their floor, from the "
+              "ground floor (−) to the top of the walk-up (+), deliberation.walkup_storeys."),
 )
 COLLECTIVE_FIELD_BY_KEY = {f.key: f for f in COLLECTIVE_FIELDS}
 

@@ -125,6 +125,7 @@ class CollectiveType:
     urgency_days: float
     rule: str
     project_days: float
+    floor_gradient: float = 0.0   # positions by floor (加装电梯): ± this from the ground floor to the top
 
 
 @dataclass(frozen=True)
@@ -483,9 +484,21 @@ def _check_collective(file: str, table: Any, values: Mapping[str, Any],
         raise ScenarioError(file, "deliberation.festering_need", need,
                             "a need type of the catalogue (" + ", ".join(n.name for n in needs) + ") or \"\"",
                             ("needs",))
-    return tuple(CollectiveType(name=name, **fields) for name, fields in
-                 _catalogue_rows(file, "collective", "collective issue", table, COLLECTIVE_FIELDS,
-                                 COLLECTIVE_FIELD_BY_KEY))
+    catalogue = tuple(CollectiveType(name=name, **fields) for name, fields in
+                      _catalogue_rows(file, "collective", "collective issue", table, COLLECTIVE_FIELDS,
+                                      COLLECTIVE_FIELD_BY_KEY))
+    _check_priority_issues(file, values["deliberation.priority_issues"], catalogue)
+    return catalogue
+
+
+def _check_priority_issues(file: str, value: str, catalogue: tuple[CollectiveType, ...]) -> None:
+    """The township's consultation priorities (协商重点): comma-separated names of the catalogue's types."""
+    names = [c.name for c in catalogue]
+    for name in (n.strip() for n in value.split(",")) if value.strip() else ():
+        if name not in names:
+            raise ScenarioError(file, "deliberation.priority_issues", value,
+                                "comma-separated names of collective issue types (" + (", ".join(names) or "none in "
+                                "this scenario's catalogue") + ") or \"\"", ("collective",))
 
 
 def _catalogue_rows(file: str, section: str, what: str, table: dict, fields, field_by_key) -> list[tuple[str, dict]]:

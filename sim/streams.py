@@ -36,6 +36,7 @@ STREAMS = (
     "mediation",           # per dispute: whether each mediation attempt settles it (grid, committee, township)
     "dispute_recurrence",  # per unsolved dispute: whether and when it arises again, and the new case's uniforms
     "prevention",  # collective prevention (ODD 7.38), one child per purpose (Streams.child): see PREVENTION_STREAMS
+    "floors",      # each household's floor in its walk-up building (加装电梯), drawn once
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

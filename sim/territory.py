@@ -93,6 +93,12 @@ def build_territory(
                      np.array(grid_bounds), np.array(comm_bounds), grid_households)
 
 
+def household_floors(rng: np.random.Generator, households: int, storeys: int) -> np.ndarray:
+    """Each household's floor (1 = ground) in a walk-up of `storeys` storeys, each floor equally likely
+    (one flat per floor and stairwell): drawn from its own stream, so the territory's draws stay as they were."""
+    return rng.integers(1, storeys + 1, size=households)
+
+
 def households_of(values) -> int:
     return max(1, round(values["territory.residents"] / values["territory.household_size"]))
 

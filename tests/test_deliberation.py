@@ -28,7 +28,7 @@ SIZE = {"residents": 15_000, "days": 200}
 
 @functools.lru_cache(maxsize=None)
 def summary(seed: int, **overrides) -> dict:
-    return run(small("baseline", **SIZE, **BUSY, **overrides), seed, case_table=False).summary
+    return run(small("baseline", **SIZE, **{**BUSY, **overrides}), seed, case_table=False).summary
 
 
 def series(key: str, **overrides) -> np.ndarray:
@@ -280,3 +280,188 @@ def test_cases_made_during_the_run_never_share_an_id():
     assert len(ids) == len(set(ids))
     bands = {i >> MADE_ID_BITS for i in ids}
     assert {0, 2} <= bands, bands   # arrivals and festering needs (band 1: disputes that recur)
+
+
+# ------------------------------------------------------------------ formats (座谈会, 听证会, 议事会)
+FORMAT = {fmt: {**OFTEN, "deliberation.meeting_format": fmt} for fmt in ("council", "forum", "hearing")}
+
+
+def test_a_hearing_draws_more_affected_residents_and_costs_more_staff_hours_than_a_forum():
+    hours = "workload.tasks.hours_by_type.deliberation_meeting"
+    for key in ("deliberation.affected_attendees_per_meeting",):
+        forum, hearing = series(key, **FORMAT["forum"]), series(key, **FORMAT["hearing"])
+        assert (hearing > forum).all(), (key, forum, hearing)
+    forum_h, hearing_h = series(hours, **FORMAT["forum"]), series(hours, **FORMAT["hearing"])
+    meetings = series("deliberation.meetings", **FORMAT["forum"]), series("deliberation.meetings", **FORMAT["hearing"])
+    assert (hearing_h / meetings[1] > forum_h / meetings[0]).all(), (forum_h, hearing_h)
+    # the public attends a hearing whatever the council's public_attendance lever
+    assert (series("deliberation.participation_rate", **FORMAT["hearing"])
+            > series("deliberation.participation_rate", **FORMAT["council"])).all()
+
+
+def test_a_hearings_outcome_gains_more_trust_than_a_forums():
+    """Legitimacy: the same project, agreed on the record, gains more trust when implemented."""
+    m = {}
+    for fmt in ("forum", "hearing"):
+        model = model_of(small("baseline", residents=15_000, days=5, **FORMAT[fmt]), 1)
+        m[fmt] = model.deliberation.legitimacy
+    assert m["hearing"] > 1.0 > m["forum"]
+
+
+# ------------------------------------------------------------------ the township's priorities (协商重点)
+def test_priority_issues_are_agreed_sooner():
+    """Parking named a priority: first on every agenda (quarterly meetings, full agendas), so its
+    issues are agreed sooner than the same issues without priority, and its projects finish sooner."""
+    key = "deliberation.days_to_agreement.by_type.parking"
+    plain = np.nan_to_num(series(key, **RARE), nan=np.inf)   # none agreed: never
+    first = series(key, **RARE, **{"deliberation.priority_issues": "parking"})
+    assert (first < plain).all(), (plain, first)
+    agreed = "deliberation.agreements.by_type.parking"
+    assert (series(agreed, **RARE, **{"deliberation.priority_issues": "parking"}) >= series(agreed, **RARE)).all()
+    s = summary(1, **RARE, **{"deliberation.priority_issues": "parking"})
+    assert s["deliberation.agreements.priority"] == s["deliberation.agreements.by_type.parking"]
+    assert s["deliberation.days_to_agreement.priority"] == s["deliberation.days_to_agreement.by_type.parking"]
+
+
+def test_a_priority_project_is_co_funded_and_finishes_sooner():
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **OFTEN,
+                       **{"deliberation.priority_issues": "parking, public_space"}), 1)
+    m.run_for(200)
+    d, speedup = m.deliberation, m.spec["deliberation.priority_project_speedup"]
+    done = [i for i in d.issues if i.state == IMPLEMENTED and d.types[i.type].project_days > 0]
+    assert {d.types[i.type].name for i in done if i.priority} == {"parking", "public_space"}
+    for i in done:
+        expected = d.types[i.type].project_days * (1.0 - speedup if i.priority else 1.0)
+        assert i.t_done - i.t_agree == pytest.approx(expected)
+
+
+# ------------------------------------------------------------------ floors (加装电梯)
+LIFTS = {"collective.lift.rate_per_year": 12.0, "collective.lift.affected_share": 0.1}
+
+
+def test_upper_floors_vote_for_a_lift_more_than_ground_floors():
+    for seed in SEEDS:
+        s = summary(seed, **OFTEN, **LIFTS)
+        assert s["deliberation.approval.upper_floors"] > s["deliberation.approval.ground_floors"] + 0.2, s
+    flat = summary(1, **OFTEN, **LIFTS, **{"collective.lift.floor_gradient": 0.0})
+    assert math.isnan(flat["deliberation.approval.upper_floors"]), "only floor-dependent issues' votes count"
+
+
+def test_floors_are_drawn_from_their_own_stream_within_the_walk_up():
+    a = model_of(small("baseline", residents=8_000, days=5), 3).deliberation
+    b = model_of(small("baseline", residents=8_000, days=5, **{"deliberation.renter_share": 0.5}), 3).deliberation
+    assert a.floor.min() == 1 and a.floor.max() == 6 and (a.floor == b.floor).all()
+    c = model_of(small("baseline", residents=8_000, days=5, **{"deliberation.walkup_storeys": 4}), 3).deliberation
+    assert c.floor.max() == 4
+
+
+# ------------------------------------------------------------------ village collective matters (村集体事务)
+def test_village_matters_are_off_in_the_city_and_decided_by_the_villagers_meeting_in_a_village():
+    city = run(small("baseline", **SIZE), 1, case_table=False).summary
+    assert city["deliberation.agreements.by_type.village_affairs"] == 0
+    village = [run(small("village_deliberation", **SIZE), s, case_table=False).summary for s in SEEDS[:2]]
+    assert all(v["deliberation.agreements.by_type.village_affairs"] > 0 for v in village)
+    assert all(v["deliberation.agreements.by_type.lift"] == 0 for v in village)
+
+
+def test_the_villagers_meeting_needs_two_thirds_of_the_households():
+    """Art. 22: with no household representatives beyond those at the meeting, no quorum: nothing is
+    agreed; with all of them, a clear majority agrees."""
+    none = {"deliberation.villagers_meeting_reach": 0.0, **OFTEN}
+    all_ = {"deliberation.villagers_meeting_reach": 1.0, **OFTEN}
+    key = "deliberation.agreements.by_type.village_affairs"
+    assert summary(1, **none, **{"collective.village_affairs.rate_per_year": 3.0})[key] == 0
+    assert summary(1, **all_, **{"collective.village_affairs.rate_per_year": 3.0})[key] > 0
+
+
+# ------------------------------------------------------------------ the summary window
+def test_the_summary_covers_the_window_after_the_warm_up():
+    """Issues raised, meetings, complaints and participation count from sim.warmup_days on, and the
+    window's issues are each in exactly one state at the end."""
+    warm = 100
+    m = model_of(small("baseline", residents=15_000, days=200, **BUSY, **{"sim.warmup_days": warm}), 2)
+    m.run_for(200)
+    d = m.deliberation
+    s = d.summary()
+    raised = [i for i in d.issues if warm <= i.t_raise <= m.events.now]
+    assert 0 < s["deliberation.issues_raised"] == len(raised) < sum(d.state_counts().values())
+    assert s["deliberation.issues_raised"] == sum(s[f"deliberation.{k}"] for k in (
+        "issues_waiting", "issues_festering", "projects_under_way", "projects_implemented", "issues_dropped"))
+    assert 0 < s["deliberation.meetings"] < d.meetings
+    assert s["deliberation.meetings"] == len([t for t, *_ in d.meeting_log])
+    assert all(t >= warm for t, *_ in d.meeting_log)
+    assert s["deliberation.festering_complaints"] == sum(c.t_arise >= warm for c in d.complaint_cases)
+    agreed = [i for i in raised if i.state in (AGREED, IMPLEMENTED)]
+    assert s["deliberation.agreements"] == len(agreed)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("body,key,allowed", [
+    ('[deliberation]\npriority_issues = "lift, flying_cars"\n', "deliberation.priority_issues",
+     "comma-separated names of collective issue types"),
+    ('[deliberation]\nmeeting_format = "referendum"\n', "deliberation.meeting_format",
+     "one of 'council', 'forum', 'hearing'"),
+    ("[collective.x]\n" + GOOD.replace('"majority"', '"villagers"'), "collective.x.rule", "'villagers_meeting'"),
+    ("[collective.x]\n" + GOOD + "floor_gradient = 9.0\n", "collective.x.floor_gradient", "a number in [-5, 5]"),
+])
+def test_bad_formats_priorities_and_floors_are_refused(tmp_path, body, key, allowed):
+    path = _scenario(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    assert info.value.key == key and str(path) in str(info.value) and allowed in str(info.value)
+
+
+def test_an_unknown_priority_issue_exits_2_naming_file_key_and_value(tmp_path, capsys, monkeypatch):
+    path = _scenario(tmp_path, '[deliberation]\npriority_issues = "flying_cars"\n')
+    monkeypatch.chdir(tmp_path)
+    line = assert_refused(["run", str(path), "--out", str(tmp_path / "out")], capsys, [tmp_path])
+    assert "deliberation.priority_issues" in line and "'flying_cars'" in line and "s.toml" in line
+    assert "lift" in line
+
+
+@pytest.mark.parametrize("fmt", ["forum", "hearing"])
+def test_every_format_loses_no_issue_and_is_deterministic(fmt):
+    overrides = {**BUSY, **FORMAT[fmt], "deliberation.priority_issues": "lift"}
+    model = model_of(small("baseline", residents=8_000, days=120, **overrides), seed=4)
+    check_after_events(model, lambda: _check_issues_by_priority(model), every=300)
+    model.run_for(120)
+    _check_issues_by_priority(model)
+    sc = small("baseline", residents=8_000, days=120, **overrides)
+    a, b = run(sc, 5, case_table=False).summary, run(sc, 5, case_table=False).summary
+    keys = [k for k in a if k.startswith("deliberation.")]
+    assert {k: a[k] for k in keys} == pytest.approx({k: b[k] for k in keys}, nan_ok=True)
+
+
+def _check_issues_by_priority(model) -> None:
+    """As `_check_issues`, with priority projects finished sooner (no deputies)."""
+    d, now = model.deliberation, model.events.now
+    raised = [i for i in d.issues if i.t_raise <= now]
+    assert sum(d.state_counts().values()) == len(raised)
+    listed = [i for c in d.open for i in c if i.state in OPEN]
+    assert sorted(i.id for i in listed) == sorted(i.id for i in raised if i.state in OPEN)
+    assert all((i.state in (AGREED, IMPLEMENTED)) == (not math.isnan(i.t_agree)) for i in raised)
+    assert all(i.state != DROPPED or math.isnan(i.t_agree) for i in raised)
+
+
+# ------------------------------------------------------------------ the steady start and petitions
+def test_the_steady_start_counts_petitioned_disputes_as_reports_finished_unsolved():
+    """A dispute that left for a petition (信访) finished unsolved: when the steady start sets whether
+    each resident's last report was solved, it counts as an abandonment does, not as no report."""
+    from sim.cases import ABANDONED, APP, PETITIONED, RESOLVED
+
+    m = model_of(small("baseline", residents=8_000, days=60, **{"sim.warmup_days": 40}), 1)
+    m.run_for(30)
+    surveys = m.submodels["survey"]
+    own = [c for c in m.cases if c.channel <= APP and c.status in (RESOLVED, ABANDONED) and not c.lapsed
+           and (c.t_verify if c.status == RESOLVED else c.t_abandon) >= surveys.warm_from]
+    assert own
+    for c in own:   # every own report finished since warm_from ends in a petition instead
+        c.t_abandon = c.t_verify if c.status == RESOLVED else c.t_abandon
+        c.status = PETITIONED
+    for r in m.residents:
+        r.last_report_resolved = True
+    everyone = np.ones(len(m.residents), dtype=bool)
+    surveys._settle_reports(everyone)
+    touched = {c.community for c in own}
+    members = [i for i, c in enumerate(surveys.community.tolist()) if c in touched]
+    assert members and not any(m.residents[i].last_report_resolved for i in members)

@@ -57,10 +57,11 @@ def test_param_metadata(p) -> None:
     if kind is bool:
         assert p.low is None and p.high is None
     elif kind is str:
-        # A fixed set of choices, a need type checked against the scenario's catalogue, or a date.
+        # A fixed set of choices, a need type or collective issue types checked against the
+        # scenario's catalogues, or a date.
         from sim.dates import parse_start_date
 
-        assert (p.choices and p.default in p.choices) or p.unit == "need type" or (
+        assert (p.choices and p.default in p.choices) or p.unit in ("need type", "issue types") or (
             p.unit == "ISO date" and parse_start_date(p.default) is not None)
     else:
         assert p.low is not None and p.high is not None and p.low <= p.high, f"{p.key}: bad range"

@@ -1,13 +1,16 @@
 """Deliberation (议事协商) and residents' self-governance (ODD 7.36).
 
 Collective issues of the scenario's catalogue (`[collective.NAME]`, `scenario.CollectiveType`: a lift,
-parking, renovation of an old estate, property fees, public space) arise in the communities and wait
-for a meeting. Each committee holds deliberation meetings (居民议事会) at the lever's frequency; a
-meeting takes the oldest open issues, costs committee staff and grid workers hours (issued as
-fixed-time tasks at their desks, `Tasks.issue`), and is attended by the council's members and, with
-public attendance (列席), by other residents by age, trust and stake. Positions are drawn by group
-benefit and move toward the participants' mean in discussion; the issue's rule decides (a majority of
-participants, or the owners' rules of Civil Code art. 278). An agreement becomes a project that is
+parking, renovation of an old estate, property fees, public space, village collective matters) arise
+in the communities and wait for a meeting. Each committee holds meetings at the lever's frequency, in
+the lever's format: the standing council (居民议事会), a small invited forum (座谈会) or a public hearing
+(听证会); formats differ in who attends, staff hours, how far positions move and the legitimacy of the
+outcome. A meeting takes the township's priority issues (协商重点) first, then the oldest open ones,
+costs committee staff and grid workers hours (issued as fixed-time tasks at their desks,
+`Tasks.issue`), and is attended by residents by age, trust and stake. Positions are drawn by group
+benefit (and, for a lift, by floor) and move toward the participants' mean in discussion; the issue's
+rule decides (a majority of participants, the owners' rules of Civil Code art. 278, or the villagers'
+meeting of the Organic Law of Villagers' Committees art. 22). An agreement becomes a project that is
 implemented after its duration: those affected and those who agreed it gain trust and satisfaction.
 An issue clearly rejected is dropped; one still open after its urgency festers: its affected
 residents lose trust and its households raise extra needs (disputes) until it is agreed.
@@ -26,6 +29,7 @@ from scipy.special import ndtri
 from .. import schedule as ev
 from ..cases import FESTERING_CASE_IDS, N_CASE_U, U_RATING, U_ROUTE, Case
 from ..streams import DELIBERATION_STREAMS
+from ..territory import household_floors
 from ..units import HOURS
 from .base import Submodel, ratio
 
@@ -34,7 +38,12 @@ STATES = ("waiting", "festering", "agreed", "implemented", "dropped")
 OPEN = (WAITING, FESTERING)
 # Civil Code art. 278: owners of two thirds of the area and in number take part; then more than half
 # (ordinary matters) or three quarters (items 6-8: maintenance funds raised, rebuilding, common parts' use).
+# Both counts (owners, and their homes' area) must reach the share.
 OWNERS_TAKING_PART = 2.0 / 3.0
+# Organic Law of Villagers' Committees (2018) art. 22: a villagers' meeting needs more than half of the
+# adult villagers or the representatives of two thirds of the households (the form used here), and
+# decides by more than half of those present.
+HOUSEHOLDS_TAKING_PART = 2.0 / 3.0
 
 
 def passes(rule: str, approval: float) -> bool:
@@ -42,11 +51,16 @@ def passes(rule: str, approval: float) -> bool:
     return approval >= 0.75 if rule == "owners_three_quarters" else approval > 0.5
 
 
+def priority_names(value: str) -> set[str]:
+    """The township's priority issue types (协商重点), from the comma-separated lever."""
+    return {n.strip() for n in value.split(",") if n.strip()}
+
+
 class Issue:
     """One collective issue of a community."""
 
     __slots__ = ("id", "type", "community", "t_raise", "households", "owners", "state", "t_agree", "t_done",
-                 "votes", "participants")
+                 "votes", "participants", "priority")
 
     def __init__(self, iid: int, type_index: int, community: int, t: float, households: np.ndarray,
                  owners: np.ndarray):
@@ -61,6 +75,7 @@ class Issue:
         self.t_done = math.nan
         self.votes = 0                 # meetings that discussed it without agreement
         self.participants = np.empty(0, dtype=np.int64)   # who attended the meeting that agreed it
+        self.priority = False          # a type the township named as a consultation priority (协商重点)
 
 
 class Deliberation(Submodel):
@@ -75,7 +90,10 @@ class Deliberation(Submodel):
         "committee_staff_per_meeting", "grid_workers_per_meeting", "trust_gain", "satisfaction_gain",
         "festering_trust_loss", "festering_need", "festering_needs_per_household_year",
         "facilitation_cny_per_meeting", "facilitation_effect", "facilitation_half_cny", "deputy_share",
-        "deputy_project_speedup", "deputy_trust_gain"))
+        "deputy_project_speedup", "deputy_trust_gain", "meeting_format", "forum_size", "forum_affected_share",
+        "hearing_affected_attend", "hours_factor_forum", "hours_factor_hearing", "shift_factor_forum",
+        "shift_factor_hearing", "legitimacy_forum", "legitimacy_hearing", "priority_issues",
+        "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach")) + ("sim.warmup_days",)
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -91,10 +109,18 @@ class Deliberation(Submodel):
         resident_community = t.hh_community[m.resident_household]
         self.members = [np.flatnonzero(resident_community == c) for c in range(n)]
         self.renter = self.rng["council"].random(t.n_households) < p["deliberation.renter_share"]
+        self.storeys = p["deliberation.walkup_storeys"]
+        self.floor = household_floors(m.streams.floors, t.n_households, self.storeys)
+        self.area = np.ones(t.n_households)   # each home's area: equal (art. 278 counts area and owners)
         self.resident_renter = self.renter[m.resident_household]
         self.in_council = np.zeros(len(m.residents), dtype=bool)
         self.council = [self._choose_council(c) for c in range(n)]
-        self.attended = np.zeros(len(m.residents), dtype=np.int32)   # meetings attended, per resident
+        self.attended = np.zeros(len(m.residents), dtype=np.int32)   # meetings attended in the window
+        self.warm = p["sim.warmup_days"]
+        self.format = p["deliberation.meeting_format"]
+        self.priority = {k for k, ty in enumerate(self.types) if ty.name in priority_names(p["deliberation.priority_issues"])}
+        self.meeting_log: list[tuple[float, bool, int]] = []   # per meeting: time, a deputy there, attendees with a stake
+        self.floor_votes: list[tuple[int, bool]] = []         # (floor, for) of each vote on a floor-dependent issue
         self.issues: list[Issue] = []
         self.open: list[list[Issue]] = [[] for _ in range(n)]        # waiting or festering, oldest first
         rate = p["deliberation.meetings_per_month"]
@@ -105,15 +131,23 @@ class Deliberation(Submodel):
         self.need = names.index(need) if need in names else -1   # validated when there is a catalogue
         self.meetings = self.deputy_meetings = 0
         self.shift = self._discussion_shift()
+        self.hours = p["deliberation.meeting_hours"] * HOURS * self._by_format("hours_factor")
+        self.legitimacy = self._by_format("legitimacy")
         self.complaint_cases: list[Case] = []   # the festering issues' extra needs, planned a day ahead
         self.project_cost = 0.0
         self.agree_days: list[float] = []
+        self.project_log: list[tuple[float, float]] = []   # per implemented project: time, cost
+
+    def _by_format(self, name: str) -> float:
+        """The format's factor `deliberation.NAME_FORMAT` (1 for the council, the reference)."""
+        return 1.0 if self.format == "council" else self.p[f"deliberation.{name}_{self.format}"]
 
     def _discussion_shift(self) -> float:
         """How far discussion moves positions toward the room's mean; facilitation closes part of the
         rest, saturating in its budget."""
         p = self.p
-        shift, budget = p["deliberation.discussion_shift"], p["deliberation.facilitation_cny_per_meeting"]
+        shift = min(1.0, p["deliberation.discussion_shift"] * self._by_format("shift_factor"))
+        budget = p["deliberation.facilitation_cny_per_meeting"]
         gain = p["deliberation.facilitation_effect"] * budget / (budget + p["deliberation.facilitation_half_cny"])
         return shift + (1.0 - shift) * gain
 
@@ -163,6 +197,8 @@ class Deliberation(Submodel):
         """The day's new issues, per type and community; drawn whatever the levers (common random numbers)."""
         rng = self.rng["issues"]
         for k, ty in enumerate(self.types):
+            if ty.rate_per_year == 0:   # an entry that is off (village matters in a city) draws nothing
+                continue
             counts = rng.poisson(ty.rate_per_year / 365.0, size=len(self.households))
             for c in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[c])):
@@ -170,6 +206,7 @@ class Deliberation(Submodel):
                     affected = hh[rng.random(len(hh)) < ty.affected_share]
                     issue = Issue(len(self.issues), k, c, day + float(rng.random()), affected,
                                   affected[~self.renter[affected]])
+                    issue.priority = k in self.priority
                     self.issues.append(issue)
                     self.events.push(issue.t_raise, self.RAISE, issue)
 
@@ -178,7 +215,7 @@ class Deliberation(Submodel):
         cal = self.model.calendar
         if self.interval == math.inf or not cal.is_workday(day):
             return
-        hours = self.p["deliberation.meeting_hours"] * HOURS
+        hours = self.hours
         t = day + 0.5 if cal.always_on else day + max(cal.start, cal.start + cal.length - hours)
         for c, due in enumerate(self.next_meeting):
             if due < day + 1:
@@ -207,15 +244,19 @@ class Deliberation(Submodel):
 
     # ------------------------------------------------------------ meetings
     def on_meeting(self, c: int, _) -> None:
-        agenda = self.open[c][:self.p["deliberation.agenda_size"]]
+        """The township's priorities first (协商重点), then the oldest open issues."""
+        agenda = sorted(self.open[c], key=lambda i: not i.priority)[:self.p["deliberation.agenda_size"]]
         if not agenda:   # nothing to discuss: no meeting, no staff time
             return
         now = self.events.now
         self.meetings += 1
         self._staff_time(c, now)
         present = self._attendance(c, agenda)
-        self.attended[present] += 1
         deputy = self._deputy_attends()
+        if now >= self.warm:
+            self.attended[present] += 1
+            stake = np.isin(self.model.resident_household[present], np.concatenate([i.households for i in agenda]))
+            self.meeting_log.append((now, deputy, int(stake.sum())))
         if deputy:
             gain = self.p["deliberation.deputy_trust_gain"]
             for i in present.tolist():
@@ -236,7 +277,7 @@ class Deliberation(Submodel):
 
     def _staff_time(self, c: int, now: float) -> None:
         """The meeting's hours for committee staff and the community's grid workers, as fixed-time tasks."""
-        hours = self.p["deliberation.meeting_hours"] * HOURS
+        hours = self.hours
         m = self.model
         for _ in range(self.p["deliberation.committee_staff_per_meeting"]):
             self.tasks.issue(self.kind, m.committees[c].desk, now, hours)
@@ -245,13 +286,37 @@ class Deliberation(Submodel):
                 self.tasks.issue(self.kind, m.grid_desks[g], now, hours)
 
     def _attendance(self, c: int, agenda: list[Issue]) -> np.ndarray:
-        """Who attends: council members present, and with public attendance other residents by age,
-        trust and stake (affected by an issue on the agenda)."""
-        p, m, rng = self.p, self.model, self.rng["meetings"]
+        """Who attends, by the meeting's format: the council (and the public with public attendance);
+        a forum's invited few; a hearing's council, public and invited affected households."""
+        if self.format == "forum":
+            return self._forum(c, agenda)
+        p, rng = self.p, self.rng["meetings"]
         council = self.council[c]
         present = council[rng.random(len(council)) < p["deliberation.council_attendance"]]
-        if not p["deliberation.public_attendance"]:
+        if self.format == "council" and not p["deliberation.public_attendance"]:
             return present
+        present = np.concatenate([present, self._public(c, agenda)])
+        if self.format == "hearing":   # each affected household invited: one member comes, or none
+            hh = np.unique(np.concatenate([i.households for i in agenda]))
+            come = hh[rng.random(len(hh)) < p["deliberation.hearing_affected_attend"]]
+            present = np.union1d(present, come)   # household h's first resident is resident h
+        return present
+
+    def _forum(self, c: int, agenda: list[Issue]) -> np.ndarray:
+        """A 座谈会: forum_size invitations, forum_affected_share of them to affected residents and the
+        rest to council members, drawn at random; each invitee attends as a council member does."""
+        p, rng = self.p, self.rng["meetings"]
+        size = p["deliberation.forum_size"]
+        affected = np.setdiff1d(np.unique(np.concatenate([i.households for i in agenda])), self.council[c])
+        k = min(len(affected), round(size * p["deliberation.forum_affected_share"]))
+        invited = np.concatenate([rng.choice(affected, size=k, replace=False),
+                                  rng.choice(self.council[c], size=min(size - k, len(self.council[c])), replace=False)])
+        return invited[rng.random(len(invited)) < p["deliberation.council_attendance"]]
+
+    def _public(self, c: int, agenda: list[Issue]) -> np.ndarray:
+        """The public (列席): residents beyond the council, by age, trust and stake (affected by an
+        issue on the agenda)."""
+        p, m, rng = self.p, self.model, self.rng["meetings"]
         members = self.members[c]
         stake = np.isin(m.resident_household[members], np.concatenate([i.households for i in agenda]))
         base = np.where(m.resident_elderly[members], p["deliberation.public_attend_elderly"],
@@ -259,8 +324,7 @@ class Deliberation(Submodel):
         trust = np.fromiter((m.residents[i].trust for i in members.tolist()), float, len(members))
         prob = base * (1.0 + p["deliberation.trust_effect"] * (trust - 0.5)) * np.where(
             stake, p["deliberation.stake_factor"], 1.0)
-        public = members[(rng.random(len(members)) < prob) & ~self.in_council[members]]
-        return np.concatenate([present, public])
+        return members[(rng.random(len(members)) < prob) & ~self.in_council[members]]
 
     def _positions(self, issue: Issue, who: np.ndarray) -> np.ndarray:
         """Residents' positions on the issue (above 0: for), drawn around their group's benefit."""
@@ -269,6 +333,8 @@ class Deliberation(Submodel):
         affected = np.isin(hh, issue.households)
         own = np.where(self.renter[hh], ty.benefit_renter,
                        np.where(m.resident_elderly[who], ty.benefit_elderly, ty.benefit_other))
+        if ty.floor_gradient and self.storeys > 1:   # ground floor −gradient … top floor +gradient
+            own = own + ty.floor_gradient * (2.0 * (self.floor[hh] - 1) / (self.storeys - 1) - 1.0)
         mean = np.where(affected, own, ty.benefit_unaffected)
         return mean + self.p["deliberation.position_sd"] * self.rng["meetings"].standard_normal(len(who))
 
@@ -278,13 +344,14 @@ class Deliberation(Submodel):
         if len(pos):
             pos = pos + self.shift * (pos.mean() - pos)
         rule = self.types[issue.type].rule
-        if rule != "majority" and not len(issue.owners):   # no owner affected: nobody may decide it
+        electorate = issue.households if rule == "villagers_meeting" else issue.owners
+        if rule != "majority" and not len(electorate):   # nobody entitled affected: nobody may decide it
             issue.state = DROPPED
             return
         if rule == "majority":
             taking_part, yes, quorum = len(pos), int((pos > 0).sum()), len(pos) > 0
         else:
-            taking_part, yes, quorum = self._owners_vote(issue, present, pos)
+            taking_part, yes, quorum = self._households_vote(issue, electorate, present, pos)
         approval = ratio(yes, taking_part)
         if quorum and passes(rule, approval):
             self._agree(issue, present, now, deputy)
@@ -293,19 +360,31 @@ class Deliberation(Submodel):
         else:
             issue.votes += 1
 
-    def _owners_vote(self, issue: Issue, present: np.ndarray, pos: np.ndarray) -> tuple[int, int, bool]:
-        """Art. 278: the affected owner households vote, through a member at the meeting (after the
-        discussion) or by a written ballot collected afterwards (each household's first resident)."""
-        owners = issue.owners
+    def _households_vote(self, issue: Issue, electorate: np.ndarray, present: np.ndarray,
+                         pos: np.ndarray) -> tuple[int, int, bool]:
+        """One vote a household of the electorate, through a member at the meeting (after the
+        discussion) or afterwards (each household's first resident): art. 278's owners by written
+        ballot (书面征求意见), counted by owners and by area, or a villagers' meeting's household
+        representatives (户代表, art. 22). Returns (taking part, for, quorum reached); with equal areas
+        the area shares equal the head counts, and approval is checked on the head count."""
+        villagers = self.types[issue.type].rule == "villagers_meeting"
         hh = self.model.resident_household[present]
-        at_meeting = np.isin(hh, owners)
-        voice = dict(zip(hh[at_meeting].tolist(), (pos[at_meeting] > 0).tolist()))   # one vote a household
-        absent = owners[~np.isin(owners, hh)]
-        reached = absent[self.rng["meetings"].random(len(absent)) < self.p["deliberation.ballot_reach"]]
+        at_meeting = np.isin(hh, electorate)
+        voice = dict(zip(hh[at_meeting].tolist(), (pos[at_meeting] > 0).tolist()))
+        absent = electorate[~np.isin(electorate, hh)]
+        reach = self.p["deliberation.villagers_meeting_reach" if villagers else "deliberation.ballot_reach"]
+        reached = absent[self.rng["meetings"].random(len(absent)) < reach]
         ballots = self._positions(issue, reached) > 0   # household h's first resident is resident h
-        taking_part = len(voice) + len(reached)
-        yes = sum(voice.values()) + int(ballots.sum())
-        return taking_part, yes, taking_part >= OWNERS_TAKING_PART * len(owners) - 1e-9
+        voters = np.concatenate([np.fromiter(voice, np.int64, len(voice)), reached])
+        votes = np.concatenate([np.fromiter(voice.values(), bool, len(voice)), ballots])
+        if self.types[issue.type].floor_gradient and self.events.now >= self.warm:   # the window's votes
+            self.floor_votes.extend(zip(self.floor[voters].tolist(), votes.tolist()))
+        if villagers:
+            return len(voters), int(votes.sum()), len(voters) >= HOUSEHOLDS_TAKING_PART * len(electorate) - 1e-9
+        area, total = self.area[voters], self.area[electorate].sum()
+        quorum = (len(voters) >= OWNERS_TAKING_PART * len(electorate) - 1e-9
+                  and area.sum() >= OWNERS_TAKING_PART * total - 1e-9)
+        return len(voters), int(votes.sum()), quorum
 
     def _agree(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         issue.state = AGREED
@@ -315,6 +394,8 @@ class Deliberation(Submodel):
         days = self.types[issue.type].project_days
         if deputy:
             days *= 1.0 - self.p["deliberation.deputy_project_speedup"]
+        if issue.priority:   # the township co-funds its priorities
+            days *= 1.0 - self.p["deliberation.priority_project_speedup"]
         self.events.push(now + days, self.DONE, issue)
 
     def on_done(self, issue: Issue, _) -> None:
@@ -322,8 +403,10 @@ class Deliberation(Submodel):
         issue.state = IMPLEMENTED
         issue.t_done = self.events.now
         self.project_cost += self.types[issue.type].cost_cny
+        self.project_log.append((issue.t_done, self.types[issue.type].cost_cny))
         m = self.model
-        gain_t, gain_s = self.p["deliberation.trust_gain"], self.p["deliberation.satisfaction_gain"]
+        gain_t = self.p["deliberation.trust_gain"] * self.legitimacy
+        gain_s = self.p["deliberation.satisfaction_gain"] * self.legitimacy
         who = np.union1d(self._affected_residents(issue), issue.participants)
         for i in who.tolist():
             r = m.residents[i]
@@ -374,12 +457,12 @@ class Deliberation(Submodel):
         """The facilitation budget spent (meetings held × budget per meeting), in cost.staff_cny."""
         return self.meetings * self.p["deliberation.facilitation_cny_per_meeting"]
 
-    def state_counts(self) -> dict[str, int]:
-        """Issues raised by now, by state."""
+    def state_counts(self, since: float = -math.inf) -> dict[str, int]:
+        """Issues raised by now (and from `since` on), by state."""
         now = self.events.now
         counts = dict.fromkeys(STATES, 0)
         for i in self.issues:
-            if i.t_raise <= now:
+            if since <= i.t_raise <= now:
                 counts[STATES[i.state]] += 1
         return counts
 
@@ -390,22 +473,50 @@ class Deliberation(Submodel):
         return sum(1 for c in self.complaint_cases if c.t_arise <= now)
 
     def summary(self) -> dict[str, float]:
-        counts = self.state_counts()
+        """Over the summary window (from sim.warmup_days), as every other outcome: the issues raised in
+        it and their state at the end (issues_raised = waiting + festering + under way + implemented +
+        dropped); the meetings held, complaints arisen, projects finished and residents taking part in it."""
+        warm, now = self.warm, self.events.now
+        counts = self.state_counts(since=warm)
+        cohort = [i for i in self.issues if warm <= i.t_raise <= now]
+        meetings = [m for m in self.meeting_log if m[0] <= now]
         out = {"deliberation.issues_raised": float(sum(counts.values())),
-               "deliberation.meetings": float(self.meetings),
-               "deliberation.agreements": float(len(self.agree_days)),
-               "deliberation.days_to_agreement": float(np.mean(self.agree_days)) if self.agree_days else math.nan,
+               "deliberation.meetings": float(len(meetings)),
                "deliberation.projects_implemented": float(counts["implemented"]),
                "deliberation.projects_under_way": float(counts["agreed"]),
                "deliberation.issues_waiting": float(counts["waiting"]),
                "deliberation.issues_festering": float(counts["festering"]),
                "deliberation.issues_dropped": float(counts["dropped"]),
-               "deliberation.festering_complaints": float(self.complaints),
-               "deliberation.project_cost_cny": self.project_cost,
-               "deliberation.deputy_meetings": float(self.deputy_meetings),
-               "deliberation.facilitation_cost_cny": self.cost_cny()}
+               "deliberation.festering_complaints": float(sum(warm <= c.t_arise <= now for c in self.complaint_cases)),
+               "deliberation.project_cost_cny": float(sum(c for t, c in self.project_log if warm <= t <= now)),
+               "deliberation.deputy_meetings": float(sum(d for _, d, _ in meetings)),
+               "deliberation.facilitation_cost_cny": len(meetings) * self.p["deliberation.facilitation_cny_per_meeting"],
+               "deliberation.affected_attendees_per_meeting": ratio(sum(k for *_, k in meetings), len(meetings))}
+        self._agreements(cohort, out)
+        self._floor_approval(out)
         self._participation(out)
         return out
+
+    def _agreements(self, cohort: list[Issue], out: dict) -> None:
+        """Agreements among the window's issues and the days to them: all, the township's priorities
+        and the other issues, and by type."""
+        groups = {"": cohort, ".priority": [i for i in cohort if i.priority],
+                  ".other": [i for i in cohort if not i.priority]}
+        for k, ty in enumerate(self.types):
+            groups[f".by_type.{ty.name}"] = [i for i in cohort if i.type == k]
+        for suffix, issues in groups.items():
+            days = [i.t_agree - i.t_raise for i in issues if i.state in (AGREED, IMPLEMENTED)]
+            out["deliberation.agreements" + suffix] = float(len(days))
+            out["deliberation.days_to_agreement" + suffix] = float(np.mean(days)) if days else math.nan
+
+    def _floor_approval(self, out: dict) -> None:
+        """Share for, among the votes on floor-dependent issues (加装电梯), of the lower third of the
+        walk-up's floors and of the upper third."""
+        votes = np.array(self.floor_votes, dtype=float).reshape(-1, 2)
+        third = max(1, self.storeys // 3)
+        for name, band in (("ground_floors", votes[:, 0] <= third),
+                           ("upper_floors", votes[:, 0] > self.storeys - third)):
+            out[f"deliberation.approval.{name}"] = float(votes[band, 1].mean()) if band.any() else math.nan
 
     def _participation(self, out: dict) -> None:
         """Share of residents who attended at least one meeting, overall and by group; trust and

@@ -7,7 +7,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from ..cases import ABANDONED, APP, RESOLVED, SOLVED
+from ..cases import ABANDONED, APP, PETITIONED, RESOLVED, SOLVED
 from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
 from .base import Submodel
 
@@ -119,12 +119,13 @@ class Surveys(Submodel):
 
     def _settle_reports(self, who: np.ndarray) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report
-        (in person, hotline, app) finished since `warm_from` was found solved."""
+        (in person, hotline, app) finished since `warm_from` was found solved. A dispute that left for
+        the court or a petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
         half = self.warm_from
         n_comm = len(self.news_n)
         done, solved = np.zeros(n_comm), np.zeros(n_comm)
         for c in self.model.cases:
-            if c.channel > APP or c.status not in (RESOLVED, ABANDONED) or c.lapsed:
+            if c.channel > APP or c.status not in (RESOLVED, ABANDONED, PETITIONED) or c.lapsed:
                 continue
             if (c.t_verify if c.status == RESOLVED else c.t_abandon) >= half:  # NaN (not yet called) is not
                 done[c.community] += 1

@@ -697,7 +697,7 @@ PARAMS: tuple[Param, ...] = (
     P("safety.patrol_volunteers_per_grid", 0, "persons", 0, 50,
       "policy text: 群防群治 (治安巡逻, 平安志愿者); 中央综治委 opinions on 平安志愿者 (2014)",
       "Registered volunteers per grid who patrol for hazards (治安巡逻); fewer if the grid has fewer "
-      "registered volunteers."),
+      "registered volunteers.", lever=Lever(1, high=10)),
     P("safety.patrol_hours_per_week", 4.0, "h/week", 0.0, 40.0, ASSUMPTION,
       "Hours a week each patrol volunteer is asked to patrol; each patrols the share of them given by the "
       "chance to answer a call (ODD 7.26: motivation, points, recognition, trust)."),
@@ -710,7 +710,7 @@ PARAMS: tuple[Param, ...] = (
     P("safety.inspections_per_grid_month", 0.0, "/grid-month", 0.0, 60.0,
       "policy text: 安全隐患排查 (grid workers' safety checks)",
       "Grid workers' safety inspections per grid a month beyond the routine tasks: each is a task of "
-      "safety.inspection_hours at the grid desk."),
+      "safety.inspection_hours at the grid desk.", lever=Lever(0.5, high=8.0)),
     P("safety.inspection_hours", 2.0, "h", 0.1, 24.0, ASSUMPTION,
       "Grid-worker hours of one safety inspection (competing with cases and other tasks)."),
     P("safety.inspection_find_share", 0.5, "share", 0.0, 1.0, ASSUMPTION,
@@ -724,14 +724,16 @@ PARAMS: tuple[Param, ...] = (
       "Hazards a business gives rise to a year before any inspection (times demand.scale)."),
     P("safety.business_inspection_share", 0.0, "/year", 0.0, 4.0,
       "国办发〔2015〕58号: random inspections (双随机: random businesses, random inspectors)",
-      "Random inspections by township inspectors a year, as a share of the businesses."),
+      "Random inspections by township inspectors a year, as a share of the businesses.",
+      lever=Lever(0.05, high=1.0)),
     P("safety.business_inspection_hours", 2.0, "h", 0.1, 24.0, ASSUMPTION,
       "Township staff hours of one business inspection."),
     P("safety.business_inspection_find_share", 0.8, "share", 0.0, 1.0, ASSUMPTION,
       "Chance that an inspection finds a given latent hazard of the business."),
     P("safety.inspection_results_published", True, "-", None, None,
       "国办发〔2015〕58号: results made public (一公开)",
-      "Inspection results are published: each inspected business then lowers its hazard rate."),
+      "Inspection results are published: each inspected business then lowers its hazard rate.",
+      lever=Lever(1)),
     P("safety.publication_compliance_effect", 0.3, "share", 0.0, 1.0, ASSUMPTION,
       "Share by which a business's hazard rate falls after each published inspection of it (compliance)."),
 )

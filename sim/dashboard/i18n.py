@@ -331,6 +331,30 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("每个社区配备法律顾问，协助居委会和街道（司法所、综治中心）调解，提高调解成功率。",
                  "A legal adviser (法律顾问) in every community supports mediation at the committee and the "
                  "township (司法所、综治中心): more disputes are settled there.")},
+    "safety.patrol_volunteers_per_grid": {
+        "label": ("平安志愿者巡逻：每网格人数", "Patrol volunteers per grid"),
+        "short": ("巡逻志愿者", "Patrol volunteers"),
+        "help": ("群防群治：登记志愿者中参加治安巡逻的人数；巡逻发现安全隐患，使其在造成危害前得到处置。巡逻时数计积分，并发放补贴。",
+                 "群防群治: registered volunteers per grid who patrol (治安巡逻); patrols find safety hazards "
+                 "before they cause harm. Patrol hours earn points and an allowance.")},
+    "safety.inspections_per_grid_month": {
+        "label": ("网格员安全隐患排查：每网格每月次数", "Grid workers' safety inspections per grid a month"),
+        "short": ("隐患排查", "Inspections/month"),
+        "help": ("网格员定期排查安全隐患：每次排查占用网格员工时，可发现网格内尚未上报的隐患。",
+                 "Grid workers' safety inspections (安全隐患排查): each takes grid workers' hours and finds "
+                 "hazards in the grid that nobody has reported yet.")},
+    "safety.business_inspection_share": {
+        "label": ("双随机抽查：每年抽查商户比例", "Random business inspections a year (share of businesses)"),
+        "short": ("双随机抽查", "Business checks"),
+        "help": ("双随机、一公开：街道（乡镇）执法人员每年随机抽查的商户比例；抽查占用街道工时，可发现商户的安全隐患。",
+                 "双随机、一公开: the share of businesses township inspectors check at random each year; checks "
+                 "take township staff hours and find businesses' hazards.")},
+    "safety.inspection_results_published": {
+        "label": ("抽查结果公开（开 / 关）", "Inspection results published (on / off)"),
+        "short": ("结果公开", "Results published"),
+        "help": ("一公开：抽查结果向社会公开，被抽查商户此后隐患发生率下降（守法效应，为假设）。",
+                 "一公开: inspection results are made public; an inspected business then has fewer hazards "
+                 "(a compliance effect, an assumption).")},
     "safety.convention": {
         "label": ("村规民约、居民公约（开 / 关）", "Residents' convention adopted (on / off)"),
         "short": ("居民公约", "Convention"),

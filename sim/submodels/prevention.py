@@ -12,12 +12,13 @@ random, whose published results lower the businesses' hazard rates (双随机、
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from scipy.special import ndtri
 
 from .. import schedule as ev
-from ..cases import (IN_PERSON, LATENT, MADE_ID_BITS, PATROL, RESOLVED, U_DELAY, U_RATING, U_REPORT, URGENT, VISIT,
+from ..cases import (IN_PERSON, LATENT, MADE_ID_BITS, PATROL, U_DELAY, U_RATING, U_REPORT, URGENT, VISIT,
                      Case)
 from ..params import URGENCY
 from ..units import HOURS
@@ -80,9 +81,7 @@ class Prevention(Submodel):
         self.business_at: dict[int, int] = {}   # a business hazard's case id -> its business
         self.seen = 0                  # model.cases before this index are checked for hazards
         self.business_cases = self.incident_cases = 0
-        self.inspections: dict[int, tuple[str, int]] = {}   # task id -> ("grid", grid) or ("business", b)
         self.inspected = {"grid": 0, "business": 0}
-        self.hooked = False
         self.HARM, self.FIND = self.events.new_kind("hazard_harm"), self.events.new_kind("volunteer_patrol_find")
 
     def handlers(self):
@@ -116,29 +115,11 @@ class Prevention(Submodel):
 
     # ------------------------------------------------------------------ the day
     def plan_day(self, day: int) -> None:
-        if not self.hooked:
-            self._hook_task_done()
         self._business_hazards(day)
         self._watch_new_cases()
         if self.model.calendar.is_workday(day):
             self._grid_inspections(day)
             self._business_inspections(day)
-
-    def _hook_task_done(self) -> None:
-        """An inspection finds hazards when its task is finished: follow the tasks' own handler (all
-        handlers are registered once the model is built, before its first day is planned)."""
-        self.hooked = True
-        if self.grid_kind < 0 and self.business_kind < 0:
-            return
-        kind = self.tasks.DONE
-        tasks_done = self.events.handlers[kind]
-
-        def on_done(server, a) -> None:
-            tasks_done(server, a)
-            if a.status == RESOLVED and a.id in self.inspections:
-                self._inspected(*self.inspections.pop(a.id))
-
-        self.events.handlers[kind] = on_done
 
     def _watch_new_cases(self) -> None:
         """Every new case of a need type with harm_days (not an incident) is a hazard: when it would
@@ -252,9 +233,8 @@ class Prevention(Submodel):
         counts = rng.poisson(lam, len(self.model.grid_desks))
         hours = self.p["safety.inspection_hours"] * HOURS
         for g in np.repeat(np.arange(len(counts)), counts).tolist():
-            a = self.tasks.issue(self.grid_kind, self.model.grid_desks[g], self._task_time(day, True, rng.random()),
-                                 hours)
-            self.inspections[a.id] = ("grid", g)
+            self.tasks.issue(self.grid_kind, self.model.grid_desks[g], self._task_time(day, True, rng.random()),
+                             hours, when_done=partial(self._inspected, "grid", g))
 
     def _business_inspections(self, day: int) -> None:
         """双随机: businesses drawn at random, inspected by the township's staff (tasks at its desk)."""
@@ -265,9 +245,9 @@ class Prevention(Submodel):
         n = int(rng.poisson(self.n_business * share / self.tasks.workdays_per_year))
         hours = self.p["safety.business_inspection_hours"] * HOURS
         for b in rng.integers(self.n_business, size=n).tolist():
-            a = self.tasks.issue(self.business_kind, self.model.township.desk,
-                                 self._task_time(day, False, rng.random()), hours)
-            self.inspections[a.id] = ("business", b)
+            self.tasks.issue(self.business_kind, self.model.township.desk,
+                             self._task_time(day, False, rng.random()), hours,
+                             when_done=partial(self._inspected, "business", b))
 
     def _task_time(self, day: int, grid: bool, u: float) -> float:
         cal = self.model.calendar
@@ -276,7 +256,7 @@ class Prevention(Submodel):
         start = day + cal.start + (cal.paperwork if grid else 0.0)
         return start + u * max(0.0, cal.length - (cal.paperwork if grid else 0.0))
 
-    def _inspected(self, what: str, where: int) -> None:
+    def _inspected(self, what: str, where: int, _task=None) -> None:
         """An inspection finished: each latent hazard it covers is found with a chance; a business's
         published result lowers its hazard rate (compliance)."""
         p, rng = self.p, self.rng[INSPECTIONS]

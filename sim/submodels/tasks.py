@@ -81,6 +81,7 @@ class Tasks(Submodel):
         # tasks as they were (common random numbers across grid sizes).
         self.rngs = {who: model.streams.child("tasks", i) for i, who in enumerate(WHO)}
         self.assignments: list[Assignment] = []
+        self.when_done: dict[int, object] = {}   # assignment id -> what its issuer does when it is finished
         self.drawn = self.cut = self.done = 0
         self.hours_by_type = [0.0] * len(self.types)
         self.names = [t.name for t in self.types]   # the catalogue's, then kinds other submodels add
@@ -182,9 +183,12 @@ class Tasks(Submodel):
         self.hours_by_type.append(0.0)
         return len(self.names) - 1
 
-    def issue(self, kind: int, desk, t: float, hours: float) -> Assignment:
-        """An occurrence of an added kind at `desk` from time `t`: `hours` in days, due within a day."""
+    def issue(self, kind: int, desk, t: float, hours: float, when_done=None) -> Assignment:
+        """An occurrence of an added kind at `desk` from time `t`: `hours` in days, due within a day.
+        `when_done(a)`, if given, is called once the work is finished (an inspection then finds)."""
         a = Assignment(len(self.assignments), kind, desk, FIXED_PRIORITY, t, t + 1.0, hours)
+        if when_done is not None:
+            self.when_done[a.id] = when_done
         self.assignments.append(a)
         self.events.push(t, self.ISSUE, a)
         return a
@@ -222,6 +226,9 @@ class Tasks(Submodel):
             a.t_done = now
             self.done += 1
         self.service.free(server)
+        follow = self.when_done.pop(a.id, None) if a.status == RESOLVED else None
+        if follow is not None:   # after the server is free, as a case found now may go to it
+            follow(a)
 
     # --------------------------------------------------------------- outcomes
     def open_count(self) -> tuple[int, int]:

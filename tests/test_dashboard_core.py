@@ -586,6 +586,7 @@ def test_the_report_lists_the_new_outcomes_in_both_languages(busy):
     assert format_report_value("safety.resolution_rate.committee", 0.5, "en") == "50.0%"
     assert format_report_value("safety.petitions_per_10k", float("nan"), "zh") == "–"
     assert format_report_value("deliberation.meetings", 12.0, "zh") == "12"
+    assert format_report_value("safety.found_before_harm_share", 0.962, "en") == "96.2%"
 
 
 def test_bool_levers_in_the_difference_panel(busy):

@@ -225,13 +225,14 @@ def format_difference(key: str, value: float, lang: str, unit: bool = True) -> s
 
 # -------------------------------------------------------------------- report
 
-# The report panel: deliberation (议事协商) and safe communities (平安建设), as `summary.json` names
-# them (labels: sim.labels, shared with the experiment reports).
+# The report panel: deliberation (议事协商) and safe communities (平安建设: mediation, collective
+# prevention), as `summary.json` names them (labels: sim.labels, shared with the experiment reports).
 REPORT_KEYS = ("deliberation.meetings", "deliberation.agreements", "deliberation.projects_implemented",
                "deliberation.issues_festering", "deliberation.participation_rate",
                "safety.disputes", "safety.resolution_rate.grid", "safety.resolution_rate.committee",
                "safety.resolution_rate.township", "safety.resolution_rate.community", "safety.petitions",
-               "safety.petitions_per_10k", "safety.resolution_time_h.mean")
+               "safety.petitions_per_10k", "safety.resolution_time_h.mean", "safety.found_before_harm_share",
+               "safety.incidents")
 
 
 def report_of(model) -> dict[str, float]:
@@ -240,7 +241,8 @@ def report_of(model) -> dict[str, float]:
     mediation chain's outcomes over the disputes arising in the window. Only the disputes are
     gathered into the case arrays, so a report costs a pass over the cases, not the full summary."""
     out: dict[str, float] = {}
-    for sub in (model.submodels.get("deliberation"), model.submodels.get("safety")):
+    for sub in (model.submodels.get("deliberation"), model.submodels.get("safety"),
+                model.submodels.get("prevention")):
         if sub is not None:
             out.update(sub.summary())
     safety = model.submodels.get("safety")

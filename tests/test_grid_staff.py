@@ -167,6 +167,13 @@ def test_grid_heads_who_do_not_speed_the_hand_up_only_cost_time():
     """Honest under strain: heads whose hand-off is as slow as the committee's gain nothing, and their
     meetings take committee time, so cases within the committee's authority are not resolved faster."""
     slow = {"grid.heads": True, "grid.head_handoff_hours": 4.0}
-    without = np.array([committee_cases_resolution(s) for s in SEEDS])
-    slow_heads = np.array([committee_cases_resolution(s, **slow) for s in SEEDS])
+    committee_handoff = model_of(small("baseline", **SIZE), 1).dispatch.handoff_mean
+    assert model_of(small("baseline", **SIZE, **slow), 1).dispatch.handoff_mean == committee_handoff
+    # The exact check is above: the hand-off is the committee's. A paired seed's difference swings by
+    # about 2 h either way (a mean over a few hundred cases), so six seeds' mean moved by more than the
+    # 1% allowed whenever the event sequence changed; thirty seeds' (standard error about 0.5 h) is the
+    # statistical check (mean difference -0.3 h at this writing).
+    seeds = range(1, 31)
+    without = np.array([committee_cases_resolution(s) for s in seeds])
+    slow_heads = np.array([committee_cases_resolution(s, **slow) for s in seeds])
     assert slow_heads.mean() >= without.mean() - 0.01 * without.mean(), (without, slow_heads)

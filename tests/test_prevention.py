@@ -161,20 +161,20 @@ def test_out_of_range_levers_are_refused(key, value):
     assert f"'{key}'" in str(info.value)
 
 
-def test_a_business_hazard_need_outside_the_catalogue_is_refused(tmp_path):
+def _refusal(tmp_path, body: str) -> tuple[str, str]:
+    """The error of a scenario that extends the baseline with `body`, and the file's path."""
     path = tmp_path / "bad.toml"
-    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[safety]\nbusiness_hazard_need = "fire"\n',
-                    encoding="utf-8")
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n{body}', encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
-    msg = str(info.value)
-    assert "'safety.business_hazard_need'" in msg and "'fire'" in msg and str(path) in msg
+    return str(info.value), str(path)
+
+
+def test_a_business_hazard_need_outside_the_catalogue_is_refused(tmp_path):
+    msg, path = _refusal(tmp_path, '[safety]\nbusiness_hazard_need = "fire"\n')
+    assert "'safety.business_hazard_need'" in msg and "'fire'" in msg and path in msg
 
 
 def test_negative_harm_days_are_refused(tmp_path):
-    path = tmp_path / "bad.toml"
-    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[needs.safety_hazard]\nharm_days = -3.0\n',
-                    encoding="utf-8")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    assert "needs.safety_hazard.harm_days" in str(info.value) and "-3.0" in str(info.value)
+    msg, path = _refusal(tmp_path, "[needs.safety_hazard]\nharm_days = -3.0\n")
+    assert "needs.safety_hazard.harm_days" in msg and "-3.0" in msg and path in msg

@@ -587,7 +587,7 @@ PARAMS: tuple[Param, ...] = (
       "catalogue's longest urgency (renovation, 365 days), so every type can fester before it lapses."),
     P("deliberation.start_at_equilibrium", True, "-", None, None, ASSUMPTION,
       "Start with the stock of collective issues the process leaves after a long run: a pre-history of "
-      "issues and dry meetings over deliberation.lapse_days plus the longest project before day 0."),
+      "issues and dry meetings over twice deliberation.lapse_days plus the longest project before day 0."),
     P("deliberation.facilitation_cny_per_meeting", 0.0, "CNY/meeting", 0.0, 100_000.0,
       "policy text: government purchase of services (政府购买服务) from social-work organisations; the "
       "budget is a lever",

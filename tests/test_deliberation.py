@@ -475,3 +475,76 @@ def test_the_steady_start_counts_petitioned_disputes_as_reports_finished_unsolve
     touched = {c.community for c in own}
     members = [i for i, c in enumerate(surveys.community.tolist()) if c in touched]
     assert members and not any(m.residents[i].last_report_resolved for i in members)
+
+
+# ------------------------------------------------------------------ lapsing (搁置) and the steady start of the stock
+def test_an_open_issue_lapses_and_raises_no_more_needs():
+    """Still open lapse_days after it was raised, an issue lapses: it leaves the open list, its
+    disputes stop; the window's lapsed issues are counted, each issue in exactly one state."""
+    levers = {**BUSY, **COHORT, "deliberation.meetings_per_month": 0.0,
+              "deliberation.festering_needs_per_household_year": 1.0}
+    complaints = {}
+    for lapse in (120.0, 3_650.0):
+        model = model_of(small("baseline", residents=8_000, days=200, **levers,
+                               **{"deliberation.lapse_days": lapse}), seed=2)
+        check_after_events(model, lambda: _check_issues(model), every=300)
+        model.run_for(200)
+        _check_issues(model)
+        d, s = model.deliberation, model.deliberation.summary()
+        old = [i for i in d.issues if i.t_raise + lapse < model.events.now]
+        assert all(i.state == LAPSED for i in old) and (len(old) > 0) == (lapse < 200)
+        assert s["deliberation.issues_lapsed"] == sum(i.state == LAPSED for i in d.issues if i.t_raise >= d.warm)
+        complaints[lapse] = d.complaints
+    assert 0 < complaints[120.0] < complaints[3_650.0]
+
+
+def test_an_issue_lapsing_before_it_festers_costs_trust_once():
+    """With lapse_days shorter than every urgency nothing festers and nothing raises disputes, but
+    the grievance left unresolved still costs the affected residents trust (once, at the lapse)."""
+    levers = {**BUSY, **COHORT, "deliberation.meetings_per_month": 0.0, "deliberation.lapse_days": 60.0,
+              "deliberation.festering_needs_per_household_year": 1.0}
+    trust = {}
+    for loss in (0.0, 0.2):
+        m = model_of(small("baseline", residents=8_000, days=150, **levers,
+                           **{"deliberation.festering_trust_loss": loss}), seed=3)
+        m.run_for(150)
+        counts = m.deliberation.state_counts()
+        assert counts["festering"] == 0 and counts["lapsed"] > 0 and m.deliberation.complaints == 0
+        trust[loss] = np.mean([r.trust for r in m.residents])
+    assert trust[0.2] < trust[0.0]
+
+
+def _day0(seed: int, settle: bool, **levers):
+    return model_of(small("baseline", residents=8_000, days=60, **BUSY, **levers,
+                          **{"deliberation.start_at_equilibrium": settle}), seed)
+
+
+def test_the_pre_history_leaves_a_stock_at_day_0_and_nothing_else():
+    """Day 0 of the steady start: open, festering and agreed issues from before day 0, raised over the
+    look-back window, deterministic; no meeting, staff time or effect on residents counted."""
+    d = _day0(3, True).deliberation
+    cold = _day0(3, False)
+    span = 2 * d.lapse_days + max(ty.project_days for ty in d.types)
+    assert not cold.deliberation.issues and all(-span - 1 <= i.t_raise < 0 for i in d.issues)
+    states = d.state_counts()
+    assert states["waiting"] and states["festering"] and states["implemented"] and states["lapsed"]
+    assert sum(len(c) for c in d.open) == states["waiting"] + states["festering"]
+    assert all(i.t_agree + d.types[i.type].project_days >= 0 for i in d.issues if i.state == AGREED)
+    assert d.meetings == 0 and not d.meeting_log and not d.floor_votes
+    assert all(c.t_arise >= 0 for c in d.complaint_cases)   # day 0's, planned: none before it
+    assert not d.tasks.assignments and d.summary()["deliberation.issues_raised"] == 0
+    assert [r.trust for r in d.model.residents] == [r.trust for r in cold.residents]
+    again = _day0(3, True).deliberation
+    assert (repr([(i.t_raise, i.type, i.community, i.state, i.t_agree) for i in d.issues])
+            == repr([(i.t_raise, i.type, i.community, i.state, i.t_agree) for i in again.issues]))
+
+
+def test_the_pre_history_shifts_no_draw_of_the_arrivals():
+    """The needs that arrive (their ids, times, kinds and households) are the same with the steady start
+    and without it: the pre-history draws from its own stream."""
+    runs = []
+    for settle in (True, False):
+        m = _day0(4, settle)
+        m.run_for(60)
+        runs.append([(c.id, c.t_arise, c.need, c.household) for c in m.cases if c.id >> MADE_ID_BITS == 0])
+    assert len(runs[0]) > 500 and runs[0] == runs[1]

@@ -215,12 +215,14 @@ class Deliberation(Submodel):
 
     # ------------------------------------------------------------ the steady start
     def _prehistory(self) -> None:
-        """Issues raised over the look-back window before day 0 (the lapse time plus the longest project:
-        nothing older can still be open or under way), from their own stream, and that window's meetings
-        held dry: the same agenda, attendance and rule, drawn from the pre-history's stream; no staff
-        time, no effect on residents, no counts. What is still open, festering or under way at day 0
-        carries on in the run with its normal effects; events due from day 0 on go to the model."""
-        span = self.lapse_days + max(ty.project_days for ty in self.types)
+        """Issues raised over the look-back window before day 0, from their own stream, and that window's
+        meetings held dry: the same agenda, attendance and rule, drawn from the pre-history's stream; no
+        staff time, no effect on residents, no counts. The window is twice the lapse time plus the
+        longest project: the first lapse time fills the empty stock, the rest lets the agendas forget
+        that start, and nothing older can still be open or under way at day 0. What is still open,
+        festering or under way at day 0 carries on in the run with its normal effects; events due from
+        day 0 on go to the model."""
+        span = 2.0 * self.lapse_days + max(ty.project_days for ty in self.types)
         first = -math.ceil(span)
         rng = self.rng["prehistory"]
         self.dry, self._dry_seq = [], itertools.count()

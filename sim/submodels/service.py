@@ -60,7 +60,8 @@ class Service(Submodel):
         shift = self.shift
         if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and shift.office_duty
                 and self.offer_mutual_aid(case)):
-            self.accept(case, now)
+            if case.t_accept != case.t_accept:  # NaN: the first acceptance is the response; a reopened case keeps it
+                self.accept(case, now)
             case.status = IN_SERVICE
             return
         case.status = QUEUED

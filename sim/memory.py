@@ -52,7 +52,7 @@ class Estimate:
     residents: int
     households: int
     workers: int
-    cases: float          # expected cases over the run (from the need rates)
+    cases: float          # expected cases over the run (arrivals and the cases submodels make)
     days: int
     run: int              # bytes the run itself needs
     total: int            # bytes, the whole process (the run and the imports)
@@ -63,23 +63,99 @@ class Estimate:
 
 
 def expected_cases(scenario: Scenario, days: int | None = None) -> float:
-    """Needs expected to arise over the run (`days`, default sim.days): residents × days × the need
-    rates (per resident-year), weighted by the share of elderly residents."""
+    """Cases expected over the run (`days`, default sim.days): the needs that arrive, plus the cases the
+    submodels make during the run (`made_cases`)."""
+    days = scenario.values["sim.days"] if days is None else days
+    return sum(arrival_rates(scenario)) * days / 365.0 + made_cases(scenario, days)
+
+
+def arrival_rates(scenario: Scenario) -> list[float]:
+    """Needs a year of each type of the catalogue: residents × the need rates (per resident-year),
+    weighted by the share of elderly residents, × demand.scale."""
     v = scenario.values
-    elderly = v["population.share_elderly"]
-    per_year = sum(n.rate_other * (1 - elderly) + n.rate_elderly * elderly for n in scenario.needs)
-    return v["territory.residents"] * per_year * (v["sim.days"] if days is None else days) / 365.0
+    elderly, scale = v["population.share_elderly"], v["demand.scale"]
+    return [v["territory.residents"] * scale * (n.rate_other * (1 - elderly) + n.rate_elderly * elderly)
+            for n in scenario.needs]
+
+
+def made_cases(scenario: Scenario, days: float) -> float:
+    """Cases the submodels make during a run of `days`, apart from the arrivals: an expected count
+    that leans high (each part assumes the process runs unchecked, see below), so that a scenario that
+    makes many of them is not let through on the arrivals alone."""
+    per_year = arrival_rates(scenario)
+    festering = festering_cases(scenario, days)
+    business = business_hazards(scenario, days)
+    return (festering + business + recurring_disputes(scenario, days, per_year, festering)
+            + incidents(scenario, days, per_year, business))
+
+
+def festering_cases(scenario: Scenario, days: float) -> float:
+    """The extra needs of festering collective issues (ODD 7.36), at their steady stock as if no issue
+    were ever agreed or dropped: each type's issues a community-year × affected_share × households,
+    festering from their urgency until they lapse, × festering_needs_per_household_year."""
+    v = scenario.values
+    if not scenario.collective or v["deliberation.festering_need"] not in {n.name for n in scenario.needs}:
+        return 0.0
+    from .territory import households_of
+
+    lapse = v["deliberation.lapse_days"]
+    stock = sum(c.rate_per_year * c.affected_share * max(0.0, lapse - c.urgency_days) / 365.0
+                for c in scenario.collective) * households_of(v)
+    return v["deliberation.festering_needs_per_household_year"] * stock * days / 365.0
+
+
+def recurring_disputes(scenario: Scenario, days: float, per_year: list[float], festering: float) -> float:
+    """Disputes that arise again (ODD 7.37), as if every dispute ended unsolved: r/(1 − r) later ones
+    per dispute (r = safety.recurrence_share), and no more than r × (the days left after it, on average
+    half the run) / safety.recurrence_days, the mean wait before it arises again."""
+    v = scenario.values
+    names = [n.name for n in scenario.needs]
+    need = v["safety.dispute_need"]
+    if need not in names:
+        return 0.0
+    disputes = per_year[names.index(need)] * days / 365.0
+    if v["deliberation.festering_need"] == need:
+        disputes += festering
+    r = v["safety.recurrence_share"]
+    later = r * days / 2.0 / v["safety.recurrence_days"]
+    return disputes * (min(r / (1.0 - r), later) if r < 1.0 else later)
+
+
+def business_hazards(scenario: Scenario, days: float) -> float:
+    """Hazards the businesses give rise to (ODD 7.38) at their rate before any inspection: businesses
+    per grid × grids × safety.business_hazard_rate × demand.scale."""
+    v = scenario.values
+    if v["safety.business_hazard_need"] not in {n.name for n in scenario.needs}:
+        return 0.0
+    return (v["safety.businesses_per_grid"] * grid_count(v) * v["safety.business_hazard_rate"]
+            * v["demand.scale"] * days / 365.0)
+
+
+def incidents(scenario: Scenario, days: float, per_year: list[float], business: float) -> float:
+    """Incidents of hazards nobody found (ODD 7.38), as if none were found: a hazard of a need type
+    with harm_days h arising at a uniform time in the run causes one with chance 1 − (h/T)(1 − e^(−T/h))."""
+    v = scenario.values
+    out = 0.0
+    for n, rate in zip(scenario.needs, per_year):
+        if n.harm_days <= 0:
+            continue
+        hazards = rate * days / 365.0 + (business if n.name == v["safety.business_hazard_need"] else 0.0)
+        ratio_ = n.harm_days / days if days > 0 else math.inf
+        out += hazards * (1.0 - ratio_ * -math.expm1(-1.0 / ratio_))
+    return out
+
+
+def grid_count(values: Mapping[str, Any]) -> int:
+    """Grids the territory will have: cut per community (at least one each)."""
+    from .territory import community_count, households_of
+
+    communities = community_count(values)
+    return communities * max(1, round(households_of(values) / communities / values["grid.households_per_grid"]))
 
 
 def grid_workers(values: Mapping[str, Any]) -> int:
-    """Grid workers the territory will have: grids are cut per community (at least one each)."""
-    from .territory import community_count, households_of
-
-    households = households_of(values)
-    communities = community_count(values)
-    per_community = households / communities
-    grids = communities * max(1, round(per_community / values["grid.households_per_grid"]))
-    return grids * (values["grid.workers_per_grid"] + values["grid.part_time_workers"])
+    """Grid workers the territory will have."""
+    return grid_count(values) * (values["grid.workers_per_grid"] + values["grid.part_time_workers"])
 
 
 def estimate(scenario: Scenario, days: int | None = None) -> Estimate:

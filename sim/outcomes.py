@@ -96,10 +96,15 @@ CASE_COLUMNS = (
     ("t_in_committee", lambda m, c: c.t_in[1]),
     ("t_in_township", lambda m, c: c.t_in[2]),
     ("t_in_county", lambda m, c: c.t_in[3]),
-    # The original work order: its first closure and first follow-up call (written once, like every
-    # timestamp of the table; a reopening's rework shows in `reopened`, `status`, `solved`, `grade`).
+    # One pass through the loop per column group, so that a row's timestamps follow the loop's order:
+    # t_accept .. t_verify are the original work order's (first acceptance, first closure, its
+    # follow-up call); t_reopen .. t_last_verify the last reopened work order's (重办: the last
+    # reopening, its closure and follow-up call), empty for a case never reopened.
     ("t_resolve", lambda m, c: c.t_first_close),
     ("t_verify", lambda m, c: c.t_first_call),
+    ("t_reopen", lambda m, c: c.t_reopen),
+    ("t_last_resolve", lambda m, c: c.t_resolve if c.reopened else math.nan),
+    ("t_last_verify", lambda m, c: c.t_verify if c.reopened else math.nan),
     ("t_abandon", lambda m, c: c.t_abandon),
     ("resolved_level", lambda m, c: LEVELS[c.resolved_level] if c.resolved_level >= 0 else ""),
     ("grade", lambda m, c: c.grade),

@@ -581,6 +581,13 @@ PARAMS: tuple[Param, ...] = (
       "(empty: none)."),
     P("deliberation.festering_needs_per_household_year", 0.1, "/household-year", 0.0, 100.0, ASSUMPTION,
       "Rate of those extra needs per affected household while the issue festers."),
+    P("deliberation.lapse_days", 730.0, "days", 1.0, 3_650.0, ASSUMPTION,
+      "An issue still open (waiting or festering) this long after it was raised lapses (搁置): residents "
+      "give up on it, it raises no more needs and leaves the open list. Two years: longer than the "
+      "catalogue's longest urgency (renovation, 365 days), so every type can fester before it lapses."),
+    P("deliberation.start_at_equilibrium", True, "-", None, None, ASSUMPTION,
+      "Start with the stock of collective issues the process leaves after a long run: a pre-history of "
+      "issues and dry meetings over twice deliberation.lapse_days plus the longest project before day 0."),
     P("deliberation.facilitation_cny_per_meeting", 0.0, "CNY/meeting", 0.0, 100_000.0,
       "policy text: government purchase of services (政府购买服务) from social-work organisations; the "
       "budget is a lever",

@@ -55,6 +55,7 @@ DELIBERATION_STREAMS = (
     "council",     # renting households and the councils' members, drawn once
     "meetings",    # who attends each meeting, their positions, the written ballots
     "festering",   # the extra needs of festering issues: counts, households, times, per-case uniforms
+    "prehistory",  # the steady start: issues raised before day 0 and their dry meetings' draws
 )
 
 

@@ -302,6 +302,40 @@ def test_govsim_script_end_to_end(tmp_path: Path) -> None:
     assert not bad_out.exists()
 
 
+# The loop's order within a row of cases.csv: the original work order's pass, then the last reopened one's.
+LOOP_ORDER = ("t_arise", "t_report", "t_accept", "t_resolve", "t_verify", "t_reopen", "t_last_resolve",
+              "t_last_verify")
+
+
+def test_every_row_of_cases_csv_follows_the_loop_with_reopened_cases(tmp_path: Path, no_git, capsys) -> None:
+    """Reopened cases (重办) too: each row's timestamps are in the loop's order (first acceptance,
+    first closure and its follow-up call, then the last reopening, its closure and call), the
+    reopened pass's columns are filled exactly for reopened cases.
+    Seeded so that reopenings are many, of mutual-aid cases as well (accepted at the committee)."""
+    extra = ("--set", "case.unsolved_share=0.6", "--set", "case.reopen_share=0.9")
+    for seed in (1, 5):
+        out = tmp_path / f"reopen{seed}"
+        assert main(small_run_argv(out, seed=seed, scenario=SCENARIOS / "small_grids.toml", extra=extra)) == 0
+        check_loop_order(*read_csv(out / "cases.csv"))
+
+
+def check_loop_order(header: list[str], cases: list[dict[str, str]]) -> None:
+    """The rows of one cases.csv: many reopenings (twice, some), each row in the loop's order."""
+    assert set(LOOP_ORDER) <= set(header)
+    reopened = [c for c in cases if int(c["reopened"]) > 0]
+    assert len(reopened) >= 50 and any(c["need"] == "elderly_care" for c in reopened)
+    assert any(int(c["reopened"]) > 1 for c in reopened)
+    for c in cases:
+        present = [(k, num(c[k])) for k in LOOP_ORDER if not math.isnan(num(c[k]))]
+        assert all(a[1] <= b[1] for a, b in zip(present, present[1:])), present
+        again = int(c["reopened"]) > 0
+        assert again == (c["t_reopen"] != ""), c
+        assert again or c["t_last_resolve"] == c["t_last_verify"] == "", c
+        if again:
+            assert c["t_resolve"] != "" and c["t_verify"] != "", c   # reopened only after a closure and call
+            assert (c["status"] == "resolved") == (c["t_last_resolve"] != ""), c
+
+
 def test_version_and_missing_command(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])

@@ -13,8 +13,8 @@ import pytest
 from sim.cases import HOTLINE, MADE_ID_BITS
 from sim.runner import run
 from sim.scenario import ScenarioError, load
-from sim.submodels.deliberation import (AGREED, DROPPED, FESTERING, IMPLEMENTED, OPEN, STATES, WAITING,
-                                        passes)
+from sim.submodels.deliberation import (AGREED, DROPPED, FESTERING, IMPLEMENTED, LAPSED, OPEN, STATES,
+                                        WAITING, passes)
 from tests.helpers import ROOT, check_after_events, model_of, small
 from tests.hostile import assert_refused
 from tests.test_invariants import _check_conservation
@@ -24,11 +24,14 @@ SEEDS = (1, 2, 3, 4)
 BUSY = {f"collective.{k}.rate_per_year": r for k, r in
         (("lift", 3.0), ("parking", 6.0), ("renovation", 1.5), ("property_fees", 3.0), ("public_space", 6.0))}
 SIZE = {"residents": 15_000, "days": 200}
+# The levers' tests follow the cohort of issues raised in a 200-day window, so they start from an empty
+# stock: at the steady start quarterly meetings spend such a window on the backlog (the oldest first).
+COHORT = {"deliberation.start_at_equilibrium": False}
 
 
 @functools.lru_cache(maxsize=None)
 def summary(seed: int, **overrides) -> dict:
-    return run(small("baseline", **SIZE, **{**BUSY, **overrides}), seed, case_table=False).summary
+    return run(small("baseline", **SIZE, **{**BUSY, **COHORT, **overrides}), seed, case_table=False).summary
 
 
 def series(key: str, **overrides) -> np.ndarray:
@@ -151,10 +154,15 @@ def _check_issues(model) -> None:
     assert sum(counts.values()) == len(raised)
     for i in raised:
         ty = d.types[i.type]
-        assert i.state in (WAITING, FESTERING, AGREED, IMPLEMENTED, DROPPED)
+        assert i.state in (WAITING, FESTERING, AGREED, IMPLEMENTED, DROPPED, LAPSED)
         assert (i.state == FESTERING) <= (now >= i.t_raise + ty.urgency_days)
         if i.state == WAITING:
             assert now <= i.t_raise + ty.urgency_days
+        if i.state in OPEN:
+            assert now <= i.t_raise + d.lapse_days
+        assert (i.state == LAPSED) == (not math.isnan(i.t_lapse))
+        if i.state == LAPSED:
+            assert i.t_lapse == pytest.approx(i.t_raise + d.lapse_days)
         assert (i.state in (AGREED, IMPLEMENTED)) == (not math.isnan(i.t_agree))
         if i.state == IMPLEMENTED:   # no deputies here (deliberation.deputy_share 0): full duration
             assert i.t_done == pytest.approx(i.t_agree + ty.project_days)
@@ -189,7 +197,7 @@ def test_one_seed_gives_identical_outcomes():
     keys = [k for k in a if k.startswith(("deliberation.", "workload.tasks"))]
     assert len(keys) > 15
     assert {k: a[k] for k in keys} == pytest.approx({k: b[k] for k in keys}, nan_ok=True)
-    assert set(STATES) == {"waiting", "festering", "agreed", "implemented", "dropped"}
+    assert set(STATES) == {"waiting", "festering", "agreed", "implemented", "dropped", "lapsed"}
 
 
 def test_no_catalogue_no_meetings_and_no_draws():
@@ -363,9 +371,9 @@ def test_floors_are_drawn_from_their_own_stream_within_the_walk_up():
 
 # ------------------------------------------------------------------ village collective matters (村集体事务)
 def test_village_matters_are_off_in_the_city_and_decided_by_the_villagers_meeting_in_a_village():
-    city = run(small("baseline", **SIZE), 1, case_table=False).summary
+    city = run(small("baseline", **SIZE, **COHORT), 1, case_table=False).summary
     assert city["deliberation.agreements.by_type.village_affairs"] == 0
-    village = [run(small("village_deliberation", **SIZE), s, case_table=False).summary for s in SEEDS[:2]]
+    village = [run(small("village_deliberation", **SIZE, **COHORT), s, case_table=False).summary for s in SEEDS[:2]]
     assert all(v["deliberation.agreements.by_type.village_affairs"] > 0 for v in village)
     assert all(v["deliberation.agreements.by_type.lift"] == 0 for v in village)
 
@@ -392,11 +400,13 @@ def test_the_summary_covers_the_window_after_the_warm_up():
     raised = [i for i in d.issues if warm <= i.t_raise <= m.events.now]
     assert 0 < s["deliberation.issues_raised"] == len(raised) < sum(d.state_counts().values())
     assert s["deliberation.issues_raised"] == sum(s[f"deliberation.{k}"] for k in (
-        "issues_waiting", "issues_festering", "projects_under_way", "projects_implemented", "issues_dropped"))
+        "issues_waiting", "issues_festering", "projects_under_way", "projects_implemented", "issues_dropped",
+        "issues_lapsed"))
     assert 0 < s["deliberation.meetings"] < d.meetings
     assert s["deliberation.meetings"] == len([t for t, *_ in d.meeting_log])
     assert all(t >= warm for t, *_ in d.meeting_log)
-    assert s["deliberation.festering_complaints"] == sum(c.t_arise >= warm for c in d.complaint_cases)
+    # complaints arisen in the window by now: a day's extra needs drawn after office hours may arise later
+    assert s["deliberation.festering_complaints"] == sum(warm <= c.t_arise <= m.events.now for c in d.complaint_cases)
     agreed = [i for i in raised if i.state in (AGREED, IMPLEMENTED)]
     assert s["deliberation.agreements"] == len(agreed)
 
@@ -456,3 +466,76 @@ def test_the_steady_start_counts_petitioned_disputes_as_reports_finished_unsolve
     touched = {c.community for c in own}
     members = [i for i, c in enumerate(surveys.community.tolist()) if c in touched]
     assert members and not any(m.residents[i].last_report_resolved for i in members)
+
+
+# ------------------------------------------------------------------ lapsing (搁置) and the steady start of the stock
+def test_an_open_issue_lapses_and_raises_no_more_needs():
+    """Still open lapse_days after it was raised, an issue lapses: it leaves the open list, its
+    disputes stop; the window's lapsed issues are counted, each issue in exactly one state."""
+    levers = {**BUSY, **COHORT, "deliberation.meetings_per_month": 0.0,
+              "deliberation.festering_needs_per_household_year": 1.0}
+    complaints = {}
+    for lapse in (120.0, 3_650.0):
+        model = model_of(small("baseline", residents=8_000, days=200, **levers,
+                               **{"deliberation.lapse_days": lapse}), seed=2)
+        check_after_events(model, lambda: _check_issues(model), every=300)
+        model.run_for(200)
+        _check_issues(model)
+        d, s = model.deliberation, model.deliberation.summary()
+        old = [i for i in d.issues if i.t_raise + lapse < model.events.now]
+        assert all(i.state == LAPSED for i in old) and (len(old) > 0) == (lapse < 200)
+        assert s["deliberation.issues_lapsed"] == sum(i.state == LAPSED for i in d.issues if i.t_raise >= d.warm)
+        complaints[lapse] = d.complaints
+    assert 0 < complaints[120.0] < complaints[3_650.0]
+
+
+def test_an_issue_lapsing_before_it_festers_costs_trust_once():
+    """With lapse_days shorter than every urgency nothing festers and nothing raises disputes, but
+    the grievance left unresolved still costs the affected residents trust (once, at the lapse)."""
+    levers = {**BUSY, **COHORT, "deliberation.meetings_per_month": 0.0, "deliberation.lapse_days": 60.0,
+              "deliberation.festering_needs_per_household_year": 1.0}
+    trust = {}
+    for loss in (0.0, 0.2):
+        m = model_of(small("baseline", residents=8_000, days=150, **levers,
+                           **{"deliberation.festering_trust_loss": loss}), seed=3)
+        m.run_for(150)
+        counts = m.deliberation.state_counts()
+        assert counts["festering"] == 0 and counts["lapsed"] > 0 and m.deliberation.complaints == 0
+        trust[loss] = np.mean([r.trust for r in m.residents])
+    assert trust[0.2] < trust[0.0]
+
+
+def _day0(seed: int, settle: bool, **levers):
+    return model_of(small("baseline", residents=8_000, days=60, **BUSY, **levers,
+                          **{"deliberation.start_at_equilibrium": settle}), seed)
+
+
+def test_the_pre_history_leaves_a_stock_at_day_0_and_nothing_else():
+    """Day 0 of the steady start: open, festering and agreed issues from before day 0, raised over the
+    look-back window, deterministic; no meeting, staff time or effect on residents counted."""
+    d = _day0(3, True).deliberation
+    cold = _day0(3, False)
+    span = 2 * d.lapse_days + max(ty.project_days for ty in d.types)
+    assert not cold.deliberation.issues and all(-span - 1 <= i.t_raise < 0 for i in d.issues)
+    states = d.state_counts()
+    assert states["waiting"] and states["festering"] and states["implemented"] and states["lapsed"]
+    assert sum(len(c) for c in d.open) == states["waiting"] + states["festering"]
+    assert all(i.t_agree + d.types[i.type].project_days >= 0 for i in d.issues if i.state == AGREED)
+    assert d.meetings == 0 and not d.meeting_log and not d.floor_votes
+    assert all(c.t_arise >= 0 for c in d.complaint_cases)   # day 0's, planned: none before it
+    assert not d.tasks.assignments and d.summary()["deliberation.issues_raised"] == 0
+    assert [r.trust for r in d.model.residents] == [r.trust for r in cold.residents]
+    again = _day0(3, True).deliberation
+    assert (repr([(i.t_raise, i.type, i.community, i.state, i.t_agree) for i in d.issues])
+            == repr([(i.t_raise, i.type, i.community, i.state, i.t_agree) for i in again.issues]))
+
+
+def test_the_pre_history_shifts_no_draw_of_the_arrivals():
+    """The needs that arrive (their ids, times, kinds and households) are the same with the steady start
+    and without it: the pre-history draws from its own stream."""
+    runs = []
+    for settle in (True, False):
+        m = _day0(4, settle)
+        m.run_for(60)
+        runs.append([(c.id, c.t_arise, c.need, c.household) for c in m.cases if c.id >> MADE_ID_BITS == 0])
+    assert len(runs[0]) > 500 and runs[0] == runs[1]

@@ -112,3 +112,33 @@ def test_parallel_workers_and_the_dashboards_two_models_are_counted(monkeypatch,
     from sim.cli import main
 
     assert main(["experiment", str(study), "--workers", "1", "--no-progress", "--out", str(tmp_path / "o")]) == 0
+
+
+def test_the_cases_that_submodels_make_are_counted() -> None:
+    """Festering collective issues' disputes, recurring disputes, businesses' hazards and incidents are
+    counted from the parameters, leaning high: runs that make many of them stay within the estimate
+    (never more than its 1.25×), and each part is zero when its process is off. Below, the estimate
+    may lean far high: the festering stock of a three-community territory is lumpy (one issue can
+    touch hundreds of households), and the bound assumes no issue is ever agreed."""
+    overrides = {"territory.residents": 3_000, "sim.days": 60, "sim.warmup_days": 5,
+                 "deliberation.festering_needs_per_household_year": 1.0, "safety.business_hazard_rate": 5.0}
+    scenario = load(SCENARIOS / "baseline.toml", overrides)
+    est = memory.estimate(scenario)
+    made = memory.made_cases(scenario, 60)
+    assert made > est.cases - made          # most of the expected cases come from the submodels here
+    created = [run(scenario, seed).summary["cases.created"] for seed in (1, 2)]
+    assert all(c <= 1.25 * est.cases for c in created), (created, est.cases)
+    assert max(created) >= 0.8 * est.cases, (created, est.cases)
+    off = load(SCENARIOS / "baseline.toml", {**overrides, "deliberation.festering_need": "",
+                                             "safety.dispute_need": "", "safety.business_hazard_need": ""})
+    rates = memory.arrival_rates(off)
+    assert memory.festering_cases(off, 60) == memory.business_hazards(off, 60) == 0.0
+    assert memory.recurring_disputes(off, 60, rates, 0.0) == 0.0
+    assert memory.made_cases(off, 60) == memory.incidents(off, 60, rates, 0.0)   # hazards of the catalogue only
+
+
+def test_demand_scale_raises_the_expected_cases() -> None:
+    base = load(SCENARIOS / "baseline.toml", {"sim.days": 40})
+    double = load(SCENARIOS / "baseline.toml", {"sim.days": 40, "demand.scale": 2.0})
+    assert sum(memory.arrival_rates(double)) == 2 * sum(memory.arrival_rates(base))
+    assert memory.estimate(double).cases > 1.8 * memory.estimate(base).cases

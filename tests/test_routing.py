@@ -185,6 +185,48 @@ def test_a_misrouted_case_reaches_its_level_after_the_wrong_desk():
         assert c.t_in[c.misrouted_to] < c.t_resolve
 
 
+def _climbed_to_its_wrong_desk(model, c) -> bool:
+    """A dispute misrouted above its level whose mediation chain later reached that level rightly."""
+    rec = model.safety.records.get(c.id)
+    return c.misrouted_to > min(c.level, 2) and rec is not None and bool(rec[0] >> c.misrouted_to & 1)
+
+
+# Seeds where a dispute misrouted to the township, sent back and handed up there by the mediation
+# chain had its wrong desk's arrival overwritten (steady12: seed 5 with the defaults; 6, 13, 19 with
+# many festering disputes), and a run with much misrouting.
+LOOP_RUNS = [(5, {})] + [(s, {"deliberation.start_at_equilibrium": False,
+                              "deliberation.festering_needs_per_household_year": 2.0}) for s in (6, 13, 19)] \
+    + [(3, {"routing.misroute_share": 0.5})]
+
+
+@pytest.mark.parametrize("seed,overrides", LOOP_RUNS)
+def test_a_misrouted_dispute_mediated_up_to_its_wrong_level_keeps_the_wrong_desk_first(seed, overrides):
+    """`t_in` keeps the first arrival at each level: the wrong desk's (退单) comes before the right
+    levels', even when the mediation chain later hands the dispute up to the wrong desk's level."""
+    model = model_of(small("baseline", residents=5_000, days=90, **overrides), seed)
+    model.run_for(90)
+    climbed = 0
+    for c in model.cases:
+        if c.misrouted_to < 0:
+            continue
+        entered = [t for lv, t in enumerate(c.t_in) if not math.isnan(t) and lv != c.misrouted_to]
+        assert entered == sorted(entered), (c.id, c.t_in)
+        if entered:   # not still at, or on its way back from, the wrong desk
+            assert c.t_in[c.misrouted_to] <= min(entered), (c.id, c.misrouted_to, c.t_in)
+        climbed += _climbed_to_its_wrong_desk(model, c)
+    if overrides.get("routing.misroute_share"):
+        assert climbed >= 1   # the path under test is exercised
+
+
+def test_some_runs_above_mediate_a_dispute_up_to_its_wrong_level():
+    runs = [model_of(small("baseline", residents=5_000, days=90, **o), s) for s, o in LOOP_RUNS[:4]]
+    climbed = 0
+    for model in runs:
+        model.run_for(90)
+        climbed += sum(_climbed_to_its_wrong_desk(model, c) for c in model.cases)
+    assert climbed >= 2
+
+
 def _year(seed: int, **overrides) -> dict:
     return run(small(residents=50_000, days=365, **overrides), seed, case_table=False).summary
 

@@ -13,14 +13,22 @@ rule decides (a majority of participants, the owners' rules of Civil Code art. 2
 meeting of the Organic Law of Villagers' Committees art. 22). An agreement becomes a project that is
 implemented after its duration: those affected and those who agreed it gain trust and satisfaction.
 An issue clearly rejected is dropped; one still open after its urgency festers: its affected
-residents lose trust and its households raise extra needs (disputes) until it is agreed.
+residents lose trust and its households raise extra needs (disputes) until it is agreed, or until it
+lapses (搁置): still open `lapse_days` after it was raised, residents give up on it.
 
-Every issue is in exactly one state: waiting, festering, agreed (a project under way), implemented
-or dropped. Per-resident work happens only at meetings and at a project's end, vectorised.
+The steady start (`start_at_equilibrium`): before day 0 a pre-history raises issues from its own
+stream and holds the meetings of that window in a dry mode (same agenda, attendance and rule; no
+staff time, no effects on residents, no counts), so the run starts with the open issues, festering
+flags and projects under way that the process leaves after a long run.
+
+Every issue is in exactly one state: waiting, festering, agreed (a project under way), implemented,
+dropped or lapsed. Per-resident work happens only at meetings and at a project's end, vectorised.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 
 import numpy as np
@@ -33,8 +41,8 @@ from ..territory import household_floors
 from ..units import HOURS
 from .base import Submodel, ratio
 
-WAITING, FESTERING, AGREED, IMPLEMENTED, DROPPED = range(5)
-STATES = ("waiting", "festering", "agreed", "implemented", "dropped")
+WAITING, FESTERING, AGREED, IMPLEMENTED, DROPPED, LAPSED = range(6)
+STATES = ("waiting", "festering", "agreed", "implemented", "dropped", "lapsed")
 OPEN = (WAITING, FESTERING)
 # Civil Code art. 278: owners of two thirds of the area and in number take part; then more than half
 # (ordinary matters) or three quarters (items 6-8: maintenance funds raised, rebuilding, common parts' use).
@@ -60,7 +68,7 @@ class Issue:
     """One collective issue of a community."""
 
     __slots__ = ("id", "type", "community", "t_raise", "households", "owners", "state", "t_agree", "t_done",
-                 "votes", "participants", "priority")
+                 "votes", "participants", "priority", "t_lapse")
 
     def __init__(self, iid: int, type_index: int, community: int, t: float, households: np.ndarray,
                  owners: np.ndarray):
@@ -76,6 +84,7 @@ class Issue:
         self.votes = 0                 # meetings that discussed it without agreement
         self.participants = np.empty(0, dtype=np.int64)   # who attended the meeting that agreed it
         self.priority = False          # a type the township named as a consultation priority (协商重点)
+        self.t_lapse = math.nan        # when residents gave up on it (搁置), if it lapsed
 
 
 class Deliberation(Submodel):
@@ -93,14 +102,15 @@ class Deliberation(Submodel):
         "deputy_project_speedup", "deputy_trust_gain", "meeting_format", "forum_size", "forum_affected_share",
         "hearing_affected_attend", "hours_factor_forum", "hours_factor_hearing", "shift_factor_forum",
         "shift_factor_hearing", "legitimacy_forum", "legitimacy_hearing", "priority_issues",
-        "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach")) + ("sim.warmup_days",)
+        "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach", "lapse_days",
+        "start_at_equilibrium")) + ("sim.warmup_days",)
 
     def __init__(self, model) -> None:
         super().__init__(model)
         m, p = model, self.p
         self.types = m.spec.collective
-        self.RAISE, self.MEETING, self.FESTER, self.DONE = (self.events.new_kind(k) for k in (
-            "issue_raised", "deliberation_meeting", "issue_festers", "project_done"))
+        self.RAISE, self.MEETING, self.FESTER, self.DONE, self.LAPSE = (self.events.new_kind(k) for k in (
+            "issue_raised", "deliberation_meeting", "issue_festers", "project_done", "issue_lapses"))
         self.rng = {name: m.streams.child("deliberation", k) for k, name in enumerate(DELIBERATION_STREAMS)}
         t = m.territory
         n = t.n_communities
@@ -137,6 +147,9 @@ class Deliberation(Submodel):
         self.project_cost = 0.0
         self.agree_days: list[float] = []
         self.project_log: list[tuple[float, float]] = []   # per implemented project: time, cost
+        self.lapse_days = p["deliberation.lapse_days"]
+        self.dry: list | None = None   # the pre-history's own event heap while it runs (dry mode)
+        self.dry_now = 0.0
 
     def _by_format(self, name: str) -> float:
         """The format's factor `deliberation.NAME_FORMAT` (1 for the council, the reference)."""
@@ -180,22 +193,64 @@ class Deliberation(Submodel):
 
     def handlers(self):
         return {self.RAISE: self.on_raise, self.MEETING: self.on_meeting, self.FESTER: self.on_fester,
-                self.DONE: self.on_done}
+                self.DONE: self.on_done, self.LAPSE: self.on_lapse}
 
     def link(self) -> None:
         self.tasks = self.model.tasks
         self.arrivals = self.model.arrivals
         self.kind = self.tasks.add_kind("deliberation_meeting")
+        if self.p["deliberation.start_at_equilibrium"] and self.types:
+            self._prehistory()
+
+    def _now(self) -> float:
+        return self.dry_now if self.dry is not None else self.events.now
+
+    def _at(self, t: float, kind: int, a) -> None:
+        """An event of this submodel: on the pre-history's own heap while it runs and `t` is before
+        day 0, on the model's otherwise."""
+        if self.dry is not None and t < 0:
+            heapq.heappush(self.dry, (t, next(self._dry_seq), kind, a))
+        else:
+            self.events.push(t, kind, a)
+
+    # ------------------------------------------------------------ the steady start
+    def _prehistory(self) -> None:
+        """Issues raised over the look-back window before day 0, from their own stream, and that window's
+        meetings held dry: the same agenda, attendance and rule, drawn from the pre-history's stream; no
+        staff time, no effect on residents, no counts. The window is twice the lapse time plus the
+        longest project: the first lapse time fills the empty stock, the rest lets the agendas forget
+        that start, and nothing older can still be open or under way at day 0. What is still open,
+        festering or under way at day 0 carries on in the run with its normal effects; events due from
+        day 0 on go to the model."""
+        span = 2.0 * self.lapse_days + max(ty.project_days for ty in self.types)
+        first = -math.ceil(span)
+        rng = self.rng["prehistory"]
+        self.dry, self._dry_seq = [], itertools.count()
+        for day in range(first, 0):
+            for issue in self._raise_issues(day, rng):
+                self._at(issue.t_raise, self.RAISE, issue)
+        for c, due in enumerate(self.next_meeting):
+            t = due - self.interval
+            while t >= first:
+                self._at(t, self.MEETING, c)
+                t -= self.interval
+        run_rngs, self.rng = self.rng, {**self.rng, "meetings": rng}
+        handlers = self.handlers()
+        while self.dry:
+            self.dry_now, _, kind, a = heapq.heappop(self.dry)
+            handlers[kind](a, None)
+        self.rng, self.dry, self.dry_now = run_rngs, None, 0.0
 
     # ------------------------------------------------------------ the day
     def plan_day(self, day: int) -> None:
-        self._raise_issues(day)
+        for issue in self._raise_issues(day, self.rng["issues"]):
+            self.events.push(issue.t_raise, self.RAISE, issue)
         self._festering_needs(day)
         self._schedule_meetings(day)
 
-    def _raise_issues(self, day: int) -> None:
+    def _raise_issues(self, day: int, rng: np.random.Generator) -> list[Issue]:
         """The day's new issues, per type and community; drawn whatever the levers (common random numbers)."""
-        rng = self.rng["issues"]
+        new = []
         for k, ty in enumerate(self.types):
             if ty.rate_per_year == 0:   # an entry that is off (village matters in a city) draws nothing
                 continue
@@ -208,7 +263,8 @@ class Deliberation(Submodel):
                                   affected[~self.renter[affected]])
                     issue.priority = k in self.priority
                     self.issues.append(issue)
-                    self.events.push(issue.t_raise, self.RAISE, issue)
+                    new.append(issue)
+        return new
 
     def _schedule_meetings(self, day: int) -> None:
         """A meeting due by the end of a working day is held that day, ending with the shift."""
@@ -225,13 +281,32 @@ class Deliberation(Submodel):
     # ------------------------------------------------------------ issues
     def on_raise(self, issue: Issue, _) -> None:
         self.open[issue.community].append(issue)
-        self.events.push(issue.t_raise + self.types[issue.type].urgency_days, self.FESTER, issue)
+        self._at(issue.t_raise + self.types[issue.type].urgency_days, self.FESTER, issue)
+        self._at(issue.t_raise + self.lapse_days, self.LAPSE, issue)
 
     def on_fester(self, issue: Issue, _) -> None:
         """Still open past its urgency: the affected residents lose trust."""
         if issue.state != WAITING:
             return
         issue.state = FESTERING
+        self._grievance(issue)
+
+    def on_lapse(self, issue: Issue, _) -> None:
+        """Still open `lapse_days` after it was raised: residents give up on it (搁置). It leaves the open
+        list and raises no more needs. The grievance costs trust once: at festering, or here if the issue
+        lapses before its urgency ran out."""
+        if issue.state not in OPEN:
+            return
+        if issue.state == WAITING:
+            self._grievance(issue)
+        issue.state = LAPSED
+        issue.t_lapse = self._now()
+        self.open[issue.community] = [i for i in self.open[issue.community] if i is not issue]
+
+    def _grievance(self, issue: Issue) -> None:
+        """An unresolved issue's one-off loss of trust among its affected residents (none in the pre-history)."""
+        if self.dry is not None:
+            return
         loss = self.p["deliberation.festering_trust_loss"]
         residents = self.model.residents
         for i in self._affected_residents(issue).tolist():
@@ -247,6 +322,12 @@ class Deliberation(Submodel):
         """The township's priorities first (协商重点), then the oldest open issues."""
         agenda = sorted(self.open[c], key=lambda i: not i.priority)[:self.p["deliberation.agenda_size"]]
         if not agenda:   # nothing to discuss: no meeting, no staff time
+            return
+        if self.dry is not None:   # the pre-history: decisions only
+            present = self._attendance(c, agenda)
+            for issue in agenda:
+                self._decide(issue, present, self.dry_now, False)
+            self.open[c] = [i for i in self.open[c] if i.state in OPEN]
             return
         now = self.events.now
         self.meetings += 1
@@ -377,7 +458,8 @@ class Deliberation(Submodel):
         ballots = self._positions(issue, reached) > 0   # household h's first resident is resident h
         voters = np.concatenate([np.fromiter(voice, np.int64, len(voice)), reached])
         votes = np.concatenate([np.fromiter(voice.values(), bool, len(voice)), ballots])
-        if self.types[issue.type].floor_gradient and self.events.now >= self.warm:   # the window's votes
+        in_window = self.dry is None and self.events.now >= self.warm
+        if self.types[issue.type].floor_gradient and in_window:   # the window's votes
             self.floor_votes.extend(zip(self.floor[voters].tolist(), votes.tolist()))
         if villagers:
             return len(voters), int(votes.sum()), len(voters) >= HOUSEHOLDS_TAKING_PART * len(electorate) - 1e-9
@@ -396,12 +478,14 @@ class Deliberation(Submodel):
             days *= 1.0 - self.p["deliberation.deputy_project_speedup"]
         if issue.priority:   # the township co-funds its priorities
             days *= 1.0 - self.p["deliberation.priority_project_speedup"]
-        self.events.push(now + days, self.DONE, issue)
+        self._at(now + days, self.DONE, issue)
 
     def on_done(self, issue: Issue, _) -> None:
         """The project is implemented: those affected and those who agreed it gain trust and satisfaction."""
         issue.state = IMPLEMENTED
-        issue.t_done = self.events.now
+        issue.t_done = self._now()
+        if self.dry is not None:   # finished before day 0: no effect on the run
+            return
         self.project_cost += self.types[issue.type].cost_cny
         self.project_log.append((issue.t_done, self.types[issue.type].cost_cny))
         m = self.model
@@ -475,7 +559,7 @@ class Deliberation(Submodel):
     def summary(self) -> dict[str, float]:
         """Over the summary window (from sim.warmup_days), as every other outcome: the issues raised in
         it and their state at the end (issues_raised = waiting + festering + under way + implemented +
-        dropped); the meetings held, complaints arisen, projects finished and residents taking part in it."""
+        dropped + lapsed); the meetings held, complaints arisen, projects finished and residents taking part in it."""
         warm, now = self.warm, self.events.now
         counts = self.state_counts(since=warm)
         cohort = [i for i in self.issues if warm <= i.t_raise <= now]
@@ -487,6 +571,7 @@ class Deliberation(Submodel):
                "deliberation.issues_waiting": float(counts["waiting"]),
                "deliberation.issues_festering": float(counts["festering"]),
                "deliberation.issues_dropped": float(counts["dropped"]),
+               "deliberation.issues_lapsed": float(counts["lapsed"]),
                "deliberation.festering_complaints": float(sum(warm <= c.t_arise <= now for c in self.complaint_cases)),
                "deliberation.project_cost_cny": float(sum(c for t, c in self.project_log if warm <= t <= now)),
                "deliberation.deputy_meetings": float(sum(d for _, d, _ in meetings)),

@@ -56,11 +56,16 @@ class Service(Submodel):
 
     def arrive(self, case, desk: Desk) -> None:
         now = self.events.now
-        case.t_in[desk.level] = now
+        if case.t_in[desk.level] != case.t_in[desk.level]:
+            # NaN: first arrival at this level. `t_in` keeps the first: a dispute misrouted to the
+            # township, sent back and later handed up there by the mediation chain keeps its wrong
+            # desk's time (the 退单 comes first), as a reopened case keeps its own (§7.7, §7.12).
+            case.t_in[desk.level] = now
         shift = self.shift
         if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and shift.office_duty
                 and self.offer_mutual_aid(case)):
-            self.accept(case, now)
+            if case.t_accept != case.t_accept:  # NaN: the first acceptance is the response; a reopened case keeps it
+                self.accept(case, now)
             case.status = IN_SERVICE
             return
         case.status = QUEUED

@@ -516,7 +516,7 @@ PARAMS: tuple[Param, ...] = (
       "关于加强城乡社区协商的意见 (2015) asks for regular consultation but sets no frequency; one meeting "
       "every four months is an assumption",
       "Deliberation meetings (居民议事会) each community's committee holds per month, on working days at "
-      "even intervals; a meeting discusses the oldest open collective issues.", lever=Lever(0.25, 4.0)),
+      "even intervals; a meeting discusses open collective issues (deliberation.agenda_size).", lever=Lever(0.25, 4.0)),
     P("deliberation.public_attendance", False, "-", None, None,
       "policy text: the public may attend (列席); whether it does is a lever",
       "Whether residents beyond the council may attend meetings (列席) and take part in the vote.",
@@ -561,7 +561,8 @@ PARAMS: tuple[Param, ...] = (
     P("deliberation.drop_below", 0.25, "share", 0.0, 1.0, ASSUMPTION,
       "An issue whose approval among those voting is below this share is dropped (clearly rejected)."),
     P("deliberation.agenda_size", 3, "issues", 1, 50, ASSUMPTION,
-      "Most issues discussed at one meeting (the oldest open ones)."),
+      "Most issues discussed at one meeting: the township's priorities, then the issues never discussed "
+      "(oldest first), then those discussed before (longest since their last discussion first)."),
     P("deliberation.meeting_hours", 3.0, "h", 0.1, 24.0, ASSUMPTION,
       "Staff hours per meeting for each staff member taking part (preparation, the meeting, minutes)."),
     P("deliberation.committee_staff_per_meeting", 2, "persons", 0, 20, ASSUMPTION,

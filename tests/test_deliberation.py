@@ -25,7 +25,7 @@ BUSY = {f"collective.{k}.rate_per_year": r for k, r in
         (("lift", 3.0), ("parking", 6.0), ("renovation", 1.5), ("property_fees", 3.0), ("public_space", 6.0))}
 SIZE = {"residents": 15_000, "days": 200}
 # The levers' tests follow the cohort of issues raised in a 200-day window, so they start from an empty
-# stock: at the steady start quarterly meetings spend such a window on the backlog (the oldest first).
+# stock: at the steady start the window's meetings also take up the backlog's issues.
 COHORT = {"deliberation.start_at_equilibrium": False}
 
 
@@ -539,3 +539,28 @@ def test_the_pre_history_shifts_no_draw_of_the_arrivals():
         m.run_for(60)
         runs.append([(c.id, c.t_arise, c.need, c.household) for c in m.cases if c.id >> MADE_ID_BITS == 0])
     assert len(runs[0]) > 500 and runs[0] == runs[1]
+
+
+def test_an_issue_that_failed_its_vote_goes_to_the_back_of_the_line():
+    """The agenda: the township's priorities, then the issues never discussed (oldest first), then those
+    discussed before (longest since their last discussion first). An issue its rule cannot pass does
+    not hold a place on every agenda until it lapses; after a meeting the issues it left open wait
+    behind those it did not reach."""
+    d = _day0(3, True).deliberation
+    c = max(range(len(d.open)), key=lambda k: len(d.open[k]))
+    line, size = list(d.open[c]), d.p["deliberation.agenda_size"]
+    assert len(line) > size + 1
+    for issue in line:
+        issue.t_discussed, issue.priority = -math.inf, False
+    line[0].t_discussed, line[1].t_discussed, line[-1].priority = -5.0, -9.0, True
+    never = [i for i in line[2:-1]]
+    assert d._agenda(c) == ([line[-1]] + never + [line[1], line[0]])[:size]
+    line[-1].priority = False
+    first = d._agenda(c)
+    d.on_meeting(c, None)   # at day 0
+    still_open = [i for i in first if i in d.open[c]]
+    assert still_open and all(i.t_discussed == 0.0 for i in first)
+    waiting = sum(i.t_discussed < 0 for i in d.open[c])   # not reached by this meeting
+    assert d._agenda(c) == (sorted((i for i in d.open[c] if i.t_discussed < 0), key=lambda i: i.t_discussed)
+                            + still_open)[:size]
+    assert waiting >= size and not set(d._agenda(c)) & set(still_open)

@@ -68,7 +68,7 @@ class Issue:
     """One collective issue of a community."""
 
     __slots__ = ("id", "type", "community", "t_raise", "households", "owners", "state", "t_agree", "t_done",
-                 "votes", "participants", "priority", "t_lapse")
+                 "votes", "participants", "priority", "t_lapse", "t_discussed")
 
     def __init__(self, iid: int, type_index: int, community: int, t: float, households: np.ndarray,
                  owners: np.ndarray):
@@ -85,6 +85,7 @@ class Issue:
         self.participants = np.empty(0, dtype=np.int64)   # who attended the meeting that agreed it
         self.priority = False          # a type the township named as a consultation priority (协商重点)
         self.t_lapse = math.nan        # when residents gave up on it (搁置), if it lapsed
+        self.t_discussed = -math.inf   # the last meeting that discussed it (never: -inf, so first in line)
 
 
 class Deliberation(Submodel):
@@ -318,9 +319,15 @@ class Deliberation(Submodel):
         return members[np.isin(self.model.resident_household[members], issue.households)]
 
     # ------------------------------------------------------------ meetings
+    def _agenda(self, c: int) -> list[Issue]:
+        """The township's priorities first (协商重点), then the issues never discussed, oldest first, then
+        those discussed before, longest since their last discussion first: an issue that failed its vote
+        goes to the back of the line rather than holding a place on every agenda until it lapses."""
+        line = sorted(self.open[c], key=lambda i: (not i.priority, i.t_discussed))   # stable: oldest first
+        return line[:self.p["deliberation.agenda_size"]]
+
     def on_meeting(self, c: int, _) -> None:
-        """The township's priorities first (协商重点), then the oldest open issues."""
-        agenda = sorted(self.open[c], key=lambda i: not i.priority)[:self.p["deliberation.agenda_size"]]
+        agenda = self._agenda(c)
         if not agenda:   # nothing to discuss: no meeting, no staff time
             return
         if self.dry is not None:   # the pre-history: decisions only
@@ -421,6 +428,7 @@ class Deliberation(Submodel):
 
     def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open."""
+        issue.t_discussed = now
         pos = self._positions(issue, present)
         if len(pos):
             pos = pos + self.shift * (pos.mean() - pos)

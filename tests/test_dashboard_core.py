@@ -62,6 +62,9 @@ def test_sliders_come_from_the_parameter_table():
             assert (s.low, s.high, s.step) == (False, True, 1) and s.snap(1) is True and s.snap(0) is False, s.key
             assert s.label("zh") and s.label("en") and s.help("zh") and s.help("en")
             continue
+        if not s.numeric:  # a choice or a set of choices: see test_the_format_and_priorities_are_controls
+            assert (s.kind, s.low, s.high, s.step) == (p.lever.kind, None, None, None), s.key
+            continue
         assert p.low <= s.low < s.high <= p.high, s.key
         assert s.low <= s.default <= s.high, s.key
         assert s.integer == (p.kind is int), s.key
@@ -111,8 +114,16 @@ def test_every_lever_has_its_words_and_only_levers_do():
 
 
 def test_slider_ends_are_valid_scenario_values(small):
-    """Every slider's two ends pass the scenario rules (e.g. paperwork below the shift)."""
+    """Every slider's two ends pass the scenario rules (e.g. paperwork below the shift), and so does
+    every option of a choice or a set of choices (all of them at once, and none)."""
     for s in LEVER_SLIDERS:
+        if not s.numeric:
+            options = s.options(small)
+            assert options, s.key
+            values = options if s.kind == "choice" else ("", ",".join(options), *options)
+            for v in values:
+                assert small.with_values({s.key: v})[s.key] == v
+            continue
         for v in (s.low, s.high):
             assert small.with_values({s.key: v})[s.key] == v
 

@@ -15,10 +15,12 @@ from sim.dashboard.session import LEVER_GROUPS, LEVER_SLIDERS, REPORT_KEYS, Work
 from sim.labels import label
 from tests.helpers import small
 
-# The levers in the order the side panel lists them (by heading), numbers as sliders, true / false as switches.
+# The levers in the order the side panel lists them (by heading), numbers as sliders, true / false as
+# switches, a choice as a select and a set of choices as a multi-select (both v.Select widgets).
 LISTED = [s for _, group in grouped_sliders() for s in group]
-SLIDERS = [s for s in LISTED if not s.boolean]
+SLIDERS = [s for s in LISTED if s.kind == "slider"]
 SWITCHES = [s for s in LISTED if s.boolean]
+SELECTS = [s for s in LISTED if s.kind in ("choice", "subset")]
 
 
 @pytest.fixture
@@ -82,6 +84,11 @@ def test_play_steps_until_paused(page):
     assert app.workshop().day <= reached + 1  # at most the day in progress finishes
 
 
+def lever_selects(rc, lang: str = "en"):
+    labels = {s.label(lang) for s in SELECTS}
+    return [w for w in rc.find(v.Select).widgets if w.label in labels]
+
+
 def lever_switches(rc, lang: str = "en"):
     labels = {s.label(lang) for s in SWITCHES}
     return [w for w in rc.find(v.Switch).widgets if w.label in labels]
@@ -92,7 +99,7 @@ def test_sliders_come_from_the_parameter_table_and_change_the_model(page):
     labels = [s.label for s in sliders]
     assert labels == [s.label("en") for s in SLIDERS]
     assert [w.label for w in lever_switches(page)] == [s.label("en") for s in SWITCHES]
-    assert len(SLIDERS) + len(SWITCHES) == len(LEVER_SLIDERS)
+    assert len(SLIDERS) + len(SWITCHES) + len(SELECTS) == len(LEVER_SLIDERS)
     grid = next(s for s in sliders if s.label == SLIDERS[0].label("en"))
     spec = SLIDERS[0]
     assert (grid.min, grid.max) == (spec.low, spec.high)
@@ -130,6 +137,7 @@ def test_side_by_side_shows_two_maps_and_two_sets_of_levers(page):
     assert w.side_by_side and len(w.models) == 2
     assert len(page.find(v.Slider).widgets) == 2 * len(SLIDERS)
     assert len(lever_switches(page)) == 2 * len(SWITCHES)
+    assert len(lever_selects(page)) == 2 * len(SELECTS)
     images = page.find(widgets.Image).widgets
     assert len(images) == 3 and all(bytes(i.value[:4]) == b"\x89PNG" for i in images)  # map A, map B, charts
 

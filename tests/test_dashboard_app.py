@@ -187,3 +187,45 @@ def test_the_report_lists_the_new_outcomes_in_both_languages_and_both_sides(page
     assert all(label(key, "zh") in text for key in REPORT_KEYS)
     assert i18n.t("side_A", "zh") in text and i18n.t("side_B", "zh") in text
     assert page.find(v.CardTitle, children=[i18n.t("report_title", "zh")]).widgets
+
+
+FORMAT, PRIORITIES = "deliberation.meeting_format", "deliberation.priority_issues"
+
+
+def lever_select(rc, key: str, lang: str = "en", side: int = 0):
+    """The select (or multi-select) of a lever: the first side's, or the second's (`side=1`)."""
+    name = i18n.t(f"lever.{key}", lang)
+    return [w for w in rc.find(v.Select).widgets if w.label == name][side]
+
+
+def test_the_format_and_priority_selects_render_in_both_languages_and_reach_the_workshop(page):
+    w = app.workshop()
+    kinds = [c.name for c in w.scenario.collective]
+    for lang in ("en", "zh"):
+        app.lang.set(lang)
+        fmt, prio = lever_select(page, FORMAT, lang), lever_select(page, PRIORITIES, lang)
+        assert fmt.items == [i18n.option_label(FORMAT, o, lang) for o in ("council", "forum", "hearing")]
+        assert fmt.v_model == i18n.option_label(FORMAT, "council", lang) and not fmt.multiple
+        assert prio.items == [i18n.option_label(PRIORITIES, k, lang) for k in kinds] and prio.multiple
+        assert prio.v_model == [] and not prio.disabled
+    assert lever_select(page, FORMAT, "zh").items == ["议事会", "座谈会", "听证会"]
+    assert "加装电梯" in lever_select(page, PRIORITIES, "zh").items
+    lever_select(page, FORMAT, "zh").v_model = "听证会"
+    assert w.model("A").spec[FORMAT] == "hearing" and app.error.value == ""
+    lever_select(page, PRIORITIES, "zh").v_model = ["停车", "加装电梯"]
+    assert w.model("A").spec[PRIORITIES] == "lift,parking" and w.lever_values("A")[PRIORITIES] == "lift,parking"
+    app.lang.set("en")   # the chosen values, now in English
+    assert lever_select(page, FORMAT).v_model == "Hearing (听证会)"
+    assert lever_select(page, PRIORITIES).v_model == ["Lift for a walk-up (加装电梯)", "Parking (停车)"]
+
+
+def test_side_b_chooses_its_own_format(page):
+    side_by_side_switch(page).v_model = True
+    w = app.workshop()
+    assert len(lever_selects(page)) == 2 * len(SELECTS)
+    lever_select(page, FORMAT, side=1).v_model = "Forum (座谈会)"
+    assert w.model("B").spec[FORMAT] == "forum" and w.model("A").spec[FORMAT] == "council"
+    assert lever_select(page, FORMAT, side=0).v_model == "Council (议事会)"
+    assert lever_select(page, FORMAT, side=1).v_model == "Forum (座谈会)"
+    lever_select(page, PRIORITIES, side=1).v_model = ["Parking (停车)"]
+    assert w.levers("B") == {FORMAT: "forum", PRIORITIES: "parking"} and w.levers("A") == {}

@@ -680,6 +680,8 @@ def test_priorities_are_applied_and_an_unknown_type_is_refused(busy):
         ws.set_lever(PRIORITIES, "lift,flying_cars", side="B")
     with pytest.raises(ScenarioError, match=r"deliberation\.meeting_format.*one of 'council', 'forum', 'hearing'"):
         ws.set_lever(FORMAT, "referendum")
+    with pytest.raises(ScenarioError, match=r"deliberation\.priority_issues.*a string"):
+        ws.set_lever(PRIORITIES, 3)
     assert (ws.model("A"), ws.model("B"), ws.levers("A"), ws.levers("B")) == before and ws.day == 2
     ws.set_lever(PRIORITIES, [], side="B")   # none, for B only
     assert ws.model("B").deliberation.priority == set() and ws.model("A") is before[0]

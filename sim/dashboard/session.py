@@ -108,7 +108,7 @@ class LeverControl:
         without repeats; in the catalogue's order when `scenario` is given (names not in it last, in
         the order given, so that validation names them)."""
         names = value.split(",") if isinstance(value, str) else list(value)
-        names = list(dict.fromkeys(n.strip() for n in names if str(n).strip()))
+        names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
         order = {name: k for k, name in enumerate(self.options(scenario))}
         return tuple(sorted(names, key=lambda n: order.get(n, len(order))))
 
@@ -483,10 +483,12 @@ class Workshop:
         self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
 
     def _as_set(self, key: str, value: Any) -> Any:
-        """A subset lever's value as the scenario holds it (comma-separated, in the catalogue's order);
-        other values as given."""
+        """A subset lever's names (a string or a list, tuple or set of them) as the scenario holds them
+        (comma-separated, in the catalogue's order); other values as given, for the scenario rules."""
         control = CONTROL_BY_KEY.get(key)
-        return control.snap(value, self._scenario) if control is not None and control.kind == "subset" else value
+        if control is None or control.kind != "subset" or not isinstance(value, (str, list, tuple, set, frozenset)):
+            return value
+        return control.snap(value, self._scenario)
 
     def _apply(self, levers: dict[str, dict[str, Any]], keep_day: bool) -> None:
         specs = {s: self._spec_for(s, levers) for s in SIDES}  # validates first: an error changes nothing

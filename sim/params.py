@@ -3,7 +3,7 @@
 Every scalar parameter of the model is declared here once: key, default, unit,
 allowed range, source and meaning. The scenario loader validates against it,
 `govsim params` prints it, docs/parameters.md and the ODD's parameter table are
-generated from it, and the dashboard builds its sliders from it.
+generated from it, and the dashboard builds its lever controls from it.
 
 The needs catalogue (one table per need type) has its own schema, `NEED_FIELDS`,
 because it is data with a row per need type rather than a scalar.
@@ -25,13 +25,35 @@ from typing import Any
 ASSUMPTION = "assumption (no published figure found; a plausible value, vary it in sensitivity analysis)"
 
 
+LEVER_KINDS = ("number", "choice", "subset")
+
+
 @dataclass(frozen=True)
 class Lever:
-    """A policy lever, shown as a dashboard slider: its step, and an upper end below the table's
-    where the table's whole range is not usable in a workshop (None: the table's `high`)."""
+    """A policy lever, shown as a dashboard control. Its `kind`:
 
-    step: float
+    - "number" (`Lever(step)`): a slider with its step, and an upper end below the table's where the
+      table's whole range is not usable in a workshop (None: the table's `high`); a true / false
+      row is a switch (step 1);
+    - "choice" (`Lever(kind="choice")`): one of the row's `choices` (a select);
+    - "subset" (`Lever(kind="subset", catalogue="collective")`): any set of the names of a scenario
+      catalogue (the Scenario attribute `catalogue`: [collective.NAME]), comma-separated (a
+      multi-select whose options come from the loaded scenario)."""
+
+    step: float | None = None
     high: float | None = None
+    kind: str = "number"
+    catalogue: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in LEVER_KINDS:
+            raise ValueError(f"Lever kind {self.kind!r}: expected one of {', '.join(LEVER_KINDS)}")
+        if (self.kind == "number") != (self.step is not None and self.step > 0):
+            raise ValueError("a number lever has a positive step; a choice or a subset has none")
+        if self.kind != "number" and self.high is not None:
+            raise ValueError(f"a {self.kind} lever has no upper end")
+        if (self.kind == "subset") != bool(self.catalogue):
+            raise ValueError("a subset lever, and only it, names the scenario catalogue of its options")
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,7 @@ class Param:
     source: str = ASSUMPTION
     text: str = ""
     choices: tuple[str, ...] | None = None  # allowed values for strings
-    lever: Lever | None = None  # a policy lever: a dashboard slider, flagged in `govsim params`
+    lever: Lever | None = None  # a policy lever: a dashboard control, flagged in `govsim params`
 
     @property
     def kind(self) -> type:
@@ -613,7 +635,7 @@ PARAMS: tuple[Param, ...] = (
       "Format of the committees' meetings: \"council\" (居民议事会: the standing council, and the public "
       "with public_attendance), \"forum\" (座谈会: a small invited discussion, deliberation.forum_size), "
       "\"hearing\" (听证会: open to the public, the affected households invited, a formal record).",
-      choices=("council", "forum", "hearing")),
+      choices=("council", "forum", "hearing"), lever=Lever(kind="choice")),
     P("deliberation.forum_size", 12, "persons", 2, 200, ASSUMPTION,
       "People invited to a 座谈会: council members and, for deliberation.forum_affected_share of the seats, "
       "residents affected by an issue on the agenda."),
@@ -636,7 +658,8 @@ PARAMS: tuple[Param, ...] = (
     P("deliberation.priority_issues", "", "issue types", None, None,
       "policy text: the township sets the consultation priorities (协商重点); which kinds is a lever",
       "Comma-separated names of collective issue types (the [collective.NAME] catalogue) the township names as "
-      "its priorities: they come first on every agenda and their projects are co-funded (faster). Empty: none."),
+      "its priorities: they come first on every agenda and their projects are co-funded (faster). Empty: none.",
+      lever=Lever(kind="subset", catalogue="collective")),
     P("deliberation.priority_project_speedup", 0.25, "share", 0.0, 1.0, ASSUMPTION,
       "A priority issue's project is finished in this share less time (the township's co-funding)."),
     P("deliberation.walkup_storeys", 6, "storeys", 1, 30,
@@ -894,6 +917,6 @@ def defaults() -> dict[str, Any]:
 
 
 def levers() -> tuple[Param, ...]:
-    """The policy levers, in the table's order: the one list of them (dashboard sliders, their
+    """The policy levers, in the table's order: the one list of them (dashboard controls, their
     labels, `govsim params`)."""
     return tuple(p for p in PARAMS if p.lever)

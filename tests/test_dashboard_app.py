@@ -15,10 +15,12 @@ from sim.dashboard.session import LEVER_GROUPS, LEVER_SLIDERS, REPORT_KEYS, Work
 from sim.labels import label
 from tests.helpers import small
 
-# The levers in the order the side panel lists them (by heading), numbers as sliders, true / false as switches.
+# The levers in the order the side panel lists them (by heading), numbers as sliders, true / false as
+# switches, a choice as a select and a set of choices as a multi-select (both v.Select widgets).
 LISTED = [s for _, group in grouped_sliders() for s in group]
-SLIDERS = [s for s in LISTED if not s.boolean]
+SLIDERS = [s for s in LISTED if s.kind == "slider"]
 SWITCHES = [s for s in LISTED if s.boolean]
+SELECTS = [s for s in LISTED if s.kind in ("choice", "subset")]
 
 
 @pytest.fixture
@@ -82,6 +84,11 @@ def test_play_steps_until_paused(page):
     assert app.workshop().day <= reached + 1  # at most the day in progress finishes
 
 
+def lever_selects(rc, lang: str = "en"):
+    labels = {s.label(lang) for s in SELECTS}
+    return [w for w in rc.find(v.Select).widgets if w.label in labels]
+
+
 def lever_switches(rc, lang: str = "en"):
     labels = {s.label(lang) for s in SWITCHES}
     return [w for w in rc.find(v.Switch).widgets if w.label in labels]
@@ -92,7 +99,7 @@ def test_sliders_come_from_the_parameter_table_and_change_the_model(page):
     labels = [s.label for s in sliders]
     assert labels == [s.label("en") for s in SLIDERS]
     assert [w.label for w in lever_switches(page)] == [s.label("en") for s in SWITCHES]
-    assert len(SLIDERS) + len(SWITCHES) == len(LEVER_SLIDERS)
+    assert len(SLIDERS) + len(SWITCHES) + len(SELECTS) == len(LEVER_SLIDERS)
     grid = next(s for s in sliders if s.label == SLIDERS[0].label("en"))
     spec = SLIDERS[0]
     assert (grid.min, grid.max) == (spec.low, spec.high)
@@ -130,6 +137,7 @@ def test_side_by_side_shows_two_maps_and_two_sets_of_levers(page):
     assert w.side_by_side and len(w.models) == 2
     assert len(page.find(v.Slider).widgets) == 2 * len(SLIDERS)
     assert len(lever_switches(page)) == 2 * len(SWITCHES)
+    assert len(lever_selects(page)) == 2 * len(SELECTS)
     images = page.find(widgets.Image).widgets
     assert len(images) == 3 and all(bytes(i.value[:4]) == b"\x89PNG" for i in images)  # map A, map B, charts
 
@@ -179,3 +187,45 @@ def test_the_report_lists_the_new_outcomes_in_both_languages_and_both_sides(page
     assert all(label(key, "zh") in text for key in REPORT_KEYS)
     assert i18n.t("side_A", "zh") in text and i18n.t("side_B", "zh") in text
     assert page.find(v.CardTitle, children=[i18n.t("report_title", "zh")]).widgets
+
+
+FORMAT, PRIORITIES = "deliberation.meeting_format", "deliberation.priority_issues"
+
+
+def lever_select(rc, key: str, lang: str = "en", side: int = 0):
+    """The select (or multi-select) of a lever: the first side's, or the second's (`side=1`)."""
+    name = i18n.t(f"lever.{key}", lang)
+    return [w for w in rc.find(v.Select).widgets if w.label == name][side]
+
+
+def test_the_format_and_priority_selects_render_in_both_languages_and_reach_the_workshop(page):
+    w = app.workshop()
+    kinds = [c.name for c in w.scenario.collective]
+    for lang in ("en", "zh"):
+        app.lang.set(lang)
+        fmt, prio = lever_select(page, FORMAT, lang), lever_select(page, PRIORITIES, lang)
+        assert fmt.items == [i18n.option_label(FORMAT, o, lang) for o in ("council", "forum", "hearing")]
+        assert fmt.v_model == i18n.option_label(FORMAT, "council", lang) and not fmt.multiple
+        assert prio.items == [i18n.option_label(PRIORITIES, k, lang) for k in kinds] and prio.multiple
+        assert prio.v_model == [] and not prio.disabled
+    assert lever_select(page, FORMAT, "zh").items == ["议事会", "座谈会", "听证会"]
+    assert "加装电梯" in lever_select(page, PRIORITIES, "zh").items
+    lever_select(page, FORMAT, "zh").v_model = "听证会"
+    assert w.model("A").spec[FORMAT] == "hearing" and app.error.value == ""
+    lever_select(page, PRIORITIES, "zh").v_model = ["停车", "加装电梯"]
+    assert w.model("A").spec[PRIORITIES] == "lift,parking" and w.lever_values("A")[PRIORITIES] == "lift,parking"
+    app.lang.set("en")   # the chosen values, now in English
+    assert lever_select(page, FORMAT).v_model == "Hearing (听证会)"
+    assert lever_select(page, PRIORITIES).v_model == ["Lift for a walk-up (加装电梯)", "Parking (停车)"]
+
+
+def test_side_b_chooses_its_own_format(page):
+    side_by_side_switch(page).v_model = True
+    w = app.workshop()
+    assert len(lever_selects(page)) == 2 * len(SELECTS)
+    lever_select(page, FORMAT, side=1).v_model = "Forum (座谈会)"
+    assert w.model("B").spec[FORMAT] == "forum" and w.model("A").spec[FORMAT] == "council"
+    assert lever_select(page, FORMAT, side=0).v_model == "Council (议事会)"
+    assert lever_select(page, FORMAT, side=1).v_model == "Forum (座谈会)"
+    lever_select(page, PRIORITIES, side=1).v_model = ["Parking (停车)"]
+    assert w.levers("B") == {FORMAT: "forum", PRIORITIES: "parking"} and w.levers("A") == {}

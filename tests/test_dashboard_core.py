@@ -19,9 +19,10 @@ from sim.dashboard.animate import AnimationError, animate, frame_days
 from sim.dashboard.commands import add_animate_parser
 from sim.dashboard.render import (charts_figure, charts_png, figure_png, map_figure, map_png, save_png)
 from sim.dashboard.render import DISPUTE_STYLE, map_renderer
-from sim.dashboard.session import (DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_GROUPS, LEVER_SLIDERS, REPORT_KEYS,
-                                   SERIES_KEYS, SLIDER_BY_KEY, Workshop, day_kind, demo_emergency, format_difference,
-                                   format_report_value, grouped_sliders, lever_group, report_of, scenario_choices)
+from sim.dashboard.session import (CONTROL_BY_KEY, DEMO_EMERGENCY, DIFFERENCE_KEYS, LEVER_GROUPS, LEVER_SLIDERS,
+                                   REPORT_KEYS, SERIES_KEYS, SLIDER_BY_KEY, Workshop, day_kind, demo_emergency,
+                                   format_difference, format_report_value, grouped_controls, grouped_sliders,
+                                   lever_group, report_of, scenario_choices)
 from sim.labels import OUTCOME_LABELS, label
 from sim.outcomes import summary
 from sim.dates import Dates
@@ -61,6 +62,9 @@ def test_sliders_come_from_the_parameter_table():
         if s.boolean:  # a switch: off or on
             assert (s.low, s.high, s.step) == (False, True, 1) and s.snap(1) is True and s.snap(0) is False, s.key
             assert s.label("zh") and s.label("en") and s.help("zh") and s.help("en")
+            continue
+        if not s.numeric:  # a choice or a set of choices: see test_the_format_and_priorities_are_controls
+            assert (s.kind, s.low, s.high, s.step) == (p.lever.kind, None, None, None), s.key
             continue
         assert p.low <= s.low < s.high <= p.high, s.key
         assert s.low <= s.default <= s.high, s.key
@@ -111,8 +115,16 @@ def test_every_lever_has_its_words_and_only_levers_do():
 
 
 def test_slider_ends_are_valid_scenario_values(small):
-    """Every slider's two ends pass the scenario rules (e.g. paperwork below the shift)."""
+    """Every slider's two ends pass the scenario rules (e.g. paperwork below the shift), and so does
+    every option of a choice or a set of choices (all of them at once, and none)."""
     for s in LEVER_SLIDERS:
+        if not s.numeric:
+            options = s.options(small)
+            assert options, s.key
+            values = options if s.kind == "choice" else ("", ",".join(options), *options)
+            for v in values:
+                assert small.with_values({s.key: v})[s.key] == v
+            continue
         for v in (s.low, s.high):
             assert small.with_values({s.key: v})[s.key] == v
 
@@ -595,3 +607,99 @@ def test_bool_levers_in_the_difference_panel(busy):
     fig = charts_figure(ws, "en")
     text = "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
     assert f"{i18n.t('lever_short.safety.convention', 'en')}: off → on" in text
+
+
+# ------------------------------------- levers that are a choice or a set of choices
+FORMAT, PRIORITIES = "deliberation.meeting_format", "deliberation.priority_issues"
+
+
+def test_the_format_and_priorities_are_controls(small):
+    """The meeting format is a choice of its three forms, the priorities any set of the loaded
+    scenario's collective issue types; both under the deliberation heading, in both languages."""
+    fmt, prio = CONTROL_BY_KEY[FORMAT], CONTROL_BY_KEY[PRIORITIES]
+    assert (fmt.kind, prio.kind) == ("choice", "subset") and fmt.group == prio.group == "deliberation"
+    assert fmt in dict(grouped_controls())["deliberation"] and prio in dict(grouped_controls())["deliberation"]
+    assert fmt.options() == fmt.options(small) == ("council", "forum", "hearing")
+    assert [fmt.option_label(o, "zh") for o in fmt.options()] == ["议事会", "座谈会", "听证会"]
+    assert [fmt.option_label(o, "en") for o in fmt.options()] == ["Council (议事会)", "Forum (座谈会)", "Hearing (听证会)"]
+    assert prio.options() == () and prio.options(small) == tuple(c.name for c in small.collective)
+    assert {"lift", "parking", "renovation"} <= set(prio.options(small))
+    for name in prio.options(small):   # the default catalogue's types have names in both languages
+        assert prio.option_label(name, "zh") != prio.option_label(name, "en") != name, name
+    assert prio.option_label("lift", "zh") == "加装电梯" and prio.option_label("a_new_type", "zh") == "a_new_type"
+    for c in (fmt, prio):
+        assert c.label("zh") != c.label("en") and c.help("zh") != c.help("en") and c.short("zh") != c.short("en")
+    assert (fmt.default, prio.default) == ("council", "")
+    # a set's value is the scenario's comma-separated string, in the catalogue's order, without repeats
+    assert prio.snap(["parking", "lift", "parking"], small) == "lift,parking" == prio.snap(" parking, lift", small)
+    assert prio.snap([], small) == "" and prio.same("lift,parking", "parking, lift") and not prio.same("lift", "")
+    assert prio.text("", "zh") == "无" and prio.text("lift,parking", "en") == "Lift for a walk-up (加装电梯), Parking (停车)"
+    assert fmt.text("hearing", "zh") == "听证会" and fmt.snap("forum") == "forum"
+
+
+def _meeting_hours(ws: Workshop, side: str) -> float:
+    """Staff hours worked on deliberation meetings so far (committee staff and grid workers)."""
+    m = ws.model(side)
+    return m.tasks.hours_by_type[m.deliberation.kind]
+
+
+def test_a_hearing_on_b_changes_b_not_a(busy):
+    """Option B holds hearings (听证会), A councils: B's scenario and meetings change, each meeting
+    takes deliberation.hours_factor_hearing times a council's staff hours, and A runs exactly as
+    alone: a change for B leaves A's model and its draws alone."""
+    ws = Workshop(busy, seed=2, side_by_side=True)
+    ws.step(5)
+    a_model = ws.model("A")
+    ws.set_lever(FORMAT, "hearing", side="B")
+    assert ws.model("A") is a_model and ws.model("B").time == 5
+    assert ws.lever_values("B")[FORMAT] == "hearing" and ws.lever_values("A")[FORMAT] == "council"
+    assert ws.model("B").spec[FORMAT] == "hearing" and ws.model("A").spec[FORMAT] == "council"
+    assert ws.levers("B") == {FORMAT: "hearing"} and ws.levers("A") == {}
+    ws.step(25)
+    a, b = ws.model("A").deliberation, ws.model("B").deliberation
+    assert a.meetings >= 4 and b.meetings >= 4
+    assert _meeting_hours(ws, "B") > 1.3 * _meeting_hours(ws, "A") > 0
+    per_meeting = {side: _meeting_hours(ws, side) / ws.model(side).deliberation.meetings for side in "AB"}
+    assert per_meeting["B"] == pytest.approx(busy["deliberation.hours_factor_hearing"] * per_meeting["A"], rel=0.05)
+    solo = Workshop(busy, seed=2)
+    solo.step(30)
+    assert _same(solo.series("A"), ws.series("A")) and solo.report("A") == pytest.approx(ws.report("A"), nan_ok=True)
+    assert not _same(ws.series("A"), ws.series("B")) or ws.report("A") != ws.report("B")
+    assert [c.key for c, _, _ in ws.changed_levers()] == [FORMAT]
+
+
+def test_priorities_are_applied_and_an_unknown_type_is_refused(busy):
+    ws = Workshop(busy, seed=1, side_by_side=True, levers_a={PRIORITIES: ["parking", "lift"]})
+    assert ws.lever_values("A")[PRIORITIES] == ws.lever_values("B")[PRIORITIES] == "lift,parking"  # B inherits
+    model = ws.model("A")
+    kinds = [c.name for c in busy.collective]
+    assert model.deliberation.priority == {kinds.index("lift"), kinds.index("parking")}
+    ws.step(2)
+    before = (ws.model("A"), ws.model("B"), ws.levers("A"), ws.levers("B"))
+    with pytest.raises(ScenarioError, match=r"deliberation\.priority_issues.*flying_cars.*lift, parking"):
+        ws.set_lever(PRIORITIES, "lift,flying_cars", side="B")
+    with pytest.raises(ScenarioError, match=r"deliberation\.meeting_format.*one of 'council', 'forum', 'hearing'"):
+        ws.set_lever(FORMAT, "referendum")
+    with pytest.raises(ScenarioError, match=r"deliberation\.priority_issues.*a string"):
+        ws.set_lever(PRIORITIES, 3)
+    assert (ws.model("A"), ws.model("B"), ws.levers("A"), ws.levers("B")) == before and ws.day == 2
+    ws.set_lever(PRIORITIES, [], side="B")   # none, for B only
+    assert ws.model("B").deliberation.priority == set() and ws.model("A") is before[0]
+    assert ws.lever_values("B")[PRIORITIES] == "" and ws.lever_options(PRIORITIES) == tuple(kinds)
+    ws.set_lever(PRIORITIES, "parking,lift", side="B")   # the same set as A's: B runs as A again
+    assert ws.lever_values("B")[PRIORITIES] == "lift,parking" and ws.changed_levers() == []
+    assert _same(ws.series("A"), ws.series("B"))
+
+
+def test_the_difference_panel_names_a_format_and_priorities_in_words(busy):
+    ws = Workshop(busy, seed=1, side_by_side=True,
+                  levers_b={FORMAT: "hearing", PRIORITIES: "lift,parking"})
+    ws.step(2)
+    for lang, fmt_line, prio_line in (
+            ("en", "Format: Council (议事会) → Hearing (听证会)",
+             "Priorities: none → Lift for a walk-up (加装电梯), Parking (停车)"),
+            ("zh", "协商形式: 议事会 → 听证会", "协商重点: 无 → 加装电梯、停车")):
+        fig = charts_figure(ws, lang)
+        text = "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+        assert fmt_line in text and prio_line in text, (lang, text)
+        assert png_ok(charts_png(ws, lang))   # the PNG export draws them too

@@ -69,9 +69,13 @@ def test_param_metadata(p) -> None:
             f"{p.key}: default {p.default} outside [{p.low}, {p.high}]"
         if kind is int:
             assert float(p.low).is_integer() and float(p.high).is_integer()
-    if p.lever:
+    if p.lever and p.lever.kind == "number":
         # a number: the dashboard makes a slider of it; true / false (a measure adopted or not): a switch
         assert kind in (int, float, bool), f"lever {p.key} is neither a number nor true / false"
+    elif p.lever and p.lever.kind == "choice":   # a select of the row's choices
+        assert kind is str and p.choices, f"choice lever {p.key} is not a string with choices"
+    elif p.lever:   # a set of choices: names from a scenario catalogue (a multi-select)
+        assert kind is str and not p.choices and p.unit in ("issue types",), f"subset lever {p.key}"
 
 
 def test_keys_are_unique_and_levers_exist() -> None:

@@ -1,4 +1,4 @@
-"""The workshop dashboard's model-facing core: UI strings (`i18n`), lever sliders and the
+"""The workshop dashboard's model-facing core: UI strings (`i18n`), lever controls and the
 side-by-side `Workshop` (`session`), map and chart pictures (`render`), and recorded runs as
 animations (`animate`, with its command in `commands`). The Solara UI (`app`) is built on top of
 these and holds no model logic.
@@ -14,7 +14,8 @@ The names below are imported when first used, so `sim.dashboard.commands` (the C
 
 from importlib import import_module
 
-_HOME = {"LANGS": "i18n", "t": "i18n", "LEVER_SLIDERS": "session", "Slider": "session", "Workshop": "session",
+_HOME = {"LANGS": "i18n", "t": "i18n", "LEVER_CONTROLS": "session", "LeverControl": "session",
+         "LEVER_SLIDERS": "session", "Slider": "session", "Workshop": "session",
          "scenario_choices": "session", "charts_figure": "render", "charts_png": "render", "figure_png": "render",
          "map_figure": "render", "map_png": "render", "save_png": "render"}
 

@@ -21,7 +21,7 @@ import solara
 from . import i18n
 from .render import charts_png, map_png
 from ..labels import label
-from .session import REPORT_KEYS, Slider, Workshop, format_report_value, grouped_sliders, scenario_choices
+from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, grouped_controls, scenario_choices
 
 DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
 DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
@@ -104,30 +104,50 @@ def Controls():
 @solara.component
 def Levers(side: str):
     """The levers of a side under their headings (service, grids, …, safety): a slider for a number,
-    a switch for a measure adopted or not; each with its help as a tooltip."""
+    a switch for a measure adopted or not, a select for a choice (the meeting format), a multi-select
+    for a set of choices (the priority issue types); each with its help as a tooltip."""
     version.value
     w = workshop()
     values = w.lever_values(side)
     title = T("levers_side", side=side) if w.side_by_side else T("levers")
     with solara.Card(title):
-        for group, sliders in grouped_sliders():
+        for group, controls in grouped_controls():
             solara.Text(T(f"lever_group.{group}"), classes=["govsim-lever-group"],
                         style={"font-weight": "bold", "display": "block", "margin-top": "8px"})
-            for s in sliders:
-                lever_control(w, s, values[s.key], side)
+            for c in controls:
+                lever_control(w, c, values[c.key], side)
 
 
-def lever_control(w: Workshop, s: Slider, value, side: str) -> None:
-    def on_value(v, key=s.key, slider=s):
-        act(w.set_lever, key, slider.snap(v), side)
+def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:
+    def on_value(v, key=c.key, control=c):
+        act(w.set_lever, key, control.snap(v, w.scenario), side)
 
-    with solara.Tooltip(s.help(lang.value)):
-        if s.boolean:
-            solara.Switch(label=s.label(lang.value), value=bool(value), on_value=on_value,
-                          classes=["govsim-lever-switch", f"govsim-lever-{s.key.replace('.', '-')}"])
+    css = f"govsim-lever-{c.key.replace('.', '-')}"
+    with solara.Tooltip(c.help(lang.value)):
+        if c.kind == "switch":
+            solara.Switch(label=c.label(lang.value), value=bool(value), on_value=on_value,
+                          classes=["govsim-lever-switch", css])
+        elif c.kind == "slider":
+            (solara.SliderInt if c.integer else solara.SliderFloat)(
+                label=c.label(lang.value), value=value, min=c.low, max=c.high, step=c.step, on_value=on_value)
         else:
-            (solara.SliderInt if s.integer else solara.SliderFloat)(
-                label=s.label(lang.value), value=value, min=s.low, max=s.high, step=s.step, on_value=on_value)
+            option_control(w, c, value, side, css)
+
+
+def option_control(w: Workshop, c: LeverControl, value, side: str, css: str) -> None:
+    """A choice as a select, a set of choices as a multi-select, the options in words (the value
+    behind each label is the option itself)."""
+    options = w.lever_options(c.key)
+    by_label = {c.option_label(o, lang.value): o for o in options}
+    if c.kind == "choice":
+        solara.Select(label=c.label(lang.value), values=list(by_label), value=c.option_label(value, lang.value),
+                      on_value=lambda v: act(w.set_lever, c.key, by_label[v], side),
+                      classes=["govsim-lever-choice", css])
+    else:
+        chosen = [c.option_label(o, lang.value) for o in c.selected(value, w.scenario)]
+        solara.SelectMultiple(label=c.label(lang.value), values=chosen, all_values=list(by_label),
+                              on_value=lambda vs: act(w.set_lever, c.key, [by_label[v] for v in vs], side),
+                              disabled=not options, classes=["govsim-lever-subset", css])
 
 
 def report_html(w: Workshop, language: str) -> str:

@@ -12,9 +12,13 @@ Keys, by group:
   `emergency_none`, `rebuilt`, `lang_name.zh`, `lang_name.en`;
 - the calendar: `date_line` (see `date_text`), `weekday.0` … `weekday.6` (Monday first), `day_kind.KIND`
   for each kind of day of `DAY_KINDS`;
-- sliders, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label with
-  its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a tooltip);
-- lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`;
+- lever controls, for each policy lever (`sim.params.levers()`), from `LEVER_TEXT`: `lever.KEY` (label
+  with its unit), `lever_short.KEY` (a short name) and `lever_help.KEY` (one or two sentences for a
+  tooltip); a choice lever's options from `LEVER_OPTIONS` (`lever_option.KEY.VALUE`), a subset lever's
+  from its scenario catalogue's names, `CATALOGUE_NAMES` (`catalogue.CATALOGUE.NAME`; a name without
+  one is shown as written): see `option_label`;
+- lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`,
+  `lever_none` (a set of choices with nothing chosen);
 - report panel: `report_title`, `report_outcome`, `report_note` (outcome names come from `sim.labels`);
 - map: `map_title`, `map.*` legend entries (meetings, disputes by mediation level, petitions
   included), `map.colorbar`, `map.km`, `map.emergency_status`;
@@ -33,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import labels as _labels
-from ..params import EMERGENCY_TYPES, levers
+from ..params import EMERGENCY_TYPES, PARAM_BY_KEY, levers
 
 LANGS = ("zh", "en")
 
@@ -90,6 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lever_group.safety": ("平安建设（矛盾纠纷调解）", "Safe communities (mediation)"),
     "switch_on": ("开", "on"),
     "switch_off": ("关", "off"),
+    "lever_none": ("无", "none"),
     # ------------------------------------------------------------ report
     "report_title": ("议事协商与平安建设", "Deliberation and safe communities"),
     "report_outcome": ("指标", "Outcome"),
@@ -311,6 +316,23 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("政府购买服务：社工或社会组织协助筹备和主持议事会，讨论更易形成共识；经费计入人员成本。",
                  "Government-purchased facilitation (a social worker or organisation prepares and moderates the "
                  "meeting): discussion converges more; the budget counts in the staff cost.")},
+    "deliberation.meeting_format": {
+        "label": ("议事协商形式", "Meeting format"),
+        "short": ("协商形式", "Format"),
+        "help": ("居委会议事协商采用的形式：居民议事会（常设议事会成员，开启列席时群众也可参加）、座谈会（邀请少数议事会成员和"
+                 "受影响居民深入讨论，工时较少）、听证会（向公众开放并邀请受影响住户，形成听证笔录，工时较多，议定项目公信力更高）。",
+                 "The form of the committees' meetings: a residents' council (议事会: the standing council, and the "
+                 "public with public attendance), a forum (座谈会: a few invited council members and affected "
+                 "residents discuss at length; fewer staff hours) or a hearing (听证会: open, the affected households "
+                 "invited, a formal record; more staff hours, and projects agreed there carry more legitimacy).")},
+    "deliberation.priority_issues": {
+        "label": ("协商重点（街道确定的议题类型）", "Consultation priorities (issue types the township names)"),
+        "short": ("协商重点", "Priorities"),
+        "help": ("街道（乡镇）确定的协商重点：所选类型的公共议题在每次议事会上优先讨论，议定项目由街道配套资金、实施更快。"
+                 "可选类型来自当前场景的公共议题目录；不选即无协商重点。",
+                 "The township's consultation priorities (协商重点): collective issues of the chosen types come "
+                 "first on every agenda, and their projects are co-funded and finished sooner. The types are the "
+                 "loaded scenario's collective-issue catalogue; none chosen: no priorities.")},
     "deliberation.deputy_share": {
         "label": ("人大代表、政协委员参会比例", "Share of meetings attended by deputies"),
         "short": ("代表参会", "Deputies"),
@@ -362,11 +384,43 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
                  "Every community adopts a village or residents' convention (村规民约、居民公约): disputes arise "
                  "less often, by an assumed share.")},
 }
+
+# Each option of a choice lever (`Lever(kind="choice")`), in words. A choice without one fails at import.
+LEVER_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "deliberation.meeting_format": {
+        "council": ("议事会", "Council (议事会)"),
+        "forum": ("座谈会", "Forum (座谈会)"),
+        "hearing": ("听证会", "Hearing (听证会)")},
+}
+
+# The names of a scenario catalogue's entries that a subset lever (`Lever(kind="subset")`) offers: the
+# collective issue types of the default catalogue (scenarios/baseline.toml). A scenario's own type
+# without a row here is shown by its name.
+CATALOGUE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "collective": {
+        "lift": ("加装电梯", "Lift for a walk-up (加装电梯)"),
+        "parking": ("停车", "Parking (停车)"),
+        "renovation": ("老旧小区改造", "Old-estate renovation (老旧小区改造)"),
+        "property_fees": ("物业费", "Property fees (物业费)"),
+        "public_space": ("公共空间", "Public space (公共空间)"),
+        "village_affairs": ("村集体事务", "Village affairs (村集体事务)")},
+}
+
 for _lever in levers():
     if _lever.key not in LEVER_TEXT:
         raise AssertionError(f"lever {_lever.key} has no label in sim/dashboard/i18n.py LEVER_TEXT")
     for _part, _pair in LEVER_TEXT[_lever.key].items():
         STRINGS[f"lever{'' if _part == 'label' else '_' + _part}.{_lever.key}"] = _pair
+    if _lever.lever.kind == "choice":
+        if set(LEVER_OPTIONS.get(_lever.key, {})) != set(_lever.choices):
+            raise AssertionError(f"lever {_lever.key}: LEVER_OPTIONS must name each of {_lever.choices}")
+        for _value, _pair in LEVER_OPTIONS[_lever.key].items():
+            STRINGS[f"lever_option.{_lever.key}.{_value}"] = _pair
+    if _lever.lever.kind == "subset" and _lever.lever.catalogue not in CATALOGUE_NAMES:
+        raise AssertionError(f"lever {_lever.key}: no CATALOGUE_NAMES for {_lever.lever.catalogue!r}")
+for _catalogue, _names in CATALOGUE_NAMES.items():
+    for _name, _pair in _names.items():
+        STRINGS[f"catalogue.{_catalogue}.{_name}"] = _pair
 
 # The five daily series: the same labels as the experiment reports.
 CHART_SERIES = ("response_mean_h", "satisfaction_rate", "backlog", "vulnerable_reached_share", "active_volunteers")
@@ -417,6 +471,15 @@ def date_tick(date: dt.date, lang: str) -> str:
     return f"{date.month}月{date.day}日" if lang == "zh" else f"{date.day} {MONTHS_EN[date.month - 1]}"
 
 
+def option_label(lever_key: str, option: str, lang: str) -> str:
+    """An option of a choice or subset lever in words: a choice's from LEVER_OPTIONS, a catalogue
+    name's from CATALOGUE_NAMES, else the option as written (a scenario's own issue type)."""
+    lever = PARAM_BY_KEY[lever_key].lever
+    key = (f"catalogue.{lever.catalogue}.{option}" if lever is not None and lever.kind == "subset"
+           else f"lever_option.{lever_key}.{option}")
+    return t(key, lang) if key in STRINGS else option
+
+
 def emergency_label(name: str, lang: str) -> str:
     """An emergency's display name: a known type or the demo emergency by its translation, else its
     scenario name as written."""
@@ -424,5 +487,5 @@ def emergency_label(name: str, lang: str) -> str:
     return t(key, lang) if key in STRINGS else name
 
 
-__all__ = ["CHART_SERIES", "DAY_KINDS", "LANGS", "LEVER_TEXT", "STRINGS", "date_text", "date_tick", "emergency_label",
-           "t"]
+__all__ = ["CATALOGUE_NAMES", "CHART_SERIES", "DAY_KINDS", "LANGS", "LEVER_OPTIONS", "LEVER_TEXT", "STRINGS",
+           "date_text", "date_tick", "emergency_label", "option_label", "t"]

@@ -65,7 +65,7 @@ from ..cases import LATENT, PETITIONED, RESOLVED
 from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
-from .session import SERIES_KEYS, SLIDER_BY_KEY, format_difference
+from .session import SERIES_KEYS, format_difference
 
 DPI = 100
 SAT_RANGE = (0.4, 1.0)        # colour scale of household satisfaction (below 0.4: the darkest red)
@@ -623,23 +623,13 @@ class ChartsRenderer(Layers):
         if not ws.side_by_side:
             return "", ""
         labels, values = [i18n.t("diff_title", lang)], [""]
-        a, b = ws.lever_values("A"), ws.lever_values("B")
-        for key in SLIDER_BY_KEY:
-            if a[key] != b[key]:
-                labels.append(f"  {SLIDER_BY_KEY[key].short(lang)}: {_lever_value(a[key], lang)} → "
-                              f"{_lever_value(b[key], lang)}")
-                values.append("")
+        for control, a, b in ws.changed_levers():   # in words: on / off, a number, a format, issue types
+            labels.append(f"  {control.short(lang)}: {control.text(a, lang)} → {control.text(b, lang)}")
+            values.append("")
         for key, value in ws.differences().items():
             labels.append(f"  {i18n.t(f'diff_label.{key}', lang)}")
             values.append(format_difference(key, value, lang, unit=False))
         return "\n".join(labels), "\n".join(values)
-
-
-def _lever_value(value, lang: str) -> str:
-    """A lever's value in the B − A panel: on / off for a measure adopted or not, else the number."""
-    if isinstance(value, bool):
-        return i18n.t("switch_on" if value else "switch_off", lang)
-    return f"{value:g}"
 
 
 def _nice_ceiling(x: float) -> float:

@@ -1,4 +1,5 @@
-"""The dashboard's model side: lever sliders from the parameter table, and `Workshop`, which runs one
+"""The dashboard's model side: lever controls from the parameter table (sliders, switches, choices and
+sets of choices), and `Workshop`, which runs one
 model or two side by side ("A" and "B") in lockstep.
 
 Nothing here draws or knows about widgets; the Solara UI reads and calls this module only.
@@ -34,22 +35,44 @@ from . import i18n
 ROOT = Path(__file__).resolve().parents[2]  # the project folder (scenarios/ lives here)
 SIDES = ("A", "B")
 
-# ------------------------------------------------------------------ sliders
+# ------------------------------------------------------------------ controls
+
+CONTROL_KINDS = ("slider", "switch", "choice", "subset")
 
 
 @dataclass(frozen=True)
-class Slider:
-    """A lever's control, one per `sim.params.levers()`: a slider for a number (low/high/default
-    from the parameter table; the lever's declaration may lower `high` to a usable end, never widen
-    the range), a switch for a measure adopted or not (`boolean`: a true / false parameter, 0–1)."""
+class LeverControl:
+    """A lever's control, one per `sim.params.levers()`, of one of `CONTROL_KINDS`:
+
+    - "slider": a number, low/high/default from the parameter table (the lever's declaration may
+      lower `high` to a usable end, never widen the range) and the lever's step;
+    - "switch": a measure adopted or not (a true / false parameter; low/high False/True, step 1);
+    - "choice": one of the parameter's `choices` (a select);
+    - "subset": any set of the names of a scenario catalogue (the Scenario attribute `catalogue`),
+      held as the parameter's comma-separated string (a multi-select: `options(scenario)` are the
+      loaded scenario's names, so they change with the scenario).
+
+    A choice or a subset has no low, high or step: code that handles every lever goes through
+    `snap`, `same` and `text`, never arithmetic on the value."""
 
     key: str
-    low: float
-    high: float
-    default: float
-    step: float
-    integer: bool
-    boolean: bool = False
+    kind: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    integer: bool = False
+    choices: tuple[str, ...] = ()   # a choice's options
+    catalogue: str = ""             # a subset's catalogue: "collective" for [collective.NAME]
+
+    @property
+    def boolean(self) -> bool:
+        return self.kind == "switch"
+
+    @property
+    def numeric(self) -> bool:
+        """A slider or a switch: the value is a number (or true / false)."""
+        return self.kind in ("slider", "switch")
 
     @property
     def group(self) -> str:
@@ -69,22 +92,83 @@ class Slider:
     def unit(self) -> str:
         return PARAM_BY_KEY[self.key].unit
 
-    def snap(self, value: float) -> float | int:
-        """`value` clamped to the slider's range and rounded to its step (as the slider would show it)."""
-        if self.boolean:
+    def options(self, scenario: Scenario | None = None) -> tuple[str, ...]:
+        """What may be chosen: a choice's choices; a subset's names in `scenario`'s catalogue (in its
+        order; none without a scenario); nothing for a slider or a switch."""
+        if self.kind == "subset":
+            return tuple(x.name for x in getattr(scenario, self.catalogue, ())) if scenario is not None else ()
+        return self.choices
+
+    def option_label(self, option: str, lang: str) -> str:
+        """An option in words (a catalogue name without a translation: the name itself)."""
+        return i18n.option_label(self.key, option, lang)
+
+    def selected(self, value: Any, scenario: Scenario | None = None) -> tuple[str, ...]:
+        """A subset's names: from its comma-separated string or any iterable of names, stripped,
+        without repeats; in the catalogue's order when `scenario` is given (names not in it last, in
+        the order given, so that validation names them)."""
+        names = value.split(",") if isinstance(value, str) else list(value)
+        names = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+        order = {name: k for k, name in enumerate(self.options(scenario))}
+        return tuple(sorted(names, key=lambda n: order.get(n, len(order))))
+
+    def snap(self, value: Any, scenario: Scenario | None = None) -> Any:
+        """`value` as the control would set it: a slider's clamped to its range and rounded to its
+        step; a switch's true / false; a choice's as given (the scenario rules check it); a subset's
+        as the comma-separated string of `selected`."""
+        if self.kind == "switch":
             return bool(value)
+        if self.kind == "choice":
+            return str(value)
+        if self.kind == "subset":
+            return ",".join(self.selected(value, scenario))
         v = min(max(float(value), self.low), self.high)
         v = self.low + round((v - self.low) / self.step) * self.step
         v = min(max(v, self.low), self.high)
         return int(round(v)) if self.integer else round(v, 10)
 
+    def same(self, a: Any, b: Any) -> bool:
+        """Whether two values set the same (a subset's names in any order)."""
+        if self.kind == "subset":
+            return set(self.selected(a)) == set(self.selected(b))
+        return a == b
 
-def _slider(p: Param) -> Slider:
-    """The slider of a lever: the table's range (up to the lever's `high`) and the lever's step."""
-    if not isinstance(p.lever, Lever):
-        raise AssertionError(f"{p.key}: declare a lever in sim/params.py as lever=Lever(step)")
+    def text(self, value: Any, lang: str) -> str:
+        """A value in words, as the B − A panel shows it: on / off, a number, a choice's label, a
+        subset's labels ("none" when empty)."""
+        if self.kind == "switch":
+            return i18n.t("switch_on" if value else "switch_off", lang)
+        if self.kind == "choice":
+            return self.option_label(value, lang)
+        if self.kind == "subset":
+            names = self.selected(value)
+            sep = "、" if lang == "zh" else ", "
+            return sep.join(self.option_label(n, lang) for n in names) if names else i18n.t("lever_none", lang)
+        return f"{value:g}"
+
+
+def _control(p: Param) -> LeverControl:
+    """The control of a lever, by its declaration (`Lever.kind`) and the parameter's type."""
+    lever = p.lever
+    if not isinstance(lever, Lever):
+        raise AssertionError(f"{p.key}: declare a lever in sim/params.py as lever=Lever(...)")
+    if lever.kind == "choice":
+        if p.kind is not str or not p.choices:
+            raise AssertionError(f"{p.key}: a choice lever is a string parameter with choices")
+        return LeverControl(p.key, "choice", p.default, choices=tuple(p.choices))
+    if lever.kind == "subset":
+        if p.kind is not str or lever.catalogue not in Scenario.__dataclass_fields__:
+            raise AssertionError(f"{p.key}: a subset lever is a string parameter naming a Scenario catalogue")
+        return LeverControl(p.key, "subset", p.default, catalogue=lever.catalogue)
     if p.kind is bool:
-        return Slider(p.key, False, True, p.default, 1, False, boolean=True)
+        return LeverControl(p.key, "switch", p.default, False, True, 1)
+    return _slider(p)
+
+
+def _slider(p: Param) -> LeverControl:
+    """The slider of a number lever: the table's range (up to the lever's `high`) and the lever's step."""
+    if p.kind not in (int, float):
+        raise AssertionError(f"{p.key}: a number lever on a {p.kind.__name__} parameter (declare its kind)")
     low, step = p.low, p.lever.step
     high = p.high if p.lever.high is None else min(p.high, p.lever.high)
     integer = p.kind is int
@@ -92,7 +176,7 @@ def _slider(p: Param) -> Slider:
         low, high, step = int(low), int(high), int(step)
     if not low <= p.default <= high:
         raise AssertionError(f"{p.key}: default {p.default} outside the slider's range [{low}, {high}]")
-    return Slider(p.key, low, high, p.default, step, integer)
+    return LeverControl(p.key, "slider", p.default, low, high, step, integer)
 
 
 # The side panel's headings, in order, and the key prefixes listed under each (a lever whose prefix
@@ -106,15 +190,19 @@ def lever_group(key: str) -> str:
     return next((g for g, prefixes in LEVER_GROUPS.items() if key.startswith(prefixes)), "service")
 
 
-LEVER_SLIDERS: tuple[Slider, ...] = tuple(_slider(p) for p in levers())
-SLIDER_BY_KEY: dict[str, Slider] = {s.key: s for s in LEVER_SLIDERS}
+LEVER_CONTROLS: tuple[LeverControl, ...] = tuple(_control(p) for p in levers())
+CONTROL_BY_KEY: dict[str, LeverControl] = {c.key: c for c in LEVER_CONTROLS}
 
 
-def grouped_sliders() -> list[tuple[str, list[Slider]]]:
+def grouped_controls() -> list[tuple[str, list[LeverControl]]]:
     """(group, its controls) in the order of LEVER_GROUPS, groups without a lever left out; within a
     group, the parameter table's order."""
-    out = [(g, [s for s in LEVER_SLIDERS if s.group == g]) for g in LEVER_GROUPS]
-    return [(g, sliders) for g, sliders in out if sliders]
+    out = [(g, [c for c in LEVER_CONTROLS if c.group == g]) for g in LEVER_GROUPS]
+    return [(g, controls) for g, controls in out if controls]
+
+
+# The names from before levers could be choices: every lever's control, whatever its kind.
+Slider, LEVER_SLIDERS, SLIDER_BY_KEY, grouped_sliders = LeverControl, LEVER_CONTROLS, CONTROL_BY_KEY, grouped_controls
 
 # ----------------------------------------------------------------- scenarios
 
@@ -273,9 +361,10 @@ def format_report_value(key: str, value: float, lang: str) -> str:
 class Workshop:
     """One model, or two side by side ("A" and "B"), stepped in lockstep.
 
-    Levers are dotted parameter keys (normally those of `LEVER_SLIDERS`, but any parameter is
+    Levers are dotted parameter keys (normally those of `LEVER_CONTROLS`, but any parameter is
     accepted) applied to the scenario through `Scenario.with_values`, so a bad value raises
-    `ScenarioError` naming the key, and nothing changes. A's scenario is the scenario + A's levers;
+    `ScenarioError` naming the key, and nothing changes. A subset lever (the township's priority
+    issue types) takes its comma-separated string or any iterable of names. A's scenario is the scenario + A's levers;
     B's is the scenario + A's levers + B's levers (B inherits A's values except those set for B).
 
     Changing levers (`set_lever`, `set_levers`) rebuilds every model whose scenario changed — A's
@@ -292,7 +381,8 @@ class Workshop:
                  levers_b: Mapping[str, Any] | None = None):
         self.seed = int(seed)
         self._scenario = self._load(scenario)
-        self._levers: dict[str, dict[str, Any]] = {"A": dict(levers_a or {}), "B": dict(levers_b or {})}
+        self._levers: dict[str, dict[str, Any]] = {side: {k: self._as_set(k, v) for k, v in (given or {}).items()}
+                                                   for side, given in zip(SIDES, (levers_a, levers_b))}
         self._side_by_side = bool(side_by_side)
         self._specs = {side: self._spec_for(side) for side in SIDES}  # validates both lever sets
         self._started: list[tuple[int, str, EmergencyDef]] = []  # (day, name, definition) per start
@@ -351,9 +441,21 @@ class Workshop:
         return dict(self._levers[self._side(side)])
 
     def lever_values(self, side: str = "A") -> dict[str, Any]:
-        """Every slider's current value for a side, as its scenario runs it."""
+        """Every lever control's current value for a side, as its scenario runs it."""
         spec = self._specs[self._side(side)]
-        return {s.key: spec[s.key] for s in LEVER_SLIDERS}
+        return {c.key: spec[c.key] for c in LEVER_CONTROLS}
+
+    def lever_options(self, key: str) -> tuple[str, ...]:
+        """What a choice or subset lever may take in the loaded scenario (`LeverControl.options`)."""
+        return CONTROL_BY_KEY[key].options(self._scenario)
+
+    def changed_levers(self) -> list[tuple[LeverControl, Any, Any]]:
+        """(control, A's value, B's value) of each lever B runs differently from A, in the controls'
+        order (a subset's names in any order are the same). Empty when not side by side."""
+        if not self._side_by_side:
+            return []
+        a, b = self.lever_values("A"), self.lever_values("B")
+        return [(c, a[c.key], b[c.key]) for c in LEVER_CONTROLS if not c.same(a[c.key], b[c.key])]
 
     # ------------------------------------------------------------- clock
     def step(self, days: int = 1) -> None:
@@ -377,7 +479,16 @@ class Workshop:
         """Set several levers at once (one rebuild). Raises ScenarioError (naming the key) and changes
         nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
         side = self._side(side)
+        values = {k: self._as_set(k, v) for k, v in values.items()}
         self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
+
+    def _as_set(self, key: str, value: Any) -> Any:
+        """A subset lever's names (a string or a list, tuple or set of them) as the scenario holds them
+        (comma-separated, in the catalogue's order); other values as given, for the scenario rules."""
+        control = CONTROL_BY_KEY.get(key)
+        if control is None or control.kind != "subset" or not isinstance(value, (str, list, tuple, set, frozenset)):
+            return value
+        return control.snap(value, self._scenario)
 
     def _apply(self, levers: dict[str, dict[str, Any]], keep_day: bool) -> None:
         specs = {s: self._spec_for(s, levers) for s in SIDES}  # validates first: an error changes nothing
@@ -566,6 +677,7 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
-__all__ = ["DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_GROUPS", "LEVER_SLIDERS", "REPORT_KEYS", "SERIES_KEYS",
-           "SLIDER_BY_KEY", "Slider", "Workshop", "day_kind", "demo_emergency", "format_difference",
-           "format_report_value", "grouped_sliders", "lever_group", "report_of", "scenario_choices", "scenario_title"]
+__all__ = ["CONTROL_BY_KEY", "CONTROL_KINDS", "DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_CONTROLS", "LEVER_GROUPS",
+           "LEVER_SLIDERS", "LeverControl", "REPORT_KEYS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider", "Workshop",
+           "day_kind", "demo_emergency", "format_difference", "format_report_value", "grouped_controls",
+           "grouped_sliders", "lever_group", "report_of", "scenario_choices", "scenario_title"]

@@ -1,8 +1,8 @@
 """End-to-end test of the workshop dashboard (sim/dashboard/app.py) in headless chromium.
 
 One test walks through a workshop session on a small scenario: load the page, play a few days (the
-day counter and the date beside it move on), switch to Chinese, turn on side by side, move a safety slider
-and read the report of deliberation and safe communities in Chinese and English, start an emergency,
+day counter and the date beside it move on), switch to Chinese, turn on side by side, move a safety slider,
+pick option B's meeting format (听证会) and read the report of deliberation and safe communities in Chinese and English, start an emergency,
 take a screenshot. Every expected
 label comes from sim/dashboard/i18n.py. The headless component tests (tests/test_dashboard_app.py)
 cover the same controls without a browser; this one checks that they work through Solara's front
@@ -32,6 +32,7 @@ from sim.params import PARAM_BY_KEY  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 APP = "sim.dashboard.app"
 DAYS = 60
+FORMAT = "deliberation.meeting_format"
 FIRST_LOAD_TIMEOUT = 60_000  # ms: the first load starts a kernel, builds the model and draws it
 # ms: a click, the server's change and redraw, the new page content. Usually 1-3 s, but a change
 # made just after Pause may be drawn by the play loop's thread, which solara.use_thread traces line by
@@ -184,9 +185,12 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     map_a, map_b = page.locator("img.govsim-map-A"), page.locator("img.govsim-map-B")
     expect(map_b).to_be_visible(timeout=ROUND_TRIP)
     expect(map_a).to_be_visible()
-    sliders = [s for s in LEVER_SLIDERS if not s.boolean]  # true / false levers are switches
-    expect(page.locator(".v-slider")).to_have_count(2 * len(sliders))
-    expect(page.locator(".govsim-lever-switch")).to_have_count(2 * (len(LEVER_SLIDERS) - len(sliders)))
+    # numbers are sliders, true / false levers switches, a choice a select, a set of choices a multi-select
+    kinds = [s.kind for s in LEVER_SLIDERS]
+    expect(page.locator(".v-slider")).to_have_count(2 * kinds.count("slider"))
+    expect(page.locator(".govsim-lever-switch")).to_have_count(2 * kinds.count("switch"))
+    expect(page.locator(".govsim-lever-choice")).to_have_count(2 * kinds.count("choice"))
+    expect(page.locator(".govsim-lever-subset")).to_have_count(2 * kinds.count("subset"))
     for side in ("A", "B"):
         expect(page.get_by_text(i18n.t("levers_side", "zh", side=side), exact=True)).to_be_visible()
     expect(page.get_by_text(i18n.t("lever_group.safety", "zh"), exact=True)).to_have_count(2)
@@ -218,6 +222,25 @@ def test_workshop_session_in_chromium(solara_server, page, tmp_path):
     page.locator(".govsim-lang").get_by_role("button", name=i18n.t("lang_name.zh", "zh"), exact=True).click()
     expect(step).to_have_text(i18n.t("step", "zh"), timeout=ROUND_TRIP)
     timings["safety slider and report"] = time.monotonic() - t0
+
+    # 4c. option B holds hearings (听证会): pick it from B's meeting-format select; A keeps its councils
+    fmt = page.locator(".govsim-lever-deliberation-meeting_format")
+    expect(fmt).to_have_count(2)
+    council, hearing = (i18n.option_label(FORMAT, o, "zh") for o in ("council", "hearing"))
+    expect(fmt.nth(1).locator(".v-select__selection")).to_have_text(council)
+    fmt.nth(1).locator("[role=combobox].v-field").click()
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_text([i18n.option_label(FORMAT, o, "zh") for o in PARAM_BY_KEY[FORMAT].choices],
+                                 timeout=ROUND_TRIP)
+    charts_src = charts.get_attribute("src")
+    options.filter(has_text=hearing).click()
+    expect(fmt.nth(1).locator(".v-select__selection")).to_have_text(hearing, timeout=ROUND_TRIP)
+    expect(fmt.nth(0).locator(".v-select__selection")).to_have_text(council)
+    # the server took it: B was rebuilt and the charts redrawn (their B − A panel names the change),
+    # with no error shown
+    expect(charts).not_to_have_attribute("src", charts_src, timeout=ROUND_TRIP)
+    expect(page.locator(".v-alert")).to_have_count(0)
+    timings["meeting format"] = time.monotonic() - t0
 
     # 5. an emergency, then a day: the maps show its footprint. (The map's status box also names it,
     # but inside the picture: no page text says that an emergency is under way.)

@@ -37,6 +37,8 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     # satisfaction and equity
     "ratings.satisfaction_rate": ("Satisfaction rate (好差评)", "满意率（好差评）"),
     "ratings.bad_rate": ("Bad-rating rate (好差评)", "差评率（好差评）"),
+    "ratings.overdue_open": ("Cases open past their deadline at the end (counted as bad ratings)",
+                             "期末超期未办结案件数（计为差评）"),
     "ratings.elderly_gap": ("Satisfaction-rate gap, others minus elderly", "满意率差距（其他居民减老年人）"),
     "satisfaction.latent_mean": ("Latent satisfaction (mean, 0–1)", "潜在满意度（均值，0–1）"),
     "satisfaction.latent_mean_elderly": ("Latent satisfaction, elderly", "老年人潜在满意度"),

@@ -543,7 +543,9 @@ def _map_layers(ws: Workshop, days: int, side: str = "A") -> dict[str, int]:
 
 
 def test_the_map_shows_meetings_disputes_and_petitions(busy):
-    ws = Workshop(busy, seed=1)
+    # A drawing test: it needs a run in which a dispute is still open at the township at the end of some
+    # day (with the township's desk idle one is often mediated the day it arrives); seed 3 has several.
+    ws = Workshop(busy, seed=3)
     seen = _map_layers(ws, 40)
     assert all(n > 0 for n in seen.values()), seen
     m = ws.model("A")

@@ -120,8 +120,10 @@ def test_the_cases_that_submodels_make_are_counted() -> None:
     (never more than its 1.25×), and each part is zero when its process is off. Below, the estimate
     may lean far high: the festering stock of a three-community territory is lumpy (one issue can
     touch hundreds of households), and the bound assumes no issue is ever agreed."""
+    # no meetings: the bound assumes no issue is ever agreed, so here the runs come near it
     overrides = {"territory.residents": 3_000, "sim.days": 60, "sim.warmup_days": 5,
-                 "deliberation.festering_needs_per_household_year": 1.0, "safety.business_hazard_rate": 5.0}
+                 "deliberation.festering_needs_per_household_year": 1.0, "safety.business_hazard_rate": 5.0,
+                 "deliberation.meetings_per_month": 0.0}
     scenario = load(SCENARIOS / "baseline.toml", overrides)
     est = memory.estimate(scenario)
     made = memory.made_cases(scenario, 60)

@@ -169,15 +169,17 @@ def test_overload_slows_work_and_never_helps():
 
 def test_overload_lowers_quality_and_never_helps():
     """Tired work: with closures by overloaded servers more often unsolved, fewer cases are solved in
-    every seed, and fewer residents satisfied on average (a seed may differ: reopened cases add rework
-    and are rated later), at the same load."""
+    every seed, and fewer residents satisfied on average, at the same load. Satisfied counts every
+    rating and the cases left open past their deadline (`ratings.satisfaction_rate`); the follow-up
+    calls' rate cannot show it (seeds 1-6: +0.0001 on average), since reopened cases add rework and
+    the worst served are not yet called at the end."""
     load4 = {"demand.scale": 4.0}
     assert (across("workload.closed_at_overtime_cap_share", **load4) > 0).all()
     off = {k: across(k, **load4, **{"worker.overload_unsolved": 0.0})
-           for k in ("rates.solved", "ratings.satisfaction_rate_followed_up")}
+           for k in ("rates.solved", "ratings.satisfaction_rate")}
     on = {k: across(k, **load4, **{"worker.overload_unsolved": 0.5}) for k in off}
     assert (on["rates.solved"] < off["rates.solved"]).all(), (off, on)
-    sat = "ratings.satisfaction_rate_followed_up"
+    sat = "ratings.satisfaction_rate"
     assert on[sat].mean() < off[sat].mean(), (off, on)
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import schedule as ev
-from ..cases import APP, MADE_CASE_IDS, MADE_ID_BITS, NAN, NOT_SOLVED, RESOLVED, SOLVED, SOLVED_UNKNOWN, U_RATING
+from ..cases import (APP, IN_SERVICE, IN_TRANSIT, MADE_CASE_IDS, MADE_ID_BITS, NAN, NOT_SOLVED, QUEUED, RESOLVED,
+                     SOLVED, SOLVED_UNKNOWN, U_RATING)
 from ..params import URGENCY
 from ..satisfaction import GRADE_NAMES, performance
 from .base import Submodel, ratio
@@ -168,7 +169,7 @@ class Verification(Submodel):
         breakdowns("resolution_time_h", resolution, w, self.model.needs, w.resolved_level, out)
         out.update(closure_rates(w))
         out.update(on_time_rates(w, self.events.now, self.model.needs))
-        out.update(ratings(w))
+        out.update(ratings(w, self.events.now))
         return out
 
 
@@ -187,23 +188,34 @@ def closure_rates(w) -> dict[str, float]:
             "rates.reopened": ratio((w.reopened > 0).sum(), reported)}
 
 
-def ratings(w) -> dict[str, float]:
+def overdue_open(w, end: float) -> np.ndarray:
+    """Reported cases still open at `end` (queued, in hand or in transit) whose deadline has passed."""
+    open_ = (w.status == QUEUED) | (w.status == IN_SERVICE) | (w.status == IN_TRANSIT)
+    return open_ & ~np.isnan(w.t_report) & (w.t_report + w.deadline <= end)
+
+
+def ratings(w, end: float) -> dict[str, float]:
     """好差评 over every rated case: rated at its follow-up call, solved or not, or at its abandonment
-    in a queue: the satisfaction rate (grades 3-5), the bad rate, each grade's share, by age. Over
-    the follow-up calls only (the published figure, which leaves out the cases that never got
-    through): the satisfaction rate, and among cases closed on time, late and unsolved; and the
-    correlation between closed on time and satisfied (phi coefficient)."""
+    in a queue; a case still open past its deadline at `end` counts as a bad rating (its resident has
+    waited past the deadline with no answer: left out, the rate would count only the cases that got
+    through, and rise when service gets worse): the satisfaction rate (grades 3-5), the bad rate, by
+    age; each grade's share among the rated. Over the follow-up calls only (the published figure,
+    which leaves out the cases that never got through): the satisfaction rate, and among cases closed
+    on time, late and unsolved; and the correlation between closed on time and satisfied (phi)."""
     out: dict[str, float] = {}
     rated = w.grade > 0
     g = w.grade[rated]
+    overdue = overdue_open(w, end) & ~rated
     out["ratings.n"] = float(len(g))
-    out["ratings.satisfaction_rate"] = ratio((g >= 3).sum(), len(g))
-    out["ratings.bad_rate"] = ratio((g <= 2).sum(), len(g))
+    out["ratings.overdue_open"] = float(overdue.sum())
+    out["ratings.satisfaction_rate"] = ratio((g >= 3).sum(), len(g) + overdue.sum())
+    out["ratings.bad_rate"] = ratio((g <= 2).sum() + overdue.sum(), len(g) + overdue.sum())
     for i, name in enumerate(GRADE_NAMES):
         out[f"ratings.share.{name}"] = ratio((g == i + 1).sum(), len(g))
     for flag, name in ((True, "elderly"), (False, "other")):
         gg = w.grade[rated & (w.elderly == flag)]
-        out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg))
+        late = (overdue & (w.elderly == flag)).sum()
+        out[f"ratings.satisfaction_rate_{name}"] = ratio((gg >= 3).sum(), len(gg) + late)
     out["ratings.elderly_gap"] = out["ratings.satisfaction_rate_other"] - out["ratings.satisfaction_rate_elderly"]
     called = rated & (w.status == RESOLVED)
     satisfied = w.grade[called] >= 3

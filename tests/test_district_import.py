@@ -166,6 +166,16 @@ def test_a_missing_field_names_the_fields_there_are(tmp_path, capsys) -> None:
 
 
 @needs_gis
+def test_an_empty_layer_and_a_missing_file_are_refused(tmp_path, capsys) -> None:
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    rc, out = run_import(tmp_path, empty)
+    assert rc == 2 and "layer is empty" in capsys.readouterr().err and not out.exists()
+    rc, _ = run_import(tmp_path, tmp_path / "nowhere.geojson")
+    assert rc == 2 and "no such file" in capsys.readouterr().err
+
+
+@needs_gis
 def test_cgcs2000_and_wgs84_give_the_same_areas_and_a_projected_input_too(imported) -> None:
     wgs = community_areas(imported["geojson"])
     assert np.allclose(community_areas(imported["cgcs2000"]), wgs, rtol=1e-9)

@@ -87,7 +87,7 @@ def read_district(path: str | Path) -> District:
     path = Path(path)
     try:
         st = path.stat()
-    except OSError:
+    except (OSError, ValueError):   # ValueError: a NUL in the path
         raise DistrictFileError(f"no such district file: {path}") from None
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _CACHE:
@@ -97,6 +97,9 @@ def read_district(path: str | Path) -> District:
 
 
 def _arrays(path: Path) -> dict[str, np.ndarray]:
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DistrictFileError(f"{path}: not a readable district file (.npz written by `govsim district "
+                                "import`): not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in _REQUIRED if k not in z.files]
@@ -136,6 +139,8 @@ def _check(a: dict[str, np.ndarray], path: Path) -> District:
     adjacency = a["grid_adjacency"].reshape(-1, 2)
     if adjacency.size and (adjacency.min() < 0 or adjacency.max() >= g):
         raise bad("grid_adjacency names a grid that does not exist")
+    if a["size_km"].shape != (2,) or not np.isfinite(a["size_km"]).all() or a["size_km"].min() < 0:
+        raise bad("size_km is not a width and a height in km")
     width, height = (float(x) for x in a["size_km"])
     return District(width, height, a["hh_xy"].astype(float), a["hh_community"].astype(np.int64),
                     a["hh_grid"].astype(np.int64), a["grid_community"].astype(np.int64),
@@ -152,6 +157,8 @@ def _in_range(bad, a, key: str, length: int, limit: int) -> None:
 
 def _rings(bad, a, prefix: str, owners: int) -> list[list[np.ndarray]]:
     xy, start, owner = a[f"{prefix}_ring_xy"], a[f"{prefix}_ring_start"], a[f"{prefix}_ring_owner"]
+    if xy.ndim != 2 or xy.shape[1:] != (2,) or not np.isfinite(xy).all() or start.ndim != 1:
+        raise bad(f"{prefix}_ring_xy is not a (points, 2) array of finite km")
     if (len(start) != len(owner) + 1 or start[0] != 0 or start[-1] != len(xy) or np.any(np.diff(start) < 3)
             or (len(owner) and (owner.min() < 0 or owner.max() >= owners))):
         raise bad(f"{prefix} outlines (ring offsets or owners out of range)")

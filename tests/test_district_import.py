@@ -291,6 +291,16 @@ def test_the_model_uses_the_district_and_the_map_draws_its_polygons(imported) ->
     assert len(r.community_lines.get_segments()[4]) > 5   # 涌金村: a real outline, not 4 edges
 
 
+@needs_gis
+def test_the_district_file_is_found_from_a_scenario_extending_it_elsewhere(imported, tmp_path) -> None:
+    child = tmp_path / "elsewhere" / "child.toml"
+    child.parent.mkdir()
+    child.write_text(f'extends = "{(imported["geojson"] / "scenario.toml").as_posix()}"\n[grid]\nworkers_per_grid = 2\n')
+    s = load(child)
+    assert s.values["territory.district_file"] == str((imported["geojson"] / "district.npz").resolve())
+    assert s.with_values({"sim.days": 40}).values["territory.district_file"] == s.values["territory.district_file"]
+
+
 def test_a_missing_or_malformed_district_file_is_a_scenario_error(tmp_path) -> None:
     scenario = tmp_path / "s.toml"
     scenario.write_text(f'extends = "{BASE.as_posix()}"\n[territory]\ndistrict_file = "nowhere.npz"\n')

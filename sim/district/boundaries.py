@@ -182,7 +182,6 @@ def _with_bisected_grids(rng, comms: Layer, counts: np.ndarray, base, found) -> 
     """Households inside each community; grids by bisection of its households, clipped to it."""
     per_grid, per_block = base.values["grid.households_per_grid"], base.values["territory.households_per_block"]
     xy_parts, grid_geoms, grid_comm, hh_grid_parts = [], [], [], []
-    start = 0
     for c, comm in enumerate(comms.geoms):
         xy = geo_place.place_households(rng, comm, int(counts[c]), per_block)
         hh_grid = np.empty(len(xy), dtype=np.int64)
@@ -192,7 +191,6 @@ def _with_bisected_grids(rng, comms: Layer, counts: np.ndarray, base, found) -> 
             grid_comm.append(c)
         xy_parts.append(xy)
         hh_grid_parts.append(hh_grid)
-        start += len(xy)
         found.coverage.append(geo_check.coverage(comm, [g for g, k in zip(grid_geoms, grid_comm) if k == c]))
     return _district(comms, np.vstack(xy_parts), np.concatenate(hh_grid_parts), grid_geoms, grid_comm)
 

@@ -275,6 +275,22 @@ def test_the_imported_scenario_runs_end_to_end_and_deterministically(imported, t
 
 
 @needs_gis
+def test_running_an_imported_district_needs_no_gis_package(imported, tmp_path) -> None:
+    import subprocess
+
+    code = ("import sys\n"
+            "for m in ('geopandas', 'pyogrio', 'shapely', 'pyproj', 'fiona'):\n"
+            "    sys.modules[m] = None   # any import of them now fails\n"
+            "from sim.cli import main\n"
+            f"sys.exit(main(['run', {str(imported['gpkg'] / 'scenario.toml')!r}, '--days', '35', '--no-progress', "
+            f"'--out', {str(tmp_path / 'run')!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "run" / "summary.json").exists()
+
+
+@needs_gis
 def test_the_model_uses_the_district_and_the_map_draws_its_polygons(imported) -> None:
     from sim.dashboard.render import MapRenderer
     from sim.model import GovernanceModel

@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     _lab_parsers(sub)
 
     _dashboard_parsers(sub)
+    _district_parsers(sub)
 
     pa = sub.add_parser("params", help="list every parameter: key, value, unit, range, source")
     pa.add_argument("scenario", nargs="?", help="show this scenario's values instead of the defaults")
@@ -117,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print JSON")
     m.set_defaults(func=cmd_validate_mmc)
     return p
+
+
+def _district_parsers(sub) -> None:
+    """A planner's own district in (implemented in sim/district/)."""
+    from .district.commands import add_district_parser
+
+    add_district_parser(sub)
 
 
 def _dashboard_parsers(sub) -> None:

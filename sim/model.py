@@ -24,7 +24,7 @@ from .outcomes import DayRecorder
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
 from .submodels import SUBMODELS, Submodel
-from .territory import build_territory, households_of
+from .territory import build_territory, households_of, territory_from_district
 from .units import Rules
 
 
@@ -68,6 +68,9 @@ class GovernanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ world
     def _build_territory(self, v) -> None:
+        if v["territory.district_file"]:   # an imported district: drawn at import, nothing drawn here
+            self.territory = territory_from_district(v["territory.district_file"])
+            return
         households = households_of(v)
         self.territory = build_territory(
             self.streams.space, households, v["territory.density_per_km2"] / v["territory.household_size"],

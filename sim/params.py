@@ -186,6 +186,11 @@ PARAMS: tuple[Param, ...] = (
       "Built-up population density; with residents it sets the footprint's area."),
     P("territory.households_per_block", 60, "households", 1, 2_000, ASSUMPTION,
       "Households per residential block (a building or courtyard); households cluster in blocks."),
+    P("territory.district_file", "", "path", None, None, "-",
+      "An imported district (`govsim district import`): its file of households, community and grid "
+      "polygons, relative to the scenario file that names it; empty: a synthetic territory. With a "
+      "district, density_per_km2, households_per_community, households_per_block and "
+      "grid.households_per_grid no longer shape the territory."),
     P("grid.households_per_grid", 400, "households", 50, 1_000_000,
       "Haikou city standard and an Anhui county: 300-500 households per grid",
       "Grid size: households per grid (网格).",

@@ -197,7 +197,9 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     """Load, resolve `extends`, apply overrides, validate."""
     path = Path(path)
     raw, files = _load_raw(path, chain=())
-    scenario = from_dict(raw, str(path), files=files, origins=_origins(path, chain=()))
+    origins = _origins(path, chain=())
+    _resolve_district_file(raw, origins)
+    scenario = from_dict(raw, str(path), files=files, origins=origins)
     return scenario.with_values(overrides) if overrides else scenario
 
 
@@ -209,6 +211,15 @@ def _origins(path: Path, chain: tuple[Path, ...]) -> dict[str, str]:
     for key in _dotted_keys(data):
         out[key] = str(path)
     return out
+
+
+def _resolve_district_file(raw: dict[str, Any], origins: Mapping[str, str]) -> None:
+    """`territory.district_file` is relative to the scenario file that names it: made absolute here,
+    so a scenario that extends it, a copy in a manifest or an experiment finds the same file."""
+    value = raw.get("territory", {}).get("district_file") if isinstance(raw.get("territory"), dict) else None
+    if isinstance(value, str) and value and "\x00" not in value and not Path(value).is_absolute():
+        owner = origins.get("territory.district_file", ".")
+        raw["territory"]["district_file"] = str((Path(owner).parent / value).resolve())
 
 
 def _dotted_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -585,6 +596,7 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
                             "at least one household (residents >= household_size)", ("territory.household_size",))
     if parse_start_date(v["sim.start_date"]) is None:
         raise ScenarioError(file, "sim.start_date", v["sim.start_date"], START_DATE_RULE)
+    _check_district_file(file, v)
     _check_grade_cuts(file, v)
     _check_volunteer_hours(file, v)
     aid = v["volunteer.mutual_aid_need"]
@@ -596,6 +608,20 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     _check_need_key(file, v, needs, "safety.business_hazard_need")
     if all(n.rate_other == 0 and n.rate_elderly == 0 for n in needs):
         raise ScenarioError(file, "needs", "all rates zero", "at least one need type with a positive rate")
+
+
+def _check_district_file(file: str, v: Mapping[str, Any]) -> None:
+    """An imported district's file must exist and be well formed (sim/district/geo_file.py)."""
+    from .district.geo_file import DistrictFileError, read_district
+
+    path = v["territory.district_file"]
+    if not path:
+        return
+    try:
+        read_district(path)
+    except DistrictFileError as exc:
+        raise ScenarioError(file, "territory.district_file", path,
+                            f"a district file written by `govsim district import` ({exc})") from None
 
 
 def _check_need_key(file: str, v: Mapping[str, Any], needs, key: str) -> None:

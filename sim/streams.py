@@ -37,6 +37,7 @@ STREAMS = (
     "dispute_recurrence",  # per unsolved dispute: whether and when it arises again, and the new case's uniforms
     "prevention",  # collective prevention (ODD 7.38), one child per purpose (Streams.child): see PREVENTION_STREAMS
     "floors",      # each household's floor in its walk-up building (加装电梯), drawn once
+    "district",    # `govsim district import`: households placed inside the imported polygons (--seed)
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

@@ -6,6 +6,10 @@ recursive bisection along the longer side, splitting by household count:
 every piece is an axis-aligned rectangle, so grids are contiguous, disjoint,
 cover their community exactly (无缝覆盖、界限清晰), and hold nearly equal
 numbers of households for any grid size.
+
+An imported district (`territory.district_file`, written by `govsim district import`) brings its
+own households, community and grid polygons and grid adjacency: `territory_from_district` builds
+the same `Territory` from it, drawing nothing (no geopandas needed to run it).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .district.geo_file import District, read_district
 
 
 @dataclass
@@ -26,6 +32,12 @@ class Territory:
     grid_bounds: np.ndarray         # (grids, 4): xmin, ymin, xmax, ymax
     community_bounds: np.ndarray    # (communities, 4)
     grid_households: list[np.ndarray]  # households of each grid, in visiting order
+    # An imported district: real outlines (closed rings per grid / community, km) and the grid
+    # adjacency computed at import; None for a synthetic territory (rectangles).
+    grid_rings: list[list[np.ndarray]] | None = None
+    community_rings: list[list[np.ndarray]] | None = None
+    adjacency: np.ndarray | None = None
+    community_names: tuple[str, ...] = ()
 
     @property
     def n_households(self) -> int:
@@ -48,8 +60,18 @@ class Territory:
             out[g] = pts[nearest]
         return out
 
+    def grid_outlines(self) -> list[list[np.ndarray]]:
+        """Each grid's outline as closed rings (km): its polygon, or its rectangle."""
+        return self.grid_rings if self.grid_rings is not None else _rectangle_rings(self.grid_bounds)
+
+    def community_outlines(self) -> list[list[np.ndarray]]:
+        return self.community_rings if self.community_rings is not None else _rectangle_rings(self.community_bounds)
+
     def grid_adjacency(self) -> list[tuple[int, int]]:
-        """Pairs of grids whose rectangles share a boundary segment of positive length."""
+        """Pairs of grids whose outlines share a boundary segment of positive length (an imported
+        district's pairs were found at import, from the polygons)."""
+        if self.adjacency is not None:
+            return [(int(i), int(j)) for i, j in self.adjacency]
         b = self.grid_bounds
         eps = 1e-9 * max(self.width, self.height)
         pairs = []
@@ -93,6 +115,36 @@ def build_territory(
                      np.array(grid_bounds), np.array(comm_bounds), grid_households)
 
 
+def territory_from_district(path) -> Territory:
+    """The territory of an imported district (sim/district/geo_file.py): households, communities,
+    grids and adjacency as imported; grids visited in the same serpentine order as a synthetic one."""
+    d = read_district(path)
+    grid_households = [_visiting_order(d.hh_xy, hh) for hh in _members(d.hh_grid, d.n_grids)]
+    return Territory(d.width, d.height, d.hh_xy, d.hh_community, d.hh_grid, d.grid_community,
+                     _ring_bounds(d.grid_rings), _ring_bounds(d.community_rings), grid_households,
+                     d.grid_rings, d.community_rings, d.grid_adjacency, d.community_names)
+
+
+def _members(index: np.ndarray, n: int) -> list[np.ndarray]:
+    order = np.argsort(index, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(index, minlength=n))[:-1])
+
+
+def _ring_bounds(rings_of: list[list[np.ndarray]]) -> np.ndarray:
+    """Each owner's bounding box (xmin, ymin, xmax, ymax) over its rings."""
+    return np.array([[*np.concatenate(rs).min(axis=0), *np.concatenate(rs).max(axis=0)] for rs in rings_of])
+
+
+def _rectangle_rings(bounds: np.ndarray) -> list[list[np.ndarray]]:
+    return [[np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]])] for x0, y0, x1, y1 in bounds]
+
+
+def district_of(values) -> District | None:
+    """The imported district a scenario names (`territory.district_file`), or None (synthetic)."""
+    path = values.get("territory.district_file", "")
+    return read_district(path) if path else None
+
+
 def household_floors(rng: np.random.Generator, households: int, storeys: int) -> np.ndarray:
     """Each household's floor (1 = ground) in a walk-up of `storeys` storeys, each floor equally likely
     (one flat per floor and stairwell): drawn from its own stream, so the territory's draws stay as they were."""
@@ -100,15 +152,21 @@ def household_floors(rng: np.random.Generator, households: int, storeys: int) ->
 
 
 def households_of(values) -> int:
+    if (d := district_of(values)) is not None:
+        return len(d.hh_xy)
     return max(1, round(values["territory.residents"] / values["territory.household_size"]))
 
 
 def footprint_of(values) -> tuple[float, float]:
     """The territory's width and height (km) for a scenario's values (known before building)."""
+    if (d := district_of(values)) is not None:
+        return d.width, d.height
     return _footprint(households_of(values) / (values["territory.density_per_km2"] / values["territory.household_size"]))
 
 
 def community_count(values) -> int:
+    if (d := district_of(values)) is not None:
+        return d.n_communities
     return max(1, round(households_of(values) / values["territory.households_per_community"]))
 
 

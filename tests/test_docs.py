@@ -58,11 +58,12 @@ def test_param_metadata(p) -> None:
         assert p.low is None and p.high is None
     elif kind is str:
         # A fixed set of choices, a need type or collective issue types checked against the
-        # scenario's catalogues, or a date.
+        # scenario's catalogues, a date, or a file the loader checks (empty: none).
         from sim.dates import parse_start_date
 
         assert (p.choices and p.default in p.choices) or p.unit in ("need type", "issue types") or (
-            p.unit == "ISO date" and parse_start_date(p.default) is not None)
+            p.unit == "ISO date" and parse_start_date(p.default) is not None) or (
+            p.unit == "path" and p.default == "")
     else:
         assert p.low is not None and p.high is not None and p.low <= p.high, f"{p.key}: bad range"
         assert math.isfinite(p.default) and p.low <= p.default <= p.high, \

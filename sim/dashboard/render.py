@@ -28,7 +28,9 @@ What the map shows, and where the model does not say:
 
 - households, coloured by the mean latent satisfaction of their residents (0–1, colour bar);
 - grid and community boundaries: the territory's bisection rectangles (`Territory.grid_bounds`,
-  `community_bounds`), exact: grids are axis-aligned rectangles that tile their community;
+  `community_bounds`), exact: grids are axis-aligned rectangles that tile their community; an
+  imported district (`govsim district import`) draws its real polygons (`Territory.grid_rings`,
+  `community_rings`), from the district file, offline;
 - committee offices at their office grid's office (the household nearest the grid's mean position,
   `GovernanceModel.grid_offices`), as the model places them;
 - the street / township office: the model gives the township no position; it is drawn at the
@@ -57,7 +59,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Patch, Rectangle
+from matplotlib.patches import Circle, Patch, Polygon, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
@@ -197,6 +199,12 @@ class Layers:
         return encode_png(self.rgba())
 
 
+def _outline_segments(rings, bounds: np.ndarray):
+    """Line pieces for a LineCollection: an imported district's real outlines (closed rings), else
+    the synthetic territory's rectangles (`rings` None)."""
+    return _rect_segments(bounds) if rings is None else [r for rs in rings for r in rs]
+
+
 def _rect_segments(bounds: np.ndarray) -> np.ndarray:
     """The four edges of each rectangle (xmin, ymin, xmax, ymax) as line segments."""
     x0, y0, x1, y1 = bounds.T
@@ -272,10 +280,10 @@ class MapRenderer(Layers):
         size = float(np.clip(12_000 / n_hh, 0.4, 12.0))
         self.households = ax.scatter(xy[:, 0], xy[:, 1], c=np.full(n_hh, 0.7), s=size, cmap=SAT_CMAP,
                                      norm=Normalize(*SAT_RANGE), linewidths=0, zorder=1)
-        self.grid_lines = ax.add_collection(LineCollection(_rect_segments(t.grid_bounds), colors="#555555",
-                                                           linewidths=0.6, zorder=2))
-        self.community_lines = ax.add_collection(LineCollection(_rect_segments(t.community_bounds), colors="#111111",
-                                                                linewidths=1.6, zorder=3))
+        self.grid_lines = ax.add_collection(LineCollection(_outline_segments(t.grid_rings, t.grid_bounds),
+                                                           colors="#555555", linewidths=0.6, zorder=2))
+        self.community_lines = ax.add_collection(LineCollection(
+            _outline_segments(t.community_rings, t.community_bounds), colors="#111111", linewidths=1.6, zorder=3))
         committees = np.array([m.grid_offices[c.cell.coordinate] for c in m.committees]).reshape(-1, 2)
         self._committee_xy = committees   # row k: the office of community k's committee
         self.committee_marks = ax.scatter(committees[:, 0], committees[:, 1], marker="s", s=70, c="#08306b",
@@ -407,8 +415,11 @@ class MapRenderer(Layers):
     def _footprint(self, d) -> list:
         style = {"facecolor": FOOTPRINT, "alpha": 0.14, "edgecolor": FOOTPRINT, "linewidth": 2.0, "linestyle": "--",
                  "zorder": 0.5}
-        if d.communities is not None:
-            b = self.model.territory.community_bounds
+        t = self.model.territory
+        if d.communities is not None and t.community_rings is not None:   # an imported district's polygons
+            patches = [Polygon(r, closed=True, **style) for c in d.communities for r in t.community_rings[c]]
+        elif d.communities is not None:
+            b = t.community_bounds
             patches = [Rectangle((b[c, 0], b[c, 1]), b[c, 2] - b[c, 0], b[c, 3] - b[c, 1], **style)
                        for c in d.communities]
         else:

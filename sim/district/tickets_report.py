@@ -218,7 +218,7 @@ def _profile(created: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
         counts = np.bincount(created.dt.hour, minlength=24)
         return np.arange(24), counts / counts.sum()
     if name == "weekday":
-        counts = np.bincount(created.dt.weekday, minlength=7)
+        counts = np.bincount(created.dt.day_of_week, minlength=7)
         return np.arange(1, 8), counts / counts.sum()
     per_day = created.dt.normalize().value_counts()
     by_month = per_day.groupby(per_day.index.month).mean()

@@ -551,7 +551,7 @@ def _finite(value: int | float) -> bool:
 
 
 def _check_need_field(file: str, key: str, value: Any, f) -> Any:
-    if f.kind is tuple:
+    if f.length is not None:   # a profile: a list of numbers
         return _check_number_list(file, key, value, f)
     if f.kind is bool:
         ok = isinstance(value, bool)

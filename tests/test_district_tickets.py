@@ -169,7 +169,7 @@ def test_a_non_empty_out_is_refused_unless_forced(tmp_path: Path, capsys) -> Non
     (out / "notes.txt").write_text("mine")
     argv = [str(FIX / "bad_rows.csv"), "--columns", BAD_COLUMNS, "--mapping", str(FIX / "mapping_12345.toml")]
     assert tickets(*argv, out=out) == 2
-    assert "not empty" in capsys.readouterr().err and sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    assert "add --force" in capsys.readouterr().err and sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     assert tickets(*argv, "--force", out=out) == 0
     assert {p.name for p in out.iterdir()} == OUTPUTS | {"notes.txt"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]   # no temporary folder left beside it

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..outputs import check_folder
 from ..params import NEED_FIELDS
 from ..scenario import ScenarioError, load, name_from_file
 from .tickets_estimate import DECIMALS, estimate, load_mapping
@@ -48,7 +49,7 @@ def run_tickets(args) -> int:
     est.update(log=str(log.path), rows_read=log.rows_read, used=len(log.tickets),
                rejected=log.rejections.counts, rejected_examples=log.rejections.examples, unmapped=unmapped)
     with staged(out) as tmp:
-        (tmp / CATALOGUE).write_text(catalogue_toml(base, est, os.path.relpath(args.scenario, out.parent / out.name)),
+        (tmp / CATALOGUE).write_text(catalogue_toml(base, est, os.path.relpath(args.scenario, out)),
                                      encoding="utf-8")
         (tmp / SCENARIO).write_text(scenario_toml(Path(args.log), residents), encoding="utf-8")
         scenario = _load_written(tmp / SCENARIO)
@@ -135,12 +136,9 @@ def scenario_toml(log: Path, residents: float) -> str:
 
 # ------------------------------------------------------------------ output folder
 def check_out(text: str, force: bool) -> Path:
-    """--out: a new or empty folder, or any folder with --force (its files of the same names are replaced)."""
-    out = Path(text)
-    if not str(text).strip() or out.name in ("", ".", ".."):
-        raise TicketError(f"--out {text!r}: give a folder of its own, e.g. results/district")
-    if out.exists() and not out.is_dir():
-        raise TicketError(f"--out {text!r}: exists and is not a folder; give a folder")
+    """--out: checked as every command's (sim/outputs.py: not the working folder, writable, ...), and
+    new or empty, or any folder with --force (files of the names written here are replaced)."""
+    out = check_folder(text, "run", force=force)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise TicketError(f"--out {text!r}: the folder is not empty; choose a new or empty folder, or add "
                           "--force to replace the files of the same names there")

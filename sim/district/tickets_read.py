@@ -140,10 +140,9 @@ def _read_csv(path: Path, columns: dict[str, str], encoding: str) -> pd.DataFram
 def _checked(path: Path, raw: pd.DataFrame, date_format: str | None) -> TicketLog:
     """Parse times and sort out the rows that cannot be used, each with its reason."""
     rejections = Rejections()
-    created = _times(raw["created"], date_format)
-    closed = _times(raw["closed"], date_format)
-    blank_created = raw["created"].str.strip() == ""
-    bad_time = (created.isna() & ~blank_created) | (closed.isna() & (raw["closed"].str.strip() != ""))
+    created, blank_created = _times(raw["created"], date_format)
+    closed, blank_closed = _times(raw["closed"], date_format)
+    bad_time = (created.isna() & ~blank_created) | (closed.isna() & ~blank_closed)
     rejections.add(UNPARSEABLE, raw[bad_time])
     keep = ~bad_time
     rejections.add(MISSING_CREATED, raw[keep & blank_created])
@@ -151,26 +150,38 @@ def _checked(path: Path, raw: pd.DataFrame, date_format: str | None) -> TicketLo
     before = keep & closed.notna() & (closed < created)
     rejections.add(CLOSED_BEFORE, raw[before])
     keep &= ~before
-    no_category = keep & (raw["category"].str.strip() == "")
+    category, channel = _stripped(raw["category"]), _stripped(raw["channel"])
+    no_category = keep & (category == "")
     rejections.add(NO_CATEGORY, raw[no_category])
     keep &= ~no_category
-    tickets = pd.DataFrame({"created": created[keep], "closed": closed[keep],
-                            "category": raw["category"][keep].str.strip(),
-                            "channel": raw["channel"][keep].str.strip().replace("", "unknown")})
+    tickets = pd.DataFrame({"created": created[keep], "closed": closed[keep], "category": category[keep],
+                            "channel": channel[keep].replace("", "unknown")})
     for role in OPTIONAL:
         if role in raw:
             tickets[role] = pd.to_numeric(raw[role][keep], errors="coerce")
     return TicketLog(path, len(raw), tickets, rejections)
 
 
-def _times(text: pd.Series, date_format: str | None) -> pd.Series:
-    """Timestamps (NaT where empty or unparseable): the given format, else ISO 8601 (2024-01-05
-    08:30:00, 2024-01-05T08:30) or the slashes 12345 exports use (2024/01/05 08:30:00)."""
+def _stripped(text: pd.Series) -> pd.Series:
+    """Values without surrounding spaces: stripped once per distinct value (a log has few categories
+    and channels, and a million rows)."""
+    return text.map({v: v.strip() for v in pd.unique(text)})
+
+
+def _times(text: pd.Series, date_format: str | None) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, blank): NaT where empty or unparseable; blank where empty or only spaces. Times
+    in the given format, else ISO 8601 (2024-01-05 08:30:00, 2024-01-05T08:30) or the slashes 12345
+    exports use (2024/01/05 08:30:00). Only the values that fail at first are stripped and retried."""
+    blank = text == ""
     if date_format is not None:
-        return pd.to_datetime(text, format=date_format, errors="coerce")
-    iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    todo = iso.isna() & (text.str.strip() != "")
+        times = pd.to_datetime(text, format=date_format, errors="coerce")
+    else:
+        times = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    todo = times.isna() & ~blank
     if todo.any():
-        slashed = text[todo].str.strip().str.replace("/", "-", regex=False)
-        iso[todo] = pd.to_datetime(slashed, format="ISO8601", errors="coerce")
-    return iso
+        retry = text[todo].str.strip()
+        blank[todo] = retry == ""
+        if date_format is None:
+            retry = retry.str.replace("/", "-", regex=False)
+        times[todo] = pd.to_datetime(retry, format=date_format or "ISO8601", errors="coerce")
+    return times, blank

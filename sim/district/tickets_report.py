@@ -18,7 +18,7 @@ import pandas as pd
 from ..cases import APP, CHANNEL_NAMES, HOTLINE, IN_PERSON, MADE_CASE_IDS
 from ..dates import parse_start_date
 from ..lab import numfmt
-from ..lab.figures import COLOURS, _grid, _save
+from ..lab.figures import COLOURS, MAX_PANELS, _grid, _save
 from ..labels import figure_lang, plain, plot_context
 from ..runner import run
 from .tickets_estimate import estimate, resolution_of
@@ -58,6 +58,8 @@ T = {
     "fig_resolution": ("Resolution time (h), cumulative share", "办结时长（小时）累积分布"),
     "days": ("d", "天"),
     "rejected_none": ("none", "无"), "rejected_n": ("{n} rows: {parts}", "{n} 行：{parts}"),
+    "all": ("all tickets", "全部工单"),
+    "places": ("Located tickets", "有坐标的工单"),
     "log_label": ("log", "记录"), "sim_label": ("simulation", "模拟"),
     "note": ("Rates in the catalogue are these ticket rates divided by each need type's report_prob; "
              "the simulation's reported share also depends on trust and discovery, so the ratio column "
@@ -136,7 +138,18 @@ def _log_lines(log, est: dict, lang: str) -> list[str]:
         lines += [f"  - {_reason(reason, lang)} — {t('examples', lang)}: " + "; ".join(f"`{s}`" for s in shown)]
     unmapped = ", ".join(f"{c} ({n})" for c, n in est["unmapped"].items()) or t("none", lang)
     missing = ", ".join(str(m) for m in est["months_not_in_log"]) or t("none", lang)
-    return lines + [f"- {t('unmapped', lang)}: {unmapped}", f"- {t('months_missing', lang)}: {missing}"]
+    return lines + [f"- {t('unmapped', lang)}: {unmapped}", f"- {t('months_missing', lang)}: {missing}",
+                    *_places(log.tickets, lang)]
+
+
+def _places(tickets: pd.DataFrame, lang: str) -> list[str]:
+    """How many tickets carry coordinates, and their extent (when the log has lat and lon columns)."""
+    if "lat" not in tickets or "lon" not in tickets:
+        return []
+    ok = tickets["lat"].between(-90, 90) & tickets["lon"].between(-180, 180)
+    extent = (f" (lat {tickets.loc[ok, 'lat'].min():.4f} – {tickets.loc[ok, 'lat'].max():.4f}, "
+              f"lon {tickets.loc[ok, 'lon'].min():.4f} – {tickets.loc[ok, 'lon'].max():.4f})") if ok.any() else ""
+    return [f"- {t('places', lang)}: {int(ok.sum())} / {len(tickets)}{extent}"]
 
 
 def _reason(reason: str, lang: str) -> str:
@@ -188,19 +201,25 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 # ------------------------------------------------------------------ figures
 def draw_figures(folder: Path, log_t: pd.DataFrame, sim_t: pd.DataFrame, est: dict, sim_est: dict,
                  lang: str) -> dict[str, Path]:
+    """Rates by need type in one panel; each time profile and the resolution times in small multiples:
+    all tickets, then each need type (up to MAX_PANELS panels)."""
     folder.mkdir(parents=True, exist_ok=True)
     flang = figure_lang(lang)
     sides = ((t("log_label", flang), log_t, COLOURS[0]), (t("sim_label", flang), sim_t, COLOURS[1]))
+    panels = [t("all", flang), *list(est["needs"])[:MAX_PANELS - 1]]
     written = {}
     with plot_context(flang):
         for name in FIGURES:
-            fig, (ax,) = _grid(1, panel=(6.0, 3.4))
+            fig, axes = _grid(1 if name == "rates" else len(panels), panel=(6.0, 3.4) if name == "rates" else (3.6, 2.6))
             if name == "rates":
-                _rates_panel(ax, est, sim_est, sides)
-            else:
-                _distribution_panel(ax, name, sides)
-            ax.set_title(plain(t(f"fig_{name}", flang)))
-            ax.legend()
+                _rates_panel(axes[0], est, sim_est, sides)
+            for ax, panel in zip(axes if name != "rates" else (), panels):
+                need = None if panel == panels[0] else panel
+                _distribution_panel(ax, name, [(label, f if need is None else f[f["need"] == need], c)
+                                               for label, f, c in sides])
+                ax.set_title(panel)
+            fig.suptitle(plain(t(f"fig_{name}", flang)))
+            axes[0].legend()
             written[name] = _save(fig, folder / f"{name}.png")
     return written
 

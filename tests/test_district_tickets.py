@@ -144,7 +144,7 @@ LOG_12345 = str(FIX / "hotline_12345_gbk.csv")
 
 @pytest.mark.parametrize("argv, message", [
     ([LOG_12345, "--columns", COLUMNS_12345.replace("诉求类别", "类别"), "--encoding", "gbk"],
-     "no column '类别' (given for category)"),
+     "hotline_12345_gbk.csv: no column '类别' (given for category); the file's columns: '受理时间'"),
     ([LOG_12345, "--columns", COLUMNS_12345], "not utf-8-sig text"),
     ([LOG_12345, "--columns", COLUMNS_12345, "--encoding", "klingon"], "unknown encoding"),
     (["missing.csv", "--columns", COLUMNS_12345], "missing.csv: no such file"),
@@ -173,6 +173,30 @@ def test_a_non_empty_out_is_refused_unless_forced(tmp_path: Path, capsys) -> Non
     assert tickets(*argv, "--force", out=out) == 0
     assert {p.name for p in out.iterdir()} == OUTPUTS | {"notes.txt"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]   # no temporary folder left beside it
+
+
+def test_a_failure_while_writing_leaves_no_half_written_out(tmp_path: Path, monkeypatch) -> None:
+    import sim.district.tickets_report as report
+
+    def broken(out, *args, **kwargs):
+        (out / "report.md").write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "write_report", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError):
+        tickets(str(FIX / "bad_rows.csv"), "--columns", BAD_COLUMNS, "--mapping", str(FIX / "mapping_12345.toml"),
+                out=out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_small_logs_are_flagged_and_no_hour_is_impossible(tmp_path: Path) -> None:
+    out = tmp_path / "bad"
+    assert tickets(str(FIX / "bad_rows.csv"), "--columns", BAD_COLUMNS, "--mapping",
+                   str(FIX / "mapping_12345.toml"), "--residents", "2000", out=out) == 0
+    assert "Fewer than 50 tickets" in (out / "report.md").read_text(encoding="utf-8")
+    heating = next(n for n in load(out / "scenario.toml").needs if n.name == "heating")
+    assert min(heating.hourly) > 0 and sum(heating.hourly) == pytest.approx(24, abs=1e-3)
 
 
 # ------------------------------------------------------------------ the model's hourly and monthly fields

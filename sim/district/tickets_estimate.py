@@ -2,7 +2,8 @@
 factors, channel shares and resolution times (`govsim district tickets`).
 
 Rates are tickets per resident-year over the log's period (first to last day with a ticket, whole
-days). The hour-of-day profile is each hour's share of the tickets, as 24 weights of mean 1. The
+days). The hour-of-day profile is each hour's share of the tickets (one added to each hour), as 24
+weights of mean 1. The
 rest-day factor is tickets per rest day over tickets per working day, with the model's calendar
 (sim.dates: weekends, public holidays and 调休 working days). Monthly factors are each calendar
 month's tickets per day over the period's; a month the log does not cover gets 1 (and is listed).
@@ -107,7 +108,9 @@ def _round(x: float) -> float:
 
 
 def _hourly(created: pd.Series) -> list[float]:
-    counts = np.bincount(created.dt.hour.to_numpy(), minlength=24).astype(float)
+    """Each hour's tickets plus one (a uniform prior: an hour without a ticket in a small log is
+    rare, not impossible), as 24 weights of mean 1."""
+    counts = np.bincount(created.dt.hour.to_numpy(), minlength=24) + 1.0
     return [_round(x) for x in counts / counts.mean()]
 
 

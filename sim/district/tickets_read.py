@@ -121,15 +121,21 @@ def _codec(encoding: str) -> str:
 def _read_csv(path: Path, columns: dict[str, str], encoding: str) -> pd.DataFrame:
     if not path.is_file():
         raise TicketError(f"{path}: no such file (a ticket log: a CSV file)")
+    header = _csv_call(path, encoding, lambda: pd.read_csv(path, nrows=0, encoding=encoding).columns)
+    missing = [(role, col) for role, col in columns.items() if col not in header]
+    if missing:
+        role, col = missing[0]
+        raise TicketError(f"{path}: no column {col!r} (given for {role}); the file's columns: "
+                          + ", ".join(repr(str(h)) for h in header[:20]))
+    return _csv_call(path, encoding, lambda: pd.read_csv(
+        path, usecols=list(dict.fromkeys(columns.values())), dtype=str, keep_default_na=False,
+        encoding=encoding)[list(columns.values())])
+
+
+def _csv_call(path: Path, encoding: str, read):
+    """`read()`, its failures turned into one-line errors naming the file."""
     try:
-        header = pd.read_csv(path, nrows=0, encoding=encoding).columns
-        missing = [(role, col) for role, col in columns.items() if col not in header]
-        if missing:
-            role, col = missing[0]
-            raise TicketError(f"{path}: no column {col!r} (given for {role}); the file's columns: "
-                              + ", ".join(repr(str(h)) for h in header[:20]))
-        return pd.read_csv(path, usecols=list(dict.fromkeys(columns.values())), dtype=str,
-                           keep_default_na=False, encoding=encoding)[list(columns.values())]
+        return read()
     except UnicodeDecodeError as exc:
         raise TicketError(f"{path}: not {encoding} text (byte 0x{exc.object[exc.start]:02x}); give its "
                           "encoding, e.g. --encoding gbk (12345 exports often are GBK)") from None

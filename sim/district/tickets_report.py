@@ -24,6 +24,7 @@ from ..runner import run
 from .tickets_estimate import estimate, resolution_of
 
 RESIDENT_CHANNELS = tuple(CHANNEL_NAMES[c] for c in (IN_PERSON, HOTLINE, APP))
+FEW_TICKETS = 50   # below this, a need type's profiles are mostly noise: flagged in the report
 FIGURES = ("rates", "hour", "weekday", "month", "resolution")
 
 REASONS_ZH = {"unparseable time": "时间无法解析", "missing created time": "缺受理时间",
@@ -59,6 +60,9 @@ T = {
     "days": ("d", "天"),
     "rejected_none": ("none", "无"), "rejected_n": ("{n} rows: {parts}", "{n} 行：{parts}"),
     "all": ("all tickets", "全部工单"),
+    "few": ("\\* Fewer than {n} tickets: its hourly, weekday and monthly estimates are mostly sampling noise; "
+            "consider a longer log, or the base catalogue's profile for it.",
+            "\\* 工单少于 {n} 件：其小时、星期和月份估计主要是抽样噪声；可用更长的记录，或沿用基准目录的时间分布。"),
     "places": ("Located tickets", "有坐标的工单"),
     "log_label": ("log", "记录"), "sim_label": ("simulation", "模拟"),
     "note": ("Rates in the catalogue are these ticket rates divided by each need type's report_prob; "
@@ -171,9 +175,11 @@ def _estimate_table(est: dict, lang: str) -> list[str]:
         r = e["resolution"]
         lognormal = (f"{r['lognormal_mu']:.2f}, {r['lognormal_sigma']:.2f}" if "lognormal_mu" in r else "–")
         channels = ", ".join(f"{c} {v:.0%}" for c, v in list(e["channels"].items())[:3])
-        rows.append([need, str(e["tickets"]), numfmt.number(e["rate"]), f"{e['rest_day_factor']:.2f}",
+        few = "*" if e["tickets"] < FEW_TICKETS else ""
+        rows.append([need, f"{e['tickets']}{few}", numfmt.number(e["rate"]), f"{e['rest_day_factor']:.2f}",
                      _num(r.get("median_h")), _num(r.get("p90_h")), lognormal, channels])
-    return _table(head, rows)
+    few = [t("few", lang, n=FEW_TICKETS)] if any(e["tickets"] < FEW_TICKETS for e in est["needs"].values()) else []
+    return _table(head, rows) + ([""] + few if few else [])
 
 
 def _fit_table(est: dict, sim_est: dict, lang: str) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..outputs import check_folder
 from ..params import NEED_FIELDS
 from ..scenario import ScenarioError, load, name_from_file
-from .tickets_estimate import DECIMALS, estimate, load_mapping
+from .tickets_estimate import DIGITS, estimate, load_mapping
 from .tickets_read import UNKNOWN_CATEGORY, TicketError, TicketLog, parse_columns, read_log
 
 CATALOGUE, SCENARIO, ESTIMATES = "needs.toml", "scenario.toml", "estimates.json"
@@ -86,7 +86,8 @@ def toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return repr(round(float(value), DECIMALS))
+        text = f"{float(value):.{DIGITS}g}"
+        return text if any(c in text for c in ".einf") else text + ".0"   # a TOML float, not an integer
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)   # a JSON string is a TOML basic string

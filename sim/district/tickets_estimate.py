@@ -24,7 +24,7 @@ from ..dates import year_workdays
 from ..scenario import TomlError, read_toml
 from .tickets_read import TicketError
 
-DECIMALS = 4   # estimates are written rounded: the same log gives the same bytes on every machine
+DIGITS = 6   # estimates are written to 6 significant digits: the same log gives the same bytes on every machine
 
 
 def load_mapping(path: str | Path | None, need_names: list[str]) -> dict[str, str]:
@@ -104,7 +104,7 @@ def _need_estimates(group: pd.DataFrame, days: pd.DataFrame, residents: float, y
 
 
 def _round(x: float) -> float:
-    return float(round(x, DECIMALS)) if math.isfinite(x) else x
+    return float(f"{x:.{DIGITS}g}") if math.isfinite(x) else x
 
 
 def _hourly(created: pd.Series) -> list[float]:

@@ -22,6 +22,8 @@ def _num(x) -> str:
         return str(x).lower()
     if isinstance(x, str):
         return f'"{x}"'
+    if isinstance(x, tuple):   # a profile from data (a need's hourly or monthly)
+        return "[" + ", ".join(table_number(v) for v in x) + "]"
     return table_number(x)
 
 

@@ -87,6 +87,11 @@ def allowed_text(field: Param | NeedField, table: bool = False) -> str:
         return field.unit if table else DATE_FORMS[field.unit]
     if field.kind is str:
         return "text" if table else "a string"
+    if getattr(field, "length", None) is not None:  # a list of numbers (an hourly or monthly profile), or []
+        if table:
+            return f"{field.length} × {table_number(field.low)} – {table_number(field.high)}, or []"
+        return (f"a list of {field.length} numbers in [{_bound(field.low)}, {_bound(field.high)}], "
+                "not all zero, or [] for none")
     if table:
         return f"{table_number(field.low)} – {table_number(field.high)}"
     what = "an integer" if field.kind is int else "a number"
@@ -811,6 +816,7 @@ class NeedField:
     choices: tuple[str, ...] | None = None
     text: str = ""
     default: Any = None  # an optional field's value when a catalogue leaves it out (None: required)
+    length: int | None = None  # a list of numbers (a profile): how many it holds
 
     def allowed(self) -> str:
         return allowed_text(self)
@@ -840,6 +846,13 @@ NEED_FIELDS: tuple[NeedField, ...] = (
     NeedField("harm_days", float, "days", 0.0, 36_500.0, default=0.0,
               text="Mean time (exponential) after which a hazard of this type that nobody found causes an "
                    "incident (ODD 7.38; optional; 0: never)."),
+    NeedField("hourly", list, "weights", 0.0, 1e6, default=(), length=24,
+              text="Hourly profile from data (e.g. `govsim district tickets`): 24 relative weights, hour "
+                   "00-01 first; when given it replaces profile (optional; []: profile)."),
+    NeedField("monthly", list, "×", 0.0, 100.0, default=(), length=12,
+              text="Relative rate in each calendar month, January first: 12 factors, applied with the "
+                   "rest-day factor and season and scaled so a year's expected count stays the rate "
+                   "(optional; []: every month alike)."),
 )
 NEED_FIELD_BY_KEY = {f.key: f for f in NEED_FIELDS}
 

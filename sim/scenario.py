@@ -89,6 +89,8 @@ class NeedType:
     season_start: str = ""          # and the season ("MM-DD"; empty: all year)
     season_end: str = ""
     harm_days: float = 0.0          # a hazard: mean days until it causes an incident if not found (ODD 7.38)
+    hourly: tuple[float, ...] = ()  # 24 hourly weights from data (replace profile); () for none
+    monthly: tuple[float, ...] = ()  # 12 monthly factors, January first; () for none
 
     @property
     def deadline_hours(self) -> float:
@@ -560,6 +562,8 @@ def _finite(value: int | float) -> bool:
 
 
 def _check_need_field(file: str, key: str, value: Any, f) -> Any:
+    if f.length is not None:   # a profile: a list of numbers
+        return _check_number_list(file, key, value, f)
     if f.kind is bool:
         ok = isinstance(value, bool)
     elif f.kind is str:
@@ -571,6 +575,19 @@ def _check_need_field(file: str, key: str, value: Any, f) -> Any:
     if not ok:
         raise ScenarioError(file, key, value, f.allowed())
     return value
+
+
+def _check_number_list(file: str, key: str, value: Any, f) -> tuple[float, ...]:
+    """A profile given as numbers (`hourly`, `monthly`): exactly f.length of them, each in bounds and
+    not all zero (a profile of zeros has no shape to scale), or an empty list for none."""
+    if isinstance(value, (list, tuple)) and not value:
+        return ()
+    ok = (isinstance(value, (list, tuple)) and len(value) == f.length
+          and all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x)
+                  and f.low <= x <= f.high for x in value) and sum(value) > 0)
+    if not ok:
+        raise ScenarioError(file, key, value, f.allowed())
+    return tuple(float(x) for x in value)
 
 
 def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, ...]) -> None:

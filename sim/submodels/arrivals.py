@@ -21,7 +21,8 @@ class NeedArrivals(Submodel):
     """Poisson arrivals per need type and age group (rates times `demand.scale`); each case gets its own uniforms.
 
     A need's rate varies with the calendar: its season, rest days (weekends and public holidays,
-    `rest_day_factor`) and hour of the day (`profile`). The catalogue rate stays the annual mean:
+    `rest_day_factor`), month (`monthly`, optional) and hour of the day (`profile`, or `hourly`
+    weights from data). The catalogue rate stays the annual mean:
     within each calendar year the day factors are scaled to average 1, so a year's expected
     count is the catalogue's whatever the profile."""
 
@@ -37,7 +38,8 @@ class NeedArrivals(Submodel):
         self.urgency = [URGENCY_NAMES.index(n.urgency) for n in needs]
         self.deadline = model.rules.deadline
         self.dates = model.calendar.dates
-        self.hour_cdf = [None if n.profile == "flat" else hourly_cdf(HOURLY_PROFILES[n.profile]) for n in needs]
+        self.hour_cdf = [hourly_cdf(n.hourly) if n.hourly else None if n.profile == "flat"
+                         else hourly_cdf(HOURLY_PROFILES[n.profile]) for n in needs]
         self._year_scale: dict[int, np.ndarray] = {}
         self.next_id = 0   # the arrivals' case ids: 0, 1, 2, ... (cases made during the run have their own)
 
@@ -62,6 +64,8 @@ class NeedArrivals(Submodel):
         shape = np.where(workday, 1.0, need.rest_day_factor)
         if need.season_start:
             shape = shape * in_season(month_day, parse_month_day(need.season_start), parse_month_day(need.season_end))
+        if need.monthly:  # factors estimated from data, e.g. a ticket log (`govsim district tickets`)
+            shape = shape * np.asarray(need.monthly)[np.asarray(month_day) // 100 - 1]
         return shape
 
     def plan_day(self, day: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -46,6 +47,16 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["GIT_OPTIONAL_LOCKS"] = "0"
     env.update(extra)
     return env
+
+
+@pytest.fixture
+def ctrl_c_reaches_python():
+    """Ctrl-C handled as in a terminal for the test's length. A shell starts a background job
+    (`make test &`, `nohup`) with SIGINT ignored, Python keeps it ignored, and children inherit
+    that: tests of what Ctrl-C does would then pass or fail by how the suite was started."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

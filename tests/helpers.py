@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from sim import GovernanceModel, load_scenario
@@ -36,3 +37,9 @@ def check_after_events(model: GovernanceModel, check, every: int = 1) -> dict:
 
     model.events.handlers = [wrap(h) for h in model.events.handlers]
     return counter
+
+
+def sigint_as_in_a_terminal() -> None:
+    """A child's `preexec_fn`: SIGINT at its default, whatever this process inherited
+    (a background job's SIGINT is ignored, and Python keeps it so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -234,7 +234,7 @@ def test_exit_with_parent_runs_in_every_worker_and_spares_a_live_parent():
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="POSIX signal masks")
-def test_ctrl_c_during_submit_is_delayed_not_lost(monkeypatch):
+def test_ctrl_c_during_submit_is_delayed_not_lost(monkeypatch, ctrl_c_reaches_python):
     """Workers are spawned with SIGINT blocked; a Ctrl-C that lands in that window must still
     reach the main process (as KeyboardInterrupt once submit returns), or the experiment would
     carry on as if it had never been interrupted."""
@@ -261,7 +261,7 @@ def test_ctrl_c_during_submit_is_delayed_not_lost(monkeypatch):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_pool_workers_do_not_die_of_ctrl_c():
+def test_pool_workers_do_not_die_of_ctrl_c(ctrl_c_reaches_python):
     """Ctrl-C reaches every process of the terminal's foreground group: a worker must survive it
     (the main process alone decides what happens), also when it arrives right after spawn."""
     import signal

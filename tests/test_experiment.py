@@ -22,7 +22,7 @@ from sim.lab.compare import replication_seeds
 from sim.lab.executors import SerialExecutor
 from sim.lab.experiment import ExperimentError, build, load_experiment
 from sim.lab.study import run_experiment
-from tests.helpers import ROOT
+from tests.helpers import ROOT, sigint_as_in_a_terminal
 
 SEEDS: list[int] = []
 TINY = {"territory.residents": 1000, "territory.households_per_community": 200, "sim.warmup_days": 2}
@@ -224,7 +224,7 @@ def test_a_failing_run_is_isolated_recorded_and_retried(tmp_path: Path, capsys, 
 def _start(path: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "sim.cli", "experiment", str(path), "--out", str(out),
                              "--workers", "1", "--no-progress"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_as_in_a_terminal)
 
 
 def _wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> int:

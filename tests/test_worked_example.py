@@ -120,6 +120,7 @@ def test_catalogue_extends_the_imported_district(worked):
             "[needs.utilities]"} <= {line.split()[0] for line in needs.splitlines() if line.startswith("[")}
     scenario = load(d / "needs" / "scenario.toml")
     assert Path(scenario["territory.district_file"]) == (d / "district.npz").resolve()
+    assert scenario.name == "my_district-needs"   # named after the district, not the log
     assert scenario["territory.residents"] == load(d / "scenario.toml")["territory.residents"]
     estimates = json.loads((d / "needs" / "estimates.json").read_text(encoding="utf-8"))
     assert estimates["unmapped"] == {"交通": estimates["rejected"]["unknown category"]}

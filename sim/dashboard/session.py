@@ -203,7 +203,7 @@ def grouped_controls() -> list[tuple[str, list[LeverControl]]]:
 
 # Levers an imported district (`territory.district_file`, `govsim district import`) makes
 # meaningless, each with the i18n key of the note that says why: its grids and households come from
-# the district file, so the grid size no longer changes anything (ODD §7.1).
+# the district file, so the grid size no longer changes anything (ODD §7.1a).
 DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids"}
 
 

@@ -105,3 +105,21 @@ def test_the_map_of_an_imported_district_draws(scenarios):
     w.step(2)
     assert w.model("A").territory.community_rings is not None
     assert map_png(w.model("A"), "zh").startswith(b"\x89PNG")
+
+
+def test_govsim_dashboard_opens_a_scenario_folder(scenarios, monkeypatch, capsys):
+    import subprocess
+
+    import sim.cli
+
+    started = []
+    monkeypatch.setattr(sim.cli.subprocess, "run",
+                        lambda cmd, **k: started.append(k["env"]) or subprocess.CompletedProcess(cmd, 0))
+    monkeypatch.setattr(sim.cli, "check_port", lambda host, port: None)
+    assert main(["dashboard", str(scenarios / "xihu")]) == 0
+    assert started[0]["GOVSIM_SCENARIO"] == str((scenarios / "xihu" / "scenario.toml").resolve())
+    empty = scenarios.parent / "empty"
+    empty.mkdir()
+    assert main(["dashboard", str(empty)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "scenario.toml" in err[0] and len(started) == 1

@@ -134,7 +134,8 @@ def _dashboard_parsers(sub) -> None:
 
     d = sub.add_parser("dashboard", help="serve the workshop dashboard (map, levers, charts, two policies side by side)")
     d.add_argument("scenario", nargs="?", default="scenarios/workshop.toml",
-                   help="scenario to open (default scenarios/workshop.toml, about 5,000 residents)")
+                   help="scenario to open (default scenarios/workshop.toml, about 5,000 residents), or a "
+                        "scenario folder holding scenario.toml (govsim district import --out FOLDER)")
     d.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
     d.add_argument("--port", type=options.positive_int, default=8765, help="port (default 8765)")
     d.add_argument("--lang", choices=LANGS, default="zh", help="starting language (default zh; a toggle switches)")
@@ -156,8 +157,11 @@ def cmd_dashboard(args) -> int:
 
     # A bad scenario fails here, with exit status 2; so does one whose two models side by side
     # (the dashboard's A/B comparison) would not fit in memory.
-    check(load(args.scenario), copies=2, hint="use a smaller scenario for the dashboard")
-    env = {**os.environ, "GOVSIM_SCENARIO": str(Path(args.scenario).resolve()), "GOVSIM_LANG": args.lang,
+    scenario = Path(args.scenario)
+    if scenario.is_dir():   # an imported district's folder
+        scenario = scenario / "scenario.toml"
+    check(load(scenario), copies=2, hint="use a smaller scenario for the dashboard")
+    env = {**os.environ, "GOVSIM_SCENARIO": str(scenario.resolve()), "GOVSIM_LANG": args.lang,
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
     check_port(args.host, args.port)
     if args.fetch_assets:

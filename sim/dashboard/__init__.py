@@ -16,7 +16,8 @@ from importlib import import_module
 
 _HOME = {"LANGS": "i18n", "t": "i18n", "LEVER_CONTROLS": "session", "LeverControl": "session",
          "LEVER_SLIDERS": "session", "Slider": "session", "Workshop": "session",
-         "scenario_choices": "session", "charts_figure": "render", "charts_png": "render", "figure_png": "render",
+         "scenario_choices": "session", "picker_choices": "session", "fixed_levers": "session",
+         "charts_figure": "render", "charts_png": "render", "figure_png": "render",
          "map_figure": "render", "map_png": "render", "save_png": "render"}
 
 

@@ -21,7 +21,7 @@ import solara
 from . import i18n
 from .render import charts_png, map_png
 from ..labels import label
-from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, grouped_controls, scenario_choices
+from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
 
 DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
 DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
@@ -91,8 +91,7 @@ def Controls():
         with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
             solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
             solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
-        names = {name: path for name, path in scenario_choices()}
-        current = w.scenario.name if w.scenario.name in names else None
+        names, current = picker_choices(w.scenario)
         solara.Select(T("scenario"), values=list(names), value=current,
                       on_value=lambda v: (playing.set(False), act(w.load_scenario, names[v])))
         solara.Button(T("start_emergency"), color="warning", on_click=lambda: act(w.start_emergency),
@@ -110,12 +109,17 @@ def Levers(side: str):
     w = workshop()
     values = w.lever_values(side)
     title = T("levers_side", side=side) if w.side_by_side else T("levers")
+    fixed = w.fixed_levers()
     with solara.Card(title):
-        for group, controls in grouped_controls():
+        for group, controls in w.controls():
             solara.Text(T(f"lever_group.{group}"), classes=["govsim-lever-group"],
                         style={"font-weight": "bold", "display": "block", "margin-top": "8px"})
             for c in controls:
                 lever_control(w, c, values[c.key], side)
+            for key, note in fixed.items():   # a lever the scenario ignores: why it is not there
+                if lever_group(key) == group:
+                    solara.Text(T(note), classes=["govsim-lever-note", f"govsim-note-{key.replace('.', '-')}"],
+                                style={"font-size": "0.8em", "color": "#666", "display": "block"})
 
 
 def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:

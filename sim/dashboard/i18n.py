@@ -18,7 +18,8 @@ Keys, by group:
   from its scenario catalogue's names, `CATALOGUE_NAMES` (`catalogue.CATALOGUE.NAME`; a name without
   one is shown as written): see `option_label`;
 - lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`,
-  `lever_none` (a set of choices with nothing chosen);
+  `lever_none` (a set of choices with nothing chosen); `lever_note.*`, why a lever is not offered for
+  the loaded scenario (`session.DISTRICT_FIXED_LEVERS`: an imported district's grid size);
 - report panel: `report_title`, `report_outcome`, `report_note` (outcome names come from `sim.labels`);
 - map: `map_title`, `map.*` legend entries (meetings, disputes by mediation level, petitions
   included), `map.colorbar`, `map.km`, `map.emergency_status`;
@@ -95,6 +96,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "switch_on": ("开", "on"),
     "switch_off": ("关", "off"),
     "lever_none": ("无", "none"),
+    "lever_note.district_grids": ("每格户数不可调：导入的辖区网格来自边界文件（改网格需重新导入）",
+                                  "Households per grid is fixed: an imported district's grids come from its "
+                                  "boundaries file (import again to change them)"),
     # ------------------------------------------------------------ report
     "report_title": ("议事协商与平安建设", "Deliberation and safe communities"),
     "report_outcome": ("指标", "Outcome"),

@@ -29,7 +29,7 @@ from ..model import GovernanceModel
 from ..outcomes import CaseArrays
 from ..params import PARAM_BY_KEY, Lever, Param, levers
 from ..runner import no_cyclic_gc
-from ..scenario import EmergencyDef, Scenario, load
+from ..scenario import EmergencyDef, Scenario, ScenarioError, load
 from . import i18n
 
 ROOT = Path(__file__).resolve().parents[2]  # the project folder (scenarios/ lives here)
@@ -201,6 +201,30 @@ def grouped_controls() -> list[tuple[str, list[LeverControl]]]:
     return [(g, controls) for g, controls in out if controls]
 
 
+# Levers an imported district (`territory.district_file`, `govsim district import`) makes
+# meaningless, each with the i18n key of the note that says why: its grids and households come from
+# the district file, so the grid size no longer changes anything (ODD §7.1a).
+DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids"}
+
+
+def is_district(scenario: Scenario) -> bool:
+    """Whether the scenario runs on an imported district rather than a synthetic territory."""
+    return bool(scenario["territory.district_file"])
+
+
+def fixed_levers(scenario: Scenario) -> dict[str, str]:
+    """The levers `scenario` ignores, each with the i18n key of the note saying why (none for a
+    synthetic territory)."""
+    return dict(DISTRICT_FIXED_LEVERS) if is_district(scenario) else {}
+
+
+def controls_for(scenario: Scenario) -> list[tuple[str, list[LeverControl]]]:
+    """`grouped_controls()` without the levers the scenario ignores (`fixed_levers`)."""
+    fixed = fixed_levers(scenario)
+    out = [(g, [c for c in controls if c.key not in fixed]) for g, controls in grouped_controls()]
+    return [(g, controls) for g, controls in out if controls]
+
+
 # The names from before levers could be choices: every lever's control, whatever its kind.
 Slider, LEVER_SLIDERS, SLIDER_BY_KEY, grouped_sliders = LeverControl, LEVER_CONTROLS, CONTROL_BY_KEY, grouped_controls
 
@@ -217,18 +241,38 @@ def _resolve(path: str | Path) -> Path:
 
 
 def scenario_choices(folder: str | Path = "scenarios") -> list[tuple[str, str]]:
-    """(name, path) of every scenario file in `folder`, by file name. The name is the file's `name`
-    key (or its stem); files that are not valid TOML are left out."""
-    out = []
-    for path in sorted(_resolve(folder).glob("*.toml")):
+    """(name, path) of every scenario file in `folder`, by file name, then of every scenario folder in
+    it, by folder: an imported district (`govsim district import --out scenarios/NAME/` writes
+    NAME/scenario.toml) and a catalogue estimated for it (`govsim district tickets --out
+    scenarios/NAME/needs/`). The name is the file's `name` key (or its stem; a name already taken
+    gets the folder's path after it); files that are not valid TOML are left out."""
+    root = _resolve(folder)
+    out: list[tuple[str, str]] = []
+    for path in [*sorted(root.glob("*.toml")), *sorted(root.glob("*/scenario.toml")),
+                 *sorted(root.glob("*/*/scenario.toml"))]:
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
         except (OSError, tomllib.TOMLDecodeError):
             continue
         name = data.get("name")
-        out.append((name if isinstance(name, str) else path.stem, str(path)))
+        name = name if isinstance(name, str) else path.stem
+        if any(name == taken for taken, _ in out):
+            name = f"{name} ({path.parent.relative_to(root).as_posix()})"
+        out.append((name, str(path)))
     return out
+
+
+def picker_choices(scenario: Scenario, folder: str | Path = "scenarios") -> tuple[dict[str, str], str]:
+    """The scenario picker's {name: path} (`scenario_choices`) and the loaded scenario's name there;
+    a scenario loaded from elsewhere (`govsim dashboard path/to/scenario.toml`) is added under its name."""
+    choices = dict(scenario_choices(folder))
+    loaded = Path(scenario.files[0]).resolve() if scenario.files else None
+    current = next((n for n, p in choices.items() if loaded is not None and Path(p).resolve() == loaded), None)
+    if current is None and loaded is not None:
+        current = scenario.name if scenario.name not in choices else f"{scenario.name} ({loaded.parent.name})"
+        choices[current] = str(loaded)
+    return choices, current
 
 
 def scenario_title(scenario: Scenario, lang: str) -> str:
@@ -445,6 +489,15 @@ class Workshop:
         spec = self._specs[self._side(side)]
         return {c.key: spec[c.key] for c in LEVER_CONTROLS}
 
+    def fixed_levers(self) -> dict[str, str]:
+        """The levers the loaded scenario ignores (an imported district's grid size), each with the
+        i18n key of the note that says why; setting one raises ScenarioError."""
+        return fixed_levers(self._scenario)
+
+    def controls(self) -> list[tuple[str, list[LeverControl]]]:
+        """The lever controls to show, by heading: every lever but those the scenario ignores."""
+        return controls_for(self._scenario)
+
     def lever_options(self, key: str) -> tuple[str, ...]:
         """What a choice or subset lever may take in the loaded scenario (`LeverControl.options`)."""
         return CONTROL_BY_KEY[key].options(self._scenario)
@@ -645,6 +698,10 @@ class Workshop:
         levers = self._levers if levers is None else levers
         scenario = self._scenario if scenario is None else scenario
         overrides = dict(levers["A"]) if side == "A" else {**levers["A"], **levers["B"]}
+        fixed = fixed_levers(scenario)
+        clash = next((k for k in overrides if k in fixed), None)
+        if clash is not None:   # the model would ignore it: say so rather than run the same thing
+            raise ScenarioError("dashboard", clash, overrides[clash], i18n.t(fixed[clash], "en"))
         return scenario.with_values(overrides, origin="dashboard") if overrides else scenario
 
     def _forget(self, side: str) -> None:

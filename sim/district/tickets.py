@@ -51,7 +51,8 @@ def run_tickets(args) -> int:
     with staged(out) as tmp:
         (tmp / CATALOGUE).write_text(catalogue_toml(base, est, os.path.relpath(args.scenario, out)),
                                      encoding="utf-8")
-        (tmp / SCENARIO).write_text(scenario_toml(Path(args.log), residents), encoding="utf-8")
+        district = base.name if base["territory.district_file"] else None   # an imported district's needs
+        (tmp / SCENARIO).write_text(scenario_toml(Path(args.log), residents, district), encoding="utf-8")
         scenario = _load_written(tmp / SCENARIO)
         write_report(tmp, scenario, log, est, seed=args.seed, days=args.sim_days)
         (tmp / ESTIMATES).write_text(json.dumps(est, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
@@ -123,8 +124,9 @@ def _estimated_fields(need, e: dict, share_elderly: float) -> dict:
     return dict(zip(ESTIMATED, (other, elderly, e["rest_day_factor"], "", "", e["hourly"], e["monthly"])))
 
 
-def scenario_toml(log: Path, residents: float) -> str:
-    name = name_from_file(f"district-{log.stem}")
+def scenario_toml(log: Path, residents: float, district: str | None = None) -> str:
+    """The example scenario; named after the imported district it extends (`district`), if any."""
+    name = name_from_file(f"{district}-needs" if district else f"district-{log.stem}")
     return "\n".join([
         f"# A district scenario with the needs estimated from {log.name}: extends {CATALOGUE}, which",
         "# extends the base scenario. Restate here what differs in the district (grids, staff, ...).",

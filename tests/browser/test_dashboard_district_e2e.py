@@ -1,0 +1,43 @@
+"""The workshop dashboard on an imported district, in headless chromium: the page loads the district
+(`govsim dashboard scenarios/NAME/scenario.toml`), the households-per-grid slider is not there and
+the note saying why is, and the scenario picker shows the district by its name. Expected labels come
+from sim/dashboard/i18n.py; the headless checks are in tests/test_dashboard_district.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+from sim.cli import main  # noqa: E402
+from sim.dashboard import i18n  # noqa: E402
+from sim.dashboard.session import DISTRICT_FIXED_LEVERS, LEVER_CONTROLS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = "sim.dashboard.app"
+FIRST_LOAD_TIMEOUT = 60_000  # ms: the first load starts a kernel, builds the model and draws it
+GIS = all(importlib.util.find_spec(m) for m in ("geopandas", "pyogrio", "shapely", "pyproj"))
+
+
+@pytest.mark.skipif(not GIS, reason='the gis extra is not installed (pip install -e ".[gis]")')
+def test_an_imported_district_hides_the_grid_size_lever_in_chromium(solara_server, page, tmp_path):
+    out = tmp_path / "scenarios" / "xihu"
+    rc = main(["district", "import", str(ROOT / "tests" / "fixtures" / "district" / "district.geojson"),
+               "--name-field", "名称", "--households-field", "户数", "--extends",
+               str(ROOT / "scenarios" / "workshop.toml"), "--out", str(out)])
+    assert rc == 0
+    url = solara_server(APP, env={"GOVSIM_SCENARIO": str(out / "scenario.toml"), "GOVSIM_LANG": "en"})
+    page.goto(url)
+    expect(page.locator(".govsim-day")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
+    expect(page.locator("img.govsim-map-A")).to_be_visible()
+    sliders = [c for c in LEVER_CONTROLS if c.kind == "slider" and c.key not in DISTRICT_FIXED_LEVERS]
+    expect(page.locator(".v-slider")).to_have_count(len(sliders))
+    for key, note in DISTRICT_FIXED_LEVERS.items():
+        shown = page.locator(f".govsim-note-{key.replace('.', '-')}")
+        expect(shown).to_have_text(i18n.t(note, "en"))
+        expect(page.get_by_text(i18n.t(f"lever.{key}", "en"), exact=True)).to_have_count(0)
+    expect(page.get_by_text("xihu", exact=True).first).to_be_visible()

@@ -88,10 +88,10 @@ def type_value(values: Mapping[str, Any], ctype: str, field: str) -> float:
 def household_density(values: Mapping[str, Any]) -> float:
     """Households per km² of a synthetic territory: with every community average the district-wide
     density; else the communities (of equal households) laid side by side, each at its type's density."""
-    names = types_of(values)
-    if all(t == AVERAGE for t in names):
-        return values["territory.density_per_km2"] / values["territory.household_size"]
-    return len(names) / sum(1.0 / type_value(values, t, "density") for t in names)
+    densities = [type_value(values, t, "density") for t in types_of(values)]
+    if all(d == densities[0] for d in densities):   # one density: exactly it (no rounding in the mean)
+        return densities[0]
+    return len(densities) / sum(1.0 / d for d in densities)
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def _emergency_profile_params() -> list[Param]:
 
 
 # Community types (社区类型, ODD 2.2 and 7.1): who lives in a community and which needs and collective
-# issues arise there. Each type's values are rows `community_type.TYPE.FIELD`, generated from this table;
+# issues arise there. Each type's values are rows `community_types.TYPE_FIELD`, generated from this table;
 # the type "average" has no rows: its communities take the district-wide values (population.*,
 # deliberation.renter_share, territory.density_per_km2) and the catalogues' rates, as every community
 # did before types existed. Multipliers (`need_NAME`, `issue_NAME`) scale the catalogue's rates for the
@@ -234,7 +234,7 @@ COMMUNITY_TYPE_SOURCES = {
 
 def community_type_key(ctype: str, field: str) -> str:
     """The parameter holding a community type's value of `field` (e.g. need_repair, issue_lift)."""
-    return f"community_type.{ctype}.{field}"
+    return f"community_types.{ctype}_{field}"
 
 
 def _community_type_params() -> list[Param]:

@@ -176,13 +176,13 @@ def _emergency_profile_params() -> list[Param]:
 # share_elderly, digital_elderly, digital_other, trust_mean, renter_share, density (households/km²),
 # then the multipliers of the baseline catalogues' needs and issues.
 COMMUNITY_TYPE_FIELDS = {  # field: (unit, low, high, meaning)
-    "share_elderly": ("share", 0.0, 0.9, "Share of its residents aged 60 and over (population.share_elderly "
-                                         "for an average community)."),
-    "digital_elderly": ("share", 0.0, 1.0, "Share of its elderly residents with digital access (smartphone)."),
-    "digital_other": ("share", 0.0, 1.0, "Share of its other residents with digital access."),
-    "trust_mean": ("0-1", 0.0, 1.0, "Initial mean trust of its residents (spread population.trust_sd)."),
+    "share_elderly": ("share", 0.0, 0.9, "Share of residents aged 60 and over (population.share_elderly "
+                                         "in an average community)."),
+    "digital_elderly": ("share", 0.0, 1.0, "Share of elderly residents with digital access (smartphone)."),
+    "digital_other": ("share", 0.0, 1.0, "Share of other residents with digital access."),
+    "trust_mean": ("0-1", 0.0, 1.0, "Initial mean trust of residents (spread population.trust_sd)."),
     "renter_share": ("share of households", 0.0, 1.0, "Households renting their home (no vote under art. 278)."),
-    "density": ("households/km²", 1.0, 50_000.0, "Households per km² of its area: with the mix of types it "
+    "density": ("households/km²", 1.0, 50_000.0, "Households per km² of the community's area: with the mix of types it "
                                                 "sets a synthetic territory's footprint (travel distances)."),
 }
 COMMUNITY_NEEDS = ("certificate", "dispute", "repair", "sanitation", "elderly_care", "safety_hazard",
@@ -244,13 +244,13 @@ def _community_type_params() -> list[Param]:
         for field, (unit, low, high, text) in COMMUNITY_TYPE_FIELDS.items():
             source = COMMUNITY_TYPE_SOURCES.get((ctype, field), ASSUMPTION)
             rows.append(Param(community_type_key(ctype, field), spec[field], unit, low, high, source,
-                              f"A {label} community: {text[0].lower()}{text[1:]}"))
+                              f"{label.capitalize()} communities: {text[0].lower()}{text[1:]}"))
         for kind, names, what in (("need", COMMUNITY_NEEDS, "need type"), ("issue", COMMUNITY_ISSUES,
                                                                             "collective issue")):
             for name in names:
                 rows.append(Param(community_type_key(ctype, f"{kind}_{name}"), float(spec[kind].get(name, 1.0)),
                                   "×", 0.0, 20.0, ASSUMPTION,
-                                  f"A {label} community: multiplier on the {what} {name}'s rate"
+                                  f"{label.capitalize()} communities: multiplier on the {what} {name}'s rate"
                                   + (" (both age groups)." if kind == "need" else " (collective.NAME.rate_per_year).")))
     return rows
 
@@ -284,7 +284,7 @@ PARAMS: tuple[Param, ...] = (
       "polygons, relative to the scenario file that names it; empty: a synthetic territory. With a "
       "district, density_per_km2, households_per_community, households_per_block and "
       "grid.households_per_grid no longer shape the territory."),
-    P("territory.community_types", "", "type names", None, None, "-",
+    P("territory.community_types", "", "community types", None, None, "-",
       "Community types (社区类型), comma-separated, assigned to the communities in order and repeated "
       "(e.g. \"old_estate,commercial_estate\": every other community an old estate); names: average, "
       + ", ".join(COMMUNITY_TYPES) + " (or 老旧小区, 商品房小区, 城中村, 单位社区, 行政村). Empty: an imported "

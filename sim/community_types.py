@@ -113,9 +113,6 @@ class Profiles:
         """The types present, in the order of TYPES."""
         return tuple(t for t in TYPES if t in self.names)
 
-    def mixed(self) -> bool:
-        return len(set(self.names)) > 1
-
 
 def profiles(values: Mapping[str, Any], names: tuple[str, ...], needs, collective) -> Profiles:
     def per_community(field: str) -> np.ndarray:

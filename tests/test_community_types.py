@@ -212,3 +212,26 @@ def test_the_same_seed_gives_the_same_tables() -> None:
     b = outcomes(seed=4, **{"territory.community_types": MIX})
     assert a.community_rows == b.community_rows
     assert json.dumps(a.summary, sort_keys=True) == json.dumps(b.summary, sort_keys=True)
+
+
+def test_the_experiment_report_shows_who_is_left_behind_where_only_for_a_mix() -> None:
+    from sim.lab.compare import Comparison, _rows
+    from sim.lab.report import comparison_report
+
+    outcomes_ = ["response_time_h.mean"]
+    values = {"baseline": np.array([[16.0], [17.0]]), "mixed": np.array([[16.5], [17.5]])}
+
+    def by_type(types: tuple[str, ...]) -> dict[str, np.ndarray]:
+        return {f"by_type.{t}.{m}": np.array([0.2 + i / 10, 0.3 + i / 10]) for i, t in enumerate(types)
+                for m in TYPE_MEASURES}
+
+    def report(mixed_types: tuple[str, ...], lang: str) -> str:
+        result = Comparison(list(values), [1, 2], outcomes_, values, _rows(list(values), outcomes_, values),
+                            by_type={"baseline": by_type(("average",)), "mixed": by_type(mixed_types)})
+        return comparison_report(result, {}, lang=lang)
+
+    text = report(("old_estate", "urban_village"), "en")
+    assert "Who is left behind where" in text and "old estate (老旧小区)" in text and "urban village (城中村)" in text
+    assert "| baseline |" not in text.split("Who is left behind where")[1]   # one type: no rows
+    assert "谁被落下" in report(("old_estate", "urban_village"), "zh")
+    assert "Who is left behind where" not in report(("old_estate",), "en")

@@ -60,11 +60,16 @@ def case_measures(w, end: float) -> dict[str, float]:
             "unmet_share": ratio(n - closed.sum(), n)}
 
 
-def resident_measures(model, members: np.ndarray, households: int) -> dict[str, float]:
-    """The resident measures of one group: `members` indexes its residents."""
+def resident_arrays(model) -> tuple[np.ndarray, np.ndarray]:
+    """Every resident's latent satisfaction and digital access, read once for all groups."""
     res = model.residents
-    sat = np.fromiter((res[i].satisfaction for i in members.tolist()), float, len(members))
-    digital = np.fromiter((res[i].digital for i in members.tolist()), bool, len(members))
+    return (np.fromiter((r.satisfaction for r in res), float, len(res)),
+            np.fromiter((r.digital for r in res), bool, len(res)))
+
+
+def resident_measures(model, members: np.ndarray, households: int, people) -> dict[str, float]:
+    """The resident measures of one group: `members` indexes its residents; `people` is resident_arrays."""
+    sat, digital = people[0][members], people[1][members]
     return {"households": float(households), "residents": float(len(members)),
             "elderly_share": ratio(model.resident_elderly[members].sum(), len(members)),
             "offline_share": ratio((~digital).sum(), len(members)),
@@ -77,34 +82,35 @@ def _groups(labels: np.ndarray, n: int) -> list[np.ndarray]:
     return np.split(order, np.cumsum(np.bincount(labels, minlength=n))[:-1])
 
 
-def group_measures(model, w, group_of_community: np.ndarray, n_groups: int) -> list[dict[str, float]]:
+def group_measures(model, w, group_of_community: np.ndarray, n_groups: int, people=None) -> list[dict[str, float]]:
     """Every measure for each group of communities (group_of_community: the group of each community)."""
+    people = people or resident_arrays(model)
     t, end = model.territory, model.events.now
     case_groups = _groups(group_of_community[w.community], n_groups)
     resident_groups = _groups(group_of_community[t.hh_community[model.resident_household]], n_groups)
     households = np.bincount(group_of_community[t.hh_community], minlength=n_groups)
     out = []
     for g in range(n_groups):
-        row = resident_measures(model, resident_groups[g], int(households[g]))
+        row = resident_measures(model, resident_groups[g], int(households[g]), people)
         row.update(case_measures(_subset(w, case_groups[g]), end))
         out.append({k: row[k] for k in TYPE_MEASURES})
     return out
 
 
-def by_type(model, w) -> dict[str, float]:
+def by_type(model, w, people=None) -> dict[str, float]:
     """`by_type.TYPE.MEASURE` for each community type present."""
     prof = model.community_profiles
     present = prof.present
     group = np.array([present.index(name) for name in prof.names], dtype=np.int64)
-    return {f"by_type.{name}.{k}": v for name, row in zip(present, group_measures(model, w, group, len(present)))
-            for k, v in row.items()}
+    rows = group_measures(model, w, group, len(present), people)
+    return {f"by_type.{name}.{k}": v for name, row in zip(present, rows) for k, v in row.items()}
 
 
-def community_rows(model, w) -> list[tuple]:
+def community_rows(model, w, people=None) -> list[tuple]:
     """One row per community (COMMUNITY_COLUMNS): its number, name (an imported district's), type, measures."""
     t = model.territory
     names = model.community_profiles.names
-    rows = group_measures(model, w, np.arange(t.n_communities), t.n_communities)
+    rows = group_measures(model, w, np.arange(t.n_communities), t.n_communities, people)
     labels = t.community_names if len(t.community_names) == t.n_communities else ("",) * t.n_communities
     return [(c, labels[c], names[c], *(int(row[k]) if k in COUNTS else row[k] for k in TYPE_MEASURES))
             for c, row in enumerate(rows)]

@@ -215,9 +215,10 @@ def summary(model, communities: list | None = None) -> dict[str, float]:
     _backlog(model, ts, central)
     _routine_under_emergency(model, ts, central)
     _scale(model, central)
-    central.update(community_outcomes.by_type(model, w))
+    people = community_outcomes.resident_arrays(model)
+    central.update(community_outcomes.by_type(model, w, people))
     if communities is not None:
-        communities.extend(community_outcomes.community_rows(model, w))
+        communities.extend(community_outcomes.community_rows(model, w, people))
     return _in_order([central, *(s.case_summary(w) for s in subs), *(s.summary() for s in subs)])
 
 

@@ -329,7 +329,8 @@ def cmd_run(args) -> int:
     outcomes = _run_with_progress(scenario, args.seed, show=not args.no_progress)
     write_outputs(out_dir, scenario, args.seed, outcomes, argv=args.argv, started=started)
     print(human_summary(scenario, args.seed, outcomes))
-    print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, surveys.json, manifest.json)")
+    print(f"outputs: {out_dir}/ (summary.json, timeseries.csv, cases.csv, communities.csv, surveys.json, "
+          "manifest.json)")
     return 0
 
 
@@ -360,6 +361,7 @@ def write_outputs(out_dir: Path, scenario: Scenario, seed: int, outcomes: Outcom
         _write_csv(tmp / "timeseries.csv", list(outcomes.timeseries),
                    zip(*(col.tolist() for col in outcomes.timeseries.values())))
         _write_csv(tmp / "cases.csv", outcomes.case_columns, outcomes.case_rows)
+        _write_csv(tmp / "communities.csv", outcomes.community_columns, outcomes.community_rows)
         _write_json(tmp / "surveys.json", outcomes.surveys)
         _write_json(tmp / "manifest.json", manifest(scenario, seed, outcomes, argv))
 

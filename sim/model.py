@@ -18,6 +18,7 @@ from . import schedule as ev
 from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
 from .agents.grid_worker import deal_rounds, grid_duty_hours, part_time_day_hours
 from .cases import GRID, Case, Desk
+from .community_types import assign, household_density, profiles
 from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
 from .outcomes import DayRecorder
@@ -73,22 +74,26 @@ class GovernanceModel(mesa.Model):
             return
         households = households_of(v)
         self.territory = build_territory(
-            self.streams.space, households, v["territory.density_per_km2"] / v["territory.household_size"],
+            self.streams.space, households, household_density(v),
             v["territory.households_per_block"], v["territory.households_per_community"],
             v["grid.households_per_grid"])
 
     def _build_population(self, v) -> None:
-        """Residents: one per household first, the rest spread at random; ages, access, trust."""
+        """Residents: one per household first, the rest spread at random; ages, access and trust by the
+        type of their community (sim/community_types.py)."""
         t = self.territory
+        prof = self.community_profiles = profiles(v, assign(v, t.n_communities, t.community_types), self.needs,
+                                                  self.spec.collective)
         n = int(v["territory.residents"])
         rng = self.streams.population
         extra = rng.integers(t.n_households, size=max(0, n - t.n_households))
         household = np.concatenate([np.arange(min(n, t.n_households)), extra])
         u_age, u_digital = rng.random(n), rng.random(n)
         z_trust, z_sat = rng.standard_normal(n), rng.standard_normal(n)
-        elderly = u_age < v["population.share_elderly"]
-        digital = u_digital < np.where(elderly, v["population.digital_elderly"], v["population.digital_other"])
-        trust = np.clip(v["population.trust_mean"] + v["population.trust_sd"] * z_trust, 0.0, 1.0)
+        c = t.hh_community[household]
+        elderly = u_age < prof.share_elderly[c]
+        digital = u_digital < np.where(elderly, prof.digital_elderly[c], prof.digital_other[c])
+        trust = np.clip(prof.trust_mean[c] + v["population.trust_sd"] * z_trust, 0.0, 1.0)
         sat = np.clip(v["satisfaction.initial_mean"] + v["satisfaction.initial_sd"] * z_sat, 0.0, 1.0)
         expect = v["satisfaction.initial_expectation"]
         self.residents = [Resident(self, int(h), bool(e), bool(d), float(tr), float(s), expect)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import community_outcomes
 from .cases import CHANNEL_NAMES, SOLVED_UNKNOWN, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .submodels.base import ratio
@@ -144,6 +145,7 @@ class CaseArrays:
     reopened: np.ndarray     # times reopened
     t_verify: np.ndarray     # the follow-up call of the last closure
     t_first_close: np.ndarray  # the first closure (t_resolve is the last)
+    community: np.ndarray | None = None   # the community of the case's household (None: not needed)
 
     @classmethod
     def of(cls, model) -> "CaseArrays":
@@ -151,11 +153,12 @@ class CaseArrays:
         now = model.events.now
         rows = [(c.need, c.resident.elderly, c.resident.digital, c.level, c.urgency, c.resolved_level, c.channel,
                  c.status, c.lapsed, c.deadline, c.t_arise, c.t_report, c.t_accept, c.t_resolve, c.t_abandon,
-                 c.grade, c.solved, c.reopened, c.t_verify, c.t_first_close) for c in model.cases if c.t_arise <= now]
+                 c.grade, c.solved, c.reopened, c.t_verify, c.t_first_close, c.community)
+                for c in model.cases if c.t_arise <= now]
         names = list(cls.__dataclass_fields__)
         data = np.array(rows, dtype=float).reshape(-1, len(names))
         kinds = (int, bool, bool, int, int, int, int, int, bool, float, float, float, float, float, float, int,
-                 int, int, float, float)
+                 int, int, float, float, int)
         return cls(**{n: data[:, i].astype(k) for i, (n, k) in enumerate(zip(names, kinds))})
 
 
@@ -184,18 +187,21 @@ SUMMARY_ORDER = (
     "rates.discovered_share", "channels.", "reporting_delay_h.",
     "satisfaction.", "ratings.", "equity.", "survey.",
     "workers.", "committee.", "township.", "workload.", "cost.", "littles_law.", "backlog.",
+    "by_type.",
     None,
     "routine.", "events.", "population.", "territory.",
 )
 
 
-def summary(model) -> dict[str, float]:
+def summary(model, communities: list | None = None) -> dict[str, float]:
     """The flat summary: dotted metric name -> number (NaN where undefined).
 
     Each submodel reports the keys of its process: `case_summary(w)` over the cases that arose
     in the window (from `sim.warmup_days`), `summary()` from its own state. The cross-cutting keys
     are computed here: the case books, latent satisfaction and the equity gap, workforce and cost,
-    Little's law, the backlog, the routine backlog around an emergency, and the model's size."""
+    Little's law, the backlog, the routine backlog around an emergency, and the model's size; the
+    outcomes by community type (`by_type.*`, sim/community_outcomes.py). A list given as `communities`
+    receives the per-community table's rows (community_outcomes.COMMUNITY_COLUMNS)."""
     a = CaseArrays.of(model)
     warm = a.t_arise >= model.spec.values["sim.warmup_days"]
     w = _window(a, warm)
@@ -209,6 +215,10 @@ def summary(model) -> dict[str, float]:
     _backlog(model, ts, central)
     _routine_under_emergency(model, ts, central)
     _scale(model, central)
+    people = community_outcomes.resident_arrays(model)
+    central.update(community_outcomes.by_type(model, w, people))
+    if communities is not None:
+        communities.extend(community_outcomes.community_rows(model, w, people))
     return _in_order([central, *(s.case_summary(w) for s in subs), *(s.summary() for s in subs)])
 
 
@@ -363,3 +373,5 @@ class Outcomes:
     surveys: list[dict] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     response_h: np.ndarray | None = None  # in-window response times, when run(response_times=True)
+    community_columns: tuple[str, ...] = community_outcomes.COMMUNITY_COLUMNS
+    community_rows: list[tuple] = field(default_factory=list)   # one per community (communities.csv)

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-RUN_FILES = frozenset({"summary.json", "timeseries.csv", "cases.csv", "surveys.json", "manifest.json"})
+RUN_FILES = frozenset({"summary.json", "timeseries.csv", "cases.csv", "communities.csv", "surveys.json",
+                       "manifest.json"})
 LEDGER_FILES = frozenset({"ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite-journal"})
 EXPERIMENT_FILES = frozenset({
     "manifest.json", "runs.csv", "report.md", "comparison.csv", "sweep.csv", "design.csv", "indices.csv",

@@ -167,6 +167,94 @@ def _emergency_profile_params() -> list[Param]:
     return rows
 
 
+# Community types (社区类型, ODD 2.2 and 7.1): who lives in a community and which needs and collective
+# issues arise there. Each type's values are rows `community_types.TYPE_FIELD`, generated from this table;
+# the type "average" has no rows: its communities take the district-wide values (population.*,
+# deliberation.renter_share, territory.density_per_km2) and the catalogues' rates, as every community
+# did before types existed. Multipliers (`need_NAME`, `issue_NAME`) scale the catalogue's rates for the
+# community's residents; a need or issue type without a row keeps its rate (× 1). Fields:
+# share_elderly, digital_elderly, digital_other, trust_mean, renter_share, density (households/km²),
+# then the multipliers of the baseline catalogues' needs and issues.
+COMMUNITY_TYPE_FIELDS = {  # field: (unit, low, high, meaning)
+    "share_elderly": ("share", 0.0, 0.9, "Share of residents aged 60 and over (population.share_elderly "
+                                         "in an average community)."),
+    "digital_elderly": ("share", 0.0, 1.0, "Share of elderly residents with digital access (smartphone)."),
+    "digital_other": ("share", 0.0, 1.0, "Share of other residents with digital access."),
+    "trust_mean": ("0-1", 0.0, 1.0, "Initial mean trust of residents (spread population.trust_sd)."),
+    "renter_share": ("share of households", 0.0, 1.0, "Households renting their home (no vote under art. 278)."),
+    "density": ("households/km²", 1.0, 50_000.0, "Households per km² of the community's area: with the mix of types it "
+                                                "sets a synthetic territory's footprint (travel distances)."),
+}
+COMMUNITY_NEEDS = ("certificate", "dispute", "repair", "sanitation", "elderly_care", "safety_hazard",
+                   "heating", "utilities")
+COMMUNITY_ISSUES = ("lift", "parking", "renovation", "property_fees", "public_space", "village_affairs")
+COMMUNITY_TYPES = {
+    # 老旧小区: walk-ups built before 2000, no lifts, ageing residents, worn facilities, no property company
+    "old_estate": dict(share_elderly=0.35, digital_elderly=0.40, digital_other=0.90, trust_mean=0.5,
+                       renter_share=0.25, density=5_000.0,
+                       need=dict(dispute=1.1, repair=1.6, sanitation=1.2, safety_hazard=1.3, heating=1.4,
+                                 utilities=1.3),
+                       issue=dict(lift=2.0, renovation=3.0, property_fees=0.5, village_affairs=0.0)),
+    # 商品房小区: property management (物业) handles repairs and cleaning; younger, digital owners
+    "commercial_estate": dict(share_elderly=0.15, digital_elderly=0.60, digital_other=0.95, trust_mean=0.45,
+                              renter_share=0.20, density=4_000.0,
+                              need=dict(dispute=0.9, repair=0.6, sanitation=0.6, safety_hazard=0.7, heating=0.8,
+                                        utilities=0.7),
+                              issue=dict(lift=0.0, parking=1.5, renovation=0.2, property_fees=2.0,
+                                         village_affairs=0.0)),
+    # 城中村: self-built rental housing, migrant renters, crowded lanes: sanitation and safety (fire, wiring)
+    "urban_village": dict(share_elderly=0.10, digital_elderly=0.35, digital_other=0.90, trust_mean=0.40,
+                          renter_share=0.80, density=8_000.0,
+                          need=dict(certificate=1.2, dispute=1.3, sanitation=1.8, safety_hazard=1.8,
+                                    utilities=1.2),
+                          issue=dict(lift=0.0, renovation=0.5, property_fees=0.0, public_space=1.5,
+                                     village_affairs=0.0)),
+    # 单位社区: a former work-unit compound, long-standing neighbours, ageing, buildings of one era
+    "work_unit": dict(share_elderly=0.32, digital_elderly=0.45, digital_other=0.92, trust_mean=0.6,
+                      renter_share=0.10, density=4_000.0,
+                      need=dict(dispute=0.9, repair=1.2, heating=1.1, utilities=1.1),
+                      issue=dict(lift=1.5, renovation=1.5, property_fees=0.8, village_affairs=0.0)),
+    # 行政村: an administrative village, its natural villages (自然村) the clusters of households inside it
+    "village": dict(share_elderly=0.30, digital_elderly=0.25, digital_other=0.80, trust_mean=0.55,
+                    renter_share=0.02, density=150.0,
+                    need=dict(dispute=1.1, sanitation=0.8, heating=0.3),
+                    issue=dict(lift=0.0, parking=0.3, renovation=0.0, property_fees=0.0)),
+}
+# The few values with a published anchor; every other row is an ASSUMPTION (its text says what it rests on).
+COMMUNITY_TYPE_SOURCES = {
+    ("village", "share_elderly"): "7th census (2020): 23.81% of rural residents aged 60 and over nationally, "
+                                  "7.99 points above towns; the value assumes a Heilongjiang village above that",
+    ("village", "digital_other"): "CNNIC 51st report (Dec 2022): rural internet penetration 61.9% overall; the "
+                                  "split by age is an assumption",
+    ("urban_village", "renter_share"): "7th census (2020): 25.6% of urban family households rent, 55% in "
+                                       "Guangdong, where urban villages house most migrants; 80% is an assumption "
+                                       "above the provincial figure",
+}
+
+
+def community_type_key(ctype: str, field: str) -> str:
+    """The parameter holding a community type's value of `field` (e.g. need_repair, issue_lift)."""
+    return f"community_types.{ctype}_{field}"
+
+
+def _community_type_params() -> list[Param]:
+    rows = []
+    for ctype, spec in COMMUNITY_TYPES.items():
+        label = ctype.replace("_", " ")
+        for field, (unit, low, high, text) in COMMUNITY_TYPE_FIELDS.items():
+            source = COMMUNITY_TYPE_SOURCES.get((ctype, field), ASSUMPTION)
+            rows.append(Param(community_type_key(ctype, field), spec[field], unit, low, high, source,
+                              f"{label.capitalize()} communities: {text[0].lower()}{text[1:]}"))
+        for kind, names, what in (("need", COMMUNITY_NEEDS, "need type"), ("issue", COMMUNITY_ISSUES,
+                                                                            "collective issue")):
+            for name in names:
+                rows.append(Param(community_type_key(ctype, f"{kind}_{name}"), float(spec[kind].get(name, 1.0)),
+                                  "×", 0.0, 20.0, ASSUMPTION,
+                                  f"{label.capitalize()} communities: multiplier on the {what} {name}'s rate"
+                                  + (" (both age groups)." if kind == "need" else " (collective.NAME.rate_per_year).")))
+    return rows
+
+
 P = Param
 PARAMS: tuple[Param, ...] = (
     # --- scales (ODD 2.3) -------------------------------------------------------------------------
@@ -196,6 +284,12 @@ PARAMS: tuple[Param, ...] = (
       "polygons, relative to the scenario file that names it; empty: a synthetic territory. With a "
       "district, density_per_km2, households_per_community, households_per_block and "
       "grid.households_per_grid no longer shape the territory."),
+    P("territory.community_types", "", "community types", None, None, "-",
+      "Community types (社区类型), comma-separated, assigned to the communities in order and repeated "
+      "(e.g. \"old_estate,commercial_estate\": every other community an old estate); names: average, "
+      + ", ".join(COMMUNITY_TYPES) + " (or 老旧小区, 商品房小区, 城中村, 单位社区, 行政村). Empty: an imported "
+      "district's own types (`govsim district import --type-field`), else every community average (the "
+      "district-wide population.* values and the catalogues' rates). Given, it replaces an imported district's types."),
     P("grid.households_per_grid", 400, "households", 50, 1_000_000,
       "Haikou city standard and an Anhui county: 300-500 households per grid",
       "Grid size: households per grid (网格).",
@@ -242,6 +336,8 @@ PARAMS: tuple[Param, ...] = (
     P("satisfaction.initial_sd", 0.1, "0-1", 0.0, 0.5, ASSUMPTION, "Spread of initial latent satisfaction."),
     P("satisfaction.initial_expectation", 0.7, "0-1", 0.0, 1.0, ASSUMPTION,
       "Initial expected performance (1 = instant resolution, 0.5 = at the deadline)."),
+    # --- community types (ODD 2.2, 5, 7.1; sim/community_types.py) --------------------------------
+    *_community_type_params(),
     # --- need arrivals (ODD 7.2) ------------------------------------------------------------------
     P("demand.scale", 1.0, "×", 0.0, 50.0, "assumption: a stress-test multiplier, not an observed quantity",
       "One multiplier on every need type's arrival rates (both age groups), for stress tests; 1 = the catalogue."),

@@ -53,8 +53,10 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
             if on_day:
                 on_day(day + 1)
         wall = time.perf_counter() - t0
-        summary = oc.summary(model)
+        communities: list[tuple] = []
+        summary = oc.summary(model, communities)
         rows = oc.case_rows(model) if case_table else []
         response_h = oc.response_hours(model) if response_times else None
     return oc.Outcomes(summary, model.recorder.columns(), tuple(c for c, _ in oc.CASE_COLUMNS), rows, wall,
-                       list(model.surveys), {"build_s": t_build, "events": model.events.processed}, response_h)
+                       list(model.surveys), {"build_s": t_build, "events": model.events.processed}, response_h,
+                       community_rows=communities)

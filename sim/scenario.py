@@ -614,6 +614,7 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
     if parse_start_date(v["sim.start_date"]) is None:
         raise ScenarioError(file, "sim.start_date", v["sim.start_date"], START_DATE_RULE)
     _check_district_file(file, v)
+    _check_community_types(file, v)
     _check_grade_cuts(file, v)
     _check_volunteer_hours(file, v)
     aid = v["volunteer.mutual_aid_need"]
@@ -639,6 +640,23 @@ def _check_district_file(file: str, v: Mapping[str, Any]) -> None:
     except DistrictFileError as exc:
         raise ScenarioError(file, "territory.district_file", path,
                             f"a district file written by `govsim district import` ({exc})") from None
+
+
+def _check_community_types(file: str, v: Mapping[str, Any]) -> None:
+    """Community type names (territory.community_types, or an imported district's field) must be known."""
+    from .community_types import ALLOWED_TEXT, canonical, unknown_listed
+    from .territory import district_of
+
+    bad = unknown_listed(v["territory.community_types"])
+    if bad:
+        raise ScenarioError(file, "territory.community_types", v["territory.community_types"],
+                            f"unknown community type {bad[0]!r}; each name {ALLOWED_TEXT}")
+    d = district_of(v) if not v["territory.community_types"].strip() else None
+    for c, name in enumerate(d.community_types if d is not None else ()):
+        if canonical(name) is None:
+            label = d.community_names[c] if c < len(d.community_names) else str(c)
+            raise ScenarioError(file, "territory.district_file", v["territory.district_file"],
+                                f"community {label!r} has the unknown type {name!r}: {ALLOWED_TEXT}")
 
 
 def _check_need_key(file: str, v: Mapping[str, Any], needs, key: str) -> None:

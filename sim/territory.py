@@ -38,6 +38,7 @@ class Territory:
     community_rings: list[list[np.ndarray]] | None = None
     adjacency: np.ndarray | None = None
     community_names: tuple[str, ...] = ()
+    community_types: tuple[str, ...] = ()   # an imported district's type field, as written (sim/community_types.py maps it)
 
     @property
     def n_households(self) -> int:
@@ -122,7 +123,8 @@ def territory_from_district(path) -> Territory:
     grid_households = [_visiting_order(d.hh_xy, hh) for hh in _members(d.hh_grid, d.n_grids)]
     return Territory(d.width, d.height, d.hh_xy, d.hh_community, d.hh_grid, d.grid_community,
                      _ring_bounds(d.grid_rings), _ring_bounds(d.community_rings), grid_households,
-                     d.grid_rings, d.community_rings, d.grid_adjacency, d.community_names)
+                     d.grid_rings, d.community_rings, d.grid_adjacency, d.community_names,
+                     d.community_types)
 
 
 def _members(index: np.ndarray, n: int) -> list[np.ndarray]:
@@ -161,7 +163,9 @@ def footprint_of(values) -> tuple[float, float]:
     """The territory's width and height (km) for a scenario's values (known before building)."""
     if (d := district_of(values)) is not None:
         return d.width, d.height
-    return _footprint(households_of(values) / (values["territory.density_per_km2"] / values["territory.household_size"]))
+    from .community_types import household_density   # it reads the territory's community count
+
+    return _footprint(households_of(values) / household_density(values))
 
 
 def community_count(values) -> int:

@@ -22,7 +22,7 @@ from sim.params import PARAMS
 from conftest import (BASELINE, FAKE_COMMIT, SCENARIOS, SMALL_DAYS, govsim_executable, small_run_argv,
                       subprocess_env)
 
-OUTPUT_FILES = {"summary.json", "timeseries.csv", "cases.csv", "manifest.json", "surveys.json"}
+OUTPUT_FILES = {"summary.json", "timeseries.csv", "cases.csv", "communities.csv", "manifest.json", "surveys.json"}
 TIMESTAMPS = ["t_arise", "t_report", "t_accept", "t_in_grid", "t_in_committee", "t_in_township", "t_in_county",
               "t_resolve", "t_verify", "t_abandon"]
 

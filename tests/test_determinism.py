@@ -18,7 +18,7 @@ from sim.scenario import load
 from conftest import (BASELINE, SCENARIOS, SMALL_DAYS, SMALL_OVERRIDES, govsim_executable, small_run_argv,
                       subprocess_env)
 
-DATA_FILES = ("summary.json", "timeseries.csv", "cases.csv", "surveys.json")
+DATA_FILES = ("summary.json", "timeseries.csv", "cases.csv", "communities.csv", "surveys.json")
 VOLATILE = {"created_utc", "wall_time_s"}  # what may differ between two runs with the same seed
 
 

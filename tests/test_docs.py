@@ -58,10 +58,11 @@ def test_param_metadata(p) -> None:
         assert p.low is None and p.high is None
     elif kind is str:
         # A fixed set of choices, a need type or collective issue types checked against the
-        # scenario's catalogues, a date, or a file the loader checks (empty: none).
+        # scenario's catalogues, community types (sim/community_types.py), a date, or a file the
+        # loader checks (empty: none).
         from sim.dates import parse_start_date
 
-        assert (p.choices and p.default in p.choices) or p.unit in ("need type", "issue types") or (
+        assert (p.choices and p.default in p.choices) or p.unit in ("need type", "issue types", "community types") or (
             p.unit == "ISO date" and parse_start_date(p.default) is not None) or (
             p.unit == "path" and p.default == "")
     else:

@@ -155,9 +155,20 @@ def _layer(gdf, path: Path, opts: ImportOptions, epsg: int, origin: np.ndarray, 
     names = _names(gdf, path, opts.name_field, what)
     if what == "community" and opts.type_field:
         types = ["" if v is None else str(v) for v in _field(gdf, path, opts.type_field, "--type-field").tolist()]
+        _check_types(path, names, types, opts.type_field)
     else:
         types = [""] * len(gdf)
     return Layer(path, names, types, list(geo_read.to_km(gdf, epsg, origin)), gdf)
+
+
+def _check_types(path: Path, names: list[str], types: list[str], field: str) -> None:
+    """Every community's type must name a community type (sim/community_types.py), in Chinese or English."""
+    from ..community_types import ALLOWED_TEXT, canonical
+
+    for i, value in enumerate(types):
+        if canonical(value) is None:
+            raise DistrictError(f"{path}: {geo_check.label(names, i, 'community')}: field {field!r} (--type-field) "
+                                f"= {value!r}: not a community type; {ALLOWED_TEXT}")
 
 
 def _households(comms: Layer, opts: ImportOptions, base) -> np.ndarray:

@@ -75,6 +75,8 @@ class Comparison:
     descriptions_zh: dict[str, str] = field(default_factory=dict)  # scenario -> 中文说明 (if any)
     days: dict[str, float] = field(default_factory=dict)           # scenario -> simulated days (sim.days)
     annualised: tuple[str, ...] = ()  # outcomes turned into amounts per year by per_year()
+    # scenario -> by_type.TYPE.MEASURE -> (reps,): outcomes by community type, when the runs recorded detail
+    by_type: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 # Outcomes that are totals over the whole simulated run (outcomes._workforce: the cost of the staff
@@ -165,6 +167,8 @@ def compare(scenarios: Sequence[Scenario], reps: int, seed: int, executor, outco
             recs = [results.records[specs[name, r].run_id]["detail"] for r in range(target)]
             result.series[name] = {c: np.array([d["series"][c] for d in recs], dtype=float) for c in SERIES_COLUMNS}
             result.rt_quantiles[name] = np.array([d["rt_quantiles"] for d in recs], dtype=float)
+            keys = sorted(set.intersection(*(set(d.get("by_type", {})) for d in recs))) if recs else []
+            result.by_type[name] = {k: np.array([d["by_type"][k] for d in recs], dtype=float) for k in keys}
     return result
 
 

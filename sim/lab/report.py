@@ -48,6 +48,8 @@ def comparison_report(result: Comparison, figures: dict[str, Path | str], lang: 
     lines += _section(text("h_run", lang), _run_lines(result, lang, meta))
     lines += _section(text("h_findings", lang), _findings(result, lang))
     lines += _section(text("h_table", lang), _table(result, lang))
+    if by_type_present(result):
+        lines += _section(LEFT_BEHIND["heading"][lang == "zh"], _left_behind_table(result, lang))
     if figures:
         lines += _section(text("h_figures", lang), _figure_lines(figures, lang, ref=ref))
     lines += _section(text("h_read", lang), [text("read_note", lang)])
@@ -352,6 +354,55 @@ def _table(result: Comparison, lang: str) -> list[str]:
                      f"{numfmt.p_cell(r.get('p_holm', math.nan))} | {dz} |")
     if hidden:
         lines += ["", text("dz_hidden", lang, limit=numfmt.number(DZ_DETERMINISTIC))]
+    return lines
+
+
+# The outcomes by community type (sim/community_outcomes.py), shown when a scenario mixes types.
+TYPE_NAMES = {"average": "一般社区", "old_estate": "老旧小区", "commercial_estate": "商品房小区",
+              "urban_village": "城中村", "work_unit": "单位社区", "village": "行政村"}
+LEFT_BEHIND_MEASURES = ("residents", "elderly_share", "response_mean_h", "response_mean_offline_h", "on_time",
+                        "satisfaction_rate", "unmet_share")
+LEFT_BEHIND = {
+    "heading": ("Who is left behind where: outcomes by community type", "谁被落下：按社区类型的结果"),
+    "lead": ("Means over the replications, for the scenarios whose communities are of more than one type "
+             "(communities.csv of a single run has them community by community). Unmet: cases not closed "
+             "by the end of the run (never reported, abandoned or still open).",
+             "各次重复的均值，仅列出社区类型不止一种的情景（单次运行的 communities.csv 逐个社区给出）。"
+             "未解决：到运行结束仍未办结的事项（未上报、放弃或仍在办理）。"),
+    "head": ("| scenario | community type | residents | elderly | response (h) | offline residents' response (h) "
+             "| on time | satisfaction rate | unmet |",
+             "| 情景 | 社区类型 | 居民 | 老年人 | 响应时间（小时） | 离线居民响应时间（小时） | 按时率 | 满意率 | 未解决 |"),
+}
+
+
+def by_type_present(result: Comparison) -> bool:
+    """Whether a scenario of the comparison recorded outcomes for more than one community type."""
+    return any(len({k.split(".")[1] for k in keys}) > 1 for keys in result.by_type.values())
+
+
+def _type_name(ctype: str, lang: str) -> str:
+    zh = TYPE_NAMES.get(ctype, ctype)
+    return zh if lang == "zh" else f"{ctype.replace('_', ' ')} ({zh})"
+
+
+def _left_behind_table(result: Comparison, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = [LEFT_BEHIND["lead"][zh], "", LEFT_BEHIND["head"][zh], "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for scenario in result.scenarios:
+        values = result.by_type.get(scenario, {})
+        present = {k.split(".")[1] for k in values}
+        types = [t for t in TYPE_NAMES if t in present] + sorted(present - set(TYPE_NAMES))
+        if len(types) < 2:
+            continue
+        for ctype in types:
+            cells = []
+            for m in LEFT_BEHIND_MEASURES:
+                x = values.get(f"by_type.{ctype}.{m}")
+                mean = float(np.nanmean(x)) if x is not None and np.isfinite(x).any() else math.nan
+                cells.append("–" if math.isnan(mean) else numfmt.number(round(mean)) if m == "residents"
+                             else f"{100 * mean:.1f}%" if m in ("elderly_share", "on_time", "satisfaction_rate",
+                                                                 "unmet_share") else f"{mean:.1f}")
+            lines.append(f"| {_cell(scenario)} | {_type_name(ctype, lang)} | " + " | ".join(cells) + " |")
     return lines
 
 

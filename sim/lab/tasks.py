@@ -65,7 +65,7 @@ def run_id(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail:
 
 def run_record(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], detail: bool) -> dict[str, Any]:
     """Simulate and keep what the experiment records: the chosen outcomes (NaN when undefined),
-    and with `detail` the daily series and response-time quantiles."""
+    and with `detail` the daily series, response-time quantiles and the outcomes by community type."""
     resolved = from_dict(scenario, scenario.get("name", "<scenario>"))
     # In a worker, the memory available already reflects the runs of the other workers: a run that
     # would not fit now fails at once, with the numbers, rather than being killed; a rerun retries it.
@@ -77,6 +77,8 @@ def run_record(scenario: dict[str, Any], seed: int, outcomes: Sequence[str], det
         rt = o.response_h
         q = np.quantile(rt, QUANTILE_PROBS) if len(rt) else np.full(len(QUANTILE_PROBS), math.nan)
         record["rt_quantiles"] = [float(x) for x in q]
+        # outcomes by community type (sim/community_outcomes.py): who is left behind where
+        record["by_type"] = {k: float(v) for k, v in o.summary.items() if k.startswith("by_type.")}
     return record
 
 

@@ -41,6 +41,8 @@ class NeedArrivals(Submodel):
         self.hour_cdf = [hourly_cdf(n.hourly) if n.hourly else None if n.profile == "flat"
                          else hourly_cdf(HOURLY_PROFILES[n.profile]) for n in needs]
         self._year_scale: dict[int, np.ndarray] = {}
+        self.need_factor = model.community_profiles.need_factor   # (need, community): the community types
+        self._by_community = [self._sorted_by_community(members) for members in model.by_age]
         self.next_id = 0   # the arrivals' case ids: 0, 1, 2, ... (cases made during the run have their own)
 
     def day_factors(self, day: int) -> np.ndarray:
@@ -100,18 +102,42 @@ class NeedArrivals(Submodel):
         factor = self.day_factors(day).tolist()
         times, who, kind = [], [], []
         for k in range(len(self.model.needs)):
+            f = self.need_factor[k]
+            alike = len(f) == 0 or bool((f == f[0]).all())   # one multiplier everywhere: draw as before
             for a, members in enumerate(self.model.by_age):
-                lam = self.daily_rate[k, a] * len(members) * factor[k]
+                weight = len(members) * (float(f[0]) if len(f) else 1.0) if alike else self._weights(a, f)
+                lam = self.daily_rate[k, a] * float(np.sum(weight)) * factor[k]
                 n = int(rng.poisson(lam)) if lam > 0 else 0
                 if n:
                     times.append(day + self._time_of_day(k, rng.random(n)))
-                    who.append(members[rng.integers(len(members), size=n)])
+                    who.append(members[rng.integers(len(members), size=n)] if alike
+                               else self._weighted(a, weight, rng, n))
                     kind.append(np.full(n, k))
         if not times:
             return np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         t, r, k = np.concatenate(times), np.concatenate(who), np.concatenate(kind)
         order = np.argsort(t, kind="stable")
         return t[order], r[order], k[order]
+
+    def _sorted_by_community(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An age group's residents sorted by community, with each community's first position and count."""
+        t = self.model.territory
+        comm = t.hh_community[self.model.resident_household[members]]
+        order = members[np.argsort(comm, kind="stable")]
+        counts = np.bincount(comm, minlength=t.n_communities)
+        return order, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts
+
+    def _weights(self, a: int, f: np.ndarray) -> np.ndarray:
+        """Each community's weight for a need in age group `a`: its residents of the group times its multiplier."""
+        return self._by_community[a][2] * f
+
+    def _weighted(self, a: int, weight: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+        """`n` residents of age group `a`: a community in proportion to its weight, then a resident of it at random."""
+        order, first, counts = self._by_community[a]
+        cum = np.cumsum(weight)
+        c = np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(cum) - 1)
+        pos = first[c] + np.minimum((rng.random(n) * counts[c]).astype(np.int64), counts[c] - 1)
+        return order[pos]
 
     def _time_of_day(self, k: int, u: np.ndarray) -> np.ndarray:
         """Times within the day (fraction of a day) by inverse CDF of need k's hourly profile."""

@@ -119,7 +119,9 @@ class Deliberation(Submodel):
         self.grids = [np.flatnonzero(t.grid_community == c).tolist() for c in range(n)]
         resident_community = t.hh_community[m.resident_household]
         self.members = [np.flatnonzero(resident_community == c) for c in range(n)]
-        self.renter = self.rng["council"].random(t.n_households) < p["deliberation.renter_share"]
+        prof = m.community_profiles   # renters and issue rates by community type (sim/community_types.py)
+        self.renter = self.rng["council"].random(t.n_households) < prof.renter_share[t.hh_community]
+        self.issue_factor = prof.issue_factor
         self.storeys = p["deliberation.walkup_storeys"]
         self.floor = household_floors(m.streams.floors, t.n_households, self.storeys)
         self.area = np.ones(t.n_households)   # each home's area: equal (art. 278 counts area and owners)
@@ -253,9 +255,12 @@ class Deliberation(Submodel):
         """The day's new issues, per type and community; drawn whatever the levers (common random numbers)."""
         new = []
         for k, ty in enumerate(self.types):
-            if ty.rate_per_year == 0:   # an entry that is off (village matters in a city) draws nothing
+            factor = self.issue_factor[k]
+            if ty.rate_per_year == 0 or not factor.any():   # off (village matters in a city): draws nothing
                 continue
-            counts = rng.poisson(ty.rate_per_year / 365.0, size=len(self.households))
+            lam = ty.rate_per_year / 365.0
+            counts = (rng.poisson(lam, size=len(self.households)) if (factor == 1.0).all()
+                      else rng.poisson(lam * factor))
             for c in np.flatnonzero(counts).tolist():
                 for _ in range(int(counts[c])):
                     hh = self.households[c]

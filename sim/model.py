@@ -21,6 +21,7 @@ from .cases import GRID, Case, Desk
 from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
 from .outcomes import DayRecorder
+from .population_change import plan_changes
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
 from .submodels import SUBMODELS, Submodel
@@ -49,6 +50,8 @@ class GovernanceModel(mesa.Model):
                                     Dates(parse_start_date(v["sim.start_date"]), v["sim.days"] + 1))
         self._build_territory(v)
         self._build_population(v)
+        # Households that change during the run (ODD 7.39): new estates are placed now, absent until they move in.
+        self.household_schedule = plan_changes(self, v) if scenario.changes else None
         self.rules = Rules.build(scenario, self.territory.hh_xy, self.sat_sum)
         self._build_organisation(v)
         self._open_books()

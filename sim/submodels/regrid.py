@@ -257,13 +257,28 @@ class Regrid(Submodel):
         self.discovery.latent_visit.append({})
         self.discovery.latent_patrol.append({})
         self.discovery.patrol_rate.append(0.0)
-        if (tasks := m.submodels.get("tasks")) is not None:
-            tasks.desks["grid_worker"].append(desk)
+        self._replan_tasks(add=desk)
         if (vol := m.submodels.get("volunteers")) is not None:
             vol.by_grid.append([])
         if (prev := m.submodels.get("prevention")) is not None:
             prev.pool.append({})
             prev.patrol_rate.append(0.0)
+
+    def _replan_tasks(self, add: Desk | None = None, remove: Desk | None = None) -> None:
+        """Top-down tasks (ODD 7.32) go to the grids that exist: their per-desk rates are recomputed."""
+        tasks = self.model.submodels.get("tasks")
+        if tasks is None:
+            return
+        desks = tasks.desks["grid_worker"]
+        if add is not None:
+            desks.append(add)
+        if remove is not None:
+            desks.remove(remove)
+            for w in remove.servers:
+                staff = tasks.staff["part_time" if w.part_time else "grid_worker"]
+                if w in staff:
+                    staff.remove(w)
+        tasks.plans = [tasks._plan_of(t) for t in tasks.types]
 
     def merge(self, g: int, h: int, day: int) -> None:
         """Grid g joins grid h: its households, area and latent needs; its workers are freed (they finish
@@ -276,6 +291,7 @@ class Regrid(Submodel):
         t.grid_households[h] = visiting_order(t.hh_xy, np.concatenate([t.grid_households[h], members]))
         t.grid_households[g] = members[:0]
         self.active[g] = False
+        self._replan_tasks(remove=self.model.grid_desks[g])
         self.freed.extend((w, day) for w in self.own[g])
         self._move_households(members, g, h, day)
         self.merges += 1
@@ -333,7 +349,7 @@ class Regrid(Submodel):
                 "grids.active_end": float(len(counts)),
                 "grids.households_max_end": float(counts.max()), "grids.households_min_end": float(counts.min()),
                 "grids.workers_hired": float(len(self.hired)), "grids.workers_freed": float(len(self.freed)),
-                "grids.hired_cost_cny": sum(self._salary(w) * max(0.0, days - d) / 365.0 for w, d in self.hired),
+                "grids.hired_cost_cny": float(sum(self._salary(w) * max(0.0, days - d) / 365.0 for w, d in self.hired)),
                 "grids.confusion_delayed_cases": float(self.confused_cases),
                 "territory.households_added": float(s.added if s else 0),
                 "territory.households_removed": float(s.removed if s else 0),

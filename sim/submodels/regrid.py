@@ -126,10 +126,17 @@ class Regrid(Submodel):
                 d.round_index[j], d.round_worker[j] = i, w.slot
             if was_proactive:
                 d.schedule(w)
-        n = int(self.present[hh].sum())
-        d.patrol_rate[g] = (m.spec.values["worker.patrol_detect_per_hour"] * 24.0
-                            * (1.0 - m.spec.values["worker.visit_share"])
-                            * m.spec.values["worker.patrol_reference_households"] / max(1, n))
+        self._patrol(g)
+
+    def _patrol(self, g: int) -> None:
+        """Patrol finds a latent need at a rate inversely proportional to the grid's present households
+        (ODD 7.14), times its workers' mean efficiency (a new worker does not yet know where to look)."""
+        m, v = self.model, self.model.spec.values
+        hh = m.territory.grid_households[g]
+        eff = np.mean([getattr(w, "efficiency", 1.0) for w in self.own[g]]) if self.active[g] and self.own[g] else 1.0
+        self.discovery.patrol_rate[g] = (v["worker.patrol_detect_per_hour"] * 24.0 * (1.0 - v["worker.visit_share"])
+                                         * v["worker.patrol_reference_households"] * eff
+                                         / max(1, int(self.present[hh].sum())))
 
     def _learn(self, day: int) -> None:
         """New workers' efficiency ramps up linearly over the learning period."""
@@ -140,6 +147,7 @@ class Regrid(Submodel):
                 was_proactive = w.idle_since == w.idle_since
                 w.pause_proactive(self.events.now)   # visits so far at the old rate
                 w.efficiency, w.visit_rate = eff, self.model.rules.visit_rate * eff
+                self._patrol(w.grid)
                 if was_proactive:
                     self.discovery.schedule(w)
 

@@ -76,6 +76,10 @@ def check_regrid(file, values: Mapping[str, Any]) -> None:
         raise ScenarioError(file, "grids.review_interval_days", values["grids.review_interval_days"],
                             "0 with an imported district (territory.district_file): splitting and merging "
                             "its grid polygons is not modelled yet")
+    if values["grids.review_interval_days"] and values["grids.merge_below"] >= values["grids.split_above"] / 2:
+        raise ScenarioError(file, "grids.merge_below", values["grids.merge_below"],
+                            f"less than half of grids.split_above ({values['grids.split_above']}): the halves of "
+                            "a grid just split would merge again at once")
 
 
 def _check_change(file, where: str, entry: dict, values, width: float, height: float, n_comm: int) -> ChangeDef:

@@ -66,9 +66,12 @@ def test_households_added_make_more_cases():
 def _check_partition(model) -> None:
     """Every household in exactly one grid; the active grids' rectangles tile their communities."""
     t, r = model.territory, model.regrid
-    seen = np.concatenate([hh for hh in t.grid_households])
+    seen = np.concatenate([hh for g, hh in enumerate(t.grid_households) if r.active[g]])
     assert len(seen) == t.n_households == len(np.unique(seen))
+    assert all(r.active[g] for g in np.unique(t.hh_grid))
     for g, hh in enumerate(t.grid_households):
+        if not r.active[g]:
+            continue
         assert (t.hh_grid[hh] == g).all()
         if len(hh):
             tiles = r.tiles[g]
@@ -172,6 +175,8 @@ def test_one_seed_gives_identical_outputs():
     ('kind = "estate"\nbox = [0.0, 0.0, 99.0, 0.1]\nhouseholds = 10', "territory.changes[0].box"),
     ('kind = "migrants"\nshare = 1.5', "territory.changes[0].share"),
     ('kind = "demolition"\nhouseholds = 10', "territory.changes[0]"),
+    ('kind = "estate"\ncommunity = 0\nhouseholds = 10\n[grids]\nreview_interval_days = 30\nmerge_below = 0.9',
+     "grids.merge_below"),
 ])
 def test_bad_change_entries_are_refused_naming_the_key(entry, key, tmp_path, capsys, monkeypatch):
     s = tmp_path / "s.toml"

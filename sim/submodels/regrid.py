@@ -110,9 +110,10 @@ class Regrid(Submodel):
         """Deal the grid's present, known households to its own workers (as the model does at the
         start) and replan the discoveries of those at proactive work."""
         m, d, now = self.model, self.discovery, self.events.now
-        hh = m.territory.grid_households[g]
-        workers = self.own[g] if self.active[g] else []
-        visit = hh[self.present[hh] & (self.unvisited_until[hh] <= self.today)] if workers else hh[:0]
+        # A merged grid keeps its list of households (others read it) but its workers visit none.
+        hh = m.territory.grid_households[g] if self.active[g] else m.territory.grid_households[g][:0]
+        workers = self.own[g]
+        visit = hh[self.present[hh] & (self.unvisited_until[hh] <= self.today)]
         rounds = deal_rounds(visit, [round(w.day_hours * 60) for w in workers]) if workers else []
         for j in hh.tolist():
             d.round_worker[j] = -1
@@ -198,7 +199,7 @@ class Regrid(Submodel):
 
     def split(self, g: int, day: int) -> None:
         """Bisect grid g; the high side becomes a new grid with a newly hired worker."""
-        m, t = self.model, self.model.territory
+        t = self.model.territory
         members = t.grid_households[g]
         cut = split_tiles(t.hh_xy, members, members[self.present[members]], self.tiles[g])
         if cut is None:
@@ -297,8 +298,7 @@ class Regrid(Submodel):
         self.tiles[h] = np.vstack([self.tiles[h], self.tiles[g]])
         t.grid_bounds[h] = tiles_bounds(self.tiles[h])
         t.grid_households[h] = visiting_order(t.hh_xy, np.concatenate([t.grid_households[h], members]))
-        t.grid_households[g] = members[:0]
-        self.active[g] = False
+        self.active[g] = False   # its list of households stays as it was: `grid_households` of active grids partition
         self._replan_tasks(remove=self.model.grid_desks[g])
         self.freed.extend((w, day) for w in self.own[g])
         self._move_households(members, g, h, day)

@@ -76,6 +76,10 @@ class Regrid(Submodel):
         if self.on and self.reviews:   # cases reach a changed grid's desk late for a while
             self._arrive = m.service.arrive
             m.service.arrive = self.arrive
+            # A need arises in the grid its household is in now: a case made from an older one (a
+            # dispute that recurs, ODD 7.37) would otherwise carry the grid of its first arising.
+            self._on_need = m.intake.on_need
+            m.intake.on_need = self.on_need
 
     # ------------------------------------------------------------------ the day
     def plan_day(self, day: int) -> None:
@@ -168,6 +172,10 @@ class Regrid(Submodel):
 
     def on_confused(self, case, desk) -> None:
         self._arrive(case, desk)
+
+    def on_need(self, case, b) -> None:
+        case.grid = int(self.model.territory.hh_grid[case.household])
+        self._on_need(case, b)
 
     # ------------------------------------------------------------------ the review
     def counts(self) -> np.ndarray:

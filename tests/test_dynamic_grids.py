@@ -78,6 +78,14 @@ def _check_partition(model) -> None:
             x, y = t.hh_xy[hh, 0:1], t.hh_xy[hh, 1:2]
             inside = (x >= tiles[:, 0] - 1e-9) & (x <= tiles[:, 2] + 1e-9) & (y >= tiles[:, 1] - 1e-9) & (y <= tiles[:, 3] + 1e-9)
             assert inside.any(axis=1).all(), f"a household of grid {g} lies outside its area"
+    # Latent needs wait in the pools of their household's current grid (they moved with it).
+    from sim.cases import LATENT
+    now = model.events.now
+    for c in model.cases:
+        if c.status == LATENT and c.t_arise <= now:
+            assert c.grid == t.hh_grid[c.household] and r.active[c.grid]
+    for g, pool in enumerate(model.discovery.latent_visit):
+        assert all(case.grid == g for case in pool.values())
     for c, (x0, y0, x1, y1) in enumerate(t.community_bounds):
         grids = [g for g in range(len(r.tiles)) if r.active[g] and t.grid_community[g] == c]
         tiles = np.vstack([r.tiles[g] for g in grids])

@@ -19,7 +19,7 @@ from mesa.discrete_space import Cell
 
 from ..agents import GridWorker
 from ..agents.grid_worker import deal_rounds
-from ..cases import GRID, IN_TRANSIT, Desk
+from ..cases import GRID, IN_TRANSIT, LATENT, Desk
 from ..territory import split_tiles, tiles_bounds, tiles_touch, visiting_order
 from .base import Submodel
 
@@ -321,12 +321,13 @@ class Regrid(Submodel):
         moved = np.zeros(m.territory.n_households, dtype=bool)
         moved[households] = True
         prev = m.submodels.get("prevention")
-        for pools in (d.latent_visit, d.latent_patrol):
-            for cid, case in [(c, x) for c, x in pools[old].items() if moved[x.household]]:
-                del pools[old][cid]
-                pools[new][cid] = case
-                if prev is not None and cid in prev.pool[old]:
-                    prev.pool[new][cid] = prev.pool[old].pop(cid)
+        for case in m.cases:   # every latent need of theirs, in a pool or not (found by no one)
+            if case.status == LATENT and case.grid == old and moved[case.household]:
+                for pools in (d.latent_visit, d.latent_patrol):
+                    if case.id in pools[old]:
+                        pools[new][case.id] = pools[old].pop(case.id)
+                if prev is not None and case.id in prev.pool[old]:
+                    prev.pool[new][case.id] = prev.pool[old].pop(case.id)
                 case.grid = new
         if (vol := m.submodels.get("volunteers")) is not None:
             vol.by_grid[new].extend(r for r in vol.by_grid[old] if moved[r.household])

@@ -108,6 +108,9 @@ class Regrid(Submodel):
         self.present = present
         here = present[m.resident_household]
         m.by_age = (np.flatnonzero(~m.resident_elderly & here), np.flatnonzero(m.resident_elderly & here))
+        arrivals = m.submodels.get("arrivals")
+        if hasattr(arrivals, "_sorted_by_community"):   # arrivals that keep residents by community (community types)
+            arrivals._by_community = [arrivals._sorted_by_community(x) for x in m.by_age]
         return set(m.territory.hh_grid[moved].tolist()) if day > 0 else set(range(len(self.own)))
 
     def refresh_round(self, g: int) -> None:

@@ -22,6 +22,7 @@ from .community_types import assign, household_density, profiles
 from .dates import Dates, parse_start_date
 from .devolution import county_departments, staffing
 from .outcomes import DayRecorder
+from .population_change import plan_changes
 from .scenario import Scenario
 from .streams import ExponentialDraws, Streams
 from .submodels import SUBMODELS, Submodel
@@ -50,6 +51,8 @@ class GovernanceModel(mesa.Model):
                                     Dates(parse_start_date(v["sim.start_date"]), v["sim.days"] + 1))
         self._build_territory(v)
         self._build_population(v)
+        # Households that change during the run (ODD 7.39): new estates are placed now, absent until they move in.
+        self.household_schedule = plan_changes(self, v) if scenario.changes else None
         self.rules = Rules.build(scenario, self.territory.hh_xy, self.sat_sum)
         self._build_organisation(v)
         self._open_books()

@@ -873,6 +873,48 @@ PARAMS: tuple[Param, ...] = (
       lever=Lever(1)),
     P("safety.publication_compliance_effect", 0.3, "share", 0.0, 1.0, ASSUMPTION,
       "Share by which a business's hazard rate falls after each published inspection of it (compliance)."),
+    # --- grids that adjust (动态调整) and households that change (ODD 7.39) -------------------------
+    P("population.migrant_days_before", 15, "days", 0, 90,
+      "春运 (the Spring Festival travel season) runs 40 days: from 15 days before 春节 to 25 days after",
+      "Returning migrants ([[territory.changes]] kind = \"migrants\") are present from this many days "
+      "before the Spring Festival (春节)."),
+    P("population.migrant_days_after", 25, "days", 0, 120,
+      "春运 runs 40 days: from 15 days before 春节 to 25 days after",
+      "... and stay until this many days after it; absent the rest of the year (their household makes "
+      "no needs)."),
+    P("territory.estate_radius_km", 0.15, "km", 0.01, 5.0, ASSUMPTION,
+      "Spread (two standard deviations) of a new estate's households around its centre when its "
+      "[[territory.changes]] entry names a community (a box or point places it there instead)."),
+    P("grids.review_interval_days", 0, "days", 0, 3_650,
+      "policy text: 网格 \"动态调整\" (grids set by 规模适度、界限清晰、无缝覆盖、动态调整); interval an ASSUMPTION",
+      "Days between reviews of the grid partition (0: grids are never re-partitioned). At each review a "
+      "grid above grids.split_above splits and one below grids.merge_below merges."),
+    P("grids.split_above", 1.5, "× grid size", 1.0, 10.0,
+      "Haikou city standard and an Anhui county: 300-500 households per grid; 1.5 × 400 = 600 is above that range",
+      "A grid whose present households exceed this multiple of grid.households_per_grid splits in two "
+      "at a review (bisection along its longer side) and a new grid worker is hired."),
+    P("grids.merge_below", 0.5, "× grid size", 0.0, 1.0,
+      "Haikou city standard: 300-500 households per grid; 0.5 × 400 = 200 is well below that range",
+      "A grid whose present households fall below this multiple of grid.households_per_grid merges "
+      "with its smallest adjacent grid in the same community at a review; its workers are freed "
+      "(0: never merge)."),
+    P("grids.learning_days", 90, "days", 0, 730, ASSUMPTION,
+      "A newly hired grid worker's learning period: its efficiency ramps up linearly to 1 over these days."),
+    P("grids.learning_start_efficiency", 0.5, "share", 0.05, 1.0, ASSUMPTION,
+      "A newly hired grid worker's efficiency on its first day: case work takes 1 / efficiency as long "
+      "and door-to-door visits go at efficiency times the usual rate."),
+    P("grids.relationship_days", 180, "days", 0, 1_825, ASSUMPTION,
+      "Lost relationships: for this many days after its household moves to another grid (a split or a "
+      "merge), a household may be left out of its new grid worker's visiting round."),
+    P("grids.relationship_loss", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "Share of the households moved to another grid that the new grid worker does not yet visit (they "
+      "rejoin the visiting round after grids.relationship_days)."),
+    P("grids.confusion_days", 60, "days", 0, 730, ASSUMPTION,
+      "Boundary confusion: for this many days after a split or a merge, a case reaching the desk of a "
+      "changed grid first waits an extra delay (who is responsible for this address?)."),
+    P("grids.confusion_delay_hours", 12.0, "h", 0.0, 720.0, ASSUMPTION,
+      "Mean of the exponential extra delay before a case reaches a changed grid's desk during the "
+      "boundary-confusion period."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}

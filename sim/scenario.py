@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .dates import START_DATE_RULE, parse_month_day, parse_start_date
+from .population_change import CHANGES_KEY, ChangeDef, check_changes, check_regrid
 from .params import (COLLECTIVE_FIELD_BY_KEY, COLLECTIVE_FIELDS, EMERGENCY_FIELD_BY_KEY, NEED_FIELD_BY_KEY,
                      NEED_FIELDS, PARAM_BY_KEY, TASK_FIELD_BY_KEY, TASK_FIELDS, URGENCY, defaults)
 
@@ -165,6 +166,7 @@ class Scenario:
     description_zh: str = ""    # 中文说明, for reports in Chinese
     tasks: tuple[TaskType, ...] = ()   # the top-down task catalogue, in file order
     collective: tuple[CollectiveType, ...] = ()   # the collective-issue catalogue, in file order
+    changes: tuple[ChangeDef, ...] = ()   # [[territory.changes]]: households that change during the run (ODD 7.39)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -187,6 +189,8 @@ class Scenario:
         out["needs"] = {n.name: {f.key: getattr(n, f.key) for f in NEED_FIELDS} for n in self.needs}
         if self.emergencies:
             out["emergencies"] = {e.name: e.to_dict() for e in self.emergencies}
+        if self.changes:
+            out.setdefault("territory", {})["changes"] = [c.to_dict() for c in self.changes]
         if self.tasks:
             out["tasks"] = {t.name: {f.key: getattr(t, f.key) for f in TASK_FIELDS} for t in self.tasks}
         if self.collective:
@@ -407,6 +411,8 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
                                 ", ".join(f"[{s}]" for s in sorted(sections)) + f", [needs.NAME], [tasks.NAME], [collective.NAME]{hint}")
         for name, value in table.items():
             key = f"{section}.{name}"
+            if key == CHANGES_KEY:   # a list of tables, checked below
+                continue
             if key not in PARAM_BY_KEY:
                 raise ScenarioError(file, key, value, unknown_key_hint(key))
             values[key] = _check_param(file, key, value)
@@ -415,6 +421,9 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     emergencies = _check_emergencies(file, raw.get("emergencies", {}), values)
     tasks = _check_tasks(file, raw.get("tasks", {}))
     collective = _check_collective(file, raw.get("collective", {}), values, needs)
+    territory = raw.get("territory", {})
+    changes = check_changes(file, territory.get("changes", []) if isinstance(territory, dict) else [], values)
+    check_regrid(file, values)
     name = raw.get("name", name_from_file(file))
     description = raw.get("description", "")
     description_zh = raw.get("description_zh", "")
@@ -424,7 +433,7 @@ def _from_dict(raw: Mapping[str, Any], file: str, files: tuple[str, ...]) -> Sce
     if "name" in raw and not is_safe_name(name):
         raise ScenarioError(file, "name", name, SAFE_NAME_RULE)
     return Scenario(name, description, MappingProxyType(values), needs, files or (file,), emergencies,
-                    description_zh, tasks, collective)
+                    description_zh, tasks, collective, changes)
 
 
 def unknown_key_hint(key: str) -> str:

@@ -38,6 +38,8 @@ STREAMS = (
     "prevention",  # collective prevention (ODD 7.38), one child per purpose (Streams.child): see PREVENTION_STREAMS
     "floors",      # each household's floor in its walk-up building (加装电梯), drawn once
     "district",    # `govsim district import`: households placed inside the imported polygons (--seed)
+    "placement",   # households that change during a run (ODD 7.39): new estates' positions and residents, who leaves
+    "regrid",      # re-partitioned grids (ODD 7.39): which moved households lose their visits, boundary-confusion delays
 )
 
 # Each emergency occurrence's own streams, `Streams.child("emergency", index, k)` for the k-th

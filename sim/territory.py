@@ -230,3 +230,78 @@ def _visiting_order(xy: np.ndarray, hh: np.ndarray) -> np.ndarray:
     strip = y_rank * strips // len(hh)
     x_key = np.where(strip % 2 == 0, pts[:, 0], -pts[:, 0])
     return hh[np.lexsort((x_key, strip))]
+
+
+# ------------------------------------------------------------- households and grids that change (ODD 7.39)
+def locate(t: Territory, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(community, grid) of each position (km): the first grid rectangle that contains it (the
+    rectangles tile the footprint, so every position inside it has one)."""
+    b = t.grid_bounds
+    inside = ((xy[:, None, 0] >= b[None, :, 0]) & (xy[:, None, 0] <= b[None, :, 2])
+              & (xy[:, None, 1] >= b[None, :, 1]) & (xy[:, None, 1] <= b[None, :, 3]))
+    if not inside.any(axis=1).all():
+        raise ValueError("a position lies outside every grid of the territory")
+    grid = inside.argmax(axis=1)
+    return t.grid_community[grid], grid
+
+
+def add_households(t: Territory, xy: np.ndarray) -> np.ndarray:
+    """Add households at positions `xy` to the grids containing them (their visiting rounds are
+    redrawn); return their indices."""
+    community, grid = locate(t, xy)
+    first = t.n_households
+    t.hh_xy = np.vstack([t.hh_xy, xy])
+    t.hh_community = np.concatenate([t.hh_community, community])
+    t.hh_grid = np.concatenate([t.hh_grid, grid])
+    for g in np.unique(grid).tolist():
+        t.grid_households[g] = _visiting_order(t.hh_xy, np.flatnonzero(t.hh_grid == g))
+    return np.arange(first, t.n_households)
+
+
+def visiting_order(xy: np.ndarray, hh: np.ndarray) -> np.ndarray:
+    """A grid's households in visiting order (the serpentine sweep of a built territory)."""
+    return _visiting_order(xy, hh) if len(hh) else hh
+
+
+def split_tiles(xy: np.ndarray, members: np.ndarray, counted: np.ndarray, tiles: np.ndarray):
+    """Bisect a grid (its households `members`, its area the rectangles `tiles`) along the longer side
+    of its bounding box, at the median of the households `counted` (those present), as the territory
+    is built: (low members, high members, low tiles, high tiles), or None when no cut separates them."""
+    lo, hi = tiles[:, :2].min(axis=0), tiles[:, 2:].max(axis=0)
+    axis = 0 if (hi[0] - lo[0]) >= (hi[1] - lo[1]) else 1
+    coord = np.sort(xy[counted, axis])
+    if len(coord) < 2:
+        return None
+    m = len(coord) // 2
+    cut = 0.5 * (coord[m - 1] + coord[m])
+    if not coord[0] < cut < coord[-1]:
+        return None
+    low = xy[members, axis] <= cut
+    low_tiles, high_tiles = [], []
+    for tile in tiles:
+        if tile[2 + axis] <= cut:
+            low_tiles.append(tile)
+        elif tile[axis] >= cut:
+            high_tiles.append(tile)
+        else:
+            a, b = tile.copy(), tile.copy()
+            a[2 + axis], b[axis] = cut, cut
+            low_tiles.append(a)
+            high_tiles.append(b)
+    return members[low], members[~low], np.array(low_tiles), np.array(high_tiles)
+
+
+def tiles_touch(a: np.ndarray, b: np.ndarray, eps: float) -> bool:
+    """Whether two sets of rectangles share a boundary segment of positive length."""
+    for r in a:
+        x_overlap = np.minimum(r[2], b[:, 2]) - np.maximum(r[0], b[:, 0])
+        y_overlap = np.minimum(r[3], b[:, 3]) - np.maximum(r[1], b[:, 1])
+        touch_x = (np.abs(r[2] - b[:, 0]) < eps) | (np.abs(b[:, 2] - r[0]) < eps)
+        touch_y = (np.abs(r[3] - b[:, 1]) < eps) | (np.abs(b[:, 3] - r[1]) < eps)
+        if ((touch_x & (y_overlap > eps)) | (touch_y & (x_overlap > eps))).any():
+            return True
+    return False
+
+
+def tiles_bounds(tiles: np.ndarray) -> np.ndarray:
+    return np.array([*tiles[:, :2].min(axis=0), *tiles[:, 2:].max(axis=0)])

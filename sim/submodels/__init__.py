@@ -14,6 +14,7 @@ from .dispatch import Dispatch
 from .intake import Intake
 from .mediation import Mediation
 from .prevention import Prevention
+from .regrid import Regrid
 from .service import Service
 from .shift import Shift
 from .supervision import Supervision
@@ -24,6 +25,7 @@ from .volunteers import Volunteers
 
 SUBMODELS: tuple[type[Submodel], ...] = (
     Shift,             # 7.15 the working day
+    Regrid,            # 7.39 households present today (before their needs are drawn); grids that adjust
     NeedArrivals,      # 7.2-7.4 needs arise
     Intake,            # 7.5-7.6, 7.13 report or stay latent; lapse
     Dispatch,          # 7.7, 7.10 routing and hand-offs

@@ -1,0 +1,207 @@
+"""Households that change during a run and grids that re-partition (动态调整, ODD 7.39)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import GovernanceModel
+from sim.outcomes import summary
+from sim.runner import run
+from sim.submodels import SUBMODELS
+from sim.submodels.regrid import Regrid
+from tests.helpers import ROOT, check_after_events, small
+from tests.hostile import assert_refused
+from tests.test_invariants import _check_conservation
+
+SEEDS = (1, 2, 3)
+ESTATE = {"kind": "estate", "community": 0, "day": 0, "duration_days": 20, "households": 1_200}
+REVIEW = {"grids.review_interval_days": 10}
+
+
+def scenario(changes=(), residents=10_000, days=60, **overrides):
+    """The small baseline with `[[territory.changes]]` entries and parameter overrides."""
+    base = small("baseline", residents=residents, days=days, **overrides)
+    raw = base.to_dict()
+    if changes:
+        raw["territory"]["changes"] = [dict(c) for c in changes]
+    from sim.scenario import from_dict
+    return from_dict(raw, "test", files=base.files)
+
+
+def created_by_arrivals(model) -> int:
+    return model.arrivals.next_id
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(
+        (isinstance(a[k], float) and math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k] for k in a)
+
+
+def test_off_the_outputs_are_those_of_the_model_without_it():
+    """No changes and no reviews: the submodel adds no key, no column and no draw."""
+    s = small("baseline", residents=3_000, days=30)
+    with_it = GovernanceModel(s, 4)
+    without = GovernanceModel(s, 4, submodels=tuple(k for k in SUBMODELS if k is not Regrid))
+    for m in (with_it, without):
+        m.run_for(30)
+    assert _same(summary(with_it), summary(without))
+    assert with_it.recorder.names == without.recorder.names
+    assert with_it.recorder.rows == without.recorder.rows
+
+
+def test_households_added_make_more_cases():
+    for seed in SEEDS:
+        grown = GovernanceModel(scenario([ESTATE]), seed)
+        same = GovernanceModel(scenario(), seed)
+        for m in (grown, same):
+            m.run_for(60)
+        assert grown.household_schedule.added == 1_200
+        assert created_by_arrivals(grown) > created_by_arrivals(same), seed
+        assert grown.regrid.present.sum() == same.territory.n_households + 1_200
+
+
+def _check_partition(model) -> None:
+    """Every household in exactly one grid; the active grids' rectangles tile their communities."""
+    t, r = model.territory, model.regrid
+    seen = np.concatenate([hh for g, hh in enumerate(t.grid_households) if r.active[g]])
+    assert len(seen) == t.n_households == len(np.unique(seen))
+    assert all(r.active[g] for g in np.unique(t.hh_grid))
+    for g, hh in enumerate(t.grid_households):
+        if not r.active[g]:
+            continue
+        assert (t.hh_grid[hh] == g).all()
+        if len(hh):
+            tiles = r.tiles[g]
+            x, y = t.hh_xy[hh, 0:1], t.hh_xy[hh, 1:2]
+            inside = (x >= tiles[:, 0] - 1e-9) & (x <= tiles[:, 2] + 1e-9) & (y >= tiles[:, 1] - 1e-9) & (y <= tiles[:, 3] + 1e-9)
+            assert inside.any(axis=1).all(), f"a household of grid {g} lies outside its area"
+    # Latent needs wait in the pools of their household's current grid (they moved with it).
+    from sim.cases import LATENT
+    now = model.events.now
+    for c in model.cases:
+        if c.status == LATENT and c.t_arise <= now:
+            assert c.grid == t.hh_grid[c.household] and r.active[c.grid]
+    for g, pool in enumerate(model.discovery.latent_visit):
+        assert all(case.grid == g for case in pool.values())
+    for c, (x0, y0, x1, y1) in enumerate(t.community_bounds):
+        grids = [g for g in range(len(r.tiles)) if r.active[g] and t.grid_community[g] == c]
+        tiles = np.vstack([r.tiles[g] for g in grids])
+        assert ((tiles[:, 0] >= x0 - 1e-9) & (tiles[:, 2] <= x1 + 1e-9)
+                & (tiles[:, 1] >= y0 - 1e-9) & (tiles[:, 3] <= y1 + 1e-9)).all()
+        area = ((tiles[:, 2] - tiles[:, 0]) * (tiles[:, 3] - tiles[:, 1])).sum()
+        assert area == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-9), f"community {c} is not covered"
+
+
+def test_a_grid_above_the_threshold_splits_at_the_next_review():
+    m = GovernanceModel(scenario([ESTATE], **REVIEW), 1)
+    size = m.spec.values["grid.households_per_grid"] * m.spec.values["grids.split_above"]
+    m.run_for(9)     # day 10 (its review) is planned at the end of the tenth step: the estate's grid has swollen
+    assert m.regrid.splits == 0 and m.regrid.counts().max() > size
+    grids, workers = len(m.grid_desks), len(m.workers)
+    m.run_for(1)
+    assert m.regrid.splits >= 1
+    assert len(m.grid_desks) == grids + m.regrid.splits and len(m.workers) == workers + m.regrid.splits
+    _check_partition(m)
+    m.run_for(40)
+    _check_partition(m)
+    out = summary(m)
+    assert out["grids.splits"] >= 2 and out["grids.workers_hired"] == out["grids.splits"]
+    assert out["grids.households_max_end"] <= size
+    assert out["grids.hired_cost_cny"] > 0
+
+
+def test_no_case_lost_when_a_block_is_demolished_and_grids_merge():
+    """A demolition empties most of a grid, which then merges; the books balance at every instant."""
+    block = {"kind": "demolition", "community": 1, "day": 3, "duration_days": 4, "households": 900}
+    m = GovernanceModel(scenario([block], residents=10_000, days=40, **REVIEW), 3)
+    counter = check_after_events(m, lambda: _check_conservation(m), every=25)
+    for _ in range(40):
+        m.step()
+        _check_conservation(m)
+    assert counter["n"] > 500
+    assert m.household_schedule.removed == 900
+    assert m.regrid.merges >= 1
+    _check_partition(m)
+    out = summary(m)
+    assert out["territory.households_removed"] == 900 and out["grids.workers_freed"] >= 1
+
+
+def test_absent_migrants_make_no_needs_and_present_ones_do():
+    """Half the households are migrants, home from 15 days before the Spring Festival (29 Jan 2025)
+    to 25 days after: no need of theirs arises on the days they are away."""
+    migrants = {"kind": "migrants", "share": 0.5}
+    m = GovernanceModel(scenario([migrants], residents=6_000, days=70, **{"sim.start_date": "2025-01-01"}), 2)
+    m.run_for(70)
+    away = m.household_schedule.migrant_from == 0
+    assert 0.4 < away.mean() < 0.6
+    home = m.household_schedule.home
+    routine = [c for c in m.cases if c.id < m.arrivals.next_id and 0 <= c.t_arise < 70]   # needs that arose
+    day = np.array([int(c.t_arise) for c in routine])
+    of_migrant = away[np.array([c.household for c in routine])]
+    assert not home[:13].any() and home[13:54].all() and not home[54:70].any()   # 29 Jan is day 28
+    assert (of_migrant & ~home[day]).sum() == 0, "an absent household made a need"
+    assert (of_migrant & home[day]).sum() > 50
+    assert (~of_migrant & ~home[day]).sum() > 50
+
+
+def test_a_learning_period_lowers_discoveries():
+    def found(seed, **values):
+        s = run(scenario([ESTATE], days=90, **REVIEW, **values), seed, case_table=False).summary
+        return s["cases.discovered_by_visit"] + s["cases.discovered_by_patrol"]
+
+    slow = np.array([found(s, **{"grids.learning_start_efficiency": 0.1, "grids.learning_days": 365}) for s in SEEDS])
+    none = np.array([found(s, **{"grids.learning_days": 0}) for s in SEEDS])
+    assert slow.mean() < none.mean(), (slow, none)
+
+
+def test_more_households_without_repartitioning_make_no_outcome_better():
+    keys = ("response_time_h.mean", "rates.closed", "rates.on_time", "ratings.satisfaction_rate")
+    for seed in SEEDS:
+        base = run(scenario(days=90), seed, case_table=False).summary
+        grown = run(scenario([{**ESTATE, "households": 2_500}], days=90), seed, case_table=False).summary
+        assert grown["response_time_h.mean"] >= base["response_time_h.mean"], seed
+        for k in keys[1:]:
+            assert grown[k] <= base[k] + 0.01, (k, seed, base[k], grown[k])
+
+
+def test_one_seed_gives_identical_outputs():
+    s = scenario([ESTATE, {"kind": "demolition", "community": 1, "day": 5, "households": 300},
+                  {"kind": "migrants", "share": 0.2, "community": 1}], days=40, **REVIEW)
+    a, b = run(s, 5, case_table=False), run(s, 5, case_table=False)
+    assert _same(a.summary, b.summary)
+    assert a.summary["grids.splits"] >= 1
+
+
+@pytest.mark.parametrize("entry,key", [
+    ('kind = "flood"\ncommunity = 0\nhouseholds = 10', "territory.changes[0].kind"),
+    ('kind = "estate"\ncommunity = 99\nhouseholds = 10', "territory.changes[0].community"),
+    ('kind = "estate"\ncommunity = 0\nhouseholds = -5', "territory.changes[0].households"),
+    ('kind = "estate"\ncommunity = 0\nhouseholds = 10\ncolour = "red"', "territory.changes[0].colour"),
+    ('kind = "estate"\nbox = [0.0, 0.0, 99.0, 0.1]\nhouseholds = 10', "territory.changes[0].box"),
+    ('kind = "migrants"\nshare = 1.5', "territory.changes[0].share"),
+    ('kind = "demolition"\nhouseholds = 10', "territory.changes[0]"),
+    ('kind = "estate"\ncommunity = 0\nhouseholds = 10\n[grids]\nreview_interval_days = 30\nmerge_below = 0.9',
+     "grids.merge_below"),
+])
+def test_bad_change_entries_are_refused_naming_the_key(entry, key, tmp_path, capsys, monkeypatch):
+    s = tmp_path / "s.toml"
+    s.write_text(f'extends = "{(ROOT / "scenarios" / "workshop.toml").as_posix()}"\n[[territory.changes]]\n{entry}\n',
+                 encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    line = assert_refused(["run", str(s), "--no-progress"], capsys, [tmp_path])
+    assert key in line
+
+
+def test_imported_districts_refuse_repartitioning_and_changes():
+    """Splitting polygons is not modelled yet: the loader refuses, naming the key."""
+    from sim.population_change import check_changes, check_regrid
+    from sim.scenario import ScenarioError
+
+    values = {"grids.review_interval_days": 30, "territory.district_file": "d.npz", "sim.days": 365}
+    with pytest.raises(ScenarioError, match="grids.review_interval_days"):
+        check_regrid("s.toml", values)
+    with pytest.raises(ScenarioError, match="territory.changes"):
+        check_changes("s.toml", [ESTATE], values)

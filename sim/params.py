@@ -201,10 +201,11 @@ PARAMS: tuple[Param, ...] = (
       "Grid size: households per grid (网格).",
       # Beyond 2,000 households the workshop territory is one grid.
       lever=Lever(50, high=2_000)),
-    P("grid.workers_per_grid", 1, "workers", 1, 1_000,
+    P("grid.workers_per_grid", 1, "workers", 0, 1_000,
       "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
       "people per grid manager, i.e. larger grids",
-      "Full-time grid workers (专职网格员) per grid."),
+      "Full-time grid workers (专职网格员) per grid; 0 (rural grids staffed by part-timers only) needs "
+      "grid.part_time_workers >= 1."),
     P("grid.part_time_workers", 0, "workers", 0, 100, ASSUMPTION,
       "Part-time grid workers (兼职网格员: building heads, village cadres or residents paid a stipend, "
       "staffing grids 专兼结合) per grid, besides the full-time ones. They take cases, top-down tasks and "

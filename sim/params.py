@@ -229,6 +229,11 @@ PARAMS: tuple[Param, ...] = (
       "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
     P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
       "Township case-handling staff (departments) per 10,000 residents."),
+    P("township.travel_kmh", 0.0, "km/h", 0.0, 120.0, ASSUMPTION,
+      "Travel speed of committee and township staff to on-site cases, a round trip from their office "
+      "(the committee's, the township seat at the households' centre); 0: not modelled apart from the "
+      "effort hours, which in a compact urban street office include the short trips. The rural template "
+      "sets 25 km/h (a township car on county and village roads)."),
     P("population.share_elderly", 0.232, "share", 0.0, 0.9,
       "Heilongjiang, 7th census (2020): 23.2% of residents aged 60 and over",
       "Share of residents aged 60 and over."),

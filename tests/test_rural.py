@@ -76,6 +76,40 @@ def test_memory_estimate_counts_part_time_only_grids():
     assert grid_workers(s.values) == len(model_of(s, 1).workers) > 0
 
 
+# ------------------------------------------------------------------ distances
+def test_staff_travel_to_on_site_cases_from_their_office():
+    """With township.travel_kmh, a township or committee case on site takes the round trip from the
+    office on top of its effort; cases at the office do not."""
+    model = model_of(small("rural_township", residents=4_000, days=20), 1)
+    rules, staff = model.rules, model.township.desk.servers[0]
+    on_site = next(i for i, flag in enumerate(rules.on_site) if flag)
+    office = next(i for i, flag in enumerate(rules.on_site) if not flag)
+    far = int(np.argmax(np.hypot(*(model.territory.hh_xy - np.array(staff.office)).T)))
+
+    class Case:
+        effort, household = 0.1, far
+    Case.need = on_site
+    trip = 2.0 * math.dist(rules.hh_xy[far], staff.office) / (25.0 * 24.0)
+    assert trip > 0.25 / 24.0   # more than a quarter of an hour across 30 km²
+    assert staff.service_time(Case, True, rules) == pytest.approx(0.1 + trip)
+    Case.need = office
+    assert staff.service_time(Case, True, rules) == pytest.approx(0.1)
+    assert model_of(small("baseline", days=20), 1).township.desk.servers[0].service_time(Case, True, rules) == 0.1
+
+
+def test_rural_distances_occupy_the_township_longer():
+    """Paired seeds: the same township at city density, or without the staff's trips, keeps its
+    staff less occupied; the trips close no more cases. (The mean resolution time of the cases
+    that are resolved is not a fair measure here: slower service lets more cases be abandoned, and
+    the ones that remain are the quicker ones.)"""
+    rural = across("rural_township", "workload.township.utilisation")
+    dense = across("rural_township", "workload.township.utilisation", **{"territory.density_per_km2": 8_000.0})
+    no_trip = across("rural_township", "workload.township.utilisation", **{"township.travel_kmh": 0.0})
+    assert rural.mean() > dense.mean() and rural.mean() > no_trip.mean(), (rural, dense, no_trip)
+    closed = across("rural_township", "rates.closed")
+    assert closed.mean() <= across("rural_township", "rates.closed", **{"township.travel_kmh": 0.0}).mean()
+
+
 # ------------------------------------------------------------------ an emergency with part-timers only
 def test_cold_wave_in_villages_without_full_timers():
     """The emergency moves committee and township staff (no full-timer to move, part-timers keep

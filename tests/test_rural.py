@@ -177,6 +177,14 @@ def test_fewer_part_timers_do_not_help():
     assert fewer.mean() > full.mean() and (fewer >= full - 0.05 * full).all(), (full, fewer)
 
 
+def test_more_demand_does_not_help_a_rural_township():
+    """Honest under strain: 30% more needs never leave the part-timers faster or more on time."""
+    for key, worse in (("response_time_h.mean", np.greater), ("rates.on_time", np.less)):
+        base = across("rural_township", key)
+        more = across("rural_township", key, **{"demand.scale": 1.3})
+        assert worse(more.mean(), base.mean()), (key, base, more)
+
+
 def test_rural_runs_are_reproducible():
     s = small("rural_township", residents=3_000, days=40)
     a, b = run(s, 7, case_table=False).summary, run(s, 7, case_table=False).summary

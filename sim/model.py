@@ -134,11 +134,24 @@ class GovernanceModel(mesa.Model):
         for g, c in enumerate(t.grid_community.tolist()):
             first_grid.setdefault(c, g)
         county, township, committee = staffing(v, self.needs, tuple(map(len, self.by_age)), t.n_communities)
-        self.committees = [Committee(self, c, committee[c], self.grid_space[first_grid[c]])
-                           for c in range(t.n_communities)]
-        self.township = Township(self, township)
+        field = self._field(v)
+        self.committees = [Committee(self, c, committee[c], self.grid_space[first_grid[c]],
+                                     field(centres[first_grid[c]])) for c in range(t.n_communities)]
+        self.township = Township(self, township, field(self._township_seat()))
         self.county = [CountyDepartment(self, d, k, staff)
                        for d, (k, staff) in enumerate(zip(county_departments(self.needs), county))]
+
+    @staticmethod
+    def _field(v):
+        """With township.travel_kmh, committee and township staff travel to on-site cases from their
+        office (a rural township's distances); without, their efforts include the trip."""
+        speed = v["township.travel_kmh"] * 24.0
+        return lambda xy: ((float(xy[0]), float(xy[1])), speed) if speed > 0 else None
+
+    def _township_seat(self) -> np.ndarray:
+        """The township office (乡镇驻地): the household nearest the mean household position."""
+        xy = self.territory.hh_xy
+        return xy[int(np.argmin(((xy - xy.mean(axis=0)) ** 2).sum(axis=1)))]
 
     @staticmethod
     def _grid_staff(v) -> tuple[list[bool], list[float]]:

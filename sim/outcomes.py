@@ -317,7 +317,7 @@ def _workforce(model, out: dict) -> None:
     out["workers.part_time"] = float(part)
     duty_h = workdays * sum(w.day_hours for w in ws)   # on grid duty, after the paperwork
     out["workers.utilisation"] = ratio(sum(w.case_hours for w in ws), duty_h)
-    out["workers.paperwork_share"] = paper_h / shift_h
+    out["workers.paperwork_share"] = paper_h / shift_h if part < len(ws) else 0.0   # part-timers file none
     out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws), duty_h + workdays * paper_h * (
         len(ws) - part))
     out["workers.visits_per_worker_day"] = ratio(sum(w.visits for w in ws), workdays * len(ws))

@@ -295,10 +295,11 @@ PARAMS: tuple[Param, ...] = (
       "Grid size: households per grid (网格).",
       # Beyond 2,000 households the workshop territory is one grid.
       lever=Lever(50, high=2_000)),
-    P("grid.workers_per_grid", 1, "workers", 1, 1_000,
+    P("grid.workers_per_grid", 1, "workers", 0, 1_000,
       "one full-time grid worker (专职网格员) per grid is the usual arrangement; Beijing has about 3,000 "
       "people per grid manager, i.e. larger grids",
-      "Full-time grid workers (专职网格员) per grid."),
+      "Full-time grid workers (专职网格员) per grid; 0 (rural grids staffed by part-timers only) needs "
+      "grid.part_time_workers >= 1."),
     P("grid.part_time_workers", 0, "workers", 0, 100, ASSUMPTION,
       "Part-time grid workers (兼职网格员: building heads, village cadres or residents paid a stipend, "
       "staffing grids 专兼结合) per grid, besides the full-time ones. They take cases, top-down tasks and "
@@ -322,6 +323,11 @@ PARAMS: tuple[Param, ...] = (
       "Organic Law of Urban Residents' Committees: 5-9 members", "Committee staff handling cases."),
     P("township.staff_per_10k", 5.0, "persons/10k residents", 0.1, 50.0, ASSUMPTION,
       "Township case-handling staff (departments) per 10,000 residents."),
+    P("township.travel_kmh", 0.0, "km/h", 0.0, 120.0, ASSUMPTION,
+      "Travel speed of committee and township staff to on-site cases, a round trip from their office "
+      "(the committee's, the township seat at the households' centre); 0: not modelled apart from the "
+      "effort hours, which in a compact urban street office include the short trips. The rural template "
+      "sets 25 km/h (a township car on county and village roads)."),
     P("population.share_elderly", 0.232, "share", 0.0, 0.9,
       "Heilongjiang, 7th census (2020): 23.2% of residents aged 60 and over",
       "Share of residents aged 60 and over."),

@@ -613,6 +613,10 @@ def _check_consistency(file: str, v: Mapping[str, Any], needs: tuple[NeedType, .
                             "0 when staff work around the clock every day (worker.shift_hours 24, "
                             "workdays_per_week 7): part-timers' hours are counted from the start of a shift",
                             ("worker.shift_hours", "worker.workdays_per_week"))
+    if v["grid.workers_per_grid"] + v["grid.part_time_workers"] < 1:
+        raise ScenarioError(file, "grid.workers_per_grid", v["grid.workers_per_grid"],
+                            "at least 1, or grid.part_time_workers >= 1 (a grid needs someone to staff it)",
+                            ("grid.part_time_workers",))
     if v["sim.warmup_days"] >= v["sim.days"]:
         raise ScenarioError(file, "sim.warmup_days", v["sim.warmup_days"],
                             f"less than sim.days ({v['sim.days']})", ("sim.days",))

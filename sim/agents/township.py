@@ -12,9 +12,9 @@ class Township(mesa.Agent):
     """Dispatches hotline cases to the level with authority; resolves township-level cases;
     refers county-level items to county departments (outside the model, a delay)."""
 
-    def __init__(self, model, staff: int):
+    def __init__(self, model, staff: int, field: tuple | None = None):
         super().__init__(model)
-        self.desk = staff_desk(Desk(TOWNSHIP, 0), staff, model.rules.speed)
+        self.desk = staff_desk(Desk(TOWNSHIP, 0), staff, model.rules.speed, field)
 
     @staticmethod
     def dispatch_level(case) -> int:

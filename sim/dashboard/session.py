@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping
@@ -219,10 +219,20 @@ def fixed_levers(scenario: Scenario) -> dict[str, str]:
 
 
 def controls_for(scenario: Scenario) -> list[tuple[str, list[LeverControl]]]:
-    """`grouped_controls()` without the levers the scenario ignores (`fixed_levers`)."""
+    """`grouped_controls()` without the levers the scenario ignores (`fixed_levers`), each with the
+    bounds the scenario allows (`_bounded_for`)."""
     fixed = fixed_levers(scenario)
-    out = [(g, [c for c in controls if c.key not in fixed]) for g, controls in grouped_controls()]
+    out = [(g, [_bounded_for(c, scenario) for c in controls if c.key not in fixed])
+           for g, controls in grouped_controls()]
     return [(g, controls) for g, controls in out if controls]
+
+
+def _bounded_for(control: LeverControl, scenario: Scenario) -> LeverControl:
+    """A grid without full-time workers (a rural scenario: grid.workers_per_grid = 0) needs a
+    part-timer: the part-time slider then starts at 1, since 0 would leave grids with nobody."""
+    if control.key == "grid.part_time_workers" and scenario["grid.workers_per_grid"] == 0:
+        return replace(control, low=1)
+    return control
 
 
 # The names from before levers could be choices: every lever's control, whatever its kind.

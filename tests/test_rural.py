@@ -42,8 +42,10 @@ def across(name: str, key: str, **overrides) -> np.ndarray:
 def test_rural_template_loads_with_its_values():
     s = small("rural_township", residents=20_000, days=30)
     assert s["grid.workers_per_grid"] == 0 and s["grid.part_time_workers"] >= 1
-    assert s["population.share_elderly"] == pytest.approx(0.2381)   # 7th census, rural, 60+
-    assert s["population.digital_other"] < small("baseline")["population.digital_other"]
+    assert s["territory.community_types"] == "village"                 # every community a village
+    assert s["community_types.village_share_elderly"] == pytest.approx(0.2381)   # 7th census, rural, 60+
+    assert s["community_types.village_digital_other"] < small("baseline")["population.digital_other"]
+    assert [(c.kind, c.share) for c in s.changes] == [("migrants", 0.2)]   # home for the Spring Festival
     rates = {c.name: c.rate_per_year for c in s.collective}
     assert rates["village_affairs"] > 0 and rates["lift"] == rates["renovation"] == rates["property_fees"] == 0
 
@@ -103,11 +105,16 @@ def test_rural_distances_occupy_the_township_longer():
     that are resolved is not a fair measure here: slower service lets more cases be abandoned, and
     the ones that remain are the quicker ones.)"""
     rural = across("rural_township", "workload.township.utilisation")
-    dense = across("rural_township", "workload.township.utilisation", **{"territory.density_per_km2": 8_000.0})
+    dense = across("rural_township", "workload.township.utilisation",   # villages as dense as the city
+                   **{"community_types.village_density": 8_000.0 / 2.62})
     no_trip = across("rural_township", "workload.township.utilisation", **{"township.travel_kmh": 0.0})
     assert rural.mean() > dense.mean() and rural.mean() > no_trip.mean(), (rural, dense, no_trip)
-    closed = across("rural_township", "rates.closed")
-    assert closed.mean() <= across("rural_township", "rates.closed", **{"township.travel_kmh": 0.0}).mean()
+    # The trips close no more cases: the paired gain is not above two standard errors (the trips
+    # touch only the committee's and township's on-site cases, a small share, so the change is
+    # within the seeds' noise either way).
+    gain = across("rural_township", "rates.closed") - across("rural_township", "rates.closed",
+                                                             **{"township.travel_kmh": 0.0})
+    assert gain.mean() <= 2 * gain.std(ddof=1) / np.sqrt(len(gain)), gain
 
 
 # ------------------------------------------------------------------ an emergency with part-timers only

@@ -60,16 +60,19 @@ def case_measures(w, end: float) -> dict[str, float]:
             "unmet_share": ratio(n - closed.sum(), n)}
 
 
-def resident_arrays(model) -> tuple[np.ndarray, np.ndarray]:
-    """Every resident's latent satisfaction and digital access, read once for all groups."""
+def resident_arrays(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every resident's latent satisfaction, digital access and whether the satisfaction measures
+    count them (at home some day of the measured window), read once for all groups."""
     res = model.residents
     return (np.fromiter((r.satisfaction for r in res), float, len(res)),
-            np.fromiter((r.digital for r in res), bool, len(res)))
+            np.fromiter((r.digital for r in res), bool, len(res)),
+            model.residents_at_home(int(model.spec.values["sim.warmup_days"])))
 
 
 def resident_measures(model, members: np.ndarray, households: int, people) -> dict[str, float]:
     """The resident measures of one group: `members` indexes its residents; `people` is resident_arrays."""
-    sat, digital = people[0][members], people[1][members]
+    digital = people[1][members]
+    sat = people[0][members][people[2][members]]
     return {"households": float(households), "residents": float(len(members)),
             "elderly_share": ratio(model.resident_elderly[members].sum(), len(members)),
             "offline_share": ratio((~digital).sum(), len(members)),

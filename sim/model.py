@@ -9,6 +9,8 @@ which registers its handlers on the heap when the model installs it.
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -222,7 +224,23 @@ class GovernanceModel(mesa.Model):
 
     @property
     def latent_satisfaction_mean(self) -> float:
+        if self.household_schedule is not None:   # households that come and go: those at home now
+            home = self.household_schedule.present(int(self.time))[self.resident_household]
+            return float(np.mean([r.satisfaction for r, h in zip(self.residents, home) if h])) if home.any() else math.nan
         return (self.sat_sum[0] + self.sat_sum[1]) / max(1, len(self.residents))
+
+    def residents_at_home(self, first_day: int | None = None) -> np.ndarray:
+        """Which residents the satisfaction measures count: those at home on at least one day from
+        `first_day` (None: today) to today. A household not yet moved in, gone before, or a migrant
+        away the whole time met no service, and its unchanged satisfaction would flatter the mean.
+        Everyone when no household changes (ODD 7.39)."""
+        if self.household_schedule is None:
+            return np.ones(len(self.residents), dtype=bool)
+        today = int(self.time)
+        home = np.zeros(self.territory.n_households, dtype=bool)
+        for day in range(today if first_day is None else min(first_day, today), today + 1):
+            home |= self.household_schedule.present(day)
+        return home[self.resident_household]
 
     def residents_of(self, households) -> list[Resident]:
         wanted = np.zeros(self.territory.n_households, dtype=bool)

@@ -291,8 +291,9 @@ def _window(a: CaseArrays, keep: np.ndarray) -> CaseArrays:
 
 
 def _satisfaction(model, w: CaseArrays, out: dict) -> None:
-    sat = np.fromiter((r.satisfaction for r in model.residents), float, len(model.residents))
-    elderly = model.resident_elderly
+    counted = model.residents_at_home(int(model.spec.values["sim.warmup_days"]))
+    sat = np.fromiter((r.satisfaction for r in model.residents), float, len(model.residents))[counted]
+    elderly = model.resident_elderly[counted]
     out["satisfaction.latent_mean"] = float(sat.mean())
     for q in (10, 50, 90):
         out[f"satisfaction.latent_p{q}"] = float(np.percentile(sat, q))

@@ -147,6 +147,26 @@ def test_absent_migrants_make_no_needs_and_present_ones_do():
     assert (~of_migrant & ~home[day]).sum() > 50
 
 
+def test_satisfaction_measures_count_only_residents_at_home():
+    """Migrants away the whole measured window met no service: their untouched satisfaction must not
+    flatter the latent mean, nor may a survey reach them. Set it to zero: the measures do not move."""
+    migrants = {"kind": "migrants", "share": 0.5}
+    m = GovernanceModel(scenario([migrants], residents=6_000, days=60, **{"sim.start_date": "2025-06-01"}), 1)
+    m.run_for(60)
+    away = (m.household_schedule.migrant_from == 0)[m.resident_household]   # away all summer
+    assert 0.4 < away.mean() < 0.6 and not m.residents_at_home(10)[away].any()
+    before = summary(m)
+    at_home = np.array([r.satisfaction for r, a in zip(m.residents, away) if not a])
+    for r, a in zip(m.residents, away):
+        if a:
+            r.satisfaction = 0.0
+    after = summary(m)
+    assert after["satisfaction.latent_mean"] == before["satisfaction.latent_mean"] == pytest.approx(at_home.mean())
+    assert m.latent_satisfaction_mean == pytest.approx(at_home.mean())
+    m.survey.run(60)   # a sample of the residents at home: away ones (now 0) would halve its mean
+    assert m.surveys[-1]["latent_mean"] == pytest.approx(at_home.mean(), abs=0.05)
+
+
 def test_a_learning_period_lowers_discoveries():
     def found(seed, **values):
         s = run(scenario([ESTATE], days=90, **REVIEW, **values), seed, case_table=False).summary

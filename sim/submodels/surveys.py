@@ -139,6 +139,7 @@ class Surveys(Submodel):
     def run(self, day: int) -> None:
         m = self.model
         sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
+        sat = sat[m.residents_at_home()]   # the survey reaches the residents at home that day
         n = max(1, round(self.p["survey.sample_share"] * len(sat)))
         result = survey(m.streams.survey, sat, n, self.p["satisfaction.rating_noise"], grade_cuts(self.p))
         result["day"] = day

@@ -60,22 +60,50 @@ def check_changes(file, table: Any, values: Mapping[str, Any]) -> tuple[ChangeDe
     if not isinstance(table, list) or not all(isinstance(e, dict) for e in table):
         raise ScenarioError(file, "territory.changes", table, "a list of tables [[territory.changes]]")
     if table and values["territory.district_file"]:
-        raise ScenarioError(file, "territory.changes", "(with territory.district_file)", "no changes with an "
-                            "imported district: households changing inside polygons are not modelled yet")
+        _need_shapely(file, "territory.changes", "(with territory.district_file)", "households changing inside "
+                      "an imported district's polygons")
     width, height = footprint_of(values) if table else (0.0, 0.0)
     n_comm = community_count(values) if table else 0
-    return tuple(_check_change(file, f"territory.changes[{i}]", e, values, width, height, n_comm)
-                 for i, e in enumerate(table))
+    changes = tuple(_check_change(file, f"territory.changes[{i}]", e, values, width, height, n_comm)
+                    for i, e in enumerate(table))
+    if changes and values["territory.district_file"]:
+        _check_in_district(file, changes, values)
+    return changes
+
+
+def _need_shapely(file, key: str, value, what: str) -> None:
+    """Polygons are cut and tested with shapely (the gis extra): without it, a clear refusal."""
+    from .district.geo_regrid import GIS_MISSING, have_shapely
+    from .scenario import ScenarioError
+
+    if not have_shapely():
+        raise ScenarioError(file, key, value, f"{what} needs shapely; {GIS_MISSING}")
+
+
+def _check_in_district(file, changes: tuple[ChangeDef, ...], values) -> None:
+    """On an imported district a box or a point's disc must overlap a community polygon: the district's
+    frame (km, from 0) is its bounding box, which holds land outside every community."""
+    from .district.geo_regrid import area_in_district
+    from .scenario import ScenarioError
+    from .territory import district_of
+
+    d = district_of(values)
+    for i, c in enumerate(changes):
+        if c.box is not None and not area_in_district(d, box=c.box):
+            raise ScenarioError(file, f"territory.changes[{i}].box", list(c.box),
+                                "a box overlapping a community of the imported district (km in its frame)")
+        if c.point is not None and not area_in_district(d, point=c.point, radius_km=c.radius_km):
+            raise ScenarioError(file, f"territory.changes[{i}].point", list(c.point),
+                                "a point whose radius_km reaches a community of the imported district")
 
 
 def check_regrid(file, values: Mapping[str, Any]) -> None:
-    """Re-partitioning bisects rectangles: an imported district's polygons are refused for now."""
+    """Re-partitioning bisects rectangles, or an imported district's polygons (with shapely)."""
     from .scenario import ScenarioError
 
     if values["grids.review_interval_days"] and values["territory.district_file"]:
-        raise ScenarioError(file, "grids.review_interval_days", values["grids.review_interval_days"],
-                            "0 with an imported district (territory.district_file): splitting and merging "
-                            "its grid polygons is not modelled yet")
+        _need_shapely(file, "grids.review_interval_days", values["grids.review_interval_days"],
+                      "splitting and merging an imported district's grid polygons")
     if values["grids.review_interval_days"] and values["grids.merge_below"] >= values["grids.split_above"] / 2:
         raise ScenarioError(file, "grids.merge_below", values["grids.merge_below"],
                             f"less than half of grids.split_above ({values['grids.split_above']}): the halves of "
@@ -192,6 +220,10 @@ class HouseholdSchedule:
 
 def area_mask(territory, change: ChangeDef, xy: np.ndarray) -> np.ndarray:
     """Which of the positions `xy` lie in the change's area (all of them when it names none)."""
+    if territory.community_rings is not None and (change.community is not None or change.box is not None):
+        from .district.geo_regrid import area_mask as polygon_mask   # inside the polygons, not their boxes
+
+        return polygon_mask(territory, change, xy)
     if change.community is not None:
         x0, y0, x1, y1 = territory.community_bounds[change.community]
     elif change.box is not None:
@@ -206,6 +238,10 @@ def area_mask(territory, change: ChangeDef, xy: np.ndarray) -> np.ndarray:
 def estate_positions(rng: np.random.Generator, territory, change: ChangeDef, radius: float) -> np.ndarray:
     """Positions (km) of a new estate's households: around a centre drawn in a community, inside a box,
     or within a point's radius; always inside the territory."""
+    if territory.community_rings is not None:   # an imported district: inside its polygons
+        from .district.geo_regrid import estate_positions as in_polygons
+
+        return in_polygons(rng, territory, change, radius)
     n = change.households
     if change.box is not None:
         x0, y0, x1, y1 = change.box

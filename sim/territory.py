@@ -121,9 +121,11 @@ def territory_from_district(path) -> Territory:
     grids and adjacency as imported; grids visited in the same serpentine order as a synthetic one."""
     d = read_district(path)
     grid_households = [_visiting_order(d.hh_xy, hh) for hh in _members(d.hh_grid, d.n_grids)]
-    return Territory(d.width, d.height, d.hh_xy, d.hh_community, d.hh_grid, d.grid_community,
-                     _ring_bounds(d.grid_rings), _ring_bounds(d.community_rings), grid_households,
-                     d.grid_rings, d.community_rings, d.grid_adjacency, d.community_names,
+    # Copies of what a run changes (grids that split and merge, ODD 7.39): the district is cached.
+    return Territory(d.width, d.height, d.hh_xy.copy(), d.hh_community.copy(), d.hh_grid.copy(),
+                     d.grid_community.copy(), _ring_bounds(d.grid_rings), _ring_bounds(d.community_rings),
+                     grid_households, [list(rs) for rs in d.grid_rings], d.community_rings, d.grid_adjacency,
+                     d.community_names,
                      d.community_types)
 
 
@@ -235,7 +237,13 @@ def _visiting_order(xy: np.ndarray, hh: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------- households and grids that change (ODD 7.39)
 def locate(t: Territory, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(community, grid) of each position (km): the first grid rectangle that contains it (the
-    rectangles tile the footprint, so every position inside it has one)."""
+    rectangles tile the footprint, so every position inside it has one); on an imported district,
+    the grid polygon that contains it (bounding boxes of polygons overlap)."""
+    if t.grid_rings is not None:
+        from .district.geo_regrid import locate_grids
+
+        grid = locate_grids(t, xy)
+        return t.grid_community[grid], grid
     b = t.grid_bounds
     inside = ((xy[:, None, 0] >= b[None, :, 0]) & (xy[:, None, 0] <= b[None, :, 2])
               & (xy[:, None, 1] >= b[None, :, 1]) & (xy[:, None, 1] <= b[None, :, 3]))

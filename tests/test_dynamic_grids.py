@@ -215,11 +215,14 @@ def test_bad_change_entries_are_refused_naming_the_key(entry, key, tmp_path, cap
     assert key in line
 
 
-def test_imported_districts_refuse_repartitioning_and_changes():
-    """Splitting polygons is not modelled yet: the loader refuses, naming the key."""
+def test_imported_districts_without_shapely_refuse_repartitioning_and_changes(monkeypatch):
+    """Polygons are cut with shapely (the gis extra; tests/test_district_regrid.py runs them): without
+    it the loader refuses, naming the key."""
+    from sim.district import geo_regrid
     from sim.population_change import check_changes, check_regrid
     from sim.scenario import ScenarioError
 
+    monkeypatch.setattr(geo_regrid, "have_shapely", lambda: False)
     values = {"grids.review_interval_days": 30, "territory.district_file": "d.npz", "sim.days": 365}
     with pytest.raises(ScenarioError, match="grids.review_interval_days"):
         check_regrid("s.toml", values)

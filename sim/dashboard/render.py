@@ -362,6 +362,7 @@ class MapRenderer(Layers):
                          if c.status < RESOLVED or (c.status == PETITIONED and c.t_abandon >= since)]
         hh = [c.household for c in self._pending if LATENT < c.status < RESOLVED]
         self.cases.set_offsets(self._xy(hh))
+        self._update_grid_lines()
         self._update_deliberation_and_safety(since)
         self._update_emergencies()
         day = int(round(m.time))
@@ -372,6 +373,14 @@ class MapRenderer(Layers):
         else:
             self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)} · {date}")
         return self.fig
+
+    def _update_grid_lines(self) -> None:
+        """Grids that split or merge (ODD 7.39) redraw their outlines: the new cut, a merged polygon."""
+        t, regrid = self.model.territory, self.model.submodels.get("regrid")
+        key = (t.n_grids, getattr(regrid, "merges", 0))
+        if key != getattr(self, "_grids_drawn", None):
+            self.grid_lines.set_segments(_outline_segments(t.grid_rings, t.grid_bounds))
+        self._grids_drawn = key
 
     def _xy(self, households: list[int]) -> np.ndarray:
         return self.model.territory.hh_xy[households] if households else np.empty((0, 2))

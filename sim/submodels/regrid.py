@@ -21,6 +21,7 @@ from ..agents import GridWorker
 from ..agents.grid_worker import deal_rounds
 from ..cases import GRID, IN_TRANSIT, LATENT, Desk
 from ..territory import split_tiles, tiles_bounds, tiles_touch, visiting_order
+from ..district.geo_regrid import PolygonGrids
 from .base import Submodel
 
 
@@ -55,6 +56,8 @@ class Regrid(Submodel):
         self.present = np.ones(t.n_households, dtype=bool)
         self.unvisited_until = np.full(t.n_households, -1, dtype=np.int64)   # lost relationships
         self.tiles = [b[None, :].copy() for b in t.grid_bounds]
+        # An imported district's grids are polygons: cut, united and tested for adjacency as such.
+        self.polygons = PolygonGrids(t) if self.reviews and t.grid_rings is not None else None
         self.active = [True] * t.n_grids
         self.confused_until = [-math.inf] * t.n_grids
         self.own = [[] for _ in range(t.n_grids)]   # each grid's own workers, by slot
@@ -204,15 +207,18 @@ class Regrid(Submodel):
         """The smallest active grid of the same community adjacent to g (ties: the lowest index)."""
         t = self.model.territory
         eps = 1e-9 * max(t.width, t.height)
+        touch = self.polygons.touch if self.polygons else lambda a, b: tiles_touch(self.tiles[a], self.tiles[b], eps)
         near = [h for h in range(len(self.own)) if h != g and self.active[h]
-                and t.grid_community[h] == t.grid_community[g] and tiles_touch(self.tiles[g], self.tiles[h], eps)]
+                and t.grid_community[h] == t.grid_community[g] and touch(g, h)]
         return min(near, key=lambda h: (counts[h], h)) if near else None
 
     def split(self, g: int, day: int) -> None:
         """Bisect grid g; the high side becomes a new grid with a newly hired worker."""
         t = self.model.territory
         members = t.grid_households[g]
-        cut = split_tiles(t.hh_xy, members, members[self.present[members]], self.tiles[g])
+        counted = members[self.present[members]]
+        cut = (self.polygons.split(g, members, counted) if self.polygons
+               else split_tiles(t.hh_xy, members, counted, self.tiles[g]))
         if cut is None:
             return
         low, high, low_tiles, high_tiles = cut
@@ -307,6 +313,8 @@ class Regrid(Submodel):
         members = t.grid_households[g]
         t.hh_grid[members] = h
         self.tiles[h] = np.vstack([self.tiles[h], self.tiles[g]])
+        if self.polygons:
+            self.polygons.merge(g, h)
         t.grid_bounds[h] = tiles_bounds(self.tiles[h])
         t.grid_households[h] = visiting_order(t.hh_xy, np.concatenate([t.grid_households[h], members]))
         self.active[g] = False   # its list of households stays as it was: `grid_households` of active grids partition

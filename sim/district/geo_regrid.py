@@ -164,7 +164,7 @@ def area_mask(territory, change, xy: np.ndarray) -> np.ndarray:
     import shapely
 
     region = area_shape(territory, change)
-    return shapely.covers_xy(region, xy[:, 0], xy[:, 1])
+    return shapely.intersects_xy(region, xy[:, 0], xy[:, 1])
 
 
 def locate_grids(territory, xy: np.ndarray) -> np.ndarray:

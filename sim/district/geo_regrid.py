@@ -179,11 +179,10 @@ def locate_grids(territory, xy: np.ndarray) -> np.ndarray:
     return np.array(live, dtype=np.int64)[np.argmin(distance, axis=0)]
 
 
-def area_in_district(territory_values_district, box=None, point=None, radius_km: float = 0.0) -> bool:
+def area_in_district(district, box=None, point=None, radius_km: float = 0.0) -> bool:
     """Whether a box or a point's disc (km) overlaps a community of the imported district (validation)."""
     import shapely
 
-    d = territory_values_district
-    whole = shapely.union_all([polygon_of(rs) for rs in d.community_rings])
+    whole = shapely.union_all([polygon_of(rs) for rs in district.community_rings])
     area = shapely.box(*box) if box is not None else shapely.Point(point).buffer(radius_km, quad_segs=32)
     return whole.intersection(area).area > 0

@@ -102,6 +102,18 @@ def test_an_estate_splits_its_grid_into_two_polygons_at_the_review(district):
     assert summary(m)["grids.households_max_end"] <= 400 * 1.5
 
 
+def test_reviews_keep_the_grown_grid_near_its_size_on_paired_seeds(district):
+    """The estate's grid swells past the split size without reviews, and not with them (same seeds)."""
+    size = 400 * 1.5
+    for seed in (1, 2, 3):
+        on = GovernanceModel(scenario(district, [ESTATE], days=25, **REVIEW), seed)
+        off = GovernanceModel(scenario(district, [ESTATE], days=25), seed)
+        for m in (on, off):
+            m.run_for(25)
+        assert summary(off)["grids.households_max_end"] > size >= summary(on)["grids.households_max_end"], seed
+        assert summary(on)["grids.workers_hired"] == summary(on)["grids.splits"] >= 1
+
+
 def test_estate_households_are_placed_inside_the_community_polygon(district):
     import shapely
 

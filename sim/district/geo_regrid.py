@@ -129,7 +129,7 @@ def district_shape(territory):
 
 def area_shape(territory, change):
     """The area of a change inside the district: a community's polygon, or a box or a point's disc cut
-    to the district (None: the whole district)."""
+    to the district; the whole district when the change names no area."""
     import shapely
 
     if change.community is not None:

@@ -223,3 +223,15 @@ def test_a_worker_killed_mid_experiment_costs_nothing(cluster, experiment, tmp_p
     with contextlib.closing(sqlite3.connect(tmp_path / "dask" / "ledger.sqlite")) as db:
         statuses = db.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
     assert statuses == [("done", 8)]  # 2 scenarios x 4 replications, none lost or failed
+
+
+def test_a_bad_scheduler_file_is_a_one_line_error(experiment, tmp_path, capsys):
+    path, _ = experiment
+    bad = tmp_path / "scheduler.json"
+    bad.write_text("<html>not the scheduler's file</html>", encoding="utf-8")
+    assert main(["experiment", str(path), "--scheduler", str(bad), "--out", str(tmp_path / "out"),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "--scheduler" in err and str(bad) in err and "is not a Dask scheduler file" in err
+    assert not (tmp_path / "out" / "ledger.sqlite").exists()

@@ -74,24 +74,14 @@ class Cluster:
         for signum in (signal.SIGTERM, signal.SIGKILL):
             for p in self.processes():
                 if p.poll() is None:
-                    with _gone_already():
+                    with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
                         os.killpg(p.pid, signum)
             deadline = time.monotonic() + 15
             for p in self.processes():
-                with _gone_already():
+                with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
                     p.wait(timeout=max(0.1, deadline - time.monotonic()))
             if all(p.poll() is not None for p in self.processes()):
                 return
-
-
-class _gone_already:
-    """Suppress what stopping a process that has already gone raises."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        return kind is not None and issubclass(kind, (ProcessLookupError, subprocess.TimeoutExpired))
 
 
 def start_cluster(folder: Path, n_workers: int = 2) -> Cluster:
@@ -209,8 +199,9 @@ def test_a_worker_killed_mid_experiment_costs_nothing(cluster, experiment, tmp_p
             assert proc.poll() is None, f"the experiment ended before worker0 ran a task: {proc.communicate()}"
             assert time.monotonic() < deadline, f"worker0 got no task within 300 s\n{c.logs()}"
             time.sleep(0.05)
-        os.killpg(victim.pid, signal.SIGKILL)
+        os.killpg(victim.pid, signal.SIGKILL)  # its nanny and its worker process
         victim.wait(timeout=30)
+        assert proc.poll() is None, "the experiment had finished: the kill came too late to test anything"
         finish(proc, c)
     finally:
         if proc.poll() is None:

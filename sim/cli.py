@@ -236,7 +236,8 @@ def _lab_parsers(sub) -> None:
                                      "read back from its ledger)")
         q.add_argument("--workers", type=options.positive_int, help="local processes (default: all cores; 1 runs in this process)")
         q.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster: its scheduler address "
-                       "(tcp://host:8786), or 'local' to start a LocalCluster")
+                       "(tcp://host:8786) or scheduler file (PATH.json, from dask scheduler --scheduler-file), "
+                       "or 'local' to start a LocalCluster")
         q.add_argument("--lang", choices=("en", "zh"), default="en", help="report and figure language (default en)")
         q.add_argument("--no-progress", action="store_true", help="no progress bar")
         q.add_argument("--force", action="store_true", help="write into an --out folder that also holds other "

@@ -271,3 +271,54 @@ def test_pool_workers_do_not_die_of_ctrl_c(ctrl_c_reaches_python):
         os.kill(pid, signal.SIGINT)
         time.sleep(0.5)
         assert pool.submit(os.getpid).result(timeout=60) == pid, "the worker died of SIGINT"
+
+
+# ------------------------------------------------------------ scheduler files
+def test_scheduler_file_or_address():
+    assert not executors.is_scheduler_file("tcp://10.0.0.1:8786")
+    assert not executors.is_scheduler_file("local")
+    assert executors.is_scheduler_file("/shared/scheduler.json")
+    assert executors.scheduler_address("tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"
+
+
+def test_scheduler_file_gives_its_address(tmp_path):
+    path = tmp_path / "scheduler.json"
+    path.write_text(json.dumps({"type": "Scheduler", "address": "tcp://10.0.0.7:41234", "workers": {}}))
+    assert executors.scheduler_address(str(path)) == "tcp://10.0.0.7:41234"
+    bare = tmp_path / "scheduler"  # an existing file is a scheduler file whatever its name
+    bare.write_text(path.read_text())
+    assert executors.scheduler_address(str(bare)) == "tcp://10.0.0.7:41234"
+
+
+def test_scheduler_file_written_late_is_waited_for(tmp_path):
+    import threading
+
+    path = tmp_path / "scheduler.json"
+    timer = threading.Timer(0.3, lambda: path.write_text('{"address": "tcp://127.0.0.1:1234"}'))
+    timer.start()
+    try:
+        assert executors.scheduler_address(str(path), timeout=30) == "tcp://127.0.0.1:1234"
+    finally:
+        timer.cancel()
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no Dask scheduler file at .* after 0.2 s: start the scheduler first"),
+    ("not json", "is not a Dask scheduler file"),
+    ('["tcp://127.0.0.1:1"]', "is not a Dask scheduler file"),
+    ('{"type": "Scheduler"}', "names no scheduler address"),
+])
+def test_bad_scheduler_file_is_a_clear_value_error(tmp_path, content, message):
+    path = tmp_path / "scheduler.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        executors.scheduler_address(str(path), timeout=0.2)
+
+
+def test_unreachable_scheduler_from_a_file_names_both(tmp_path):
+    pytest.importorskip("distributed")
+    path = tmp_path / "scheduler.json"
+    path.write_text('{"address": "tcp://127.0.0.1:9"}')
+    with pytest.raises(ValueError, match=r"cannot reach the Dask scheduler at tcp://127.0.0.1:9 \(from .*scheduler.json\)"):
+        make_executor("dask", scheduler=str(path), timeout=1)

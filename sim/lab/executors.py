@@ -2,8 +2,10 @@
 
 `serial` runs tasks in this process; `process` uses a local process pool (default: all cores);
 `dask` runs them on a Dask cluster — a LocalCluster started here (``scheduler="local"``) or a
-running one (``scheduler="tcp://host:8786"``). Tasks are plain picklable functions of plain data,
-so every executor gives the same results.
+running one, by its address (``scheduler="tcp://host:8786"``) or by the scheduler file its
+scheduler wrote (``scheduler="/shared/scheduler.json"``, from ``dask scheduler --scheduler-file``:
+how batch systems such as SLURM pass the address to a job). Tasks are plain picklable functions of
+plain data, so every executor gives the same results.
 
 Every executor has `workers`, the number of tasks it runs at once (worker threads across the
 cluster for Dask), so callers can size batches.
@@ -18,7 +20,16 @@ Dask notes:
   **On a remote cluster every worker needs govsim installed — the same version as the client — and
   the same versions of numpy/scipy/mesa, and the scheduler and workers the same dask/distributed
   as the client** — otherwise a task fails with ``ModuleNotFoundError`` or, worse, gives different
-  numbers. Arguments travel with each task (plain data; keep them small).
+  numbers. Arguments travel with each task (plain data; keep them small). The simplest way: start
+  the scheduler and the workers with the ``dask`` command of the client's own environment
+  (``.venv/bin/dask scheduler``, ``.venv/bin/dask worker ADDRESS``) on a shared filesystem, or
+  install the same locked versions everywhere (a container image on Kubernetes).
+- A worker that dies mid-experiment (killed, its machine lost) costs only its running tasks: the
+  scheduler gives them to the other workers and the experiment completes with the same results
+  (tested with separate ``dask scheduler`` / ``dask worker`` processes in tests/test_dask_cluster.py).
+  A task that kills several workers in turn (``distributed.scheduler.allowed-failures``, default 3)
+  fails with distributed's ``KilledWorker``, which stops the experiment; the runs that finished are
+  in the ledger and rerunning the command resumes.
 - Like the spawn process pool, a LocalCluster re-imports the ``__main__`` module in its worker
   processes: scripts need an ``if __name__ == "__main__":`` guard.
 - Tasks are submitted with ``pure=False``: submitting the same function and arguments twice runs
@@ -46,6 +57,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import multiprocessing
 import os
@@ -326,20 +338,56 @@ def _dask_executor(scheduler: str, workers: int | None, timeout: float) -> DaskE
             cluster.close()
             raise
         return DaskExecutor(client, cluster)
+    address = scheduler_address(scheduler, timeout)
     try:
-        client = Client(scheduler, timeout=timeout)
+        client = Client(address, timeout=timeout)
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
-        raise ValueError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from exc
+        where = address if address == scheduler else f"{address} (from {scheduler})"
+        raise ValueError(f"cannot reach the Dask scheduler at {where}: {reason}") from exc
     return DaskExecutor(client)
+
+
+SCHEDULER_FILE_SUFFIX = ".json"
+
+
+def is_scheduler_file(scheduler: str) -> bool:
+    """A path to the JSON file `dask scheduler --scheduler-file PATH` writes, not an address: no
+    ``scheme://``, and a name ending in .json or an existing file."""
+    return "://" not in scheduler and (scheduler.endswith(SCHEDULER_FILE_SUFFIX) or os.path.isfile(scheduler))
+
+
+def scheduler_address(scheduler: str, timeout: float = 10.0) -> str:
+    """The scheduler's address: `scheduler` itself, or the address recorded in a scheduler file.
+
+    On a batch system the client's job may start before the scheduler's job has written its file
+    (on the shared filesystem), so a missing file is waited for, up to `timeout` seconds."""
+    if not is_scheduler_file(scheduler):
+        return scheduler
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(scheduler) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        with open(scheduler, encoding="utf-8") as f:
+            address = json.load(f).get("address")
+    except FileNotFoundError:
+        raise ValueError(f"no Dask scheduler file at {scheduler} after {timeout:g} s: start the scheduler "
+                         f"first (dask scheduler --scheduler-file {scheduler})") from None
+    except (OSError, UnicodeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{scheduler} is not a Dask scheduler file (the JSON `dask scheduler "
+                         f"--scheduler-file` writes): {exc}") from None
+    if not isinstance(address, str) or not address:
+        raise ValueError(f"{scheduler} is not a Dask scheduler file: it names no scheduler address")
+    return address
 
 
 def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None,
                   *, timeout: float = 10.0) -> Executor:
     """An executor of `kind` (see EXECUTORS) with `workers` parallel slots (default: all cores).
 
-    A `scheduler` ("local", or an address such as "tcp://host:8786") means Dask, whatever `kind`
-    says unless it is "serial"; kind "dask" without one starts a LocalCluster. `workers` sizes the
+    A `scheduler` ("local", an address such as "tcp://host:8786", or the path of the JSON file that
+    `dask scheduler --scheduler-file PATH` writes) means Dask, whatever `kind` says unless it is
+    "serial"; kind "dask" without one starts a LocalCluster. `workers` sizes the
     LocalCluster and is ignored for a remote cluster; `timeout` (seconds) bounds connecting.
     Raises ValueError for an unknown kind or an unreachable scheduler."""
     if kind not in EXECUTORS:

@@ -30,12 +30,18 @@ What the map shows, and where the model does not say:
 - grid and community boundaries: the territory's bisection rectangles (`Territory.grid_bounds`,
   `community_bounds`), exact: grids are axis-aligned rectangles that tile their community; an
   imported district (`govsim district import`) draws its real polygons (`Territory.grid_rings`,
-  `community_rings`), from the district file, offline;
+  `community_rings`), from the district file, offline; where grids are re-partitioned (动态调整,
+  ODD 7.39) the current grids' outlines (the union of each active grid's rectangles; a merged-away
+  grid is not drawn), redrawn after each split or merge, and a status line counts the splits and
+  merges and gives the range of households per grid;
+- households not present (an estate not yet moved into, a block demolished, migrants away) are
+  not drawn;
 - committee offices at their office grid's office (the household nearest the grid's mean position,
   `GovernanceModel.grid_offices`), as the model places them;
 - the street / township office: the model gives the township no position; it is drawn at the
   household nearest the centre of the territory;
-- grid workers at their current position (`GridWorker.x, .y`): their grid office, or the household
+- grid workers at their current position (`GridWorker.x, .y`; a worker hired at a split too, and a
+  worker of a merged-away grid only while it finishes a case): their grid office, or the household
   of the on-site case or discovery they are handling (the model moves a worker to a household when
   the work starts, not along the way), or of their emergency task; coloured by what they do;
 - open cases: known (reported or discovered) cases not yet resolved nor abandoned, at their
@@ -67,7 +73,7 @@ from ..cases import LATENT, PETITIONED, RESOLVED
 from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
-from .session import SERIES_KEYS, format_difference
+from .session import SERIES_KEYS, format_difference, regrid_status
 
 DPI = 100
 SAT_RANGE = (0.4, 1.0)        # colour scale of household satisfaction (below 0.4: the darkest red)
@@ -213,6 +219,44 @@ def _rect_segments(bounds: np.ndarray) -> np.ndarray:
     return np.concatenate(segs)
 
 
+def _grid_outlines(tiles: list[np.ndarray], active: list[bool]) -> list:
+    """The outlines of the active grids of a re-partitioned territory (each grid's rectangles `tiles`,
+    xmin, ymin, xmax, ymax rows): the edges of its rectangles without the stretches shared by two of
+    them (a merged grid is one area)."""
+    return [seg for g, t in enumerate(tiles) if active[g] for seg in _union_outline(t)]
+
+
+def _union_outline(tiles: np.ndarray) -> list:
+    if len(tiles) == 1:
+        return list(_rect_segments(tiles))
+    eps = 1e-9 * max(1.0, float(np.abs(tiles).max()))
+    segs = []
+    for i, (x0, y0, x1, y1) in enumerate(tiles):
+        o = np.delete(tiles, i, axis=0)
+        # each edge, and the stretches of it that another rectangle of the grid lies against
+        for c, lo, hi, vertical, cover in ((x0, y0, y1, True, o[np.abs(o[:, 2] - x0) < eps][:, [1, 3]]),
+                                           (x1, y0, y1, True, o[np.abs(o[:, 0] - x1) < eps][:, [1, 3]]),
+                                           (y0, x0, x1, False, o[np.abs(o[:, 3] - y0) < eps][:, [0, 2]]),
+                                           (y1, x0, x1, False, o[np.abs(o[:, 1] - y1) < eps][:, [0, 2]])):
+            for a, b in _uncovered(lo, hi, cover, eps):
+                segs.append(np.array([[c, a], [c, b]] if vertical else [[a, c], [b, c]]))
+    return segs
+
+
+def _uncovered(lo: float, hi: float, cover: np.ndarray, eps: float) -> list[tuple[float, float]]:
+    """The parts of [lo, hi] outside the intervals `cover` (rows start, end)."""
+    out, at = [], lo
+    for a, b in sorted(map(tuple, cover)):
+        if a > at + eps:
+            out.append((at, min(a, hi)))
+        at = max(at, b)
+        if at >= hi - eps:
+            break
+    if at < hi - eps:
+        out.append((at, hi))
+    return [(a, b) for a, b in out if b - a > eps]
+
+
 def _percent(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
 
@@ -249,6 +293,7 @@ class MapRenderer(Layers):
         self._pending: list = []   # cases that may still be open (not yet resolved nor abandoned)
         self._seen = 0             # cases looked at so far (model.cases only grows)
         self._footprints: dict[int, list] = {}
+        self._grids_seen: tuple[int, int] | None = None   # (splits, merges) the grid outlines were drawn for
         with plot_context(self.lang):
             self.fig = _prepare(fig, MAP_SIZE)
             self._build()
@@ -344,12 +389,19 @@ class MapRenderer(Layers):
     def update(self):
         """Recolour households; move workers and open cases; show emergencies under way. Returns the figure."""
         m = self.model
+        regrid = getattr(m, "regrid", None)
+        regrid = regrid if regrid is not None and regrid.on else None
         sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
-        self.households.set_array(np.bincount(m.resident_household, weights=sat,
-                                              minlength=m.territory.n_households) / self._hh_residents)
+        hh_sat = np.bincount(m.resident_household, weights=sat, minlength=m.territory.n_households) / self._hh_residents
+        if regrid is not None:   # households not there (yet, any more, or away) are not drawn (NaN: no colour)
+            hh_sat[~regrid.present] = np.nan
+            self._update_grids(regrid)
+        self.households.set_array(hh_sat)
         where: dict[str, list] = {s: [] for s in WORKER_STYLE}
         for w in m.workers:
             status = "emergency" if w.em_desk is not None else "case" if w.case is not None else "free"
+            if status == "free" and regrid is not None and not regrid.active[w.grid]:
+                continue   # freed at a merge: gone once its last case is done
             where[status].append((w.x, w.y))
         for status, pts in where.items():
             self.workers[status].set_offsets(np.array(pts, dtype=float).reshape(-1, 2))
@@ -372,6 +424,13 @@ class MapRenderer(Layers):
         else:
             self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)} · {date}")
         return self.fig
+
+    def _update_grids(self, regrid) -> None:
+        """The grid outlines, redrawn after a split or a merge (only the active grids)."""
+        seen = (regrid.splits, regrid.merges)
+        if seen != self._grids_seen and regrid.reviews:
+            self._grids_seen = seen
+            self.grid_lines.set_segments(_grid_outlines(regrid.tiles, regrid.active))
 
     def _xy(self, households: list[int]) -> np.ndarray:
         return self.model.territory.hh_xy[households] if households else np.empty((0, 2))
@@ -410,7 +469,12 @@ class MapRenderer(Layers):
             if active:
                 name = i18n.emergency_label(em.definition.name, self.lang)
                 lines.append(i18n.t("map.emergency_status", self.lang, name=name, day=int(math.floor(em.onset))))
-        self.status.set_text("\n".join(lines) if lines else i18n.t("emergency_none", self.lang))
+        lines = lines or [i18n.t("emergency_none", self.lang)]
+        grids = regrid_status(m)
+        if grids is not None:   # grids that adjust: what the reviews did so far
+            lines.append(i18n.t("map.regrid_status", self.lang, splits=grids["splits"], merges=grids["merges"],
+                                grids=grids["grids"], low=grids["households_min"], high=grids["households_max"]))
+        self.status.set_text("\n".join(lines))
 
     def _footprint(self, d) -> list:
         style = {"facecolor": FOOTPRINT, "alpha": 0.14, "edgecolor": FOOTPRINT, "linewidth": 2.0, "linestyle": "--",

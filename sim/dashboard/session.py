@@ -182,7 +182,7 @@ def _slider(p: Param) -> LeverControl:
 # The side panel's headings, in order, and the key prefixes listed under each (a lever whose prefix
 # is not here goes under "service").
 LEVER_GROUPS: dict[str, tuple[str, ...]] = {
-    "service": ("policy.",), "grids": ("grid.", "burden."), "emergencies": ("emergency.",),
+    "service": ("policy.",), "grids": ("grid.", "grids.", "burden."), "emergencies": ("emergency.",),
     "volunteers": ("volunteer.",), "deliberation": ("deliberation.",), "safety": ("safety.",)}
 
 
@@ -203,8 +203,11 @@ def grouped_controls() -> list[tuple[str, list[LeverControl]]]:
 
 # Levers an imported district (`territory.district_file`, `govsim district import`) makes
 # meaningless, each with the i18n key of the note that says why: its grids and households come from
-# the district file, so the grid size no longer changes anything (ODD §7.1a).
-DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids"}
+# the district file, so the grid size no longer changes anything (ODD §7.1a), and its grid polygons
+# are not re-partitioned (the scenario rules refuse a review interval there, ODD §7.39).
+REGRID_LEVERS = ("grids.review_interval_days", "grids.split_above", "grids.merge_below")
+DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids",
+                                         **{k: "lever_note.district_regrid" for k in REGRID_LEVERS}}
 
 
 def is_district(scenario: Scenario) -> bool:
@@ -397,6 +400,22 @@ def report_of(model) -> dict[str, float]:
     return {k: float(out.get(k, math.nan)) for k in REPORT_KEYS}
 
 
+# ------------------------------------------------------------------- regrid
+
+
+def regrid_status(model) -> dict[str, float] | None:
+    """The re-partitioning so far (动态调整, ODD 7.39), or None where the model never re-partitions
+    (no review interval): splits and merges, active grids, workers hired and freed, and the present
+    households of the largest, mean and smallest active grid."""
+    r = getattr(model, "regrid", None)
+    if r is None or not r.reviews:
+        return None
+    counts = r.counts()[np.array(r.active)]
+    return {"splits": r.splits, "merges": r.merges, "grids": len(counts), "hired": len(r.hired),
+            "freed": len(r.freed), "households_max": int(counts.max()), "households_mean": float(counts.mean()),
+            "households_min": int(counts.min())}
+
+
 def format_report_value(key: str, value: float, lang: str) -> str:
     """A report value as the panel shows it: shares in per cent, hours and rates per 10,000 with one
     decimal, counts whole; "–" where undefined."""
@@ -543,7 +562,24 @@ class Workshop:
         nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
         side = self._side(side)
         values = {k: self._as_set(k, v) for k, v in values.items()}
-        self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
+        self._apply(self._merge_below_fitted({**self._levers, side: {**self._levers[side], **values}}, side),
+                    keep_day)
+
+    def _merge_below_fitted(self, levers: dict[str, dict[str, Any]], side: str) -> dict[str, dict[str, Any]]:
+        """The levers with the merge threshold lowered where grids are reviewed and it is not below half
+        the split threshold (the scenario rules refuse that: the halves of a split grid would merge
+        again at once). The merge slider then takes its highest position that fits, on the side being
+        set (and on B, when A's change leaves B's own thresholds refused); a slider moves, no error."""
+        merge = CONTROL_BY_KEY["grids.merge_below"]
+        out = {s: dict(v) for s, v in levers.items()}
+        for s in ("A", "B") if side == "A" else ("B",):
+            own = out["A"] if s == "A" else {**out["A"], **out["B"]}
+            value = {k: own.get(k, self._scenario[k]) for k in REGRID_LEVERS}
+            limit = value["grids.split_above"] / 2
+            if value["grids.review_interval_days"] and value["grids.merge_below"] >= limit:
+                k = math.ceil((limit - merge.low) / merge.step - 1e-9) - 1
+                out[s]["grids.merge_below"] = round(max(merge.low, merge.low + k * merge.step), 10)
+        return out
 
     def _as_set(self, key: str, value: Any) -> Any:
         """A subset lever's names (a string or a list, tuple or set of them) as the scenario holds them
@@ -685,13 +721,14 @@ class Workshop:
 
     def status(self, side: str = "A") -> dict[str, Any]:
         """Now, for a status line: day, its date and kind of day, emergency under way (names), backlog,
-        latent satisfaction."""
+        latent satisfaction, and the re-partitioning so far (`regrid_status`; None without reviews)."""
         m = self.model(side)
         latent = m.created - m.reported - m.lapsed
         date, kind = self.calendar_day()
         return {"day": self.day, "date": date.isoformat(), "day_kind": kind,
                 "emergencies": [n for n, _ in self.active_emergencies(side)],
-                "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean}
+                "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean,
+                "regrid": regrid_status(m)}
 
     # ------------------------------------------------------------ internals
     def _side(self, side: str) -> str:
@@ -747,4 +784,4 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
 __all__ = ["CONTROL_BY_KEY", "CONTROL_KINDS", "DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_CONTROLS", "LEVER_GROUPS",
            "LEVER_SLIDERS", "LeverControl", "REPORT_KEYS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider", "Workshop",
            "day_kind", "demo_emergency", "format_difference", "format_report_value", "grouped_controls",
-           "grouped_sliders", "lever_group", "report_of", "scenario_choices", "scenario_title"]
+           "grouped_sliders", "lever_group", "regrid_status", "report_of", "scenario_choices", "scenario_title"]

@@ -130,7 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.km": ("千米", "km"),
     "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
     "map.regrid_status": ("网格动态调整：已拆分 {splits} 次、合并 {merges} 次；现有 {grids} 个网格，每格 {low}–{high} 户",
-                          "Grids adjusting: {splits} splits, {merges} merges so far; {grids} grids of "
+                          "Grids adjusting: splits {splits}, merges {merges} so far; {grids} grids of "
                           "{low}–{high} households"),
     # -------------------------------------------------------------- charts
     "charts_title": ("逐日指标", "Daily outcomes"),

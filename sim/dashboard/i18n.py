@@ -19,7 +19,7 @@ Keys, by group:
   one is shown as written): see `option_label`;
 - lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`,
   `lever_none` (a set of choices with nothing chosen); `lever_note.*`, why a lever is not offered for
-  the loaded scenario (`session.DISTRICT_FIXED_LEVERS`: an imported district's grid size);
+  the loaded scenario (`session.DISTRICT_FIXED_LEVERS`: an imported district's grid size and re-partitioning);
 - report panel: `report_title`, `report_outcome`, `report_note` (outcome names come from `sim.labels`);
 - map: `map_title`, `map.*` legend entries (meetings, disputes by mediation level, petitions
   included), `map.colorbar`, `map.km`, `map.emergency_status`, `map.regrid_status` (grids that adjust);

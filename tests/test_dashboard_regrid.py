@@ -71,12 +71,18 @@ def test_the_review_lever_splits_the_swelling_grids_of_the_growing_district(grow
         assert len(m.grid_desks) > grids and len(m.workers) > workers
         status = on.status()["regrid"]
         assert status == regrid_status(m) and status["splits"] >= 1 and status["grids"] == len(m.grid_desks)
+        # the daily column: the split is made as day `day` begins, so that day's row is the first with it
+        assert len(on.series()["grids_active"]) == day and set(on.series()["grids_active"]) == {grids}
+        on.step(1)
+        assert on.series()["grids_active"][-1] == status["grids"]
+        assert off.series()["grids_active"][-1] == grids   # households change: recorded without reviews too
 
 
 def test_the_merge_threshold_is_lowered_to_fit_not_refused(workshop_small):
     """The scenario rules refuse merge_below ≥ split_above / 2 where grids are reviewed; the dashboard
     lowers the merge slider to its highest position below that instead of failing."""
     ws = Workshop(workshop_small, seed=1)
+    assert "grids_active" not in ws.series()   # neither changes nor reviews: no regrid columns
     ws.set_levers({SPLIT: 1.0})           # not reviewed: any pair is allowed
     assert ws.lever_values()[MERGE] == 0.5
     ws.set_lever(REVIEW, 30)

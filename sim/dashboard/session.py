@@ -345,6 +345,9 @@ def day_kind(dates: Dates, day: int) -> str:
 
 # ------------------------------------------------------------------- series
 
+# The regrid submodel's daily columns (recorded only where households change or grids are reviewed).
+REGRID_SERIES = ("grids_active", "grid_households_max", "grid_households_mean", "grid_households_min",
+                 "households_present")
 # The five chart series (DayRecorder columns), and the keys of Workshop.differences().
 SERIES_KEYS = i18n.CHART_SERIES
 DIFFERENCE_KEYS = (*SERIES_KEYS, "latent_satisfaction")
@@ -677,7 +680,10 @@ class Workshop:
         ratings), "backlog" (known open cases at the day's end), "vulnerable_reached_share" (share of
         the latest emergency's vulnerable households contacted by the day's end, 0–1; NaN before any
         emergency), "active_volunteers" (volunteers on shift that day), plus "emergency_active" (1 on
-        days with an emergency under way) and "latent_satisfaction" (mean over residents, 0–1)."""
+        days with an emergency under way) and "latent_satisfaction" (mean over residents, 0–1); where
+        households change or grids are reviewed (ODD 7.39), also the regrid submodel's daily columns
+        ("grids_active", "grid_households_max", "grid_households_mean", "grid_households_min",
+        "households_present")."""
         m = self.model(side)
         n = len(m.recorder.rows)
         hit = self._series_cache.get(id(m))
@@ -685,8 +691,9 @@ class Workshop:
             return hit[1]
         cols = m.recorder.columns()
         out = {"day": cols["day"]}
-        for k in (*SERIES_KEYS, "latent_satisfaction", "emergency_active"):
-            out[k] = cols[k].astype(float)
+        for k in (*SERIES_KEYS, "latent_satisfaction", "emergency_active", *REGRID_SERIES):
+            if k in cols or k not in REGRID_SERIES:
+                out[k] = cols[k].astype(float)
         self._series_cache[id(m)] = (n, out)
         return out
 

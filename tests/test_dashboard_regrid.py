@@ -11,6 +11,7 @@ import pytest
 
 from sim.dashboard import i18n
 from sim.dashboard.animate import animate
+from sim.dashboard.app import report_html
 from sim.dashboard.render import _union_outline, charts_png, map_png, map_renderer
 from sim.dashboard.session import (CONTROL_BY_KEY, REGRID_LEVERS, Workshop, grouped_controls, lever_group,
                                    regrid_status)
@@ -124,6 +125,7 @@ def test_the_map_and_charts_follow_splits_and_merges(growing):
         ws.step(15)
         for lang in ("zh", "en"):
             assert map_png(m, lang).startswith(b"\x89PNG") and charts_png(ws, lang).startswith(b"\x89PNG")
+        assert "<table" in report_html(ws, "zh")   # the report panel too
     r, g = m.regrid, map_renderer(m, "en")
     assert r.splits >= 1 and r.merges >= 1 and not all(r.active)
     segs = [np.round(s, 9) for s in g.grid_lines.get_segments()]

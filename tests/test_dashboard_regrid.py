@@ -12,9 +12,9 @@ import pytest
 from sim.dashboard import i18n
 from sim.dashboard.animate import animate
 from sim.dashboard.app import report_html
-from sim.dashboard.render import _union_outline, charts_png, map_png, map_renderer
+from sim.dashboard.render import _union_outline, charts_png, charts_renderer, map_png, map_renderer
 from sim.dashboard.session import (CONTROL_BY_KEY, REGRID_LEVERS, Workshop, grouped_controls, lever_group,
-                                   regrid_status)
+                                   regrid_days, regrid_status)
 from sim.scenario import ScenarioError
 from sim.submodels.regrid import NewGridWorker
 from tests.helpers import small
@@ -141,6 +141,13 @@ def test_the_map_and_charts_follow_splits_and_merges(growing):
                                          or w.em_desk is not None)
     shown = np.isfinite(np.asarray(g.households.get_array(), dtype=float))
     assert np.array_equal(shown, r.present)
+    charts = charts_renderer(ws, "en")   # a dotted line in each panel on each day grids were split or merged
+    days = regrid_days(m)
+    changed = (np.flatnonzero(np.diff(ws.series()["grids_active"])) + 1).tolist()
+    assert set(changed) <= set(days) and len(days) >= 2 and all(d % 15 == 0 for d in days)
+    assert len(charts._marks) == len(days) * len(charts.axes)
+    assert sorted({ln.get_xdata()[0] for ln in charts._marks}) == days
+    assert i18n.t("chart.regrid", "en") in [t.get_text() for t in charts.info.get_legend().get_texts()]
     status = g.status.get_text()
     assert i18n.t("map.regrid_status", "en", splits=r.splits, merges=r.merges, grids=sum(r.active),
                   low=int(r.counts()[r.active].min()), high=int(r.counts()[r.active].max())) in status
@@ -153,6 +160,10 @@ def test_a_map_without_reviews_keeps_its_grids_and_says_nothing_of_them(growing)
     map_png(ws.model("A"), "zh")
     assert len(g.grid_lines.get_segments()) == 4 * len(ws.model("A").grid_desks)
     assert "网格动态调整" not in g.status.get_text()
+    charts_png(ws, "zh")
+    charts = charts_renderer(ws, "zh")
+    assert not charts._marks
+    assert i18n.t("chart.regrid", "zh") not in [t.get_text() for t in charts.info.get_legend().get_texts()]
 
 
 def test_an_animation_of_grids_that_adjust_records(growing, tmp_path):

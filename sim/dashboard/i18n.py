@@ -25,7 +25,7 @@ Keys, by group:
   included), `map.colorbar`, `map.km`, `map.emergency_status`, `map.regrid_status` (grids that adjust);
 - charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.date`, `chart.rolling`, `chart.daily`,
-  `chart.emergency_shade`, `charts_title`;
+  `chart.emergency_shade`, `chart.regrid` (a day grids were split or merged), `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
   values are bare numbers) and `diff_help.KEY` (what exactly is compared); `diff_units.*`, `diff_none`;
@@ -138,6 +138,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.daily": ("逐日值", "daily"),
     "chart.rolling": ("7日滚动平均", "7-day mean"),
     "chart.emergency_shade": ("应急期间", "emergency"),
+    "chart.regrid": ("网格拆分 / 合并", "grids split / merged"),
     "chart.no_emergency": ("（启动应急事件后显示）", "(shown once an emergency starts)"),
     # ----------------------------------------------------- difference panel
     "diff_title": ("方案 B 与方案 A 的差异（B − A）", "Option B minus option A (B − A)"),

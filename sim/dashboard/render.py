@@ -73,7 +73,7 @@ from ..cases import LATENT, PETITIONED, RESOLVED
 from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
-from .session import SERIES_KEYS, format_difference, regrid_status
+from .session import SERIES_KEYS, format_difference, regrid_days, regrid_status
 
 DPI = 100
 SAT_RANGE = (0.4, 1.0)        # colour scale of household satisfaction (below 0.4: the darkest red)
@@ -92,6 +92,7 @@ DISPUTE_STYLE = {  # mediation level -> (face colour, legend key): open disputes
     "township": ("#99000d", "map.dispute_township"),
 }
 PETITION = "#6a00a8"
+REGRID_MARK = "#444444"       # charts: a dotted line on a day grids were split or merged
 PETITION_DAYS = 3             # a petition stays on the map this many days after it is filed
 NOISY = ("response_mean_h", "satisfaction_rate")  # daily flows: faint daily line + 7-day rolling mean
 SHARES = ("satisfaction_rate", "vulnerable_reached_share")
@@ -543,7 +544,9 @@ class ChartsRenderer(Layers):
         self.lang = figure_lang(lang)
         self.owned = fig is None
         self._sides: tuple[str, ...] | None = None
+        self._regrids = False        # whether a model re-partitions its grids (the key then names the marks)
         self._spans: list = []
+        self._marks: list = []       # a dotted line on each day the grids changed (a split or a merge)
         self._limits: dict[str, tuple[float, float]] = {}
         self._models_seen: tuple = ()
         self._x_max = 0
@@ -589,7 +592,7 @@ class ChartsRenderer(Layers):
             transform=self.axes["vulnerable_reached_share"].transAxes)
         self.suptitle = fig.suptitle("", fontsize=11)
 
-    def _legend(self, sides: tuple[str, ...]) -> None:
+    def _legend(self, sides: tuple[str, ...], regrids: bool = False) -> None:
         lang = self.lang
         old = self.info.get_legend()
         if old is not None:
@@ -599,15 +602,20 @@ class ChartsRenderer(Layers):
         handles += [Line2D([], [], color="#555555", lw=0.7, alpha=0.5), Line2D([], [], color="#555555", lw=1.8),
                     Patch(facecolor=FOOTPRINT, alpha=0.15)]
         labels += [i18n.t("chart.daily", lang), i18n.t("chart.rolling", lang), i18n.t("chart.emergency_shade", lang)]
+        if regrids:
+            handles.append(Line2D([], [], color=REGRID_MARK, lw=0.9, ls=":"))
+            labels.append(i18n.t("chart.regrid", lang))
         self.info.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 1.1), frameon=False, fontsize=7.5,
                          ncols=2)
 
     def update(self):
         ws, lang = self.workshop, self.lang
         sides = ws.sides
-        if sides != self._sides:
-            self._legend(sides)
-            self._sides = sides
+        series = {s: ws.series(s) for s in sides}
+        regrids = any(regrid_status(m) is not None for m in ws.models)
+        if (sides, regrids) != (self._sides, self._regrids):
+            self._legend(sides, regrids)
+            self._sides, self._regrids = sides, regrids
         models = tuple(id(m) for m in ws.models)
         if models != self._models_seen:  # rebuilt or switched: limits start afresh
             self._models_seen, self._limits, self._x_max = models, {}, 0
@@ -615,7 +623,6 @@ class ChartsRenderer(Layers):
         planned = self.days or ws.days_planned
         if day > self._x_max or self._x_max == 0:
             self._x_max = planned if day <= planned else planned + 30 * math.ceil((day - planned) / 30)
-        series = {s: ws.series(s) for s in sides}
         for key, ax in self.axes.items():
             for side in SIDE_COLOURS:
                 lines = self.lines[key, side]
@@ -641,6 +648,7 @@ class ChartsRenderer(Layers):
             if ax.get_ylim() != lim:
                 ax.set_ylim(*lim)
         self._shade(series["A"]["emergency_active"])
+        self._mark_regrids(sides)
         self.note.set_visible(not np.isfinite(series["A"]["vulnerable_reached_share"]).any())
         labels, values = self._diff_lines()
         self.diff_labels.set_text(labels)
@@ -650,7 +658,7 @@ class ChartsRenderer(Layers):
         return self.fig
 
     def _background_key(self) -> tuple:
-        return (self._sides, self._x_max, tuple(sorted(self._ticks_for.items())), tuple(sorted(self._limits.items())),
+        return (self._sides, self._regrids, self._x_max, tuple(sorted(self._ticks_for.items())), tuple(sorted(self._limits.items())),
                 self.diff_labels.get_text())
 
     def _dates(self):
@@ -680,7 +688,7 @@ class ChartsRenderer(Layers):
         self._ticks_for[name] = key
 
     def _moving(self) -> list:
-        return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,
+        return [*self._spans, *self._marks, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,
                 self.suptitle]
 
     def _shade(self, active: np.ndarray) -> None:
@@ -690,6 +698,18 @@ class ChartsRenderer(Layers):
         for start, end in _runs(active > 0):
             for ax in self.axes.values():
                 self._spans.append(ax.axvspan(start, end, color=FOOTPRINT, alpha=0.15, lw=0, zorder=0))
+
+    def _mark_regrids(self, sides: tuple[str, ...]) -> None:
+        """A dotted line in every panel at the start of each day a review split or merged grids, in the
+        colour of the side if side by side."""
+        for ln in self._marks:
+            ln.remove()
+        self._marks = []
+        for side in sides if self._regrids else ():
+            colour = SIDE_COLOURS[side] if len(sides) > 1 else REGRID_MARK
+            for day in regrid_days(self.workshop.model(side)):
+                for ax in self.axes.values():
+                    self._marks.append(ax.axvline(day, color=colour, lw=0.9, ls=":", alpha=0.8, zorder=0.5))
 
     def _diff_lines(self) -> tuple[str, str]:
         """The B − A panel as two columns: labels (the levers B changes, then each outcome with its

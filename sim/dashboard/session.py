@@ -419,6 +419,15 @@ def regrid_status(model) -> dict[str, float] | None:
             "households_min": int(counts.min())}
 
 
+def regrid_days(model) -> list[int]:
+    """The days on which a review split or merged grids (a worker hired or freed that day), in order;
+    none where the model never re-partitions."""
+    r = getattr(model, "regrid", None)
+    if r is None or not r.reviews:
+        return []
+    return sorted({day for _, day in (*r.hired, *r.freed)})
+
+
 def format_report_value(key: str, value: float, lang: str) -> str:
     """A report value as the panel shows it: shares in per cent, hours and rates per 10,000 with one
     decimal, counts whole; "–" where undefined."""
@@ -791,4 +800,4 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
 __all__ = ["CONTROL_BY_KEY", "CONTROL_KINDS", "DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_CONTROLS", "LEVER_GROUPS",
            "LEVER_SLIDERS", "LeverControl", "REPORT_KEYS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider", "Workshop",
            "day_kind", "demo_emergency", "format_difference", "format_report_value", "grouped_controls",
-           "grouped_sliders", "lever_group", "regrid_status", "report_of", "scenario_choices", "scenario_title"]
+           "grouped_sliders", "lever_group", "regrid_days", "regrid_status", "report_of", "scenario_choices", "scenario_title"]

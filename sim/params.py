@@ -894,16 +894,16 @@ PARAMS: tuple[Param, ...] = (
     P("grids.review_interval_days", 0, "days", 0, 3_650,
       "policy text: 网格 \"动态调整\" (grids set by 规模适度、界限清晰、无缝覆盖、动态调整); interval an ASSUMPTION",
       "Days between reviews of the grid partition (0: grids are never re-partitioned). At each review a "
-      "grid above grids.split_above splits and one below grids.merge_below merges."),
+      "grid above grids.split_above splits and one below grids.merge_below merges.", lever=Lever(15, high=360)),
     P("grids.split_above", 1.5, "× grid size", 1.0, 10.0,
       "Haikou city standard and an Anhui county: 300-500 households per grid; 1.5 × 400 = 600 is above that range",
       "A grid whose present households exceed this multiple of grid.households_per_grid splits in two "
-      "at a review (bisection along its longer side) and a new grid worker is hired."),
+      "at a review (bisection along its longer side) and a new grid worker is hired.", lever=Lever(0.1, high=3.0)),
     P("grids.merge_below", 0.5, "× grid size", 0.0, 1.0,
       "Haikou city standard: 300-500 households per grid; 0.5 × 400 = 200 is well below that range",
       "A grid whose present households fall below this multiple of grid.households_per_grid merges "
       "with its smallest adjacent grid in the same community at a review; its workers are freed "
-      "(0: never merge)."),
+      "(0: never merge).", lever=Lever(0.05)),
     P("grids.learning_days", 90, "days", 0, 730, ASSUMPTION,
       "A newly hired grid worker's learning period: its efficiency ramps up linearly to 1 over these days."),
     P("grids.learning_start_efficiency", 0.5, "share", 0.05, 1.0, ASSUMPTION,

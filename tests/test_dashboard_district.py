@@ -14,8 +14,8 @@ import pytest
 from sim.cli import main
 from sim.dashboard import i18n
 from sim.dashboard.render import map_png
-from sim.dashboard.session import (DISTRICT_FIXED_LEVERS, LEVER_CONTROLS, Workshop, controls_for, fixed_levers,
-                                   grouped_controls, picker_choices, scenario_choices)
+from sim.dashboard.session import (DISTRICT_FIXED_LEVERS, LEVER_CONTROLS, REGRID_LEVERS, Workshop, controls_for,
+                                   fixed_levers, grouped_controls, picker_choices, scenario_choices)
 from sim.scenario import ScenarioError, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,12 +57,51 @@ def test_every_fixed_lever_is_a_lever_with_a_note_in_both_languages():
 
 
 def test_an_imported_district_leaves_out_the_grid_size_lever(scenarios):
+    """... and keeps the re-partitioning levers: its grid polygons are split and merged (shapely)."""
     w = Workshop(scenarios / "xihu" / "scenario.toml", seed=1)
     assert set(w.fixed_levers()) == {GRID_SIZE}
     shown = [c.key for _, controls in w.controls() for c in controls]
-    assert GRID_SIZE not in shown
+    assert GRID_SIZE not in shown and set(REGRID_LEVERS) <= set(shown)
     assert shown == [c.key for _, controls in grouped_controls() for c in controls if c.key != GRID_SIZE]
     assert "grid.part_time_workers" in shown   # the rest of the grids' heading stays
+
+
+def test_the_review_lever_repartitions_an_imported_district(scenarios):
+    """Reviews every 15 days on the imported district: its grids of unequal size split or merge."""
+    w = Workshop(scenarios / "xihu" / "scenario.toml", seed=1)
+    w.set_levers({"grids.review_interval_days": 15, "grids.split_above": 1.2, "grids.merge_below": 0.55})
+    w.step(16)
+    regrid = w.model("A").regrid
+    assert regrid.splits + regrid.merges > 0
+    assert map_png(w.model("A"), lang="en")[:8] == b"\x89PNG\r\n\x1a\n"   # the new outlines draw
+
+
+@pytest.fixture()
+def without_shapely(monkeypatch):
+    import sim.dashboard.session as session
+    import sim.district.geo_regrid as geo_regrid
+    monkeypatch.setattr(session, "have_shapely", lambda: False)
+    monkeypatch.setattr(geo_regrid, "have_shapely", lambda: False)
+
+
+def test_without_shapely_an_imported_district_leaves_out_the_repartitioning_levers(scenarios, without_shapely):
+    w = Workshop(scenarios / "xihu" / "scenario.toml", seed=1)
+    assert set(w.fixed_levers()) == {GRID_SIZE, *REGRID_LEVERS}
+    shown = [c.key for _, controls in w.controls() for c in controls]
+    assert not set(REGRID_LEVERS) & set(shown)
+
+
+@pytest.mark.parametrize("key, value", [("grids.review_interval_days", 30), ("grids.split_above", 2.0),
+                                        ("grids.merge_below", 0.2)])
+def test_without_shapely_setting_a_repartitioning_lever_on_an_imported_district_is_refused(
+        scenarios, without_shapely, key, value):
+    w = Workshop(scenarios / "xihu" / "scenario.toml", seed=1)
+    w.step(2)
+    before = w.model("A")
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")) as refused:
+        w.set_lever(key, value)
+    assert "shapely" in str(refused.value)
+    assert w.model("A") is before and w.day == 2 and w.levers("A") == {}
 
 
 def test_setting_the_grid_size_on_an_imported_district_is_refused_and_changes_nothing(scenarios):

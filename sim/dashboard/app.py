@@ -116,10 +116,13 @@ def Levers(side: str):
                         style={"font-weight": "bold", "display": "block", "margin-top": "8px"})
             for c in controls:
                 lever_control(w, c, values[c.key], side)
-            for key, note in fixed.items():   # a lever the scenario ignores: why it is not there
+            notes: dict[str, list[str]] = {}   # levers the scenario ignores: why, each note once
+            for key, note in fixed.items():
                 if lever_group(key) == group:
-                    solara.Text(T(note), classes=["govsim-lever-note", f"govsim-note-{key.replace('.', '-')}"],
-                                style={"font-size": "0.8em", "color": "#666", "display": "block"})
+                    notes.setdefault(note, []).append(f"govsim-note-{key.replace('.', '-')}")
+            for note, classes in notes.items():
+                solara.Text(T(note), classes=["govsim-lever-note", *classes],
+                            style={"font-size": "0.8em", "color": "#666", "display": "block"})
 
 
 def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:

@@ -19,13 +19,13 @@ Keys, by group:
   one is shown as written): see `option_label`;
 - lever headings: `lever_group.GROUP` for each group of `session.LEVER_GROUPS`; `switch_on`, `switch_off`,
   `lever_none` (a set of choices with nothing chosen); `lever_note.*`, why a lever is not offered for
-  the loaded scenario (`session.DISTRICT_FIXED_LEVERS`: an imported district's grid size);
+  the loaded scenario (`session.DISTRICT_FIXED_LEVERS`: an imported district's grid size and re-partitioning);
 - report panel: `report_title`, `report_outcome`, `report_note` (outcome names come from `sim.labels`);
 - map: `map_title`, `map.*` legend entries (meetings, disputes by mediation level, petitions
-  included), `map.colorbar`, `map.km`, `map.emergency_status`;
+  included), `map.colorbar`, `map.km`, `map.emergency_status`, `map.regrid_status` (grids that adjust);
 - charts: `chart.SERIES` for the five daily series (taken from `sim.labels`, so the dashboard
   and the reports name an outcome the same way), `chart.date`, `chart.rolling`, `chart.daily`,
-  `chart.emergency_shade`, `charts_title`;
+  `chart.emergency_shade`, `chart.regrid` (a day grids were split or merged), `charts_title`;
 - difference panel: `diff_title`, `diff_note`, `diff_off`, and for each key of
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
   values are bare numbers) and `diff_help.KEY` (what exactly is compared); `diff_units.*`, `diff_none`;
@@ -99,6 +99,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lever_note.district_grids": ("每格户数不可调：导入的辖区网格来自边界文件（改网格需重新导入）",
                                   "Households per grid is fixed: an imported district's grids come from its "
                                   "boundaries file (import again to change them)"),
+    "lever_note.district_regrid": ("网格动态调整不可用：拆分合并导入辖区的网格多边形需要 shapely（安装 gis 扩展）",
+                                   "Grids that adjust are off: splitting and merging an imported district's grid "
+                                   "polygons needs shapely (install the gis extra)"),
     # ------------------------------------------------------------ report
     "report_title": ("议事协商与平安建设", "Deliberation and safe communities"),
     "report_outcome": ("指标", "Outcome"),
@@ -126,12 +129,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.petition": ("信访（近 {days} 天）", "Petition (信访, last {days} days)"),
     "map.km": ("千米", "km"),
     "map.emergency_status": ("应急：{name}（第 {day} 天起）", "Emergency: {name} (since day {day})"),
+    "map.regrid_status": ("网格动态调整：已拆分 {splits} 次、合并 {merges} 次；现有 {grids} 个网格，每格 {low}–{high} 户",
+                          "Grids adjusting: splits {splits}, merges {merges} so far; {grids} grids of "
+                          "{low}–{high} households"),
     # -------------------------------------------------------------- charts
     "charts_title": ("逐日指标", "Daily outcomes"),
     "chart.date": ("日期", "Date"),
     "chart.daily": ("逐日值", "daily"),
     "chart.rolling": ("7日滚动平均", "7-day mean"),
     "chart.emergency_shade": ("应急期间", "emergency"),
+    "chart.regrid": ("网格拆分 / 合并", "grids split / merged"),
     "chart.no_emergency": ("（启动应急事件后显示）", "(shown once an emergency starts)"),
     # ----------------------------------------------------- difference panel
     "diff_title": ("方案 B 与方案 A 的差异（B − A）", "Option B minus option A (B − A)"),
@@ -266,6 +273,29 @@ LEVER_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("信息采集数据一次录入、部门共享，采集核查任务的工时按此比例减少。",
                  "Data entered once and shared between departments: data-collection tasks take this share "
                  "fewer hours.")},
+    "grids.review_interval_days": {
+        "label": ("网格动态调整：复核间隔（天，0 为不调整）", "Grids that adjust: review every (days; 0 = never)"),
+        "short": ("网格复核间隔", "Grid review"),
+        "help": ("动态调整：每隔这么多天复核一次网格划分，户数过多的网格一分为二（新招一名网格员），户数过少的网格并入相邻网格；"
+                 "为 0 时网格始终保持初建时的划分。",
+                 "动态调整: every this many days the grid partition is reviewed: a grid with too many households "
+                 "splits in two (a new grid worker is hired), one with too few merges into a neighbour; at 0 the "
+                 "grids stay as built.")},
+    "grids.split_above": {
+        "label": ("网格拆分线（网格规模的倍数）", "Split a grid above (× grid size)"),
+        "short": ("拆分线", "Split above"),
+        "help": ("复核时，现住户数超过“网格规模 × 此倍数”的网格一分为二，并新招一名网格员（新人有熟悉期）。",
+                 "At a review, a grid whose present households exceed grid size × this multiple splits in two and "
+                 "a new grid worker is hired (who needs time to learn the grid).")},
+    "grids.merge_below": {
+        "label": ("网格合并线（网格规模的倍数）", "Merge a grid below (× grid size)"),
+        "short": ("合并线", "Merge below"),
+        "help": ("复核时，现住户数低于“网格规模 × 此倍数”的网格并入同一社区内相邻的最小网格，其网格员不再留用；"
+                 "须低于拆分线的一半（否则刚拆开的两半会立即合并），调高时自动压到一半以下；为 0 时不合并。",
+                 "At a review, a grid whose present households fall below grid size × this multiple merges with its "
+                 "smallest neighbour in the same community and its workers are let go. It must stay below half the "
+                 "split multiple (or the halves of a split grid would merge again at once): it is lowered to fit; "
+                 "0: never merge.")},
     "emergency.sensor_coverage": {
         "label": ("智能感知：传感器发现应急事件的概率", "Smart sensing: sensor detection chance"),
         "short": ("智能感知", "Sensors"),

@@ -30,12 +30,18 @@ What the map shows, and where the model does not say:
 - grid and community boundaries: the territory's bisection rectangles (`Territory.grid_bounds`,
   `community_bounds`), exact: grids are axis-aligned rectangles that tile their community; an
   imported district (`govsim district import`) draws its real polygons (`Territory.grid_rings`,
-  `community_rings`), from the district file, offline;
+  `community_rings`), from the district file, offline; where grids are re-partitioned (动态调整,
+  ODD 7.39) the current grids' outlines (the union of each active grid's rectangles; a merged-away
+  grid is not drawn), redrawn after each split or merge, and a status line counts the splits and
+  merges and gives the range of households per grid;
+- households not present (an estate not yet moved into, a block demolished, migrants away) are
+  not drawn;
 - committee offices at their office grid's office (the household nearest the grid's mean position,
   `GovernanceModel.grid_offices`), as the model places them;
 - the street / township office: the model gives the township no position; it is drawn at the
   household nearest the centre of the territory;
-- grid workers at their current position (`GridWorker.x, .y`): their grid office, or the household
+- grid workers at their current position (`GridWorker.x, .y`; a worker hired at a split too, and a
+  worker of a merged-away grid only while it finishes a case): their grid office, or the household
   of the on-site case or discovery they are handling (the model moves a worker to a household when
   the work starts, not along the way), or of their emergency task; coloured by what they do;
 - open cases: known (reported or discovered) cases not yet resolved nor abandoned, at their
@@ -67,7 +73,7 @@ from ..cases import LATENT, PETITIONED, RESOLVED
 from ..labels import figure_lang, plot_context
 from ..provenance import atomic_write
 from . import i18n
-from .session import SERIES_KEYS, format_difference
+from .session import SERIES_KEYS, format_difference, regrid_days, regrid_status
 
 DPI = 100
 SAT_RANGE = (0.4, 1.0)        # colour scale of household satisfaction (below 0.4: the darkest red)
@@ -86,6 +92,7 @@ DISPUTE_STYLE = {  # mediation level -> (face colour, legend key): open disputes
     "township": ("#99000d", "map.dispute_township"),
 }
 PETITION = "#6a00a8"
+REGRID_MARK = "#444444"       # charts: a dotted line on a day grids were split or merged
 PETITION_DAYS = 3             # a petition stays on the map this many days after it is filed
 NOISY = ("response_mean_h", "satisfaction_rate")  # daily flows: faint daily line + 7-day rolling mean
 SHARES = ("satisfaction_rate", "vulnerable_reached_share")
@@ -213,6 +220,44 @@ def _rect_segments(bounds: np.ndarray) -> np.ndarray:
     return np.concatenate(segs)
 
 
+def _grid_outlines(tiles: list[np.ndarray], active: list[bool]) -> list:
+    """The outlines of the active grids of a re-partitioned territory (each grid's rectangles `tiles`,
+    xmin, ymin, xmax, ymax rows): the edges of its rectangles without the stretches shared by two of
+    them (a merged grid is one area)."""
+    return [seg for g, t in enumerate(tiles) if active[g] for seg in _union_outline(t)]
+
+
+def _union_outline(tiles: np.ndarray) -> list:
+    if len(tiles) == 1:
+        return list(_rect_segments(tiles))
+    eps = 1e-9 * max(1.0, float(np.abs(tiles).max()))
+    segs = []
+    for i, (x0, y0, x1, y1) in enumerate(tiles):
+        o = np.delete(tiles, i, axis=0)
+        # each edge, and the stretches of it that another rectangle of the grid lies against
+        for c, lo, hi, vertical, cover in ((x0, y0, y1, True, o[np.abs(o[:, 2] - x0) < eps][:, [1, 3]]),
+                                           (x1, y0, y1, True, o[np.abs(o[:, 0] - x1) < eps][:, [1, 3]]),
+                                           (y0, x0, x1, False, o[np.abs(o[:, 3] - y0) < eps][:, [0, 2]]),
+                                           (y1, x0, x1, False, o[np.abs(o[:, 1] - y1) < eps][:, [0, 2]])):
+            for a, b in _uncovered(lo, hi, cover, eps):
+                segs.append(np.array([[c, a], [c, b]] if vertical else [[a, c], [b, c]]))
+    return segs
+
+
+def _uncovered(lo: float, hi: float, cover: np.ndarray, eps: float) -> list[tuple[float, float]]:
+    """The parts of [lo, hi] outside the intervals `cover` (rows start, end)."""
+    out, at = [], lo
+    for a, b in sorted(map(tuple, cover)):
+        if a > at + eps:
+            out.append((at, min(a, hi)))
+        at = max(at, b)
+        if at >= hi - eps:
+            break
+    if at < hi - eps:
+        out.append((at, hi))
+    return [(a, b) for a, b in out if b - a > eps]
+
+
 def _percent(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
 
@@ -249,6 +294,7 @@ class MapRenderer(Layers):
         self._pending: list = []   # cases that may still be open (not yet resolved nor abandoned)
         self._seen = 0             # cases looked at so far (model.cases only grows)
         self._footprints: dict[int, list] = {}
+        self._grids_seen: tuple[int, int] | None = None   # (splits, merges) the grid outlines were drawn for
         with plot_context(self.lang):
             self.fig = _prepare(fig, MAP_SIZE)
             self._build()
@@ -344,12 +390,19 @@ class MapRenderer(Layers):
     def update(self):
         """Recolour households; move workers and open cases; show emergencies under way. Returns the figure."""
         m = self.model
+        regrid = getattr(m, "regrid", None)
+        regrid = regrid if regrid is not None and regrid.on else None
         sat = np.fromiter((r.satisfaction for r in m.residents), float, len(m.residents))
-        self.households.set_array(np.bincount(m.resident_household, weights=sat,
-                                              minlength=m.territory.n_households) / self._hh_residents)
+        hh_sat = np.bincount(m.resident_household, weights=sat, minlength=m.territory.n_households) / self._hh_residents
+        if regrid is not None:   # households not there (yet, any more, or away) are not drawn (NaN: no colour)
+            hh_sat[~regrid.present] = np.nan
+            self._update_grids(regrid)
+        self.households.set_array(hh_sat)
         where: dict[str, list] = {s: [] for s in WORKER_STYLE}
         for w in m.workers:
             status = "emergency" if w.em_desk is not None else "case" if w.case is not None else "free"
+            if status == "free" and regrid is not None and not regrid.active[w.grid]:
+                continue   # freed at a merge: gone once its last case is done
             where[status].append((w.x, w.y))
         for status, pts in where.items():
             self.workers[status].set_offsets(np.array(pts, dtype=float).reshape(-1, 2))
@@ -362,7 +415,6 @@ class MapRenderer(Layers):
                          if c.status < RESOLVED or (c.status == PETITIONED and c.t_abandon >= since)]
         hh = [c.household for c in self._pending if LATENT < c.status < RESOLVED]
         self.cases.set_offsets(self._xy(hh))
-        self._update_grid_lines()
         self._update_deliberation_and_safety(since)
         self._update_emergencies()
         day = int(round(m.time))
@@ -374,13 +426,15 @@ class MapRenderer(Layers):
             self.title.set_text(f"{m.spec.name} — {i18n.t('day', self.lang, day=day)} · {date}")
         return self.fig
 
-    def _update_grid_lines(self) -> None:
-        """Grids that split or merge (ODD 7.39) redraw their outlines: the new cut, a merged polygon."""
-        t, regrid = self.model.territory, self.model.submodels.get("regrid")
-        key = (t.n_grids, getattr(regrid, "merges", 0))
-        if key != getattr(self, "_grids_drawn", None):
-            self.grid_lines.set_segments(_outline_segments(t.grid_rings, t.grid_bounds))
-        self._grids_drawn = key
+    def _update_grids(self, regrid) -> None:
+        """The grid outlines, redrawn after a split or a merge (ODD 7.39; only the active grids): an
+        imported district's polygons (a merged grid's rings are emptied), else each grid's rectangles."""
+        seen = (regrid.splits, regrid.merges)
+        if seen != self._grids_seen and regrid.reviews:
+            self._grids_seen = seen
+            rings = self.model.territory.grid_rings
+            self.grid_lines.set_segments(_outline_segments(rings, None) if rings is not None
+                                         else _grid_outlines(regrid.tiles, regrid.active))
 
     def _xy(self, households: list[int]) -> np.ndarray:
         return self.model.territory.hh_xy[households] if households else np.empty((0, 2))
@@ -419,7 +473,12 @@ class MapRenderer(Layers):
             if active:
                 name = i18n.emergency_label(em.definition.name, self.lang)
                 lines.append(i18n.t("map.emergency_status", self.lang, name=name, day=int(math.floor(em.onset))))
-        self.status.set_text("\n".join(lines) if lines else i18n.t("emergency_none", self.lang))
+        lines = lines or [i18n.t("emergency_none", self.lang)]
+        grids = regrid_status(m)
+        if grids is not None:   # grids that adjust: what the reviews did so far
+            lines.append(i18n.t("map.regrid_status", self.lang, splits=grids["splits"], merges=grids["merges"],
+                                grids=grids["grids"], low=grids["households_min"], high=grids["households_max"]))
+        self.status.set_text("\n".join(lines))
 
     def _footprint(self, d) -> list:
         style = {"facecolor": FOOTPRINT, "alpha": 0.14, "edgecolor": FOOTPRINT, "linewidth": 2.0, "linestyle": "--",
@@ -488,7 +547,9 @@ class ChartsRenderer(Layers):
         self.lang = figure_lang(lang)
         self.owned = fig is None
         self._sides: tuple[str, ...] | None = None
+        self._regrids = False        # whether a model re-partitions its grids (the key then names the marks)
         self._spans: list = []
+        self._marks: list = []       # a dotted line on each day the grids changed (a split or a merge)
         self._limits: dict[str, tuple[float, float]] = {}
         self._models_seen: tuple = ()
         self._x_max = 0
@@ -534,7 +595,7 @@ class ChartsRenderer(Layers):
             transform=self.axes["vulnerable_reached_share"].transAxes)
         self.suptitle = fig.suptitle("", fontsize=11)
 
-    def _legend(self, sides: tuple[str, ...]) -> None:
+    def _legend(self, sides: tuple[str, ...], regrids: bool = False) -> None:
         lang = self.lang
         old = self.info.get_legend()
         if old is not None:
@@ -544,15 +605,20 @@ class ChartsRenderer(Layers):
         handles += [Line2D([], [], color="#555555", lw=0.7, alpha=0.5), Line2D([], [], color="#555555", lw=1.8),
                     Patch(facecolor=FOOTPRINT, alpha=0.15)]
         labels += [i18n.t("chart.daily", lang), i18n.t("chart.rolling", lang), i18n.t("chart.emergency_shade", lang)]
+        if regrids:
+            handles.append(Line2D([], [], color=REGRID_MARK, lw=0.9, ls=":"))
+            labels.append(i18n.t("chart.regrid", lang))
         self.info.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 1.1), frameon=False, fontsize=7.5,
                          ncols=2)
 
     def update(self):
         ws, lang = self.workshop, self.lang
         sides = ws.sides
-        if sides != self._sides:
-            self._legend(sides)
-            self._sides = sides
+        series = {s: ws.series(s) for s in sides}
+        regrids = any(regrid_status(m) is not None for m in ws.models)
+        if (sides, regrids) != (self._sides, self._regrids):
+            self._legend(sides, regrids)
+            self._sides, self._regrids = sides, regrids
         models = tuple(id(m) for m in ws.models)
         if models != self._models_seen:  # rebuilt or switched: limits start afresh
             self._models_seen, self._limits, self._x_max = models, {}, 0
@@ -560,7 +626,6 @@ class ChartsRenderer(Layers):
         planned = self.days or ws.days_planned
         if day > self._x_max or self._x_max == 0:
             self._x_max = planned if day <= planned else planned + 30 * math.ceil((day - planned) / 30)
-        series = {s: ws.series(s) for s in sides}
         for key, ax in self.axes.items():
             for side in SIDE_COLOURS:
                 lines = self.lines[key, side]
@@ -586,6 +651,7 @@ class ChartsRenderer(Layers):
             if ax.get_ylim() != lim:
                 ax.set_ylim(*lim)
         self._shade(series["A"]["emergency_active"])
+        self._mark_regrids(sides)
         self.note.set_visible(not np.isfinite(series["A"]["vulnerable_reached_share"]).any())
         labels, values = self._diff_lines()
         self.diff_labels.set_text(labels)
@@ -595,7 +661,7 @@ class ChartsRenderer(Layers):
         return self.fig
 
     def _background_key(self) -> tuple:
-        return (self._sides, self._x_max, tuple(sorted(self._ticks_for.items())), tuple(sorted(self._limits.items())),
+        return (self._sides, self._regrids, self._x_max, tuple(sorted(self._ticks_for.items())), tuple(sorted(self._limits.items())),
                 self.diff_labels.get_text())
 
     def _dates(self):
@@ -625,7 +691,7 @@ class ChartsRenderer(Layers):
         self._ticks_for[name] = key
 
     def _moving(self) -> list:
-        return [*self._spans, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,
+        return [*self._spans, *self._marks, *(ln for lines in self.lines.values() for ln in lines), self.note, self.diff_values,
                 self.suptitle]
 
     def _shade(self, active: np.ndarray) -> None:
@@ -635,6 +701,18 @@ class ChartsRenderer(Layers):
         for start, end in _runs(active > 0):
             for ax in self.axes.values():
                 self._spans.append(ax.axvspan(start, end, color=FOOTPRINT, alpha=0.15, lw=0, zorder=0))
+
+    def _mark_regrids(self, sides: tuple[str, ...]) -> None:
+        """A dotted line in every panel at the start of each day a review split or merged grids, in the
+        colour of the side if side by side."""
+        for ln in self._marks:
+            ln.remove()
+        self._marks = []
+        for side in sides if self._regrids else ():
+            colour = SIDE_COLOURS[side] if len(sides) > 1 else REGRID_MARK
+            for day in regrid_days(self.workshop.model(side)):
+                for ax in self.axes.values():
+                    self._marks.append(ax.axvline(day, color=colour, lw=0.9, ls=":", alpha=0.8, zorder=0.5))
 
     def _diff_lines(self) -> tuple[str, str]:
         """The B − A panel as two columns: labels (the levers B changes, then each outcome with its

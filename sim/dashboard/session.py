@@ -28,6 +28,7 @@ from ..labels import is_share
 from ..model import GovernanceModel
 from ..outcomes import CaseArrays
 from ..params import PARAM_BY_KEY, Lever, Param, levers
+from ..district.geo_regrid import have_shapely
 from ..runner import no_cyclic_gc
 from ..scenario import EmergencyDef, Scenario, ScenarioError, load
 from . import i18n
@@ -182,7 +183,7 @@ def _slider(p: Param) -> LeverControl:
 # The side panel's headings, in order, and the key prefixes listed under each (a lever whose prefix
 # is not here goes under "service").
 LEVER_GROUPS: dict[str, tuple[str, ...]] = {
-    "service": ("policy.",), "grids": ("grid.", "burden."), "emergencies": ("emergency.",),
+    "service": ("policy.",), "grids": ("grid.", "grids.", "burden."), "emergencies": ("emergency.",),
     "volunteers": ("volunteer.",), "deliberation": ("deliberation.",), "safety": ("safety.",)}
 
 
@@ -203,8 +204,12 @@ def grouped_controls() -> list[tuple[str, list[LeverControl]]]:
 
 # Levers an imported district (`territory.district_file`, `govsim district import`) makes
 # meaningless, each with the i18n key of the note that says why: its grids and households come from
-# the district file, so the grid size no longer changes anything (ODD §7.1a).
-DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids"}
+# the district file, so the grid size no longer changes anything (ODD §7.1a), and its grid polygons
+# its grid polygons are cut and united with shapely (the gis extra): without it the scenario rules
+# refuse a review interval there (ODD §7.39), so the re-partitioning levers are left out too.
+REGRID_LEVERS = ("grids.review_interval_days", "grids.split_above", "grids.merge_below")
+DISTRICT_FIXED_LEVERS: dict[str, str] = {"grid.households_per_grid": "lever_note.district_grids",
+                                         **{k: "lever_note.district_regrid" for k in REGRID_LEVERS}}
 
 
 def is_district(scenario: Scenario) -> bool:
@@ -215,7 +220,11 @@ def is_district(scenario: Scenario) -> bool:
 def fixed_levers(scenario: Scenario) -> dict[str, str]:
     """The levers `scenario` ignores, each with the i18n key of the note saying why (none for a
     synthetic territory)."""
-    return dict(DISTRICT_FIXED_LEVERS) if is_district(scenario) else {}
+    if not is_district(scenario):
+        return {}
+    if have_shapely():
+        return {k: v for k, v in DISTRICT_FIXED_LEVERS.items() if k not in REGRID_LEVERS}
+    return dict(DISTRICT_FIXED_LEVERS)
 
 
 def controls_for(scenario: Scenario) -> list[tuple[str, list[LeverControl]]]:
@@ -342,6 +351,9 @@ def day_kind(dates: Dates, day: int) -> str:
 
 # ------------------------------------------------------------------- series
 
+# The regrid submodel's daily columns (recorded only where households change or grids are reviewed).
+REGRID_SERIES = ("grids_active", "grid_households_max", "grid_households_mean", "grid_households_min",
+                 "households_present")
 # The five chart series (DayRecorder columns), and the keys of Workshop.differences().
 SERIES_KEYS = i18n.CHART_SERIES
 DIFFERENCE_KEYS = (*SERIES_KEYS, "latent_satisfaction")
@@ -395,6 +407,31 @@ def report_of(model) -> dict[str, float]:
         w = CaseArrays(**{k: getattr(a, k)[keep] for k in a.__dataclass_fields__})
         out.update(safety.case_summary(w))
     return {k: float(out.get(k, math.nan)) for k in REPORT_KEYS}
+
+
+# ------------------------------------------------------------------- regrid
+
+
+def regrid_status(model) -> dict[str, float] | None:
+    """The re-partitioning so far (动态调整, ODD 7.39), or None where the model never re-partitions
+    (no review interval): splits and merges, active grids, workers hired and freed, and the present
+    households of the largest, mean and smallest active grid."""
+    r = getattr(model, "regrid", None)
+    if r is None or not r.reviews:
+        return None
+    counts = r.counts()[np.array(r.active)]
+    return {"splits": r.splits, "merges": r.merges, "grids": len(counts), "hired": len(r.hired),
+            "freed": len(r.freed), "households_max": int(counts.max()), "households_mean": float(counts.mean()),
+            "households_min": int(counts.min())}
+
+
+def regrid_days(model) -> list[int]:
+    """The days on which a review split or merged grids (a worker hired or freed that day), in order;
+    none where the model never re-partitions."""
+    r = getattr(model, "regrid", None)
+    if r is None or not r.reviews:
+        return []
+    return sorted({day for _, day in (*r.hired, *r.freed)})
 
 
 def format_report_value(key: str, value: float, lang: str) -> str:
@@ -543,7 +580,24 @@ class Workshop:
         nothing if a value is invalid. Values equal to the current ones rebuild nothing."""
         side = self._side(side)
         values = {k: self._as_set(k, v) for k, v in values.items()}
-        self._apply({**self._levers, side: {**self._levers[side], **values}}, keep_day)
+        self._apply(self._merge_below_fitted({**self._levers, side: {**self._levers[side], **values}}, side),
+                    keep_day)
+
+    def _merge_below_fitted(self, levers: dict[str, dict[str, Any]], side: str) -> dict[str, dict[str, Any]]:
+        """The levers with the merge threshold lowered where grids are reviewed and it is not below half
+        the split threshold (the scenario rules refuse that: the halves of a split grid would merge
+        again at once). The merge slider then takes its highest position that fits, on the side being
+        set (and on B, when A's change leaves B's own thresholds refused); a slider moves, no error."""
+        merge = CONTROL_BY_KEY["grids.merge_below"]
+        out = {s: dict(v) for s, v in levers.items()}
+        for s in ("A", "B") if side == "A" else ("B",):
+            own = out["A"] if s == "A" else {**out["A"], **out["B"]}
+            value = {k: own.get(k, self._scenario[k]) for k in REGRID_LEVERS}
+            limit = value["grids.split_above"] / 2
+            if value["grids.review_interval_days"] and value["grids.merge_below"] >= limit:
+                k = math.ceil((limit - merge.low) / merge.step - 1e-9) - 1
+                out[s]["grids.merge_below"] = round(max(merge.low, merge.low + k * merge.step), 10)
+        return out
 
     def _as_set(self, key: str, value: Any) -> Any:
         """A subset lever's names (a string or a list, tuple or set of them) as the scenario holds them
@@ -641,7 +695,10 @@ class Workshop:
         ratings), "backlog" (known open cases at the day's end), "vulnerable_reached_share" (share of
         the latest emergency's vulnerable households contacted by the day's end, 0–1; NaN before any
         emergency), "active_volunteers" (volunteers on shift that day), plus "emergency_active" (1 on
-        days with an emergency under way) and "latent_satisfaction" (mean over residents, 0–1)."""
+        days with an emergency under way) and "latent_satisfaction" (mean over residents, 0–1); where
+        households change or grids are reviewed (ODD 7.39), also the regrid submodel's daily columns
+        ("grids_active", "grid_households_max", "grid_households_mean", "grid_households_min",
+        "households_present")."""
         m = self.model(side)
         n = len(m.recorder.rows)
         hit = self._series_cache.get(id(m))
@@ -649,8 +706,9 @@ class Workshop:
             return hit[1]
         cols = m.recorder.columns()
         out = {"day": cols["day"]}
-        for k in (*SERIES_KEYS, "latent_satisfaction", "emergency_active"):
-            out[k] = cols[k].astype(float)
+        for k in (*SERIES_KEYS, "latent_satisfaction", "emergency_active", *REGRID_SERIES):
+            if k in cols or k not in REGRID_SERIES:
+                out[k] = cols[k].astype(float)
         self._series_cache[id(m)] = (n, out)
         return out
 
@@ -685,13 +743,14 @@ class Workshop:
 
     def status(self, side: str = "A") -> dict[str, Any]:
         """Now, for a status line: day, its date and kind of day, emergency under way (names), backlog,
-        latent satisfaction."""
+        latent satisfaction, and the re-partitioning so far (`regrid_status`; None without reviews)."""
         m = self.model(side)
         latent = m.created - m.reported - m.lapsed
         date, kind = self.calendar_day()
         return {"day": self.day, "date": date.isoformat(), "day_kind": kind,
                 "emergencies": [n for n, _ in self.active_emergencies(side)],
-                "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean}
+                "backlog": int(m.open_cases - latent), "latent_satisfaction": m.latent_satisfaction_mean,
+                "regrid": regrid_status(m)}
 
     # ------------------------------------------------------------ internals
     def _side(self, side: str) -> str:
@@ -747,4 +806,4 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
 __all__ = ["CONTROL_BY_KEY", "CONTROL_KINDS", "DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_CONTROLS", "LEVER_GROUPS",
            "LEVER_SLIDERS", "LeverControl", "REPORT_KEYS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider", "Workshop",
            "day_kind", "demo_emergency", "format_difference", "format_report_value", "grouped_controls",
-           "grouped_sliders", "lever_group", "report_of", "scenario_choices", "scenario_title"]
+           "grouped_sliders", "lever_group", "regrid_days", "regrid_status", "report_of", "scenario_choices", "scenario_title"]

@@ -242,7 +242,7 @@ def _estate_residents(community: int, seed: int = 1):
     from sim import GovernanceModel
     from sim.scenario import from_dict
 
-    base = small("mixed_district", residents=6_000, days=2)
+    base = small("mixed_district", residents=6_000, days=2, **{"territory.households_per_community": 570})
     raw = base.to_dict()
     raw["territory"]["changes"] = [{"kind": "estate", "community": community, "day": 0, "households": 4_000}]
     m = GovernanceModel(from_dict(raw, "test", files=base.files), seed)

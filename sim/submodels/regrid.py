@@ -341,9 +341,10 @@ class Regrid(Submodel):
                 if prev is not None and case.id in prev.pool[old]:
                     prev.pool[new][case.id] = prev.pool[old].pop(case.id)
                 case.grid = new
-        if prev is not None:   # the businesses of the area that changes grid
-            prev.hand_over_businesses(old, new, 1.0 if not self.active[old] else len(households) / (
-                len(households) + len(m.territory.grid_households[old])))
+        if prev is not None:   # the businesses of the area, in proportion to the present households it takes
+            going = int(self.present[households].sum())
+            staying = int(self.present[m.territory.grid_households[old]].sum())
+            prev.hand_over_businesses(old, new, 1.0 if not self.active[old] else going / max(1, going + staying))
         if (vol := m.submodels.get("volunteers")) is not None:
             vol.by_grid[new].extend(r for r in vol.by_grid[old] if moved[r.household])
             vol.by_grid[old] = [r for r in vol.by_grid[old] if not moved[r.household]]

@@ -283,6 +283,10 @@ def test_a_worker_hired_at_a_split_and_freed_at_a_merge_is_paid_for_the_days_bet
         salary * (15 - hired) / 365 + sum(salary * (m.events.now - d) / 365 for x, d in m.regrid.hired if x is not w))
     assert _pay_as_costed(m) == pytest.approx(_pay_for_days_employed(m), rel=1e-12)
     assert out["workers.count"] == len(m.workers) - len(m.regrid.freed)
+    # The per-worker rates count it for those days too (its share of the run's worker-days).
+    share = dict(zip(map(id, m.workers), m.regrid.employed_shares()))
+    assert share[id(w)] == pytest.approx((15 - hired) / m.events.now)
+    assert share[id(m.workers[0])] == 1.0
 
 
 def _head_desks_match_the_active_grids(m) -> None:

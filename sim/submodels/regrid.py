@@ -386,6 +386,15 @@ class Regrid(Submodel):
         freed = {id(w) for w, _ in self.freed}
         return [w for w in self.model.workers if id(w) not in freed]
 
+    def employed_shares(self) -> list[float]:
+        """Per worker of `model.workers`, the share of the run so far it was employed: from its hiring
+        (0 for the first workers) to its freeing or now."""
+        now = self.events.now
+        hired = {id(w): day for w, day in self.hired}
+        freed = {id(w): day for w, day in self.freed}
+        return [max(0.0, min(now, freed.get(id(w), now)) - hired.get(id(w), 0.0)) / now if now > 0 else 1.0
+                for w in self.model.workers]
+
     def grids_in_use(self) -> int:
         """The active grids (`territory.grids`): merged ones are retired."""
         return int(sum(self.active))

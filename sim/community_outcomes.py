@@ -60,13 +60,15 @@ def case_measures(w, end: float) -> dict[str, float]:
             "unmet_share": ratio(n - closed.sum(), n)}
 
 
-def resident_arrays(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def resident_arrays(model, counted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every resident's latent satisfaction, digital access and whether the satisfaction measures
-    count them (at home some day of the measured window), read once for all groups."""
+    count them (at home some day of the measured window: `counted` when the caller has it), read once
+    for all groups."""
     res = model.residents
+    if counted is None:
+        counted = model.residents_at_home(int(model.spec.values["sim.warmup_days"]))
     return (np.fromiter((r.satisfaction for r in res), float, len(res)),
-            np.fromiter((r.digital for r in res), bool, len(res)),
-            model.residents_at_home(int(model.spec.values["sim.warmup_days"])))
+            np.fromiter((r.digital for r in res), bool, len(res)), counted)
 
 
 def resident_measures(model, members: np.ndarray, households: int, people) -> dict[str, float]:

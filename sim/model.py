@@ -87,27 +87,38 @@ class GovernanceModel(mesa.Model):
         """Residents: one per household first, the rest spread at random; ages, access and trust by the
         type of their community (sim/community_types.py)."""
         t = self.territory
-        prof = self.community_profiles = profiles(v, assign(v, t.n_communities, t.community_types), self.needs,
-                                                  self.spec.collective)
+        self.community_profiles = profiles(v, assign(v, t.n_communities, t.community_types), self.needs,
+                                           self.spec.collective)
         n = int(v["territory.residents"])
         rng = self.streams.population
         extra = rng.integers(t.n_households, size=max(0, n - t.n_households))
         household = np.concatenate([np.arange(min(n, t.n_households)), extra])
+        self.residents, self.resident_household, self.resident_elderly = [], household[:0], np.zeros(0, dtype=bool)
+        self.sat_sum = [0.0, 0.0]
+        self.add_residents(rng, household)
+
+    def add_residents(self, rng: np.random.Generator, household: np.ndarray) -> None:
+        """Residents of `household` (one each), drawn from `rng` as the population is: age, digital access
+        and trust from the type of their household's community, latent satisfaction. New estates'
+        residents come this way too (population_change)."""
+        v, prof = self.spec.values, self.community_profiles
+        n = len(household)
         u_age, u_digital = rng.random(n), rng.random(n)
         z_trust, z_sat = rng.standard_normal(n), rng.standard_normal(n)
-        c = t.hh_community[household]
+        c = self.territory.hh_community[household]
         elderly = u_age < prof.share_elderly[c]
         digital = u_digital < np.where(elderly, prof.digital_elderly[c], prof.digital_other[c])
         trust = np.clip(prof.trust_mean[c] + v["population.trust_sd"] * z_trust, 0.0, 1.0)
         sat = np.clip(v["satisfaction.initial_mean"] + v["satisfaction.initial_sd"] * z_sat, 0.0, 1.0)
         expect = v["satisfaction.initial_expectation"]
-        self.residents = [Resident(self, int(h), bool(e), bool(d), float(tr), float(s), expect)
-                          for h, e, d, tr, s in zip(household.tolist(), elderly.tolist(), digital.tolist(),
-                                                    trust.tolist(), sat.tolist())]
-        self.resident_household = household
-        self.resident_elderly = elderly
-        self.by_age = (np.flatnonzero(~elderly), np.flatnonzero(elderly))
-        self.sat_sum = [float(sat[~elderly].sum()), float(sat[elderly].sum())]
+        self.residents.extend(Resident(self, int(h), bool(e), bool(d), float(tr), float(s), expect)
+                              for h, e, d, tr, s in zip(household.tolist(), elderly.tolist(), digital.tolist(),
+                                                        trust.tolist(), sat.tolist()))
+        self.resident_household = np.concatenate([self.resident_household, household])
+        self.resident_elderly = np.concatenate([self.resident_elderly, elderly])
+        self.by_age = (np.flatnonzero(~self.resident_elderly), np.flatnonzero(self.resident_elderly))
+        self.sat_sum[0] += float(sat[~elderly].sum())
+        self.sat_sum[1] += float(sat[elderly].sum())
 
     def _build_organisation(self, v) -> None:
         """Grid network (mesa.discrete_space), grid desks and workers, committees, the township and county

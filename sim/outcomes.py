@@ -208,14 +208,15 @@ def summary(model, communities: list | None = None) -> dict[str, float]:
     ts = model.recorder.columns()
     subs = model.submodels.values()
     central: dict[str, float] = {}
+    counted = model.residents_at_home(int(model.spec.values["sim.warmup_days"]))   # once: a loop over days
     _case_books(model, warm, central)
-    _satisfaction(model, w, central)
+    _satisfaction(model, w, counted, central)
     _workforce(model, central)
     _littles_law(model, a, central)
     _backlog(model, ts, central)
     _routine_under_emergency(model, ts, central)
     _scale(model, central)
-    people = community_outcomes.resident_arrays(model)
+    people = community_outcomes.resident_arrays(model, counted)
     central.update(community_outcomes.by_type(model, w, people))
     if communities is not None:
         communities.extend(community_outcomes.community_rows(model, w, people))
@@ -259,7 +260,8 @@ def _scale(model, out: dict) -> None:
     out["events.processed"] = float(model.events.processed)
     out["population.residents"] = float(len(model.residents))
     out["population.households"] = float(model.territory.n_households)
-    out["territory.grids"] = float(model.territory.n_grids)
+    regrid = model.submodels.get("regrid")   # grids merged during the run are retired (ODD 7.39)
+    out["territory.grids"] = float(regrid.grids_in_use() if regrid is not None else model.territory.n_grids)
     out["territory.communities"] = float(model.territory.n_communities)
 
 
@@ -290,8 +292,8 @@ def _window(a: CaseArrays, keep: np.ndarray) -> CaseArrays:
     return CaseArrays(**{k: getattr(a, k)[keep] for k in a.__dataclass_fields__})
 
 
-def _satisfaction(model, w: CaseArrays, out: dict) -> None:
-    counted = model.residents_at_home(int(model.spec.values["sim.warmup_days"]))
+def _satisfaction(model, w: CaseArrays, counted: np.ndarray, out: dict) -> None:
+    """Latent satisfaction over the residents `counted` (at home some day of the window), the equity gap."""
     sat = np.fromiter((r.satisfaction for r in model.residents), float, len(model.residents))[counted]
     elderly = model.resident_elderly[counted]
     out["satisfaction.latent_mean"] = float(sat.mean())
@@ -305,25 +307,39 @@ def _satisfaction(model, w: CaseArrays, out: dict) -> None:
         if np.isfinite(resp[w.elderly]).any() and np.isfinite(resp[~w.elderly]).any() else math.nan
 
 
+def _grid_workers(model, workdays: float, days: float, out: dict) -> None:
+    """The grid workers' counts (those employed at the end: a merge frees some, ODD 7.39) and rates (over
+    every worker the run has had, each for the share of the run it was employed)."""
+    v = model.spec.values
+    ws = model.workers
+    regrid = model.submodels.get("regrid")
+    employed = regrid.workers_in_service() if regrid is not None else ws
+    share = regrid.employed_shares() if regrid is not None else [1.0] * len(ws)
+    out["workers.count"] = float(len(employed))
+    out["workers.part_time"] = float(sum(w.part_time for w in employed))
+    staffed = sum(share)   # whole-run equivalents
+    full_time = sum(s for w, s in zip(ws, share) if not w.part_time)
+    duty_h = workdays * sum(w.day_hours * s for w, s in zip(ws, share))   # on grid duty, after the paperwork
+    out["workers.utilisation"] = ratio(sum(w.case_hours for w in ws), duty_h)
+    out["workers.paperwork_share"] = (v["burden.paperwork_hours_per_day"] / v["worker.shift_hours"]
+                                      if full_time else 0.0)   # part-timers file none
+    out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws),
+                                           duty_h + workdays * v["burden.paperwork_hours_per_day"] * full_time)
+    out["workers.visits_per_worker_day"] = ratio(sum(w.visits for w in ws), workdays * staffed)
+    ot = sum(w.overtime_hours for w in ws)
+    out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, staffed)
+
+
 def _workforce(model, out: dict) -> None:
     v = model.spec.values
     days = max(model.time, 1e-9)
     cal = model.calendar
     workdays = days if cal.always_on else sum(cal.is_workday(d) for d in range(int(math.ceil(days))))
     shift_h = v["worker.shift_hours"]
-    paper_h = v["burden.paperwork_hours_per_day"]
     ws = model.workers
     part = sum(w.part_time for w in ws)
-    out["workers.count"] = float(len(ws))
-    out["workers.part_time"] = float(part)
-    duty_h = workdays * sum(w.day_hours for w in ws)   # on grid duty, after the paperwork
-    out["workers.utilisation"] = ratio(sum(w.case_hours for w in ws), duty_h)
-    out["workers.paperwork_share"] = paper_h / shift_h if part < len(ws) else 0.0   # part-timers file none
-    out["workers.proactive_share"] = ratio(sum(w.proactive_hours for w in ws), duty_h + workdays * paper_h * (
-        len(ws) - part))
-    out["workers.visits_per_worker_day"] = ratio(sum(w.visits for w in ws), workdays * len(ws))
     ot = sum(w.overtime_hours for w in ws)
-    out["workers.overtime_hours_per_worker_year"] = ratio(ot * 365 / days, len(ws))
+    _grid_workers(model, workdays, days, out)
     committee = [s for c in model.committees for s in c.desk.servers]
     township = model.township.desk.servers
     county = [s for dept in model.county for s in dept.desk.servers]

@@ -311,24 +311,9 @@ def _migrate(rng, t, c: ChangeDef, migrant_from: np.ndarray) -> None:
 
 
 def _add_residents(model, rng, households: np.ndarray, v) -> None:
-    """Residents of new households, as the population is drawn: the household size on average, ages,
-    digital access, trust and latent satisfaction (stream `placement`)."""
-    from .agents import Resident
-
+    """Residents of new households: the household size on average, then drawn as the population is at
+    set-up (`GovernanceModel.add_residents`: ages, digital access and trust from the type of the
+    community the estate is in, latent satisfaction), from stream `placement`."""
     size = v["territory.household_size"]
     counts = np.floor(size).astype(int) + (rng.random(len(households)) < size - np.floor(size))
-    household = np.repeat(households, np.maximum(1, counts))
-    n = len(household)
-    elderly = rng.random(n) < v["population.share_elderly"]
-    digital = rng.random(n) < np.where(elderly, v["population.digital_elderly"], v["population.digital_other"])
-    trust = np.clip(v["population.trust_mean"] + v["population.trust_sd"] * rng.standard_normal(n), 0.0, 1.0)
-    sat = np.clip(v["satisfaction.initial_mean"] + v["satisfaction.initial_sd"] * rng.standard_normal(n), 0.0, 1.0)
-    expect = v["satisfaction.initial_expectation"]
-    model.residents.extend(Resident(model, int(h), bool(e), bool(d), float(tr), float(s), expect)
-                           for h, e, d, tr, s in zip(household.tolist(), elderly.tolist(), digital.tolist(),
-                                                     trust.tolist(), sat.tolist()))
-    model.resident_household = np.concatenate([model.resident_household, household])
-    model.resident_elderly = np.concatenate([model.resident_elderly, elderly])
-    model.by_age = (np.flatnonzero(~model.resident_elderly), np.flatnonzero(model.resident_elderly))
-    model.sat_sum[0] += float(sat[~elderly].sum())
-    model.sat_sum[1] += float(sat[elderly].sum())
+    model.add_residents(rng, np.repeat(households, np.maximum(1, counts)))

@@ -235,3 +235,39 @@ def test_the_experiment_report_shows_who_is_left_behind_where_only_for_a_mix() -
     assert "| baseline |" not in text.split("Who is left behind where")[1]   # one type: no rows
     assert "谁被落下" in report(("old_estate", "urban_village"), "zh")
     assert "Who is left behind where" not in report(("old_estate",), "en")
+
+
+def _estate_residents(community: int, seed: int = 1):
+    """The residents of a new estate of 4,000 households in `community` of the mixed district."""
+    from sim import GovernanceModel
+    from sim.scenario import from_dict
+
+    base = small("mixed_district", residents=6_000, days=2, **{"territory.households_per_community": 570})
+    raw = base.to_dict()
+    raw["territory"]["changes"] = [{"kind": "estate", "community": community, "day": 0, "households": 4_000}]
+    m = GovernanceModel(from_dict(raw, "test", files=base.files), seed)
+    new = m.resident_household >= m.territory.n_households - 4_000
+    return m, new
+
+
+def test_a_new_estates_residents_come_from_its_communitys_type() -> None:
+    """ODD 7.39: an estate in an old-estate community brings old estates' residents (more elderly, fewer
+    online), one in a commercial-estate community the commercial estates' (the set-up's draw)."""
+    v = small("mixed_district").values
+    shares = {}
+    for community, ctype in ((0, "old_estate"), (1, "commercial_estate")):
+        m, new = _estate_residents(community)
+        assert m.community_profiles.names[community] == ctype
+        elderly = m.resident_elderly[new]
+        digital = np.array([r.digital for r in m.residents])[new]
+        trust = np.array([r.trust for r in m.residents])[new]
+        assert new.sum() > 8_000
+        assert elderly.mean() == pytest.approx(v[community_type_key(ctype, "share_elderly")], abs=0.02)
+        assert digital[elderly].mean() == pytest.approx(v[community_type_key(ctype, "digital_elderly")], abs=0.04)
+        assert digital[~elderly].mean() == pytest.approx(v[community_type_key(ctype, "digital_other")], abs=0.02)
+        assert trust.mean() == pytest.approx(v[community_type_key(ctype, "trust_mean")], abs=0.03)
+        estate = np.arange(m.territory.n_households - 4_000, m.territory.n_households)
+        assert m.deliberation.renter[estate].mean() == pytest.approx(v[community_type_key(ctype, "renter_share")],
+                                                                     abs=0.03)
+        shares[ctype] = elderly.mean()
+    assert shares["old_estate"] > shares["commercial_estate"] + 0.05

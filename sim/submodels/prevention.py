@@ -73,6 +73,9 @@ class Prevention(Submodel):
         n_grids = model.territory.n_grids
         self.n_business = p["safety.businesses_per_grid"] * n_grids if self.business_need >= 0 else 0
         self.compliance = np.ones(self.n_business)   # each business's hazard rate relative to the base
+        # Each business's grid: safety.businesses_per_grid in each grid at the start; they move with the
+        # area when grids split or merge (ODD 7.39), so their number is conserved.
+        self.business_grid = np.arange(self.n_business) // max(1, int(p["safety.businesses_per_grid"]))
         self.draws = _case_draws(streams)
         self.rng = {k: streams.child("prevention", k) for k in (PATROLLERS, INSPECTIONS, BUSINESSES, INCIDENTS)}
         self.hazards: dict[int, Hazard] = {}
@@ -214,7 +217,7 @@ class Prevention(Submodel):
             u = rng.random((1, NEW_CASE_U))
             if keep >= self.compliance[b]:
                 continue
-            households = m.territory.grid_households[b // p["safety.businesses_per_grid"]]
+            households = m.territory.grid_households[self.business_grid[b]]
             hh = int(households[int(pick * len(households))])
             resident = m.residents[hh] if hh < len(m.residents) else m.residents[int(pick * len(m.residents))]
             cid = BUSINESS_CASE_IDS + self.business_cases
@@ -222,19 +225,33 @@ class Prevention(Submodel):
             self.business_at[cid] = b
             self._make_case(cid, self.business_need, resident, hh, day + t, u)
 
+    def hand_over_businesses(self, old: int, new: int, share: float) -> None:
+        """Grids re-partitioned (ODD 7.39): `share` of grid `old`'s businesses (rounded; the last ones)
+        now lie in grid `new`; a merged grid hands over all of its businesses."""
+        mine = np.flatnonzero(self.business_grid == old)
+        k = int(round(share * len(mine)))
+        if k:
+            self.business_grid[mine[len(mine) - k:]] = new
+
+    def businesses_by_grid(self) -> np.ndarray:
+        return np.bincount(self.business_grid, minlength=len(self.pool))
+
     # ------------------------------------------------------------------ inspections
     def _grid_inspections(self, day: int) -> None:
-        """Grid workers' safety inspections: tasks at the grid desks, at random times in the day's hours."""
+        """Grid workers' safety inspections: tasks at the active grids' desks (the tasks' list: a merged
+        grid's goes, a new one's comes, ODD 7.39), at random times in the day's hours."""
         freq = self.p["safety.inspections_per_grid_month"]
         if not freq:
             return
         rng = self.rng[INSPECTIONS]
         lam = freq * 12.0 / self.tasks.workdays_per_year
-        counts = rng.poisson(lam, len(self.model.grid_desks))
+        desks = self.tasks.desks["grid_worker"]
+        counts = rng.poisson(lam, len(desks))
         hours = self.p["safety.inspection_hours"] * HOURS
-        for g in np.repeat(np.arange(len(counts)), counts).tolist():
-            self.tasks.issue(self.grid_kind, self.model.grid_desks[g], self._task_time(day, True, rng.random()),
-                             hours, when_done=partial(self._inspected, "grid", g))
+        for i in np.repeat(np.arange(len(counts)), counts).tolist():
+            desk = desks[i]
+            self.tasks.issue(self.grid_kind, desk, self._task_time(day, True, rng.random()),
+                             hours, when_done=partial(self._inspected, "grid", desk.index))
 
     def _business_inspections(self, day: int) -> None:
         """双随机: businesses drawn at random, inspected by the township's staff (tasks at its desk)."""

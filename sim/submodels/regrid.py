@@ -41,7 +41,7 @@ class Regrid(Submodel):
     params = ("grid.households_per_grid", "grids.review_interval_days", "grids.split_above", "grids.merge_below",
               "grids.learning_days", "grids.learning_start_efficiency", "grids.relationship_days",
               "grids.relationship_loss", "grids.confusion_days", "grids.confusion_delay_hours",
-              "worker.annual_cost_cny", "grid.part_time_stipend_cny")
+              "worker.annual_cost_cny", "grid.part_time_stipend_cny", "grid.heads")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -291,20 +291,29 @@ class Regrid(Submodel):
             prev.patrol_rate.append(0.0)
 
     def _replan_tasks(self, add: Desk | None = None, remove: Desk | None = None) -> None:
-        """Top-down tasks (ODD 7.32) go to the grids that exist: their per-desk rates are recomputed."""
+        """Top-down tasks (ODD 7.32) go to the grids that exist: their per-desk rates are recomputed.
+        With grid heads (网格长) a new grid is led, as every grid is at set-up, by its community's
+        committee staff (one more head entry at that committee's desk); a merged grid's entry goes."""
         tasks = self.model.submodels.get("tasks")
         if tasks is None:
             return
-        desks = tasks.desks["grid_worker"]
+        desks, heads = tasks.desks["grid_worker"], tasks.desks["grid_head"]
         if add is not None:
             desks.append(add)
+            if self.p["grid.heads"]:
+                heads.append(self._committee_desk(add.index))
         if remove is not None:
             desks.remove(remove)
+            if self.p["grid.heads"]:
+                heads.remove(self._committee_desk(remove.index))
             for w in remove.servers:
                 staff = tasks.staff["part_time" if w.part_time else "grid_worker"]
                 if w in staff:
                     staff.remove(w)
         tasks.plans = [tasks._plan_of(t) for t in tasks.types]
+
+    def _committee_desk(self, g: int) -> Desk:
+        return self.model.committees[int(self.model.territory.grid_community[g])].desk
 
     def merge(self, g: int, h: int, day: int) -> None:
         """Grid g joins grid h: its households, area and latent needs; its workers are freed (they finish
@@ -340,6 +349,10 @@ class Regrid(Submodel):
                 if prev is not None and case.id in prev.pool[old]:
                     prev.pool[new][case.id] = prev.pool[old].pop(case.id)
                 case.grid = new
+        if prev is not None:   # the businesses of the area, in proportion to the present households it takes
+            going = int(self.present[households].sum())
+            staying = int(self.present[m.territory.grid_households[old]].sum())
+            prev.hand_over_businesses(old, new, 1.0 if not self.active[old] else going / max(1, going + staying))
         if (vol := m.submodels.get("volunteers")) is not None:
             vol.by_grid[new].extend(r for r in vol.by_grid[old] if moved[r.household])
             vol.by_grid[old] = [r for r in vol.by_grid[old] if not moved[r.household]]
@@ -367,17 +380,44 @@ class Regrid(Submodel):
     def _salary(self, w) -> float:
         return self.p["grid.part_time_stipend_cny"] if w.part_time else self.p["worker.annual_cost_cny"]
 
+    def _hired_cost(self) -> float:
+        """The hired workers' pay for the days they were employed: from hiring to freeing (a new grid
+        merged later) or to the end."""
+        days = self.events.now
+        freed = {id(w): day for w, day in self.freed}
+        return float(sum(self._salary(w) * max(0.0, min(days, freed.get(id(w), days)) - d) / 365.0
+                         for w, d in self.hired))
+
+    def workers_in_service(self) -> list:
+        """The grid workers employed now: every worker the model has, less those freed by merges
+        (`workers.count`, ODD 7.18)."""
+        freed = {id(w) for w, _ in self.freed}
+        return [w for w in self.model.workers if id(w) not in freed]
+
+    def employed_shares(self) -> list[float]:
+        """Per worker of `model.workers`, the share of the run so far it was employed: from its hiring
+        (0 for the first workers) to its freeing or now."""
+        now = self.events.now
+        hired = {id(w): day for w, day in self.hired}
+        freed = {id(w): day for w, day in self.freed}
+        return [max(0.0, min(now, freed.get(id(w), now)) - hired.get(id(w), 0.0)) / now if now > 0 else 1.0
+                for w in self.model.workers]
+
+    def grids_in_use(self) -> int:
+        """The active grids (`territory.grids`): merged ones are retired."""
+        return int(sum(self.active))
+
     def summary(self) -> dict[str, float]:
         if not self.on:
             return {}
-        days = self.events.now
         counts = self.counts()[np.array(self.active)]
         s = self.schedule
         return {"grids.splits": float(self.splits), "grids.merges": float(self.merges),
-                "grids.active_end": float(len(counts)),
+                "grids.active_end": float(len(counts)), "grids.built": float(len(self.own)),
+                "grids.workers_employed": float(len(self.model.workers)),
                 "grids.households_max_end": float(counts.max()), "grids.households_min_end": float(counts.min()),
                 "grids.workers_hired": float(len(self.hired)), "grids.workers_freed": float(len(self.freed)),
-                "grids.hired_cost_cny": float(sum(self._salary(w) * max(0.0, days - d) / 365.0 for w, d in self.hired)),
+                "grids.hired_cost_cny": self._hired_cost(),
                 "grids.confusion_delayed_cases": float(self.confused_cases),
                 "territory.households_added": float(s.added if s else 0),
                 "territory.households_removed": float(s.removed if s else 0),

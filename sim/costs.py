@@ -21,6 +21,10 @@ from .submodels.base import ratio
 COMPONENTS = ("staff", "overtime", "duty", "supervision", "grid_heads", "devolution_funds", "platform", "sensors",
               "training", "volunteer_points", "recognition", "deliberation", "mediation", "prevention")
 
+# Components that follow the load rather than a price a lever sets: a lever that speeds the work
+# (decentralisation, smart channels) lowers them, and that saving can outweigh its declared cost.
+LOAD_DRIVEN = ("overtime", "supervision")
+
 # lever -> (component it moves, +1: a higher value costs more / -1: costs less, what prices it)
 LEVER_COSTS: dict[str, tuple[str, int, str]] = {
     "grid.households_per_grid": ("staff", -1, "worker.annual_cost_cny: one full-time grid worker per grid"),
@@ -196,7 +200,8 @@ def volunteer_points(model, years: float) -> float:
     """积分制: points paid for every volunteer hour (emergency duty, routine mutual aid, patrols), in CNY."""
     v = _values(model)
     now = model.events.now
-    hours = sum(e.volunteer_hours for e in model.emergency.emergencies if e.onset <= now)
+    emergency = model.submodels.get("emergency")
+    hours = sum(e.volunteer_hours for e in emergency.emergencies if e.onset <= now) if emergency else 0.0
     hours += getattr(model.submodels.get("volunteers"), "aid_hours", 0.0)
     prevention_sub = model.submodels.get("prevention")
     if prevention_sub is not None:
@@ -208,7 +213,8 @@ def recognition(model) -> float:
     """Public recognition (honour lists, star ratings, ceremonies): per registered volunteer, in
     proportion to the lever."""
     v = _values(model)
-    registered = sum(map(len, model.volunteers.by_grid))
+    volunteers = model.submodels.get("volunteers")
+    registered = sum(map(len, volunteers.by_grid)) if volunteers is not None else 0
     return v["volunteer.recognition"] * registered * v["cost.recognition_cny_per_volunteer_year"]
 
 

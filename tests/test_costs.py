@@ -88,7 +88,7 @@ def test_every_lever_is_costed_or_declared_free():
 
 
 @pytest.mark.parametrize("key", sorted(costs.LEVER_COSTS))
-def test_each_costed_lever_moves_the_total_in_its_direction(key):
+def test_each_costed_lever_moves_its_component_and_the_priced_total(key):
     component, direction, _ = costs.LEVER_COSTS[key]
     low, high = SETTINGS[key]
     context = tuple(CONTEXT.get(key, {}).items())

@@ -69,6 +69,28 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "cost.overtime_cny": ("Overtime cost (CNY)", "加班成本（元）"),
     "cost.per_resident_year_cny": ("Staff cost per resident-year (CNY)", "每名居民年均人员成本（元）"),
     "cost.per_resolved_case_cny": ("Staff cost per resolved case (CNY)", "每件办结案件人员成本（元）"),
+    # what a policy costs, a year (sim/costs.py, ODD 7.40)
+    "cost.total_cny_per_year": ("Total cost of the policy (CNY per year)", "政策总成本（元/年）"),
+    "cost.total_per_resident_year_cny": ("Total cost per resident-year (CNY)", "每名居民年均总成本（元）"),
+    "cost.staff_cny_per_year": ("Staff wages (CNY per year)", "人员工资（元/年）"),
+    "cost.overtime_cny_per_year": ("Overtime pay (CNY per year)", "加班费（元/年）"),
+    "cost.duty_cny_per_year": ("Duty allowances (CNY per year)", "值班补贴（元/年）"),
+    "cost.supervision_cny_per_year": ("Supervision of overdue cases (CNY per year)", "督办成本（元/年）"),
+    "cost.grid_heads_cny_per_year": ("Grid heads' allowances (CNY per year)", "网格长补贴（元/年）"),
+    "cost.devolution_funds_cny_per_year": ("Funds following devolved items, 费随事转 (CNY per year)",
+                                           "费随事转下放经费（元/年）"),
+    "cost.platform_cny_per_year": ("Digital platform: app, smart dispatch, data sharing (CNY per year)",
+                                   "智慧治理平台：App、智能派单、数据共享（元/年）"),
+    "cost.sensors_cny_per_year": ("Sensors, 智能感知 (CNY per year)", "智能感知设备（元/年）"),
+    "cost.training_cny_per_year": ("Emergency plans and training (CNY per year)", "应急预案与培训演练（元/年）"),
+    "cost.volunteer_points_cny_per_year": ("Volunteer points, 积分 (CNY per year)", "志愿服务积分兑换（元/年）"),
+    "cost.recognition_cny_per_year": ("Volunteer recognition (CNY per year)", "志愿者表彰（元/年）"),
+    "cost.deliberation_cny_per_year": ("Deliberation: meetings, facilitation, co-funding (CNY per year)",
+                                       "议事协商：会议、引导服务、项目配套（元/年）"),
+    "cost.mediation_cny_per_year": ("Mediation: mediators, legal advisers, conventions (CNY per year)",
+                                    "矛盾调解：专职调解员、法律顾问、村规民约（元/年）"),
+    "cost.prevention_cny_per_year": ("Prevention: patrol allowances, inspections (CNY per year)",
+                                     "群防群治：巡逻补贴、安全检查（元/年）"),
     "territory.grids": ("Number of grids", "网格数"),
     "workers.part_time": ("Part-time grid workers", "兼职网格员人数"),
     "workload.closed_at_overtime_cap_share": ("Share of closures at the overtime cap", "加班达上限时办结的比例"),
@@ -359,6 +381,8 @@ def unit(key: str, lang: str = "en") -> str:
         return ("h", "小时")[_index(lang)]
     if key.endswith("_cny"):
         return ("CNY", "元")[_index(lang)]
+    if key.endswith("_cny_per_year"):
+        return ("CNY/year", "元/年")[_index(lang)]
     if key.endswith("_days"):
         return ("days", "天")[_index(lang)]
     return ""

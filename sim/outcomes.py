@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import community_outcomes
+from . import community_outcomes, costs
 from .cases import CHANNEL_NAMES, SOLVED_UNKNOWN, STATUS_NAMES
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .submodels.base import ratio
@@ -348,18 +348,7 @@ def _workforce(model, out: dict) -> None:
         out[f"{name}.utilisation"] = ratio(sum(s.case_hours for s in staff), workdays * shift_h * len(staff))
         out[f"{name}.overtime_hours_per_staff_year"] = ratio(sum(s.overtime_hours for s in staff) * 365 / days,
                                                               len(staff))
-    year = days / 365.0
-    cost_w = (len(ws) - part) * v["worker.annual_cost_cny"] + part * v["grid.part_time_stipend_cny"]
-    cost_c = len(committee) * v["committee.annual_cost_cny"]
-    cost_t = (len(township) + len(county)) * v["township.annual_cost_cny"]  # county staff costed as township's
-    out["cost.overtime_cny"] = v["cost.overtime_premium"] / v["cost.work_hours_per_year"] * (
-        ot * v["worker.annual_cost_cny"]
-        + sum(s.overtime_hours for s in committee) * v["committee.annual_cost_cny"]
-        + sum(s.overtime_hours for s in township + county) * v["township.annual_cost_cny"])
-    extras = sum(sub.cost_cny() for sub in model.submodels.values())  # supervision, duty allowances
-    out["cost.staff_cny"] = (cost_w + cost_c + cost_t) * year + out["cost.overtime_cny"] + extras
-    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / year, len(model.residents))
-    out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
+    out.update(costs.costs(model))
 
 
 def _littles_law(model, a: CaseArrays, out: dict) -> None:

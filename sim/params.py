@@ -921,6 +921,51 @@ PARAMS: tuple[Param, ...] = (
     P("grids.confusion_delay_hours", 12.0, "h", 0.0, 720.0, ASSUMPTION,
       "Mean of the exponential extra delay before a case reaches a changed grid's desk during the "
       "boundary-confusion period."),
+    # --- what a policy costs: the prices of the levers (ODD 7.40, sim/costs.py) ---------------------
+    P("cost.grid_head_allowance_cny_per_year", 2_400.0, "CNY/grid-year", 0.0, 1e6, ASSUMPTION,
+      "Allowance (网格长补贴) a year for each grid's head when grid.heads is on: 200 CNY a month, below a "
+      "part-time grid worker's stipend since the head is already paid as committee staff."),
+    P("cost.devolution_operating_cny_per_staff_year", 20_000.0, "CNY/staff-year", 0.0, 1e7, ASSUMPTION,
+      "费随事转: operating funds (office, equipment, training for the new items) a year for every staff member "
+      "moved down with the items, besides the pay that follows them (a fifth of township.annual_cost_cny)."),
+    P("cost.app_platform_cny_per_year", 200_000.0, "CNY/year", 0.0, 1e8, ASSUMPTION,
+      "互联网+基层治理: the street office's yearly share of the app platform (licence, hosting, maintenance), "
+      "paid whenever policy.app_adoption is above 0; a small software contract's order of magnitude."),
+    P("cost.app_cny_per_user_year", 5.0, "CNY/user-year", 0.0, 1_000.0, ASSUMPTION,
+      "Running cost a year per resident reporting through the app (messages, storage, help desk, outreach); "
+      "users = policy.app_adoption × residents with digital access."),
+    P("cost.smart_dispatch_cny_per_year", 150_000.0, "CNY/year", 0.0, 1e8, ASSUMPTION,
+      "智能派单: yearly cost of the dispatch-matching module and the upkeep of its category and address data at "
+      "policy.smart_dispatch = 1 (in proportion below)."),
+    P("cost.data_sharing_cny_per_year", 150_000.0, "CNY/year", 0.0, 1e8, ASSUMPTION,
+      "数据共享: yearly cost of the interfaces that let data entered once reach every department, at "
+      "burden.shared_data_entry = 1 (in proportion below)."),
+    P("cost.sensors_cny_per_grid_year", 10_000.0, "CNY/grid-year", 0.0, 1e7, ASSUMPTION,
+      "智能感知: sensors (water level, smoke, heating pressure) of one grid a year at "
+      "emergency.sensor_coverage = 1 (in proportion below): some twenty devices of a few hundred CNY "
+      "written off over five years, with connectivity and upkeep."),
+    P("cost.preparedness_cny_per_staff_year", 2_000.0, "CNY/staff-year", 0.0, 1e6, ASSUMPTION,
+      "应急预案: plans, drills and training a year per grid worker, committee and township staff member at "
+      "emergency.preparedness = 1 (in proportion below): two training days' costs a year."),
+    P("cost.recognition_cny_per_volunteer_year", 10.0, "CNY/volunteer-year", 0.0, 10_000.0, ASSUMPTION,
+      "Honour lists, star ratings and ceremonies a year per registered volunteer at volunteer.recognition = 1 "
+      "(in proportion below)."),
+    P("cost.meeting_cny", 300.0, "CNY/meeting", 0.0, 1e6, ASSUMPTION,
+      "Running cost of one deliberation meeting (room, materials, minutes) in the council format; a "
+      "座谈会 or 听证会 costs this × its staff-hours factor (deliberation.hours_factor_FORMAT)."),
+    P("cost.priority_cofunding_share", 0.3, "share", 0.0, 1.0, ASSUMPTION,
+      "Share of a priority issue's project cost (collective.NAME.cost_cny) the township co-funds "
+      "(deliberation.priority_issues): what buys the faster project."),
+    P("cost.legal_adviser_cny_per_community_year", 10_000.0, "CNY/community-year", 0.0, 1e7, ASSUMPTION,
+      "一村（社区）一法律顾问: the fee a year of each community's legal adviser when safety.legal_adviser is on; "
+      "local schemes pay retainers of this order (no stored source)."),
+    P("cost.convention_cny_per_community_year", 1_000.0, "CNY/community-year", 0.0, 1e6, ASSUMPTION,
+      "村规民约、居民公约: drafting, publicity and yearly review of each community's convention when "
+      "safety.convention is on."),
+    P("cost.inspection_cny", 50.0, "CNY/inspection", 0.0, 100_000.0, ASSUMPTION,
+      "Running cost of one safety inspection beyond the staff's time (travel, checklists, the follow-up "
+      "notice): grid workers' (safety.inspections_per_grid_month) and businesses' "
+      "(safety.business_inspection_share)."),
 )
 
 PARAM_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}

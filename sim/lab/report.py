@@ -26,7 +26,7 @@ from .compare import Comparison, per_year, per_year_sweep
 from ..labels import figure_lang, is_share, label, name, short_names, text
 
 EQUITY = ("satisfaction.elderly_gap", "ratings.elderly_gap", "equity.response_gap_elderly_h")
-COST = ("cost.staff_cny", "cost.overtime_cny")
+COST = ("cost.staff_cny", "cost.overtime_cny")   # and every other cost.* key (sim/costs.py)
 FIGURE_ORDER = ("distributions", "forest", "response_cdf", "satisfaction_over_time", "backlog_over_time",
                 "sweep", "sweep_heatmap")
 ALPHA = 0.05
@@ -283,7 +283,7 @@ def findings_for(result: Comparison, scenario: str, lang: str) -> list[str]:
     rows = _rows_by(result)
     present = [k for k in result.outcomes if (scenario, k) in rows]
     equity = [k for k in EQUITY if k in present]
-    cost = [k for k in present if k in COST]
+    cost = [k for k in present if k in COST or k.startswith("cost.")]
     main = _clauses(result, rows, scenario, [k for k in present if k not in equity and k not in cost], lang)
     sep, end = text("sep", lang), text("end", lang)
     sentences = []

@@ -85,7 +85,7 @@ def window_costs(model, years: float) -> dict[str, float]:
         + sum(s.overtime_hours for s in upper) * v["township.annual_cost_cny"])}
     extras = sum(sub.cost_cny() for sub in model.submodels.values())
     out["cost.staff_cny"] = wages * years + out["cost.overtime_cny"] + extras
-    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / years, len(model.residents))
+    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / years, residents_served(model))
     out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
     return out
 
@@ -113,8 +113,14 @@ def annual_costs(model, workforce: dict[str, float]) -> dict[str, float]:
     }
     out = {f"cost.{name}_cny_per_year": float(parts[name]) for name in COMPONENTS}
     out["cost.total_cny_per_year"] = float(sum(parts.values()))
-    out["cost.total_per_resident_year_cny"] = ratio(out["cost.total_cny_per_year"], len(model.residents))
+    out["cost.total_per_resident_year_cny"] = ratio(out["cost.total_cny_per_year"], residents_served(model))
     return out
+
+
+def residents_served(model) -> int:
+    """The residents a cost per resident divides by: those at home on some day of the run (a household
+    not yet moved in, demolished before day 0 or a migrant away all the time is not served; ODD 7.39)."""
+    return int(model.residents_at_home(0).sum())
 
 
 def _submodel(model, name: str) -> float:

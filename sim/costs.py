@@ -52,6 +52,12 @@ LEVER_COSTS: dict[str, tuple[str, int, str]] = {
     "safety.patrol_volunteers_per_grid": ("prevention", +1, "safety.patrol_stipend_cny_per_hour"),
     "safety.inspections_per_grid_month": ("prevention", +1, "cost.inspection_cny"),
     "safety.business_inspection_share": ("prevention", +1, "cost.inspection_cny"),
+    # grids that adjust (§7.39): a split hires a grid worker, a merge frees one, each paid pro rata
+    "grids.review_interval_days": ("staff", +1, "worker.annual_cost_cny for each worker hired at a split "
+                                   "(in a growing district; reviews in a shrinking one free workers)"),
+    "grids.split_above": ("staff", -1, "worker.annual_cost_cny: a higher threshold splits later, hiring fewer"),
+    "grids.merge_below": ("staff", -1, "worker.annual_cost_cny: a higher threshold merges sooner, freeing "
+                          "more workers (in a shrinking district)"),
 }
 
 FREE_LEVERS: dict[str, str] = {

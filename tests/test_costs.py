@@ -11,6 +11,7 @@ from sim import costs
 from sim.labels import OUTCOME_LABELS, name
 from sim.params import PARAMS
 from sim.runner import run
+from sim.scenario import from_dict
 from tests.helpers import small
 
 SMALL = {"residents": 3_000, "days": 40}
@@ -84,7 +85,7 @@ def test_every_lever_is_costed_or_declared_free():
     assert all(reason.strip() for reason in costs.FREE_LEVERS.values())
     for key, (component, direction, price) in costs.LEVER_COSTS.items():
         assert component in costs.COMPONENTS and direction in (-1, 1) and price.strip(), key
-    assert set(SETTINGS) == costed   # the direction test below covers every costed lever
+    assert set(SETTINGS) | set(REGRID_SETTINGS) == costed   # the direction tests below cover every costed lever
 
 
 @pytest.mark.parametrize("key", sorted(costs.LEVER_COSTS))
@@ -99,6 +100,34 @@ def test_each_costed_lever_moves_its_component_and_the_priced_total(key):
     assert direction * (b[part] - a[part]) > 0, (part, a[part], b[part])
     # the total moves with the lever once the load-driven parts (overtime, supervision: what the
     # lever's effect on the work saves or adds) are set aside
+    assert direction * (priced(b) - priced(a)) > 0, (priced(a), priced(b))
+
+
+ESTATE = {"kind": "estate", "community": 0, "day": 0, "duration_days": 20, "households": 1_200}
+BLOCK = {"kind": "demolition", "community": 1, "day": 3, "duration_days": 4, "households": 900}
+# (changes, context, low, high) of the re-partitioning levers: a district that grows (hires at
+# splits) or shrinks (workers freed at merges), 10,000 residents, 60 days.
+REGRID_SETTINGS = {
+    "grids.review_interval_days": (ESTATE, {}, 0, 10),
+    "grids.split_above": (ESTATE, {"grids.review_interval_days": 10}, 1.2, 3.0),
+    "grids.merge_below": (BLOCK, {"grids.review_interval_days": 10}, 0.05, 0.45),
+}
+
+
+def regrid_summary(change: dict, overrides: dict, seed: int = 1) -> dict:
+    base = small("baseline", residents=10_000, days=60, **overrides).to_dict()
+    base["territory"]["changes"] = [dict(change)]
+    return run(from_dict(base, "test"), seed, case_table=False).summary
+
+
+@pytest.mark.parametrize("key", sorted(REGRID_SETTINGS))
+def test_each_repartitioning_lever_moves_the_staff_cost(key):
+    component, direction, _ = costs.LEVER_COSTS[key]
+    change, context, low, high = REGRID_SETTINGS[key]
+    a = regrid_summary(change, {**context, key: low})
+    b = regrid_summary(change, {**context, key: high})
+    part = f"cost.{component}_cny_per_year"
+    assert direction * (b[part] - a[part]) > 0, (part, a[part], b[part])
     assert direction * (priced(b) - priced(a)) > 0, (priced(a), priced(b))
 
 

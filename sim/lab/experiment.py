@@ -18,6 +18,7 @@
     [parameters."policy.app_adoption"]             # morris/sobol/calibrate: bounds
     low = 0.0
     high = 1.0                        # sobol/morris may add dist = "triangular" (mode) or "truncnormal" (mean, sd)
+    group = "levers"                  # sobol/morris: indices per group (all parameters grouped, or none)
 
     [morris]  trajectories = 20, levels = 4
     [sobol]   n = 256, second_order = false
@@ -91,6 +92,7 @@ class Bound:
     mean: float | None = None
     sd: float | None = None
     log: bool = False        # calibrate: search on a logarithmic scale
+    group: str | None = None  # sobol/morris: the SALib group it moves with
 
     @property
     def integer(self) -> bool:
@@ -206,10 +208,18 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     return experiment
 
 
+def design_units(exp: Experiment) -> int:
+    """What a sensitivity design moves one at a time: its groups, or else its parameters."""
+    groups = {b.group for b in exp.bounds}
+    return len(exp.bounds) if None in groups else len(groups)
+
+
 def run_count(exp: Experiment) -> int:
     """Runs the design asks for (an upper bound for adaptive designs: compare with a precision
     target, calibrate)."""
     o, k = exp.options, len(exp.bounds)
+    if exp.design in ("morris", "sobol"):
+        k = design_units(exp)
     if exp.design == "compare":
         return len(exp.scenarios) * max(exp.reps, o.get("max_reps", 0) if "precision" in o else 0)
     if exp.design == "sweep":
@@ -227,15 +237,18 @@ def run_count(exp: Experiment) -> int:
 def run_count_text(exp: Experiment) -> str:
     """How run_count is made up, for the error message."""
     o, k, r = exp.options, len(exp.bounds), exp.reps
+    units = "parameters"
+    if exp.design in ("morris", "sobol") and exp.bounds and None not in {b.group for b in exp.bounds}:
+        k, units = design_units(exp), "groups"
     if exp.design == "compare":
         reps = max(r, o.get("max_reps", 0) if "precision" in o else 0)
         return f"{len(exp.scenarios)} scenarios × {reps:,} replications"
     if exp.design == "sweep":
         return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
     if exp.design == "morris":
-        return f"{o['trajectories']:,} trajectories × ({k} parameters + 1) × {r:,} replications"
+        return f"{o['trajectories']:,} trajectories × ({k} {units} + 1) × {r:,} replications"
     if exp.design == "sobol":
-        rows = f"(2 × {k} parameters + 2)" if o["second_order"] else f"({k} parameters + 2)"
+        rows = f"(2 × {k} {units} + 2)" if o["second_order"] else f"({k} {units} + 2)"
         return f"N = {o['n']:,} × {rows} × {r:,} replications"
     return (f"{len(exp.targets)} target sets × (n_initial {o['n_initial']:,} + max_refine_evals "
             f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
@@ -479,7 +492,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
             raise ExperimentError(f, where, spec, "a numeric parameter (sensitivity and calibration vary numbers)")
         if not isinstance(spec, dict) or "low" not in spec or "high" not in spec:
             raise ExperimentError(f, where, spec, "a table with low and high")
-        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd"} if allow_dists else {"log"})
+        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd", "group"} if allow_dists else {"log"})
         for k in spec:
             if k not in allowed:
                 raise ExperimentError(f, f"{where}.{k}", spec[k], f"allowed keys: {', '.join(sorted(allowed))}")
@@ -497,7 +510,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         log = spec.get("log", False)
         if not isinstance(log, bool) or (log and low <= 0):
             raise ExperimentError(f, f"{where}.log", log, "true or false; true needs positive bounds")
-        bound = Bound(key, float(low), float(high), dist, **extra, log=log)
+        bound = Bound(key, float(low), float(high), dist, **extra, log=log, group=_group(f, where, spec))
         try:  # what the design will build from it, so that it cannot fail after files are written
             if allow_dists:
                 from .sensitivity import Factor
@@ -508,7 +521,38 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         except ValueError as exc:
             raise ExperimentError(f, where, spec, str(exc)) from None
         out.append(bound)
+    _check_groups(f, out, params)
     return tuple(out)
+
+
+MAX_GROUP_NAME = 60
+
+
+def _group(f: str, where: str, spec: Mapping) -> str | None:
+    if "group" not in spec:
+        return None
+    name = spec["group"]
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_GROUP_NAME or not name.isprintable():
+        raise ExperimentError(f, f"{where}.group", name, f"a group name: a non-empty printable string of at "
+                              f"most {MAX_GROUP_NAME} characters")
+    return name
+
+
+def _check_groups(f: str, bounds: list[Bound], params: Mapping) -> None:
+    """All parameters in groups, or none (SALib); and at least two groups to compare."""
+    grouped = [b for b in bounds if b.group is not None]
+    if not grouped:
+        return
+    loose = [b for b in bounds if b.group is None]
+    if loose:
+        first = loose[0].key
+        raise ExperimentError(f, f"parameters.{first}", params[first],
+                              f"a group = \"NAME\" like the other parameters ({grouped[0].key} is in group "
+                              f"{grouped[0].group!r}): either every parameter has a group or none")
+    names = sorted({b.group for b in bounds})
+    if len(names) < 2:
+        raise ExperimentError(f, "parameters", f"one group {names[0]!r}",
+                              "at least two groups (one group's indices are trivially 1), or no groups")
 
 
 def _dist_args(f: str, where: str, spec: Mapping, dist: str, low: float, high: float) -> dict[str, float]:

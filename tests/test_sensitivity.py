@@ -448,3 +448,46 @@ def test_grouped_experiment_end_to_end_writes_group_indices(tmp_path, design):
     # determinism: a second run from scratch writes the same tables and report
     for name in ("design.csv", "indices.csv", "convergence.csv", "groups.csv", "report.md"):
         assert (out / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+GROUP_TABLE = """
+[groups.delays]
+parameters = ["handoff.*", "county.report_hours"]
+scale = [0.5, 1.5]
+"""
+
+
+def test_a_group_table_scales_each_members_base_value(tmp_path):
+    from sim.lab.experiment import load_experiment, run_count
+    from sim.scenario import load
+    from tests.helpers import ROOT
+    body = _grouped_experiment("morris", TINY_SET)
+    body = body[: body.index('[parameters."handoff')] + body[body.index('[parameters."policy.app_adoption"]'):]
+    path = tmp_path / "scaled.toml"
+    path.write_text(body + GROUP_TABLE, encoding="utf-8")
+    exp = load_experiment(path)
+    base = load(ROOT / "scenarios" / "workshop.toml")
+    scaled = {b.key: (b.low, b.high, b.group) for b in exp.bounds if b.group == "delays"}
+    assert list(scaled) == ["handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
+                            "handoff.township_to_county_hours", "county.report_hours"]
+    for key, (low, high, _) in scaled.items():
+        assert (low, high) == pytest.approx((0.5 * base[key], 1.5 * base[key]))
+    assert run_count(exp) == 4 * (2 + 1) * 2          # two groups: levers (from [parameters]) and delays
+
+
+@pytest.mark.parametrize("table,key,allowed", [
+    ('[groups.delays]\nparameters = ["handoff.*"]\nscale = [1.5, 0.5]\n', "groups.delays.scale", "0 <= low < high"),
+    ('[groups.delays]\nparameters = ["handof.*"]\nscale = [0.5, 1.5]\n', "groups.delays.parameters", "a prefix that matches"),
+    ('[groups.delays]\nparameters = ["policy.app_adoption"]\nscale = [0.5, 1.5]\n', "groups.delays.parameters",
+     "not already varied"),
+    ('[groups.levers2]\nparameters = ["policy.decentralisation"]\nscale = [0.5, 1.5]\n', "groups.levers2.parameters",
+     "a positive value to scale"),
+    ('[groups.delays]\nparameters = ["handoff.*"]\n', "groups.delays", "scale = [low, high]"),
+])
+def test_bad_group_tables_are_refused(tmp_path, table, key, allowed):
+    from sim.lab.experiment import ExperimentError, load_experiment
+    path = tmp_path / "bad.toml"
+    path.write_text(_grouped_experiment("sobol", TINY_SET) + table, encoding="utf-8")
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert (err.value.file, err.value.key) == (str(path), key) and allowed in str(err.value)

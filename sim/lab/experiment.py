@@ -20,6 +20,10 @@
     high = 1.0                        # sobol/morris may add dist = "triangular" (mode) or "truncnormal" (mean, sd)
     group = "levers"                  # sobol/morris: indices per group (all parameters grouped, or none)
 
+    [groups.delays]                   # sobol/morris: a group of parameters at once, each from
+    parameters = ["handoff.*"]        # scale[0] x to scale[1] x its base-scenario value; "PREFIX.*" is
+    scale = [0.5, 1.5]                # every numeric parameter whose key starts with "PREFIX."
+
     [morris]  trajectories = 20, levels = 4
     [sobol]   n = 256, second_order = false
     [compare] precision = 0.02, max_reps = 200
@@ -51,7 +55,7 @@ from .compare import KEY_OUTCOMES
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
 DISTS = ("uniform", "triangular", "truncnormal")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
-            "set", "parameters", "morris", "sobol", "compare", "targets", "calibrate"}
+            "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
                 "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"}}
 
@@ -189,6 +193,10 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
         raise ExperimentError(f, "parameters", params, "a table of parameter keys")
+    if "groups" in raw:
+        if design not in ("morris", "sobol"):
+            raise ExperimentError(f, "groups", raw["groups"], "only a morris or sobol design has [groups.NAME]")
+        params = _expand_groups(f, raw["groups"], params, scenarios[0])
     if design == "sweep":
         exp["axes"] = _axes(f, params, scenarios[0])
     elif design in ("morris", "sobol", "calibrate"):
@@ -526,6 +534,63 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
 
 
 MAX_GROUP_NAME = 60
+
+
+def _expand_groups(f: str, table: Any, params: Mapping, base: Scenario) -> dict:
+    """[groups.NAME] tables as [parameters."KEY"] entries of that group: each parameter from
+    scale[0] x to scale[1] x its value in the base scenario, within the parameter's table bounds."""
+    if not isinstance(table, dict) or not table:
+        raise ExperimentError(f, "groups", table, "[groups.NAME] tables of parameters = [...] and scale = [low, high]")
+    out = dict(params)
+    for name, spec in table.items():
+        where = f"groups.{name}"
+        if not isinstance(spec, dict) or set(spec) != {"parameters", "scale"}:
+            raise ExperimentError(f, where, spec, "a table of parameters = [keys or \"PREFIX.*\"] and scale = [low, high]")
+        low, high = _scale(f, f"{where}.scale", spec["scale"])
+        for key in _group_keys(f, f"{where}.parameters", spec["parameters"]):
+            if key in out:
+                raise ExperimentError(f, f"{where}.parameters", key, "a parameter not already varied "
+                                      "(under [parameters] or another group)")
+            value, p = base[key], PARAM_BY_KEY[key]
+            if value <= 0:
+                raise ExperimentError(f, f"{where}.parameters", key, f"a parameter with a positive value to scale "
+                                      f"(it is {shown(value)} in {base.name}); give it low and high under [parameters]")
+            lo, hi = max(value * low, p.low), min(value * high, p.high)
+            if not lo < hi:
+                raise ExperimentError(f, f"{where}.scale", [low, high], f"a range that is not empty within {key}'s "
+                                      f"bounds ({p.allowed()}) at its value {shown(value)}")
+            out[key] = {"low": lo, "high": hi, "group": name}
+    return out
+
+
+def _scale(f: str, where: str, value: Any) -> tuple[float, float]:
+    what = "[low, high]: two finite numbers with 0 <= low < high (multiples of each base value)"
+    if not isinstance(value, list) or len(value) != 2:
+        raise ExperimentError(f, where, value, what)
+    low, high = (_number(f, where, v, what) for v in value)
+    if not 0 <= low < high:
+        raise ExperimentError(f, where, value, what)
+    return low, high
+
+
+def _group_keys(f: str, where: str, keys: Any) -> list[str]:
+    """Parameter keys, "PREFIX.*" standing for every numeric parameter of that table section."""
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise ExperimentError(f, where, keys, "a non-empty list of parameter keys or \"PREFIX.*\"")
+    out: list[str] = []
+    for key in keys:
+        numeric = lambda p: p.kind in (int, float)  # noqa: E731 (bool is not a number to vary)
+        if key.endswith(".*"):
+            matched = [p.key for p in PARAM_BY_KEY.values() if p.key.startswith(key[:-1]) and numeric(p)]
+            if not matched:
+                raise ExperimentError(f, where, key, "a prefix that matches numeric parameters (see govsim params)")
+        else:
+            _numeric_param(f, key, key)
+            if not numeric(PARAM_BY_KEY[key]):
+                raise ExperimentError(f, where, key, "a numeric parameter (sensitivity analysis varies numbers)")
+            matched = [key]
+        out += [k for k in matched if k not in out]
+    return out
 
 
 def _group(f: str, where: str, spec: Mapping) -> str | None:

@@ -116,8 +116,7 @@ def _report(exp, analyses, rows: int, lang: str) -> str:
 
 
 def _bounds_table(exp, zh: bool) -> list[str]:
-    """The varied parameters and their ranges; with groups, the group first (the report's rows
-    are then in the file's order, so a group's members read together when listed together)."""
+    """The varied parameters and their ranges, in the file's order; with groups, each row names its group."""
     grouped = any(b.group for b in exp.bounds)
     head = (["参数", "下限", "上限", "分布"] if zh else ["parameter", "low", "high", "distribution"])
     head = ([("组" if zh else "group")] if grouped else []) + head

@@ -130,8 +130,9 @@ def members(factors: Sequence[Factor]) -> dict[str, list[str]]:
     """What the analysis ranks, in order of first appearance, with the factors each one moves:
     the groups and their members, or each factor on its own."""
     out: dict[str, list[str]] = {}
+    by_group = grouped(factors)
     for f in factors:
-        out.setdefault(f.group if grouped(factors) else f.name, []).append(f.name)
+        out.setdefault(f.group if by_group else f.name, []).append(f.name)
     return out
 
 

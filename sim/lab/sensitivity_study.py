@@ -67,9 +67,6 @@ def run_sensitivity(study) -> None:
     rows = [r for _, res in analyses if res for r in res.rows()]
     header = list(dict.fromkeys(k for r in rows for k in r))
     study.csv("indices.csv", header, ([r.get(h, math.nan) for h in header] for r in rows))
-    if any(b.group for b in exp.bounds):
-        study.csv("groups.csv", ["group", "parameter", "low", "high", "dist"],
-                  ([b.group, b.key, b.low, b.high, b.dist] for b in exp.bounds))
     conv = [{"outcome": res.outcome, **c} for _, res in analyses if res for c in res.convergence]
     conv_header = list(dict.fromkeys(k for r in conv for k in r))
     study.csv("convergence.csv", conv_header, ([r.get(h, math.nan) for h in conv_header] for r in conv))

@@ -266,3 +266,230 @@ def test_plot_zh_without_cjk_font_falls_back(results, tmp_path, monkeypatch):
     assert path.stat().st_size > 0
     with pytest.raises(ValueError, match="lang"):
         plot(results["sobol"], tmp_path / "x.png", lang="fr")
+
+
+# --- parameter groups (SALib groups) ------------------------------------------------------------
+
+# y = 4 x1 + 2 x2 + x3 on [0, 1]^4, x1 and x2 in one group: a joint step of the group changes y by
+# 6 or 2 (members move in random directions), x3 alone by 1, x4 by nothing.
+GROUPED = [Factor("x1", 0, 1, group="big"), Factor("x2", 0, 1, group="big"),
+           Factor("x3", 0, 1, group="small"), Factor("x4", 0, 1, group="none")]
+
+
+def grouped_linear(X: np.ndarray) -> np.ndarray:
+    return 4 * X[:, 0] + 2 * X[:, 1] + X[:, 2]
+
+
+def test_grouped_morris_ranks_the_groups():
+    n = 20
+    X = sample("morris", GROUPED, n, seed=4)
+    # one column per factor, (groups + 1) rows per trajectory
+    assert X.shape == (design_size("morris", 3, n), 4) == (n * 4, 4)
+    r = analyze("morris", GROUPED, X, grouped_linear(X), outcome="y", seed=4, n=n)
+    assert r.names == ["big", "small", "none"] and r.groups == {"big": ["x1", "x2"], "small": ["x3"], "none": ["x4"]}
+    mu_star = r.indices["mu_star"]
+    assert 2 - 1e-9 <= mu_star[0] <= 6 + 1e-9 and mu_star[0] > mu_star[1] > mu_star[2]
+    np.testing.assert_allclose(mu_star[1:], [1, 0], atol=1e-9)
+    # sigma is undefined for a group of several members (SALib), defined for one-member groups
+    assert np.isnan(r.indices["sigma"][0]) and np.allclose(r.indices["sigma"][1:], 0, atol=1e-9)
+    rows = r.rows()
+    assert [row["group"] for row in rows] == ["big", "small", "none"] and "parameter" not in rows[0]
+    assert rows[0]["members"] == "x1 x2" and rows[2]["members"] == "x4"
+    assert {c["group"] for c in r.convergence} == {"big", "small", "none"}
+
+
+def test_grouped_sobol_of_ishigami_matches_analytic_group_indices():
+    # Group {x1, x3} against {x2}: x2 acts alone and additively, so S1 = ST = 0.4424 for it and
+    # 1 - 0.4424 = 0.5576 for the pair (x1, x3 and their interaction).
+    groups = [Factor("x1", -PI, PI, group="x1x3"), Factor("x2", -PI, PI, group="x2"),
+              Factor("x3", -PI, PI, group="x1x3")]
+    n = 1024
+    X = sample("sobol", groups, n, seed=1)
+    assert X.shape == (n * (2 + 2), 3)
+    r = analyze("sobol", groups, X, ishigami(X), outcome="ishigami", seed=1, n=n, num_resamples=200)
+    assert r.names == ["x1x3", "x2"]
+    np.testing.assert_allclose(r.indices["S1"], [0.5576, 0.4424], atol=0.05)
+    np.testing.assert_allclose(r.indices["ST"], [0.5576, 0.4424], atol=0.05)
+
+
+def test_grouped_design_is_deterministic_and_prefix_of_blocks_holds():
+    for method, n in (("morris", 16), ("sobol", 64)):
+        X1, X2 = (sample(method, GROUPED, n, seed=7) for _ in range(2))
+        np.testing.assert_array_equal(X1, X2)
+        r1, r2 = (analyze(method, GROUPED, X1, grouped_linear(X1), outcome="y", seed=7, n=n, num_resamples=100)
+                  for _ in range(2))
+        for key in r1.indices:
+            np.testing.assert_array_equal(r1.indices[key], r2.indices[key])
+        assert r1.convergence == r2.convergence
+    small = sample("sobol", GROUPED, 32, seed=7)
+    np.testing.assert_array_equal(sample("sobol", GROUPED, 64, seed=7)[: len(small)], small)
+
+
+def test_mixing_grouped_and_ungrouped_factors_is_refused():
+    mixed = GROUPED[:3] + [Factor("x4", 0, 1)]
+    with pytest.raises(ValueError, match="every factor has a group or none: no group for x4"):
+        salib_problem(mixed)
+    X = sample("morris", GROUPED, 4, seed=0)
+    with pytest.raises(ValueError, match="every factor has a group or none"):
+        analyze("morris", mixed, X, grouped_linear(X), outcome="y", seed=0, n=4)
+    assert "groups" not in salib_problem(UNIT)          # ungrouped: the problem is as before
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_grouped_plot_writes_png(method, tmp_path):
+    n = 16 if method == "morris" else 32
+    X = sample(method, GROUPED, n, seed=0)
+    r = analyze(method, GROUPED, X, grouped_linear(X), outcome="y", seed=0, n=n, num_resamples=100)
+    path = plot(r, tmp_path / f"{method}.png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+    plot(r, tmp_path / "again.png")
+    assert (tmp_path / "again.png").read_bytes() == path.read_bytes()
+
+
+# --- grouped experiments: parsing, the command line, end to end --------------------------------
+
+def _grouped_experiment(design: str, tiny: str) -> str:
+    from tests.helpers import ROOT
+    section = "[morris]\ntrajectories = 4" if design == "morris" else "[sobol]\nn = 4"
+    return f"""
+name = "tiny_groups"
+design = "{design}"
+scenario = "{(ROOT / 'scenarios' / 'workshop.toml').as_posix()}"
+seed = 2
+reps = 2
+days = 10
+outcomes = ["response_time_h.mean", "rates.on_time"]
+[set]
+{tiny}
+{section}
+[parameters."handoff.committee_to_township_hours"]
+group = "delays"
+low = 8.0
+high = 72.0
+[parameters."township.dispatch_hours"]
+group = "delays"
+low = 0.25
+high = 4.0
+[parameters."policy.app_adoption"]
+group = "levers"
+low = 0.0
+high = 0.9
+"""
+
+
+TINY_SET = '"territory.residents" = 1000\n"territory.households_per_community" = 200\n"sim.warmup_days" = 2'
+
+
+def test_mixed_groups_on_the_command_line_exit_2(tmp_path, capsys):
+    from sim.cli import main
+    body = _grouped_experiment("morris", TINY_SET).replace('group = "levers"\n', "", 1)
+    path = tmp_path / "mixed.toml"
+    path.write_text(body, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert str(path) in err and "parameters.policy.app_adoption" in err and "every parameter has a group or none" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("change,key,allowed", [
+    (('group = "levers"', 'group = 3'), "parameters.policy.app_adoption.group", "a group name"),
+    (('group = "levers"', 'group = ""'), "parameters.policy.app_adoption.group", "a group name"),
+    (('group = "levers"', 'group = "delays"'), "parameters", "at least two groups"),
+])
+def test_bad_groups_are_refused(tmp_path, change, key, allowed):
+    from sim.lab.experiment import ExperimentError, load_experiment
+    path = tmp_path / "bad.toml"
+    path.write_text(_grouped_experiment("sobol", TINY_SET).replace(*change), encoding="utf-8")
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert (err.value.file, err.value.key) == (str(path), key) and allowed in str(err.value)
+
+
+def test_groups_are_refused_in_calibration(tmp_path):
+    from sim.lab.experiment import ExperimentError, build
+    from tests.helpers import ROOT
+    raw = {"design": "calibrate", "scenario": str(ROOT / "scenarios" / "workshop.toml"), "days": 40,
+           "parameters": {"policy.app_adoption": {"low": 0.0, "high": 0.9, "group": "levers"}},
+           "targets": {"now": {"rates.on_time": {"value": 0.9, "tolerance": 0.05}}}}
+    with pytest.raises(ExperimentError, match="allowed keys"):
+        build(raw, tmp_path / "cal.toml")
+
+
+@pytest.mark.parametrize("design", ["morris", "sobol"])
+def test_grouped_experiment_end_to_end_writes_group_indices(tmp_path, design):
+    import csv
+    from sim.cli import main
+    from sim.lab.experiment import load_experiment, run_count
+    path = tmp_path / "groups.toml"
+    path.write_text(_grouped_experiment(design, TINY_SET), encoding="utf-8")
+    exp = load_experiment(path)
+    rows = 4 * 3 if design == "morris" else 4 * 4      # 2 groups: (g + 1) per trajectory, (g + 2) per base point
+    assert run_count(exp) == rows * 2
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+        outs.append(out)
+    out = outs[0]
+    design_rows = list(csv.DictReader((out / "design.csv").open()))
+    assert len(design_rows) == rows and "township.dispatch_hours" in design_rows[0]
+    indices = list(csv.DictReader((out / "indices.csv").open()))
+    assert [(r["outcome"], r["group"]) for r in indices] == [
+        (o, g) for o in ("response_time_h.mean", "rates.on_time") for g in ("delays", "levers")]
+    assert indices[0]["members"] == "handoff.committee_to_township_hours township.dispatch_hours"
+    assert ("mu_star" if design == "morris" else "ST") in indices[0]
+    report = (out / "report.md").read_text()
+    assert "| delays (2) |" in report and "SALib groups" in report
+    assert (out / "figures" / f"{design}_response_time_h_mean.png").stat().st_size > 0
+    # determinism: a second run from scratch writes the same tables and report
+    for name in ("design.csv", "indices.csv", "convergence.csv", "report.md"):
+        assert (out / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    # and rerunning into the same folder resumes from its ledger (every file is one govsim writes)
+    before = (out / "indices.csv").read_bytes()
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert (out / "indices.csv").read_bytes() == before
+
+
+GROUP_TABLE = """
+[groups.delays]
+parameters = ["handoff.*", "county.report_hours"]
+scale = [0.5, 1.5]
+"""
+
+
+def test_a_group_table_scales_each_members_base_value(tmp_path):
+    from sim.lab.experiment import load_experiment, run_count
+    from sim.scenario import load
+    from tests.helpers import ROOT
+    body = _grouped_experiment("morris", TINY_SET)
+    body = body[: body.index('[parameters."handoff')] + body[body.index('[parameters."policy.app_adoption"]'):]
+    path = tmp_path / "scaled.toml"
+    path.write_text(body + GROUP_TABLE, encoding="utf-8")
+    exp = load_experiment(path)
+    base = load(ROOT / "scenarios" / "workshop.toml")
+    scaled = {b.key: (b.low, b.high, b.group) for b in exp.bounds if b.group == "delays"}
+    assert list(scaled) == ["handoff.grid_to_committee_hours", "handoff.committee_to_township_hours",
+                            "handoff.township_to_county_hours", "county.report_hours"]
+    for key, (low, high, _) in scaled.items():
+        assert (low, high) == pytest.approx((0.5 * base[key], 1.5 * base[key]))
+    assert run_count(exp) == 4 * (2 + 1) * 2          # two groups: levers (from [parameters]) and delays
+
+
+@pytest.mark.parametrize("table,key,allowed", [
+    ('[groups.delays]\nparameters = ["handoff.*"]\nscale = [1.5, 0.5]\n', "groups.delays.scale", "0 <= low < high"),
+    ('[groups.delays]\nparameters = ["handof.*"]\nscale = [0.5, 1.5]\n', "groups.delays.parameters", "a prefix that matches"),
+    ('[groups.delays]\nparameters = ["policy.app_adoption"]\nscale = [0.5, 1.5]\n', "groups.delays.parameters",
+     "not already varied"),
+    ('[groups.levers2]\nparameters = ["policy.decentralisation"]\nscale = [0.5, 1.5]\n', "groups.levers2.parameters",
+     "a positive value to scale"),
+    ('[groups.delays]\nparameters = ["handoff.*"]\n', "groups.delays", "scale = [low, high]"),
+])
+def test_bad_group_tables_are_refused(tmp_path, table, key, allowed):
+    from sim.lab.experiment import ExperimentError, load_experiment
+    path = tmp_path / "bad.toml"
+    path.write_text(_grouped_experiment("sobol", TINY_SET) + table, encoding="utf-8")
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert (err.value.file, err.value.key) == (str(path), key) and allowed in str(err.value)

@@ -18,6 +18,11 @@
     [parameters."policy.app_adoption"]             # morris/sobol/calibrate: bounds
     low = 0.0
     high = 1.0                        # sobol/morris may add dist = "triangular" (mode) or "truncnormal" (mean, sd)
+    group = "levers"                  # sobol/morris: indices per group (all parameters grouped, or none)
+
+    [groups.delays]                   # sobol/morris: a group of parameters at once, each from
+    parameters = ["handoff.*"]        # scale[0] x to scale[1] x its base-scenario value; "PREFIX.*" is
+    scale = [0.5, 1.5]                # every numeric parameter whose key starts with "PREFIX."
 
     [morris]  trajectories = 20, levels = 4
     [sobol]   n = 256, second_order = false
@@ -50,7 +55,7 @@ from .compare import KEY_OUTCOMES
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
 DISTS = ("uniform", "triangular", "truncnormal")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
-            "set", "parameters", "morris", "sobol", "compare", "targets", "calibrate"}
+            "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
                 "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"}}
 
@@ -91,6 +96,7 @@ class Bound:
     mean: float | None = None
     sd: float | None = None
     log: bool = False        # calibrate: search on a logarithmic scale
+    group: str | None = None  # sobol/morris: the SALib group it moves with
 
     @property
     def integer(self) -> bool:
@@ -187,6 +193,10 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
         raise ExperimentError(f, "parameters", params, "a table of parameter keys")
+    if "groups" in raw:
+        if design not in ("morris", "sobol"):
+            raise ExperimentError(f, "groups", raw["groups"], "only a morris or sobol design has [groups.NAME]")
+        params = _expand_groups(f, raw["groups"], params, scenarios[0])
     if design == "sweep":
         exp["axes"] = _axes(f, params, scenarios[0])
     elif design in ("morris", "sobol", "calibrate"):
@@ -206,10 +216,18 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     return experiment
 
 
+def design_units(exp: Experiment) -> int:
+    """What a sensitivity design moves one at a time: its groups, or else its parameters."""
+    groups = {b.group for b in exp.bounds}
+    return len(exp.bounds) if None in groups else len(groups)
+
+
 def run_count(exp: Experiment) -> int:
     """Runs the design asks for (an upper bound for adaptive designs: compare with a precision
     target, calibrate)."""
     o, k = exp.options, len(exp.bounds)
+    if exp.design in ("morris", "sobol"):
+        k = design_units(exp)
     if exp.design == "compare":
         return len(exp.scenarios) * max(exp.reps, o.get("max_reps", 0) if "precision" in o else 0)
     if exp.design == "sweep":
@@ -227,15 +245,18 @@ def run_count(exp: Experiment) -> int:
 def run_count_text(exp: Experiment) -> str:
     """How run_count is made up, for the error message."""
     o, k, r = exp.options, len(exp.bounds), exp.reps
+    units = "parameters"
+    if exp.design in ("morris", "sobol") and exp.bounds and None not in {b.group for b in exp.bounds}:
+        k, units = design_units(exp), "groups"
     if exp.design == "compare":
         reps = max(r, o.get("max_reps", 0) if "precision" in o else 0)
         return f"{len(exp.scenarios)} scenarios × {reps:,} replications"
     if exp.design == "sweep":
         return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
     if exp.design == "morris":
-        return f"{o['trajectories']:,} trajectories × ({k} parameters + 1) × {r:,} replications"
+        return f"{o['trajectories']:,} trajectories × ({k} {units} + 1) × {r:,} replications"
     if exp.design == "sobol":
-        rows = f"(2 × {k} parameters + 2)" if o["second_order"] else f"({k} parameters + 2)"
+        rows = f"(2 × {k} {units} + 2)" if o["second_order"] else f"({k} {units} + 2)"
         return f"N = {o['n']:,} × {rows} × {r:,} replications"
     return (f"{len(exp.targets)} target sets × (n_initial {o['n_initial']:,} + max_refine_evals "
             f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
@@ -479,7 +500,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
             raise ExperimentError(f, where, spec, "a numeric parameter (sensitivity and calibration vary numbers)")
         if not isinstance(spec, dict) or "low" not in spec or "high" not in spec:
             raise ExperimentError(f, where, spec, "a table with low and high")
-        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd"} if allow_dists else {"log"})
+        allowed = {"low", "high"} | ({"dist", "mode", "mean", "sd", "group"} if allow_dists else {"log"})
         for k in spec:
             if k not in allowed:
                 raise ExperimentError(f, f"{where}.{k}", spec[k], f"allowed keys: {', '.join(sorted(allowed))}")
@@ -497,7 +518,7 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         log = spec.get("log", False)
         if not isinstance(log, bool) or (log and low <= 0):
             raise ExperimentError(f, f"{where}.log", log, "true or false; true needs positive bounds")
-        bound = Bound(key, float(low), float(high), dist, **extra, log=log)
+        bound = Bound(key, float(low), float(high), dist, **extra, log=log, group=_group(f, where, spec))
         try:  # what the design will build from it, so that it cannot fail after files are written
             if allow_dists:
                 from .sensitivity import Factor
@@ -508,7 +529,95 @@ def _bounds(f: str, params: Mapping, allow_dists: bool) -> tuple[Bound, ...]:
         except ValueError as exc:
             raise ExperimentError(f, where, spec, str(exc)) from None
         out.append(bound)
+    _check_groups(f, out, params)
     return tuple(out)
+
+
+MAX_GROUP_NAME = 60
+
+
+def _expand_groups(f: str, table: Any, params: Mapping, base: Scenario) -> dict:
+    """[groups.NAME] tables as [parameters."KEY"] entries of that group: each parameter from
+    scale[0] x to scale[1] x its value in the base scenario, within the parameter's table bounds."""
+    if not isinstance(table, dict) or not table:
+        raise ExperimentError(f, "groups", table, "[groups.NAME] tables of parameters = [...] and scale = [low, high]")
+    out = dict(params)
+    for name, spec in table.items():
+        where = f"groups.{name}"
+        if not isinstance(spec, dict) or set(spec) != {"parameters", "scale"}:
+            raise ExperimentError(f, where, spec, "a table of parameters = [keys or \"PREFIX.*\"] and scale = [low, high]")
+        low, high = _scale(f, f"{where}.scale", spec["scale"])
+        for key in _group_keys(f, f"{where}.parameters", spec["parameters"]):
+            if key in out:
+                raise ExperimentError(f, f"{where}.parameters", key, "a parameter not already varied "
+                                      "(under [parameters] or another group)")
+            value, p = base[key], PARAM_BY_KEY[key]
+            if value <= 0:
+                raise ExperimentError(f, f"{where}.parameters", key, f"a parameter with a positive value to scale "
+                                      f"(it is {shown(value)} in {base.name}); give it low and high under [parameters]")
+            lo, hi = max(value * low, p.low), min(value * high, p.high)
+            if not lo < hi:
+                raise ExperimentError(f, f"{where}.scale", [low, high], f"a range that is not empty within {key}'s "
+                                      f"bounds ({p.allowed()}) at its value {shown(value)}")
+            out[key] = {"low": lo, "high": hi, "group": name}
+    return out
+
+
+def _scale(f: str, where: str, value: Any) -> tuple[float, float]:
+    what = "[low, high]: two finite numbers with 0 <= low < high (multiples of each base value)"
+    if not isinstance(value, list) or len(value) != 2:
+        raise ExperimentError(f, where, value, what)
+    low, high = (_number(f, where, v, what) for v in value)
+    if not 0 <= low < high:
+        raise ExperimentError(f, where, value, what)
+    return low, high
+
+
+def _group_keys(f: str, where: str, keys: Any) -> list[str]:
+    """Parameter keys, "PREFIX.*" standing for every numeric parameter of that table section."""
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise ExperimentError(f, where, keys, "a non-empty list of parameter keys or \"PREFIX.*\"")
+    out: list[str] = []
+    for key in keys:
+        numeric = lambda p: p.kind in (int, float)  # noqa: E731 (bool is not a number to vary)
+        if key.endswith(".*"):
+            matched = [p.key for p in PARAM_BY_KEY.values() if p.key.startswith(key[:-1]) and numeric(p)]
+            if not matched:
+                raise ExperimentError(f, where, key, "a prefix that matches numeric parameters (see govsim params)")
+        else:
+            _numeric_param(f, key, key)
+            if not numeric(PARAM_BY_KEY[key]):
+                raise ExperimentError(f, where, key, "a numeric parameter (sensitivity analysis varies numbers)")
+            matched = [key]
+        out += [k for k in matched if k not in out]
+    return out
+
+
+def _group(f: str, where: str, spec: Mapping) -> str | None:
+    if "group" not in spec:
+        return None
+    name = spec["group"]
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_GROUP_NAME or not name.isprintable():
+        raise ExperimentError(f, f"{where}.group", name, f"a group name: a non-empty printable string of at "
+                              f"most {MAX_GROUP_NAME} characters")
+    return name
+
+
+def _check_groups(f: str, bounds: list[Bound], params: Mapping) -> None:
+    """All parameters in groups, or none (SALib); and at least two groups to compare."""
+    grouped = [b for b in bounds if b.group is not None]
+    if not grouped:
+        return
+    loose = [b for b in bounds if b.group is None]
+    if loose:
+        first = loose[0].key
+        raise ExperimentError(f, f"parameters.{first}", params[first],
+                              f"a group = \"NAME\" like the other parameters ({grouped[0].key} is in group "
+                              f"{grouped[0].group!r}): either every parameter has a group or none")
+    names = sorted({b.group for b in bounds})
+    if len(names) < 2:
+        raise ExperimentError(f, "parameters", f"one group {names[0]!r}",
+                              "at least two groups (one group's indices are trivially 1), or no groups")
 
 
 def _dist_args(f: str, where: str, spec: Mapping, dist: str, low: float, high: float) -> dict[str, float]:

@@ -20,6 +20,11 @@ Things the caller must know
   non-uniform factor: per unit of its quantile), so factors with different units are comparable.
 * Designs are made of blocks (Sobol': one per base point, Morris: one per trajectory); a prefix of
   whole blocks is itself a design, which is how convergence is checked without extra runs.
+* Groups (SALib ``problem["groups"]``): when every factor names a group, the design moves a
+  group's members together and the indices are per group (Sobol': S1/ST of the group's joint
+  effect; Morris: mu* of the group, with sigma only for one-member groups, since SALib averages
+  members' statistics and moves them in random directions). A design then has one column per
+  factor but blocks of (groups + 1) or (groups + 2) rows. Either every factor has a group or none.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Factor:
     mode: float | None = None      # triangular peak (in parameter units)
     mean: float | None = None      # truncnormal (before truncation)
     sd: float | None = None        # truncnormal (before truncation)
+    group: str | None = None       # SALib group: the factors of a group move together
 
     def __post_init__(self) -> None:
         # Fail here, with the factor's name, rather than deep inside SALib's scaling.
@@ -100,12 +106,34 @@ class IncompleteDesign(ValueError):
 
 
 def salib_problem(factors: Sequence[Factor]) -> dict:
-    """The SALib problem dict; dists use SALib's names (unif / triang / truncnorm)."""
+    """The SALib problem dict; dists use SALib's names (unif / triang / truncnorm); "groups" when
+    the factors are grouped."""
     names = [f.name for f in factors]
     if len(set(names)) != len(names):
         raise ValueError(f"factor names must be unique: {names}")
-    return {"num_vars": len(factors), "names": names, "bounds": [f.salib_bounds() for f in factors],
-            "dists": [DISTS[f.dist] for f in factors]}
+    problem = {"num_vars": len(factors), "names": names, "bounds": [f.salib_bounds() for f in factors],
+               "dists": [DISTS[f.dist] for f in factors]}
+    if grouped(factors):
+        problem["groups"] = [f.group for f in factors]
+    return problem
+
+
+def grouped(factors: Sequence[Factor]) -> bool:
+    """Whether the factors are in groups; a mix of grouped and ungrouped factors is an error."""
+    loose = [f.name for f in factors if f.group is None]
+    if loose and len(loose) < len(factors):
+        raise ValueError(f"either every factor has a group or none: no group for {', '.join(loose)}")
+    return bool(factors) and not loose
+
+
+def members(factors: Sequence[Factor]) -> dict[str, list[str]]:
+    """What the analysis ranks, in order of first appearance, with the factors each one moves:
+    the groups and their members, or each factor on its own."""
+    out: dict[str, list[str]] = {}
+    by_group = grouped(factors)
+    for f in factors:
+        out.setdefault(f.group if by_group else f.name, []).append(f.name)
+    return out
 
 
 def _check_method(method: str) -> None:
@@ -126,7 +154,8 @@ def _pow2_near(n: int) -> int:
 
 
 def design_size(method: str, k: int, n: int, second_order: bool = False) -> int:
-    """Rows of the design: Morris n*(k+1); Sobol' N*(k+2), or N*(2k+2) with second order."""
+    """Rows of the design: Morris n*(k+1); Sobol' N*(k+2), or N*(2k+2) with second order. With
+    groups, k is the number of groups."""
     _check_method(method)
     if method == "morris":
         return n * (k + 1)
@@ -157,19 +186,28 @@ class SensitivityResult:
     """
 
     method: str
-    names: list[str]
+    names: list[str]                 # the parameters, or the groups when grouped
     indices: dict[str, np.ndarray]
     n: int                           # N (sobol) or trajectories (morris) analysed
     outcome: str
     noise: dict[str, float]          # reps, noise_variance, output_variance, noise_share
-    convergence: list[dict] = field(default_factory=list)   # {"n", "parameter", main index: value}
+    convergence: list[dict] = field(default_factory=list)   # {"n", "parameter" or "group", main index: value}
     warnings: list[str] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)   # group -> member parameters; {} ungrouped
+
+    @property
+    def unit(self) -> str:
+        """What one index is about: "group" or "parameter" (the CSV column)."""
+        return "group" if self.groups else "parameter"
 
     def rows(self) -> list[dict]:
-        """One row per parameter for a CSV; S2 (a matrix) becomes columns S2[other], S2_conf[other] (symmetric)."""
+        """One row per parameter (or group, with its members space-separated) for a CSV; S2 (a
+        matrix) becomes columns S2[other], S2_conf[other] (symmetric)."""
         out = []
         for i, name in enumerate(self.names):
-            row: dict = {"outcome": self.outcome, "parameter": name}
+            row: dict = {"outcome": self.outcome, self.unit: name}
+            if self.groups:
+                row["members"] = " ".join(self.groups[name])
             for key, values in self.indices.items():
                 if values.ndim == 1:
                     row[key] = float(values[i])
@@ -244,26 +282,28 @@ def analyze(method: str, factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray
     """
     _check_method(method)
     _check_n(method, n)
-    k = len(factors)
+    k, units = len(factors), members(factors)
+    groups = units if grouped(factors) else {}
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     Y = Y[:, None] if Y.ndim == 1 else Y
-    rows = design_size(method, k, n, second_order)
+    rows = design_size(method, len(units), n, second_order)
     if Y.ndim != 2 or X.shape != (rows, k) or Y.shape[0] != rows or Y.shape[1] < 1:
-        raise ValueError(f"{method} design with k={k}, n={n}{', second order' if second_order else ''} has "
+        of = f"k={k}" + (f" in {len(units)} groups" if groups else "")
+        raise ValueError(f"{method} design with {of}, n={n}{', second order' if second_order else ''} has "
                          f"{rows} rows: expected X {(rows, k)} and Y ({rows}, reps), got X {X.shape}, Y {Y.shape}")
     bad = np.flatnonzero(~np.isfinite(Y).all(axis=1))
     if bad.size:
         raise IncompleteDesign(bad.tolist(), rows)
 
     ybar, noise = _noise(Y)
-    problem = salib_problem(factors)
-    block = design_size(method, k, 1, second_order)
+    problem, names = salib_problem(factors), list(units)
+    block = design_size(method, len(units), 1, second_order)
     warnings: list[str] = []
     if noise["output_variance"] == 0:
         # SALib's Sobol' estimators divide by the output's std; report "undefined" instead of NaN noise.
         warnings.append(f"{outcome}: the averaged outcome is constant over the design; indices are undefined")
-        return SensitivityResult(method, problem["names"], _nan_indices(method, k, second_order), n, outcome,
-                                 noise, [], warnings)
+        return SensitivityResult(method, names, _nan_indices(method, len(units), second_order), n, outcome,
+                                 noise, [], warnings, groups)
 
     def analyse_prefix(m: int) -> dict[str, np.ndarray]:
         return _salib_analyze(method, problem, X[: m * block], ybar[: m * block], seed=_analysis_seed(seed),
@@ -272,10 +312,11 @@ def analyze(method: str, factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray
 
     sizes, by_n = _convergence(n, analyse_prefix)
     indices, main = by_n[n], MAIN_INDEX[method]
-    convergence = [{"n": m, "parameter": name, main: float(by_n[m][main][i])}
-                   for m in sizes for i, name in enumerate(problem["names"])]
-    warnings += _warnings(method, problem["names"], n, by_n, noise)
-    return SensitivityResult(method, problem["names"], indices, n, outcome, noise, convergence, warnings)
+    unit = "group" if groups else "parameter"
+    convergence = [{"n": m, unit: name, main: float(by_n[m][main][i])}
+                   for m in sizes for i, name in enumerate(names)]
+    warnings += _warnings(method, names, n, by_n, noise)
+    return SensitivityResult(method, names, indices, n, outcome, noise, convergence, warnings, groups)
 
 
 def _warnings(method: str, names: list[str], n: int, by_n: dict[int, dict], noise: dict) -> list[str]:
@@ -329,6 +370,11 @@ LABELS = {
 }
 
 
+def _tick_labels(result: SensitivityResult) -> list[str]:
+    """Parameter names, or group names with their number of members: "delays (7)"."""
+    return [f"{name} ({len(result.groups[name])})" if result.groups else name for name in result.names]
+
+
 def _plot_sobol(fig, result: SensitivityResult, labels: dict) -> None:
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(result.names))
@@ -336,7 +382,7 @@ def _plot_sobol(fig, result: SensitivityResult, labels: dict) -> None:
     for off, key in ((-h / 2, "S1"), (h / 2, "ST")):
         ax.barh(y + off, result.indices[key], height=h, xerr=np.nan_to_num(result.indices[f"{key}_conf"]),
                 capsize=3, label=labels[key])
-    ax.set_yticks(y, result.names)
+    ax.set_yticks(y, _tick_labels(result))
     ax.invert_yaxis()                       # first factor on top, as in the table
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(labels["sobol_x"])
@@ -344,13 +390,16 @@ def _plot_sobol(fig, result: SensitivityResult, labels: dict) -> None:
 
 
 def _plot_morris(fig, result: SensitivityResult, labels: dict) -> None:
-    bars, scatter = fig.subplots(1, 2)
+    # Groups: sigma is undefined for a group of several members (SALib), so only the bars.
+    bars, scatter = fig.subplots(1, 2) if not result.groups else (fig.add_subplot(1, 1, 1), None)
     mu_star, sigma = result.indices["mu_star"], result.indices["sigma"]
     y = np.arange(len(result.names))
     bars.barh(y, mu_star, xerr=np.nan_to_num(result.indices["mu_star_conf"]), capsize=3)
-    bars.set_yticks(y, result.names)
+    bars.set_yticks(y, _tick_labels(result))
     bars.invert_yaxis()
     bars.set_xlabel(labels["mu_star"])
+    if scatter is None:
+        return
     # mu* vs sigma: high sigma relative to mu* means non-linear effects or interactions.
     scatter.scatter(mu_star, sigma)
     for name, xv, yv in zip(result.names, mu_star, sigma):
@@ -387,7 +436,7 @@ def plot(result: SensitivityResult, path, *, lang: str = "en", title: str | None
             _plot_sobol(fig, result, labels)
             default = labels["sobol_title"]
         else:
-            fig = Figure(figsize=(11, max(3.0, 0.45 * k + 1.5)), layout="constrained")
+            fig = Figure(figsize=(7 if result.groups else 11, max(3.0, 0.45 * k + 1.5)), layout="constrained")
             _plot_morris(fig, result, labels)
             default = labels["morris_title"]
         fig.suptitle(title or default.format(outcome=result.outcome, n=result.n))

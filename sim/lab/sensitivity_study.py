@@ -20,7 +20,7 @@ from .tasks import RunSpec
 
 
 def factors_of(exp) -> list[Factor]:
-    return [Factor(b.key, b.low, b.high, b.dist, b.mode, b.mean, b.sd) for b in exp.bounds]
+    return [Factor(b.key, b.low, b.high, b.dist, b.mode, b.mean, b.sd, b.group) for b in exp.bounds]
 
 
 def design(exp) -> np.ndarray:
@@ -92,9 +92,7 @@ def _report(exp, analyses, rows: int, lang: str) -> str:
                   f"replications (common random numbers) = {rows * exp.reps} runs; root seed {exp.seed}. "
                   "Replications are averaged per setting before analysis; integer parameters are rounded "
                   "when run.", ""]
-    lines += ["| " + (" | ".join(["参数", "下限", "上限", "分布"] if zh else ["parameter", "low", "high", "distribution"]))
-              + " |", "|---|---|---|---|"]
-    lines += [f"| `{b.key}` | {numfmt.param_value(b.low)} | {numfmt.param_value(b.high)} | {b.dist} |" for b in exp.bounds]
+    lines += _bounds_table(exp, zh)
     for key, res in analyses:
         lines += ["", f"## {label(key, lang)} (`{key}`)", ""]
         if res is None:
@@ -114,19 +112,39 @@ def _report(exp, analyses, rows: int, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bounds_table(exp, zh: bool) -> list[str]:
+    """The varied parameters and their ranges, in the file's order; with groups, each row names its group."""
+    grouped = any(b.group for b in exp.bounds)
+    head = (["参数", "下限", "上限", "分布"] if zh else ["parameter", "low", "high", "distribution"])
+    head = ([("组" if zh else "group")] if grouped else []) + head
+    rows = []
+    for b in exp.bounds:
+        cells = ([b.group] if grouped else []) + [f"`{b.key}`", numfmt.param_value(b.low), numfmt.param_value(b.high), b.dist]
+        rows.append("| " + " | ".join(cells) + " |")
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + rows
+    if grouped:
+        out += ["", ("每组参数一起变动（SALib 参数组），指数按组给出；多成员组的 σ 无定义，μ 不可靠（组内参数方向随机），以 μ* 为准。"
+                     if zh else "The parameters of a group move together (SALib groups) and the indices are per group; "
+                     "for a group of several members σ is undefined and μ unreliable (members move in random "
+                     "directions), so read μ*.")]
+    return out
+
+
 def _index_table(res, zh: bool) -> list[str]:
     ix = res.indices
+    what = ("组" if zh else "group") if res.groups else ("参数" if zh else "parameter")
+    names = [f"{n} ({len(res.groups[n])})" if res.groups else f"`{n}`" for n in res.names]
     if res.method == "sobol":
-        head = ["参数", "一阶指数 S1 [95% CI]", "总效应指数 ST [95% CI]"] if zh else \
-            ["parameter", "first order S1 [95% CI]", "total ST [95% CI]"]
-        body = [f"| `{n}` | {ix['S1'][i]:.3f} ± {ix['S1_conf'][i]:.3f} | {ix['ST'][i]:.3f} ± {ix['ST_conf'][i]:.3f} |"
-                for i, n in enumerate(res.names)]
+        head = [what, "一阶指数 S1 [95% CI]", "总效应指数 ST [95% CI]"] if zh else \
+            [what, "first order S1 [95% CI]", "total ST [95% CI]"]
+        body = [f"| {n} | {ix['S1'][i]:.3f} ± {ix['S1_conf'][i]:.3f} | {ix['ST'][i]:.3f} ± {ix['ST_conf'][i]:.3f} |"
+                for i, n in enumerate(names)]
     else:
-        head = ["参数", "μ* [95% CI]", "μ", "σ"] if zh else ["parameter", "μ* [95% CI]", "μ", "σ"]
+        head = [what, "μ* [95% CI]", "μ", "σ"]
         body = []
-        for i, n in enumerate(res.names):
+        for i, n in enumerate(names):
             # one set of decimals per row: μ* and its CI half-width, μ and σ read side by side
             mu_star, conf, mu, sigma = numfmt.numbers([ix[k][i] for k in ("mu_star", "mu_star_conf", "mu", "sigma")])
-            body.append(f"| `{n}` | {mu_star} ± {conf} | {mu} | {sigma} |")
+            body.append(f"| {n} | {mu_star} ± {conf} | {mu} | {sigma} |")
     order = np.argsort(-(ix["ST"] if res.method == "sobol" else ix["mu_star"]), kind="stable")
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + [body[i] for i in order]

@@ -9,8 +9,11 @@ outcome. A meeting takes the township's priority issues (协商重点) first, th
 costs committee staff and grid workers hours (issued as fixed-time tasks at their desks,
 `Tasks.issue`), and is attended by residents by age, trust and stake. Positions are drawn by group
 benefit (and, for a lift, by floor) and move toward the participants' mean in discussion; the issue's
-rule decides (a majority of participants, the owners' rules of Civil Code art. 278, or the villagers'
-meeting of the Organic Law of Villagers' Committees art. 22). An agreement becomes a project that is
+rule decides (a majority of participants, the owners' rules of Civil Code art. 278, the villagers'
+meeting of the Organic Law of Villagers' Committees art. 22, or its representatives' meeting, art.
+25-26). A village body is convened for the agenda's village matters, at a cost in committee hours
+(the session and the notice of each member); households or representatives away working do not come.
+An agreement becomes a project that is
 implemented after its duration: those affected and those who agreed it gain trust and satisfaction.
 An issue clearly rejected is dropped; one still open after its urgency festers: its affected
 residents lose trust and its households raise extra needs (disputes) until it is agreed, or until it
@@ -36,6 +39,7 @@ from scipy.special import ndtri
 
 from .. import schedule as ev
 from ..cases import FESTERING_CASE_IDS, N_CASE_U, U_RATING, U_ROUTE, Case
+from ..population_change import NEVER
 from ..streams import DELIBERATION_STREAMS
 from ..territory import household_floors
 from ..units import HOURS
@@ -52,11 +56,36 @@ OWNERS_TAKING_PART = 2.0 / 3.0
 # adult villagers or the representatives of two thirds of the households (the form used here), and
 # decides by more than half of those present.
 HOUSEHOLDS_TAKING_PART = 2.0 / 3.0
+# Art. 26: a villagers' representative meeting needs more than two thirds of its members present and
+# decides by more than half of those present. The committee's members (at most a fifth of the members,
+# art. 25) are left out of both counts: the representatives alone make the quorum and the vote.
+REPRESENTATIVES_TAKING_PART = 2.0 / 3.0
+VILLAGE_RULES = ("villagers_meeting", "village_representatives")
 
 
 def passes(rule: str, approval: float) -> bool:
     """Approval among those taking part: at least three quarters, or more than half."""
     return approval >= 0.75 if rule == "owners_three_quarters" else approval > 0.5
+
+
+def village_quorum(rule: str, taking_part: int, members: int) -> bool:
+    """A village body's quorum: the households represented at a villagers' meeting (art. 22) or the
+    representatives present at a representatives' meeting (art. 26), against two thirds of its members."""
+    share = REPRESENTATIVES_TAKING_PART if rule == "village_representatives" else HOUSEHOLDS_TAKING_PART
+    return members > 0 and taking_part >= share * members - 1e-9
+
+
+def representative_groups(households: np.ndarray, per: int) -> list[np.ndarray]:
+    """A village's households (in order: neighbours together) in groups of about `per`, one
+    representative each (art. 25: one per five to fifteen households)."""
+    if not len(households):
+        return []
+    return np.array_split(households, math.ceil(len(households) / per))
+
+
+def women_seats(representatives: int, share: float) -> int:
+    """Seats held by women: at least `share` of them (art. 25: one third), rounded up."""
+    return min(representatives, math.ceil(share * representatives - 1e-9))
 
 
 def priority_names(value: str) -> set[str]:
@@ -104,7 +133,8 @@ class Deliberation(Submodel):
         "hearing_affected_attend", "hours_factor_forum", "hours_factor_hearing", "shift_factor_forum",
         "shift_factor_hearing", "legitimacy_forum", "legitimacy_hearing", "priority_issues",
         "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach", "lapse_days",
-        "start_at_equilibrium")) + ("sim.warmup_days",)
+        "start_at_equilibrium", "households_per_representative", "representative_women_share",
+        "representative_attendance", "representative_pull", "assembly_hours", "notice_minutes_per_member")) + ("sim.warmup_days",)
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -129,6 +159,9 @@ class Deliberation(Submodel):
         self.in_council = np.zeros(len(m.residents), dtype=bool)
         self.council = [self._choose_council(c) for c in range(n)]
         self.attended = np.zeros(len(m.residents), dtype=np.int32)   # meetings attended in the window
+        self.rep_groups, self.reps, self.rep_women = self._elect_representatives()
+        self.assembly_log: list[tuple[float, str, float]] = []   # per village body convened: time, rule, committee hours
+        self.quorum_log: list[tuple[float, str, bool]] = []       # per vote of a village body: time, rule, quorum reached
         self.warm = p["sim.warmup_days"]
         self.format = p["deliberation.meeting_format"]
         self.priority = {k for k, ty in enumerate(self.types) if ty.name in priority_names(p["deliberation.priority_issues"])}
@@ -193,6 +226,39 @@ class Deliberation(Submodel):
         chosen = members[taken]
         self.in_council[chosen] = True
         return chosen
+
+    def _elect_representatives(self) -> tuple[list, list, list]:
+        """The villages' representatives (村民代表, art. 25), when a collective type uses their meeting:
+        per community, the groups of households, the representative of each (the head, first resident,
+        of one of the group's households, drawn among those not away working when there are any) and
+        which seats women hold (women_seats, drawn among the representatives)."""
+        n = self.model.territory.n_communities
+        if not any(ty.rule == "village_representatives" for ty in self.types):
+            return [[] for _ in range(n)], [np.empty(0, dtype=np.int64)] * n, [np.empty(0, dtype=bool)] * n
+        p, rng, sched = self.p, self.rng["representatives"], self.model.household_schedule
+        staying = (np.ones(self.model.territory.n_households, dtype=bool) if sched is None
+                   else sched.migrant_from >= NEVER)
+        groups, reps, women = [], [], []
+        for c in range(n):
+            g = representative_groups(self.households[c], p["deliberation.households_per_representative"])
+            pools = [h[staying[h]] if staying[h].any() else h for h in g]
+            u = rng.random(len(g))
+            chosen = np.array([pool[int(x * len(pool))] for pool, x in zip(pools, u.tolist())], dtype=np.int64)
+            w = np.zeros(len(g), dtype=bool)
+            w[rng.choice(len(g), size=women_seats(len(g), p["deliberation.representative_women_share"]),
+                         replace=False)] = True
+            groups.append(g)
+            reps.append(chosen)
+            women.append(w)
+        return groups, reps, women
+
+    def _at_home(self, hh: np.ndarray, now: float) -> np.ndarray:
+        """Which of the households `hh` are at home on the day of `now` (not away working, moved in,
+        not gone); everyone without household changes. The pre-history reads day 0's."""
+        sched = self.model.household_schedule
+        if sched is None:
+            return np.ones(len(hh), dtype=bool)
+        return sched.present(max(0, int(now)))[hh]
 
     def handlers(self):
         return {self.RAISE: self.on_raise, self.MEETING: self.on_meeting, self.FESTER: self.on_fester,
@@ -337,14 +403,16 @@ class Deliberation(Submodel):
             return
         if self.dry is not None:   # the pre-history: decisions only
             present = self._attendance(c, agenda)
+            reps = self._convene(c, agenda, self.dry_now)
             for issue in agenda:
-                self._decide(issue, present, self.dry_now, False)
+                self._decide(issue, present, self.dry_now, False, reps)
             self.open[c] = [i for i in self.open[c] if i.state in OPEN]
             return
         now = self.events.now
         self.meetings += 1
         self._staff_time(c, now)
         present = self._attendance(c, agenda)
+        reps = self._convene(c, agenda, now)
         deputy = self._deputy_attends()
         if now >= self.warm:
             self.attended[present] += 1
@@ -356,8 +424,39 @@ class Deliberation(Submodel):
                 r = self.model.residents[i]
                 r.trust = min(1.0, r.trust + gain)
         for issue in agenda:
-            self._decide(issue, present, now, deputy)
+            self._decide(issue, present, now, deputy, reps)
         self.open[c] = [i for i in self.open[c] if i.state in OPEN]
+
+    def _convene(self, c: int, agenda: list[Issue], now: float) -> np.ndarray:
+        """The village bodies the agenda's village matters need, convened the same day: their committee
+        time (outside the pre-history) and, for a representatives' meeting, which representatives come
+        (indices into the village's list): those at home, each with representative_attendance."""
+        rules = sorted({self.types[i.type].rule for i in agenda} & set(VILLAGE_RULES))
+        came = np.empty(0, dtype=np.int64)
+        for rule in rules:
+            if rule == "village_representatives":
+                reps = self.reps[c]
+                attend = self.rng["meetings"].random(len(reps)) < self.p["deliberation.representative_attendance"]
+                came = np.flatnonzero(self._at_home(reps, now) & attend)
+                if self.dry is None and now >= self.warm:
+                    self.attended[reps[came]] += 1
+            members = len(self.reps[c]) if rule == "village_representatives" else len(self.households[c])
+            if self.dry is None:
+                self._assembly_time(c, rule, members, now)
+        return came
+
+    def _assembly_time(self, c: int, rule: str, members: int, now: float) -> None:
+        """A village body's committee time, as fixed-time tasks: each committee member at the meeting sits
+        the session and shares the notice of every member of the body (households or representatives)."""
+        p = self.p
+        staff = p["deliberation.committee_staff_per_meeting"]
+        if not staff:
+            return
+        hours = p["deliberation.assembly_hours"] + p["deliberation.notice_minutes_per_member"] * members / 60.0 / staff
+        for _ in range(staff):
+            self.tasks.issue(self.kind, self.model.committees[c].desk, now, hours * HOURS)
+        if now >= self.warm:
+            self.assembly_log.append((now, rule, hours * staff))
 
     def _deputy_attends(self) -> bool:
         """Deputies attend `deputy_share` of the meetings, evenly in turn (no random draw); participants of
@@ -431,21 +530,26 @@ class Deliberation(Submodel):
         mean = np.where(affected, own, ty.benefit_unaffected)
         return mean + self.p["deliberation.position_sd"] * self.rng["meetings"].standard_normal(len(who))
 
-    def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
-        """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open."""
+    def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool, reps: np.ndarray) -> None:
+        """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open.
+        `reps`: the representatives at the village's representatives' meeting (indices)."""
         issue.t_discussed = now
         pos = self._positions(issue, present)
         if len(pos):
             pos = pos + self.shift * (pos.mean() - pos)
         rule = self.types[issue.type].rule
-        electorate = issue.households if rule == "villagers_meeting" else issue.owners
+        electorate = issue.households if rule in VILLAGE_RULES else issue.owners
         if rule != "majority" and not len(electorate):   # nobody entitled affected: nobody may decide it
             issue.state = DROPPED
             return
         if rule == "majority":
             taking_part, yes, quorum = len(pos), int((pos > 0).sum()), len(pos) > 0
+        elif rule == "village_representatives":
+            taking_part, yes, quorum = self._representatives_vote(issue, reps)
         else:
             taking_part, yes, quorum = self._households_vote(issue, electorate, present, pos)
+        if rule in VILLAGE_RULES and self.dry is None and now >= self.warm:
+            self.quorum_log.append((now, rule, quorum))
         approval = ratio(yes, taking_part)
         if quorum and passes(rule, approval):
             self._agree(issue, present, now, deputy)
@@ -466,6 +570,8 @@ class Deliberation(Submodel):
         at_meeting = np.isin(hh, electorate)
         voice = dict(zip(hh[at_meeting].tolist(), (pos[at_meeting] > 0).tolist()))
         absent = electorate[~np.isin(electorate, hh)]
+        if villagers:   # a household away working sends nobody to the villagers' meeting
+            absent = absent[self._at_home(absent, self._now())]
         reach = self.p["deliberation.villagers_meeting_reach" if villagers else "deliberation.ballot_reach"]
         reached = absent[self.rng["meetings"].random(len(absent)) < reach]
         ballots = self._positions(issue, reached) > 0   # household h's first resident is resident h
@@ -475,11 +581,30 @@ class Deliberation(Submodel):
         if self.types[issue.type].floor_gradient and in_window:   # the window's votes
             self.floor_votes.extend(zip(self.floor[voters].tolist(), votes.tolist()))
         if villagers:
-            return len(voters), int(votes.sum()), len(voters) >= HOUSEHOLDS_TAKING_PART * len(electorate) - 1e-9
+            if in_window:   # the household representatives who came took part in a meeting
+                self.attended[reached] += 1
+            return len(voters), int(votes.sum()), village_quorum("villagers_meeting", len(voters), len(electorate))
         area, total = self.area[voters], self.area[electorate].sum()
         quorum = (len(voters) >= OWNERS_TAKING_PART * len(electorate) - 1e-9
                   and area.sum() >= OWNERS_TAKING_PART * total - 1e-9)
         return len(voters), int(votes.sum()), quorum
+
+    def _representatives_vote(self, issue: Issue, came: np.ndarray) -> tuple[int, int, bool]:
+        """The representatives' meeting (art. 26): each representative present votes a position pulled
+        from their own toward the average of the households they represent (their first residents),
+        after the representatives' own discussion. Returns (present, for, quorum: two thirds of the
+        village's representatives present)."""
+        reps, groups = self.reps[issue.community], self.rep_groups[issue.community]
+        if not len(came):
+            return 0, 0, False
+        own = self._positions(issue, reps[came])
+        sizes = np.array([len(groups[k]) for k in came.tolist()])
+        heard = self._positions(issue, np.concatenate([groups[k] for k in came.tolist()]))
+        mean = np.add.reduceat(heard, np.concatenate([[0], np.cumsum(sizes)[:-1]])) / sizes
+        pull = self.p["deliberation.representative_pull"]
+        pos = (1.0 - pull) * own + pull * mean
+        pos = pos + self.shift * (pos.mean() - pos)
+        return len(came), int((pos > 0).sum()), village_quorum("village_representatives", len(came), len(reps))
 
     def _agree(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         issue.state = AGREED
@@ -591,6 +716,7 @@ class Deliberation(Submodel):
                "deliberation.facilitation_cost_cny": len(meetings) * self.p["deliberation.facilitation_cny_per_meeting"],
                "deliberation.affected_attendees_per_meeting": ratio(sum(k for *_, k in meetings), len(meetings))}
         self._agreements(cohort, out)
+        self._village_bodies(out)
         self._floor_approval(out)
         self._participation(out)
         return out
@@ -606,6 +732,18 @@ class Deliberation(Submodel):
             days = [i.t_agree - i.t_raise for i in issues if i.state in (AGREED, IMPLEMENTED)]
             out["deliberation.agreements" + suffix] = float(len(days))
             out["deliberation.days_to_agreement" + suffix] = float(np.mean(days)) if days else math.nan
+
+    def _village_bodies(self, out: dict) -> None:
+        """The window's villagers' and representatives' meetings: how many were convened, the share of
+        their votes that reached the quorum, the committee hours they took; the representatives."""
+        now = self.events.now
+        for rule in VILLAGE_RULES:
+            votes = [q for t, r, q in self.quorum_log if r == rule and t <= now]
+            out[f"deliberation.assemblies.{rule}"] = float(sum(1 for t, r, _ in self.assembly_log if r == rule and t <= now))
+            out[f"deliberation.quorum_rate.{rule}"] = ratio(sum(votes), len(votes))
+        out["deliberation.assembly_committee_hours"] = float(sum(h for t, _, h in self.assembly_log if t <= now))
+        out["deliberation.representatives"] = float(sum(len(r) for r in self.reps))
+        out["deliberation.representatives_women"] = float(sum(int(w.sum()) for w in self.rep_women))
 
     def _floor_approval(self, out: dict) -> None:
         """Share for, among the votes on floor-dependent issues (加装电梯), of the lower third of the

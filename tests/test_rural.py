@@ -197,3 +197,56 @@ def test_rural_runs_are_reproducible():
     a, b = run(s, 7, case_table=False).summary, run(s, 7, case_table=False).summary
     assert a.keys() == b.keys()
     assert all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+# ------------------------------------------------------------------ villagers' meeting or representatives' meeting
+VILLAGERS = {"collective.village_affairs.rule": "villagers_meeting"}
+
+
+def test_the_township_uses_representatives_for_routine_matters_and_the_villagers_meeting_for_its_rules():
+    rules = {c.name: c.rule for c in small("rural_township").collective if c.rate_per_year}
+    assert rules["village_affairs"] == "village_representatives" and rules["village_rules"] == "villagers_meeting"
+    assert "lift" not in rules and "village_affairs" not in {c.name for c in small("baseline").collective if c.rate_per_year}
+
+
+def test_representatives_reach_quorum_more_often_and_cost_fewer_committee_hours():
+    """Paired seeds, the same villages and issues: the representatives' meeting (art. 25-26) reaches
+    its quorum more often than a villagers' meeting (art. 22) with a fifth of the households away, and
+    takes fewer committee hours per meeting convened (thirty members to notify instead of three
+    hundred households)."""
+    def per_assembly(**o):
+        hours = across("rural_township", "deliberation.assembly_committee_hours", **o)
+        n = sum(across("rural_township", f"deliberation.assemblies.{r}", **o)
+                for r in ("villagers_meeting", "village_representatives"))
+        return hours / n
+    reps = across("rural_township", "deliberation.quorum_rate.village_representatives")
+    villagers = across("rural_township", "deliberation.quorum_rate.villagers_meeting", **VILLAGERS)
+    assert (reps > villagers).all(), (reps, villagers)
+    assert (per_assembly() < per_assembly(**VILLAGERS)).all()
+    hours_reps = across("rural_township", "deliberation.assembly_committee_hours")
+    hours_villagers = across("rural_township", "deliberation.assembly_committee_hours", **VILLAGERS)
+    assert (hours_reps < hours_villagers).all(), (hours_reps, hours_villagers)
+
+
+def test_representatives_decide_for_their_households_so_fewer_villagers_take_part():
+    """Deputies instead of every household's representative: fewer residents take part in a meeting,
+    and more village matters are agreed."""
+    for key in ("deliberation.participation_rate", "deliberation.participation_rate.elderly"):
+        reps, villagers = across("rural_township", key), across("rural_township", key, **VILLAGERS)
+        assert (reps < villagers).all(), (key, reps, villagers)
+    key = "deliberation.agreements.by_type.village_affairs"
+    assert across("rural_township", key).sum() > across("rural_township", key, **VILLAGERS).sum()
+
+
+def test_rural_deliberation_is_reproducible_and_loses_no_issue():
+    s = small("rural_township", residents=6_000, days=120, **{"collective.village_affairs.rate_per_year": 6.0})
+    a, b = run(s, 3, case_table=False).summary, run(s, 3, case_table=False).summary
+    keys = [k for k in a if k.startswith("deliberation.")]
+    assert {k: a[k] for k in keys} == pytest.approx({k: b[k] for k in keys}, nan_ok=True)
+    assert a["deliberation.assemblies.village_representatives"] > 0
+    model = model_of(s, 3)
+    model.run_for(120)
+    d = model.deliberation
+    assert sum(d.state_counts().values()) == len(d.issues)   # every issue in exactly one state
+    listed = [i for c in d.open for i in c]
+    assert sorted(i.id for i in listed) == sorted(i.id for i in d.issues if i.state in (0, 1))

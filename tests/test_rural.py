@@ -1,6 +1,7 @@
 """The rural township template (乡镇, issue 13): villages spread over tens of km², grids staffed by
 part-time grid workers only (兼职网格员, grid.workers_per_grid = 0), left-behind elderly, villagers'
-meetings; and every code path that once assumed a full-time worker per grid."""
+representative meetings against villagers' meetings; and every code path that once assumed a
+full-time worker per grid."""
 
 from __future__ import annotations
 

@@ -782,6 +782,15 @@ PARAMS: tuple[Param, ...] = (
     P("deliberation.villagers_meeting_reach", 0.7, "share", 0.0, 1.0, ASSUMPTION,
       "Villagers' meeting (rule \"villagers_meeting\"): share of the affected households with no member at the "
       "meeting that send a household representative (户代表) to the villagers' meeting that decides."),
+    P("deliberation.villagers_meeting_timing", "festival", "-", None, None, ASSUMPTION,
+      "When a village committee convenes the villagers' meeting (rule \"villagers_meeting\", a matter reserved to "
+      "it): \"festival\", in a village with migrants away working, once a year on the committee's first working "
+      "day from the Spring Festival (春节), while the migrants are home (population.migrant_days_after); its "
+      "matters wait for it and are left off the ordinary meetings' agendas (a village without migrants "
+      "convenes it at its ordinary meetings); \"any\", at the ordinary meetings whatever the season. "
+      "Holding the villagers' meeting when migrant workers return for the festival is common practice; "
+      "no stored source gives its share.",
+      choices=("festival", "any")),
     P("deliberation.households_per_representative", 10, "households", 5, 15,
       "村民委员会组织法 (2018) art. 25: representatives are elected one per five to fifteen households "
       "(每五户至十五户推选一人); 10, the middle of the range, is an assumption",

@@ -201,7 +201,9 @@ def test_rural_runs_are_reproducible():
 
 
 # ------------------------------------------------------------------ villagers' meeting or representatives' meeting
-VILLAGERS = {"collective.village_affairs.rule": "villagers_meeting"}
+# Routine matters to a villagers' meeting convened at the ordinary meetings, whatever the season (the
+# comparison of art. 22 with art. 25-26 during the year; the festival's meeting is tested below).
+VILLAGERS = {"collective.village_affairs.rule": "villagers_meeting", "deliberation.villagers_meeting_timing": "any"}
 
 
 def test_the_township_uses_representatives_for_routine_matters_and_the_villagers_meeting_for_its_rules():

@@ -39,7 +39,8 @@ from scipy.special import ndtri
 
 from .. import schedule as ev
 from ..cases import FESTERING_CASE_IDS, N_CASE_U, U_RATING, U_ROUTE, Case
-from ..population_change import NEVER
+from ..dates import year_workdays
+from ..population_change import NEVER, spring_festival
 from ..streams import DELIBERATION_STREAMS
 from ..territory import household_floors
 from ..units import HOURS
@@ -134,14 +135,17 @@ class Deliberation(Submodel):
         "shift_factor_hearing", "legitimacy_forum", "legitimacy_hearing", "priority_issues",
         "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach", "lapse_days",
         "start_at_equilibrium", "households_per_representative", "representative_women_share",
-        "representative_attendance", "representative_pull", "assembly_hours", "notice_minutes_per_member")) + ("sim.warmup_days",)
+        "representative_attendance", "representative_pull", "assembly_hours", "notice_minutes_per_member",
+        "villagers_meeting_timing")) + ("sim.warmup_days", "population.migrant_days_before",
+                                        "population.migrant_days_after")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         m, p = model, self.p
         self.types = m.spec.collective
-        self.RAISE, self.MEETING, self.FESTER, self.DONE, self.LAPSE = (self.events.new_kind(k) for k in (
-            "issue_raised", "deliberation_meeting", "issue_festers", "project_done", "issue_lapses"))
+        self.RAISE, self.MEETING, self.FESTER, self.DONE, self.LAPSE, self.VILLAGERS = (
+            self.events.new_kind(k) for k in ("issue_raised", "deliberation_meeting", "issue_festers",
+                                              "project_done", "issue_lapses", "villagers_meeting"))
         self.rng = {name: m.streams.child("deliberation", k) for k, name in enumerate(DELIBERATION_STREAMS)}
         t = m.territory
         n = t.n_communities
@@ -161,7 +165,7 @@ class Deliberation(Submodel):
         self.attended = np.zeros(len(m.residents), dtype=np.int32)   # meetings attended in the window
         self.rep_groups, self.reps, self.rep_women = self._elect_representatives()
         self.assembly_log: list[tuple[float, str, float]] = []   # per village body convened: time, rule, committee hours
-        self.quorum_log: list[tuple[float, str, bool]] = []       # per vote of a village body: time, rule, quorum reached
+        self.quorum_log: list[tuple[float, str, bool, bool]] = []  # per vote of a village body: time, rule, quorum, agreed
         self.warm = p["sim.warmup_days"]
         self.format = p["deliberation.meeting_format"]
         self.priority = {k for k, ty in enumerate(self.types) if ty.name in priority_names(p["deliberation.priority_issues"])}
@@ -184,6 +188,10 @@ class Deliberation(Submodel):
         self.agree_days: list[float] = []
         self.project_log: list[tuple[float, float]] = []   # per implemented project: time, cost
         self.lapse_days = p["deliberation.lapse_days"]
+        self.festival_wait = self._festival_villages()
+        self.festivals = self._festival_days() if m.household_schedule is not None and self.types else []
+        self.villagers_days = ({d for d in map(self._festival_meeting_day, self.festivals) if d is not None}
+                               if self.festival_wait.any() else set())
         self.dry: list | None = None   # the pre-history's own event heap while it runs (dry mode)
         self.dry_now = 0.0
 
@@ -252,17 +260,63 @@ class Deliberation(Submodel):
             women.append(w)
         return groups, reps, women
 
+    def _festival_villages(self) -> np.ndarray:
+        """Per community: whether its villagers' meeting waits for the Spring Festival (timing
+        "festival", a collective type reserved to that meeting, and households of the village away
+        working some time in the run)."""
+        n, sched = self.model.territory.n_communities, self.model.household_schedule
+        if (self.p["deliberation.villagers_meeting_timing"] != "festival" or sched is None
+                or not any(ty.rule == "villagers_meeting" for ty in self.types)):
+            return np.zeros(n, dtype=bool)
+        return np.array([bool((sched.migrant_from[h] < NEVER).any()) for h in self.households], dtype=bool)
+
+    def _festival_days(self) -> list[int]:
+        """The first day (run days, day 0 = the start date) of each Spring Festival from the
+        pre-history's start to after the run."""
+        dates = self.model.calendar.dates
+        years = range(dates.date(-self._prehistory_days()).year - 1, dates.date(len(dates)).year + 2)
+        return [(spring_festival(y) - dates.start).days for y in years]
+
+    def _prehistory_days(self) -> int:
+        """The pre-history's look-back: twice the lapse time plus the longest project (see _prehistory)."""
+        return math.ceil(2.0 * self.lapse_days + max((ty.project_days for ty in self.types), default=0.0))
+
+    def _migrants_home(self, day: int) -> bool:
+        """Whether `day` falls in a Spring Festival's window, when the migrants are home (ODD 7.39)."""
+        before, after = self.p["population.migrant_days_before"], self.p["population.migrant_days_after"]
+        return any(sf - before <= day <= sf + after for sf in self.festivals)
+
+    def _festival_meeting_day(self, sf: int) -> int | None:
+        """The villagers' meeting of the festival starting on day `sf`: the committee's first working day
+        from the festival on, while the migrants are still home (None if there is none)."""
+        for day in range(sf, sf + self.p["population.migrant_days_after"] + 1):
+            if self._committee_workday(day):
+                return day
+        return None
+
+    def _committee_workday(self, day: int) -> bool:
+        """A working day of the committees: the run's calendar, or before day 0 the official one."""
+        if day >= 0:
+            return self.model.calendar.is_workday(day)
+        date = self.model.calendar.dates.date(day)
+        return bool(year_workdays(date.year)[0][date.timetuple().tm_yday - 1])
+
     def _at_home(self, hh: np.ndarray, now: float) -> np.ndarray:
         """Which of the households `hh` are at home on the day of `now` (not away working, moved in,
-        not gone); everyone without household changes. The pre-history reads day 0's."""
+        not gone); everyone without household changes. Before day 0 (the pre-history) the households
+        of day 0, the migrants among them home only in a festival's window."""
         sched = self.model.household_schedule
         if sched is None:
             return np.ones(len(hh), dtype=bool)
-        return sched.present(max(0, int(now)))[hh]
+        day = math.floor(now)
+        if day >= 0:
+            return sched.present(day)[hh]
+        there = (sched.join[hh] <= 0) & (sched.leave[hh] > 0)
+        return there & ((sched.migrant_from[hh] > 0) | self._migrants_home(day))
 
     def handlers(self):
         return {self.RAISE: self.on_raise, self.MEETING: self.on_meeting, self.FESTER: self.on_fester,
-                self.DONE: self.on_done, self.LAPSE: self.on_lapse}
+                self.DONE: self.on_done, self.LAPSE: self.on_lapse, self.VILLAGERS: self.on_villagers_meeting}
 
     def link(self) -> None:
         self.tasks = self.model.tasks
@@ -291,8 +345,7 @@ class Deliberation(Submodel):
         that start, and nothing older can still be open or under way at day 0. What is still open,
         festering or under way at day 0 carries on in the run with its normal effects; events due from
         day 0 on go to the model."""
-        span = 2.0 * self.lapse_days + max(ty.project_days for ty in self.types)
-        first = -math.ceil(span)
+        first = -self._prehistory_days()
         rng = self.rng["prehistory"]
         self.dry, self._dry_seq = [], itertools.count()
         for day in range(first, 0):
@@ -303,6 +356,8 @@ class Deliberation(Submodel):
             while t >= first:
                 self._at(t, self.MEETING, c)
                 t -= self.interval
+        for day in range(first, 0):
+            self._schedule_villagers_meetings(day)
         run_rngs, self.rng = self.rng, {**self.rng, "meetings": rng}
         handlers = self.handlers()
         while self.dry:
@@ -316,6 +371,7 @@ class Deliberation(Submodel):
             self.events.push(issue.t_raise, self.RAISE, issue)
         self._festering_needs(day)
         self._schedule_meetings(day)
+        self._schedule_villagers_meetings(day)
 
     def _raise_issues(self, day: int, rng: np.random.Generator) -> list[Issue]:
         """The day's new issues, per type and community; drawn whatever the levers (common random numbers)."""
@@ -340,15 +396,26 @@ class Deliberation(Submodel):
 
     def _schedule_meetings(self, day: int) -> None:
         """A meeting due by the end of a working day is held that day, ending with the shift."""
-        cal = self.model.calendar
-        if self.interval == math.inf or not cal.is_workday(day):
+        if self.interval == math.inf or not self.model.calendar.is_workday(day):
             return
-        hours = self.hours
-        t = day + 0.5 if cal.always_on else day + max(cal.start, cal.start + cal.length - hours)
+        t = self._meeting_time(day)
         for c, due in enumerate(self.next_meeting):
             if due < day + 1:
                 self.next_meeting[c] = due + self.interval
                 self.events.push(t, self.MEETING, c)
+
+    def _meeting_time(self, day: int) -> float:
+        """When a meeting of `day` starts: so that it ends with the shift (midday round the clock)."""
+        cal = self.model.calendar
+        return day + 0.5 if cal.always_on else day + max(cal.start, cal.start + cal.length - self.hours)
+
+    def _schedule_villagers_meetings(self, day: int) -> None:
+        """The villages whose villagers' meeting waits for the festival convene it on the festival's
+        meeting day (on the pre-history's heap before day 0)."""
+        if day not in self.villagers_days:
+            return
+        for c in np.flatnonzero(self.festival_wait).tolist():
+            self._at(self._meeting_time(day), self.VILLAGERS, c)
 
     # ------------------------------------------------------------ issues
     def on_raise(self, issue: Issue, _) -> None:
@@ -394,11 +461,24 @@ class Deliberation(Submodel):
         """The township's priorities first (协商重点), then the issues never discussed, oldest first, then
         those discussed before, longest since their last discussion first: an issue that failed its vote
         goes to the back of the line rather than holding a place on every agenda until it lapses."""
-        line = sorted(self.open[c], key=lambda i: (not i.priority, i.t_discussed))   # stable: oldest first
+        waiting = self.festival_wait[c]   # the villagers' meeting's matters wait for the festival
+        line = sorted((i for i in self.open[c] if not (waiting and self._reserved(i))),
+                      key=lambda i: (not i.priority, i.t_discussed))   # stable: oldest first
         return line[:self.p["deliberation.agenda_size"]]
 
+    def _reserved(self, issue: Issue) -> bool:
+        return self.types[issue.type].rule == "villagers_meeting"
+
     def on_meeting(self, c: int, _) -> None:
-        agenda = self._agenda(c)
+        self._hold(c, self._agenda(c))
+
+    def on_villagers_meeting(self, c: int, _) -> None:
+        """The festival's villagers' meeting: the matters reserved to it, in the agenda's order."""
+        line = sorted((i for i in self.open[c] if self._reserved(i)), key=lambda i: (not i.priority, i.t_discussed))
+        self._hold(c, line[:self.p["deliberation.agenda_size"]])
+
+    def _hold(self, c: int, agenda: list[Issue]) -> None:
+        """A meeting of community c on `agenda`: attendance, the village bodies convened, the decisions."""
         if not agenda:   # nothing to discuss: no meeting, no staff time
             return
         if self.dry is not None:   # the pre-history: decisions only
@@ -548,9 +628,9 @@ class Deliberation(Submodel):
             taking_part, yes, quorum = self._representatives_vote(issue, reps)
         else:
             taking_part, yes, quorum = self._households_vote(issue, electorate, present, pos)
-        if rule in VILLAGE_RULES and self.dry is None and now >= self.warm:
-            self.quorum_log.append((now, rule, quorum))
         approval = ratio(yes, taking_part)
+        if rule in VILLAGE_RULES and self.dry is None and now >= self.warm:
+            self.quorum_log.append((now, rule, quorum, quorum and passes(rule, approval)))
         if quorum and passes(rule, approval):
             self._agree(issue, present, now, deputy)
         elif taking_part and approval < self.p["deliberation.drop_below"]:
@@ -735,12 +815,15 @@ class Deliberation(Submodel):
 
     def _village_bodies(self, out: dict) -> None:
         """The window's villagers' and representatives' meetings: how many were convened, the share of
-        their votes that reached the quorum, the committee hours they took; the representatives."""
+        their votes that reached the quorum, the matters they agreed (whenever raised), the committee
+        hours they took; the representatives."""
         now = self.events.now
         for rule in VILLAGE_RULES:
-            votes = [q for t, r, q in self.quorum_log if r == rule and t <= now]
+            votes = [q for t, r, q, _ in self.quorum_log if r == rule and t <= now]
             out[f"deliberation.assemblies.{rule}"] = float(sum(1 for t, r, _ in self.assembly_log if r == rule and t <= now))
             out[f"deliberation.quorum_rate.{rule}"] = ratio(sum(votes), len(votes))
+            out[f"deliberation.assembly_agreements.{rule}"] = float(sum(
+                a for t, r, _, a in self.quorum_log if r == rule and t <= now))
         out["deliberation.assembly_committee_hours"] = float(sum(h for t, _, h in self.assembly_log if t <= now))
         out["deliberation.representatives"] = float(sum(len(r) for r in self.reps))
         out["deliberation.representatives_women"] = float(sum(int(w.sum()) for w in self.rep_women))

@@ -621,6 +621,8 @@ def test_the_representatives_meeting_needs_two_thirds_of_its_members():
     ("[deliberation]\nhouseholds_per_representative = 16\n", "deliberation.households_per_representative", "15"),
     ("[deliberation]\nrepresentative_attendance = 1.2\n", "deliberation.representative_attendance", "1"),
     ("[deliberation]\nrepresentative_women_share = -0.1\n", "deliberation.representative_women_share", "0"),
+    ("[deliberation]\nvillagers_meeting_timing = \"new_year\"\n", "deliberation.villagers_meeting_timing",
+     "'festival', 'any'"),
     ("[collective.x]\n" + GOOD.replace('"majority"', '"village_reps"'), "collective.x.rule",
      "'village_representatives'"),
 ])

@@ -17,6 +17,7 @@ from sim.dashboard.session import controls_for
 from sim.memory import grid_workers
 from sim.runner import run
 from sim.scenario import ScenarioError
+from sim.submodels.deliberation import FESTERING
 from sim.territory import footprint_of
 from tests.helpers import SCENARIOS, check_after_events, model_of, small
 from tests.test_invariants import _check_conservation
@@ -253,3 +254,63 @@ def test_rural_deliberation_is_reproducible_and_loses_no_issue():
     assert sum(d.state_counts().values()) == len(d.issues)   # every issue in exactly one state
     listed = [i for c in d.open for i in c]
     assert sorted(i.id for i in listed) == sorted(i.id for i in d.issues if i.state in (0, 1))
+
+
+# ------------------------------------------------------------------ the villagers' meeting at the Spring Festival
+# Village rules raised five times as often, so that every seed has villagers' meetings to convene.
+RULES = {"collective.village_rules.rate_per_year": 1.0}
+
+
+def _villagers_votes(seed: int, **overrides):
+    model = model_of(small("rural_township", **SIZE, **RULES, **overrides), seed)
+    model.run_for(SIZE["days"])
+    d = model.deliberation
+    held = [t for t, r, _ in d.assembly_log if r == "villagers_meeting"]
+    votes = [(t, q) for t, r, q, _ in d.quorum_log if r == "villagers_meeting"]
+    return d, held, votes
+
+
+def test_villagers_meetings_are_held_at_the_festival_and_reach_quorum_there():
+    """Villages with migrants convene the villagers' meeting on the committee's first working day from
+    the Spring Festival (29 January 2025: 5 February, day 35), while the migrants are home: every
+    villagers' meeting and every vote of one falls then, and (paired seeds) most reach the quorum of
+    two thirds of the households (each household at home sends a representative with chance 0.7)."""
+    for seed in (1, 2, 3):
+        d, held, votes = _villagers_votes(seed)
+        assert held and {math.floor(t) for t in held} <= d.villagers_days == {35} | (d.villagers_days - set(range(120)))
+        assert all(d._migrants_home(math.floor(t)) for t, _ in votes)
+        assert votes and np.mean([q for _, q in votes]) >= 0.75, (seed, votes)
+        assert d.festival_wait.all()
+
+
+def test_villagers_meetings_in_any_season_reach_quorum_less_often():
+    """Paired seeds: convened at the ordinary meetings whatever the season, with a fifth of the
+    households away, the villagers' meeting reaches its quorum less often and agrees fewer of its
+    matters than at the festival."""
+    key = "deliberation.quorum_rate.villagers_meeting"
+    festival = across("rural_township", key, **RULES)
+    anytime = across("rural_township", key, **RULES, **{"deliberation.villagers_meeting_timing": "any"})
+    assert (anytime < festival).all(), (anytime, festival)
+    key = "deliberation.assembly_agreements.villagers_meeting"
+    assert (across("rural_township", key, **RULES, **{"deliberation.villagers_meeting_timing": "any"})
+            < across("rural_township", key, **RULES)).all()
+
+
+def test_reserved_matters_wait_off_the_ordinary_agendas_and_fester_when_their_urgency_runs_out():
+    """Outside the festival the ordinary meetings leave the villagers' matters off their agendas; one
+    whose urgency runs out before the festival festers (the rule of ODD 7.36)."""
+    model = model_of(small("rural_township", **SIZE, **{"collective.village_rules.rate_per_year": 5.0,
+                                                        "collective.village_rules.urgency_days": 5.0}), 2)
+    model.run_for(34)   # the festival's meeting is on day 35
+    d = model.deliberation
+    rules = [k for k, ty in enumerate(d.types) if ty.name == "village_rules"][0]
+    assert all(i.type != rules for c in range(len(d.open)) for i in d._agenda(c))
+    early = [i for i in d.issues if i.type == rules and 0 <= i.t_raise < 25]
+    assert early and all(i.state == FESTERING for i in early)
+    assert not [t for t, r, *_ in d.quorum_log if r == "villagers_meeting"]   # no vote before the festival
+
+
+def test_festival_villagers_meetings_are_reproducible():
+    a, b = _villagers_votes(4), _villagers_votes(4)
+    assert a[1] == b[1] and a[2] == b[2]
+    assert [i.state for i in a[0].issues] == [i.state for i in b[0].issues]

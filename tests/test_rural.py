@@ -314,3 +314,17 @@ def test_festival_villagers_meetings_are_reproducible():
     a, b = _villagers_votes(4), _villagers_votes(4)
     assert a[1] == b[1] and a[2] == b[2]
     assert [i.state for i in a[0].issues] == [i.state for i in b[0].issues]
+
+
+def test_a_village_without_migrants_convenes_its_villagers_meeting_at_the_ordinary_meetings():
+    """No household away working (village_deliberation.toml): nothing waits for the festival, and the
+    villagers' meeting sits with the ordinary meetings, the same as with timing "any"."""
+    often = {"territory.community_types": "village", "collective.village_affairs.rate_per_year": 12.0,
+             "deliberation.meetings_per_month": 2.0}
+    d = model_of(small("village_deliberation", **SIZE, **often), 1).deliberation
+    assert not d.festival_wait.any() and not d.villagers_days
+    festival, anytime = (run(small("village_deliberation", **SIZE, **often, **{"deliberation.villagers_meeting_timing": t}),
+                             1, case_table=False).summary for t in ("festival", "any"))
+    assert festival["deliberation.assemblies.villagers_meeting"] > 0
+    keys = [k for k in festival if k.startswith("deliberation.")]
+    assert {k: festival[k] for k in keys} == pytest.approx({k: anytime[k] for k in keys}, nan_ok=True)

@@ -782,6 +782,40 @@ PARAMS: tuple[Param, ...] = (
     P("deliberation.villagers_meeting_reach", 0.7, "share", 0.0, 1.0, ASSUMPTION,
       "Villagers' meeting (rule \"villagers_meeting\"): share of the affected households with no member at the "
       "meeting that send a household representative (户代表) to the villagers' meeting that decides."),
+    P("deliberation.villagers_meeting_timing", "festival", "-", None, None, ASSUMPTION,
+      "When a village committee convenes the villagers' meeting (rule \"villagers_meeting\", a matter reserved to "
+      "it): \"festival\", in a village with migrants away working, once a year on the committee's first working "
+      "day from the Spring Festival (春节), while the migrants are home (population.migrant_days_after); its "
+      "matters wait for it and are left off the ordinary meetings' agendas (a village without migrants "
+      "convenes it at its ordinary meetings); \"any\", at the ordinary meetings whatever the season. "
+      "Holding the villagers' meeting when migrant workers return for the festival is common practice; "
+      "no stored source gives its share.",
+      choices=("festival", "any")),
+    P("deliberation.households_per_representative", 10, "households", 5, 15,
+      "村民委员会组织法 (2018) art. 25: representatives are elected one per five to fifteen households "
+      "(每五户至十五户推选一人); 10, the middle of the range, is an assumption",
+      "Villagers' representative meeting (rule \"village_representatives\"): households per representative "
+      "(村民代表). A village's households, neighbours together, fall into groups of about this many; each "
+      "group elects one of its household heads, one not away working when there is one."),
+    P("deliberation.representative_women_share", 1.0 / 3.0, "share", 0.0, 1.0,
+      "村民委员会组织法 (2018) art. 25: women representatives at least one third of the meeting's members "
+      "(妇女村民代表应当占村民代表会议组成人员的三分之一以上); the law's minimum",
+      "Share of a village's representatives' seats held by women (rounded up). Residents have no sex in the "
+      "model: the seats are reported (deliberation.representatives_women), positions do not depend on them."),
+    P("deliberation.representative_attendance", 0.85, "share", 0.0, 1.0, ASSUMPTION,
+      "Chance that a representative at home attends a representatives' meeting (a representative away "
+      "working does not)."),
+    P("deliberation.representative_pull", 0.5, "share", 0.0, 1.0, ASSUMPTION,
+      "How far a representative's position moves from their own toward the average of the households they "
+      "represent (向推选户负责, art. 25): 0 votes their own view, 1 their households' average."),
+    P("deliberation.assembly_hours", 2.0, "hours", 0.0, 24.0, ASSUMPTION,
+      "The session of a villagers' meeting or a representatives' meeting convened for the agenda's village "
+      "matters: hours of each committee member at it (a fixed-time task at the committee's desk), beside the "
+      "notice below."),
+    P("deliberation.notice_minutes_per_member", 5.0, "minutes", 0.0, 120.0, ASSUMPTION,
+      "Committee time to notify and sign in each member of the body convened: each household of the village "
+      "for a villagers' meeting (notice ten days ahead, art. 21), each representative for a representatives' "
+      "meeting; shared among the committee members who attend."),
     # --- safe communities: the mediation chain (ODD 7.37) -----------------------------------------
     P("safety.dispute_need", "", "need type", None, None,
       "policy text: 平安建设, the mediation chain grid → committee (人民调解) → township (司法所、综治中心) → "
@@ -1098,8 +1132,11 @@ TASK_FIELD_BY_KEY = {f.key: f for f in TASK_FIELDS}
 # facilities, changing common parts' use: items 6-8) of those taking part agree, by area and by number;
 # homes are of equal area, so the two counts coincide. "villagers_meeting": Organic Law of Villagers'
 # Committees (2018) art. 22, representatives of two thirds of the households take part, more than half
-# of those present agree.
-COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters", "villagers_meeting")
+# of those present agree. "village_representatives": the villagers' representative meeting (村民代表会议,
+# art. 25-26) on matters the villagers' meeting authorises (art. 24): two thirds of the representatives
+# (one per 5-15 households) present, more than half of those present agree.
+COLLECTIVE_RULES = ("majority", "owners_half", "owners_three_quarters", "villagers_meeting",
+                    "village_representatives")
 COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
     NeedField("rate_per_year", float, "/community-year", 0.0, 365.0, text="Issues of this kind arising per community per year."),
     NeedField("affected_share", float, "share", 0.0, 1.0, text="Share of the community's households affected (drawn at random)."),
@@ -1110,7 +1147,8 @@ COLLECTIVE_FIELDS: tuple[NeedField, ...] = (
     NeedField("cost_cny", float, "CNY", 0.0, 1e10, text="Cost of the project that implements an agreement."),
     NeedField("urgency_days", float, "days", 1.0, 36_500.0, text="Days after which an issue still open festers."),
     NeedField("rule", str, "-", choices=COLLECTIVE_RULES, text="Decision rule: majority of participants, art. 278's "
-              "owners' rules, or the villagers' meeting (村民委员会组织法 art. 22)."),
+              "owners' rules, the villagers' meeting (村民委员会组织法 art. 22) or the villagers' "
+              "representative meeting (art. 25-26)."),
     NeedField("project_days", float, "days", 0.0, 3_650.0, text="Days from agreement to the project's completion."),
     NeedField("floor_gradient", float, "-", -5.0, 5.0, default=0.0,
               text="Optional (0): an affected resident's position moves by up to ± this with their floor, from the "

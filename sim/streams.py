@@ -59,6 +59,7 @@ DELIBERATION_STREAMS = (
     "meetings",    # who attends each meeting, their positions, the written ballots
     "festering",   # the extra needs of festering issues: counts, households, times, per-case uniforms
     "prehistory",  # the steady start: issues raised before day 0 and their dry meetings' draws
+    "representatives",  # the villages' representatives (村民代表): who each group elects, the women's seats
 )
 
 

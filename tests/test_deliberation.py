@@ -14,7 +14,7 @@ from sim.cases import HOTLINE, MADE_ID_BITS
 from sim.runner import run
 from sim.scenario import ScenarioError, load
 from sim.submodels.deliberation import (AGREED, DROPPED, FESTERING, IMPLEMENTED, LAPSED, OPEN, STATES,
-                                        WAITING, passes)
+                                        WAITING, passes, representative_groups, village_quorum, women_seats)
 from tests.helpers import ROOT, check_after_events, model_of, small
 from tests.hostile import assert_refused
 from tests.test_invariants import _check_conservation
@@ -171,7 +171,7 @@ def _check_issues(model) -> None:
     assert len(d.agree_days) == counts["agreed"] + counts["implemented"]
 
 
-@pytest.mark.parametrize("name", ["baseline", "deliberation_council"])
+@pytest.mark.parametrize("name", ["baseline", "deliberation_council", "rural_township"])
 def test_no_issue_and_no_case_is_lost(name):
     overrides = {**BUSY, "deliberation.festering_needs_per_household_year": 1.0, "deliberation.drop_below": 0.4}
     model = model_of(small(name, residents=8_000, days=150, **overrides), seed=2)
@@ -564,3 +564,70 @@ def test_an_issue_that_failed_its_vote_goes_to_the_back_of_the_line():
     assert d._agenda(c) == (sorted((i for i in d.open[c] if i.t_discussed < 0), key=lambda i: i.t_discussed)
                             + still_open)[:size]
     assert waiting >= size and not set(d._agenda(c)) & set(still_open)
+
+
+# ------------------------------------------------------------------ the villagers' representative meeting (村民代表会议)
+def test_village_quorums_follow_the_organic_law():
+    """Art. 22: representatives of two thirds of the households (三分之二以上: two thirds included);
+    art. 26: two thirds of the representatives present; both decide by more than half (过半数)."""
+    assert village_quorum("village_representatives", 20, 30) and not village_quorum("village_representatives", 19, 30)
+    assert village_quorum("village_representatives", 2, 3) and not village_quorum("village_representatives", 1, 3)
+    assert village_quorum("villagers_meeting", 200, 300) and not village_quorum("villagers_meeting", 199, 300)
+    assert not village_quorum("village_representatives", 0, 0)   # no representatives: no meeting
+    assert passes("village_representatives", 11 / 21) and not passes("village_representatives", 10 / 20)
+
+
+def test_one_representative_per_five_to_fifteen_households():
+    """Art. 25: groups of at most `per` households, every household in exactly one group, neighbours
+    together; women at least a third of the seats, rounded up."""
+    assert [len(g) for g in representative_groups(np.arange(300), 10)] == [10] * 30
+    for per in range(5, 16):
+        for n in (1, 7, 23, 299, 301):
+            groups = representative_groups(np.arange(n), per)
+            assert len(groups) == math.ceil(n / per) and max(len(g) for g in groups) <= per
+            assert (np.concatenate(groups) == np.arange(n)).all()
+    assert representative_groups(np.empty(0, dtype=np.int64), 10) == []
+    assert (women_seats(30, 1 / 3), women_seats(31, 1 / 3), women_seats(3, 1 / 3), women_seats(2, 0.0)) == (10, 11, 1, 0)
+
+
+def test_villages_elect_their_representatives_among_households_at_home():
+    model = model_of(small("rural_township", residents=6_000, days=5), 1)
+    d, migrant = model.deliberation, model.household_schedule.migrant_from < 10 ** 9
+    for c, (groups, reps, women) in enumerate(zip(d.rep_groups, d.reps, d.rep_women)):
+        assert len(reps) == math.ceil(len(d.households[c]) / 10) == len(groups)
+        for g, r in zip(groups, reps.tolist()):
+            assert r in g.tolist() and (not migrant[r] or migrant[g].all())
+        assert women.sum() == math.ceil(len(reps) / 3)
+    again = model_of(small("rural_township", residents=6_000, days=5), 1).deliberation
+    assert all((a == b).all() for a, b in zip(d.reps, again.reps))
+    city = model_of(small("baseline", residents=6_000, days=5), 1).deliberation   # no type uses the rule
+    assert sum(len(r) for r in city.reps) == 0
+
+
+def test_the_representatives_meeting_needs_two_thirds_of_its_members():
+    """Nobody comes: no quorum, nothing agreed; everyone at home comes: quorum, agreements."""
+    key = "deliberation.agreements.by_type.village_affairs"
+    rule = {"collective.village_affairs.rule": "village_representatives", "collective.village_affairs.rate_per_year": 3.0}
+    none = summary(1, **OFTEN, **rule, **{"deliberation.representative_attendance": 0.0})
+    all_ = summary(1, **OFTEN, **rule, **{"deliberation.representative_attendance": 1.0})
+    assert none[key] == 0 and none["deliberation.quorum_rate.village_representatives"] == 0
+    assert all_[key] > 0 and all_["deliberation.quorum_rate.village_representatives"] == 1
+    assert all_["deliberation.assemblies.village_representatives"] > 0
+    assert all_["deliberation.assemblies.villagers_meeting"] == 0
+
+
+@pytest.mark.parametrize("body,key,allowed", [
+    ("[deliberation]\nhouseholds_per_representative = 4\n", "deliberation.households_per_representative", "5"),
+    ("[deliberation]\nhouseholds_per_representative = 16\n", "deliberation.households_per_representative", "15"),
+    ("[deliberation]\nrepresentative_attendance = 1.2\n", "deliberation.representative_attendance", "1"),
+    ("[deliberation]\nrepresentative_women_share = -0.1\n", "deliberation.representative_women_share", "0"),
+    ("[deliberation]\nvillagers_meeting_timing = \"new_year\"\n", "deliberation.villagers_meeting_timing",
+     "'festival', 'any'"),
+    ("[collective.x]\n" + GOOD.replace('"majority"', '"village_reps"'), "collective.x.rule",
+     "'village_representatives'"),
+])
+def test_bad_representative_values_exit_2_naming_file_key_and_value(tmp_path, capsys, monkeypatch, body, key, allowed):
+    path = _scenario(tmp_path, body)
+    monkeypatch.chdir(tmp_path)
+    line = assert_refused(["run", str(path), "--out", str(tmp_path / "out")], capsys, [tmp_path])
+    assert key in line and "s.toml" in line and allowed in line

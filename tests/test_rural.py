@@ -1,6 +1,7 @@
 """The rural township template (乡镇, issue 13): villages spread over tens of km², grids staffed by
 part-time grid workers only (兼职网格员, grid.workers_per_grid = 0), left-behind elderly, villagers'
-meetings; and every code path that once assumed a full-time worker per grid."""
+representative meetings against villagers' meetings; and every code path that once assumed a
+full-time worker per grid."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sim.dashboard.session import controls_for
 from sim.memory import grid_workers
 from sim.runner import run
 from sim.scenario import ScenarioError
+from sim.submodels.deliberation import FESTERING
 from sim.territory import footprint_of
 from tests.helpers import SCENARIOS, check_after_events, model_of, small
 from tests.test_invariants import _check_conservation
@@ -197,3 +199,132 @@ def test_rural_runs_are_reproducible():
     a, b = run(s, 7, case_table=False).summary, run(s, 7, case_table=False).summary
     assert a.keys() == b.keys()
     assert all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+# ------------------------------------------------------------------ villagers' meeting or representatives' meeting
+# Routine matters to a villagers' meeting convened at the ordinary meetings, whatever the season (the
+# comparison of art. 22 with art. 25-26 during the year; the festival's meeting is tested below).
+VILLAGERS = {"collective.village_affairs.rule": "villagers_meeting", "deliberation.villagers_meeting_timing": "any"}
+
+
+def test_the_township_uses_representatives_for_routine_matters_and_the_villagers_meeting_for_its_rules():
+    rules = {c.name: c.rule for c in small("rural_township").collective if c.rate_per_year}
+    assert rules["village_affairs"] == "village_representatives" and rules["village_rules"] == "villagers_meeting"
+    assert "lift" not in rules and "village_affairs" not in {c.name for c in small("baseline").collective if c.rate_per_year}
+
+
+def test_representatives_reach_quorum_more_often_and_cost_fewer_committee_hours():
+    """Paired seeds, the same villages and issues: the representatives' meeting (art. 25-26) reaches
+    its quorum more often than a villagers' meeting (art. 22) with a fifth of the households away, and
+    takes fewer committee hours per meeting convened (thirty members to notify instead of three
+    hundred households)."""
+    def per_assembly(**o):
+        hours = across("rural_township", "deliberation.assembly_committee_hours", **o)
+        n = sum(across("rural_township", f"deliberation.assemblies.{r}", **o)
+                for r in ("villagers_meeting", "village_representatives"))
+        return hours / n
+    reps = across("rural_township", "deliberation.quorum_rate.village_representatives")
+    villagers = across("rural_township", "deliberation.quorum_rate.villagers_meeting", **VILLAGERS)
+    assert (reps > villagers).all(), (reps, villagers)
+    assert (per_assembly() < per_assembly(**VILLAGERS)).all()
+    hours_reps = across("rural_township", "deliberation.assembly_committee_hours")
+    hours_villagers = across("rural_township", "deliberation.assembly_committee_hours", **VILLAGERS)
+    assert (hours_reps < hours_villagers).all(), (hours_reps, hours_villagers)
+
+
+def test_representatives_decide_for_their_households_so_fewer_villagers_take_part():
+    """Deputies instead of every household's representative: fewer residents take part in a meeting,
+    and more village matters are agreed."""
+    for key in ("deliberation.participation_rate", "deliberation.participation_rate.elderly"):
+        reps, villagers = across("rural_township", key), across("rural_township", key, **VILLAGERS)
+        assert (reps < villagers).all(), (key, reps, villagers)
+    key = "deliberation.agreements.by_type.village_affairs"
+    assert across("rural_township", key).sum() > across("rural_township", key, **VILLAGERS).sum()
+
+
+def test_rural_deliberation_is_reproducible_and_loses_no_issue():
+    s = small("rural_township", residents=6_000, days=120, **{"collective.village_affairs.rate_per_year": 6.0})
+    a, b = run(s, 3, case_table=False).summary, run(s, 3, case_table=False).summary
+    keys = [k for k in a if k.startswith("deliberation.")]
+    assert {k: a[k] for k in keys} == pytest.approx({k: b[k] for k in keys}, nan_ok=True)
+    assert a["deliberation.assemblies.village_representatives"] > 0
+    model = model_of(s, 3)
+    model.run_for(120)
+    d = model.deliberation
+    assert sum(d.state_counts().values()) == len(d.issues)   # every issue in exactly one state
+    listed = [i for c in d.open for i in c]
+    assert sorted(i.id for i in listed) == sorted(i.id for i in d.issues if i.state in (0, 1))
+
+
+# ------------------------------------------------------------------ the villagers' meeting at the Spring Festival
+# Village rules raised five times as often, so that every seed has villagers' meetings to convene.
+RULES = {"collective.village_rules.rate_per_year": 1.0}
+
+
+def _villagers_votes(seed: int, **overrides):
+    model = model_of(small("rural_township", **SIZE, **RULES, **overrides), seed)
+    model.run_for(SIZE["days"])
+    d = model.deliberation
+    held = [t for t, r, _ in d.assembly_log if r == "villagers_meeting"]
+    votes = [(t, q) for t, r, q, _ in d.quorum_log if r == "villagers_meeting"]
+    return d, held, votes
+
+
+def test_villagers_meetings_are_held_at_the_festival_and_reach_quorum_there():
+    """Villages with migrants convene the villagers' meeting on the committee's first working day from
+    the Spring Festival (29 January 2025: 5 February, day 35), while the migrants are home: every
+    villagers' meeting and every vote of one falls then, and (paired seeds) most reach the quorum of
+    two thirds of the households (each household at home sends a representative with chance 0.7)."""
+    for seed in (1, 2, 3):
+        d, held, votes = _villagers_votes(seed)
+        assert held and {math.floor(t) for t in held} <= d.villagers_days == {35} | (d.villagers_days - set(range(120)))
+        assert all(d._migrants_home(math.floor(t)) for t, _ in votes)
+        assert votes and np.mean([q for _, q in votes]) >= 0.75, (seed, votes)
+        assert d.festival_wait.all()
+
+
+def test_villagers_meetings_in_any_season_reach_quorum_less_often():
+    """Paired seeds: convened at the ordinary meetings whatever the season, with a fifth of the
+    households away, the villagers' meeting reaches its quorum less often and agrees fewer of its
+    matters than at the festival."""
+    key = "deliberation.quorum_rate.villagers_meeting"
+    festival = across("rural_township", key, **RULES)
+    anytime = across("rural_township", key, **RULES, **{"deliberation.villagers_meeting_timing": "any"})
+    assert (anytime < festival).all(), (anytime, festival)
+    key = "deliberation.assembly_agreements.villagers_meeting"
+    assert (across("rural_township", key, **RULES, **{"deliberation.villagers_meeting_timing": "any"})
+            < across("rural_township", key, **RULES)).all()
+
+
+def test_reserved_matters_wait_off_the_ordinary_agendas_and_fester_when_their_urgency_runs_out():
+    """Outside the festival the ordinary meetings leave the villagers' matters off their agendas; one
+    whose urgency runs out before the festival festers (the rule of ODD 7.36)."""
+    model = model_of(small("rural_township", **SIZE, **{"collective.village_rules.rate_per_year": 5.0,
+                                                        "collective.village_rules.urgency_days": 5.0}), 2)
+    model.run_for(34)   # the festival's meeting is on day 35
+    d = model.deliberation
+    rules = [k for k, ty in enumerate(d.types) if ty.name == "village_rules"][0]
+    assert all(i.type != rules for c in range(len(d.open)) for i in d._agenda(c))
+    early = [i for i in d.issues if i.type == rules and 0 <= i.t_raise < 25]
+    assert early and all(i.state == FESTERING for i in early)
+    assert not [t for t, r, *_ in d.quorum_log if r == "villagers_meeting"]   # no vote before the festival
+
+
+def test_festival_villagers_meetings_are_reproducible():
+    a, b = _villagers_votes(4), _villagers_votes(4)
+    assert a[1] == b[1] and a[2] == b[2]
+    assert [i.state for i in a[0].issues] == [i.state for i in b[0].issues]
+
+
+def test_a_village_without_migrants_convenes_its_villagers_meeting_at_the_ordinary_meetings():
+    """No household away working (village_deliberation.toml): nothing waits for the festival, and the
+    villagers' meeting sits with the ordinary meetings, the same as with timing "any"."""
+    often = {"territory.community_types": "village", "collective.village_affairs.rate_per_year": 12.0,
+             "deliberation.meetings_per_month": 2.0}
+    d = model_of(small("village_deliberation", **SIZE, **often), 1).deliberation
+    assert not d.festival_wait.any() and not d.villagers_days
+    festival, anytime = (run(small("village_deliberation", **SIZE, **often, **{"deliberation.villagers_meeting_timing": t}),
+                             1, case_table=False).summary for t in ("festival", "any"))
+    assert festival["deliberation.assemblies.villagers_meeting"] > 0
+    keys = [k for k in festival if k.startswith("deliberation.")]
+    assert {k: festival[k] for k in keys} == pytest.approx({k: anytime[k] for k in keys}, nan_ok=True)

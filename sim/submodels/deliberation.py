@@ -9,8 +9,11 @@ outcome. A meeting takes the township's priority issues (协商重点) first, th
 costs committee staff and grid workers hours (issued as fixed-time tasks at their desks,
 `Tasks.issue`), and is attended by residents by age, trust and stake. Positions are drawn by group
 benefit (and, for a lift, by floor) and move toward the participants' mean in discussion; the issue's
-rule decides (a majority of participants, the owners' rules of Civil Code art. 278, or the villagers'
-meeting of the Organic Law of Villagers' Committees art. 22). An agreement becomes a project that is
+rule decides (a majority of participants, the owners' rules of Civil Code art. 278, the villagers'
+meeting of the Organic Law of Villagers' Committees art. 22, or its representatives' meeting, art.
+25-26). A village body is convened for the agenda's village matters, at a cost in committee hours
+(the session and the notice of each member); households or representatives away working do not come.
+An agreement becomes a project that is
 implemented after its duration: those affected and those who agreed it gain trust and satisfaction.
 An issue clearly rejected is dropped; one still open after its urgency festers: its affected
 residents lose trust and its households raise extra needs (disputes) until it is agreed, or until it
@@ -36,6 +39,8 @@ from scipy.special import ndtri
 
 from .. import schedule as ev
 from ..cases import FESTERING_CASE_IDS, N_CASE_U, U_RATING, U_ROUTE, Case
+from ..dates import year_workdays
+from ..population_change import NEVER, spring_festival
 from ..streams import DELIBERATION_STREAMS
 from ..territory import household_floors
 from ..units import HOURS
@@ -52,11 +57,36 @@ OWNERS_TAKING_PART = 2.0 / 3.0
 # adult villagers or the representatives of two thirds of the households (the form used here), and
 # decides by more than half of those present.
 HOUSEHOLDS_TAKING_PART = 2.0 / 3.0
+# Art. 26: a villagers' representative meeting needs more than two thirds of its members present and
+# decides by more than half of those present. The committee's members (at most a fifth of the members,
+# art. 25) are left out of both counts: the representatives alone make the quorum and the vote.
+REPRESENTATIVES_TAKING_PART = 2.0 / 3.0
+VILLAGE_RULES = ("villagers_meeting", "village_representatives")
 
 
 def passes(rule: str, approval: float) -> bool:
     """Approval among those taking part: at least three quarters, or more than half."""
     return approval >= 0.75 if rule == "owners_three_quarters" else approval > 0.5
+
+
+def village_quorum(rule: str, taking_part: int, members: int) -> bool:
+    """A village body's quorum: the households represented at a villagers' meeting (art. 22) or the
+    representatives present at a representatives' meeting (art. 26), against two thirds of its members."""
+    share = REPRESENTATIVES_TAKING_PART if rule == "village_representatives" else HOUSEHOLDS_TAKING_PART
+    return members > 0 and taking_part >= share * members - 1e-9
+
+
+def representative_groups(households: np.ndarray, per: int) -> list[np.ndarray]:
+    """A village's households (in order: neighbours together) in groups of about `per`, one
+    representative each (art. 25: one per five to fifteen households)."""
+    if not len(households):
+        return []
+    return np.array_split(households, math.ceil(len(households) / per))
+
+
+def women_seats(representatives: int, share: float) -> int:
+    """Seats held by women: at least `share` of them (art. 25: one third), rounded up."""
+    return min(representatives, math.ceil(share * representatives - 1e-9))
 
 
 def priority_names(value: str) -> set[str]:
@@ -104,14 +134,18 @@ class Deliberation(Submodel):
         "hearing_affected_attend", "hours_factor_forum", "hours_factor_hearing", "shift_factor_forum",
         "shift_factor_hearing", "legitimacy_forum", "legitimacy_hearing", "priority_issues",
         "priority_project_speedup", "walkup_storeys", "villagers_meeting_reach", "lapse_days",
-        "start_at_equilibrium")) + ("sim.warmup_days",)
+        "start_at_equilibrium", "households_per_representative", "representative_women_share",
+        "representative_attendance", "representative_pull", "assembly_hours", "notice_minutes_per_member",
+        "villagers_meeting_timing")) + ("sim.warmup_days", "population.migrant_days_before",
+                                        "population.migrant_days_after")
 
     def __init__(self, model) -> None:
         super().__init__(model)
         m, p = model, self.p
         self.types = m.spec.collective
-        self.RAISE, self.MEETING, self.FESTER, self.DONE, self.LAPSE = (self.events.new_kind(k) for k in (
-            "issue_raised", "deliberation_meeting", "issue_festers", "project_done", "issue_lapses"))
+        self.RAISE, self.MEETING, self.FESTER, self.DONE, self.LAPSE, self.VILLAGERS = (
+            self.events.new_kind(k) for k in ("issue_raised", "deliberation_meeting", "issue_festers",
+                                              "project_done", "issue_lapses", "villagers_meeting"))
         self.rng = {name: m.streams.child("deliberation", k) for k, name in enumerate(DELIBERATION_STREAMS)}
         t = m.territory
         n = t.n_communities
@@ -129,6 +163,9 @@ class Deliberation(Submodel):
         self.in_council = np.zeros(len(m.residents), dtype=bool)
         self.council = [self._choose_council(c) for c in range(n)]
         self.attended = np.zeros(len(m.residents), dtype=np.int32)   # meetings attended in the window
+        self.rep_groups, self.reps, self.rep_women = self._elect_representatives()
+        self.assembly_log: list[tuple[float, str, float]] = []   # per village body convened: time, rule, committee hours
+        self.quorum_log: list[tuple[float, str, bool, bool]] = []  # per vote of a village body: time, rule, quorum, agreed
         self.warm = p["sim.warmup_days"]
         self.format = p["deliberation.meeting_format"]
         self.priority = {k for k, ty in enumerate(self.types) if ty.name in priority_names(p["deliberation.priority_issues"])}
@@ -151,6 +188,10 @@ class Deliberation(Submodel):
         self.agree_days: list[float] = []
         self.project_log: list[tuple[float, float]] = []   # per implemented project: time, cost
         self.lapse_days = p["deliberation.lapse_days"]
+        self.festival_wait = self._festival_villages()
+        self.festivals = self._festival_days() if m.household_schedule is not None and self.types else []
+        self.villagers_days = ({d for d in map(self._festival_meeting_day, self.festivals) if d is not None}
+                               if self.festival_wait.any() else set())
         self.dry: list | None = None   # the pre-history's own event heap while it runs (dry mode)
         self.dry_now = 0.0
 
@@ -194,9 +235,88 @@ class Deliberation(Submodel):
         self.in_council[chosen] = True
         return chosen
 
+    def _elect_representatives(self) -> tuple[list, list, list]:
+        """The villages' representatives (村民代表, art. 25), when a collective type uses their meeting:
+        per community, the groups of households, the representative of each (the head, first resident,
+        of one of the group's households, drawn among those not away working when there are any) and
+        which seats women hold (women_seats, drawn among the representatives)."""
+        n = self.model.territory.n_communities
+        if not any(ty.rule == "village_representatives" for ty in self.types):
+            return [[] for _ in range(n)], [np.empty(0, dtype=np.int64)] * n, [np.empty(0, dtype=bool)] * n
+        p, rng, sched = self.p, self.rng["representatives"], self.model.household_schedule
+        staying = (np.ones(self.model.territory.n_households, dtype=bool) if sched is None
+                   else sched.migrant_from >= NEVER)
+        groups, reps, women = [], [], []
+        for c in range(n):
+            g = representative_groups(self.households[c], p["deliberation.households_per_representative"])
+            pools = [h[staying[h]] if staying[h].any() else h for h in g]
+            u = rng.random(len(g))
+            chosen = np.array([pool[int(x * len(pool))] for pool, x in zip(pools, u.tolist())], dtype=np.int64)
+            w = np.zeros(len(g), dtype=bool)
+            w[rng.choice(len(g), size=women_seats(len(g), p["deliberation.representative_women_share"]),
+                         replace=False)] = True
+            groups.append(g)
+            reps.append(chosen)
+            women.append(w)
+        return groups, reps, women
+
+    def _festival_villages(self) -> np.ndarray:
+        """Per community: whether its villagers' meeting waits for the Spring Festival (timing
+        "festival", a collective type reserved to that meeting, and households of the village away
+        working some time in the run)."""
+        n, sched = self.model.territory.n_communities, self.model.household_schedule
+        if (self.p["deliberation.villagers_meeting_timing"] != "festival" or sched is None
+                or not any(ty.rule == "villagers_meeting" for ty in self.types)):
+            return np.zeros(n, dtype=bool)
+        return np.array([bool((sched.migrant_from[h] < NEVER).any()) for h in self.households], dtype=bool)
+
+    def _festival_days(self) -> list[int]:
+        """The first day (run days, day 0 = the start date) of each Spring Festival from the
+        pre-history's start to after the run."""
+        dates = self.model.calendar.dates
+        years = range(dates.date(-self._prehistory_days()).year - 1, dates.date(len(dates)).year + 2)
+        return [(spring_festival(y) - dates.start).days for y in years]
+
+    def _prehistory_days(self) -> int:
+        """The pre-history's look-back: twice the lapse time plus the longest project (see _prehistory)."""
+        return math.ceil(2.0 * self.lapse_days + max((ty.project_days for ty in self.types), default=0.0))
+
+    def _migrants_home(self, day: int) -> bool:
+        """Whether `day` falls in a Spring Festival's window, when the migrants are home (ODD 7.39)."""
+        before, after = self.p["population.migrant_days_before"], self.p["population.migrant_days_after"]
+        return any(sf - before <= day <= sf + after for sf in self.festivals)
+
+    def _festival_meeting_day(self, sf: int) -> int | None:
+        """The villagers' meeting of the festival starting on day `sf`: the committee's first working day
+        from the festival on, while the migrants are still home (None if there is none)."""
+        for day in range(sf, sf + self.p["population.migrant_days_after"] + 1):
+            if self._committee_workday(day):
+                return day
+        return None
+
+    def _committee_workday(self, day: int) -> bool:
+        """A working day of the committees: the run's calendar, or before day 0 the official one."""
+        if day >= 0:
+            return self.model.calendar.is_workday(day)
+        date = self.model.calendar.dates.date(day)
+        return bool(year_workdays(date.year)[0][date.timetuple().tm_yday - 1])
+
+    def _at_home(self, hh: np.ndarray, now: float) -> np.ndarray:
+        """Which of the households `hh` are at home on the day of `now` (not away working, moved in,
+        not gone); everyone without household changes. Before day 0 (the pre-history) the households
+        of day 0, the migrants among them home only in a festival's window."""
+        sched = self.model.household_schedule
+        if sched is None:
+            return np.ones(len(hh), dtype=bool)
+        day = math.floor(now)
+        if day >= 0:
+            return sched.present(day)[hh]
+        there = (sched.join[hh] <= 0) & (sched.leave[hh] > 0)
+        return there & ((sched.migrant_from[hh] > 0) | self._migrants_home(day))
+
     def handlers(self):
         return {self.RAISE: self.on_raise, self.MEETING: self.on_meeting, self.FESTER: self.on_fester,
-                self.DONE: self.on_done, self.LAPSE: self.on_lapse}
+                self.DONE: self.on_done, self.LAPSE: self.on_lapse, self.VILLAGERS: self.on_villagers_meeting}
 
     def link(self) -> None:
         self.tasks = self.model.tasks
@@ -225,8 +345,7 @@ class Deliberation(Submodel):
         that start, and nothing older can still be open or under way at day 0. What is still open,
         festering or under way at day 0 carries on in the run with its normal effects; events due from
         day 0 on go to the model."""
-        span = 2.0 * self.lapse_days + max(ty.project_days for ty in self.types)
-        first = -math.ceil(span)
+        first = -self._prehistory_days()
         rng = self.rng["prehistory"]
         self.dry, self._dry_seq = [], itertools.count()
         for day in range(first, 0):
@@ -237,6 +356,8 @@ class Deliberation(Submodel):
             while t >= first:
                 self._at(t, self.MEETING, c)
                 t -= self.interval
+        for day in range(first, 0):
+            self._schedule_villagers_meetings(day)
         run_rngs, self.rng = self.rng, {**self.rng, "meetings": rng}
         handlers = self.handlers()
         while self.dry:
@@ -250,6 +371,7 @@ class Deliberation(Submodel):
             self.events.push(issue.t_raise, self.RAISE, issue)
         self._festering_needs(day)
         self._schedule_meetings(day)
+        self._schedule_villagers_meetings(day)
 
     def _raise_issues(self, day: int, rng: np.random.Generator) -> list[Issue]:
         """The day's new issues, per type and community; drawn whatever the levers (common random numbers)."""
@@ -274,15 +396,26 @@ class Deliberation(Submodel):
 
     def _schedule_meetings(self, day: int) -> None:
         """A meeting due by the end of a working day is held that day, ending with the shift."""
-        cal = self.model.calendar
-        if self.interval == math.inf or not cal.is_workday(day):
+        if self.interval == math.inf or not self.model.calendar.is_workday(day):
             return
-        hours = self.hours
-        t = day + 0.5 if cal.always_on else day + max(cal.start, cal.start + cal.length - hours)
+        t = self._meeting_time(day)
         for c, due in enumerate(self.next_meeting):
             if due < day + 1:
                 self.next_meeting[c] = due + self.interval
                 self.events.push(t, self.MEETING, c)
+
+    def _meeting_time(self, day: int) -> float:
+        """When a meeting of `day` starts: so that it ends with the shift (midday round the clock)."""
+        cal = self.model.calendar
+        return day + 0.5 if cal.always_on else day + max(cal.start, cal.start + cal.length - self.hours)
+
+    def _schedule_villagers_meetings(self, day: int) -> None:
+        """The villages whose villagers' meeting waits for the festival convene it on the festival's
+        meeting day (on the pre-history's heap before day 0)."""
+        if day not in self.villagers_days:
+            return
+        for c in np.flatnonzero(self.festival_wait).tolist():
+            self._at(self._meeting_time(day), self.VILLAGERS, c)
 
     # ------------------------------------------------------------ issues
     def on_raise(self, issue: Issue, _) -> None:
@@ -328,23 +461,38 @@ class Deliberation(Submodel):
         """The township's priorities first (协商重点), then the issues never discussed, oldest first, then
         those discussed before, longest since their last discussion first: an issue that failed its vote
         goes to the back of the line rather than holding a place on every agenda until it lapses."""
-        line = sorted(self.open[c], key=lambda i: (not i.priority, i.t_discussed))   # stable: oldest first
+        waiting = self.festival_wait[c]   # the villagers' meeting's matters wait for the festival
+        line = sorted((i for i in self.open[c] if not (waiting and self._reserved(i))),
+                      key=lambda i: (not i.priority, i.t_discussed))   # stable: oldest first
         return line[:self.p["deliberation.agenda_size"]]
 
+    def _reserved(self, issue: Issue) -> bool:
+        return self.types[issue.type].rule == "villagers_meeting"
+
     def on_meeting(self, c: int, _) -> None:
-        agenda = self._agenda(c)
+        self._hold(c, self._agenda(c))
+
+    def on_villagers_meeting(self, c: int, _) -> None:
+        """The festival's villagers' meeting: the matters reserved to it, in the agenda's order."""
+        line = sorted((i for i in self.open[c] if self._reserved(i)), key=lambda i: (not i.priority, i.t_discussed))
+        self._hold(c, line[:self.p["deliberation.agenda_size"]])
+
+    def _hold(self, c: int, agenda: list[Issue]) -> None:
+        """A meeting of community c on `agenda`: attendance, the village bodies convened, the decisions."""
         if not agenda:   # nothing to discuss: no meeting, no staff time
             return
         if self.dry is not None:   # the pre-history: decisions only
             present = self._attendance(c, agenda)
+            reps = self._convene(c, agenda, self.dry_now)
             for issue in agenda:
-                self._decide(issue, present, self.dry_now, False)
+                self._decide(issue, present, self.dry_now, False, reps)
             self.open[c] = [i for i in self.open[c] if i.state in OPEN]
             return
         now = self.events.now
         self.meetings += 1
         self._staff_time(c, now)
         present = self._attendance(c, agenda)
+        reps = self._convene(c, agenda, now)
         deputy = self._deputy_attends()
         if now >= self.warm:
             self.attended[present] += 1
@@ -356,8 +504,39 @@ class Deliberation(Submodel):
                 r = self.model.residents[i]
                 r.trust = min(1.0, r.trust + gain)
         for issue in agenda:
-            self._decide(issue, present, now, deputy)
+            self._decide(issue, present, now, deputy, reps)
         self.open[c] = [i for i in self.open[c] if i.state in OPEN]
+
+    def _convene(self, c: int, agenda: list[Issue], now: float) -> np.ndarray:
+        """The village bodies the agenda's village matters need, convened the same day: their committee
+        time (outside the pre-history) and, for a representatives' meeting, which representatives come
+        (indices into the village's list): those at home, each with representative_attendance."""
+        rules = sorted({self.types[i.type].rule for i in agenda} & set(VILLAGE_RULES))
+        came = np.empty(0, dtype=np.int64)
+        for rule in rules:
+            if rule == "village_representatives":
+                reps = self.reps[c]
+                attend = self.rng["meetings"].random(len(reps)) < self.p["deliberation.representative_attendance"]
+                came = np.flatnonzero(self._at_home(reps, now) & attend)
+                if self.dry is None and now >= self.warm:
+                    self.attended[reps[came]] += 1
+            members = len(self.reps[c]) if rule == "village_representatives" else len(self.households[c])
+            if self.dry is None:
+                self._assembly_time(c, rule, members, now)
+        return came
+
+    def _assembly_time(self, c: int, rule: str, members: int, now: float) -> None:
+        """A village body's committee time, as fixed-time tasks: each committee member at the meeting sits
+        the session and shares the notice of every member of the body (households or representatives)."""
+        p = self.p
+        staff = p["deliberation.committee_staff_per_meeting"]
+        if not staff:
+            return
+        hours = p["deliberation.assembly_hours"] + p["deliberation.notice_minutes_per_member"] * members / 60.0 / staff
+        for _ in range(staff):
+            self.tasks.issue(self.kind, self.model.committees[c].desk, now, hours * HOURS)
+        if now >= self.warm:
+            self.assembly_log.append((now, rule, hours * staff))
 
     def _deputy_attends(self) -> bool:
         """Deputies attend `deputy_share` of the meetings, evenly in turn (no random draw); participants of
@@ -431,22 +610,27 @@ class Deliberation(Submodel):
         mean = np.where(affected, own, ty.benefit_unaffected)
         return mean + self.p["deliberation.position_sd"] * self.rng["meetings"].standard_normal(len(who))
 
-    def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
-        """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open."""
+    def _decide(self, issue: Issue, present: np.ndarray, now: float, deputy: bool, reps: np.ndarray) -> None:
+        """Discussion, then the issue's rule: agreed, dropped (approval below drop_below), or open.
+        `reps`: the representatives at the village's representatives' meeting (indices)."""
         issue.t_discussed = now
         pos = self._positions(issue, present)
         if len(pos):
             pos = pos + self.shift * (pos.mean() - pos)
         rule = self.types[issue.type].rule
-        electorate = issue.households if rule == "villagers_meeting" else issue.owners
+        electorate = issue.households if rule in VILLAGE_RULES else issue.owners
         if rule != "majority" and not len(electorate):   # nobody entitled affected: nobody may decide it
             issue.state = DROPPED
             return
         if rule == "majority":
             taking_part, yes, quorum = len(pos), int((pos > 0).sum()), len(pos) > 0
+        elif rule == "village_representatives":
+            taking_part, yes, quorum = self._representatives_vote(issue, reps)
         else:
             taking_part, yes, quorum = self._households_vote(issue, electorate, present, pos)
         approval = ratio(yes, taking_part)
+        if rule in VILLAGE_RULES and self.dry is None and now >= self.warm:
+            self.quorum_log.append((now, rule, quorum, quorum and passes(rule, approval)))
         if quorum and passes(rule, approval):
             self._agree(issue, present, now, deputy)
         elif taking_part and approval < self.p["deliberation.drop_below"]:
@@ -466,6 +650,8 @@ class Deliberation(Submodel):
         at_meeting = np.isin(hh, electorate)
         voice = dict(zip(hh[at_meeting].tolist(), (pos[at_meeting] > 0).tolist()))
         absent = electorate[~np.isin(electorate, hh)]
+        if villagers:   # a household away working sends nobody to the villagers' meeting
+            absent = absent[self._at_home(absent, self._now())]
         reach = self.p["deliberation.villagers_meeting_reach" if villagers else "deliberation.ballot_reach"]
         reached = absent[self.rng["meetings"].random(len(absent)) < reach]
         ballots = self._positions(issue, reached) > 0   # household h's first resident is resident h
@@ -475,11 +661,30 @@ class Deliberation(Submodel):
         if self.types[issue.type].floor_gradient and in_window:   # the window's votes
             self.floor_votes.extend(zip(self.floor[voters].tolist(), votes.tolist()))
         if villagers:
-            return len(voters), int(votes.sum()), len(voters) >= HOUSEHOLDS_TAKING_PART * len(electorate) - 1e-9
+            if in_window:   # the household representatives who came took part in a meeting
+                self.attended[reached] += 1
+            return len(voters), int(votes.sum()), village_quorum("villagers_meeting", len(voters), len(electorate))
         area, total = self.area[voters], self.area[electorate].sum()
         quorum = (len(voters) >= OWNERS_TAKING_PART * len(electorate) - 1e-9
                   and area.sum() >= OWNERS_TAKING_PART * total - 1e-9)
         return len(voters), int(votes.sum()), quorum
+
+    def _representatives_vote(self, issue: Issue, came: np.ndarray) -> tuple[int, int, bool]:
+        """The representatives' meeting (art. 26): each representative present votes a position pulled
+        from their own toward the average of the households they represent (their first residents),
+        after the representatives' own discussion. Returns (present, for, quorum: two thirds of the
+        village's representatives present)."""
+        reps, groups = self.reps[issue.community], self.rep_groups[issue.community]
+        if not len(came):
+            return 0, 0, False
+        own = self._positions(issue, reps[came])
+        sizes = np.array([len(groups[k]) for k in came.tolist()])
+        heard = self._positions(issue, np.concatenate([groups[k] for k in came.tolist()]))
+        mean = np.add.reduceat(heard, np.concatenate([[0], np.cumsum(sizes)[:-1]])) / sizes
+        pull = self.p["deliberation.representative_pull"]
+        pos = (1.0 - pull) * own + pull * mean
+        pos = pos + self.shift * (pos.mean() - pos)
+        return len(came), int((pos > 0).sum()), village_quorum("village_representatives", len(came), len(reps))
 
     def _agree(self, issue: Issue, present: np.ndarray, now: float, deputy: bool) -> None:
         issue.state = AGREED
@@ -591,6 +796,7 @@ class Deliberation(Submodel):
                "deliberation.facilitation_cost_cny": len(meetings) * self.p["deliberation.facilitation_cny_per_meeting"],
                "deliberation.affected_attendees_per_meeting": ratio(sum(k for *_, k in meetings), len(meetings))}
         self._agreements(cohort, out)
+        self._village_bodies(out)
         self._floor_approval(out)
         self._participation(out)
         return out
@@ -606,6 +812,21 @@ class Deliberation(Submodel):
             days = [i.t_agree - i.t_raise for i in issues if i.state in (AGREED, IMPLEMENTED)]
             out["deliberation.agreements" + suffix] = float(len(days))
             out["deliberation.days_to_agreement" + suffix] = float(np.mean(days)) if days else math.nan
+
+    def _village_bodies(self, out: dict) -> None:
+        """The window's villagers' and representatives' meetings: how many were convened, the share of
+        their votes that reached the quorum, the matters they agreed (whenever raised), the committee
+        hours they took; the representatives."""
+        now = self.events.now
+        for rule in VILLAGE_RULES:
+            votes = [q for t, r, q, _ in self.quorum_log if r == rule and t <= now]
+            out[f"deliberation.assemblies.{rule}"] = float(sum(1 for t, r, _ in self.assembly_log if r == rule and t <= now))
+            out[f"deliberation.quorum_rate.{rule}"] = ratio(sum(votes), len(votes))
+            out[f"deliberation.assembly_agreements.{rule}"] = float(sum(
+                a for t, r, _, a in self.quorum_log if r == rule and t <= now))
+        out["deliberation.assembly_committee_hours"] = float(sum(h for t, _, h in self.assembly_log if t <= now))
+        out["deliberation.representatives"] = float(sum(len(r) for r in self.reps))
+        out["deliberation.representatives_women"] = float(sum(int(w.sum()) for w in self.rep_women))
 
     def _floor_approval(self, out: dict) -> None:
         """Share for, among the votes on floor-dependent issues (加装电梯), of the lower third of the

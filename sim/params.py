@@ -222,10 +222,10 @@ COMMUNITY_TYPES = {
 }
 # The few values with a published anchor; every other row is an ASSUMPTION (its text says what it rests on).
 COMMUNITY_TYPE_SOURCES = {
-    ("village", "share_elderly"): "7th census (2020): 23.81% of rural residents aged 60 and over nationally, "
+    ("village", "share_elderly"): "7th census (NBS, 2021): 23.81% of rural residents aged 60 and over nationally, "
                                   "7.99 points above towns; the value assumes a Heilongjiang village above that",
-    ("village", "digital_other"): "CNNIC 51st report (Dec 2022): rural internet penetration 61.9% overall; the "
-                                  "split by age is an assumption",
+    ("village", "digital_other"): "CNNIC 53rd report (Dec 2023): rural internet penetration 66.5% overall "
+                                  "(49th, Dec 2021: 57.6%); the split by age is an assumption",
     ("urban_village", "renter_share"): "7th census (2020): 25.6% of urban family households rent, 55% in "
                                        "Guangdong, where urban villages house most migrants; 80% is an assumption "
                                        "above the provincial figure",
@@ -915,11 +915,12 @@ PARAMS: tuple[Param, ...] = (
       "Share by which a business's hazard rate falls after each published inspection of it (compliance)."),
     # --- grids that adjust (动态调整) and households that change (ODD 7.39) -------------------------
     P("population.migrant_days_before", 15, "days", 0, 90,
-      "春运 (the Spring Festival travel season) runs 40 days: from 15 days before 春节 to 25 days after",
+      "春运 (the Spring Festival travel season) runs 40 days from 15 days before 春节 (2023: 7 January to "
+      "15 February around 22 January)",
       "Returning migrants ([[territory.changes]] kind = \"migrants\") are present from this many days "
       "before the Spring Festival (春节)."),
     P("population.migrant_days_after", 25, "days", 0, 120,
-      "春运 runs 40 days: from 15 days before 春节 to 25 days after",
+      "春运 runs to 24 days after 春节 (2023: to 15 February); one day more for the last returns is an assumption",
       "... and stay until this many days after it; absent the rest of the year (their household makes "
       "no needs)."),
     P("territory.estate_radius_km", 0.15, "km", 0.01, 5.0, ASSUMPTION,

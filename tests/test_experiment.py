@@ -564,3 +564,24 @@ def test_reproduce_treats_undefined_outcomes_as_equal() -> None:
     rows = compare_outcomes({"a": math.nan, "b": None, "c": 1.5, "d": 2.0},
                             {"a": math.nan, "b": math.nan, "c": 1.5, "d": math.nan})
     assert [same for *_, same in rows] == [True, True, True, False]
+
+
+def test_a_cluster_that_lost_the_work_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    """distributed's KilledWorker (a task that killed its workers) stops the experiment with one line
+    naming the ledger, not a traceback; a different error still propagates."""
+    import sim.lab.commands as commands
+
+    killed = type("KilledWorker", (Exception,), {"__module__": "distributed.scheduler"})
+
+    def lose_the_work(*args, **kwargs):
+        raise killed("('run_one-abc', <WorkerState 'tcp://127.0.0.1:1', status: closed>)")
+
+    _tiny_compare(tmp_path)
+    path = tmp_path / "exp.toml"
+    monkeypatch.setattr(commands, "run_experiment", lose_the_work)
+    assert main(["experiment", str(path), "--out", str(tmp_path / "out"), "--no-progress", "--workers", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "KilledWorker" in err and "ledger.sqlite" in err and "resume" in err
+    monkeypatch.setattr(commands, "run_experiment", lambda *a, **k: (_ for _ in ()).throw(ZeroDivisionError()))
+    with pytest.raises(ZeroDivisionError):
+        main(["experiment", str(path), "--out", str(tmp_path / "out2"), "--no-progress", "--workers", "1"])

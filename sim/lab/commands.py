@@ -202,12 +202,29 @@ def _run(exp: Experiment, out: Path, args) -> int:
         print(f"\ngovsim: interrupted; finished runs are kept in {out}/ledger.sqlite; rerun the same command "
               "to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        executor.shutdown(wait=False, cancel_futures=True)
+        if not _cluster_lost(exc):
+            raise
+        print(f"govsim: the Dask cluster lost the work ({type(exc).__name__}: {exc}); finished runs are kept "
+              f"in {out}/ledger.sqlite; check the workers' logs, then rerun the same command to resume",
+              file=sys.stderr)
+        return EXIT_RUNS_FAILED
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
     _print_summary(study)
     return 0
+
+
+def _cluster_lost(exc: BaseException) -> bool:
+    """A Dask task killed with its workers (distributed's KilledWorker: workers died running it more
+    than the scheduler's allowed-failures times) or a lost connection to the scheduler: the cluster's
+    failure, not the model's, so a one-line message rather than a traceback (distributed is not imported)."""
+    kind = type(exc)
+    return kind.__module__.startswith("distributed") and kind.__name__ in ("KilledWorker", "CommClosedError",
+                                                                           "FutureCancelledError")
 
 
 def _print_summary(study) -> None:

@@ -28,8 +28,8 @@ Dask notes:
   scheduler gives them to the other workers and the experiment completes with the same results
   (tested with separate ``dask scheduler`` / ``dask worker`` processes in tests/test_dask_cluster.py).
   A task that kills several workers in turn (``distributed.scheduler.allowed-failures``, default 3)
-  fails with distributed's ``KilledWorker``, which stops the experiment; the runs that finished are
-  in the ledger and rerunning the command resumes.
+  fails with distributed's ``KilledWorker``, which stops the experiment with a one-line message
+  (exit 1, as failed runs); the runs that finished are in the ledger and rerunning the command resumes.
 - Like the spawn process pool, a LocalCluster re-imports the ``__main__`` module in its worker
   processes: scripts need an ``if __name__ == "__main__":`` guard.
 - Tasks are submitted with ``pure=False``: submitting the same function and arguments twice runs

@@ -126,11 +126,14 @@ class Surveys(Submodel):
         self._forget_news(day)
 
     def _overdue_open(self, now: float) -> list:
-        """(case, performance) of each reported case still open at `now` and past its deadline, at
-        the performance it has at least failed, `performance(now - t_report, deadline)`: at most 0.5
-        and only falling. An open case not yet due is left out: it may still close on time."""
+        """(case, performance) of each case reported since `warm_from`, still open at `now` and past
+        its deadline, at the performance it has at least failed, `performance(now - t_report,
+        deadline)`: at most 0.5 and only falling. An open case not yet due is left out: it may still
+        close on time. One reported before the window is left out as the window's finished cases
+        already hold, in a steady state, as many slow ones that were reported before it."""
+        since = self.warm_from
         return [(c, performance(now - c.t_report, c.deadline)) for c in self.model.cases
-                if c.status in OPEN and now - c.t_report > c.deadline]
+                if c.status in OPEN and c.t_report >= since and now - c.t_report > c.deadline]
 
     def _settle_reports(self, who: np.ndarray, overdue: list) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report

@@ -135,11 +135,13 @@ class Surveys(Submodel):
         return [(c, performance(now - c.t_report, c.deadline)) for c in self.model.cases
                 if c.status in OPEN and c.t_report >= since and now - c.t_report > c.deadline]
 
-    def _settle_reports(self, who: np.ndarray, overdue: list) -> None:
+    def _settle_reports(self, who: np.ndarray, overdue: list | None = None) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report
         (in person, hotline, app) finished since `warm_from` was found solved, or is still open past
-        its deadline (`overdue`: not solved yet). A dispute that left for the court or a petition
-        (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
+        its deadline (`overdue`, found now if not given: not solved yet). A dispute that left for
+        the court or a petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
+        if overdue is None:
+            overdue = self._overdue_open(self.events.now)
         half = self.warm_from
         n_comm = len(self.news_n)
         done, solved = np.zeros(n_comm), np.zeros(n_comm)

@@ -8,7 +8,7 @@ from operator import attrgetter
 import numpy as np
 
 from ..cases import ABANDONED, APP, IN_SERVICE, IN_TRANSIT, PETITIONED, QUEUED, RESOLVED, SOLVED
-from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, performance, survey
+from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
 from .base import Submodel
 
 VIEWS = ("satisfaction", "expectation")  # what a resident thinks, set at the steady start
@@ -97,21 +97,14 @@ class Surveys(Submodel):
         latent satisfaction shifted so that its mean is the mean score of those performances rated
         against p̄ (its fixed point), each resident keeping their deviation from the community's
         mean; and whether a resident's last report was solved (`_settle_reports`). Trust keeps its
-        initial values: `population.trust_mean` describes the population. The cases still open and
-        past their deadline count too, censored now (`_overdue_open`): left out, only the cases that
-        finished would count, the quick ones in an overloaded service, and more demand would raise
-        the settled satisfaction."""
+        initial values: `population.trust_mean` describes the population."""
         w = self.p["satisfaction.weight_disconfirmation"]
         views = self._views()
         who = np.zeros(len(self.community), dtype=bool)
-        overdue = self._overdue_open(self.events.now)
-        censored = [[] for _ in self.warm]
-        for case, perf in overdue:
-            censored[case.community].append(perf)
         for c, perfs in enumerate(self.warm):
-            if not perfs and not censored[c]:
+            if not perfs:
                 continue
-            p = np.array(perfs + censored[c])
+            p = np.array(perfs)
             p_bar = float(p.mean())
             s_star = float(np.clip(p + w * (p - p_bar), 0.0, 1.0).mean())
             members = self.community == c
@@ -120,32 +113,28 @@ class Surveys(Submodel):
             views["expectation"][members] = p_bar
             who |= members
         self._store(views, who)
-        self._settle_reports(who, overdue)
+        self._settle_reports(who)
         self.warm = None if day == self.p["sim.warmup_days"] else [[] for _ in self.warm]
         self.warm_from = day
         self._forget_news(day)
 
     def _overdue_open(self, now: float) -> list:
-        """(case, performance) of each case reported since `warm_from`, still open at `now` and past
-        its deadline, at the performance it has at least failed, `performance(now - t_report,
-        deadline)`: at most 0.5 and only falling. An open case not yet due is left out: it may still
-        close on time. One reported before the window is left out as the window's finished cases
-        already hold, in a steady state, as many slow ones that were reported before it."""
+        """The cases reported since `warm_from` and still open at `now` past their deadline. An open
+        case not yet due is left out: it may still close on time."""
         since = self.warm_from
-        return [(c, performance(now - c.t_report, c.deadline)) for c in self.model.cases
+        return [c for c in self.model.cases
                 if c.status in OPEN and c.t_report >= since and now - c.t_report > c.deadline]
 
-    def _settle_reports(self, who: np.ndarray, overdue: list | None = None) -> None:
+    def _settle_reports(self, who: np.ndarray) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report
         (in person, hotline, app) finished since `warm_from` was found solved, or is still open past
-        its deadline (`overdue`, found now if not given: not solved yet). A dispute that left for
-        the court or a petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
-        if overdue is None:
-            overdue = self._overdue_open(self.events.now)
+        its deadline (`_overdue_open`: not solved yet; left out, an overloaded service would count
+        only the reports that finished, the quick ones). A dispute that left for the court or a
+        petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
         half = self.warm_from
         n_comm = len(self.news_n)
         done, solved = np.zeros(n_comm), np.zeros(n_comm)
-        for c, _ in overdue:
+        for c in self._overdue_open(self.events.now):
             done[c.community] += c.channel <= APP
         for c in self.model.cases:
             if c.channel > APP or c.status not in (RESOLVED, ABANDONED, PETITIONED) or c.lapsed:

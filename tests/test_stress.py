@@ -8,11 +8,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from sim import load_scenario
 from sim.cases import ABANDONED, QUEUED, RESOLVED
 from sim.outcomes import CaseArrays
 from sim.runner import run
 from sim.submodels.verification import on_time_rates
-from tests.helpers import small
+from tests.helpers import ROOT, small
 
 SEEDS = (1, 2, 3, 4)
 SIZE = {"residents": 5_000, "days": 90}
@@ -138,3 +139,38 @@ def test_no_loop_outcome_improves_under_strain(base, strained):
     se = (b - a).std(axis=0, ddof=1) / math.sqrt(len(SEEDS))
     for k, key in enumerate(LOOP_OUTCOMES):
         assert b[:, k].mean() <= a[:, k].mean() + 2 * se[k] + 1e-9, (key, base, strained, a[:, k], b[:, k])
+
+
+# The steady start (ODD 7.16) with households moving in from day 0: the settling must count the cases
+# still open past their deadline, or under strain it counts only the quick cases that finished.
+ESTATE_FROM_DAY_0 = """extends = "{base}"
+name = "estate_from_day_0"
+
+[[territory.changes]]
+kind = "estate"
+community = 0
+day = 0
+duration_days = 300
+households = 2400
+"""
+SETTLED_OUTCOMES = ("satisfaction.latent_mean", "satisfaction.latent_mean_elderly")
+
+
+@pytest.fixture(scope="module")
+def estate_scenario(tmp_path_factory):
+    path = tmp_path_factory.mktemp("estate") / "estate_from_day_0.toml"
+    path.write_text(ESTATE_FROM_DAY_0.format(base=(ROOT / "scenarios" / "baseline.toml").as_posix()))
+    return path
+
+
+@pytest.mark.parametrize("strain", [{"demand.scale": 1.3}, {"township.staff_per_10k": 2.5}])
+def test_settled_satisfaction_does_not_rise_under_strain_with_an_estate_filling(estate_scenario, strain):
+    def outcomes(seed, overrides):
+        values = {"territory.residents": 10_000, "sim.days": 90, "sim.warmup_days": 30, **overrides}
+        s = run(load_scenario(estate_scenario, values), seed, case_table=False).summary
+        return [s[k] for k in SETTLED_OUTCOMES]
+    a = np.array([outcomes(s, {}) for s in SEEDS])
+    b = np.array([outcomes(s, strain) for s in SEEDS])
+    se = (b - a).std(axis=0, ddof=1) / math.sqrt(len(SEEDS))
+    for k, key in enumerate(SETTLED_OUTCOMES):
+        assert b[:, k].mean() <= a[:, k].mean() + 2 * se[k] + 1e-9, (key, strain, a[:, k], b[:, k])

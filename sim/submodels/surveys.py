@@ -7,11 +7,12 @@ from operator import attrgetter
 
 import numpy as np
 
-from ..cases import ABANDONED, APP, PETITIONED, RESOLVED, SOLVED
+from ..cases import ABANDONED, APP, IN_SERVICE, IN_TRANSIT, PETITIONED, QUEUED, RESOLVED, SOLVED
 from ..satisfaction import GRADE_CUT_KEYS, grade_cuts, survey
 from .base import Submodel
 
 VIEWS = ("satisfaction", "expectation")  # what a resident thinks, set at the steady start
+OPEN = (QUEUED, IN_SERVICE, IN_TRANSIT)  # reported, not yet closed
 
 
 class Surveys(Submodel):
@@ -117,13 +118,24 @@ class Surveys(Submodel):
         self.warm_from = day
         self._forget_news(day)
 
+    def _overdue_open(self, now: float) -> list:
+        """The cases reported since `warm_from` and still open at `now` past their deadline. An open
+        case not yet due is left out: it may still close on time."""
+        since = self.warm_from
+        return [c for c in self.model.cases
+                if c.status in OPEN and c.t_report >= since and now - c.t_report > c.deadline]
+
     def _settle_reports(self, who: np.ndarray) -> None:
         """`last_report_resolved` at its steady state: true with the chance that an own report
-        (in person, hotline, app) finished since `warm_from` was found solved. A dispute that left for
-        the court or a petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
+        (in person, hotline, app) finished since `warm_from` was found solved, or is still open past
+        its deadline (`_overdue_open`: not solved yet; left out, an overloaded service would count
+        only the reports that finished, the quick ones). A dispute that left for the court or a
+        petition (PETITIONED, at `t_abandon`) finished unsolved, as an abandonment did."""
         half = self.warm_from
         n_comm = len(self.news_n)
         done, solved = np.zeros(n_comm), np.zeros(n_comm)
+        for c in self._overdue_open(self.events.now):
+            done[c.community] += c.channel <= APP
         for c in self.model.cases:
             if c.channel > APP or c.status not in (RESOLVED, ABANDONED, PETITIONED) or c.lapsed:
                 continue

@@ -336,9 +336,6 @@ def _workforce(model, out: dict) -> None:
     cal = model.calendar
     workdays = days if cal.always_on else sum(cal.is_workday(d) for d in range(int(math.ceil(days))))
     shift_h = v["worker.shift_hours"]
-    ws = model.workers
-    part = sum(w.part_time for w in ws)
-    ot = sum(w.overtime_hours for w in ws)
     _grid_workers(model, workdays, days, out)
     committee = [s for c in model.committees for s in c.desk.servers]
     township = model.township.desk.servers

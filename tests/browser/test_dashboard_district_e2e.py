@@ -15,7 +15,8 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 from sim.cli import main  # noqa: E402
 from sim.dashboard import i18n  # noqa: E402
-from sim.dashboard.session import DISTRICT_FIXED_LEVERS, LEVER_CONTROLS  # noqa: E402
+from sim.dashboard.session import LEVER_CONTROLS, fixed_levers  # noqa: E402
+from sim.scenario import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "sim.dashboard.app"
@@ -34,9 +35,11 @@ def test_an_imported_district_hides_the_grid_size_lever_in_chromium(solara_serve
     page.goto(url)
     expect(page.locator(".govsim-day")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
     expect(page.locator("img.govsim-map-A")).to_be_visible()
-    sliders = [c for c in LEVER_CONTROLS if c.kind == "slider" and c.key not in DISTRICT_FIXED_LEVERS]
+    fixed = fixed_levers(load(out / "scenario.toml"))   # the grid size; re-partitioning too without shapely
+    assert "grid.households_per_grid" in fixed
+    sliders = [c for c in LEVER_CONTROLS if c.kind == "slider" and c.key not in fixed]
     expect(page.locator(".v-slider")).to_have_count(len(sliders))
-    for key, note in DISTRICT_FIXED_LEVERS.items():
+    for key, note in fixed.items():
         shown = page.locator(f".govsim-note-{key.replace('.', '-')}")
         expect(shown).to_have_text(i18n.t(note, "en"))
         expect(page.get_by_text(i18n.t(f"lever.{key}", "en"), exact=True)).to_have_count(0)

@@ -271,19 +271,27 @@ def visiting_order(xy: np.ndarray, hh: np.ndarray) -> np.ndarray:
     return _visiting_order(xy, hh) if len(hh) else hh
 
 
-def split_tiles(xy: np.ndarray, members: np.ndarray, counted: np.ndarray, tiles: np.ndarray):
-    """Bisect a grid (its households `members`, its area the rectangles `tiles`) along the longer side
-    of its bounding box, at the median of the households `counted` (those present), as the territory
-    is built: (low members, high members, low tiles, high tiles), or None when no cut separates them."""
-    lo, hi = tiles[:, :2].min(axis=0), tiles[:, 2:].max(axis=0)
+def median_cut(xy: np.ndarray, counted: np.ndarray, lo, hi) -> tuple[int, float] | None:
+    """The bisection rule of a grid whose area spans lo-hi (xmin, ymin; xmax, ymax): across its longer
+    side, at the median of the households `counted` — (axis, coordinate), or None when no cut
+    separates them. Rectangle grids (`split_tiles`) and imported polygons (district.geo_regrid) share it."""
     axis = 0 if (hi[0] - lo[0]) >= (hi[1] - lo[1]) else 1
     coord = np.sort(xy[counted, axis])
     if len(coord) < 2:
         return None
     m = len(coord) // 2
     cut = 0.5 * (coord[m - 1] + coord[m])
-    if not coord[0] < cut < coord[-1]:
+    return (axis, cut) if coord[0] < cut < coord[-1] else None
+
+
+def split_tiles(xy: np.ndarray, members: np.ndarray, counted: np.ndarray, tiles: np.ndarray):
+    """Bisect a grid (its households `members`, its area the rectangles `tiles`) along the longer side
+    of its bounding box, at the median of the households `counted` (those present), as the territory
+    is built: (low members, high members, low tiles, high tiles), or None when no cut separates them."""
+    line = median_cut(xy, counted, tiles[:, :2].min(axis=0), tiles[:, 2:].max(axis=0))
+    if line is None:
         return None
+    axis, cut = line
     low = xy[members, axis] <= cut
     low_tiles, high_tiles = [], []
     for tile in tiles:

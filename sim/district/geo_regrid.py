@@ -54,15 +54,13 @@ def cut_polygon(poly, xy: np.ndarray, members: np.ndarray, counted: np.ndarray):
     cut separates the households or a side would hold no area."""
     import shapely
 
+    from ..territory import median_cut   # here: sim.territory imports this package
+
     x0, y0, x1, y1 = poly.bounds
-    axis = 0 if (x1 - x0) >= (y1 - y0) else 1
-    coord = np.sort(xy[counted, axis])
-    if len(coord) < 2:
+    line = median_cut(xy, counted, (x0, y0), (x1, y1))
+    if line is None:
         return None
-    m = len(coord) // 2
-    cut = 0.5 * (coord[m - 1] + coord[m])
-    if not coord[0] < cut < coord[-1]:
-        return None
+    axis, cut = line
     pad = 1.0 + max(x1 - x0, y1 - y0)
     lo_box = [x0 - pad, y0 - pad, x1 + pad, y1 + pad]
     hi_box = list(lo_box)

@@ -77,7 +77,7 @@ def window_costs(model, years: float) -> dict[str, float]:
     township and county staff member's overtime hours × `cost.overtime_premium` × that role's hourly
     cost), `cost.staff_cny` (wages × years + overtime + the submodels' own `cost_cny()`: supervision,
     duty allowances, mediators, patrol allowances, facilitation, grid-review hires), and per
-    resident-year and per resolved case."""
+    resolved case (`costs` adds the costs per resident)."""
     v = _values(model)
     ws = model.workers
     part = sum(w.part_time for w in ws)
@@ -91,7 +91,6 @@ def window_costs(model, years: float) -> dict[str, float]:
         + sum(s.overtime_hours for s in upper) * v["township.annual_cost_cny"])}
     extras = sum(sub.cost_cny() for sub in model.submodels.values())
     out["cost.staff_cny"] = wages * years + out["cost.overtime_cny"] + extras
-    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / years, residents_served(model))
     out["cost.per_resolved_case_cny"] = ratio(out["cost.staff_cny"], model.resolved)
     return out
 
@@ -101,12 +100,14 @@ def costs(model) -> dict[str, float]:
     years = max(model.time, 1e-9) / 365.0
     out = window_costs(model, years)
     out.update(annual_costs(model, out))
+    served = residents_served(model)   # once: a loop over the run's days when households change
+    out["cost.per_resident_year_cny"] = ratio(out["cost.staff_cny"] / years, served)
+    out["cost.total_per_resident_year_cny"] = ratio(out["cost.total_cny_per_year"], served)
     return out
 
 
 def annual_costs(model, workforce: dict[str, float]) -> dict[str, float]:
-    """`cost.COMPONENT_cny_per_year` for every component, their sum `cost.total_cny_per_year` and
-    `cost.total_per_resident_year_cny`. `workforce` carries `cost.overtime_cny` (the run's overtime,
+    """`cost.COMPONENT_cny_per_year` for every component and their sum `cost.total_cny_per_year`. `workforce` carries `cost.overtime_cny` (the run's overtime,
     from outcomes._workforce)."""
     years = max(model.time, 1e-9) / 365.0
     parts = {
@@ -119,7 +120,6 @@ def annual_costs(model, workforce: dict[str, float]) -> dict[str, float]:
     }
     out = {f"cost.{name}_cny_per_year": float(parts[name]) for name in COMPONENTS}
     out["cost.total_cny_per_year"] = float(sum(parts.values()))
-    out["cost.total_per_resident_year_cny"] = ratio(out["cost.total_cny_per_year"], residents_served(model))
     return out
 
 

@@ -357,3 +357,20 @@ def test_with_changes_and_repartitioning_strain_improves_nothing(strain):
     assert diff[:, 0].mean() >= -2 * se[0], (strain, base[:, 0], strained[:, 0])   # response: not faster
     for j in (1, 2):
         assert diff[:, j].mean() <= 2 * se[j], (strain, keys[j], base[:, j], strained[:, j])
+
+
+@pytest.mark.parametrize("changes", [[ESTATE], [BLOCK]], ids=["split", "merge"])
+def test_the_grid_network_follows_the_new_boundaries(changes):
+    """After splits and merges, grids are joined exactly when they border each other (neighbouring
+    grids lend their workers in an emergency), and a grid merged away has no neighbours."""
+    m = GovernanceModel(scenario(changes, days=40, **REVIEW), 1 if changes == [ESTATE] else 3)
+    m.run_for(40)
+    r = m.regrid
+    assert r.splits + r.merges >= 1
+    n = len(r.own)
+    expected = {(a, b) for a in range(n) for b in range(a + 1, n)
+                if r.active[a] and r.active[b] and r._touch(a, b)}
+    assert {tuple(sorted(e)) for e in m.grid_space.G.edges} == expected
+    for g in range(n):
+        neighbours = {c.coordinate for c in m.grid_space[g].neighborhood}
+        assert neighbours == ({h for h in range(n) if (min(g, h), max(g, h)) in expected} if r.active[g] else set())

@@ -206,11 +206,31 @@ class Regrid(Submodel):
     def _merge_partner(self, g: int, counts: np.ndarray) -> int | None:
         """The smallest active grid of the same community adjacent to g (ties: the lowest index)."""
         t = self.model.territory
-        eps = 1e-9 * max(t.width, t.height)
-        touch = self.polygons.touch if self.polygons else lambda a, b: tiles_touch(self.tiles[a], self.tiles[b], eps)
         near = [h for h in range(len(self.own)) if h != g and self.active[h]
-                and t.grid_community[h] == t.grid_community[g] and touch(g, h)]
+                and t.grid_community[h] == t.grid_community[g] and self._touch(g, h)]
         return min(near, key=lambda h: (counts[h], h)) if near else None
+
+    def _touch(self, a: int, b: int) -> bool:
+        """Grids a and b share a boundary (polygons of an imported district, or rectangle tiles)."""
+        if self.polygons:
+            return self.polygons.touch(a, b)
+        t = self.model.territory
+        return tiles_touch(self.tiles[a], self.tiles[b], 1e-9 * max(t.width, t.height))
+
+    def _rewire(self, changed: tuple[int, ...]) -> None:
+        """The grid network follows the new boundaries: a changed grid is joined to exactly the active
+        grids it now borders (neighbouring grids lend their workers in an emergency, ODD 7.39); a grid
+        merged away has no neighbours."""
+        space = self.model.grid_space
+        for g in changed:
+            cell = space[g]
+            for other in list(cell.connections.values()):
+                space.remove_connection(cell, other)
+            if not self.active[g]:
+                continue
+            for h in range(len(self.own)):
+                if h != g and self.active[h] and self._touch(g, h):
+                    space.add_connection(cell, space[h])
 
     def split(self, g: int, day: int) -> None:
         """Bisect grid g; the high side becomes a new grid with a newly hired worker."""
@@ -233,22 +253,22 @@ class Regrid(Submodel):
         self.tiles.append(high_tiles)
         self.active.append(True)
         self.confused_until.append(-math.inf)
-        self._new_grid(n, g, day)
+        self._new_grid(n, day)
         self._move_households(high, g, n, day)
+        self._rewire((g, n))
         self.splits += 1
         for k in (g, n):
             self.refresh_round(k)
 
-    def _new_grid(self, n: int, parent: int, day: int) -> None:
-        """The new grid's desk, office (its cell in the grid network, joined to its parent's) and workers."""
+    def _new_grid(self, n: int, day: int) -> None:
+        """The new grid's desk, office (its cell in the grid network) and workers."""
         m, v = self.model, self.model.spec.values
         hh = m.territory.grid_households[n]
         pts = m.territory.hh_xy[hh]
         office = pts[np.argmin(((pts - pts.mean(axis=0)) ** 2).sum(axis=1))]
         m.grid_offices.append(office.tolist())
         cell = Cell(coordinate=n, random=m.random, position=np.array(office))
-        m.grid_space.add_cell(cell)
-        m.grid_space.add_connection(cell, m.grid_space[parent])
+        m.grid_space.add_cell(cell)   # joined to the grids it borders once the households have moved
         desk = Desk(GRID, n)
         m.grid_desks.append(desk)
         self.own.append([])
@@ -330,6 +350,7 @@ class Regrid(Submodel):
         self._replan_tasks(remove=self.model.grid_desks[g])
         self.freed.extend((w, day) for w in self.own[g])
         self._move_households(members, g, h, day)
+        self._rewire((g, h))
         self.merges += 1
         for k in (g, h):
             self.refresh_round(k)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .robust_study import discovery_outputs, future_specs, meets, outcome_table
+from .robust_study import BOX_HEADER, box_rows, discovery_outputs, future_specs, meets, outcome_table
 
 
 def run_discover(study) -> None:
@@ -32,12 +32,13 @@ def run_discover(study) -> None:
         study.csv("outcomes.csv", ["policy", "future", "outcome", "mean", "ci_low", "ci_high", "reps"], rows)
         policy = exp.base.name
     fails = ~meets(values, o["thresholds"])[0]
-    study.csv("cases.csv", ["future", "fails"], ([i, int(c)] for i, c in enumerate(fails)))
+    study.csv("failures.csv", ["future", "fails"], ([i, int(c)] for i, c in enumerate(fails)))
     from .discovery import discover
     d = discover(X, [b.key for b in exp.bounds], fails, method=o["method"], seed=exp.seed,
                  threshold_density=o["threshold_density"], min_mass=o["min_mass"], resamples=o["resamples"])
     d, figures = discovery_outputs(study, d, "discovery")
-    study.csv("trajectory.csv", list(dict.fromkeys(k for r in d.trajectory for k in r)),
+    study.csv("discovery_boxes.csv", BOX_HEADER, box_rows(policy, d))
+    study.csv("discovery_trajectory.csv", list(dict.fromkeys(k for r in d.trajectory for k in r)),
               ([r.get(k, "") for k in dict.fromkeys(k for r in d.trajectory for k in r)] for r in d.trajectory))
     study.facts["failure_share"] = float(fails.mean())
     study.write("report.md", _report(exp, policy, fails, d, figures, study.lang))

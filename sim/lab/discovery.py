@@ -187,6 +187,8 @@ def _peel_candidates(X, y, inbox, lo, hi):
     """Each face's peel: (density after, mask after, new lo, new hi), skipping peels that remove nothing."""
     n_in = int(inbox.sum())
     k = max(1, math.floor(ALPHA * n_in))
+    if n_in <= 2 * k:  # a box of one or two futures: nothing left to peel from either face
+        return
     for j in range(X.shape[1]):
         v = np.sort(X[inbox, j])
         for side, cut in (("lo", v[k]), ("hi", v[n_in - 1 - k])):

@@ -123,10 +123,10 @@ def uncertainty_lines(exp, zh: bool) -> list[str]:
         source = ("假设" if zh else "assumption") if assumed else ("有出处" if zh else "published")
         rows.append(f"| {group} | `{key}` | {numfmt.param_value(base)} | {numfmt.param_value(low)} | "
                     f"{numfmt.param_value(high)} | {source} |")
-    note = ("这些范围本身是假设：在无公开数据的参数基准值上下按比例取值（见 sim/lab/uncertainty.py），"
+    note = ("这些范围本身是假设：在参数表标为假设的参数基准值上下按比例取值（见 sim/lab/uncertainty.py），"
             "不是观测到的分布；每个维度在范围内均匀分层抽样，整数参数取整。" if zh else
-            "These ranges are themselves assumptions: multiples of the base value of parameters without a "
-            "published figure (sim/lab/uncertainty.py), not observed distributions; each dimension is sampled "
+            "These ranges are themselves assumptions: multiples of the base value of parameters the table marks as "
+            "assumptions (sim/lab/uncertainty.py), not observed distributions; each dimension is sampled "
             "uniformly in strata over its range, integer parameters rounded.")
     return rows + ["", note]
 
@@ -171,7 +171,9 @@ def _discovery_lines(names, ok: np.ndarray, discoveries, lang: str) -> list[str]
         if name in discoveries:
             from .discovery import discovery_section
             d, figures = discoveries[name]
-            out += [f"### {name}", ""] + discovery_section(d, lang, figures) + [""]
+            section = discovery_section(d, lang, figures)
+            title = section[0].replace("## ", f"### {name}: ", 1)  # one section per failing policy
+            out += [title, *section[1:], ""]
         elif share >= 1:
             out.append(f"- **{name}**: " + ("在所有情景下均未满足阈值，无可区分的区域。" if zh else
                                             "fails in every future: there is no region to tell apart."))

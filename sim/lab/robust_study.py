@@ -65,7 +65,7 @@ def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))  # rounding must not exclude p
 
 
 def satisficing(ok: np.ndarray) -> list[tuple[float, float, float]]:
@@ -166,9 +166,8 @@ def run_robust(study) -> None:
     study.facts["satisficing"] = {n: s for n, (s, _, _) in zip(names, satisficing(ok))}
     from .robust_report import robust_figures, robust_report
     figures = robust_figures(exp, names, values, ok, study.out / "figures", study.lang)
-    found = {}
-    for name, d in discoveries.items():
-        found[name] = discovery_outputs(study, d, f"discovery_{name}")
+    found = {name: discovery_outputs(study, d, f"discovery_{name}") for name, d in discoveries.items()}
+    study.csv("discovery_boxes.csv", BOX_HEADER, [r for name, d in discoveries.items() for r in box_rows(name, d)])
     study.files += [f"figures/{p.name}" for p in figures.values()]
     study.write("report.md", robust_report(exp, names, values, ok, table, found, study.lang))
 
@@ -185,16 +184,22 @@ def failure_discoveries(exp, X: np.ndarray, names: Sequence[str], ok: np.ndarray
     return out
 
 
+BOX_HEADER = ["policy", "box", "coverage", "density", "mass", "n", "dimension", "low", "high", "stability"]
+
+
 def discovery_outputs(study, d, stem: str) -> tuple[Any, dict[str, Path]]:
-    """A discovery's figures (under figures/) and its boxes as STEM_boxes.csv."""
+    """A discovery's figures under figures/, as paths relative to the report."""
     from .discovery import discovery_figures
     figures = discovery_figures(d, study.out / "figures", study.lang, stem)
     study.files += [f"figures/{Path(p).name}" for p in figures.values()]
-    names = list(d.names)
-    header = ["box", "coverage", "density", "mass", "n", *[f"{k}.{e}" for k in names for e in ("low", "high")]]
+    return d, {k: Path("figures") / Path(p).name for k, p in figures.items()}
+
+
+def box_rows(policy: str, d) -> list[list[Any]]:
+    """discovery_boxes.csv: one row per box and restricted dimension (a box restricting none: one row)."""
     rows = []
     for j, box in enumerate(d.boxes):
-        limits = [v for k in names for v in box.limits.get(k, ("", ""))]  # blank: not restricted
-        rows.append([j, box.coverage, box.density, box.mass, box.n, *limits])
-    study.csv(f"{stem}_boxes.csv", header, rows)
-    return d, {k: Path("figures") / Path(p).name for k, p in figures.items()}
+        head = [policy, j + 1, box.coverage, box.density, box.mass, box.n]
+        limits = box.limits.items() or [("", ("", ""))]
+        rows += [[*head, k, lo, hi, box.stability.get(k, "")] for k, (lo, hi) in limits]
+    return rows

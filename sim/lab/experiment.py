@@ -225,7 +225,7 @@ def _checked(f: str, experiment: Experiment) -> Experiment:
     """The design's size and memory, checked before anything is written."""
     runs = run_count(experiment)
     if runs > MAX_RUNS:
-        raise ExperimentError(f, None, None, f"this {design} design asks for {runs:,} runs "
+        raise ExperimentError(f, None, None, f"this {experiment.design} design asks for {runs:,} runs "
                               f"({run_count_text(experiment)}); at most {MAX_RUNS:,} are allowed")
     _check_memory(f, experiment)
     return experiment
@@ -678,3 +678,8 @@ def _targets(f: str, table: Any, known: frozenset[str]) -> dict[str, tuple[Targe
             ts.append(Target(outcome, value, tolerance))
         out[set_name] = tuple(ts)
     return out
+
+
+# The pieces the robust and discover definitions (sim/lab/policies.py, uncertainty.py) validate with.
+integer, number, string, design_options, fixed_overrides = _int, _number, _string, _options, _overrides
+scenario_files, outcome_keys, parameter_bounds, expand_groups = _scenarios, _outcomes, _bounds, _expand_groups

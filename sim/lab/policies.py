@@ -18,11 +18,12 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..scenario import (SAFE_NAME_RULE, Scenario, ScenarioError, TomlError, _assign_dotted, from_dict, is_safe_name,
-                        load, read_toml)
+from ..scenario import SAFE_NAME_RULE, Scenario, ScenarioError, TomlError, from_dict, is_safe_name, load, read_toml
 from .compare import KEY_OUTCOMES
-from .experiment import (Bound, ExperimentError, _bounds, _int, _number, _options, _outcomes, _overrides,
-                         _scenarios, _string, summary_keys)
+from .experiment import Bound, ExperimentError, summary_keys
+from .experiment import design_options as _options, fixed_overrides as _overrides, integer as _int, number as _number
+from .experiment import outcome_keys as _outcomes, parameter_bounds as _bounds, scenario_files as _scenarios
+from .experiment import string as _string
 
 CATALOGUES = ("needs", "emergencies", "tasks", "collective")  # whole tables a scenario file may change
 DIRECTIONS = ("max", "min")
@@ -217,13 +218,10 @@ def scenario_overrides(scenario: Scenario) -> dict[str, Any]:
 
 def policy_scenario(base: Scenario, overrides: Mapping[str, Any], origin: str) -> Scenario:
     """The base scenario with a policy's (and a future's) overrides; raises ScenarioError."""
-    raw = base.to_dict()
-    for key, value in overrides.items():
-        if key in CATALOGUES:
-            raw[key] = value
-        else:
-            _assign_dotted(raw, key, value, origin)
-    return from_dict(raw, origin, files=base.files)
+    tables = {k: v for k, v in overrides.items() if k in CATALOGUES}
+    if tables:
+        base = from_dict({**base.to_dict(), **tables}, origin, files=base.files)
+    return base.with_values({k: v for k, v in overrides.items() if k not in CATALOGUES}, origin)
 
 
 # ------------------------------------------------------------ reading a robust study

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..labels import figure_lang, label, plot_context
 from . import numfmt
-from .figures import COLOURS, _grid, _save, _wrap
+from .figures import COLOURS, panel_grid as _grid, save_png as _save, wrap_label as _wrap
 from .robust_study import DISCOVER_SHARE, regret, satisficing
 
 

@@ -73,7 +73,7 @@ def default_space(base) -> dict[str, dict[str, Any]]:
 def parse_space(f: str, raw: Mapping[str, Any], base) -> dict[str, dict[str, Any]]:
     """The file's [uncertainty.NAME] tables and [parameters."KEY"] ranges as [parameters] entries
     with a group ("parameters" for an explicit range), or the default space when it gives none."""
-    from .experiment import ExperimentError, _expand_groups
+    from .experiment import ExperimentError, expand_groups
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
         raise ExperimentError(f, "parameters", params, "a table of parameter keys with low and high")
@@ -87,7 +87,7 @@ def parse_space(f: str, raw: Mapping[str, Any], base) -> dict[str, dict[str, Any
         out[key] = {**spec, "group": "parameters"}
     if table is not None:
         try:
-            out = _expand_groups(f, table, out, base)
+            out = expand_groups(f, table, out, base)
         except ExperimentError as exc:  # name the section as the robust file spells it
             raise ExperimentError(f, (exc.key or "").replace("groups", "uncertainty", 1) or None, exc.value,
                                   exc.allowed.replace("[groups.NAME]", "[uncertainty.NAME]")) from None

@@ -271,7 +271,7 @@ def run_count_text(exp: Experiment) -> str:
     if exp.design == "sweep":
         return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
     if exp.design in ("robust", "discover"):
-        policies = f"{len(o['policies'])} policies × " if "policies" in o else ""
+        policies = f"{len(o['policies'])} policies × " if exp.design == "robust" else ""
         return f"{policies}{o.get('futures', 0):,} futures × {r:,} replications"
     if exp.design == "morris":
         return f"{o['trajectories']:,} trajectories × ({k} {units} + 1) × {r:,} replications"

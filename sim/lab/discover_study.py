@@ -73,6 +73,6 @@ def _report(exp, policy: str, fails: np.ndarray, d, figures, lang: str) -> str:
               f"Policy `{policy}`; {source}; root seed {exp.seed}. A future is a failure when the policy misses "
               f"any threshold ({limits}): {int(fails.sum())} of {len(fails)}. Method: {o['method'].upper()}."),
              "", "## " + ("不确定性空间" if zh else "The uncertainty space"), ""]
-    lines += uncertainty_lines(exp, zh) + ["", "## " + ("发现" if zh else "What the boxes say"), ""]
+    lines += uncertainty_lines(exp, zh) + [""]  # the discovery section brings its own heading
     lines += discovery_section(d, lang, figures)
     return "\n".join(lines) + "\n"

@@ -199,6 +199,26 @@ def test_discover_reads_a_robust_folder_without_running(robust_folder, tmp_path)
     assert "CART" in (tmp_path / "cart" / "report.md").read_text()
 
 
+def test_chinese_reports_from_the_same_ledger_run_nothing_again(robust_folder, tmp_path, monkeypatch):
+    import shutil
+    import sim.lab.tasks
+    zh = tmp_path / "zh"
+    shutil.copytree(robust_folder, zh)
+    calls = []
+    real = sim.lab.tasks.run_record
+    monkeypatch.setattr(sim.lab.tasks, "run_record", lambda *a: calls.append(a) or real(*a))
+    path = write(tmp_path, TINY)
+    assert main(["experiment", str(path), "--out", str(zh), "--workers", "1", "--no-progress", "--lang", "zh"]) == 0
+    report = (zh / "report.md").read_text()
+    assert calls == [] and "稳健性分析" in report and "这些范围本身是假设" in report and "满足阈值的情景占比" in report
+    assert (zh / "robustness.csv").read_bytes() == (robust_folder / "robustness.csv").read_bytes()
+    body = (f'design = "discover"\nresults = "{robust_folder.as_posix()}"\npolicy = "grid_heads"\n'
+            '[discover]\nresamples = 5\n')
+    assert main(["experiment", str(write(tmp_path, body, "d.toml")), "--out", str(tmp_path / "dz"), "--workers", "1",
+                 "--no-progress", "--lang", "zh"]) == 0
+    assert "情景发现" in (tmp_path / "dz" / "report.md").read_text()
+
+
 def test_discover_standalone_runs_its_base_scenario_in_every_future(tmp_path):
     body = TINY.replace('design = "robust"', 'design = "discover"').replace("[robust]", "[discover]")
     body = body.replace(f'scenarios = ["{SC}/baseline.toml", "{SC}/decentralisation.toml"]\n', "")
@@ -239,13 +259,18 @@ def test_bad_discover_definitions_exit_2_before_anything_is_written(tmp_path, ro
     cases = [(f'results = "{(tmp_path / "none").as_posix()}"\npolicy = "baseline"\n', "results", "finished robust"),
              (f'results = "{robust_folder.as_posix()}"\npolicy = "nobody"\n', "policy", "one of the study's policies"),
              (f'results = "{robust_folder.as_posix()}"\npolicy = "baseline"\n[discover]\nmethod = "tree"\n',
-              "discover.method", "prim, cart")]
+              "discover.method", "prim, cart"),
+             (f'results = "{robust_folder.as_posix()}"\npolicy = "baseline"\nscenario = "x.toml"\n', "scenario",
+              "takes its scenario")]
     for text, key, allowed in cases:
         path = write(tmp_path, 'design = "discover"\n' + text, "bad.toml")
         out = tmp_path / "out"
         assert run(path, out) == 2
         err = capsys.readouterr().err
         assert str(path) in err and f"key '{key}'" in err and allowed in err and not out.exists()
+    path = write(tmp_path, f'design = "discover"\nresults = "{robust_folder.as_posix()}"\npolicy = "baseline"\n', "r.toml")
+    assert main(["experiment", str(path), "--out", str(tmp_path / "out"), "--reps", "3", "--no-progress"]) == 2
+    assert "'--reps' = 3" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_a_policies_file_and_scenario_files_give_lever_overrides(tmp_path):

@@ -40,6 +40,10 @@ def deep_uncertainty(raw: Mapping[str, Any], f: str, base_dir: Path, name: str, 
         if key in raw:
             raise ExperimentError(f, key, raw[key], f"a {design} design has no [{key}] (its space is [uncertainty.NAME])")
     if design == "discover" and "results" in raw:
+        for option, value in (("--reps", reps), ("--days", days)):
+            if value is not None:  # nothing runs: a size would be silently ignored
+                raise ExperimentError(f, option, value, "no --reps or --days: a discover design reading a robust "
+                                      "study (results) runs nothing")
         return _reading_results(raw, f, base_dir, name)
     for key in ("results", "policy"):
         if key in raw:

@@ -232,7 +232,7 @@ def test_discover_standalone_runs_its_base_scenario_in_every_future(tmp_path):
 # ------------------------------------------------------------------ validation
 @pytest.mark.parametrize("change,key,allowed", [
     (('"grid.heads" = true', '"demand.scale" = 2.0'), "policies.grid_heads.demand.scale", "uncertainty space"),
-    (('"grid.heads" = true', '"grid.heads" = 3'), None, "policy 'grid_heads'"),
+    (('"grid.heads" = true', '"grid.heads" = 3'), "policies.grid_heads.grid.heads", "policy 'grid_heads'"),
     (('"rates.on_time" = {{ at_least = 0.5 }}', '"rates.nope" = {{ at_least = 0.5 }}'), "thresholds.rates.nope",
      "a summary key"),
     (('"rates.on_time" = {{ at_least = 0.5 }}', '"rates.on_time" = {{ above = 0.5 }}'), "thresholds.rates.on_time",
@@ -245,6 +245,8 @@ def test_discover_standalone_runs_its_base_scenario_in_every_future(tmp_path):
      "policies.baseline", "not already used"),
     (('[parameters."demand.scale"]', '[parameters."policy.app_adoption"]'), "parameters.policy.app_adoption",
      "not a policy lever"),
+    (("[thresholds]", '[uncertainty.ratings]\nparameters = ["satisfaction.grade_cut_1", "satisfaction.grade_cut_2"]\n'
+      "scale = [0.1, 5.0]\n[thresholds]"), None, "narrow the uncertainty ranges"),   # cut points that cross
 ])
 def test_bad_robust_definitions_are_refused(tmp_path, change, key, allowed):
     path = write(tmp_path, TINY.replace(*(c.replace("{{", "{").replace("}}", "}") for c in change)))

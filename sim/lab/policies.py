@@ -55,6 +55,7 @@ def deep_uncertainty(raw: Mapping[str, Any], f: str, base_dir: Path, name: str, 
     bounds = space_bounds(f, raw, base)
     options = dict(_options(f, raw, design))
     options["futures"] = _int(f, f"{design}.futures", options.get("futures", 40), 2)
+    check_futures(f, base, bounds, options["futures"], seed if seed is not None else raw.get("seed", 0))
     options["thresholds"] = thresholds(f, raw.get("thresholds"), known)
     if design == "robust":
         options["policies"] = policies(f, raw, base_dir, base, bounds, overrides)
@@ -83,6 +84,20 @@ def space_bounds(f: str, raw: Mapping[str, Any], base: Scenario) -> tuple[Bound,
         raise ExperimentError(f, "uncertainty", raw.get("uncertainty"), "at least one uncertain parameter")
     plain = {k: {"low": v["low"], "high": v["high"]} for k, v in space.items()}
     return tuple(replace(b, group=space[b.key]["group"]) for b in _bounds(f, plain, allow_dists=False))
+
+
+def check_futures(f: str, base: Scenario, bounds, futures: int, seed: Any) -> None:
+    """Every sampled future must make a valid base scenario (rules between values, such as rating
+    cut points that must increase, can break when ranges overlap): refused before anything runs."""
+    from .uncertainty import future_values, latin_hypercube
+    if isinstance(seed, bool) or not isinstance(seed, int) or futures > 1_000_000:
+        return  # the seed's own check names it; run_count refuses the size
+    for i, row in enumerate(latin_hypercube(bounds, futures, seed)):
+        try:
+            base.with_values(future_values(bounds, row), origin=f)
+        except ScenarioError as exc:
+            raise ExperimentError(f, exc.key, exc.value, f"{exc.allowed} (in sampled future {i}: narrow the "
+                                  "uncertainty ranges so that they cannot break this rule)") from None
 
 
 def thresholds(f: str, table: Any, known: frozenset[str]) -> dict[str, dict[str, float]]:
@@ -141,7 +156,8 @@ def policies(f: str, raw: Mapping[str, Any], base_dir: Path, base: Scenario, bou
         raise ExperimentError(f, "scenarios", paths, "a list of scenario files (each one policy)")
     for p in paths:
         scenario = _scenarios(f, {"scenario": p}, "robust", base_dir, {})[0]
-        _add(f, found, scenario.name, "scenarios", scenario_overrides(scenario))
+        changes = {k: v for k, v in scenario_overrides(scenario).items() if k not in fixed}  # [set] fixes these
+        _add(f, found, scenario.name, "scenarios", changes)
     tables = raw.get("policies", {})
     if not isinstance(tables, dict):
         raise ExperimentError(f, "policies", tables, '[policies."NAME"] tables of KEY = VALUE overrides')
@@ -162,9 +178,10 @@ def policies(f: str, raw: Mapping[str, Any], base_dir: Path, base: Scenario, bou
                                   overrides[clash[0]], f"policy {name!r} sets {clash[0]}, a parameter of the "
                                   "uncertainty space: leave it to the futures, or take it out of the space")
         try:
-            policy_scenario(base, {**overrides, **fixed}, f)
+            policy_scenario(base, overrides, f)
         except ScenarioError as exc:
-            raise ExperimentError(f, f"{where}: {exc.key}", exc.value, f"{exc.allowed} (policy {name!r})") from None
+            key = f"{where}.{exc.key}" if where.startswith("policies.") else where
+            raise ExperimentError(f, key, exc.value, f"{exc.allowed} (policy {name!r})") from None
     return {name: overrides for name, (_, overrides) in found.items()}
 
 

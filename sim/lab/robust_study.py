@@ -17,6 +17,7 @@ discovery (sim/lab/discovery.py) of where it fails.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -36,12 +37,9 @@ def regret(values: np.ndarray, direction: str) -> np.ndarray:
     """policies × futures regret: the best policy's value in the future minus this one's (for
     "max"; the reverse for "min"). Never negative; zero for the best; NaN where undefined."""
     values = np.asarray(values, dtype=float)
-    with np.errstate(all="ignore"):
-        if np.isnan(values).all(axis=0).any():
-            best = np.array([np.nan if np.isnan(c).all() else (np.nanmax(c) if direction == "max" else np.nanmin(c))
-                             for c in values.T])
-        else:
-            best = np.nanmax(values, axis=0) if direction == "max" else np.nanmin(values, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a future where every policy is undefined: no best
+        best = np.nanmax(values, axis=0) if direction == "max" else np.nanmin(values, axis=0)
     return best[None, :] - values if direction == "max" else values - best[None, :]
 
 

@@ -176,3 +176,23 @@ def test_section_names_the_dimensions_in_both_languages(prim) -> None:
     zh_none, en_none = ("\n".join(discovery_section(none, lang, {})) for lang in ("zh", "en"))
     assert "未找到情景框" in zh_none and "没有失败的情景" in zh_none and "no failing" not in zh_none
     assert "No box was found" in en_none and "no failing futures" in en_none
+
+
+def test_a_yes_no_input_can_be_peeled_as_a_whole_level() -> None:
+    """Half the futures have b = 0: a 5% quantile peel alone would never move b's lower face."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.random(600), rng.integers(0, 2, 600).astype(float), rng.random(600)])
+    y = (X[:, 1] == 1) & (X[:, 0] > 0.6)
+    d = discover(X, ["x", "b", "z"], y, resamples=10)
+    assert d.boxes[0].limits["b"] == (1.0, 1.0)
+    assert d.boxes[0].limits["x"][0] == pytest.approx(0.6, abs=0.05)
+    assert "z" not in d.boxes[0].limits and d.boxes[0].density == 1.0
+
+
+def test_few_futures_do_not_break_the_peeling() -> None:
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    d = discover(X, ["a", "b"], np.arange(20) >= 12, min_mass=0.01, resamples=5)   # peels down to one future
+    assert d.trajectory[-1]["mass"] == pytest.approx(1 / 20)
+    assert d.boxes[0].density == 1.0 and d.boxes[0].coverage == 1.0
+    tiny = discover(X[:6], ["a", "b"], np.arange(6) >= 4, resamples=5)   # 2 of 6: nothing is significant
+    assert tiny.boxes == [] and any("no restriction is significant" in w for w in tiny.warnings)

@@ -86,6 +86,8 @@ _WARNINGS = {
     "threshold": ("no box on the peeling trajectory reaches density {threshold:g} with mass >= {mass:g}; "
                   "the densest box is reported",
                   "剥离轨迹上没有密度达到 {threshold:g} 且质量 ≥ {mass:g} 的情景框；报告密度最高的情景框"),
+    "no_box": ("no restriction is significant at the 5% level: the failures are not concentrated in a box",
+               "没有在 5% 水平上显著的限制：失败情景并不集中在某个情景框内"),
     "every_dim": ("box {i} restricts every dimension ({d}): it describes a corner, not a few conditions",
                   "情景框 {i} 限制了全部 {d} 个维度：它描述的是一个角落，而不是少数几个条件"),
 }
@@ -110,6 +112,8 @@ def discover(X: np.ndarray, names: Sequence[str], cases: np.ndarray, *, method: 
             d.warn("threshold", threshold=threshold_density, mass=min_mass)
     else:
         d.boxes = _cart_boxes(X, y, lo, hi, names, seed)
+    if not d.boxes and method == "prim":
+        d.warn("no_box")
     if d.boxes:
         _stability(d.boxes[0], X, y, names, search, seed, resamples)
     _shape_warnings(d)
@@ -206,15 +210,26 @@ def _inside(X: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 def _peel_candidates(X, y, inbox, lo, hi):
     """Each face's peel: (density after, mask after, new lo, new hi), skipping peels that remove nothing."""
     n_in = int(inbox.sum())
+    if n_in < 2:
+        return
     k = max(1, math.floor(ALPHA * n_in))
     for j in range(X.shape[1]):
         v = np.sort(X[inbox, j])
-        for side, cut in (("lo", v[k]), ("hi", v[n_in - 1 - k])):
+        for side, cut in (("lo", _cut(v, k, v[0], np.greater)), ("hi", _cut(v, n_in - 1 - k, v[-1], np.less))):
             keep = inbox & ((X[:, j] >= cut) if side == "lo" else (X[:, j] <= cut))
             if 0 < keep.sum() < n_in:
                 new_lo, new_hi = lo.copy(), hi.copy()
                 (new_lo if side == "lo" else new_hi)[j] = cut
                 yield y[keep].mean(), keep, new_lo, new_hi
+
+
+def _cut(v: np.ndarray, index: int, edge: float, inward) -> float:
+    """The peel's new face: the ALPHA quantile, or — when more than ALPHA of the futures share the edge
+    value (an integer or yes/no input) — the next value inward, so that the whole level can be peeled."""
+    if v[index] != edge:
+        return v[index]
+    inner = v[inward(v, edge)]
+    return (inner.min() if inward is np.greater else inner.max()) if len(inner) else edge
 
 
 def _step(X, y, total, lo0, hi0, inbox, lo, hi) -> dict:

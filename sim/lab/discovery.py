@@ -534,6 +534,6 @@ def _limits_figure(d: Discovery, lang: str):
     ax.set_xlim(0, 1.32)
     ax.set_xlabel("维度取值范围内的位置" if zh else "position within the dimension's range")
     ax.set_title("情景框限值" if zh else "Box limits")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=len(d.boxes), frameon=False)
+    fig.legend(loc="outside lower center", ncol=len(d.boxes), frameon=False)
     ax.invert_yaxis()
     return fig

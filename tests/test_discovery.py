@@ -196,3 +196,11 @@ def test_few_futures_do_not_break_the_peeling() -> None:
     assert d.boxes[0].density == 1.0 and d.boxes[0].coverage == 1.0
     tiny = discover(X[:6], ["a", "b"], np.arange(6) >= 4, resamples=5)   # 2 of 6: nothing is significant
     assert tiny.boxes == [] and any("no restriction is significant" in w for w in tiny.warnings)
+
+
+def test_cart_without_a_failing_leaf_warns() -> None:
+    X, _ = _futures(n=400)
+    rare = np.zeros(400, bool)
+    rare[::25] = True                                      # 16 failures spread over the whole space
+    d = discover(X, NAMES, rare, method="cart", resamples=3)
+    assert d.boxes == [] and any("no leaf of the tree" in w for w in d.warnings)

@@ -40,7 +40,7 @@ MAX_BOXES = 3         # covering stops after three boxes: more are rarely interp
 MIN_CASES = 10        # fewer failing futures than this: boxes are anecdotes (assumption)
 P_DROP = 0.05        # a restriction whose quasi-p-value exceeds this is dropped (conventional 5% level)
 CART_DEPTH = 3        # a tree of depth 3 reads as at most three conditions per box
-CART_LEAF_SHARE = 0.05  # a leaf holds at least 5% of the futures (like PRIM's minimum mass)
+CART_LEAF_SHARE = 0.05  # a leaf holds at least 5% of the futures, or min_mass if larger (like PRIM's)
 METHODS = ("prim", "cart")
 _WHERE = "scenario discovery"
 
@@ -88,6 +88,8 @@ _WARNINGS = {
                   "剥离轨迹上没有密度达到 {threshold:g} 且质量 ≥ {mass:g} 的情景框；报告密度最高的情景框"),
     "no_box": ("no restriction is significant at the 5% level: the failures are not concentrated in a box",
                "没有在 5% 水平上显著的限制：失败情景并不集中在某个情景框内"),
+    "no_leaf": ("no leaf of the tree holds a majority of failing futures: failures are too rare or too spread",
+                "决策树没有一个叶节点以失败情景为多数：失败过于稀少或过于分散"),
     "every_dim": ("box {i} restricts every dimension ({d}): it describes a corner, not a few conditions",
                   "情景框 {i} 限制了全部 {d} 个维度：它描述的是一个角落，而不是少数几个条件"),
 }
@@ -104,16 +106,17 @@ def discover(X: np.ndarray, names: Sequence[str], cases: np.ndarray, *, method: 
     d = Discovery(method, [], [], float(y.mean()) if n else 0.0, n, names, [], ranges)
     if not _enough(y, d):
         return d
-    search = _prim_search(threshold_density, min_mass) if method == "prim" else _cart_search(seed)
+    leaf_share = max(CART_LEAF_SHARE, min_mass)
+    search = _prim_search(threshold_density, min_mass) if method == "prim" else _cart_search(seed, leaf_share)
     lo, hi = X.min(axis=0), X.max(axis=0)
     if method == "prim":
         d.boxes, d.trajectory, d.chosen, reached = _covering(X, y, lo, hi, names, search)
         if not reached:
             d.warn("threshold", threshold=threshold_density, mass=min_mass)
     else:
-        d.boxes = _cart_boxes(X, y, lo, hi, names, seed)
-    if not d.boxes and method == "prim":
-        d.warn("no_box")
+        d.boxes = _cart_boxes(X, y, lo, hi, names, seed, leaf_share)
+    if not d.boxes:
+        d.warn("no_box" if method == "prim" else "no_leaf")
     if d.boxes:
         _stability(d.boxes[0], X, y, names, search, seed, resamples)
     _shape_warnings(d)
@@ -352,10 +355,10 @@ def _covering(X, y, lo0, hi0, names, search):
 
 
 # ------------------------------------------------------------------ CART
-def _tree(X, y, seed):
+def _tree(X, y, seed, leaf_share):
     from sklearn.tree import DecisionTreeClassifier
 
-    leaf = max(1, math.ceil(CART_LEAF_SHARE * len(y)))
+    leaf = max(1, math.ceil(leaf_share * len(y)))
     return DecisionTreeClassifier(max_depth=CART_DEPTH, min_samples_leaf=leaf, random_state=seed).fit(X, y)
 
 
@@ -377,12 +380,12 @@ def _leaf_limits(tree, lo0, hi0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _cart_boxes(X, y, lo0, hi0, names, seed) -> list[Box]:
+def _cart_boxes(X, y, lo0, hi0, names, seed, leaf_share) -> list[Box]:
     """The leaves in which failure is the majority, as boxes ordered by coverage (counts from the tree's
     own leaf assignment, so futures on a threshold are counted where the tree puts them)."""
     if y.all() or not y.any():
         return []
-    tree = _tree(X, y, seed)
+    tree = _tree(X, y, seed, leaf_share)
     leaf_of = tree.apply(X)
     total, boxes = int(y.sum()), []
     for node, (lo, hi) in _leaf_limits(tree, lo0, hi0).items():
@@ -392,9 +395,9 @@ def _cart_boxes(X, y, lo0, hi0, names, seed) -> list[Box]:
     return sorted(boxes, key=lambda b: (-b.coverage, -b.density))
 
 
-def _cart_search(seed: int) -> Callable:
+def _cart_search(seed: int, leaf_share: float) -> Callable:
     def search(X, y, lo0, hi0):
-        boxes = _cart_boxes(X, y, lo0, hi0, [str(j) for j in range(X.shape[1])], seed)
+        boxes = _cart_boxes(X, y, lo0, hi0, [str(j) for j in range(X.shape[1])], seed, leaf_share)
         lo, hi = lo0.copy(), hi0.copy()
         if boxes:
             for j, (a, b) in boxes[0].limits.items():

@@ -5,8 +5,9 @@ A pure analysis (arrays in, results out; nothing is simulated here). Two methods
 * PRIM (Friedman & Fisher 1999, "Bump hunting in high-dimensional data"): start from the box that
   holds every future, repeatedly peel off the `ALPHA` share of the futures at one face — the face whose
   removal raises the share of failures in the box most — then paste faces back while that does not lower
-  the density. The box chosen is the first on the peeling trajectory whose density reaches the threshold
-  (the most coverage at that density), or the densest if none does. Covering: the futures inside are set
+  the density, and drop restrictions that are not significant. The box chosen is, of the steps on the
+  peeling trajectory whose density reaches the threshold with at least the minimum mass, the one with
+  the largest coverage + density (the knee of the trajectory); the densest if none reaches it. Covering: the futures inside are set
   aside and the search repeats, for at most `MAX_BOXES` boxes.
 * CART (Breiman et al. 1984): a shallow decision tree (scikit-learn); its leaves that predict failure
   are boxes.
@@ -39,7 +40,7 @@ MAX_BOXES = 3         # covering stops after three boxes: more are rarely interp
 MIN_CASES = 10        # fewer failing futures than this: boxes are anecdotes (assumption)
 P_DROP = 0.05        # a restriction whose quasi-p-value exceeds this is dropped (conventional 5% level)
 CART_DEPTH = 3        # a tree of depth 3 reads as at most three conditions per box
-CART_LEAF_SHARE = 0.05  # a leaf holds at least 5% of the futures (like PRIM's minimum mass)
+CART_LEAF_SHARE = 0.05  # a leaf holds at least 5% of the futures, or min_mass if larger (like PRIM's)
 METHODS = ("prim", "cart")
 _WHERE = "scenario discovery"
 
@@ -67,6 +68,31 @@ class Discovery:
     warnings: list[str]
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)   # each dimension's data range
     chosen: int = -1          # the trajectory step the first box was taken from (-1: none)
+    warning_codes: list[tuple[str, dict]] = field(default_factory=list)   # (key of _WARNINGS, values)
+
+    def warn(self, code: str, **values) -> None:
+        """Record a warning: English in `warnings`, the code and values for the Chinese report."""
+        self.warning_codes.append((code, values))
+        self.warnings.append(_WARNINGS[code][0].format(**values))
+
+
+# English, Chinese
+_WARNINGS = {
+    "none": ("no failing futures: there is nothing to describe", "没有失败的情景：无可描述"),
+    "all": ("the policy fails in every future: no region is different from the rest",
+            "政策在所有情景中都失败：没有哪个区域与其他不同"),
+    "few": ("only {failing} failing futures (< {least}): the boxes are fragile",
+            "失败情景只有 {failing} 个（< {least}）：情景框不稳健"),
+    "threshold": ("no box on the peeling trajectory reaches density {threshold:g} with mass >= {mass:g}; "
+                  "the densest box is reported",
+                  "剥离轨迹上没有密度达到 {threshold:g} 且质量 ≥ {mass:g} 的情景框；报告密度最高的情景框"),
+    "no_box": ("no restriction is significant at the 5% level: the failures are not concentrated in a box",
+               "没有在 5% 水平上显著的限制：失败情景并不集中在某个情景框内"),
+    "no_leaf": ("no leaf of the tree holds a majority of failing futures: failures are too rare or too spread",
+                "决策树没有一个叶节点以失败情景为多数：失败过于稀少或过于分散"),
+    "every_dim": ("box {i} restricts every dimension ({d}): it describes a corner, not a few conditions",
+                  "情景框 {i} 限制了全部 {d} 个维度：它描述的是一个角落，而不是少数几个条件"),
+}
 
 
 # ------------------------------------------------------------------ public API
@@ -78,17 +104,19 @@ def discover(X: np.ndarray, names: Sequence[str], cases: np.ndarray, *, method: 
     n = len(y)
     ranges = {k: (float(X[:, j].min()), float(X[:, j].max())) for j, k in enumerate(names)} if n else {}
     d = Discovery(method, [], [], float(y.mean()) if n else 0.0, n, names, [], ranges)
-    if not _enough(y, d.warnings):
+    if not _enough(y, d):
         return d
-    search = _prim_search(threshold_density, min_mass) if method == "prim" else _cart_search(seed)
+    leaf_share = max(CART_LEAF_SHARE, min_mass)
+    search = _prim_search(threshold_density, min_mass) if method == "prim" else _cart_search(seed, leaf_share)
     lo, hi = X.min(axis=0), X.max(axis=0)
     if method == "prim":
         d.boxes, d.trajectory, d.chosen, reached = _covering(X, y, lo, hi, names, search)
         if not reached:
-            d.warnings.append(f"no box on the peeling trajectory reaches density {threshold_density:g} "
-                              f"with mass >= {min_mass:g}; the densest box is reported")
+            d.warn("threshold", threshold=threshold_density, mass=min_mass)
     else:
-        d.boxes = _cart_boxes(X, y, lo, hi, names, seed)
+        d.boxes = _cart_boxes(X, y, lo, hi, names, seed, leaf_share)
+    if not d.boxes:
+        d.warn("no_box" if method == "prim" else "no_leaf")
     if d.boxes:
         _stability(d.boxes[0], X, y, names, search, seed, resamples)
     _shape_warnings(d)
@@ -123,8 +151,8 @@ def discovery_section(d: Discovery, lang: str, figures: dict[str, Path]) -> list
         lines += _box_lines(i, box, d, t)
     if not d.boxes:
         lines += [t["no_box"], ""]
-    for w in d.warnings:
-        lines.append(f"- **{t['warning']}**: {w}")
+    for code, values in d.warning_codes:
+        lines.append(f"- **{t['warning']}**: {_WARNINGS[code][1 if zh else 0].format(**values)}")
     if d.warnings:
         lines.append("")
     for name, path in figures.items():
@@ -157,25 +185,24 @@ def _checked(X, names, cases, method, threshold, min_mass, resamples):
     return X, y.astype(bool), names
 
 
-def _enough(y: np.ndarray, warnings: list[str]) -> bool:
+def _enough(y: np.ndarray, d: Discovery) -> bool:
     """False when there is nothing to discover (no futures, no failures, or only failures)."""
     failing = int(y.sum())
     if len(y) == 0 or failing == 0:
-        warnings.append("no failing futures: there is nothing to describe")
+        d.warn("none")
         return False
     if failing == len(y):
-        warnings.append("the policy fails in every future: no region is different from the rest")
+        d.warn("all")
         return False
     if failing < MIN_CASES:
-        warnings.append(f"only {failing} failing futures (< {MIN_CASES}): the boxes are fragile")
+        d.warn("few", failing=failing, least=MIN_CASES)
     return True
 
 
 def _shape_warnings(d: Discovery) -> None:
     for i, box in enumerate(d.boxes, 1):
         if len(d.names) > 1 and len(box.limits) == len(d.names):
-            d.warnings.append(f"box {i} restricts every dimension ({len(d.names)}): "
-                              "it describes a corner, not a few conditions")
+            d.warn("every_dim", i=i, d=len(d.names))
 
 
 # ------------------------------------------------------------------ PRIM
@@ -186,17 +213,26 @@ def _inside(X: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 def _peel_candidates(X, y, inbox, lo, hi):
     """Each face's peel: (density after, mask after, new lo, new hi), skipping peels that remove nothing."""
     n_in = int(inbox.sum())
-    k = max(1, math.floor(ALPHA * n_in))
-    if n_in <= 2 * k:  # a box of one or two futures: nothing left to peel from either face
+    if n_in < 2:
         return
+    k = max(1, math.floor(ALPHA * n_in))
     for j in range(X.shape[1]):
         v = np.sort(X[inbox, j])
-        for side, cut in (("lo", v[k]), ("hi", v[n_in - 1 - k])):
+        for side, cut in (("lo", _cut(v, k, v[0], np.greater)), ("hi", _cut(v, n_in - 1 - k, v[-1], np.less))):
             keep = inbox & ((X[:, j] >= cut) if side == "lo" else (X[:, j] <= cut))
             if 0 < keep.sum() < n_in:
                 new_lo, new_hi = lo.copy(), hi.copy()
                 (new_lo if side == "lo" else new_hi)[j] = cut
                 yield y[keep].mean(), keep, new_lo, new_hi
+
+
+def _cut(v: np.ndarray, index: int, edge: float, inward) -> float:
+    """The peel's new face: the ALPHA quantile, or — when more than ALPHA of the futures share the edge
+    value (an integer or yes/no input) — the next value inward, so that the whole level can be peeled."""
+    if v[index] != edge:
+        return v[index]
+    inner = v[inward(v, edge)]
+    return (inner.min() if inward is np.greater else inner.max()) if len(inner) else edge
 
 
 def _step(X, y, total, lo0, hi0, inbox, lo, hi) -> dict:
@@ -273,12 +309,15 @@ def _inside_except(X, lo, hi, j):
 
 
 def _prim_search(threshold: float, min_mass: float) -> Callable:
-    """One box search: peel, choose the first step that reaches the threshold (else the densest), paste.
+    """One box search: peel, choose a step that reaches the threshold (else the densest), paste, prune.
     Returns (lo, hi, trajectory, chosen step, threshold reached)."""
     def search(X, y, lo0, hi0):
         steps = _peel(X, y, lo0, hi0, min_mass)
         ok = [i for i, s in enumerate(steps) if s["density"] >= threshold and s["mass"] >= min_mass]
-        chosen = ok[0] if ok else max(range(len(steps)), key=lambda i: steps[i]["density"])
+        # the knee: of the boxes that qualify, the one nearest (coverage 1, density 1); the first to
+        # qualify often sits just at the threshold with a much denser box a step or two further on
+        chosen = max(ok, key=lambda i: steps[i]["coverage"] + steps[i]["density"]) if ok else \
+            max(range(len(steps)), key=lambda i: steps[i]["density"])
         lo, hi = _paste(X, y, lo0, hi0, steps[chosen]["lo"], steps[chosen]["hi"])
         lo, hi = _drop_insignificant(X, y, lo0, hi0, lo, hi)
         return lo, hi, steps, chosen, bool(ok)
@@ -316,10 +355,10 @@ def _covering(X, y, lo0, hi0, names, search):
 
 
 # ------------------------------------------------------------------ CART
-def _tree(X, y, seed):
+def _tree(X, y, seed, leaf_share):
     from sklearn.tree import DecisionTreeClassifier
 
-    leaf = max(1, math.ceil(CART_LEAF_SHARE * len(y)))
+    leaf = max(1, math.ceil(leaf_share * len(y)))
     return DecisionTreeClassifier(max_depth=CART_DEPTH, min_samples_leaf=leaf, random_state=seed).fit(X, y)
 
 
@@ -341,12 +380,12 @@ def _leaf_limits(tree, lo0, hi0) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _cart_boxes(X, y, lo0, hi0, names, seed) -> list[Box]:
+def _cart_boxes(X, y, lo0, hi0, names, seed, leaf_share) -> list[Box]:
     """The leaves in which failure is the majority, as boxes ordered by coverage (counts from the tree's
     own leaf assignment, so futures on a threshold are counted where the tree puts them)."""
     if y.all() or not y.any():
         return []
-    tree = _tree(X, y, seed)
+    tree = _tree(X, y, seed, leaf_share)
     leaf_of = tree.apply(X)
     total, boxes = int(y.sum()), []
     for node, (lo, hi) in _leaf_limits(tree, lo0, hi0).items():
@@ -356,9 +395,9 @@ def _cart_boxes(X, y, lo0, hi0, names, seed) -> list[Box]:
     return sorted(boxes, key=lambda b: (-b.coverage, -b.density))
 
 
-def _cart_search(seed: int) -> Callable:
+def _cart_search(seed: int, leaf_share: float) -> Callable:
     def search(X, y, lo0, hi0):
-        boxes = _cart_boxes(X, y, lo0, hi0, [str(j) for j in range(X.shape[1])], seed)
+        boxes = _cart_boxes(X, y, lo0, hi0, [str(j) for j in range(X.shape[1])], seed, leaf_share)
         lo, hi = lo0.copy(), hi0.copy()
         if boxes:
             for j, (a, b) in boxes[0].limits.items():
@@ -403,7 +442,7 @@ _EN = {
             "and mass as for PRIM; stability from bootstrap resamples of the tree.",
     "box": "Box {i}: coverage {cov:.1f}%, density {den:.1f}%, mass {mass:.1f}% ({n} futures)",
     "head": "| dimension | lower | upper | stability | spread of limits (5%–95%) |",
-    "fig_trajectory": "Peeling trajectory", "fig_limits": "Box limits",
+    "fig_trajectory": "Peeling trajectory", "fig_limits": "Box limits", "sides": ("lower", "upper"),
 }
 _ZH = {
     "title": "情景发现", "warning": "警告", "no_box": "未找到情景框。",
@@ -415,7 +454,7 @@ _ZH = {
             "自助重抽样。",
     "box": "情景框 {i}：覆盖率 {cov:.1f}%，密度 {den:.1f}%，质量 {mass:.1f}%（{n} 个情景）",
     "head": "| 维度 | 下限 | 上限 | 稳定性 | 限值波动（5%–95%） |",
-    "fig_trajectory": "剥离轨迹", "fig_limits": "情景框限值",
+    "fig_trajectory": "剥离轨迹", "fig_limits": "情景框限值", "sides": ("下限", "上限"),
 }
 
 
@@ -424,11 +463,11 @@ def _box_lines(i: int, box: Box, d: Discovery, t: dict) -> list[str]:
              "", t["head"], "|---|---:|---:|---:|---|"]
     for k, (a, b) in box.limits.items():
         r0, r1 = d.ranges.get(k, (a, b))
-        lower = f"{a:.4g}" if a > r0 else "—"
-        upper = f"{b:.4g}" if b < r1 else "—"
+        lower = f"{a:.3g}" if a > r0 else "—"
+        upper = f"{b:.3g}" if b < r1 else "—"
         stab = f"{100 * box.stability[k]:.0f}%" if k in box.stability else "—"
         spread = "; ".join(f"{side} {q[0]:.3g}–{q[1]:.3g}" for side, q, edge in
-                           zip(("lo", "hi"), box.limit_spread.get(k, ((a, a), (b, b))), (lower, upper))
+                           zip(t["sides"], box.limit_spread.get(k, ((a, a), (b, b))), (lower, upper))
                            if edge != "—") if k in box.limit_spread else "—"
         lines.append(f"| {k} | {lower} | {upper} | {stab} | {spread} |")
     others = [f"{k} {100 * s:.0f}%" for k, s in box.stability.items() if k not in box.limits and s > 0]
@@ -449,6 +488,7 @@ def _trajectory_figure(d: Discovery, lang: str):
     if not d.trajectory:
         return None
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     zh = lang == "zh"
     fig = Figure(figsize=(5.2, 3.8), layout="constrained")
@@ -461,7 +501,8 @@ def _trajectory_figure(d: Discovery, lang: str):
         ax.scatter([cov[d.chosen]], [den[d.chosen]], s=90, facecolors="none", edgecolors="red", zorder=3,
                    label="所选情景框" if zh else "chosen box")
         ax.legend(loc="lower left")
-    fig.colorbar(sc, ax=ax, label="受限维度数" if zh else "restricted dimensions")
+    bar = fig.colorbar(sc, ax=ax, label="受限维度数" if zh else "restricted dimensions")
+    bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("覆盖率" if zh else "coverage")
     ax.set_ylabel("密度" if zh else "density")
     ax.set_title("PRIM 剥离轨迹" if zh else "PRIM peeling trajectory")
@@ -493,9 +534,9 @@ def _limits_figure(d: Discovery, lang: str):
                     label=(f"情景框 {i + 1}" if zh else f"box {i + 1}") if row == 0 else None)
             ax.text(1.01, y, f"{a:.3g} – {b:.3g}", va="center", fontsize=7)
     ax.set_yticks(range(len(dims)), [f"{k}\n[{d.ranges[k][0]:.3g}, {d.ranges[k][1]:.3g}]" for k in dims])
-    ax.set_xlim(0, 1.3)
+    ax.set_xlim(0, 1.32)
     ax.set_xlabel("维度取值范围内的位置" if zh else "position within the dimension's range")
     ax.set_title("情景框限值" if zh else "Box limits")
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center", ncol=len(d.boxes), frameon=False)
     ax.invert_yaxis()
     return fig

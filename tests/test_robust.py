@@ -238,6 +238,7 @@ def test_discover_standalone_runs_its_base_scenario_in_every_future(tmp_path):
     (('"rates.on_time" = {{ at_least = 0.5 }}', '"rates.on_time" = {{ above = 0.5 }}'), "thresholds.rates.on_time",
      "at_least"),
     (("futures = 10", "futures = 1"), "robust.futures", "an integer ≥ 2"),
+    (("seed = 5", "seed = -1"), "seed", "an integer ≥ 0"),
     (("futures = 10", 'futures = 10\nobjectives = {{ "rates.on_time" = "up" }}'), "robust.objectives.rates.on_time",
      '"max"'),
     (("scale = [0.25, 4.0]", "scale = [4.0, 0.25]"), "uncertainty.delays.scale", "0 <= low < high"),

@@ -49,29 +49,30 @@ def deep_uncertainty(raw: Mapping[str, Any], f: str, base_dir: Path, name: str, 
         if key in raw:
             raise ExperimentError(f, key, raw[key], "only a discover design reading a robust study's folder has "
                                   "'results' and 'policy'")
+    seed = _int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0)  # before it seeds the futures
     overrides = _overrides(f, raw, days)
     base = _scenarios(f, {k: v for k, v in raw.items() if k != "scenarios"}, design, base_dir, overrides)[0]
     known = summary_keys(base)
     bounds = space_bounds(f, raw, base)
     options = dict(_options(f, raw, design))
     options["futures"] = _int(f, f"{design}.futures", options.get("futures", 40), 2)
-    check_futures(f, base, bounds, options["futures"], seed if seed is not None else raw.get("seed", 0))
+    check_futures(f, base, bounds, options["futures"], seed)
     options["thresholds"] = thresholds(f, raw.get("thresholds"), known)
     if design == "robust":
         options["policies"] = policies(f, raw, base_dir, base, bounds, overrides)
         options["objectives"] = objectives(f, options.get("objectives"), options["thresholds"], known)
     else:
-        if "policies" in raw or "policies_file" in raw or "scenarios" in raw:
-            raise ExperimentError(f, "policies", raw.get("policies", raw.get("policies_file", raw.get("scenarios"))),
-                                  "a discover design runs its base scenario alone (or reads a robust study: results)")
+        for key in ("scenarios", "policies", "policies_file"):
+            if key in raw:
+                raise ExperimentError(f, key, raw[key], "a discover design runs its base scenario alone (or reads "
+                                      "a robust study: results and policy)")
         options["policies"] = {base.name: {}}
         options.update(discover_options(f, options))
     outcomes = _outcomes(f, {"outcomes": raw.get("outcomes", list(KEY_OUTCOMES))}, known)
     outcomes = tuple(dict.fromkeys([*outcomes, *options["thresholds"], *options.get("objectives", {})]))
     return dict(name=name, description=_string(f, raw, "description", ""),
                 description_zh=_string(f, raw, "description_zh", ""), design=design, file=f, scenarios=(base,),
-                seed=_int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0),
-                reps=_int(f, "reps", reps if reps is not None else raw.get("reps", 2), 1),
+                seed=seed, reps=_int(f, "reps", reps if reps is not None else raw.get("reps", 2), 1),
                 outcomes=outcomes, bounds=bounds, options=options)
 
 
@@ -86,12 +87,12 @@ def space_bounds(f: str, raw: Mapping[str, Any], base: Scenario) -> tuple[Bound,
     return tuple(replace(b, group=space[b.key]["group"]) for b in _bounds(f, plain, allow_dists=False))
 
 
-def check_futures(f: str, base: Scenario, bounds, futures: int, seed: Any) -> None:
+def check_futures(f: str, base: Scenario, bounds, futures: int, seed: int) -> None:
     """Every sampled future must make a valid base scenario (rules between values, such as rating
     cut points that must increase, can break when ranges overlap): refused before anything runs."""
     from .uncertainty import future_values, latin_hypercube
-    if isinstance(seed, bool) or not isinstance(seed, int) or futures > 1_000_000:
-        return  # the seed's own check names it; run_count refuses the size
+    if futures > 1_000_000:
+        return  # run_count refuses the size, naming it
     for i, row in enumerate(latin_hypercube(bounds, futures, seed)):
         try:
             base.with_values(future_values(bounds, row), origin=f)

@@ -67,7 +67,7 @@ def _report(exp, policy: str, fails: np.ndarray, d, figures, lang: str) -> str:
         (f"{o['futures']} 个情景 × {exp.reps} 次重复（公共随机数）" if zh else
          f"{o['futures']} futures × {exp.reps} replications (common random numbers)")
     limits = "; ".join(f"`{k}` {'≥' if 'at_least' in v else '≤'} {next(iter(v.values()))}" for k, v in o["thresholds"].items())
-    lines = [f"# {'情景发现' if zh else 'Scenario discovery'}: {exp.name}", "", exp.describe(lang), "",
+    lines = [f"# {'情景发现：' if zh else 'Scenario discovery: '}{exp.name}", "", exp.describe(lang), "",
              (f"政策 `{policy}`；{source}；根种子 {exp.seed}。未满足任一阈值（{limits}）的情景为“失败”："
               f"{int(fails.sum())} / {len(fails)}。方法：{o['method'].upper()}。" if zh else
               f"Policy `{policy}`; {source}; root seed {exp.seed}. A future is a failure when the policy misses "

@@ -87,7 +87,7 @@ def robust_report(exp, names, values, ok, table, discoveries: Mapping[str, tuple
     zh = lang == "zh"
     o = exp.options
     runs = len(names) * o["futures"] * exp.reps
-    lines = [f"# {'稳健性分析' if zh else 'Robustness over deep uncertainty'}: {exp.name}", "", exp.describe(lang), ""]
+    lines = [f"# {'稳健性分析：' if zh else 'Robustness over deep uncertainty: '}{exp.name}", "", exp.describe(lang), ""]
     lines.append(f"基准场景 `{exp.base.name}`；{len(names)} 项政策 × {o['futures']} 个未来情景（拉丁超立方抽样）× "
                  f"{exp.reps} 次重复 = {runs} 次运行；根种子 {exp.seed}。所有政策、所有情景使用同一组重复种子（公共随机数）。"
                  if zh else
@@ -109,7 +109,7 @@ def _policy_lines(policies: Mapping[str, Mapping[str, Any]], zh: bool) -> list[s
     for name, overrides in policies.items():
         what = ", ".join(f"`{k}` = {numfmt.param_value(v) if not isinstance(v, dict) else '…'}"
                          for k, v in overrides.items()) or ("基准场景原样" if zh else "the base scenario as it stands")
-        out.append(f"- **{name}**: {what}")
+        out.append(f"- **{name}**{'：' if zh else ': '}{what}")
     return out
 
 
@@ -172,13 +172,13 @@ def _discovery_lines(names, ok: np.ndarray, discoveries, lang: str) -> list[str]
             from .discovery import discovery_section
             d, figures = discoveries[name]
             section = discovery_section(d, lang, figures)
-            title = section[0].replace("## ", f"### {name}: ", 1)  # one section per failing policy
+            title = section[0].replace("## ", f"### {name}{'：' if zh else ': '}", 1)  # one section per failing policy
             out += [title, *section[1:], ""]
         elif share >= 1:
-            out.append(f"- **{name}**: " + ("在所有情景下均未满足阈值，无可区分的区域。" if zh else
+            out.append(f"- **{name}**{'：' if zh else ': '}" + ("在所有情景下均未满足阈值，无可区分的区域。" if zh else
                                             "fails in every future: there is no region to tell apart."))
         else:
-            out.append(f"- **{name}**: " + (f"未满足阈值的情景占 {numfmt.percent(share, 0)}，低于 "
+            out.append(f"- **{name}**{'：' if zh else ': '}" + (f"未满足阈值的情景占 {numfmt.percent(share, 0)}，低于 "
                                             f"{DISCOVER_SHARE:.0%}，不做情景发现。" if zh else
                                             f"fails in {numfmt.percent(share, 0)} of futures, under "
                                             f"{DISCOVER_SHARE:.0%}: no discovery."))

@@ -2,7 +2,7 @@
 
     name = "grid_size_sweep"
     description = "..."
-    design = "sweep"                  # compare | sweep | morris | sobol | calibrate
+    design = "sweep"                  # compare | sweep | morris | sobol | calibrate | robust | discover
     scenario = "../scenarios/workshop.toml"        # the base scenario (paths relative to this file)
     scenarios = ["../scenarios/baseline.toml", ...] # compare: the first is the reference
     seed = 1
@@ -30,6 +30,11 @@
     [targets.before]                  # calibrate: one fit per named target set
     "rates.solved" = { value = 0.53, tolerance = 0.01 }
     [calibrate] n_initial = 64, max_refine_evals = 60
+    # robust: policies (scenarios = [...], [policies."NAME"], policies_file) in sampled futures
+    # ([uncertainty.NAME] like [groups.NAME]; by default the assumption-marked parameters),
+    # [thresholds] "rates.on_time" = { at_least = 0.7 }, [robust] futures = 40, objectives = {...};
+    # discover: the same space and thresholds (or results = "ROBUST FOLDER", policy = "NAME"),
+    # [discover] futures, method = "prim" | "cart", threshold_density, min_mass, resamples
 
 Every error names the file, the key, the value and what is allowed (exit status 2).
 """
@@ -52,12 +57,15 @@ from ..scenario import shorten
 from .calibration import Target
 from .compare import KEY_OUTCOMES
 
-DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate")
+DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate", "robust", "discover")
 DISTS = ("uniform", "triangular", "truncnormal")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
-            "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate"}
+            "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate",
+            "uncertainty", "policies", "policies_file", "thresholds", "robust", "discover", "results", "policy"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
-                "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"}}
+                "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"},
+                "robust": {"futures", "objectives"},
+                "discover": {"futures", "method", "threshold_density", "min_mass", "resamples"}}
 
 
 # The most runs one experiment may ask for. A million runs of the smallest useful scenario take
@@ -181,6 +189,9 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     name = _string(f, raw, "name", name_from_file(path))
     if "name" in raw and not is_safe_name(name):
         raise ExperimentError(f, "name", name, SAFE_NAME_RULE)
+    if design in ("robust", "discover"):  # policies over sampled futures: sim/lab/policies.py
+        from .policies import deep_uncertainty
+        return _checked(f, Experiment(**deep_uncertainty(raw, f, base_dir, name, seed=seed, reps=reps, days=days)))
     overrides = _overrides(f, raw, days)
     scenarios = _scenarios(f, raw, design, base_dir, overrides)
     known = summary_keys(scenarios[0])
@@ -207,10 +218,14 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
         exp["targets"] = _targets(f, raw.get("targets"), known)
     elif "targets" in raw:
         raise ExperimentError(f, "targets", raw["targets"], "only a calibrate design has targets")
-    experiment = Experiment(**exp)
+    return _checked(f, Experiment(**exp))
+
+
+def _checked(f: str, experiment: Experiment) -> Experiment:
+    """The design's size and memory, checked before anything is written."""
     runs = run_count(experiment)
     if runs > MAX_RUNS:
-        raise ExperimentError(f, None, None, f"this {design} design asks for {runs:,} runs "
+        raise ExperimentError(f, None, None, f"this {experiment.design} design asks for {runs:,} runs "
                               f"({run_count_text(experiment)}); at most {MAX_RUNS:,} are allowed")
     _check_memory(f, experiment)
     return experiment
@@ -232,6 +247,8 @@ def run_count(exp: Experiment) -> int:
         return len(exp.scenarios) * max(exp.reps, o.get("max_reps", 0) if "precision" in o else 0)
     if exp.design == "sweep":
         return math.prod(len(a.values) for a in exp.axes) * exp.reps
+    if exp.design in ("robust", "discover"):  # a discover design that reads a robust study runs nothing
+        return 0 if "results" in o else len(o.get("policies", {None: 0})) * o["futures"] * exp.reps
     if exp.design == "morris":
         return o["trajectories"] * (k + 1) * exp.reps
     if exp.design == "sobol":
@@ -253,6 +270,9 @@ def run_count_text(exp: Experiment) -> str:
         return f"{len(exp.scenarios)} scenarios × {reps:,} replications"
     if exp.design == "sweep":
         return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
+    if exp.design in ("robust", "discover"):
+        policies = f"{len(o['policies'])} policies × " if exp.design == "robust" else ""
+        return f"{policies}{o.get('futures', 0):,} futures × {r:,} replications"
     if exp.design == "morris":
         return f"{o['trajectories']:,} trajectories × ({k} {units} + 1) × {r:,} replications"
     if exp.design == "sobol":
@@ -658,3 +678,8 @@ def _targets(f: str, table: Any, known: frozenset[str]) -> dict[str, tuple[Targe
             ts.append(Target(outcome, value, tolerance))
         out[set_name] = tuple(ts)
     return out
+
+
+# The pieces the robust and discover definitions (sim/lab/policies.py, uncertainty.py) validate with.
+integer, number, string, design_options, fixed_overrides = _int, _number, _string, _options, _overrides
+scenario_files, outcome_keys, parameter_bounds, expand_groups = _scenarios, _outcomes, _bounds, _expand_groups

@@ -498,3 +498,7 @@ def _annotate_cells(ax, z: np.ndarray, im, share: bool, lang: str) -> None:
         dark = im.norm(v) < 0.55  # viridis is dark at the low end: write in white there
         ax.text(j, i, f"{v:.1f}%" if share else _compact(v, lang), ha="center", va="center", fontsize=7,
                 color="white" if dark else "black")
+
+
+# For the figures of other designs (sim/lab/robust_report.py): one way to lay out, label and save.
+save_png, panel_grid, wrap_label = _save, _grid, _wrap

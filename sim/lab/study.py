@@ -195,8 +195,18 @@ def _calibrate(study: Study) -> None:
     run_calibration(study)
 
 
+def _robust(study: Study) -> None:
+    from .robust_study import run_robust
+    run_robust(study)
+
+
+def _discover(study: Study) -> None:
+    from .discover_study import run_discover
+    run_discover(study)
+
+
 RUN_DESIGN = {"compare": _compare, "sweep": _sweep, "morris": _sensitivity, "sobol": _sensitivity,
-              "calibrate": _calibrate}  # how each of experiment.DESIGNS is run
+              "calibrate": _calibrate, "robust": _robust, "discover": _discover}  # how each of experiment.DESIGNS is run
 assert set(RUN_DESIGN) == set(DESIGNS), "a design without its runner"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -111,6 +113,19 @@ def test_covering_finds_a_second_region() -> None:
     assert d.boxes[1].stability == {}                      # the resampling check is for the first box
 
 
+def test_a_whole_level_of_a_yes_no_input_does_not_crowd_out_a_continuous_one() -> None:
+    """Failure iff x0 > 0.7; futures with x1 = 0 (40%) happen to fail less often. Peeling the whole
+    x1 = 0 level raises density at once but loses a quarter of the failures; per future removed, peeling
+    x0 gains more, so the box is x0's and keeps the failures."""
+    rng = np.random.default_rng(5)
+    x0, x1 = rng.random(600), (rng.random(600) < 0.6).astype(float)
+    y = (x0 > 0.7) & ~((x1 == 0) & (rng.random(600) < 0.45))
+    d = discover(np.column_stack([x0, x1]), ["x0", "x1"], y, seed=2, resamples=10)
+    box = d.boxes[0]
+    assert "x0" in box.limits and box.limits["x0"][0] == pytest.approx(0.7, abs=0.05)
+    assert box.coverage >= 0.9
+
+
 @pytest.mark.parametrize("method", ["prim", "cart"])
 def test_edge_cases_warn_instead_of_failing(method) -> None:
     X, _ = _futures(n=200)
@@ -204,3 +219,18 @@ def test_cart_without_a_failing_leaf_warns() -> None:
     rare[::25] = True                                      # 16 failures spread over the whole space
     d = discover(X, NAMES, rare, method="cart", resamples=3)
     assert d.boxes == [] and any("no leaf of the tree" in w for w in d.warnings)
+
+
+def test_redundant_restrictions_are_not_pruned_away_one_by_one() -> None:
+    """The 40 futures of experiments/discover_failures.toml (seed 14, 25 assumption inputs; 12 futures
+    miss a mean first response of 24 h). Peeling ends at a box of seven restrictions holding every
+    failure and nothing else; each restriction alone adds only a future or two and is "insignificant",
+    so pruning them one by one left no box at all, while CART found demand.scale > 1.155. Pruning keeps
+    the density at the threshold: the box is demand's."""
+    import csv
+    rows = list(csv.reader((Path(__file__).parent / "fixtures" / "discovery_workshop_40_futures.csv").open()))
+    names, data = rows[0][:-1], np.array(rows[1:], dtype=float)
+    d = discover(data[:, :-1], names, data[:, -1] == 1, seed=14, resamples=10)
+    assert d.boxes and "demand.scale" in d.boxes[0].limits
+    assert 1.1 < d.boxes[0].limits["demand.scale"][0] < 1.2
+    assert d.boxes[0].density >= 0.8 and d.boxes[0].coverage >= 0.9

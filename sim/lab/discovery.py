@@ -244,14 +244,18 @@ def _step(X, y, total, lo0, hi0, inbox, lo, hi) -> dict:
 
 def _peel(X, y, lo0, hi0, min_mass):
     """The peeling trajectory from the full box down to min_mass. Each step takes the peel with the
-    highest density after it, even when that is lower than now: a plateau (common with bootstrap ties)
-    must not end the search early."""
+    highest gain in density per future removed (EMA Workbench's 'lenient1' objective): an alpha-sized
+    peel of a continuous input and the whole level of an integer or yes/no input, which may remove far
+    more futures, compete on equal terms. A peel is taken even when density falls: a plateau (common
+    with bootstrap ties) must not end the search early."""
     lo, hi = lo0.copy(), hi0.copy()
     inbox = _inside(X, lo, hi)
     total = max(int(y.sum()), 1)
     steps = [_step(X, y, total, lo0, hi0, inbox, lo, hi)]
     while True:
-        best = max(_peel_candidates(X, y, inbox, lo, hi), key=lambda c: c[0], default=None)
+        now, n_in = y[inbox].mean(), int(inbox.sum())
+        best = max(_peel_candidates(X, y, inbox, lo, hi), key=lambda c: (c[0] - now) / (n_in - c[1].sum()),
+                   default=None)
         if best is None or best[1].sum() < min_mass * len(y):
             return steps
         _, inbox, lo, hi = best
@@ -280,11 +284,13 @@ def _paste(X, y, lo0, hi0, lo, hi):
         _, lo, hi = best
 
 
-def _drop_insignificant(X, y, lo0, hi0, lo, hi):
+def _drop_insignificant(X, y, lo0, hi0, lo, hi, floor: float):
     """Drop restrictions that do not matter: Bryant & Lempert's (2010) quasi-p-value, the one-sided
     binomial chance of the box's failures if the box had the density it has without that restriction.
-    The least significant goes first while its p-value exceeds P_DROP; noise dimensions peeled by
-    chance go, the dimensions that carry the failures stay."""
+    The least significant goes first while its p-value exceeds P_DROP and the box without it keeps a
+    density of at least `floor`: noise dimensions peeled by chance go, the dimensions that carry the
+    failures stay. (Without the floor, a box of several redundant restrictions, each adding only a
+    future or two when dropped alone, is pruned one by one down to no box at all.)"""
     from scipy.stats import binom
 
     lo, hi = lo.copy(), hi.copy()
@@ -294,12 +300,29 @@ def _drop_insignificant(X, y, lo0, hi0, lo, hi):
         worst = None
         for j in np.flatnonzero((lo > lo0) | (hi < hi0)):
             wider = _inside_except(X, lo, hi, j)
-            p = float(binom.sf(k - 1, n_in, y[wider].mean()))
-            if p > P_DROP and (worst is None or p > worst[0]):
+            density = y[wider].mean()
+            p = float(binom.sf(k - 1, n_in, density))
+            if p > P_DROP and density >= floor and (worst is None or p > worst[0]):
                 worst = (p, j)
         if worst is None:
             return lo, hi
         lo[worst[1]], hi[worst[1]] = lo0[worst[1]], hi0[worst[1]]
+
+
+def _prune(X, y, lo0, hi0, lo, hi, floor: float):
+    """Restrictions one by one by significance; if that prunes the box below `floor` (several redundant
+    restrictions, each adding only a future or two when dropped alone), prune again keeping the density
+    at or above the floor — provided the box as a whole holds significantly more failures than the base
+    rate (else there is no box)."""
+    from scipy.stats import binom
+
+    plo, phi = _drop_insignificant(X, y, lo0, hi0, lo, hi, floor=0.0)
+    if y[_inside(X, plo, phi)].mean() >= floor:
+        return plo, phi
+    inbox = _inside(X, lo, hi)
+    if binom.sf(int(y[inbox].sum()) - 1, int(inbox.sum()), y.mean()) > P_DROP:
+        return plo, phi
+    return _drop_insignificant(X, y, lo0, hi0, lo, hi, floor)
 
 
 def _inside_except(X, lo, hi, j):
@@ -319,7 +342,7 @@ def _prim_search(threshold: float, min_mass: float) -> Callable:
         chosen = max(ok, key=lambda i: steps[i]["coverage"] + steps[i]["density"]) if ok else \
             max(range(len(steps)), key=lambda i: steps[i]["density"])
         lo, hi = _paste(X, y, lo0, hi0, steps[chosen]["lo"], steps[chosen]["hi"])
-        lo, hi = _drop_insignificant(X, y, lo0, hi0, lo, hi)
+        lo, hi = _prune(X, y, lo0, hi0, lo, hi, floor=min(steps[chosen]["density"], threshold))
         return lo, hi, steps, chosen, bool(ok)
     return search
 

@@ -195,8 +195,13 @@ def _calibrate(study: Study) -> None:
     run_calibration(study)
 
 
+def _optimise(study: Study) -> None:
+    from .optimise_study import run_optimise
+    run_optimise(study)
+
+
 RUN_DESIGN = {"compare": _compare, "sweep": _sweep, "morris": _sensitivity, "sobol": _sensitivity,
-              "calibrate": _calibrate}  # how each of experiment.DESIGNS is run
+              "calibrate": _calibrate, "optimise": _optimise}  # how each of experiment.DESIGNS is run
 assert set(RUN_DESIGN) == set(DESIGNS), "a design without its runner"
 
 

@@ -371,6 +371,11 @@ def _number(f: str, key: str, value: Any, what: str = "a finite number") -> floa
     return x
 
 
+# The checks under public names, for the designs that validate their own tables (sim/lab/optimise.py).
+check_int = _int
+check_number = _number
+
+
 def _overrides(f: str, raw: Mapping, days: int | None) -> dict[str, Any]:
     fixed = raw.get("set", {})
     if not isinstance(fixed, dict):

@@ -5,7 +5,6 @@ ledger's records, so a resumed study writes the same bytes."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -61,7 +60,7 @@ def _portfolio_tables(study, top, reeval) -> None:
 
 # ------------------------------------------------------------------ figures
 def _figures(study, candidates, top, reeval, marginal) -> dict[str, str]:
-    from .figures import _save
+    from .figures import save
     exp, lang = study.exp, figure_lang(study.lang)
     out = study.out / "figures"
     out.mkdir(parents=True, exist_ok=True)
@@ -69,10 +68,10 @@ def _figures(study, candidates, top, reeval, marginal) -> dict[str, str]:
     drawn = {}
     with plot_context(lang):
         if len(exp.objectives) >= 2:
-            drawn["pareto"] = _save(_pareto(exp, done, top, reeval, lang), out / "pareto.png")
+            drawn["pareto"] = save(_pareto(exp, done, top, reeval, lang), out / "pareto.png")
         else:
-            drawn["tradeoff"] = _save(_tradeoff(exp, done, marginal, lang), out / "tradeoff.png")
-            drawn["convergence"] = _save(_convergence(exp, candidates, lang), out / "convergence.png")
+            drawn["tradeoff"] = save(_tradeoff(exp, done, marginal, lang), out / "tradeoff.png")
+            drawn["convergence"] = save(_convergence(exp, candidates, lang), out / "convergence.png")
     study.files += [f"figures/{p.name}" for p in drawn.values()]
     return {k: f"figures/{p.name}" for k, p in drawn.items()}
 

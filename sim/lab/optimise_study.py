@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Comparison, _rows, compare, replication_seeds
+from .compare import Comparison, compare, paired_rows, replication_seeds
 from .optimise import COST_KEY, budget_value, pareto_mask, spread_pick
 from .tasks import RunSpec
 from ..scenario import ScenarioError
@@ -204,7 +204,7 @@ def reevaluate(study, top: list[Candidate]) -> Reevaluation:
     pairs = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            rows = _rows([a, b], list(exp.outcomes), {n: result.values[n] for n in (a, b)})
+            rows = paired_rows([a, b], list(exp.outcomes), {n: result.values[n] for n in (a, b)})
             pairs += [{"portfolio": b, "reference": a, **{k: r[k] for k in ("outcome", "diff", "diff_ci_low",
                                                                             "diff_ci_high", "p_value")}}
                       for r in rows if r["scenario"] == b]

@@ -254,3 +254,20 @@ def test_cli_end_to_end(tmp_path, capsys):
                  "figures/convergence.png", "manifest.json"):
         assert (out / name).exists(), name
     assert len(rows(out / "trials.csv")) == 3
+
+
+def test_a_rule_breaking_combination_is_a_failed_candidate_not_a_crash(tmp_path):
+    """Each lever's values alone are valid; together they may break a rule between parameters
+    (warm-up days must be fewer than the days simulated): such candidates are told as failed."""
+    path = write(tmp_path, trials=8)
+    text = path.read_text()
+    start = text.index('[levers."burden.paperwork_hours_per_day"]')
+    end = text.index("[objectives]")
+    levers = ('[levers."sim.days"]\nlow = 8\nhigh = 14\n[levers."sim.warmup_days"]\nlow = 1\nhigh = 12\n')
+    path.write_text(text[:start] + levers + text[end:])
+    run(path, tmp_path / "out")
+    trials = rows(tmp_path / "out" / "trials.csv")
+    invalid = [r for r in trials if r["status"] == "invalid"]
+    assert invalid and all("sim.warmup_days" in r["note"] and r["feasible"] == "False" for r in invalid)
+    assert all(int(r["sim.warmup_days"]) >= int(r["sim.days"]) for r in invalid)
+    assert any(r["status"] == "done" for r in trials)

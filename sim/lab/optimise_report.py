@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from . import numfmt
 from .optimise import COST_KEY, at_bounds, toml_value
@@ -85,6 +86,9 @@ def _scatter(ax, done, xkey, ykey, lang) -> None:
                        label=name[lang == "zh"])
     ax.set_xlabel(label(xkey, lang))
     ax.set_ylabel(label(ykey, lang))
+    for key, axis in ((xkey, ax.xaxis), (ykey, ax.yaxis)):
+        if key.startswith("cost."):  # yuan as 1,800,000, not 1.8 with a "1e6" offset in the corner
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
 def _tradeoff(exp, done, marginal, lang) -> Figure:
@@ -140,7 +144,8 @@ def _pareto(exp, done, top, reeval, lang) -> Figure:
 # ------------------------------------------------------------------ report
 def report(exp, candidates, top, reeval, marginal, figures, lang: str) -> str:
     zh = lang == "zh"
-    lines = [f"# {'优化' if zh else 'Optimisation'}: {exp.name}", "", exp.describe(lang), ""]
+    lines = [f"# {'优化：' if zh else 'Optimisation: '}{exp.name}", ""]
+    lines += [exp.describe(lang), ""] if exp.describe(lang) else []
     lines += _setup(exp, candidates, zh) + [""]
     lines += _portfolio_lines(exp, top, reeval, zh) + [""]
     lines += _bounds_lines(exp, top, zh) + [""]
@@ -154,8 +159,9 @@ def _setup(exp, candidates, zh: bool) -> list[str]:
     o = exp.options
     n_ok = sum(c.status == "done" for c in candidates)
     n_feas = sum(c.feasible for c in candidates)
-    objectives = ", ".join(f"`{k}` ({'最小化' if zh and d == 'minimise' else '最大化' if zh else d})"
-                           for k, d in exp.objectives)
+    words = {"minimise": "最小化", "maximise": "最大化"}
+    objectives = ("、".join(f"`{k}`（{words[d]}）" for k, d in exp.objectives) if zh else
+                  ", ".join(f"`{k}` ({d})" for k, d in exp.objectives))
     constraints = ", ".join(f"`{c.key}` {'≤' if c.kind == 'at_most' else '≥'} {numfmt.param_value(c.limit)}"
                             for c in exp.constraints) or ("无" if zh else "none")
     if zh:
@@ -228,7 +234,9 @@ def _bounds_lines(exp, top, zh: bool) -> list[str]:
         values = [c.values[lv.key] for c in top]
         where = at_bounds(lv, values)
         shown = ", ".join(numfmt.param_value(v) for v in values)
-        if where:
+        if lv.values is not None:
+            note = f"取值（各组合：{shown}）" if zh else f"values chosen (portfolios: {shown})"
+        elif where:
             note = f"在{words[where][1]}（各组合：{shown}）；扩大该范围可能还有改进" if zh else \
                 f"at the {words[where][0]} (portfolios: {shown}); widening its range may improve further"
         else:

@@ -64,6 +64,7 @@ def timed_study(setting: str, executor, tmp: Path, name: str) -> dict:
     folder = tmp / name
     t0 = time.perf_counter()
     exp = experiment(setting)
+    validate_s = time.perf_counter() - t0  # includes the tiny run that lists the summary keys
     with executor:
         study = run_experiment(exp, folder, executor, progress=False)
     wall = time.perf_counter() - t0
@@ -71,9 +72,11 @@ def timed_study(setting: str, executor, tmp: Path, name: str) -> dict:
     runs = len({s.run_id for s in study.specs})
     clock = study.facts["overhead"]
     shutil.rmtree(folder, ignore_errors=True)
-    return {"wall_s": wall, "simulation_s": sim_s, "runs": runs, "optimiser_s": clock["optimiser_s"],
-            "analysis_s": clock["analysis_s"], "overhead_s": wall - sim_s,
-            "overhead_share": (wall - sim_s) / sim_s, "per_run_s": sim_s / runs}
+    out = {"wall_s": wall, "simulation_s": sim_s, "runs": runs, "validate_s": validate_s,
+           "optimiser_s": clock["optimiser_s"], "analysis_s": clock["analysis_s"], "per_run_s": sim_s / runs}
+    if isinstance(executor, SerialExecutor):  # wall = simulations + everything else, one after the other
+        out.update(overhead_s=wall - sim_s, overhead_share=(wall - sim_s) / sim_s)
+    return out
 
 
 def _ledger_seconds(folder: Path) -> float:
@@ -98,8 +101,9 @@ def main() -> None:
             verdict = "meets" if r["overhead_share"] < OVERHEAD_TARGET else "misses"
             print(f"[{setting}] serial: {r['runs']} runs, wall {r['wall_s']:.1f} s, simulations {r['simulation_s']:.1f} s "
                   f"({r['per_run_s']:.2f} s a run); outside the simulations {r['overhead_s']:.2f} s = "
-                  f"{r['overhead_share']:.2%} ({verdict} the < {OVERHEAD_TARGET:.0%} target; ask/tell and specs "
-                  f"{r['optimiser_s']:.2f} s, analysis and outputs {r['analysis_s']:.2f} s)")
+                  f"{r['overhead_share']:.2%} ({verdict} the < {OVERHEAD_TARGET:.0%} target; validating the file "
+                  f"{r['validate_s']:.2f} s, ask/tell and specs {r['optimiser_s']:.2f} s, analysis and outputs "
+                  f"{r['analysis_s']:.2f} s, the rest ledger, hashing and runs.csv)")
         if not args.no_pool:
             r = out["pool"] = timed_study(setting, make_executor("process", args.workers), tmp, "pool")
             eff = r["simulation_s"] / (r["wall_s"] * args.workers)

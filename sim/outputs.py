@@ -31,6 +31,7 @@ LEDGER_FILES = frozenset({"ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-s
 EXPERIMENT_FILES = frozenset({
     "manifest.json", "runs.csv", "report.md", "comparison.csv", "sweep.csv", "design.csv", "indices.csv",
     "convergence.csv", "calibration.csv", "calibration.json", "fit.csv", "history.csv", "attribution.csv",
+    "trials.csv", "portfolios.csv", "portfolio_differences.csv", "portfolios.toml",
 }) | LEDGER_FILES
 FIGURES = "figures"
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")

@@ -221,8 +221,12 @@ def test_pareto_mask_and_spread():
 def test_budget_frontier_slope_and_bounds():
     costs = np.array([1.0e6, 1.5e6, 2.0e6, 2.5e6, 3.0e6])
     gain = 80 + 10 * costs / 1e6  # 10 units more per extra million a year
-    assert budget_value(costs, gain, "maximise", 2.0e6).slope_per_million == pytest.approx(10.0)
-    assert budget_value(costs, -gain, "minimise", 2.0e6).slope_per_million == pytest.approx(-10.0)
+    # the step frontier read across ±25% of the budget: close to the line's slope, not equal (steps)
+    assert budget_value(costs, gain, "maximise", 2.0e6).slope_per_million == pytest.approx(10.0, rel=0.25)
+    assert budget_value(costs, -gain, "minimise", 2.0e6).slope_per_million == pytest.approx(-10.0, rel=0.25)
+    # a costlier candidate that is no better flattens the frontier beyond the last gain: a smaller slope
+    more = budget_value(np.append(costs[:3], 3.0e6), np.append(gain[:3], 0.0), "maximise", 2.0e6)
+    assert 0 < more.slope_per_million < budget_value(costs, gain, "maximise", 2.0e6).slope_per_million
     # money that buys nothing: the frontier stays at the cheapest candidate, no slope to read
     flat = budget_value(costs, gain, "minimise", 2.0e6)
     assert flat.frontier == [(1.0e6, 90.0)] and np.isnan(flat.slope_per_million)
@@ -254,6 +258,10 @@ def test_cli_end_to_end(tmp_path, capsys):
                  "figures/convergence.png", "manifest.json"):
         assert (out / name).exists(), name
     assert len(rows(out / "trials.csv")) == 3
+    first = outputs(out)
+    # the same command again resumes in its own folder (every file there is one the design writes)
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert outputs(out) == first
 
 
 def test_a_rule_breaking_combination_is_a_failed_candidate_not_a_crash(tmp_path):

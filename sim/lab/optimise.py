@@ -264,18 +264,24 @@ def at_bounds(lever: Lever, values: Sequence[Any]) -> str:
 
 @dataclass(frozen=True)
 class BudgetValue:
-    frontier: list[tuple[float, float]]   # (cost, best objective attainable at up to that cost)
+    frontier: list[tuple[float, float]]   # (cost, best objective attainable at up to that cost): its steps
     budget: float                         # where the slope is read: the cost limit, or the best's cost
     slope_per_million: float              # objective change per extra 1M CNY a year (NaN: too few points)
-    points: int                           # frontier points the slope was fitted on
+    points: int                           # frontier steps within the window
     window: tuple[float, float]           # the cost window around the budget
+    top_cost: float = math.nan            # the costliest candidate: the frontier is flat from its last step to here
+
+
+SLOPE_SAMPLES = 41  # points at which the step frontier is read across the window for the slope
 
 
 def budget_value(costs: np.ndarray, objective: np.ndarray, direction: str, budget: float,
                  window: float = 0.25) -> BudgetValue:
     """The best objective attainable as a function of the budget (best so far over candidates
-    sorted by cost: a step frontier), and its slope near `budget` (least squares over the frontier's
-    steps with a cost within ±`window` × budget), in objective units per extra 1M CNY a year.
+    sorted by cost: a step frontier), and its slope near `budget`: a least-squares line through the
+    step function read at evenly spaced costs within ±`window` × budget (and within the costs the
+    candidates span), so that a stretch where more money found nothing better counts as flat. In
+    objective units per extra 1M CNY a year; NaN with fewer than two steps in the window.
     Candidates are those feasible under every constraint but the budget."""
     ok = np.isfinite(costs) & np.isfinite(objective)
     order = np.argsort(costs[ok], kind="stable")
@@ -288,10 +294,12 @@ def budget_value(costs: np.ndarray, objective: np.ndarray, direction: str, budge
     lo, hi = budget * (1 - window), budget * (1 + window)
     near = [(ci, yi) for ci, yi in frontier if lo <= ci <= hi]
     slope = math.nan
-    if len(near) >= 2 and len({ci for ci, _ in near}) >= 2:
-        xs, ys = np.array(near).T
+    if len({ci for ci, _ in near}) >= 2:
+        steps_c, steps_y = np.array(frontier).T
+        xs = np.linspace(max(lo, steps_c[0]), min(hi, c[-1]), SLOPE_SAMPLES)
+        ys = steps_y[np.searchsorted(steps_c, xs, side="right") - 1]
         slope = float(np.polyfit(xs / 1e6, ys, 1)[0])
-    return BudgetValue(frontier, float(budget), slope, len(near), (lo, hi))
+    return BudgetValue(frontier, float(budget), slope, len(near), (lo, hi), float(c[-1]) if len(c) else math.nan)
 
 
 def toml_value(v: Any) -> str:

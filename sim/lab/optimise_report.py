@@ -97,7 +97,8 @@ def _tradeoff(exp, done, marginal, lang) -> Figure:
     key = exp.objectives[0][0]
     _scatter(ax, done, COST_KEY, key, lang)
     if key in marginal and marginal[key][0].frontier:
-        xs, ys = np.array(marginal[key][0].frontier).T
+        bv = marginal[key][0]
+        xs, ys = np.array(bv.frontier + [(bv.top_cost, bv.frontier[-1][1])]).T  # flat to the costliest candidate
         ax.step(xs, ys, where="post", color="#d62728", label="best attainable" if lang != "zh" else "预算内最优")
     for con in exp.constraints:
         if con.key == COST_KEY:
@@ -250,11 +251,12 @@ def _marginal_lines(exp, marginal, zh: bool) -> list[str]:
     if not marginal:
         return lines + ["没有满足其余约束的候选。" if zh else "No candidate meets the other constraints."]
     lines.append("由搜索中的候选（满足除预算外的全部约束）按年成本排序，取“成本不超过 c 时可达的最优目标值”的阶梯前沿，"
-                 "在预算 ±25% 内做线性拟合得到斜率。假设：候选在预算附近足够密，前沿近似真实的成本—结果关系；"
+                 "在预算 ±25% 内等距读取该阶梯函数并做最小二乘直线拟合得到斜率（多花钱而未找到更优解的区段按平坦计）。假设：候选在预算附近足够密，前沿近似真实的成本—结果关系；"
                  "数值为搜索均值（未经新种子校正），只在所给杠杆范围内成立。" if zh else
                  "From the search's candidates that meet every constraint but the budget: the best objective "
-                 "attainable at a cost a year of at most c (a best-so-far frontier over cost), and its slope, a "
-                 "least-squares line through the frontier's steps within ±25% of the budget. Assumption: the "
+                 "attainable at a cost a year of at most c (a best-so-far frontier over cost), and its slope: a "
+                 "least-squares line through that step function read at evenly spaced costs within ±25% of the "
+                 "budget (a stretch where more money found nothing better counts as flat). Assumption: the "
                  "candidates sample the costs near the budget densely enough for this frontier to stand for the "
                  "true cost–outcome frontier; the values are search means (not corrected with fresh seeds) and "
                  "hold only within the levers' ranges.")

@@ -15,7 +15,13 @@ setting chosen:
    reading and writing the ledger, the re-evaluation's statistics, figures and report. Overhead
    share = (wall − Σ run durations) / Σ run durations. Target: < 5 %. The study's own clock
    (ask/tell and specs; analysis and outputs) is reported beside it.
-2. **Process pool**: the same study with ``--workers`` processes, timed from loading the file to the
+2. **Overhead at full size, without simulating** (always): the full setting's 200 × 4 study with the
+   simulations replaced by instant synthetic outcomes (seeded by each run's seed), in-process: its
+   whole wall time is the optimiser's (a TPE ask grows with the trials told, so this is measured,
+   not extrapolated), divided by the full setting's runs × the seconds a run took in measure 1 (or
+   in the pool). The quick setting's share is mostly fixed costs (importing matplotlib, the first
+   figure's fonts, validating the file), which a full study spreads over 14 times as many runs.
+3. **Process pool**: the same study with ``--workers`` processes, timed from loading the file to the
    pool's shutdown; the pool's efficiency = Σ run durations / (wall × workers). Rounds are
    synchronous (a round's candidates must be told before the next are asked), so a round waits for
    its slowest run: this is where the efficiency goes.
@@ -79,6 +85,27 @@ def timed_study(setting: str, executor, tmp: Path, name: str) -> dict:
     return out
 
 
+def dry_overhead(tmp: Path) -> dict:
+    """The full setting with synthetic outcomes in place of simulations (tasks.run_record patched
+    in this process, serial executor): every second is the optimiser's."""
+    import numpy as np
+    from sim.lab import tasks
+
+    scale = {"cost.total_cny_per_year": (1.6e6, 0.6e6), "satisfaction.elderly_gap": (0.0, 0.06)}
+
+    def synthetic(scenario, seed, outcomes, detail):  # most candidates feasible, as in the real study
+        rng = np.random.default_rng(seed + int(scenario["grid"]["households_per_grid"]))
+        return {"outcomes": {k: scale.get(k, (10.0, 10.0))[0] + scale.get(k, (10.0, 10.0))[1] * float(rng.random())
+                             for k in outcomes}}
+
+    real, tasks.run_record = tasks.run_record, synthetic
+    try:
+        r = timed_study("full", SerialExecutor(), tmp, "dry")
+    finally:
+        tasks.run_record = real
+    return {"wall_s": r["wall_s"], "runs": r["runs"], "optimiser_s": r["optimiser_s"], "analysis_s": r["analysis_s"]}
+
+
 def _ledger_seconds(folder: Path) -> float:
     manifest = json.loads((folder / "manifest.json").read_text())
     return float(manifest["simulation_s_in_ledger"])
@@ -104,6 +131,13 @@ def main() -> None:
                   f"{r['overhead_share']:.2%} ({verdict} the < {OVERHEAD_TARGET:.0%} target; validating the file "
                   f"{r['validate_s']:.2f} s, ask/tell and specs {r['optimiser_s']:.2f} s, analysis and outputs "
                   f"{r['analysis_s']:.2f} s, the rest ledger, hashing and runs.csv)")
+        d = out["dry_full"] = dry_overhead(tmp)
+        per_run = (out.get("serial") or {}).get("per_run_s")
+        share = f" = {d['wall_s'] / (d['runs'] * per_run):.2%} of {d['runs']} runs × {per_run:.2f} s" if per_run else ""
+        print(f"[full, no simulations] {d['runs']} runs: the optimiser's own time {d['wall_s']:.1f} s (ask/tell and "
+              f"specs {d['optimiser_s']:.2f} s, analysis and outputs {d['analysis_s']:.2f} s){share}")
+        if per_run:
+            d["share_of_full"] = d["wall_s"] / (d["runs"] * per_run)
         if not args.no_pool:
             r = out["pool"] = timed_study(setting, make_executor("process", args.workers), tmp, "pool")
             eff = r["simulation_s"] / (r["wall_s"] * args.workers)

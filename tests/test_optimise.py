@@ -248,6 +248,8 @@ def test_two_objectives_give_a_pareto_set(tmp_path):
     front = {trials[i]["trial"] for i in np.flatnonzero(pareto_mask(pts, ["minimise", "minimise"]))}
     assert chosen and chosen <= front
     assert (tmp_path / "out" / "figures" / "pareto.png").exists()
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert f"## Pareto front (search means)\n\n{len(front)} feasible candidates" in report
 
 
 def test_cli_end_to_end(tmp_path, capsys):

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import numfmt
-from .optimise import COST_KEY, at_bounds, toml_value
+from .optimise import COST_KEY, at_bounds, pareto_mask, toml_value
 from ..labels import figure_lang, label, plot_context
 
 
@@ -148,6 +148,7 @@ def report(exp, candidates, top, reeval, marginal, figures, lang: str) -> str:
     lines = [f"# {'优化：' if zh else 'Optimisation: '}{exp.name}", ""]
     lines += [exp.describe(lang), ""] if exp.describe(lang) else []
     lines += _setup(exp, candidates, zh) + [""]
+    lines += _front_lines(exp, candidates, zh)
     lines += _portfolio_lines(exp, top, reeval, zh) + [""]
     lines += _bounds_lines(exp, top, zh) + [""]
     lines += _marginal_lines(exp, marginal, zh) + [""]
@@ -181,6 +182,24 @@ def _setup(exp, candidates, zh: bool) -> list[str]:
                f"{numfmt.param_value(lv.low)} – {numfmt.param_value(lv.high)}" + (" (log)" if lv.log else ""))
         head.append(f"| `{lv.key}` | {rng} |")
     return head
+
+
+def _front_lines(exp, candidates, zh: bool) -> list[str]:
+    """Several objectives: the feasible Pareto front of the search, by trial, along the first objective."""
+    if len(exp.objectives) < 2:
+        return []
+    feasible = [c for c in candidates if c.feasible]
+    keys = [k for k, _ in exp.objectives]
+    if not feasible:
+        return []
+    mask = pareto_mask(np.array([[c.means[k] for k in keys] for c in feasible]), [d for _, d in exp.objectives])
+    front = sorted((c for c, m in zip(feasible, mask) if m), key=lambda c: c.means[keys[0]])
+    head = (f"## 帕累托前沿（搜索均值）\n\n{len(front)} 个可行候选不被其他可行候选支配：" if zh else
+            f"## Pareto front (search means)\n\n{len(front)} feasible candidates are dominated by no other:")
+    head_cells = ["试验" if zh else "trial", *(f"`{k}`" for k in keys)]
+    table = ["| " + " | ".join(head_cells) + " |", "|" + "---|" * len(head_cells)]
+    table += [f"| {c.number} | " + " | ".join(numfmt.number(c.means[k]) for k in keys) + " |" for c in front]
+    return [head, ""] + table + [""]
 
 
 def _portfolio_lines(exp, top, reeval, zh: bool) -> list[str]:
@@ -249,7 +268,8 @@ def _bounds_lines(exp, top, zh: bool) -> list[str]:
 def _marginal_lines(exp, marginal, zh: bool) -> list[str]:
     lines = ["## 预算的边际价值" if zh else "## Marginal value of budget", ""]
     if not marginal:
-        return lines + ["没有满足其余约束的候选。" if zh else "No candidate meets the other constraints."]
+        return lines + ["没有成本以外的目标，或没有满足其余约束的候选。" if zh else
+                        "No objective other than the cost itself, or no candidate meets the other constraints."]
     lines.append("由搜索中的候选（满足除预算外的全部约束）按年成本排序，取“成本不超过 c 时可达的最优目标值”的阶梯前沿，"
                  "在预算 ±25% 内等距读取该阶梯函数并做最小二乘直线拟合得到斜率（多花钱而未找到更优解的区段按平坦计）。假设：候选在预算附近足够密，前沿近似真实的成本—结果关系；"
                  "数值为搜索均值（未经新种子校正），只在所给杠杆范围内成立。" if zh else

@@ -59,7 +59,7 @@ class Search:
 
     def __init__(self, exp):
         import optuna
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed candidates are in trials.csv
         self.optuna, self.exp = optuna, exp
         d = optuna.distributions
         self.space = {lv.key: (d.CategoricalDistribution(lv.values) if lv.values is not None else
@@ -217,14 +217,14 @@ def marginal_values(exp, candidates: list[Candidate]) -> dict[str, Any]:
     budgets = [c for c in exp.constraints if c.key == COST_KEY and c.kind == "at_most"]
     others = [c for c in exp.constraints if c not in budgets]
     ok = [c for c in candidates if c.status == "done" and all(con.violation(c.means[con.key]) <= 0 for con in others)]
-    if not ok:
+    if not ok or all(key == COST_KEY for key, _ in exp.objectives):
         return {}
     costs = np.array([c.means[COST_KEY] for c in ok])
     if budgets:
         budget, where = min(b.limit for b in budgets), "budget"
     else:  # no budget: read the slope around the cost of the best candidate of the first objective
-        key, direction = exp.objectives[0]
+        key, direction = next((k, d) for k, d in exp.objectives if k != COST_KEY)
         y = np.array([c.means[key] for c in ok])
         budget, where = float(costs[int(np.argmin(y) if direction == "minimise" else np.argmax(y))]), "best"
     return {key: (budget_value(costs, np.array([c.means[key] for c in ok]), d, budget), where)
-            for key, d in exp.objectives}
+            for key, d in exp.objectives if key != COST_KEY}  # the cost against itself says nothing

@@ -33,6 +33,7 @@ EXPERIMENT_FILES = frozenset({
     "convergence.csv", "calibration.csv", "calibration.json", "fit.csv", "history.csv", "attribution.csv",
     "futures.csv", "outcomes.csv", "robustness.csv", "failures.csv", "discovery_boxes.csv",
     "discovery_trajectory.csv",
+    "trials.csv", "portfolios.csv", "portfolio_differences.csv", "portfolios.toml",
 }) | LEDGER_FILES
 FIGURES = "figures"
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")

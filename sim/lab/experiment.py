@@ -2,7 +2,7 @@
 
     name = "grid_size_sweep"
     description = "..."
-    design = "sweep"                  # compare | sweep | morris | sobol | calibrate | robust | discover
+    design = "sweep"                  # compare | sweep | morris | sobol | calibrate | optimise | robust | discover
     scenario = "../scenarios/workshop.toml"        # the base scenario (paths relative to this file)
     scenarios = ["../scenarios/baseline.toml", ...] # compare: the first is the reference
     seed = 1
@@ -30,6 +30,7 @@
     [targets.before]                  # calibrate: one fit per named target set
     "rates.solved" = { value = 0.53, tolerance = 0.01 }
     [calibrate] n_initial = 64, max_refine_evals = 60
+    [levers."KEY"], [objectives], [constraints], [optimise]   # optimise: see sim/lab/optimise.py
     # robust: policies (scenarios = [...], [policies."NAME"], policies_file) in sampled futures
     # ([uncertainty.NAME] like [groups.NAME]; by default the assumption-marked parameters),
     # [thresholds] "rates.on_time" = { at_least = 0.7 }, [robust] futures = 40, objectives = {...};
@@ -57,10 +58,11 @@ from ..scenario import shorten
 from .calibration import Target
 from .compare import KEY_OUTCOMES
 
-DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate", "robust", "discover")
+DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate", "optimise", "robust", "discover")
 DISTS = ("uniform", "triangular", "truncnormal")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
             "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate",
+            "levers", "objectives", "constraints", "optimise",
             "uncertainty", "policies", "policies_file", "thresholds", "robust", "discover", "results", "policy"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
                 "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"},
@@ -126,6 +128,9 @@ class Experiment:
     options: Mapping[str, Any] = field(default_factory=dict)   # the design's own section
     targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     description_zh: str = ""
+    levers: tuple = ()          # optimise: optimise.Lever decision variables
+    objectives: tuple = ()      # optimise: (summary key, "minimise" | "maximise")
+    constraints: tuple = ()     # optimise: optimise.Constraint bounds on the candidates' means
 
     def describe(self, lang: str) -> str:
         return (self.description_zh if lang == "zh" else "") or self.description
@@ -144,7 +149,15 @@ class Experiment:
                 "bounds": {b.key: {k: v for k, v in vars(b).items() if k != "key" and v not in (None, False)}
                            for b in self.bounds},
                 "options": dict(self.options),
-                "targets": {n: {t.outcome: [t.value, t.tolerance] for t in ts} for n, ts in self.targets.items()}}
+                "targets": {n: {t.outcome: [t.value, t.tolerance] for t in ts} for n, ts in self.targets.items()},
+                **self._optimise_definition()}
+
+    def _optimise_definition(self) -> dict[str, Any]:
+        """The optimise design's tables (absent for the other designs, whose fingerprints stay as they were)."""
+        if not self.levers:
+            return {}
+        return {"levers": {lv.key: lv.spec() for lv in self.levers}, "objectives": dict(self.objectives),
+                "constraints": {c.key: {c.kind: c.limit} for c in self.constraints}}
 
     def fingerprint(self) -> str:
         """What identifies the experiment's runs: its definition without names and descriptions
@@ -191,7 +204,7 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
         raise ExperimentError(f, "name", name, SAFE_NAME_RULE)
     if design in ("robust", "discover"):  # policies over sampled futures: sim/lab/policies.py
         from .policies import deep_uncertainty
-        return _checked(f, Experiment(**deep_uncertainty(raw, f, base_dir, name, seed=seed, reps=reps, days=days)))
+        return _finish(f, Experiment(**deep_uncertainty(raw, f, base_dir, name, seed=seed, reps=reps, days=days)))
     overrides = _overrides(f, raw, days)
     scenarios = _scenarios(f, raw, design, base_dir, overrides)
     known = summary_keys(scenarios[0])
@@ -201,6 +214,11 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
                seed=_int(f, "seed", seed if seed is not None else raw.get("seed", 0), 0, MAX_SEED),
                reps=_int(f, "reps", reps if reps is not None else raw.get("reps", 10), 1),
                outcomes=_outcomes(f, raw, known), options=_options(f, raw, design))
+    if design == "optimise":
+        return _finish(f, Experiment(**{**exp, **_optimise(f, raw, scenarios[0], known)}))
+    for key in ("levers", "objectives", "constraints", "optimise"):
+        if key in raw:
+            raise ExperimentError(f, key, raw[key], f"only an optimise design has [{key}]")
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
         raise ExperimentError(f, "parameters", params, "a table of parameter keys")
@@ -218,11 +236,19 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
         exp["targets"] = _targets(f, raw.get("targets"), known)
     elif "targets" in raw:
         raise ExperimentError(f, "targets", raw["targets"], "only a calibrate design has targets")
-    return _checked(f, Experiment(**exp))
+    return _finish(f, Experiment(**exp))
 
 
-def _checked(f: str, experiment: Experiment) -> Experiment:
-    """The design's size and memory, checked before anything is written."""
+def _optimise(f: str, raw: Mapping, base: Scenario, known: frozenset[str]) -> dict[str, Any]:
+    from .optimise import parse, recorded_outcomes
+    parsed = parse(f, raw, base, known)
+    extra = _outcomes(f, raw, known) if "outcomes" in raw else ()
+    return {**parsed, "outcomes": recorded_outcomes(parsed["objectives"], parsed["constraints"], extra)}
+
+
+def _finish(f: str, experiment: Experiment) -> Experiment:
+    """The checks every design shares: the runs it asks for are bounded, the largest fits in memory."""
+    design = experiment.design
     runs = run_count(experiment)
     if runs > MAX_RUNS:
         raise ExperimentError(f, None, None, f"this {experiment.design} design asks for {runs:,} runs "
@@ -247,6 +273,8 @@ def run_count(exp: Experiment) -> int:
         return len(exp.scenarios) * max(exp.reps, o.get("max_reps", 0) if "precision" in o else 0)
     if exp.design == "sweep":
         return math.prod(len(a.values) for a in exp.axes) * exp.reps
+    if exp.design == "optimise":  # the search, then the top k and the base scenario with fresh seeds
+        return o["trials"] * exp.reps + (o["reevaluate_top"] + 1) * o["reevaluate_reps"]
     if exp.design in ("robust", "discover"):  # a discover design that reads a robust study runs nothing
         return 0 if "results" in o else len(o.get("policies", {None: 0})) * o["futures"] * exp.reps
     if exp.design == "morris":
@@ -270,6 +298,9 @@ def run_count_text(exp: Experiment) -> str:
         return f"{len(exp.scenarios)} scenarios × {reps:,} replications"
     if exp.design == "sweep":
         return " × ".join(f"{len(a.values):,} values of {a.key}" for a in exp.axes) + f" × {r:,} replications"
+    if exp.design == "optimise":
+        return (f"{o['trials']:,} trials × {r:,} replications + (reevaluate_top {o['reevaluate_top']} + the base "
+                f"scenario) × {o['reevaluate_reps']:,} replications")
     if exp.design in ("robust", "discover"):
         policies = f"{len(o['policies'])} policies × " if exp.design == "robust" else ""
         return f"{policies}{o.get('futures', 0):,} futures × {r:,} replications"
@@ -292,6 +323,7 @@ def _check_memory(f: str, exp: Experiment, copies: int = 1, hint: str = "") -> N
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values)
         values = {min(axis.values), max(axis.values)} if numeric else set(axis.values)
         candidates += [exp.base.with_values({axis.key: v}, origin=f) for v in values]
+    candidates += _lever_corners(f, exp)
     for corner in ("low", "high"):
         try:
             candidates.append(exp.base.with_values({b.key: (int(round(getattr(b, corner))) if b.integer
@@ -304,6 +336,18 @@ def _check_memory(f: str, exp: Experiment, copies: int = 1, hint: str = "") -> N
         memory.check(biggest, copies=copies, hint=hint)
     except memory.MemoryLimitError as exc:
         raise ExperimentError(f, None, None, f"the largest run ({biggest.name}): {exc.allowed}") from None
+
+
+def _lever_corners(f: str, exp: Experiment) -> list[Scenario]:
+    """The optimise design's extremes: every lever at its low end (first value), then at its high end (last)."""
+    out = []
+    for end in (0, -1):
+        values = {lv.key: (lv.values[end] if lv.values is not None else (lv.low, lv.high)[end]) for lv in exp.levers}
+        try:
+            out.append(exp.base.with_values(values, origin=f) if values else exp.base)
+        except ScenarioError:  # a corner that breaks a rule between values is never run as such
+            pass
+    return out
 
 
 def check_parallel_memory(exp: Experiment, workers: int) -> None:
@@ -341,6 +385,11 @@ def _number(f: str, key: str, value: Any, what: str = "a finite number") -> floa
     if not math.isfinite(x):
         raise ExperimentError(f, key, value, what)
     return x
+
+
+# The checks under public names, for the designs that validate their own tables (sim/lab/optimise.py).
+check_int = _int
+check_number = _number
 
 
 def _overrides(f: str, raw: Mapping, days: int | None) -> dict[str, Any]:

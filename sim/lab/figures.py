@@ -97,6 +97,11 @@ def _label(key: str, lang: str, result_or_sweep) -> str:
     return label(key, lang, per_year=key in annual)
 
 
+def save(fig: Figure, path: Path) -> Path:
+    """Write `fig` as a PNG atomically, the same bytes for the same data (other designs' figures)."""
+    return _save(fig, path)
+
+
 def _save(fig: Figure, path: Path) -> Path:
     buf = io.BytesIO()
     # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.

@@ -195,6 +195,11 @@ def _calibrate(study: Study) -> None:
     run_calibration(study)
 
 
+def _optimise(study: Study) -> None:
+    from .optimise_study import run_optimise
+    run_optimise(study)
+
+
 def _robust(study: Study) -> None:
     from .robust_study import run_robust
     run_robust(study)
@@ -206,7 +211,8 @@ def _discover(study: Study) -> None:
 
 
 RUN_DESIGN = {"compare": _compare, "sweep": _sweep, "morris": _sensitivity, "sobol": _sensitivity,
-              "calibrate": _calibrate, "robust": _robust, "discover": _discover}  # how each of experiment.DESIGNS is run
+              "calibrate": _calibrate, "optimise": _optimise, "robust": _robust,
+              "discover": _discover}  # how each of experiment.DESIGNS is run
 assert set(RUN_DESIGN) == set(DESIGNS), "a design without its runner"
 
 

@@ -285,3 +285,19 @@ def test_a_policies_file_and_scenario_files_give_lever_overrides(tmp_path):
     assert exp.options["policies"] == {"baseline": {}, "decentralisation": {"policy.decentralisation": 0.8},
                                        "cheap": {"policy.app_adoption": 0.6}, "rich": {"policy.decentralisation": 0.5}}
     assert run_count(exp) == 4 * 10 * 1 and not math.isnan(exp.bounds[0].low)
+
+
+@pytest.mark.parametrize("design, extra", [
+    ("sweep", {"parameters": {"policy.decentralisation": {"values": [0.0, 1.0]}}}),
+    ("optimise", {"levers": {"policy.decentralisation": {"low": 0.0, "high": 1.0}},
+                  "objectives": {"response_time_h.mean": "minimise"}}),
+])
+@pytest.mark.parametrize("key, value", [("thresholds", {"rates.on_time": {"at_least": 0.7}}),
+                                        ("policies", {"a": {"policy.decentralisation": 1.0}}),
+                                        ("uncertainty", {}), ("policies_file", "p.toml")])
+def test_the_keys_of_robust_and_discover_are_refused_by_other_designs(design, extra, key, value):
+    raw = {"design": design, "scenario": f"{SC}/workshop.toml",
+           **extra, key: value}
+    with pytest.raises(ExperimentError, match="only a robust or discover design") as err:
+        build(raw, "x.toml")
+    assert err.value.key == key

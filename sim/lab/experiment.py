@@ -60,6 +60,7 @@ from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate", "optimise", "robust", "discover")
 DISTS = ("uniform", "triangular", "truncnormal")
+DEEP_UNCERTAINTY_KEYS = ("uncertainty", "policies", "policies_file", "thresholds", "results", "policy")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
             "set", "parameters", "groups", "morris", "sobol", "compare", "targets", "calibrate",
             "levers", "objectives", "constraints", "optimise",
@@ -205,6 +206,9 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     if design in ("robust", "discover"):  # policies over sampled futures: sim/lab/policies.py
         from .policies import deep_uncertainty
         return _finish(f, Experiment(**deep_uncertainty(raw, f, base_dir, name, seed=seed, reps=reps, days=days)))
+    for key in DEEP_UNCERTAINTY_KEYS:
+        if key in raw:
+            raise ExperimentError(f, key, raw[key], f"only a robust or discover design has {key!r}")
     overrides = _overrides(f, raw, days)
     scenarios = _scenarios(f, raw, design, base_dir, overrides)
     known = summary_keys(scenarios[0])
@@ -248,7 +252,6 @@ def _optimise(f: str, raw: Mapping, base: Scenario, known: frozenset[str]) -> di
 
 def _finish(f: str, experiment: Experiment) -> Experiment:
     """The checks every design shares: the runs it asks for are bounded, the largest fits in memory."""
-    design = experiment.design
     runs = run_count(experiment)
     if runs > MAX_RUNS:
         raise ExperimentError(f, None, None, f"this {experiment.design} design asks for {runs:,} runs "

@@ -15,6 +15,8 @@ duty, supervision, mediators, patrol allowances, facilitation), `cost.overtime_c
 
 from __future__ import annotations
 
+import re
+
 from .submodels.base import ratio
 
 # component -> (label in English, in Chinese); the order of the summary keys
@@ -70,6 +72,14 @@ FREE_LEVERS: dict[str, str] = {
     "deliberation.deputy_share": "deputies (人大代表、政协委员) attend as part of their duties, unpaid by the township",
     "safety.inspection_results_published": "a notice on the existing platform; the inspections are costed",
 }
+
+
+def price_rows(lever: str) -> list[str]:
+    """The parameter-table rows a lever's declared cost rests on (those LEVER_COSTS names)."""
+    from .params import PARAM_BY_KEY
+    text = LEVER_COSTS[lever][2] if lever in LEVER_COSTS else ""
+    return [k for k in dict.fromkeys(re.findall(r"[a-z_]+\.[a-z0-9_]+", text))
+            if k in PARAM_BY_KEY and PARAM_BY_KEY[k].lever is None]   # a price, not another lever
 
 
 def window_costs(model, years: float) -> dict[str, float]:

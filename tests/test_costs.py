@@ -179,3 +179,17 @@ def test_one_seed_gives_one_cost():
     first = run(small(**SMALL), 7, case_table=False).summary
     again = run(small(**SMALL), 7, case_table=False).summary
     assert cost_keys(first) == cost_keys(again)
+
+
+def test_each_priced_lever_names_the_table_rows_its_cost_rests_on():
+    """The optimise report says which prices a budget rests on (and which are assumptions): every
+    lever that costs money names at least one price row of the parameter table, none of them a lever."""
+    from sim.costs import price_rows
+    from sim.params import PARAM_BY_KEY
+    for lever in costs.LEVER_COSTS:
+        rows = price_rows(lever)
+        if lever == "deliberation.facilitation_cny_per_meeting":   # the lever is the price itself
+            assert rows == []
+            continue
+        assert rows, lever
+        assert all(PARAM_BY_KEY[k].lever is None for k in rows)

@@ -207,6 +207,12 @@ def test_report_in_both_languages(study, tmp_path):
     run_experiment(load_experiment(path), zh, SerialExecutor(), progress=False, lang="zh")
     text_zh = (zh / "report.md").read_text()
     assert "预算的边际价值" in text_zh and "组合" in text_zh
+    # the budget rests on lever prices: which of them are assumptions is said, per lever
+    section = text.split("## What the costs rest on")[1]
+    assert "| `grid.households_per_grid` | staff | `worker.annual_cost_cny` (assumption) |" in section
+    assert "`burden.paperwork_hours_per_day` | no money" in section
+    assert "`cost.smart_dispatch_cny_per_year` (assumption)" in section
+    assert "## 成本依据" in text_zh and "（假设）" not in text_zh.split("## 成本依据")[0]
     assert (zh / "trials.csv").read_bytes() == (out / "trials.csv").read_bytes()
 
 

@@ -152,9 +152,43 @@ def report(exp, candidates, top, reeval, marginal, figures, lang: str) -> str:
     lines += _portfolio_lines(exp, top, reeval, zh) + [""]
     lines += _bounds_lines(exp, top, zh) + [""]
     lines += _marginal_lines(exp, marginal, zh) + [""]
+    lines += _cost_basis_lines(exp, zh)
     for name, path in figures.items():
         lines += [f"![{name}]({path})", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cost_basis_lines(exp, zh: bool) -> list[str]:
+    """When cost is an objective or a constraint: what each lever's declared cost rests on, and which
+    of those prices are assumptions (an effect on cost that rests on an assumption says so)."""
+    from ..costs import FREE_LEVERS, LEVER_COSTS, price_rows
+    from ..params import PARAM_BY_KEY
+    from .uncertainty import is_assumption
+
+    keys = [k for k, _ in exp.objectives] + [c.key for c in exp.constraints]
+    if not any(k.startswith("cost.") for k in keys):
+        return []
+    lines = ["## 成本依据" if zh else "## What the costs rest on", "",
+             ("以下为各杠杆的成本模型（ODD §7.40）及其所依据的参数表价格；标为“假设”的价格没有公开来源，"
+              "预算约束与预算边际价值都依赖于它们。" if zh else
+              "Each lever's declared cost model (ODD §7.40) and the prices in the parameter table it rests on; "
+              "a price marked assumption has no published source, and the budget constraint and the marginal "
+              "value of budget rest on it."), "",
+             "| 杠杆 | 成本构成 | 价格参数 |" if zh else "| lever | cost component | prices |", "|---|---|---|"]
+    for lv in exp.levers:
+        if lv.key in FREE_LEVERS:
+            lines.append(f"| `{lv.key}` | {'不花钱' if zh else 'no money'}: {FREE_LEVERS[lv.key]} | — |")
+            continue
+        component = LEVER_COSTS[lv.key][0] if lv.key in LEVER_COSTS else "—"
+        prices = ", ".join(f"`{k}` ({('假设' if zh else 'assumption') if is_assumption(PARAM_BY_KEY[k]) else ('有来源' if zh else 'sourced')})"
+                           for k in price_rows(lv.key)) or "—"
+        lines.append(f"| `{lv.key}` | {component} | {prices} |")
+    return lines + [""]
+
+
+def _limit(x: float) -> str:
+    """A constraint's bound: money with thousands separators (2,000,000), a rate as written."""
+    return f"{x:,.0f}" if abs(x) >= 10_000 and float(x).is_integer() else numfmt.param_value(x)
 
 
 def _setup(exp, candidates, zh: bool) -> list[str]:
@@ -164,7 +198,7 @@ def _setup(exp, candidates, zh: bool) -> list[str]:
     words = {"minimise": "最小化", "maximise": "最大化"}
     objectives = ("、".join(f"`{k}`（{words[d]}）" for k, d in exp.objectives) if zh else
                   ", ".join(f"`{k}` ({d})" for k, d in exp.objectives))
-    constraints = ", ".join(f"`{c.key}` {'≤' if c.kind == 'at_most' else '≥'} {numfmt.param_value(c.limit)}"
+    constraints = ", ".join(f"`{c.key}` {'≤' if c.kind == 'at_most' else '≥'} {_limit(c.limit)}"
                             for c in exp.constraints) or ("无" if zh else "none")
     if zh:
         head = [f"基准场景 `{exp.base.name}`；采样器 {o['sampler']}，共 {o['trials']} 个候选（每轮 {o['batch']} 个），"
@@ -282,11 +316,11 @@ def _marginal_lines(exp, marginal, zh: bool) -> list[str]:
                  "hold only within the levers' ranges.")
     lines.append("")
     for key, (bv, where) in marginal.items():
-        at = numfmt.param_value(round(bv.budget))
+        at = f"{round(bv.budget):,}"
         ref = (f"预算 {at} 元/年" if zh else f"the budget of {at} CNY a year") if where == "budget" else \
             (f"最优候选的成本 {at} 元/年" if zh else f"the best candidate's cost, {at} CNY a year")
         if bv.frontier and bv.frontier[-1][0] < bv.window[0]:
-            top = numfmt.param_value(round(bv.frontier[-1][0]))
+            top = f"{round(bv.frontier[-1][0]):,}"
             lines.append(f"- `{key}`: 预算不构成约束：前沿最高成本 {top} 元/年，低于{ref}的 75%。" if zh else
                          f"- `{key}`: the budget does not bind: the frontier's costliest step is {top} CNY a year, "
                          f"below 75% of {ref}.")

@@ -30,6 +30,8 @@
     [targets.before]                  # calibrate: one fit per named target set
     "rates.solved" = { value = 0.53, tolerance = 0.01 }
     [calibrate] n_initial = 64, max_refine_evals = 60
+    [calibrate] method = "history_matching", n_initial, wave_size, waves, cutoff, discrepancy, ...
+    [targets.after.set]               # history matching: this target set's own context (overrides)
 
 Every error names the file, the key, the value and what is allowed (exit status 2).
 """

@@ -16,7 +16,7 @@ import pytest
 import sim.lab.tasks
 from sim.cli import main
 from sim.lab.calibration import FreeParameter
-from sim.lab.experiment import ExperimentError, build
+from sim.lab.experiment import ExperimentError, build, load_experiment, run_count
 from sim.lab.history_matching import (Observation, Settings, correlation, history_match, identifiability,
                                       leave_one_out, profiles)
 from tests.helpers import ROOT
@@ -199,6 +199,7 @@ def test_history_matching_end_to_end_deterministic_and_resumable(tmp_path: Path,
     # every point ran both patterns, the "after" one with its own context
     runs = rows(a / "runs.csv")
     assert len(runs) == len(points) * 2 * 2 and {r["pattern"] for r in runs} == {"before", "after"}
+    assert len(runs) <= run_count(load_experiment(path)) == (6 + 3 + 2 * 3) * 2 * 2   # the budget, fixed in advance
     report = (a / "report.md").read_text()
     assert "NROY size per wave" in report and "Leave one pattern out" in report and "Attribution" in report
     assert "`policy.decentralisation` = 1.0" in report

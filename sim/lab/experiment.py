@@ -288,7 +288,7 @@ def _check_memory(f: str, exp: Experiment, copies: int = 1, hint: str = "") -> N
     must fit in the memory available."""
     from .. import memory
 
-    candidates = list(exp.scenarios)
+    candidates = list(exp.scenarios) + [exp.context(name) for name in exp.contexts]  # a pattern may be bigger
     for axis in exp.axes:  # memory grows or shrinks with each numeric value: its extremes suffice
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values)
         values = {min(axis.values), max(axis.values)} if numeric else set(axis.values)

@@ -32,7 +32,7 @@ EXPERIMENT_FILES = frozenset({
     "manifest.json", "runs.csv", "report.md", "comparison.csv", "sweep.csv", "design.csv", "indices.csv",
     "convergence.csv", "calibration.csv", "calibration.json", "fit.csv", "history.csv", "attribution.csv",
     "waves.csv", "nroy.csv", "points.csv", "identifiability.csv", "correlation.csv", "profiles.csv", "loo.csv",
-    "history_matching.json",
+    "compatibility.csv", "history_matching.json",
 }) | LEDGER_FILES
 FIGURES = "figures"
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")

@@ -17,8 +17,8 @@ import sim.lab.tasks
 from sim.cli import main
 from sim.lab.calibration import FreeParameter
 from sim.lab.experiment import ExperimentError, build, load_experiment, run_count
-from sim.lab.history_matching import (Observation, Settings, correlation, history_match, identifiability,
-                                      leave_one_out, profiles)
+from sim.lab.history_matching import (Observation, Settings, compatibility, correlation, history_match,
+                                      identifiability, leave_one_out, profiles)
 from tests.helpers import ROOT
 
 # ------------------------------------------------------------------ the toy: a known solution
@@ -85,6 +85,10 @@ def test_a_wrong_pattern_is_not_predicted_and_empty_nroy_is_reported() -> None:
     assert any("does not reproduce these patterns" in w for w in result.warnings)
     rows = {r["left_out"]: r for r in leave_one_out(result)}
     assert not rows["C"]["inside"] and rows["C"]["max"] < 0.95
+    # each pattern alone, and A with C, can be matched; C with B cannot (a + b = 0.8 needs a < 0)
+    fits = {(r["pattern_a"], r["pattern_b"]): r["compatible"] for r in compatibility(result)}
+    assert fits[("A", "A")] and fits[("B", "B")] and fits[("C", "C")] and fits[("A", "C")]
+    assert fits[("A", "B")] and not fits[("B", "C")]
     # the second largest implausibility forgives one bad observation: NROY is then not empty
     lenient = toy_result(Settings(seed=1, reps=4, n_initial=60, wave_size=40, waves=3, second_max=True,
                                   loo=False), wrong)
@@ -186,7 +190,7 @@ def test_history_matching_end_to_end_deterministic_and_resumable(tmp_path: Path,
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["calibrate", str(path), "--out", str(a), "--workers", "1", "--no-progress"]) == 0
     for name in ("waves.csv", "nroy.csv", "points.csv", "identifiability.csv", "correlation.csv", "profiles.csv",
-                 "loo.csv", "history_matching.json", "report.md", "runs.csv", "manifest.json",
+                 "loo.csv", "compatibility.csv", "history_matching.json", "report.md", "runs.csv", "manifest.json",
                  "figures/nroy_pairs.png", "figures/profiles.png"):
         assert (a / name).is_file(), name
     points = rows(a / "points.csv")

@@ -379,6 +379,22 @@ def leave_one_out(result: Result) -> list[dict[str, Any]]:
     return rows
 
 
+def compatibility(result: Result) -> list[dict[str, Any]]:
+    """Which patterns the model reproduces together: for each pair (and each pattern alone), the
+    least measure over every evaluated point using only their observations. Over points the waves
+    chose for all patterns, so a value below the cutoff shows the pair can be matched; one above it
+    is strong evidence (wave 1 covers the prior box without steering) that it cannot."""
+    names = result.patterns()
+    rows = []
+    for a_i, a in enumerate(names):
+        for b in names[a_i:]:
+            cols = np.array([j for j, o in enumerate(result.observations) if o.pattern in (a, b)])
+            least = min(_measure(pt.impl[cols], result.settings.second_max) for pt in result.points)
+            rows.append({"pattern_a": a, "pattern_b": b, "least_measure": least,
+                         "compatible": int(least < result.settings.cutoff)})
+    return rows
+
+
 def point_rows(result: Result) -> list[dict[str, Any]]:
     """Every evaluated point: values, outcomes, implausibilities, measure and NROY flag of the main fit."""
     nroy = set(result.main.nroy)

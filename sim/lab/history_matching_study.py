@@ -19,8 +19,8 @@ import numpy as np
 from . import numfmt
 from .calibration import FreeParameter
 from .compare import replication_seeds
-from .history_matching import (Observation, Result, Settings, correlation, history_match, identifiability,
-                               leave_one_out, point_rows, profiles)
+from .history_matching import (Observation, Result, Settings, compatibility, correlation, history_match,
+                               identifiability, leave_one_out, point_rows, profiles)
 from .tasks import RunSpec
 from ..labels import label
 
@@ -85,6 +85,7 @@ def _write_tables(study, result: Result) -> None:
                                       for i, p in enumerate(result.params)])
     _table(study, "profiles.csv", profiles(result))
     _table(study, "loo.csv", leave_one_out(result))
+    _table(study, "compatibility.csv", compatibility(result))
     from ..provenance import json_text
     study.write("history_matching.json", json_text(_summary(study, result)))
 
@@ -115,6 +116,7 @@ def _report(study, result: Result, figures: dict[str, str]) -> str:
     lines += _method_text(study, result, zh)
     lines += _patterns_section(study, result, zh)
     lines += _waves_section(result, zh)
+    lines += _compatibility_section(result, zh)
     lines += _identified_section(result, figures, zh)
     lines += _loo_section(study, result, zh)
     lines += _attribution_text(result, zh)
@@ -168,6 +170,26 @@ def _waves_section(result: Result, zh: bool) -> list[str]:
         share = "–" if math.isnan(w["share_in_wave"]) else f"{w['share_in_wave']:.0%}"
         lines.append(f"| {w['wave']} | {w['points']} | {w['nroy_in_wave']} | {share} | {w['nroy_total']} | "
                      f"{numfmt.fixed(w['min_measure'], 2)} |")
+    return lines
+
+
+def _compatibility_section(result: Result, zh: bool) -> list[str]:
+    """A matrix of the least measure per pair of patterns (the diagonal: each pattern alone)."""
+    names = result.patterns()
+    if len(names) < 2:
+        return []
+    least = {(r["pattern_a"], r["pattern_b"]): r["least_measure"] for r in compatibility(result)}
+    lines = ["", f"## {'哪些模式可以同时匹配' if zh else 'Which patterns fit together'}", "",
+             (f"每对模式（对角线：单个模式）在所有评估点上的最小不可信度；低于 {result.settings.cutoff:g} 表示可以同时匹配。"
+              if zh else f"The least implausibility over every evaluated point, per pair of patterns (the diagonal: "
+              f"each pattern alone); below {result.settings.cutoff:g}, the model can match them together."),
+             "", "| | " + " | ".join(f"`{n}`" for n in names) + " |", "|---" * (len(names) + 1) + "|"]
+    for i, a in enumerate(names):
+        cells = []
+        for j, b in enumerate(names):
+            v = least.get((a, b), least.get((b, a)))
+            cells.append("" if j < i else (f"**{v:.2f}**" if v >= result.settings.cutoff else f"{v:.2f}"))
+        lines.append(f"| `{a}` | " + " | ".join(cells) + " |")
     return lines
 
 

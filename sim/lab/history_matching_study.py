@@ -233,20 +233,26 @@ def _loo_section(study, result: Result, zh: bool) -> list[str]:
     rows = leave_one_out(result)
     if not rows:
         return []
-    head = ["留出模式", "结果", "公布值", "其余模式 NROY 点数", "预测中位数", "95% 区间", "范围", "在范围内"] if zh else \
+    head = ["留出模式", "结果", "公布值", "其余模式 NROY 点数", "预测中位数", "95% 区间", "范围", "在范围内",
+            "最小不可信度"] if zh else \
         ["left out", "outcome", "published", "NROY points of the rest", "predicted median", "95% interval", "range",
-         "inside"]
+         "inside", "least implausibility"]
     lines = ["", f"## {'留一模式检验' if zh else 'Leave one pattern out'}", "",
              ("每次留出一个模式，只用其余模式做历史匹配（第 1 波共用，之后的波次只由其余模式引导），再用其余模式的 NROY "
               "点预测留出的模式。" if zh else
               "Each pattern in turn is left out: history matching with the other patterns only (wave 1 shared, later "
               "waves steered by the rest alone), then the left-out pattern predicted over their NROY points."),
-             "", "| " + " | ".join(head) + " |", "|---|---|---|---|---|---|---|---|"]
+             ("区间只含模型在这些点上的均值的离散；最小不可信度另计入观测误差、模型偏差和模拟方差（< 阈值：在偏差范围内相容）。"
+              if zh else "The interval is the spread of the model's means over those points alone; the least "
+              "implausibility adds the observation error, the discrepancy and the simulation variance (below the "
+              "cutoff: consistent within the stated discrepancy)."),
+             "", "| " + " | ".join(head) + " |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         yes = ("是" if r["inside"] else "否") if zh else ("yes" if r["inside"] else "no")
         med, q1, q2, mn, mx = numfmt.numbers([r["median"], r["q025"], r["q975"], r["min"], r["max"]])
         lines.append(f"| `{r['left_out']}` | {label(r['outcome'], study.lang)} | {numfmt.number(r['value'])} | "
-                     f"{r['nroy_points']} | {med} | [{q1}, {q2}] | [{mn}, {mx}] | {yes} |")
+                     f"{r['nroy_points']} | {med} | [{q1}, {q2}] | [{mn}, {mx}] | {yes} | "
+                     f"{numfmt.fixed(r['min_implausibility'], 2)} |")
     return lines
 
 

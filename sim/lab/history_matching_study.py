@@ -261,6 +261,10 @@ def _attribution_text(result: Result, zh: bool) -> list[str]:
     loose = [r["parameter"] for r in rows if not r["identified"]]
     tight = [r["parameter"] for r in rows if r["identified"]]
     lines = ["", f"## {'归因' if zh else 'Attribution'}", ""]
+    if result.main.empty:
+        return lines + ["没有点能同时匹配所有模式，因此没有参数被识别，也不做 Shapley 或其他归因。" if zh else
+                        "No point matches every pattern, so no parameter is identified and no Shapley (or other) "
+                        "attribution is made."]
     if loose:
         names = ", ".join(f"`{p}`" for p in loose)
         lines.append(f"不对未被识别的参数（{names}）做 Shapley 或其他归因：它们在先验范围的大部分内都与数据相容，"

@@ -225,3 +225,20 @@ def test_history_matching_end_to_end_deterministic_and_resumable(tmp_path: Path,
     assert main(["calibrate", str(path), "--out", str(tmp_path / "zh"), "--workers", "1", "--no-progress",
                  "--lang", "zh"]) == 0
     assert calls == [] and "各波 NROY 规模" in (tmp_path / "zh" / "report.md").read_text()
+
+
+def test_volume_per_resident_counts_the_requests_residents_reported_in_the_window() -> None:
+    """The volume pattern's summary key, recomputed from the case table."""
+    from sim.runner import run
+    from sim.scenario import load
+    scenario = load(ROOT / "scenarios" / "workshop.toml").with_values(
+        {**TINY, "sim.days": 20, "sim.warmup_days": 5}, origin="test")
+    out = run(scenario, 3)
+    col = {name: i for i, name in enumerate(out.case_columns)}
+    reported = [r for r in out.case_rows if r[col["t_arise"]] >= 5 and not math.isnan(r[col["t_report"]])
+                and r[col["channel"]] in ("in_person", "hotline", "app")]
+    expected = len(reported) / out.summary["population.residents"] * 365 / (20 - 5)
+    assert reported and out.summary["volume.requests_per_resident_year"] == pytest.approx(expected)
+    # grid workers' discoveries were there to be left out (they are not residents' requests)
+    found = [r for r in out.case_rows if r[col["t_arise"]] >= 5 and r[col["channel"]] in ("visit", "patrol")]
+    assert found

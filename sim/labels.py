@@ -32,6 +32,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "rates.abandonment": ("Abandonment rate", "放弃率"),
     "rates.lapse": ("Lapse rate (never reported)", "未报即失率（需求未上报即消失）"),
     "rates.discovered_share": ("Share found by grid workers", "网格员主动发现占比"),
+    "volume.requests_per_resident_year": ("Requests reported per resident and year", "每位居民每年上报诉求数"),
     "backlog.mean": ("Mean backlog (cases)", "平均积压案件数（件）"),
     "backlog.max": ("Peak backlog (cases)", "积压案件峰值（件）"),
     # satisfaction and equity

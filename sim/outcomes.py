@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import community_outcomes, costs
-from .cases import CHANNEL_NAMES, SOLVED_UNKNOWN, STATUS_NAMES
+from .cases import CHANNEL_NAMES, PATROL, SOLVED_UNKNOWN, STATUS_NAMES, VISIT
 from .params import AGE_GROUPS, LEVELS, URGENCY
 from .submodels.base import ratio
 
@@ -180,6 +180,7 @@ SUMMARY_ORDER = (
     "cases.open",
     "cases.reported",
     "cases.discovered_by_visit", "cases.discovered_by_patrol", "cases.in_window",
+    "volume.requests_per_resident_year",
     "response_time_h.", "resolution_time_h.",
     "rates.closed", "rates.solved", "rates.solved_among_called", "rates.reopened", "rates.resolution",
     "rates.on_time", "rates.on_time.", "rates.on_time_among_resolved", "rates.abandonment",
@@ -210,6 +211,7 @@ def summary(model, communities: list | None = None) -> dict[str, float]:
     central: dict[str, float] = {}
     counted = model.residents_at_home(int(model.spec.values["sim.warmup_days"]))   # once: a loop over days
     _case_books(model, warm, central)
+    _volume(model, a, warm, central)
     _satisfaction(model, w, counted, central)
     _workforce(model, central)
     _littles_law(model, a, central)
@@ -247,6 +249,16 @@ def _case_books(model, warm: np.ndarray, out: dict) -> None:
     out["cases.open"] = float(model.open_cases)
     out["cases.reported"] = float(model.reported)
     out["cases.in_window"] = float(warm.sum())
+
+
+def _volume(model, a: "CaseArrays", warm: np.ndarray, out: dict) -> None:
+    """Requests residents reported in the window, per resident and year: the analogue of a hotline's
+    annual volume over the population (a hotline also counts enquiries, which the model has not)."""
+    days = model.spec.values["sim.days"] - model.spec.values["sim.warmup_days"]
+    by_residents = warm & ~np.isnan(a.t_report) & ~np.isin(a.channel, (VISIT, PATROL))
+    residents = len(model.residents)
+    out["volume.requests_per_resident_year"] = (float(by_residents.sum()) / residents * 365.0 / days
+                                                if residents and days > 0 else math.nan)
 
 
 def _backlog(model, ts: dict, out: dict) -> None:

@@ -34,6 +34,8 @@ EXPERIMENT_FILES = frozenset({
     "futures.csv", "outcomes.csv", "robustness.csv", "failures.csv", "discovery_boxes.csv",
     "discovery_trajectory.csv",
     "trials.csv", "portfolios.csv", "portfolio_differences.csv", "portfolios.toml",
+    "waves.csv", "nroy.csv", "points.csv", "identifiability.csv", "correlation.csv", "profiles.csv", "loo.csv",
+    "compatibility.csv", "history_matching.json",
 }) | LEDGER_FILES
 FIGURES = "figures"
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")

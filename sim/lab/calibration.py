@@ -108,11 +108,14 @@ class Target:
     outcome: str
     value: float
     tolerance: float
+    discrepancy: float | None = None   # history matching: sd of the model discrepancy (None: the default)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.value) and math.isfinite(self.tolerance)) or self.tolerance <= 0:
             raise ValueError(f"target {self.outcome!r}: value must be finite and tolerance > 0, "
                              f"got {self.value!r} ± {self.tolerance!r}")
+        if self.discrepancy is not None and not (math.isfinite(self.discrepancy) and self.discrepancy >= 0):
+            raise ValueError(f"target {self.outcome!r}: discrepancy must be finite and >= 0, got {self.discrepancy!r}")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ MAX_SHAPLEY_PARAMS = 6  # 2^k combinations of runs
 
 def run_calibration(study) -> None:
     exp = study.exp
+    if exp.options.get("method") == "history_matching":
+        from .history_matching_study import run_history_matching
+        run_history_matching(study)
+        return
     params = [FreeParameter(b.key, b.low, b.high, integer=b.integer, log=b.log) for b in exp.bounds]
     outcomes = tuple(dict.fromkeys([*exp.outcomes, *(t.outcome for ts in exp.targets.values() for t in ts)]))
     seeds = replication_seeds(exp.seed, exp.reps)

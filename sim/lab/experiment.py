@@ -36,6 +36,8 @@
     # [thresholds] "rates.on_time" = { at_least = 0.7 }, [robust] futures = 40, objectives = {...};
     # discover: the same space and thresholds (or results = "ROBUST FOLDER", policy = "NAME"),
     # [discover] futures, method = "prim" | "cart", threshold_density, min_mass, resamples
+    [calibrate] method = "history_matching", n_initial, wave_size, waves, cutoff, discrepancy, ...
+    [targets.after.set]               # history matching: this target set's own context (overrides)
 
 Every error names the file, the key, the value and what is allowed (exit status 2).
 """
@@ -59,6 +61,8 @@ from .calibration import Target
 from .compare import KEY_OUTCOMES
 
 DESIGNS = ("compare", "sweep", "morris", "sobol", "calibrate", "optimise", "robust", "discover")
+CALIBRATION_METHODS = ("fit", "history_matching")
+HM_KEYS = {"wave_size", "waves", "cutoff", "second_max", "discrepancy", "identified_share", "loo", "loo_waves"}
 DISTS = ("uniform", "triangular", "truncnormal")
 DEEP_UNCERTAINTY_KEYS = ("uncertainty", "policies", "policies_file", "thresholds", "results", "policy")
 TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scenarios", "seed", "reps", "days", "outcomes",
@@ -66,7 +70,8 @@ TOP_KEYS = {"name", "description", "description_zh", "design", "scenario", "scen
             "levers", "objectives", "constraints", "optimise",
             "uncertainty", "policies", "policies_file", "thresholds", "robust", "discover", "results", "policy"}
 SECTION_KEYS = {"morris": {"trajectories", "levels"}, "sobol": {"n", "second_order", "resamples"},
-                "compare": {"precision", "max_reps"}, "calibrate": {"n_initial", "max_refine_evals"},
+                "compare": {"precision", "max_reps"}, "calibrate": {"method", "n_initial", "max_refine_evals",
+                                                                    *HM_KEYS},
                 "robust": {"futures", "objectives"},
                 "discover": {"futures", "method", "threshold_density", "min_mass", "resamples"}}
 
@@ -132,6 +137,12 @@ class Experiment:
     levers: tuple = ()          # optimise: optimise.Lever decision variables
     objectives: tuple = ()      # optimise: (summary key, "minimise" | "maximise")
     constraints: tuple = ()     # optimise: optimise.Constraint bounds on the candidates' means
+    contexts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # calibrate: [targets.SET.set]
+
+    def context(self, set_name: str) -> Scenario:
+        """The scenario a target set is matched in: the base with the set's own overrides."""
+        overrides = self.contexts.get(set_name)
+        return self.base.with_values(dict(overrides), origin=self.file) if overrides else self.base
 
     def describe(self, lang: str) -> str:
         return (self.description_zh if lang == "zh" else "") or self.description
@@ -150,7 +161,10 @@ class Experiment:
                 "bounds": {b.key: {k: v for k, v in vars(b).items() if k != "key" and v not in (None, False)}
                            for b in self.bounds},
                 "options": dict(self.options),
-                "targets": {n: {t.outcome: [t.value, t.tolerance] for t in ts} for n, ts in self.targets.items()},
+                "targets": {n: {t.outcome: [t.value, t.tolerance] + ([t.discrepancy] if t.discrepancy is not None
+                                                                      else []) for t in ts}
+                            for n, ts in self.targets.items()},
+                **({"contexts": {n: dict(c) for n, c in self.contexts.items()}} if self.contexts else {}),
                 **self._optimise_definition()}
 
     def _optimise_definition(self) -> dict[str, Any]:
@@ -237,7 +251,7 @@ def build(raw: Mapping[str, Any], path: str | Path, *, seed=None, reps=None, day
     elif params:
         raise ExperimentError(f, "parameters", list(params), "compare varies scenarios, not parameters")
     if design == "calibrate":
-        exp["targets"] = _targets(f, raw.get("targets"), known)
+        exp["targets"], exp["contexts"] = _targets(f, raw.get("targets"), known, exp["options"], scenarios[0])
     elif "targets" in raw:
         raise ExperimentError(f, "targets", raw["targets"], "only a calibrate design has targets")
     return _finish(f, Experiment(**exp))
@@ -285,6 +299,9 @@ def run_count(exp: Experiment) -> int:
     if exp.design == "sobol":
         return o["n"] * (2 * k + 2 if o["second_order"] else k + 2) * exp.reps
     sets = len(exp.targets)  # calibrate: each target set's fit, then Shapley attributions between sets
+    if o.get("method") == "history_matching":   # every point runs every pattern
+        loo = sets * (o["loo_waves"] - 1) * o["wave_size"] if o["loo"] and sets > 1 else 0
+        return (o["n_initial"] + (o["waves"] - 1) * o["wave_size"] + loo) * sets * exp.reps
     from .calibration_study import MAX_SHAPLEY_PARAMS
     shapley = (sets - 1) * 2 ** k if k <= MAX_SHAPLEY_PARAMS else 0
     return (sets * (o["n_initial"] + o["max_refine_evals"] + 2 * k + 1) + shapley) * exp.reps
@@ -312,6 +329,10 @@ def run_count_text(exp: Experiment) -> str:
     if exp.design == "sobol":
         rows = f"(2 × {k} {units} + 2)" if o["second_order"] else f"({k} {units} + 2)"
         return f"N = {o['n']:,} × {rows} × {r:,} replications"
+    if o.get("method") == "history_matching":
+        loo = f" + leave-one-out {len(exp.targets)} × {o['loo_waves'] - 1} × {o['wave_size']:,}" if o["loo"] else ""
+        return (f"(n_initial {o['n_initial']:,} + {o['waves'] - 1} waves × {o['wave_size']:,}{loo}) points × "
+                f"{len(exp.targets)} patterns × {r:,} replications")
     return (f"{len(exp.targets)} target sets × (n_initial {o['n_initial']:,} + max_refine_evals "
             f"{o['max_refine_evals']:,} + a poll of {2 * k + 1}), with attributions, × {r:,} replications")
 
@@ -321,7 +342,7 @@ def _check_memory(f: str, exp: Experiment, copies: int = 1, hint: str = "") -> N
     must fit in the memory available."""
     from .. import memory
 
-    candidates = list(exp.scenarios)
+    candidates = list(exp.scenarios) + [exp.context(name) for name in exp.contexts]  # a pattern may be bigger
     for axis in exp.axes:  # memory grows or shrinks with each numeric value: its extremes suffice
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values)
         values = {min(axis.values), max(axis.values)} if numeric else set(axis.values)
@@ -496,9 +517,47 @@ def _options(f: str, raw: Mapping, design: str) -> dict[str, Any]:
                 raise ExperimentError(f, "compare.precision", p, "a relative half-width in (0, 1), e.g. 0.02")
         table["max_reps"] = _int(f, "compare.max_reps", table.get("max_reps", 200), 2)
     elif design == "calibrate":
-        table["n_initial"] = _int(f, "calibrate.n_initial", table.get("n_initial", 64), 4)
-        table["max_refine_evals"] = _int(f, "calibrate.max_refine_evals", table.get("max_refine_evals", 60), 0)
+        _calibrate_options(f, table)
     return table
+
+
+def _calibrate_options(f: str, table: dict) -> None:
+    method = table.get("method", "fit")   # not stored when absent: a fit's ledger keeps its fingerprint
+    if method not in CALIBRATION_METHODS:
+        raise ExperimentError(f, "calibrate.method", method, f"one of {', '.join(CALIBRATION_METHODS)}")
+    table["n_initial"] = _int(f, "calibrate.n_initial", table.get("n_initial", 64), 4)
+    if method == "fit":
+        extra = sorted(HM_KEYS & set(table))
+        if extra:
+            raise ExperimentError(f, f"calibrate.{extra[0]}", table[extra[0]],
+                                  'a history-matching option: set method = "history_matching"')
+        table["max_refine_evals"] = _int(f, "calibrate.max_refine_evals", table.get("max_refine_evals", 60), 0)
+        return
+    if "max_refine_evals" in table:
+        raise ExperimentError(f, "calibrate.max_refine_evals", table["max_refine_evals"],
+                              'an option of method = "fit"; history matching has wave_size and waves')
+    table["wave_size"] = _int(f, "calibrate.wave_size", table.get("wave_size", 40), 2)
+    table["waves"] = _int(f, "calibrate.waves", table.get("waves", 3), 1, 100)
+    table["loo_waves"] = _int(f, "calibrate.loo_waves", table.get("loo_waves", 2), 1, 100)
+    for key, default in (("second_max", False), ("loo", True)):
+        table[key] = table.get(key, default)
+        if not isinstance(table[key], bool):
+            raise ExperimentError(f, f"calibrate.{key}", table[key], "true or false")
+    table["cutoff"] = _positive(f, "calibrate.cutoff", table.get("cutoff", 3.0), "a number above zero, e.g. 3")
+    table["discrepancy"] = _positive(f, "calibrate.discrepancy", table.get("discrepancy", 1.0),
+                                     "a number >= 0: the model discrepancy's sd in tolerances of each target",
+                                     allow_zero=True)
+    share = _positive(f, "calibrate.identified_share", table.get("identified_share", 0.5), "a share in (0, 1)")
+    if share >= 1:
+        raise ExperimentError(f, "calibrate.identified_share", share, "a share in (0, 1)")
+    table["identified_share"] = share
+
+
+def _positive(f: str, key: str, value: Any, what: str, allow_zero: bool = False) -> float:
+    x = _number(f, key, value, what)
+    if x < 0 or (x == 0 and not allow_zero):
+        raise ExperimentError(f, key, value, what)
+    return x
 
 
 def _numeric_param(f: str, key: str, value: Any):
@@ -709,27 +768,56 @@ def _dist_args(f: str, where: str, spec: Mapping, dist: str, low: float, high: f
     return out
 
 
-def _targets(f: str, table: Any, known: frozenset[str]) -> dict[str, tuple[Target, ...]]:
+def _targets(f: str, table: Any, known: frozenset[str], options: Mapping[str, Any],
+             base: Scenario) -> tuple[dict[str, tuple[Target, ...]], dict[str, dict[str, Any]]]:
+    """The target sets, and the context overrides of those that have a [targets.SET.set] table."""
     if not isinstance(table, dict) or not table:
         raise ExperimentError(f, "targets", table, "one or more [targets.SET] tables of outcome = { value, tolerance }")
-    out = {}
+    hm = options.get("method") == "history_matching"
+    out, contexts = {}, {}
     for set_name, targets in table.items():
         if not isinstance(targets, dict) or not targets:
             raise ExperimentError(f, f"targets.{set_name}", targets, "a table of outcome = { value, tolerance }")
-        ts = []
-        for outcome, spec in targets.items():
-            where = f"targets.{set_name}.{outcome}"
-            if outcome not in known:
-                raise ExperimentError(f, where, spec, "a summary key (see a run's summary.json)")
-            if not isinstance(spec, dict) or set(spec) != {"value", "tolerance"}:
-                raise ExperimentError(f, where, spec, "{ value = NUMBER, tolerance = POSITIVE NUMBER }")
-            value = _number(f, f"{where}.value", spec["value"], "a finite number")
-            tolerance = _number(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
-            if tolerance <= 0:
-                raise ExperimentError(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
-            ts.append(Target(outcome, value, tolerance))
+        if "set" in targets:
+            if not hm:
+                raise ExperimentError(f, f"targets.{set_name}.set", targets["set"], "a target set's own context "
+                                      'needs method = "history_matching" in [calibrate] (fit sets share the base)')
+            contexts[set_name] = _context(f, set_name, targets["set"], base)
+        ts = [_target(f, f"targets.{set_name}.{outcome}", outcome, spec, known, hm)
+              for outcome, spec in targets.items() if outcome != "set"]
+        if not ts:
+            raise ExperimentError(f, f"targets.{set_name}", targets, "at least one outcome = { value, tolerance }")
         out[set_name] = tuple(ts)
-    return out
+    return out, contexts
+
+
+def _context(f: str, set_name: str, overrides: Any, base: Scenario) -> dict[str, Any]:
+    where = f"targets.{set_name}.set"
+    if not isinstance(overrides, dict) or not overrides:
+        raise ExperimentError(f, where, overrides, "a table of KEY = VALUE overrides for this target set's runs")
+    try:
+        base.with_values(dict(overrides), origin=f)
+    except ScenarioError as exc:
+        raise ExperimentError(f, f"{where}.{exc.key}" if exc.key else where, exc.value, exc.allowed) from None
+    return dict(overrides)
+
+
+def _target(f: str, where: str, outcome: str, spec: Any, known: frozenset[str], hm: bool) -> Target:
+    if outcome not in known:
+        raise ExperimentError(f, where, spec, "a summary key (see a run's summary.json)")
+    allowed = {"value", "tolerance", "discrepancy"} if hm else {"value", "tolerance"}
+    if not isinstance(spec, dict) or not {"value", "tolerance"} <= set(spec) <= allowed:
+        raise ExperimentError(f, where, spec, "{ value = NUMBER, tolerance = POSITIVE NUMBER" +
+                              (", discrepancy = NUMBER >= 0 (optional) }" if hm else " }"))
+    value = _number(f, f"{where}.value", spec["value"], "a finite number")
+    tolerance = _number(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
+    if tolerance <= 0:
+        raise ExperimentError(f, f"{where}.tolerance", spec["tolerance"], "a finite number above zero")
+    discrepancy = None
+    if "discrepancy" in spec:
+        discrepancy = _positive(f, f"{where}.discrepancy", spec["discrepancy"],
+                                "a finite number >= 0 (sd of the model discrepancy, outcome units)", allow_zero=True)
+    return Target(outcome, value, tolerance, discrepancy)
 
 
 # The pieces the robust and discover definitions (sim/lab/policies.py, uncertainty.py) validate with.

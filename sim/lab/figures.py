@@ -27,6 +27,7 @@ from scipy import stats
 from ..provenance import atomic_write
 from . import numfmt
 from .compare import Comparison, per_year, per_year_sweep
+from .history_matching import Result, profiles
 from .tasks import QUANTILE_PROBS
 from ..labels import figure_lang, is_share, label, plain, plot_context, short_names, text
 
@@ -507,3 +508,74 @@ def _annotate_cells(ax, z: np.ndarray, im, share: bool, lang: str) -> None:
 
 # For the figures of other designs (sim/lab/robust_report.py): one way to lay out, label and save.
 save_png, panel_grid, wrap_label = _save, _grid, _wrap
+
+
+# ------------------------------------------------------------------ history matching
+def history_matching_figures(result: Result, out_dir: Path, lang: str = "en") -> dict[str, Path]:
+    """The NROY corner plot and the profiles of a history match (sim/lab/history_matching.py)."""
+    lang = figure_lang(lang)
+    out = {}
+    with plot_context(lang):
+        for name, draw in (("nroy_pairs", _pairs_figure), ("profiles", _profiles_figure)):
+            out[name] = _save(draw(result, lang), out_dir / f"{name}.png")
+    return out
+
+
+def _pairs_figure(result: Result, lang: str):
+    """A corner plot: every evaluated point in grey, NROY points coloured; histograms on the diagonal."""
+    k = len(result.params)
+    fig = Figure(figsize=(2.2 * k + 0.6, 2.2 * k + 0.4), layout="constrained")
+    axes = fig.subplots(k, k, squeeze=False)
+    xs = np.vstack([p.point for p in result.points])
+    nroy = np.array(result.main.nroy, dtype=int)
+    for i in range(k):
+        for j in range(k):
+            ax = axes[i, j]
+            if j > i:
+                ax.set_axis_off()
+                continue
+            _pair_panel(ax, result, xs, nroy, i, j)
+            if i == k - 1:
+                ax.set_xlabel(result.params[j].name, fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(result.params[i].name, fontsize=7)
+    title = "NROY 点（彩色）与全部评估点（灰色）" if lang == "zh" else "NROY points (colour) among all evaluated points (grey)"
+    fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def _pair_panel(ax, result: Result, xs: np.ndarray, nroy: np.ndarray, i: int, j: int) -> None:
+    pi, pj = result.params[i], result.params[j]
+    if i == j:
+        bins = np.geomspace(pi.low, pi.high, 16) if pi.log else np.linspace(pi.low, pi.high, 16)
+        ax.hist(xs[:, i], bins=bins, color="#bbbbbb")
+        if len(nroy):
+            ax.hist(xs[nroy, i], bins=bins, color="#1f77b4")
+    else:
+        ax.scatter(xs[:, j], xs[:, i], s=4, color="#bbbbbb", linewidths=0)
+        if len(nroy):
+            ax.scatter(xs[nroy, j], xs[nroy, i], s=6, color="#1f77b4", linewidths=0)
+        ax.set_ylim(pi.low, pi.high)
+        if pi.log:
+            ax.set_yscale("log")
+    ax.set_xlim(pj.low, pj.high)
+    if pj.log:
+        ax.set_xscale("log")
+    ax.tick_params(labelsize=6)
+
+
+def _profiles_figure(result: Result, lang: str):
+    """Least implausibility per tenth of each parameter's range, against the cutoff."""
+    rows = profiles(result)
+    fig, axes = _grid(len(result.params))
+    for ax, p in zip(axes, result.params):
+        rs = [r for r in rows if r["parameter"] == p.name]
+        mid = [math.sqrt(r["from"] * r["to"]) if p.log else 0.5 * (r["from"] + r["to"]) for r in rs]
+        ax.plot(mid, [r["min_measure"] for r in rs], marker="o", color="#1f77b4")
+        ax.axhline(result.settings.cutoff, color="#d62728", linestyle="--", linewidth=1)
+        if p.log:
+            ax.set_xscale("log")
+        ax.set_xlim(p.low, p.high)
+        ax.set_title(p.name, fontsize=8)
+        ax.set_ylabel("最小不可信度" if lang == "zh" else "least implausibility")
+    return fig

@@ -45,13 +45,24 @@ def run_calibration(study) -> None:
                              max_refine_evals=exp.options["max_refine_evals"])
     _write_fits(study, fits)
     names = list(fits)
+    free = unidentified(params, fits)
+    study.facts["attribution_withheld_for"] = free
     attributions = [_shapley(study, params, fits[names[0]], fits[b], outcomes, seeds, names[0], b)
-                    for b in names[1:]] if len(params) <= MAX_SHAPLEY_PARAMS else []
+                    for b in names[1:]] if len(params) <= MAX_SHAPLEY_PARAMS and not free else []
     rows = [r for a in attributions for r in a]
     header = ["from", "to", "parameter", "from_value", "to_value", "outcome", "contribution", "ci_low", "ci_high",
               "share_of_total"]
     study.csv("attribution.csv", header, ([r[h] for h in header] for r in rows))
-    study.write("report.md", _report(study, params, fits, rows))
+    study.write("report.md", _report(study, params, fits, rows, free))
+
+
+def unidentified(params, fits: dict[str, CalibrationResult]) -> list[str]:
+    """Parameters some fit does not identify. With any of them, no attribution is reported: splitting the
+    difference between two fits among parameters the targets leave free would credit the points the
+    searches happened to stop at, not the data."""
+    if len(fits) < 2:
+        return []
+    return [p.name for p in params if not all(f.identified[p.name] for f in fits.values())]
 
 
 def _values(params, point) -> dict:
@@ -124,7 +135,7 @@ def _write_fits(study, fits: dict[str, CalibrationResult]) -> None:
     study.write("calibration.json", json_text({n: f.to_dict() for n, f in fits.items()}))
 
 
-def _report(study, params, fits, attribution) -> str:
+def _report(study, params, fits, attribution, free: list[str]) -> str:
     zh = study.lang == "zh"
     exp = study.exp
     lines = [f"# {'校准' if zh else 'Calibration'}: {exp.name}", "", exp.describe(study.lang), ""]
@@ -159,6 +170,13 @@ def _report(study, params, fits, attribution) -> str:
         lines += [f"\n> ⚠ {w}" for w in f.warnings]
     if attribution:
         lines += _attribution_section(attribution, zh, study.lang)
+    elif free:
+        names = "、".join(f"`{k}`" for k in free) if zh else ", ".join(f"`{k}`" for k in free)
+        lines += ["", f"## {'哪些参数带来了差异' if zh else 'Which levers carried the difference'}", "",
+                  f"不报告：目标未能识别 {names}，把两组拟合之间的差异分给这些参数，分到的是搜索恰好停下的点，"
+                  "而不是数据。" if zh else
+                  f"Not reported: the targets do not identify {names}; splitting the difference between the fits "
+                  "among parameters the data leave free would credit the points the searches stopped at, not the data."]
     return "\n".join(lines) + "\n"
 
 

@@ -287,3 +287,39 @@ def test_a_rule_breaking_combination_is_a_failed_candidate_not_a_crash(tmp_path)
     assert invalid and all("sim.warmup_days" in r["note"] and r["feasible"] == "False" for r in invalid)
     assert all(int(r["sim.warmup_days"]) >= int(r["sim.days"]) for r in invalid)
     assert any(r["status"] == "done" for r in trials)
+
+
+def test_the_portfolios_run_as_policies_of_a_robust_study(study, tmp_path):
+    """portfolios.toml is what a robust study reads (policies_file): each portfolio becomes a policy with
+    its lever values, and runs in every future."""
+    _, out, _ = study
+    portfolios = tomllib.loads((out / "portfolios.toml").read_text())["policies"]
+    body = f"""
+design = "robust"
+scenario = "{ROOT / 'scenarios' / 'workshop.toml'}"
+policies_file = "{out / 'portfolios.toml'}"
+seed = 2
+reps = 1
+outcomes = ["response_time_h.mean"]
+[set]
+"sim.days" = 8
+"sim.warmup_days" = 1
+"territory.residents" = 800
+"territory.households_per_community" = 150
+[uncertainty.delays]
+parameters = ["handoff.*"]
+scale = [0.5, 2.0]
+[thresholds]
+"response_time_h.mean" = {{ at_most = 48 }}
+[robust]
+futures = 3
+"""
+    path = tmp_path / "robust.toml"
+    path.write_text(body, encoding="utf-8")
+    robust = run(path, tmp_path / "robust")
+    assert set(robust.exp.options["policies"]) == set(portfolios)
+    for name, levers in portfolios.items():
+        assert {k: robust.exp.options["policies"][name][k] for k in levers} == levers
+    with open(tmp_path / "robust" / "outcomes.csv", newline="", encoding="utf-8") as f:
+        seen = {(r["policy"], r["future"]) for r in csv.DictReader(f)}
+    assert seen == {(p, str(i)) for p in portfolios for i in range(3)}

@@ -84,6 +84,29 @@ def test_play_steps_until_paused(page):
     assert app.workshop().day <= reached + 1  # at most the day in progress finishes
 
 
+def test_play_stops_at_the_scenarios_last_day(page):
+    """A 30-day scenario plays to day 30 and stops there: play ends by itself, step and play are
+    disabled, a note says to reset; reset starts again at day 0."""
+    import time
+
+    w = app.workshop()
+    w.step(27)
+    app.speed.set(8)
+    button(page, i18n.t("play", "en")).widget.click()
+    deadline = time.monotonic() + 20
+    while app.playing.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.playing.value and w.day == w.days_planned == 30
+    time.sleep(0.3)
+    assert w.day == 30
+    assert button(page, i18n.t("step", "en")).widget.disabled
+    assert button(page, i18n.t("play", "en")).widget.disabled
+    page.find(v.Html, children=[i18n.t("scenario_end", "en")]).assert_single()
+    assert w.step(5) == 0 and w.day == 30
+    button(page, i18n.t("reset", "en")).widget.click()
+    assert app.workshop().day == 0 and not button(page, i18n.t("step", "en")).widget.disabled
+
+
 def lever_selects(rc, lang: str = "en"):
     labels = {s.label(lang) for s in SELECTS}
     return [w for w in rc.find(v.Select).widgets if w.label in labels]
@@ -98,6 +121,7 @@ def test_sliders_come_from_the_parameter_table_and_change_the_model(page):
     sliders = page.find(v.Slider).widgets
     labels = [s.label for s in sliders]
     assert labels == [s.label("en") for s in SLIDERS]
+    assert all(s.thumb_label == "always" for s in sliders)   # each shows its value, not only while dragged
     assert [w.label for w in lever_switches(page)] == [s.label("en") for s in SWITCHES]
     assert len(SLIDERS) + len(SWITCHES) + len(SELECTS) == len(LEVER_SLIDERS)
     grid = next(s for s in sliders if s.label == SLIDERS[0].label("en"))

@@ -83,6 +83,9 @@ def animate(scenario: Scenario | str | Path, out: str | Path, days: int, seed: i
         raise AnimationError(f"emergency_day = {emergency_day}: a day from 0 to {days - 1}")
     writer = _writer(out, fps)
     ws = Workshop(scenario, seed, levers_a=levers)
+    if ws.days_planned < days:   # a recording longer than the scenario: its days are the recording's
+        ws = Workshop(ws.scenario.with_values({"sim.days": int(days)}, origin="govsim animate --days"), seed,
+                      levers_a=levers)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix.lower(), dir=out.parent)
     os.close(fd)

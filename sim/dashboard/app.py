@@ -63,6 +63,9 @@ def PlayLoop():
     """While playing, step one day and redraw, `speed` days a second (or as fast as it draws)."""
     def loop():
         while playing.value:
+            if workshop().at_end:   # the scenario's last day: play stops there
+                playing.set(False)
+                return
             t0 = time.perf_counter()
             _drawn.clear()
             act(workshop().step)
@@ -81,8 +84,9 @@ def Controls():
     with solara.Card(T("app_title")):
         with solara.Row():
             solara.Button(T("pause") if playing.value else T("play"), color="primary",
-                          on_click=lambda: playing.set(not playing.value), classes=["govsim-play"])
-            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value,
+                          on_click=lambda: playing.set(not playing.value), classes=["govsim-play"],
+                          disabled=w.at_end and not playing.value)
+            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value or w.at_end,
                           classes=["govsim-step"])
             solara.Button(T("reset"), on_click=lambda: (playing.set(False), act(w.reset)),
                           classes=["govsim-reset"])
@@ -90,6 +94,8 @@ def Controls():
                       value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
         with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
             solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
+            if w.at_end:
+                solara.Text(T("scenario_end"), classes=["govsim-end"], style={"font-size": "0.85em", "color": "#a33"})
             solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
         names, current = picker_choices(w.scenario)
         solara.Select(T("scenario"), values=list(names), value=current,
@@ -136,7 +142,8 @@ def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:
                           classes=["govsim-lever-switch", css])
         elif c.kind == "slider":
             (solara.SliderInt if c.integer else solara.SliderFloat)(
-                label=c.label(lang.value), value=value, min=c.low, max=c.high, step=c.step, on_value=on_value)
+                label=c.label(lang.value), value=value, min=c.low, max=c.high, step=c.step, on_value=on_value,
+                thumb_label="always")   # the value is always on show, not only while dragging
         else:
             option_control(w, c, value, side, css)
 

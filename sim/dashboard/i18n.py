@@ -66,6 +66,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "side_B": ("方案 B", "Option B"),
     "day": ("第 {day} 天", "Day {day}"),
     "day_of": ("第 {day} 天 / 共 {days} 天", "Day {day} of {days}"),
+    "scenario_end": ("已到场景最后一天：按“重置”重新开始", "The scenario's last day: reset to start again"),
     # the calendar day of the model's clock (day 0 = sim.start_date): date, weekday and kind of day
     "date_line": ("{date} {weekday} · {kind}", "{weekday} {date} · {kind}"),
     "weekday.0": ("周一", "Mon"),

@@ -524,8 +524,13 @@ class Workshop:
 
     @property
     def days_planned(self) -> int:
-        """The scenario's sim.days (stepping may go beyond it)."""
+        """The scenario's sim.days: stepping stops there."""
         return int(self._scenario["sim.days"])
+
+    @property
+    def at_end(self) -> bool:
+        """The models have run the scenario's days (play stops, step does nothing; reset starts again)."""
+        return self.day >= self.days_planned
 
     def levers(self, side: str = "A") -> dict[str, Any]:
         """The lever values set for a side (only those set; see lever_values for all)."""
@@ -558,12 +563,15 @@ class Workshop:
         return [(c, a[c.key], b[c.key]) for c in LEVER_CONTROLS if not c.same(a[c.key], b[c.key])]
 
     # ------------------------------------------------------------- clock
-    def step(self, days: int = 1) -> None:
-        """Advance every model `days` days, in lockstep."""
+    def step(self, days: int = 1) -> int:
+        """Advance every model `days` days in lockstep, but not past the scenario's last day (its
+        outcomes are defined over sim.days); returns the days advanced."""
+        n = max(0, min(int(days), self.days_planned - self.day))
         with no_cyclic_gc():
-            for _ in range(int(days)):
+            for _ in range(n):
                 for m in self.models:
                     m.step()
+        return n
 
     def reset(self) -> None:
         """Rebuild every model from the current levers at day 0; started emergencies are forgotten."""

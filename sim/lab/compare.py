@@ -185,12 +185,6 @@ def precise_enough(values: dict[str, np.ndarray], precision: float) -> bool:
     return True
 
 
-def paired_rows(names: list[str], outcomes: list[str], values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """Means with 95% CIs per scenario and paired differences from the first (CIs, p-values, Holm),
-    one row per (outcome, scenario), from replication values that share seeds row by row."""
-    return _rows(names, outcomes, values)
-
-
 def _rows(names: list[str], outcomes: list[str], values: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     rows = []
     base = values[names[0]]
@@ -214,3 +208,8 @@ def _rows(names: list[str], outcomes: list[str], values: dict[str, np.ndarray]) 
     for r, p in zip(rows, adjusted):
         r["p_holm"] = p
     return rows
+
+
+# Means with 95% CIs per scenario and paired differences from the first (CIs, p-values, Holm), one row
+# per (outcome, scenario), for other designs that pair replications by seed (sim/lab/optimise_study.py).
+paired_rows = _rows

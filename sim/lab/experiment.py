@@ -411,11 +411,6 @@ def _number(f: str, key: str, value: Any, what: str = "a finite number") -> floa
     return x
 
 
-# The checks under public names, for the designs that validate their own tables (sim/lab/optimise.py).
-check_int = _int
-check_number = _number
-
-
 def _overrides(f: str, raw: Mapping, days: int | None) -> dict[str, Any]:
     fixed = raw.get("set", {})
     if not isinstance(fixed, dict):
@@ -820,6 +815,6 @@ def _target(f: str, where: str, outcome: str, spec: Any, known: frozenset[str], 
     return Target(outcome, value, tolerance, discrepancy)
 
 
-# The pieces the robust and discover definitions (sim/lab/policies.py, uncertainty.py) validate with.
+# The pieces the designs that validate their own tables (sim/lab/optimise.py, policies.py, uncertainty.py) use.
 integer, number, string, design_options, fixed_overrides = _int, _number, _string, _options, _overrides
 scenario_files, outcome_keys, parameter_bounds, expand_groups = _scenarios, _outcomes, _bounds, _expand_groups

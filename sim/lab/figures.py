@@ -98,11 +98,6 @@ def _label(key: str, lang: str, result_or_sweep) -> str:
     return label(key, lang, per_year=key in annual)
 
 
-def save(fig: Figure, path: Path) -> Path:
-    """Write `fig` as a PNG atomically, the same bytes for the same data (other designs' figures)."""
-    return _save(fig, path)
-
-
 def _save(fig: Figure, path: Path) -> Path:
     buf = io.BytesIO()
     # No "Software" entry: the PNG then holds nothing but the pixels, so equal data -> equal bytes.
@@ -506,7 +501,7 @@ def _annotate_cells(ax, z: np.ndarray, im, share: bool, lang: str) -> None:
                 color="white" if dark else "black")
 
 
-# For the figures of other designs (sim/lab/robust_report.py): one way to lay out, label and save.
+# For the figures of other designs (robust_report.py, optimise_report.py): one way to lay out, label and save.
 save_png, panel_grid, wrap_label = _save, _grid, _wrap
 
 

@@ -113,7 +113,7 @@ def _levers(f: str, table: Any, base: Scenario) -> tuple[Lever, ...]:
 
 
 def _range(f: str, where: str, p, spec: Mapping) -> Lever:
-    from .experiment import ExperimentError, check_number
+    from .experiment import ExperimentError, number
     if p.kind not in (int, float):
         raise ExperimentError(f, where, spec, f"values = [...] ({p.key} is not a number: {p.allowed()})")
     extra = set(spec) - {"low", "high", "log"}
@@ -121,7 +121,7 @@ def _range(f: str, where: str, p, spec: Mapping) -> Lever:
         key = sorted(extra)[0] if extra else None
         raise ExperimentError(f, f"{where}.{key}" if key else where, spec[key] if key else spec,
                               "low and high (and optionally log = true), or values = [...] alone")
-    low, high = (check_number(f, f"{where}.{k}", spec[k]) for k in ("low", "high"))
+    low, high = (number(f, f"{where}.{k}", spec[k]) for k in ("low", "high"))
     if p.kind is int and not (low.is_integer() and high.is_integer()):
         raise ExperimentError(f, where, [spec["low"], spec["high"]], f"whole numbers ({p.key} is an integer)")
     if not low < high:
@@ -137,7 +137,7 @@ def _range(f: str, where: str, p, spec: Mapping) -> Lever:
 
 
 def _categorical(f: str, where: str, p, spec: Mapping) -> Lever:
-    from .experiment import ExperimentError, check_number
+    from .experiment import ExperimentError, number
     values = spec["values"]
     if set(spec) != {"values"} or not isinstance(values, list) or not values:
         raise ExperimentError(f, where, spec, "values = [a non-empty list] alone")
@@ -146,7 +146,7 @@ def _categorical(f: str, where: str, p, spec: Mapping) -> Lever:
     numeric = p.kind in (int, float)
     for v in values:
         if numeric:
-            check_number(f, f"{where}.values", v, f"finite numbers ({p.key} is a number: {p.allowed()})")
+            number(f, f"{where}.values", v, f"finite numbers ({p.key} is a number: {p.allowed()})")
             if p.kind is int and not float(v).is_integer():
                 raise ExperimentError(f, f"{where}.values", v, f"whole numbers ({p.key} is an integer)")
         elif not isinstance(v, p.kind):
@@ -185,7 +185,7 @@ def _objectives(f: str, table: Any, known: frozenset[str]) -> tuple[tuple[str, s
 
 
 def _constraints(f: str, table: Any, known: frozenset[str]) -> tuple[Constraint, ...]:
-    from .experiment import ExperimentError, check_number
+    from .experiment import ExperimentError, number
     if not isinstance(table, dict):
         raise ExperimentError(f, "constraints", table, "a table of summary key = { at_most = X } or { at_least = X }")
     out = []
@@ -196,22 +196,22 @@ def _constraints(f: str, table: Any, known: frozenset[str]) -> tuple[Constraint,
         if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in ("at_most", "at_least"):
             raise ExperimentError(f, where, spec, "{ at_most = NUMBER } or { at_least = NUMBER }")
         kind, limit = next(iter(spec.items()))
-        out.append(Constraint(key, kind, check_number(f, f"{where}.{kind}", limit)))
+        out.append(Constraint(key, kind, number(f, f"{where}.{kind}", limit)))
     return tuple(out)
 
 
 def _options(f: str, table: Any, n_objectives: int) -> dict[str, Any]:
-    from .experiment import ExperimentError, check_int
+    from .experiment import ExperimentError, integer
     if not isinstance(table, dict):
         raise ExperimentError(f, "optimise", table, "a table")
     for key in table:
         if key not in OPTIMISE_KEYS:
             raise ExperimentError(f, f"optimise.{key}", table[key], f"allowed keys: {', '.join(sorted(OPTIMISE_KEYS))}")
-    o = {"trials": check_int(f, "optimise.trials", table.get("trials", 40), 1, MAX_TRIALS),
-         "batch": check_int(f, "optimise.batch", table.get("batch", 4), 1, MAX_BATCH),
+    o = {"trials": integer(f, "optimise.trials", table.get("trials", 40), 1, MAX_TRIALS),
+         "batch": integer(f, "optimise.batch", table.get("batch", 4), 1, MAX_BATCH),
          "sampler": table.get("sampler", "tpe" if n_objectives == 1 else "nsga2"),
-         "reevaluate_top": check_int(f, "optimise.reevaluate_top", table.get("reevaluate_top", 3), 0, MAX_TOP),
-         "reevaluate_reps": check_int(f, "optimise.reevaluate_reps", table.get("reevaluate_reps", 10), 2, MAX_REEVAL_REPS)}
+         "reevaluate_top": integer(f, "optimise.reevaluate_top", table.get("reevaluate_top", 3), 0, MAX_TOP),
+         "reevaluate_reps": integer(f, "optimise.reevaluate_reps", table.get("reevaluate_reps", 10), 2, MAX_REEVAL_REPS)}
     if o["sampler"] not in SAMPLERS:
         raise ExperimentError(f, "optimise.sampler", o["sampler"], "\"tpe\" or \"nsga2\"")
     if o["sampler"] == "nsga2" and o["batch"] < 2:

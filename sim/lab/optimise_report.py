@@ -61,7 +61,7 @@ def _portfolio_tables(study, top, reeval) -> None:
 
 # ------------------------------------------------------------------ figures
 def _figures(study, candidates, top, reeval, marginal) -> dict[str, str]:
-    from .figures import save
+    from .figures import save_png as save
     exp, lang = study.exp, figure_lang(study.lang)
     out = study.out / "figures"
     out.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,8 @@ SELECTS = [s for s in LISTED if s.kind in ("choice", "subset")]
 @pytest.fixture
 def page(monkeypatch):
     """The page inside Solara's app layout (as `solara run` serves it), on a small workshop."""
-    app._workshop.clear()
-    app._workshop["w"] = Workshop(small("workshop", residents=1500, days=30))
+    app.room.leave(app.session_id())
+    app.room.adopt(app.session_id(), Workshop(small("workshop", residents=1500, days=30)))
     app.lang.set("en")
     app.playing.set(False)
     app.error.set("")
@@ -41,7 +41,7 @@ def page(monkeypatch):
     yield rc
     app.playing.set(False)
     rc.close()
-    app._workshop.clear()
+    app.room.leave(app.session_id())
 
 
 def button(rc, label: str):

@@ -13,12 +13,14 @@ which sets GOVSIM_SCENARIO and GOVSIM_LANG for this module and serves `Page` wit
 from __future__ import annotations
 
 import os
-import threading
+import sys
 import time
+from typing import Callable
 
 import solara
 
 from . import i18n
+from .room import Participant, Room, RoomFull
 from .render import charts_png, map_png
 from ..labels import label
 from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
@@ -26,32 +28,79 @@ from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, l
 DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
 DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
 SPEEDS = (1, 2, 4, 8)  # simulated days per second while playing
+LOCAL = "local"        # the one session outside a server (tests, a notebook)
 
+# Reactive variables are per browser tab (Solara keeps one value per kernel); so is each tab's session.
 lang = solara.reactive(DEFAULT_LANG if DEFAULT_LANG in i18n.LANGS else "zh")
 playing = solara.reactive(False)
 speed = solara.reactive(4)
 version = solara.reactive(0)          # bumped after every change of the workshop: pictures redraw
 error = solara.reactive("")
-_workshop: dict[str, Workshop] = {}   # one per server process (a workshop has one trainer)
-_lock = threading.Lock()              # the play loop and the buttons never step at once
-_drawn = threading.Event()            # set when the pictures of the latest change are on screen
+room = Room(DEFAULT_SCENARIO, max_sessions=int(os.environ.get("GOVSIM_MAX_SESSIONS") or 0) or None,
+            token=os.environ.get("GOVSIM_TRAINER_TOKEN") or None)
+if not os.environ.get("GOVSIM_TRAINER_TOKEN"):   # served without `govsim dashboard`: say where the trainer goes
+    print(f"govsim dashboard: trainer page: /trainer?token={room.token}", file=sys.stderr, flush=True)
+_trainers: dict[str, Participant] = {}   # a trainer page's own workshop, where it prepares a push
+
+
+def session_id() -> str:
+    try:
+        return solara.get_kernel_id()
+    except RuntimeError:
+        return LOCAL
+
+
+def current() -> Participant:
+    """This tab's session: the trainer's own on the trainer page, a participant's otherwise."""
+    sid = session_id()
+    return _trainers.get(sid) or room.join(sid)
 
 
 def workshop() -> Workshop:
-    if "w" not in _workshop:
-        _workshop["w"] = Workshop(DEFAULT_SCENARIO)
-    return _workshop["w"]
+    return current().workshop
+
+
+def _forget_session_on_close():
+    sid = session_id()
+
+    def close():
+        room.leave(sid)
+        _trainers.pop(sid, None)
+    return close
+
+
+solara.lab.on_kernel_start(_forget_session_on_close)
+
+
+def waker() -> Callable[[], None]:
+    """A function that makes this tab redraw, callable from any thread (the trainer's, in another tab)."""
+    from solara.server import kernel_context
+
+    context = kernel_context.get_current_context() if kernel_context.has_current_context() else None
+
+    def wake():
+        if context is None:
+            version.value += 1
+        else:
+            with context:
+                version.value += 1
+    return wake
 
 
 def act(fn, *args, **kwargs) -> None:
-    """Run a change of the workshop, report a bad value in the UI, redraw."""
-    with _lock:
+    """Run a change of this tab's workshop, report a bad value in the UI, redraw."""
+    with current().lock:
         try:
             fn(*args, **kwargs)
             error.value = ""
         except ValueError as exc:  # ScenarioError included: a lever value the model refuses
             error.value = str(exc)
     version.value += 1
+
+
+def held() -> bool:
+    """Is this tab's room frozen by the trainer? (A trainer's own page never is.)"""
+    return room.frozen and session_id() not in _trainers
 
 
 def T(key: str, **fmt) -> str:
@@ -61,15 +110,17 @@ def T(key: str, **fmt) -> str:
 @solara.component
 def PlayLoop():
     """While playing, step one day and redraw, `speed` days a second (or as fast as it draws)."""
+    session = current()
+
     def loop():
         while playing.value:
-            if workshop().at_end:   # the scenario's last day: play stops there
+            if session.workshop.at_end or room.frozen:   # the last day, or the trainer froze the room
                 playing.set(False)
                 return
             t0 = time.perf_counter()
-            _drawn.clear()
-            act(workshop().step)
-            _drawn.wait(timeout=10)  # never step again before the last day is drawn
+            session.drawn.clear()
+            act(session.workshop.step)
+            session.drawn.wait(timeout=10)  # never step again before the last day is drawn
             time.sleep(max(0.0, 1 / speed.value - (time.perf_counter() - t0)))
 
     # intrusive_cancel=False: the default stops a thread by raising at its next line, which could
@@ -81,15 +132,16 @@ def PlayLoop():
 def Controls():
     version.value  # re-render when the workshop changes
     w = workshop()
+    frozen = held()
     with solara.Card(T("app_title")):
         with solara.Row():
             solara.Button(T("pause") if playing.value else T("play"), color="primary",
                           on_click=lambda: playing.set(not playing.value), classes=["govsim-play"],
-                          disabled=w.at_end and not playing.value)
-            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value or w.at_end,
+                          disabled=(w.at_end or frozen) and not playing.value)
+            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value or w.at_end or frozen,
                           classes=["govsim-step"])
             solara.Button(T("reset"), on_click=lambda: (playing.set(False), act(w.reset)),
-                          classes=["govsim-reset"])
+                          classes=["govsim-reset"], disabled=frozen)
         solara.Select(T("speed"), values=[f"{n} {T('speed_unit')}" for n in SPEEDS],
                       value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
         with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
@@ -97,13 +149,18 @@ def Controls():
             if w.at_end:
                 solara.Text(T("scenario_end"), classes=["govsim-end"], style={"font-size": "0.85em", "color": "#a33"})
             solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
-        names, current = picker_choices(w.scenario)
-        solara.Select(T("scenario"), values=list(names), value=current,
-                      on_value=lambda v: (playing.set(False), act(w.load_scenario, names[v])))
-        solara.Button(T("start_emergency"), color="warning", on_click=lambda: act(w.start_emergency),
-                      classes=["govsim-emergency"])
-        solara.Switch(label=T("side_by_side"), value=w.side_by_side,
-                      on_value=lambda on: act(w.set_side_by_side, on), classes=["govsim-side-by-side"])
+        ScenarioControls(w, frozen)
+
+
+def ScenarioControls(w: Workshop, frozen: bool) -> None:
+    """The scenario picker, the emergency button and the A/B switch (shared with the trainer page)."""
+    names, chosen = picker_choices(w.scenario)
+    solara.Select(T("scenario"), values=list(names), value=chosen, disabled=frozen,
+                  on_value=lambda v: (playing.set(False), act(w.load_scenario, names[v])))
+    solara.Button(T("start_emergency"), color="warning", on_click=lambda: act(w.start_emergency),
+                  classes=["govsim-emergency"], disabled=frozen)
+    solara.Switch(label=T("side_by_side"), value=w.side_by_side, disabled=frozen,
+                  on_value=lambda on: act(w.set_side_by_side, on), classes=["govsim-side-by-side"])
 
 
 @solara.component
@@ -116,12 +173,13 @@ def Levers(side: str):
     values = w.lever_values(side)
     title = T("levers_side", side=side) if w.side_by_side else T("levers")
     fixed = w.fixed_levers()
+    frozen = held()
     with solara.Card(title):
         for group, controls in w.controls():
             solara.Text(T(f"lever_group.{group}"), classes=["govsim-lever-group"],
                         style={"font-weight": "bold", "display": "block", "margin-top": "8px"})
             for c in controls:
-                lever_control(w, c, values[c.key], side)
+                lever_control(w, c, values[c.key], side, frozen)
             notes: dict[str, list[str]] = {}   # levers the scenario ignores: why, each note once
             for key, note in fixed.items():
                 if lever_group(key) == group:
@@ -131,7 +189,7 @@ def Levers(side: str):
                             style={"font-size": "0.8em", "color": "#666", "display": "block"})
 
 
-def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:
+def lever_control(w: Workshop, c: LeverControl, value, side: str, frozen: bool = False) -> None:
     def on_value(v, key=c.key, control=c):
         act(w.set_lever, key, control.snap(v, w.scenario), side)
 
@@ -139,16 +197,18 @@ def lever_control(w: Workshop, c: LeverControl, value, side: str) -> None:
     with solara.Tooltip(c.help(lang.value)):
         if c.kind == "switch":
             solara.Switch(label=c.label(lang.value), value=bool(value), on_value=on_value,
-                          classes=["govsim-lever-switch", css])
+                          classes=["govsim-lever-switch", css], disabled=frozen)
         elif c.kind == "slider":
-            (solara.SliderInt if c.integer else solara.SliderFloat)(
-                label=c.label(lang.value), value=value, min=c.low, max=c.high, step=c.step, on_value=on_value,
-                thumb_label="always")   # the value is always on show, not only while dragging
+            with solara.Div(classes=["govsim-slider", css]):   # the CSS puts the label above the track
+                (solara.SliderInt if c.integer else solara.SliderFloat)(
+                    label=c.label(lang.value), value=value, min=c.low, max=c.high, step=c.step,
+                    on_value=on_value, disabled=frozen,
+                    thumb_label="always")   # the value is always on show, not only while dragging
         else:
-            option_control(w, c, value, side, css)
+            option_control(w, c, value, side, css, frozen)
 
 
-def option_control(w: Workshop, c: LeverControl, value, side: str, css: str) -> None:
+def option_control(w: Workshop, c: LeverControl, value, side: str, css: str, frozen: bool = False) -> None:
     """A choice as a select, a set of choices as a multi-select, the options in words (the value
     behind each label is the option itself)."""
     options = w.lever_options(c.key)
@@ -156,12 +216,12 @@ def option_control(w: Workshop, c: LeverControl, value, side: str, css: str) -> 
     if c.kind == "choice":
         solara.Select(label=c.label(lang.value), values=list(by_label), value=c.option_label(value, lang.value),
                       on_value=lambda v: act(w.set_lever, c.key, by_label[v], side),
-                      classes=["govsim-lever-choice", css])
+                      classes=["govsim-lever-choice", css], disabled=frozen)
     else:
         chosen = [c.option_label(o, lang.value) for o in c.selected(value, w.scenario)]
         solara.SelectMultiple(label=c.label(lang.value), values=chosen, all_values=list(by_label),
                               on_value=lambda vs: act(w.set_lever, c.key, [by_label[v] for v in vs], side),
-                              disabled=not options, classes=["govsim-lever-subset", css])
+                              disabled=frozen or not options, classes=["govsim-lever-subset", css])
 
 
 def report_html(w: Workshop, language: str) -> str:
@@ -193,8 +253,9 @@ def Report():
 @solara.component
 def Visuals():
     drawn_version = version.value  # redraw when the workshop changes
-    solara.use_effect(_drawn.set, [drawn_version])
-    w = workshop()
+    session = current()
+    solara.use_effect(session.drawn.set, [drawn_version])
+    w = session.workshop
     with solara.Columns([1] * len(w.sides)):
         for side in w.sides:
             solara.Image(map_png(w.model(side), lang.value, side if w.side_by_side else None),
@@ -205,19 +266,59 @@ def Visuals():
                         label=T("export_png"))
 
 
+# Slider rows keep their track in a narrow sidebar: the label goes above the track, on its own line.
+CSS = """
+.govsim-slider .v-input__slot { flex-wrap: wrap; }
+.govsim-slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; white-space: normal;
+  margin: 0 0 26px 0; height: auto; }
+"""
+
+
 @solara.component
 def Page():
+    """A participant's page: this tab's own session in the room (or a message when the room is full)."""
+    try:
+        session = current()
+    except RoomFull:
+        solara.Error(T("room.full", n=room.max_sessions), classes=["govsim-room-full"])
+    else:
+        ParticipantPage(session)
+
+
+@solara.component
+def ParticipantPage(session: Participant):
+    solara.use_effect(lambda: _watch(session), [])
     PlayLoop()
     version.value
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(T("app_title"))
-        names = {i18n.t(f"lang_name.{code}", code): code for code in i18n.LANGS}
-        solara.ToggleButtonsSingle(value=i18n.t(f"lang_name.{lang.value}", lang.value), values=list(names),
-                                   on_value=lambda v: lang.set(names[v]), classes=["govsim-lang"])
+        LanguageToggle()
     with solara.Sidebar():
+        if held():
+            solara.Info(T("room.frozen"), classes=["govsim-frozen"])
+        solara.InputText(T("room.your_name"), value=session.name, continuous_update=False,
+                         on_value=lambda name: setattr(session, "name", name.strip()[:40]),
+                         classes=["govsim-name"])
         Controls()
         for side in workshop().sides:
             Levers(side)
     if error.value:
         solara.Error(error.value)
     Visuals()
+
+
+def _watch(session: Participant):
+    """Let the room redraw this tab (the trainer pushed, froze or released); stop on close."""
+    session.wake = waker()
+
+    def unwatch():
+        session.wake = None
+    return unwatch
+
+
+@solara.component
+def LanguageToggle():
+    names = {i18n.t(f"lang_name.{code}", code): code for code in i18n.LANGS}
+    solara.ToggleButtonsSingle(value=i18n.t(f"lang_name.{lang.value}", lang.value), values=list(names),
+                               on_value=lambda v: lang.set(names[v]), classes=["govsim-lang"])

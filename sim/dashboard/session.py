@@ -747,7 +747,7 @@ class Workshop:
         if not self._side_by_side:
             return {}
         a, b = self.series("A"), self.series("B")
-        return {k: _mean_of(k, b) - _mean_of(k, a) for k in DIFFERENCE_KEYS}
+        return {k: mean_over_days(k, b) - mean_over_days(k, a) for k in DIFFERENCE_KEYS}
 
     def status(self, side: str = "A") -> dict[str, Any]:
         """Now, for a status line: day, its date and kind of day, emergency under way (names), backlog,
@@ -803,7 +803,7 @@ class Workshop:
             self._models[side] = m
 
 
-def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
+def mean_over_days(key: str, s: dict[str, np.ndarray]) -> float:
     x = s[key]
     if key == "active_volunteers":
         x = x[s["emergency_active"] > 0]
@@ -813,5 +813,5 @@ def _mean_of(key: str, s: dict[str, np.ndarray]) -> float:
 
 __all__ = ["CONTROL_BY_KEY", "CONTROL_KINDS", "DEMO_EMERGENCY", "DIFFERENCE_KEYS", "LEVER_CONTROLS", "LEVER_GROUPS",
            "LEVER_SLIDERS", "LeverControl", "REPORT_KEYS", "SERIES_KEYS", "SLIDER_BY_KEY", "Slider", "Workshop",
-           "day_kind", "demo_emergency", "format_difference", "format_report_value", "grouped_controls",
+           "day_kind", "demo_emergency", "format_difference", "mean_over_days", "format_report_value", "grouped_controls",
            "grouped_sliders", "lever_group", "regrid_days", "regrid_status", "report_of", "scenario_choices", "scenario_title"]

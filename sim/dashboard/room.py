@@ -1,0 +1,245 @@
+"""The room: one session per browser tab, and what the trainer does to all of them at once.
+
+A workshop is one server and a room of participants, each on their own laptop. Every tab that opens
+the dashboard joins the room as a `Participant` with its own `Workshop` (its own model, or A/B pair),
+its own lock (its play loop and its buttons never step at once) and its own pictures, so thirty
+participants can play and move sliders without touching each other's runs. A tab that closes leaves
+the room and its models are freed.
+
+The trainer (the page at /trainer, behind a token) acts on the whole room: push a scenario and lever
+settings to every participant, start an emergency everywhere at once, freeze the room while explaining
+(participants' controls stop and grey out) and release it, and see everyone's choices and outcomes
+side by side. A participant who joins after a push starts from what was pushed.
+
+Pure Python (no Solara here): the page tells the room which tab it is and gives it a `wake` function,
+which the room calls — from the trainer's thread — to make that tab redraw.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .. import memory
+from ..scenario import Scenario, load
+from . import i18n
+from .session import LEVER_CONTROLS, Workshop, mean_over_days, scenario_title
+
+MAX_SESSIONS_CAP = 60      # beyond this a 2-core server cannot keep every tab responsive anyway
+MEMORY_SHARE = 0.8         # the part of the memory available at start that sessions may take
+
+
+class RoomFull(RuntimeError):
+    """The room has as many sessions as the server may hold; the message says how many."""
+
+
+@dataclass(eq=False)
+class Participant:
+    """One browser tab's session."""
+
+    id: str
+    number: int                     # 1, 2, … in the order of joining; shown until a name is given
+    workshop: Workshop
+    name: str = ""
+    joined: float = field(default_factory=time.time)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    drawn: threading.Event = field(default_factory=threading.Event)  # the latest change is on screen
+    wake: Callable[[], None] | None = None
+
+    def label(self, lang: str) -> str:
+        return self.name or i18n.t("room.participant_n", lang, n=self.number)
+
+    def redraw(self) -> None:
+        if self.wake is not None:
+            try:
+                self.wake()
+            except Exception:   # a tab closing while it is woken: it leaves the room on its own
+                pass
+
+
+@dataclass(frozen=True)
+class Push:
+    """What the trainer last pushed: a scenario (None: keep each participant's) and lever values."""
+
+    scenario: Scenario | str | None
+    levers: Mapping[str, Any]
+    levers_b: Mapping[str, Any] | None = None  # B's levers: the room then compares side by side
+
+
+def session_bytes(scenario: Scenario) -> int:
+    """The memory one session may take: two models (A and B side by side) over the scenario's days."""
+    return 2 * memory.estimate(scenario).run
+
+
+def default_max_sessions(scenario: Scenario, available: int | None = None) -> int:
+    """As many sessions as fit in `MEMORY_SHARE` of the memory available, at most `MAX_SESSIONS_CAP`."""
+    available = memory.available() if available is None else available
+    if available is None:
+        return MAX_SESSIONS_CAP
+    fit = int(MEMORY_SHARE * (available - memory.IMPORTS_BYTES) // session_bytes(scenario))
+    return max(1, min(MAX_SESSIONS_CAP, fit))
+
+
+class Room:
+    """Every session of one dashboard server, and the trainer's actions on them."""
+
+    def __init__(self, scenario: str | Path, *, max_sessions: int | None = None, token: str | None = None,
+                 make_workshop: Callable[[str | Path], Workshop] = Workshop):
+        self.scenario = str(scenario)
+        self._max_sessions = max_sessions
+        self.token = token or secrets.token_urlsafe(12)
+        self.frozen = False
+        self.pushed: Push | None = None
+        self._make_workshop = make_workshop
+        self._sessions: dict[str, Participant] = {}
+        self._numbers = 0
+        self._lock = threading.Lock()
+
+    @property
+    def max_sessions(self) -> int:
+        """The limit given, or as many sessions of the scenario as fit in memory (worked out once)."""
+        if self._max_sessions is None:
+            self._max_sessions = default_max_sessions(load(self.scenario))
+        return self._max_sessions
+
+    # ------------------------------------------------------------------ sessions
+
+    def join(self, session_id: str) -> Participant:
+        """The tab's session, made on its first call; RoomFull when the room is full."""
+        with self._lock:
+            if session_id in self._sessions:
+                return self._sessions[session_id]
+            self._check_room()
+            self._numbers += 1
+            number = self._numbers
+        workshop = self._make_workshop(self.scenario)   # outside the lock: building takes a moment
+        participant = Participant(session_id, number, workshop)
+        if self.pushed is not None:
+            self._apply(participant, self.pushed)
+        with self._lock:
+            if session_id in self._sessions:       # the same tab joined twice at once
+                return self._sessions[session_id]
+            self._check_room()
+            self._sessions[session_id] = participant
+        return participant
+
+    def _check_room(self) -> None:
+        if len(self._sessions) >= self.max_sessions:
+            raise RoomFull(f"the room is full: {self.max_sessions} sessions")
+
+    def adopt(self, session_id: str, workshop: Workshop) -> Participant:
+        """Seat a session on a workshop made elsewhere (tests, a notebook)."""
+        with self._lock:
+            self._numbers += 1
+            participant = Participant(session_id, self._numbers, workshop)
+            self._sessions[session_id] = participant
+        return participant
+
+    def leave(self, session_id: str) -> None:
+        """Free a closed tab's session (its models go with it)."""
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def get(self, session_id: str) -> Participant | None:
+        return self._sessions.get(session_id)
+
+    def participants(self) -> list[Participant]:
+        with self._lock:
+            return sorted(self._sessions.values(), key=lambda p: p.number)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def check_token(self, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(str(given).encode(), self.token.encode())
+
+    # ------------------------------------------------------------------ the trainer's actions
+
+    def freeze(self) -> None:
+        """Stop every participant's play and grey out their controls until `release`."""
+        self.frozen = True
+        self._redraw_all()
+
+    def release(self) -> None:
+        self.frozen = False
+        self._redraw_all()
+
+    def push(self, push: Push) -> int:
+        """Load `push` into every session (and into every later one); returns how many followed.
+        The values are checked first, so a bad one raises ValueError (ScenarioError) and changes nothing."""
+        self._validate(push)
+        self.pushed = push
+        done = 0
+        for participant in self.participants():
+            self._apply(participant, push)
+            participant.redraw()
+            done += 1
+        return done
+
+    def start_emergency(self, name: str | None = None) -> int:
+        """Start an emergency in every session at once; returns in how many it started."""
+        done = 0
+        for participant in self.participants():
+            with participant.lock:
+                participant.workshop.start_emergency(name)
+            participant.redraw()
+            done += 1
+        return done
+
+    def _validate(self, push: Push) -> None:
+        scenario = push.scenario if isinstance(push.scenario, Scenario) else load(push.scenario or self.scenario)
+        scenario = scenario.with_values(dict(push.levers))
+        if push.levers_b:
+            scenario.with_values(dict(push.levers_b))
+
+    def _apply(self, participant: Participant, push: Push) -> None:
+        w = participant.workshop
+        with participant.lock:
+            if push.scenario is not None:
+                w.load_scenario(push.scenario)
+            w.set_side_by_side(push.levers_b is not None)
+            w.set_levers(dict(push.levers), "A", keep_day=False)
+            if push.levers_b is not None:
+                w.set_levers(dict(push.levers_b), "B", keep_day=False)
+
+    def _redraw_all(self) -> None:
+        for participant in self.participants():
+            participant.redraw()
+
+    # ------------------------------------------------------------------ what the trainer sees
+
+    def choices(self, lang: str) -> list[dict[str, Any]]:
+        """A row per session and side: who, the day, the scenario, the levers changed from the
+        scenario's own values, and the outcomes so far (formatted)."""
+        rows = []
+        for participant in self.participants():
+            with participant.lock:
+                rows.extend(self._rows_of(participant, lang))
+        return rows
+
+    def _rows_of(self, participant: Participant, lang: str) -> list[dict[str, Any]]:
+        w = participant.workshop
+        rows = []
+        for side in w.sides:
+            series = w.series(side)
+            rows.append({
+                "participant": participant.label(lang) + (f" · {side}" if w.side_by_side else ""),
+                "day": w.day, "scenario": scenario_title(w.scenario, lang),
+                "levers": "; ".join(changed_from_scenario(w, side, lang)) or i18n.t("room.no_change", lang),
+                "response_mean_h": mean_over_days("response_mean_h", series),
+                "satisfaction_rate": mean_over_days("satisfaction_rate", series),
+                "backlog": w.status(side)["backlog"],
+            })
+        return rows
+
+
+def changed_from_scenario(w: Workshop, side: str, lang: str) -> list[str]:
+    """'label value' of each lever a side runs differently from the scenario's own value."""
+    values = w.lever_values(side)
+    return [f"{c.short(lang)} {c.text(values[c.key], lang)}" for c in LEVER_CONTROLS
+            if c.key in values and not c.same(values[c.key], w.scenario[c.key])]

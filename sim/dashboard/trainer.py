@@ -1,0 +1,158 @@
+"""The trainer's page (/trainer): the room at a glance and the actions on all of it.
+
+Behind the room's token (`govsim dashboard` prints the page's address with it; it may also be typed
+into the page). The trainer prepares a scenario and levers on a workshop of their own — the same
+controls the participants have — and pushes them to every participant; starts an emergency for
+everyone at once; freezes the room while explaining and releases it; and sees each participant's
+choices and outcomes so far side by side, refreshed every second.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from urllib.parse import parse_qs
+
+import solara
+
+from . import app, i18n
+from .room import Participant, Push
+from .session import Workshop
+
+REFRESH_S = 1.0   # the room's table refreshes this often
+
+
+def T(key: str, **fmt) -> str:
+    return i18n.t(key, app.lang.value, **fmt)
+
+
+@solara.component
+def TrainerPage():
+    router = solara.use_router()
+    entered = solara.use_reactive("")
+    from_url = parse_qs(router.search or "").get("token", [""])[0]
+    if not (app.room.check_token(from_url) or app.room.check_token(entered.value)):
+        TokenForm(entered)
+    else:
+        TrainerSession()
+
+
+@solara.component
+def TrainerSession():
+    """The trainer's own workshop (not a participant of the room), then the console."""
+    sid = app.session_id()
+    solara.use_memo(lambda: app._trainers.setdefault(sid, Participant(sid, 0, Workshop(app.room.scenario))), [])
+    Console()
+
+
+@solara.component
+def TokenForm(entered):
+    with solara.Card(T("trainer.title"), classes=["govsim-trainer-login"]):
+        solara.InputText(T("trainer.token"), value=entered, password=True, continuous_update=False,
+                         classes=["govsim-trainer-token"])
+        solara.Text(T("trainer.token_help"), style={"font-size": "0.85em", "color": "#666"})
+        if entered.value:
+            solara.Error(T("trainer.bad_token"))
+
+
+@solara.component
+def Console():
+    tick = solara.use_reactive(0)
+    notice = solara.use_reactive("")
+
+    def refresh(cancel):   # the room changes from other tabs: look again every second
+        while not cancel.wait(REFRESH_S):
+            tick.value += 1
+    solara.use_thread(refresh, dependencies=[], intrusive_cancel=False)
+    app.version.value
+    solara.Style(app.CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(T("trainer.title"))
+        app.LanguageToggle()
+    with solara.Sidebar():
+        RoomActions(notice)
+        with solara.Card(T("trainer.prepare")):
+            app.ScenarioControls(app.workshop(), False)
+        for side in app.workshop().sides:
+            app.Levers(side)
+    if app.error.value:
+        solara.Error(app.error.value)
+    if notice.value:
+        solara.Success(notice.value, classes=["govsim-trainer-notice"])
+    RoomTable(tick.value)
+
+
+def RoomActions(notice) -> None:
+    room = app.room
+    w = app.workshop()
+
+    def push():
+        levers_b = w.levers("B") if w.side_by_side else None
+        done = _safely(room.push, Push(w.scenario, w.levers("A"), levers_b))
+        if done is not None:
+            notice.value = T("trainer.pushed", n=done)
+
+    def emergency():
+        done = _safely(room.start_emergency)
+        if done is not None:
+            notice.value = T("trainer.emergency_started", n=done)
+
+    with solara.Card(T("trainer.connected", n=len(room), max=room.max_sessions), classes=["govsim-trainer-room"]):
+        solara.Button(T("trainer.push"), color="primary", on_click=push, classes=["govsim-trainer-push"])
+        solara.Button(T("trainer.emergency_all"), color="warning", on_click=emergency,
+                      classes=["govsim-trainer-emergency"])
+        if room.frozen:
+            solara.Button(T("trainer.release"), on_click=lambda: (room.release(), _bump()),
+                          classes=["govsim-trainer-release"])
+        else:
+            solara.Button(T("trainer.freeze"), on_click=lambda: (room.freeze(), _bump()),
+                          classes=["govsim-trainer-freeze"])
+
+
+def _safely(fn, *args):
+    try:
+        result = fn(*args)
+        app.error.value = ""
+        return result
+    except ValueError as exc:   # a pushed value the scenario refuses: nobody was changed
+        app.error.value = str(exc)
+        return None
+    finally:
+        _bump()
+
+
+def _bump() -> None:
+    app.version.value += 1
+
+
+COLUMNS = ("participant", "day", "scenario", "levers", "response_mean_h", "satisfaction_rate", "backlog")
+HEADINGS = {"participant": "trainer.col.participant", "day": "trainer.col.day", "scenario": "trainer.col.scenario",
+            "levers": "trainer.col.levers", "response_mean_h": "trainer.col.response",
+            "satisfaction_rate": "trainer.col.satisfaction", "backlog": "trainer.col.backlog"}
+
+
+@solara.component
+def RoomTable(tick: int):
+    """Every participant's choices and outcomes so far, a row per participant (and side)."""
+    rows = app.room.choices(app.lang.value)
+    with solara.Card(T("trainer.choices"), classes=["govsim-trainer-choices"]):
+        if not rows:
+            solara.Text(T("trainer.nobody"), classes=["govsim-trainer-nobody"])
+            return
+        solara.HTML(tag="div", unsafe_innerHTML=room_table_html(rows, app.lang.value))
+
+
+def room_table_html(rows: list[dict], lang: str) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{i18n.t(HEADINGS[c], lang)}</th>" for c in COLUMNS)
+    body = "".join("<tr class='govsim-trainer-row'>" + "".join(
+        f"<td data-col='{c}' style='padding:2px 8px'>{_cell(c, row[c])}</td>" for c in COLUMNS) + "</tr>"
+        for row in rows)
+    return f"<table class='govsim-room-table'><tr>{head}</tr>{body}</table>"
+
+
+def _cell(column: str, value) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        return f"{100 * value:.1f}%" if column == "satisfaction_rate" else f"{value:.1f}"
+    return html.escape(str(value))

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import time
@@ -139,6 +140,9 @@ def _dashboard_parsers(sub) -> None:
     d.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
     d.add_argument("--port", type=options.positive_int, default=8765, help="port (default 8765)")
     d.add_argument("--lang", choices=LANGS, default="zh", help="starting language (default zh; a toggle switches)")
+    d.add_argument("--max-sessions", type=options.positive_int,
+                   help="most browser tabs served at once, each with its own models (default: as many as fit in "
+                        "80%% of the memory available, at most 60)")
     d.add_argument("--fetch-assets", action="store_true",
                    help="first fetch the page's scripts and styles (npm packages) into a local cache, so the "
                         "dashboard works without internet; later runs use the cache by themselves")
@@ -148,7 +152,7 @@ def _dashboard_parsers(sub) -> None:
 
 
 def cmd_dashboard(args) -> int:
-    """Check the scenario, the address and the port, then serve sim.dashboard.app with Solara
+    """Check the scenario, the address and the port, then serve sim.dashboard.server with Solara
     (until Ctrl-C). The page has no authentication: on an address other than loopback, anyone who
     can reach it may use it, and a warning says so."""
     from .dashboard import assets
@@ -161,8 +165,12 @@ def cmd_dashboard(args) -> int:
     if scenario.is_dir():   # an imported district's folder
         scenario = scenario / "scenario.toml"
     check(load(scenario), copies=2, hint="use a smaller scenario for the dashboard")
+    token = os.environ.get("GOVSIM_TRAINER_TOKEN") or secrets.token_urlsafe(12)
     env = {**os.environ, "GOVSIM_SCENARIO": str(scenario.resolve()), "GOVSIM_LANG": args.lang,
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
+           "GOVSIM_TRAINER_TOKEN": token, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+           "SOLARA_THEME_SHOW_BANNER": "False"}
+    if args.max_sessions:
+        env["GOVSIM_MAX_SESSIONS"] = str(args.max_sessions)
     check_port(args.host, args.port)
     if args.fetch_assets:
         try:
@@ -171,13 +179,15 @@ def cmd_dashboard(args) -> int:
             raise UsageError(str(exc)) from None
     if not assets.missing():  # a complete local copy: serve it, no CDN needed
         env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets.cache_dir())
-    cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", args.host, "--port",
+    cmd = [sys.executable, "-m", "solara", "run", "sim.dashboard.server", "--host", args.host, "--port",
            str(args.port), "--production", "--no-open", "--no-check-version"]
     if not is_loopback(args.host):
-        print(f"govsim dashboard: warning: serving on {args.host}, reachable from other machines: the page has "
-              f"no authentication, so anyone who can reach this machine on port {args.port} can use it (and run "
-              "simulations on it); use --host 127.0.0.1 to serve this machine only", file=sys.stderr, flush=True)
-    print(f"govsim dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+        print(f"govsim dashboard: warning: serving on {args.host}, reachable from other machines: the participants' "
+              f"page has no authentication, so anyone who can reach this machine on port {args.port} can use it "
+              "(and run simulations on it); only the trainer page needs the token; use --host 127.0.0.1 to serve "
+              "this machine only", file=sys.stderr, flush=True)
+    print(f"govsim dashboard: participants: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    print(f"govsim dashboard: trainer:      http://{args.host}:{args.port}/trainer?token={token}", flush=True)
     try:
         return subprocess.run(cmd, env=env).returncode
     except KeyboardInterrupt:

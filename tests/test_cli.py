@@ -547,6 +547,30 @@ def test_dashboard_warns_when_reachable_from_the_network(host, warned, monkeypat
         assert captured.err == ""
 
 
+def test_dashboard_serves_both_pages_and_prints_the_trainers_token(monkeypatch, capsys) -> None:
+    """The server gets the trainer's token and the session limit; the trainer's address carries the
+    token (participants need only the bare address); a token in the environment is kept."""
+    started = []
+    monkeypatch.setattr(sim.cli.subprocess, "run",
+                        lambda cmd, **k: started.append((cmd, k["env"])) or subprocess.CompletedProcess(cmd, 0))
+    monkeypatch.setattr(sim.cli, "check_port", lambda host, port: None)
+    monkeypatch.delenv("GOVSIM_TRAINER_TOKEN", raising=False)
+    assert main(["dashboard", str(BASELINE), "--max-sessions", "12"]) == 0
+    cmd, env = started[-1]
+    assert "sim.dashboard.server" in cmd and env["GOVSIM_MAX_SESSIONS"] == "12"
+    token = env["GOVSIM_TRAINER_TOKEN"]
+    out = capsys.readouterr().out
+    assert len(token) >= 16 and f"http://127.0.0.1:8765/trainer?token={token}" in out
+    assert main(["dashboard", str(BASELINE)]) == 0
+    assert started[-1][1]["GOVSIM_TRAINER_TOKEN"] != token and "GOVSIM_MAX_SESSIONS" not in started[-1][1]
+    monkeypatch.setenv("GOVSIM_TRAINER_TOKEN", "chosen-by-the-trainer")
+    assert main(["dashboard", str(BASELINE)]) == 0
+    assert started[-1][1]["GOVSIM_TRAINER_TOKEN"] == "chosen-by-the-trainer"
+    with pytest.raises(SystemExit) as refused:
+        main(["dashboard", str(BASELINE), "--max-sessions", "0"])
+    assert refused.value.code == 2 and "--max-sessions" in capsys.readouterr().err
+
+
 def test_dashboard_is_loopback() -> None:
     assert sim.cli.is_loopback("127.0.0.1") and sim.cli.is_loopback("127.1.2.3") and sim.cli.is_loopback("::1")
     assert sim.cli.is_loopback("localhost")

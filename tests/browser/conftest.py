@@ -151,6 +151,35 @@ def browser(chromium_path):
 
 
 @pytest.fixture
+def more_pages(browser, request, tmp_path):
+    """A factory of further pages, each in its own context (a participant's laptop): for tests with
+    several pages at once. On a failure each page's screenshot and console are saved and printed."""
+    opened: list = []
+
+    def new_page():
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+        page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+        opened.append((context, page, console))
+        return page
+
+    yield new_page
+    rep = getattr(request.node, "rep_call", None)
+    for i, (context, page, console) in enumerate(opened):
+        if rep is not None and rep.failed:
+            shot = tmp_path / f"failure-page{i + 2}.png"
+            try:
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of page {i + 2} at the failure: {shot}")
+            except Exception as exc:
+                print(f"no failure screenshot of page {i + 2}: {exc}")
+            print(f"browser console of page {i + 2}:\n  " + "\n  ".join(console or ["(empty)"]))
+        context.close()
+
+
+@pytest.fixture
 def page(browser, request, tmp_path):
     """A new context and page. Fails the test if a Solara asset could not be served."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})

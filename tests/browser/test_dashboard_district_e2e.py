@@ -19,7 +19,7 @@ from sim.dashboard.session import LEVER_CONTROLS, fixed_levers  # noqa: E402
 from sim.scenario import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = "sim.dashboard.app"
+APP = "sim.dashboard.server"
 FIRST_LOAD_TIMEOUT = 60_000  # ms: the first load starts a kernel, builds the model and draws it
 GIS = all(importlib.util.find_spec(m) for m in ("geopandas", "pyogrio", "shapely", "pyproj"))
 

@@ -30,7 +30,7 @@ from sim.labels import label  # noqa: E402
 from sim.params import PARAM_BY_KEY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = "sim.dashboard.app"
+APP = "sim.dashboard.server"
 DAYS = 60
 FORMAT = "deliberation.meeting_format"
 FIRST_LOAD_TIMEOUT = 60_000  # ms: the first load starts a kernel, builds the model and draws it

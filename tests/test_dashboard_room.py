@@ -178,6 +178,18 @@ def render(component):
     return solara.render(Served(), handle_error=False)[1]
 
 
+def eventually(check, timeout: float = 5.0):
+    """`check()` passes within `timeout` s: the console's refresh thread may be redrawing meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def test_a_frozen_room_greys_out_the_controls_and_stops_play(served):
     rc = render(app.Page)
     me = served.get(app.session_id())
@@ -214,7 +226,7 @@ def test_the_trainers_console_pushes_its_own_levers_to_the_room(served):
     app.workshop().set_lever("grid.households_per_grid", 220)
     rc.find(v.Btn, children=[i18n.t("trainer.push", "en")]).widget.click()
     assert all(p.workshop.lever_values("A")["grid.households_per_grid"] == 220 for p in others)
-    rc.find(v.Alert, children=[i18n.t("trainer.pushed", "en", n=2)]).assert_single()
+    eventually(lambda: rc.find(v.Alert, children=[i18n.t("trainer.pushed", "en", n=2)]).assert_single())
     rc.find(v.Btn, children=[i18n.t("trainer.freeze", "en")]).widget.click()
     assert served.frozen
     rc.find(v.Btn, children=[i18n.t("trainer.release", "en")]).widget.click()
@@ -230,3 +242,35 @@ def test_the_room_table_lists_every_participant(served):
     html = trainer.room_table_html(served.choices("en"), "en")
     assert html.count("govsim-trainer-row") == 2 and "&lt;b&gt;Team&lt;/b&gt;" in html   # names escaped
     assert i18n.t("trainer.col.response", "en") in html
+
+
+# ------------------------------------------------------------------ handouts
+
+
+def test_a_sessions_one_page_summary_has_its_choices_outcomes_pictures_and_provenance(room):
+    from sim import __version__
+    from sim.dashboard.summary import session_summary_html
+
+    p = room.join("a")
+    p.name = "Team <Xihu>"
+    p.workshop.set_side_by_side(True)
+    p.workshop.set_lever("grid.households_per_grid", 200, "B")
+    p.workshop.step(8)
+    page = session_summary_html(p, "en")
+    assert "Team &lt;Xihu&gt;" in page and "<Xihu>" not in page
+    assert "200" in page and i18n.t("room.no_change", "en") in page          # B's choice; A as the scenario
+    assert i18n.t("diff_title", "en") in page and page.count("data:image/png;base64,") == 2
+    assert f"govsim {__version__}" in page and "small_workshop.toml" in page and i18n.t("seed", "en") in page
+    assert i18n.t("day_of", "en", day=8, days=20) in page
+    zh = session_summary_html(p, "zh", pictures=False)
+    assert i18n.t("summary.choices", "zh") in zh and "data:image" not in zh and "lang='zh-CN'" in zh
+
+
+def test_the_rooms_one_page_summary_lists_everyone(room):
+    from sim.dashboard.summary import room_summary_html
+
+    assert i18n.t("trainer.nobody", "en") in room_summary_html(room, "en")
+    room.join("a").name = "Team A"
+    room.join("b").name = "Team B"
+    page = room_summary_html(room, "en")
+    assert "Team A" in page and "Team B" in page and page.count("govsim-trainer-row") == 2

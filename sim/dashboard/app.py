@@ -21,6 +21,7 @@ import solara
 
 from . import i18n
 from .room import Participant, Room, RoomFull
+from .summary import session_summary_html
 from .render import charts_png, map_png
 from ..labels import label
 from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
@@ -262,8 +263,22 @@ def Visuals():
                          classes=[f"govsim-map-{side}"])
     solara.Image(charts_png(w, lang.value), classes=["govsim-charts"])
     Report()
-    solara.FileDownload(lambda: charts_png(w, lang.value), filename=f"govsim-charts-day{w.day}.png",
-                        label=T("export_png"))
+    Exports(session)
+
+
+def Exports(session: Participant) -> None:
+    """PNG of the charts and of each map, and the session's one-page summary to hand out."""
+    w = session.workshop
+    with solara.Row(classes=["govsim-exports"]):
+        solara.FileDownload(lambda: charts_png(w, lang.value), filename=f"govsim-charts-day{w.day}.png",
+                            label=T("export_png"))
+        for side in w.sides:
+            solara.FileDownload(lambda side=side: map_png(w.model(side), lang.value, side if w.side_by_side else None),
+                                filename=f"govsim-map-{side}-day{w.day}.png",
+                                label=T("export_map_png") + (f" {side}" if w.side_by_side else ""))
+        solara.FileDownload(lambda: session_summary_html(session, lang.value).encode("utf-8"),
+                            filename=f"govsim-summary-day{w.day}.html", label=T("summary.download"),
+                            mime_type="text/html")
 
 
 # Slider rows keep their track in a narrow sidebar: the label goes above the track, on its own line.

@@ -234,6 +234,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trainer.col.satisfaction": ("满意率", "Satisfaction rate"),
     "trainer.col.backlog": ("积压（件）", "Backlog (cases)"),
     "trainer.nobody": ("还没有参与者连入", "No participant has joined yet"),
+    "trainer.room_summary": ("下载全场一页总结（HTML，可打印）", "Download the room's one-page summary (HTML, printable)"),
+    "summary.session_title": ("推演小结", "Workshop session summary"),
+    "summary.room_title": ("全场推演小结", "The room's workshop summary"),
+    "summary.choices": ("所作选择", "Choices"),
+    "summary.outcomes": ("结果（至今）", "Outcomes so far"),
+    "summary.map": ("地图", "Map"),
+    "summary.download": ("下载本场一页总结（HTML，可打印）", "Download a one-page summary (HTML, printable)"),
+    "export_map_png": ("导出地图（PNG）", "Export map (PNG)"),
 }
 
 # Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A

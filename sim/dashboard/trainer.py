@@ -18,6 +18,7 @@ import solara
 from . import app, i18n
 from .room import Participant, Push
 from .session import Workshop
+from .summary import room_summary_html
 
 REFRESH_S = 1.0   # the room's table refreshes this often
 
@@ -140,6 +141,9 @@ def RoomTable(tick: int):
             solara.Text(T("trainer.nobody"), classes=["govsim-trainer-nobody"])
             return
         solara.HTML(tag="div", unsafe_innerHTML=room_table_html(rows, app.lang.value))
+        solara.FileDownload(lambda: room_summary_html(app.room, app.lang.value).encode("utf-8"),
+                            filename="govsim-room-summary.html", label=T("trainer.room_summary"),
+                            mime_type="text/html")
 
 
 def room_table_html(rows: list[dict], lang: str) -> str:

@@ -1,0 +1,178 @@
+"""How many workshop sessions one dashboard server holds: simultaneous participants, each playing
+the workshop scenario (``scenarios/workshop.toml``, about 5,000 residents) at 4 days a second.
+
+The dashboard serves every browser tab from one process, a thread per playing tab (Solara's
+`use_thread`), so the sessions share one interpreter and its lock. This benchmark does the same:
+N threads, each its own `Workshop` playing at the target rate, and each day does the server's work
+for a frame — the model's step plus what the page sends:
+
+- ``png``: the map and the charts drawn with matplotlib on the server and encoded as PNG
+  (`render.map_png`, `render.charts_png`), the page's drawing before it moved to the browser;
+- ``data``: what moved, as JSON for the browser to draw (`mapview.map_dynamic`,
+  `charts.charts_options`); the static layer of the map is sent once per scenario, not per day.
+
+A session keeps up when its 90th-percentile frame latency (from the moment its day was due to the
+moment the frame's bytes are ready) is at most 250 ms and it reaches at least 95% of 4 days a
+second. The benchmark raises N until sessions stop keeping up, for each drawing, and reports the
+ceiling. Memory per session is the growth of the process's resident set per session opened (A
+only, after a warm-up), and the estimate the room's limit uses (`room.session_bytes`: A and B).
+
+It measures the server's side only: the websocket, the browser's own drawing and the widgets'
+diffing are not in it (the browser tests check that the page works, not how fast).
+
+Usage::
+
+    python benchmarks/bench_sessions.py [--seconds 8] [--max-sessions 40] [--drawing data png] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+
+import _common as C
+
+C.ensure_root_on_path()
+
+import numpy as np  # noqa: E402
+
+from sim.dashboard import Workshop  # noqa: E402
+from sim.dashboard.room import session_bytes  # noqa: E402
+from sim.scenario import load  # noqa: E402
+
+WORKSHOP = C.ROOT / "scenarios" / "workshop.toml"
+RATE = 4.0            # days a second while playing
+P90_MS = 250.0
+KEEP_UP = 0.95        # share of the target rate a session must reach
+WARMUP_DAYS = 20      # days each session runs before it is timed (the warm-up builds caches)
+
+
+def frame_png(w: Workshop) -> int:
+    from sim.dashboard.render import charts_png, map_png
+
+    return len(map_png(w.model("A"), "zh", None)) + len(charts_png(w, "zh"))
+
+
+def frame_data(w: Workshop) -> int:
+    from sim.dashboard.charts import charts_options
+    from sim.dashboard.mapview import map_dynamic
+
+    return len(json.dumps(map_dynamic(w.model("A")))) + len(json.dumps(charts_options(w, "zh")))
+
+
+FRAMES = {"png": frame_png, "data": frame_data}
+
+
+def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float], days: list[int]) -> None:
+    """Step one day every 1/RATE s (or as soon as the last frame is done), as the play loop does."""
+    due, n = start, 0
+    while True:
+        now = time.perf_counter()
+        if now < due:
+            time.sleep(due - now)
+        if due - start >= seconds:
+            break
+        if w.at_end:
+            w.reset()
+        w.step()
+        frame(w)
+        latencies.append(time.perf_counter() - due)
+        n += 1
+        due += 1 / RATE
+    days.append(n)
+
+
+def run_sessions(workshops: list[Workshop], frame, seconds: float) -> dict:
+    latencies: list[list[float]] = [[] for _ in workshops]
+    days: list[int] = []
+    start = time.perf_counter() + 0.2
+    threads = [threading.Thread(target=play, args=(w, frame, seconds, start, latencies[i], days))
+               for i, w in enumerate(workshops)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    p90 = [1000 * float(np.percentile(x, 90)) for x in latencies]
+    rates = [d / seconds for d in days]
+    return {"sessions": len(workshops), "p90_ms_worst": max(p90), "p90_ms_median": float(np.median(p90)),
+            "rate_worst": min(rates), "keeps_up": max(p90) <= P90_MS and min(rates) >= KEEP_UP * RATE}
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def open_sessions(n: int, have: list[Workshop]) -> list[Workshop]:
+    while len(have) < n:
+        w = Workshop(WORKSHOP, seed=len(have))
+        w.step(WARMUP_DAYS)
+        have.append(w)
+    return have
+
+
+def ceiling(drawing: str, seconds: float, max_sessions: int, pool: list[Workshop]) -> list[dict]:
+    """Sessions 1, 2, 4, … while they keep up, then the count between the last kept and the first
+    failed, one by one; the rows measured."""
+    rows, n, last_ok = [], 1, 0
+    while n <= max_sessions:
+        row = run_sessions(open_sessions(n, pool)[:n], FRAMES[drawing], seconds)
+        rows.append({"drawing": drawing, **row})
+        print(f"  {drawing:4s} {n:3d} sessions: p90 {row['p90_ms_worst']:7.1f} ms (worst), "
+              f"{row['rate_worst']:.2f} days/s (slowest): {'keeps up' if row['keeps_up'] else 'falls behind'}",
+              flush=True)
+        if not row["keeps_up"]:
+            break
+        last_ok, n = n, n * 2
+    for k in range(last_ok + 1, min(n, max_sessions + 1)):
+        if k in {r["sessions"] for r in rows}:
+            continue
+        row = run_sessions(open_sessions(k, pool)[:k], FRAMES[drawing], seconds)
+        rows.append({"drawing": drawing, **row})
+        print(f"  {drawing:4s} {k:3d} sessions: p90 {row['p90_ms_worst']:7.1f} ms: "
+              f"{'keeps up' if row['keeps_up'] else 'falls behind'}", flush=True)
+        if not row["keeps_up"]:
+            break
+        last_ok = k
+    return rows
+
+
+def memory_per_session(pool: list[Workshop], extra: int = 4) -> float:
+    before = rss_bytes()
+    open_sessions(len(pool) + extra, pool)
+    return (rss_bytes() - before) / extra
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=8.0, help="seconds each count of sessions plays")
+    ap.add_argument("--max-sessions", type=int, default=40)
+    ap.add_argument("--drawing", nargs="+", choices=sorted(FRAMES), default=["data", "png"])
+    ap.add_argument("--json", help="write the figures here")
+    args = ap.parse_args()
+    machine = C.machine_info()
+    print(f"machine: {machine}; load {C.load_average()}", flush=True)
+    pool: list[Workshop] = []
+    for w in open_sessions(1, pool):   # first frames build the figures and load the fonts
+        for drawing in args.drawing:
+            FRAMES[drawing](w)
+    rss = memory_per_session(pool)
+    estimate = session_bytes(load(WORKSHOP))
+    print(f"memory per session (A only, measured): {rss / 2**20:.1f} MiB; the room's estimate (A and B): "
+          f"{estimate / 2**20:.1f} MiB", flush=True)
+    result = {"machine": machine, "rate_days_per_s": RATE, "p90_limit_ms": P90_MS, "rss_per_session_bytes": rss,
+              "estimate_per_session_bytes": estimate, "rows": []}
+    for drawing in args.drawing:
+        rows = ceiling(drawing, args.seconds, args.max_sessions, pool)
+        kept = [r["sessions"] for r in rows if r["keeps_up"]]
+        result["rows"] += rows
+        result[f"ceiling_{drawing}"] = max(kept, default=0)
+        print(f"{drawing}: {max(kept, default=0)} sessions keep up at {RATE:g} days/s, p90 <= {P90_MS:g} ms", flush=True)
+    C.write_json(args.json, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -184,7 +184,7 @@ def eventually(check, timeout: float = 5.0):
     while True:
         try:
             return check()
-        except AssertionError:
+        except (AssertionError, ValueError):   # reacton's find: no single match yet
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
@@ -227,11 +227,12 @@ def test_the_trainers_console_pushes_its_own_levers_to_the_room(served):
     rc.find(v.Btn, children=[i18n.t("trainer.push", "en")]).widget.click()
     assert all(p.workshop.lever_values("A")["grid.households_per_grid"] == 220 for p in others)
     eventually(lambda: rc.find(v.Alert, children=[i18n.t("trainer.pushed", "en", n=2)]).assert_single())
-    rc.find(v.Btn, children=[i18n.t("trainer.freeze", "en")]).widget.click()
+    button = lambda key: eventually(lambda: rc.find(v.Btn, children=[i18n.t(key, "en")]).widget)  # noqa: E731
+    button("trainer.freeze").click()
     assert served.frozen
-    rc.find(v.Btn, children=[i18n.t("trainer.release", "en")]).widget.click()
+    button("trainer.release").click()
     assert not served.frozen
-    rc.find(v.Btn, children=[i18n.t("trainer.emergency_all", "en")]).widget.click()
+    button("trainer.emergency_all").click()
     assert all(p.workshop.active_emergencies("A") or p.workshop.emergencies() == [] for p in others)
     rc.close()
 

@@ -219,6 +219,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trainer.bad_token": ("口令不对", "That token is not right"),
     "trainer.connected": ("在线：{n} / {max} 个会话", "Connected: {n} of {max} sessions"),
     "trainer.prepare": ("准备要推送的场景和政策", "Prepare the scenario and levers to push"),
+    "trainer.memory": ("每个会话至多约 {per} 内存", "Up to about {per} of memory per session"),
     "trainer.push": ("推送给全场", "Push to everyone"),
     "trainer.pushed": ("已推送给 {n} 个会话", "Pushed to {n} sessions"),
     "trainer.emergency_all": ("全场同时启动应急事件", "Start an emergency for everyone"),

@@ -107,6 +107,11 @@ class Room:
             self._max_sessions = default_max_sessions(load(self.scenario))
         return self._max_sessions
 
+    @property
+    def bytes_per_session(self) -> int:
+        """The memory a session may take (`session_bytes`: two models over the scenario's days)."""
+        return session_bytes(load(self.scenario))
+
     # ------------------------------------------------------------------ sessions
 
     def join(self, session_id: str) -> Participant:

@@ -17,6 +17,7 @@ import solara
 
 from . import app, i18n
 from .room import Participant, Push
+from ..memory import size_text
 from .session import Workshop
 from .summary import room_summary_html
 
@@ -99,6 +100,8 @@ def RoomActions(notice) -> None:
             notice.value = T("trainer.emergency_started", n=done)
 
     with solara.Card(T("trainer.connected", n=len(room), max=room.max_sessions), classes=["govsim-trainer-room"]):
+        solara.Text(T("trainer.memory", per=size_text(room.bytes_per_session)),
+                    style={"font-size": "0.8em", "color": "#666"}, classes=["govsim-trainer-memory"])
         solara.Button(T("trainer.push"), color="primary", on_click=push, classes=["govsim-trainer-push"])
         solara.Button(T("trainer.emergency_all"), color="warning", on_click=emergency,
                       classes=["govsim-trainer-emergency"])

@@ -188,6 +188,20 @@ def test_table_and_reveal_in_both_languages():
     assert g.reveal("zh").text.startswith("### 揭晓") and g.reveal("en").text.startswith("### Reveal")
 
 
+def test_every_budget_string_the_code_names_exists_in_both_languages():
+    import re
+    from pathlib import Path
+    folder = Path(__file__).resolve().parents[1] / "sim" / "dashboard"
+    named = set()
+    for name in ("budget_game.py", "budget_text.py", "budget_view.py"):
+        named |= set(re.findall(r"[\"'](budget\.[a-z_.]+)[\"']", (folder / name).read_text(encoding="utf-8")))
+    named |= {f"budget.{d}" for d in ("minimise", "maximise")} | {f"budget.col.{c}" for c in
+                                                                   ("left_behind", "cost", "budget_share", "changes")}
+    assert len(named) > 30
+    for key in sorted(named):
+        assert i18n.t(key, "zh") and i18n.t(key, "en"), key
+
+
 # ----------------------------------------------------------------- components
 
 def descendants(root) -> list[widgets.Widget]:

@@ -30,7 +30,9 @@ Keys, by group:
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
   values are bare numbers) and `diff_help.KEY` (what exactly is compared); `diff_units.*`, `diff_none`;
 - emergencies: `emergency.TYPE` for each emergency type, `emergency.demo_cold_wave`;
-- animation and errors: `anim.*`, `err.*`.
+- animation and errors: `anim.*`, `err.*`;
+- the budget game (`budget_game`, `budget_text`, `budget_view`): `budget.*` (the player's panel, the
+  room's table and chart, the reveal).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 import solara
 
 from sim.dashboard import i18n
-from sim.dashboard.budget_game import COST_KEY, BudgetGame, run_outcomes
+from sim.dashboard.budget_game import COST_KEY, FIXED_COMPONENTS, BudgetGame, run_outcomes
 from sim.dashboard.budget_view import BudgetBoard, BudgetPlayer, chart_option
 from sim.scenario import ScenarioError
 from tests.helpers import small
@@ -70,10 +70,14 @@ def test_over_budget_is_flagged_listed_and_never_best():
 
 def test_the_fixed_cost_is_known_before_the_run_and_bounds_the_total():
     g = tiny(budget_factor=1.0)
-    for levers in ({}, {GRID: 200}, {SENSORS: 1.0, "policy.app_adoption": 0.9}):
+    adviser = "safety.legal_adviser"
+    for levers in ({}, {GRID: 200}, {SENSORS: 1.0, "policy.app_adoption": 0.9, adviser: not g.baseline_value(adviser)}):
         q = g.quote(levers)
         e = g.submit("p", levers)
         assert 0 < q.fixed <= e.cost and q.bound
+        # the fixed part is those components of the run's own cost (and advisers, conventions in mediation)
+        seven = sum(e.outcomes[f"cost.{c}_cny_per_year"] for c in FIXED_COMPONENTS)
+        assert seven - 1e-6 <= q.fixed <= seven + e.outcomes["cost.mediation_cny_per_year"] + 1e-6
     assert g.quote({GRID: 100}).over_for_sure
     skip = tiny(budget_factor=1.0, run_over_budget=False)
     e = skip.submit("p", {GRID: 100})
@@ -117,7 +121,7 @@ def test_the_reveal_swaps_one_lever_at_a_time_with_the_same_seed(workshop):
     assert reveal.effects[0].key == GRID      # the choice that mattered first
     text = reveal.text
     assert "Grid size" in text and "`worker.annual_cost_cny`" in text and "one seed is one draw" in text
-    assert "interact" in text
+    assert "interact" in text and "Other outcomes (baseline in brackets): Satisfaction rate" in text
     zh = g.reveal("zh").text
     assert "揭晓" in zh and ("假设" in zh or "有来源" in zh)
 

@@ -203,7 +203,7 @@ class BudgetGame:
         self.baseline = self._entry("baseline", {}, math.inf, 0)
         budget = self.baseline.cost * float(budget_factor) if budget_cny_per_year is None else budget_cny_per_year
         self.budget = _check_number("budget_cny_per_year", budget, 0.0, math.inf)
-        self.baseline = replace_over(self.baseline, self.budget)
+        self.baseline = _flagged(self.baseline, self.budget)
 
     # ---------------------------------------------------------------- levers
     def grouped_controls(self) -> list[tuple[str, list[LeverControl]]]:
@@ -410,7 +410,7 @@ class BudgetGame:
         return ", ".join(marks) or "—"
 
 
-def replace_over(entry: Entry, budget: float) -> Entry:
+def _flagged(entry: Entry, budget: float) -> Entry:
     """The entry flagged against `budget` (the baseline is built before the budget is known)."""
     from dataclasses import replace
     return replace(entry, over_budget=entry.cost > budget)

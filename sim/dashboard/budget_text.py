@@ -134,6 +134,9 @@ def reveal_text(game: "BudgetGame", best: "Entry | None", effects: list["SwapEff
                      value=value_text(k, best.value(k), lang), base=value_text(k, base.value(k), lang),
                      diff=value_text(k, diff, lang, signed=True), cost=money(best.cost, lang),
                      budget=money(game.budget, lang)), ""]
+    others = [f"{label(o, lang)} {value_text(o, best.value(o), lang)} ({value_text(o, base.value(o), lang)})"
+              for o in value_keys(game)[1:]]
+    lines += [i18n.t("budget.reveal_also", lang, items=("；" if lang == "zh" else "; ").join(others)), ""]
     if not effects:
         lines += [i18n.t("budget.reveal_same", lang), ""]
     else:

@@ -252,6 +252,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "budget.reveal_best": ("**{player}**：{name} {value}（基准 {base}，差 {diff}），成本 {cost}（预算 {budget}）。",
                            "**{player}**: {name} {value} (baseline {base}, difference {diff}), cost {cost} "
                            "(budget {budget})."),
+    "budget.reveal_also": ("其他结果（括号内为基准）：{items}。", "Other outcomes (baseline in brackets): {items}."),
     "budget.reveal_same": ("最佳选择与基准的杠杆相同。", "The best choice sets every lever as the baseline does."),
     "budget.reveal_why": ("为什么：每次只把基准的一个杠杆换成最佳选择的值（同一随机种子），看目标变化多少。",
                           "Why: change one lever of the baseline at a time to the best choice's value (same seed) "

@@ -143,6 +143,10 @@ def test_bad_levers_are_refused_with_key_value_and_what_is_allowed():
         tiny(objective="happiness")
     with pytest.raises(ScenarioError, match="replications"):
         tiny(replications=0)
+    with pytest.raises(ScenarioError, match="seed"):
+        tiny(seed="one")
+    with pytest.raises(ScenarioError, match="budget_cny_per_year"):
+        tiny(budget_cny_per_year=-5)
 
 
 def test_two_players_submitting_at_once_both_stay():

@@ -185,10 +185,12 @@ class BudgetGame:
             raise ScenarioError(ORIGIN, "objective", objective, "one of " + ", ".join(OBJECTIVES))
         _check_number("replications", replications, 1, 100, integer=True)
         _check_number("budget_factor", budget_factor, 0.0, 100.0)
+        if budget_cny_per_year is not None:   # before the baseline's run: a typo fails at once
+            _check_number("budget_cny_per_year", budget_cny_per_year, 0.0, math.inf)
         base = scenario_path if isinstance(scenario_path, Scenario) else load(_resolved(scenario_path))
         self.scenario = base.with_values({"sim.days": _check_number("days", days, 1, 3650, integer=True)},
                                          origin=ORIGIN)
-        self.seed, self.days, self.objective = int(seed), int(days), objective
+        self.seed, self.days, self.objective = _check_number("seed", seed, 0, 2**63 - 1, integer=True), int(days), objective
         self.direction = OBJECTIVES[objective]
         self.seeds = tuple(self.seed + i for i in range(int(replications)))
         self.run_over_budget = bool(run_over_budget)

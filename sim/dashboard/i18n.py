@@ -30,7 +30,9 @@ Keys, by group:
   `session.DIFFERENCE_KEYS`: `diff.KEY` (name), `diff_label.KEY` (name with unit, for a table whose
   values are bare numbers) and `diff_help.KEY` (what exactly is compared); `diff_units.*`, `diff_none`;
 - emergencies: `emergency.TYPE` for each emergency type, `emergency.demo_cold_wave`;
-- animation and errors: `anim.*`, `err.*`.
+- animation and errors: `anim.*`, `err.*`;
+- the budget game (`budget_game`, `budget_text`, `budget_view`): `budget.*` (the player's panel, the
+  room's table and chart, the reveal).
 """
 
 from __future__ import annotations
@@ -243,6 +245,76 @@ STRINGS: dict[str, tuple[str, str]] = {
     "summary.map": ("地图", "Map"),
     "summary.download": ("下载本场一页总结（HTML，可打印）", "Download a one-page summary (HTML, printable)"),
     "export_map_png": ("导出地图（PNG）", "Export map (PNG)"),
+    # ------------------------------------------------------------ budget game (sim/dashboard/budget_game.py)
+    "budget.player_title": ("预算推演：{player}", "Budget game: {player}"),
+    "budget.board_title": ("预算推演：结果一览", "Budget game: the room's results"),
+    "budget.budget_line": ("年度预算 {budget}", "Budget {budget} a year"),
+    "budget.objective": ("目标：{name}（{direction}）", "Objective: {name} ({direction})"),
+    "budget.minimise": ("越低越好", "lower is better"),
+    "budget.maximise": ("越高越好", "higher is better"),
+    "budget.seed_note": ("所有人使用同一随机种子 {seed}，模拟 {days} 天（同一批居民与诉求）。",
+                         "Everyone runs seed {seed} for {days} days (the same residents and the same needs)."),
+    "budget.replications_note": ("取种子 {first}–{last} 共 {n} 次重复的平均值，附 95% 置信区间。",
+                                 "Means over {n} replications (seeds {first}–{last}), with 95% confidence intervals."),
+    "budget.quote": ("估计成本 {estimate}（预算的 {share}）：固定成本 {fixed} 现在即可算出，"
+                     "运行成本（加班、督导、值班、积分、会议、调解、巡防）在模拟后才知道，此处按基准情景的 {running} 估计",
+                     "Estimated cost {estimate} ({share} of the budget): fixed costs {fixed} are known now; "
+                     "running costs (overtime, supervision, duty, points, meetings, mediation, patrols) are known "
+                     "only after the run, estimated here at the baseline's {running}"),
+    "budget.over_for_sure": ("固定成本已超出预算 {over}：此选择不能获胜", "Fixed costs alone exceed the budget by {over}: "
+                             "this choice cannot win"),
+    "budget.over_estimate": ("估计超出预算 {over}", "Estimated {over} over the budget"),
+    "budget.submit": ("提交并模拟一年", "Submit and run a year"),
+    "budget.submitted": ("已提交：{objective}，成本 {cost}", "Submitted: {objective}, cost {cost}"),
+    "budget.no_entries": ("还没有人提交。", "Nobody has submitted yet."),
+    "budget.col.rank": ("名次", "Rank"),
+    "budget.col.player": ("参与者", "Player"),
+    "budget.col.objective": ("{name}", "{name}"),
+    "budget.col.satisfaction": ("满意率", "Satisfaction rate"),
+    "budget.col.elderly_gap": ("老年人满意度差距", "Elderly gap"),
+    "budget.col.left_behind": ("谁被落下", "Left behind"),
+    "budget.col.cost": ("成本（元/年）", "Cost (CNY a year)"),
+    "budget.col.budget_share": ("占预算", "Of budget"),
+    "budget.col.changes": ("所选杠杆", "Levers chosen"),
+    "budget.baseline": ("基准（情景原有设置）", "Baseline (the scenario's own levers)"),
+    "budget.over": ("超预算", "over budget"),
+    "budget.not_run": ("未模拟：固定成本已超预算", "not run: fixed costs over budget"),
+    "budget.no_change": ("无改动", "no change"),
+    "budget.nobody": ("无明显差距", "no clear gap"),
+    "budget.group.elderly": ("老年人", "elderly residents"),
+    "budget.group.offline": ("离线居民", "offline residents"),
+    "budget.group.type": ("{type}社区", "{type} communities"),
+    "budget.chart_x": ("年度成本（万元）", "Cost a year (10,000 CNY)"),
+    "budget.reveal_title": ("揭晓：预算内的最佳选择", "Reveal: the best choice within the budget"),
+    "budget.reveal_none": ("预算内还没有可比较的提交。", "No entry within the budget to compare yet."),
+    "budget.reveal_best": ("**{player}**：{name} {value}（基准 {base}，差 {diff}），成本 {cost}（预算 {budget}）。",
+                           "**{player}**: {name} {value} (baseline {base}, difference {diff}), cost {cost} "
+                           "(budget {budget})."),
+    "budget.reveal_also": ("其他结果（括号内为基准）：{items}。", "Other outcomes (baseline in brackets): {items}."),
+    "budget.reveal_same": ("最佳选择与基准的杠杆相同。", "The best choice sets every lever as the baseline does."),
+    "budget.reveal_why": ("为什么：每次只把基准的一个杠杆换成最佳选择的值（同一随机种子），看目标变化多少。",
+                          "Why: change one lever of the baseline at a time to the best choice's value (same seed) "
+                          "and see how much the objective moves."),
+    "budget.reveal_head": ("| 杠杆 | 基准 | 最佳选择 | 仅改此项对目标的影响 | 仅改此项的成本变化（元/年） | 价格依据 |",
+                           "| lever | baseline | best choice | effect on the objective of this lever alone "
+                           "| cost change of this lever alone (CNY a year) | prices |"),
+    "budget.reveal_invalid": ("单独改变不合规则", "not valid on its own"),
+    "budget.reveal_interaction": ("各杠杆单独效果之和为 {sum}，一起改变为 {total}；差值 {rest} 来自杠杆之间的相互作用。",
+                                  "The one-at-a-time effects add up to {sum}; together the levers move it by {total}; "
+                                  "the remaining {rest} comes from how the levers interact."),
+    "budget.reveal_left_behind": ("最佳选择下谁被落下：{who}。", "Who is left behind under the best choice: {who}."),
+    "budget.one_draw": ("注意：一个随机种子只是一次抽样。名次相近的选择可能只是运气不同；"
+                        "可用 replications > 1 在多个种子上平均，并给出置信区间。",
+                        "Note: one seed is one draw. Choices close in rank may differ by luck alone; "
+                        "replications > 1 averages over several seeds and gives confidence intervals."),
+    "budget.ci_note": ("括号内为 {n} 个种子上配对差值的 95% 置信区间。",
+                       "In brackets: 95% confidence intervals of the paired differences over {n} seeds."),
+    "budget.prices": ("成本依据（ODD §7.40）：标为“假设”的价格没有公开来源，预算约束与上面的成本变化都依赖于它们。",
+                      "What the costs rest on (ODD §7.40): a price marked assumption has no published source, and the "
+                      "budget and the cost changes above rest on it."),
+    "budget.price_assumption": ("假设", "assumption"),
+    "budget.price_sourced": ("有来源", "sourced"),
+    "budget.price_free": ("不花钱", "no money"),
 }
 
 # Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A

@@ -275,3 +275,35 @@ def test_the_rooms_one_page_summary_lists_everyone(room):
     room.join("b").name = "Team B"
     page = room_summary_html(room, "en")
     assert "Team A" in page and "Team B" in page and page.count("govsim-trainer-row") == 2
+
+
+# ------------------------------------------------------------------ the budget game in the room
+
+
+def test_the_trainer_starts_a_budget_game_everyone_plays_and_the_best_is_revealed(room):
+    woken = []
+    a, b = room.join("a"), room.join("b")
+    a.wake, b.wake = (lambda: woken.append("a")), (lambda: woken.append("b"))
+    game = room.start_game(days=20, budget_factor=1.2)
+    assert room.game is game and not room.game_revealed and sorted(woken) == ["a", "b"]
+    assert game.budget == pytest.approx(1.2 * game.baseline.cost)
+    game.submit(a.label("en"), {"grid.households_per_grid": 300})
+    game.submit(b.label("en"), {})
+    room.game_changed()
+    assert len(woken) == 4 and {e.player for e in game.entries()} >= {"Participant 1", "Participant 2"}
+    room.reveal_game()
+    assert room.game_revealed and len(woken) == 6
+    assert room.start_game(days=20) is not game and not room.game_revealed   # a new round starts hidden
+
+
+def test_the_budget_tab_shows_the_player_and_the_board(served):
+    me = served.join(app.session_id())
+    rc = render(lambda: app.BudgetTab(me))
+    rc.find(v.Alert, children=[i18n.t("room.no_game", "en")]).assert_single()
+    rc.close()
+    served.start_game(days=20)
+    rc = render(lambda: app.BudgetTab(me))
+    assert rc.find(v.Btn, children=[i18n.t("budget.submit", "en")]).widgets
+    assert rc.find(v.Btn, children=[i18n.t("budget.submit", "en")]).widgets
+    rc.find(v.Html, children=[i18n.t("budget.no_entries", "en")]).assert_single()   # the board, empty so far
+    rc.close()

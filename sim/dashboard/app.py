@@ -20,6 +20,7 @@ from typing import Callable
 import solara
 
 from . import i18n
+from .budget_view import BudgetBoard, BudgetPlayer
 from .room import Participant, Room, RoomFull
 from .summary import session_summary_html
 from .render import charts_png, map_png
@@ -320,7 +321,24 @@ def ParticipantPage(session: Participant):
             Levers(side)
     if error.value:
         solara.Error(error.value)
-    Visuals()
+    tab = solara.use_reactive(0)
+    with solara.lab.Tabs(value=tab, lazy=True):   # lazy: only the tab on show renders
+        with solara.lab.Tab(T("tab.live"), classes=["govsim-tab-live"]):
+            Visuals()
+        with solara.lab.Tab(T("tab.budget"), classes=["govsim-tab-budget"]):
+            BudgetTab(session)
+
+
+@solara.component
+def BudgetTab(session: Participant):
+    """The budget game the trainer started: this participant's choice, and the room's board."""
+    game = room.game
+    if game is None:
+        solara.Info(T("room.no_game"), classes=["govsim-budget-none"])
+        return
+    with solara.Columns([1, 1]):
+        BudgetPlayer(game, session.label(lang.value), lang.value, on_submitted=lambda entry: room.game_changed())
+        BudgetBoard(game, lang.value, revealed=room.game_revealed, version=game.version)
 
 
 def _watch(session: Participant):

@@ -95,6 +95,8 @@ class Room:
         self.token = token or secrets.token_urlsafe(12)
         self.frozen = False
         self.pushed: Push | None = None
+        self.game = None               # the budget game the trainer started (budget_game.BudgetGame)
+        self.game_revealed = False
         self._make_workshop = make_workshop
         self._sessions: dict[str, Participant] = {}
         self._numbers = 0
@@ -195,6 +197,26 @@ class Room:
             participant.redraw()
             done += 1
         return done
+
+    def start_game(self, scenario: Scenario | str | None = None, *, budget_factor: float = 1.1, days: int = 365,
+                   replications: int = 1, seed: int = 0):
+        """A new budget game for everyone (the last one's entries are dropped), hidden best choice."""
+        from .budget_game import BudgetGame   # its first run takes a moment: only when a game starts
+
+        self.game = BudgetGame(scenario or self.scenario, seed=seed, days=days, budget_factor=budget_factor,
+                               replications=replications)
+        self.game_revealed = False
+        self._redraw_all()
+        return self.game
+
+    def reveal_game(self, on: bool = True) -> None:
+        """Show (or hide again) which choice within budget was best, and why, on every page."""
+        self.game_revealed = bool(on) and self.game is not None
+        self._redraw_all()
+
+    def game_changed(self) -> None:
+        """A participant submitted: every board redraws."""
+        self._redraw_all()
 
     def _validate(self, push: Push) -> None:
         scenario = push.scenario if isinstance(push.scenario, Scenario) else load(push.scenario or self.scenario)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 import solara
 
 from . import app, i18n
+from .budget_view import BudgetBoard
 from .room import Participant, Push
 from ..memory import size_text
 from .session import Workshop
@@ -73,6 +74,7 @@ def Console():
         app.LanguageToggle()
     with solara.Sidebar():
         RoomActions(notice)
+        GameActions(notice)
         with solara.Card(T("trainer.prepare")):
             app.ScenarioControls(app.workshop(), False)
         for side in app.workshop().sides:
@@ -82,6 +84,8 @@ def Console():
     if notice.value:
         solara.Success(notice.value, classes=["govsim-trainer-notice"])
     RoomTable(tick.value)
+    if app.room.game is not None:
+        BudgetBoard(app.room.game, app.lang.value, revealed=app.room.game_revealed, version=app.room.game.version)
 
 
 def RoomActions(notice) -> None:
@@ -111,6 +115,27 @@ def RoomActions(notice) -> None:
         else:
             solara.Button(T("trainer.freeze"), on_click=lambda: (room.freeze(), _bump()),
                           classes=["govsim-trainer-freeze"])
+
+
+@solara.component
+def GameActions(notice):
+    """Start a budget game for the room (budget: the scenario's own yearly cost × a factor) and reveal
+    its best choice."""
+    room = app.room
+    factor = solara.use_reactive(1.1)
+    w = app.workshop()
+
+    def start():
+        scenario = w.scenario.files[0] if w.scenario.files else None
+        if _safely(lambda: room.start_game(scenario, budget_factor=factor.value)) is not None:
+            notice.value = T("trainer.game_started", budget=f"{room.game.budget / 1e4:,.0f}")
+
+    with solara.Card(T("trainer.game"), classes=["govsim-trainer-game"]):
+        solara.SliderFloat(T("trainer.game_factor"), value=factor, min=0.8, max=1.5, step=0.05, thumb_label="always")
+        solara.Button(T("trainer.game_start"), on_click=start, classes=["govsim-trainer-game-start"])
+        if room.game is not None:
+            solara.Switch(label=T("trainer.game_reveal"), value=room.game_revealed,
+                          on_value=lambda on: (room.reveal_game(on), _bump()), classes=["govsim-trainer-reveal"])
 
 
 def _safely(fn, *args):

@@ -141,6 +141,23 @@ def test_the_log_changes_no_output_and_is_small(small):
         trace(off, off.cases[0].id)
 
 
+def test_the_stored_baseline_holds_with_the_log_on():
+    """Batch runs (sim.runner.run) leave the log off; with it on, the regression baseline still holds."""
+    import json
+
+    from tests.test_regression import HEADLINES, SETUP, STORED
+    from tests.helpers import small as shrunk
+
+    stored = json.loads(STORED.read_text())["values"]
+    m = GovernanceModel(shrunk(SETUP["scenario"], residents=SETUP["residents"], days=SETUP["days"]), SETUP["seed"])
+    for _ in range(SETUP["days"]):
+        m.step()
+    summary = oc.summary(m, [])
+    assert len(m.case_log) > len(m.cases)
+    for key in HEADLINES:
+        assert summary[key] == pytest.approx(stored[key], rel=1e-6), key
+
+
 def _same(a, b) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)

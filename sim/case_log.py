@@ -32,8 +32,9 @@ BYTES_PER_ENTRY = 8 + 8 + 1 + 1 + 4 + 2 + 1   # case id, time, event, level, des
 
 class Entry(NamedTuple):
     """One logged event: `time` in model days; who acted: `level` (a desk level or RESIDENT, PLATFORM,
-    VOLUNTEER), `desk` (its index: grid, community, county department; -1 if none), `slot` (a grid
-    worker's place at its grid; -1 for office staff, who act as their desk)."""
+    VOLUNTEER, NOBODY), `desk` (a desk's index: grid, community, county department; for RESIDENT the
+    household, for PLATFORM the channel, for VOLUNTEER the grid; -1 if none), `slot` (a grid worker's
+    place at its grid; -1 for office staff, who act as their desk)."""
 
     case: int
     event: int

@@ -37,6 +37,14 @@ def model(small):
     return m
 
 
+@pytest.fixture(scope="module")
+def reopening(small):
+    """Many closures found unsolved and reopened (重办): cases go round the loop more than once."""
+    m = GovernanceModel(small.with_values({"case.unsolved_share": 0.4, "case.reopen_share": 0.9}), 3)
+    m.run_for(25)
+    return m
+
+
 def _arisen(m):
     return [c for c in m.cases if c.t_arise <= m.events.now]
 
@@ -45,7 +53,9 @@ def _times(steps):
     return [t for s in steps for t in (s.start, s.end) if t is not None]
 
 
-def test_steps_follow_the_loop_in_order_with_non_decreasing_times(model):
+@pytest.mark.parametrize("which", ["model", "reopening"])
+def test_steps_follow_the_loop_in_order_with_non_decreasing_times(which, request):
+    model = request.getfixturevalue(which)
     rank = {s: i for i, s in enumerate(STAGES)}
     for case in _arisen(model):
         steps = trace(model, case.id)
@@ -59,6 +69,8 @@ def test_steps_follow_the_loop_in_order_with_non_decreasing_times(model):
             else:
                 assert b.round == a.round + 1 and b.stage == "dispatch" and a.outcome == "reopened"
         assert steps[-1].round == case.reopened
+    if which == "reopening":
+        assert sum(c.reopened > 0 for c in _arisen(model)) > 5, "reopened cases (重办) are among them"
 
 
 def test_a_closed_case_has_its_closure_and_rating(model):
@@ -111,13 +123,17 @@ def test_an_open_case_ends_at_its_current_stage(model):
         elif case.status == LATENT:
             assert [s.stage for s in steps] == ["discover"] and last.current
             assert last.wait == pytest.approx(now - case.t_arise)
-        elif case.status == ABANDONED and not case.lapsed:
+        elif case.lapsed:
+            assert [s.stage for s in steps] == ["discover", "close"] and steps[1].outcome == "lapsed"
+            assert steps[0].start == steps[1].start == case.t_abandon
+            assert steps[0].wait == pytest.approx(case.t_abandon - case.t_arise)
+        elif case.status == ABANDONED:
             assert last.stage == "rate" and steps[-2].outcome == "abandoned"
         else:
             continue
         seen.add(case.status)
         assert sum(s.current for s in steps) == (case.status in (QUEUED, IN_SERVICE, IN_TRANSIT, LATENT))
-        assert "still open" in trace_summary(steps, "en") or case.status == ABANDONED
+        assert ("still open" in trace_summary(steps, "en")) == (case.status != ABANDONED)
     assert {QUEUED, LATENT, ABANDONED} <= seen
 
 

@@ -223,7 +223,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trace.col.when": ("时间", "When"),
     "trace.col.actor": ("经办", "Handled by"),
     "trace.col.wait": ("等待", "Waited"),
-    "trace.when": ("第{day}天 {time}", "day {day} {time}"),
+    "trace.when": ("第{day}天 {time}", "day {day} at {time}"),
     "trace.hours": ("{n}小时", "{n} h"),
     "trace.days": ("{n}天", "{n} days"),
     "trace.now": ("进行中", "in progress"),

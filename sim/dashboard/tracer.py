@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import case_log as lg
-from ..cases import CHANNEL_NAMES, COMMITTEE, COUNTY, GRID, LATENT, RESOLVED, TOWNSHIP
+from ..cases import CHANNEL_NAMES, COMMITTEE, COUNTY, GRID, IN_SERVICE, IN_TRANSIT, LATENT, QUEUED, RESOLVED, TOWNSHIP
 from . import i18n
 
 STAGES = ("discover", "report", "dispatch", "handle", "verify", "close", "rate")
@@ -77,10 +77,10 @@ def case_of(model, case_id) -> object:
     """The model's case `case_id`, or a TraceError that says which ids exist."""
     if isinstance(case_id, bool) or not isinstance(case_id, (int, np.integer)):
         raise TraceError(f"case id {case_id!r}: expected an integer case id")
-    index = getattr(model, "_case_index", None)
-    if index is None or len(index) != len(model.cases):
-        index = model._case_index = {c.id: c for c in model.cases}
-    case = index.get(int(case_id))
+    case_id, cases = int(case_id), model.cases
+    # The arrivals' ids are their places in the list; cases made during the run (higher ids) are searched.
+    case = cases[case_id] if 0 <= case_id < len(cases) and cases[case_id].id == case_id else next(
+        (c for c in cases if c.id == case_id), None)
     if case is None:
         raise TraceError(f"no case {case_id} in this run: it has {len(model.cases)} cases so far"
                          + (f" (ids {model.cases[0].id}…{model.cases[-1].id}, and ids of cases made during the run)"
@@ -275,7 +275,7 @@ class _Builder:
         self.rate(e)
 
     def on_lapsed(self, e: lg.Entry) -> None:
-        self.step("discover", None, None, Actor("resident", self.case.household), e.time - self.case.t_arise)
+        self.step("discover", e.time, e.time, Actor("resident", self.case.household), e.time - self.case.t_arise)
         self.leave(e, "lapsed", Actor("resident", self.case.household))
 
     # ------------------------------------------------------------------------- the end
@@ -299,8 +299,8 @@ class _Builder:
 
 
 def _mark_emergencies(model, case, steps: list[TraceStep]) -> None:
-    """Note the steps during which the case's household was in emergency mode: from the switch (staff
-    moved to emergency desks) until they are back after the recovery period."""
+    """Note the steps during which the case's household was in an emergency's footprint in emergency
+    mode: from the switch (staff moved to emergency desks) until they are back after the recovery."""
     manager = model.submodels.get("emergency")
     if manager is None:
         return
@@ -350,7 +350,6 @@ def nearest(model, x: float, y: float, max_km: float = math.inf) -> dict | None:
 
 
 def _is_open(case) -> bool:
-    from ..cases import IN_SERVICE, IN_TRANSIT, QUEUED
     return case.status in (LATENT, QUEUED, IN_SERVICE, IN_TRANSIT) or (
         case.status == RESOLVED and case.grade == 0)
 

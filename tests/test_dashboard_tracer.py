@@ -17,7 +17,7 @@ from sim.cases import ABANDONED, COUNTY, IN_SERVICE, IN_TRANSIT, LATENT, QUEUED,
 from sim.dashboard import i18n
 from sim.dashboard.session import Workshop
 from sim.dashboard.tracer import (STAGES, TraceError, actor_label, case_of, cases_of_household, nearest, note_text, trace,
-                                  trace_path, trace_summary)
+                                  township_office, trace_path, trace_summary)
 from sim.dashboard.tracer_view import CaseTracer, timeline_rows
 from tests.helpers import ROOT
 
@@ -104,7 +104,7 @@ def test_the_level_that_closed_an_escalated_case_handled_it(model):
         path = trace_path(model, case.id)
         assert path[0]["kind"] == "household" and path[0]["id"] == case.household
         if case.resolved_level == TOWNSHIP:
-            assert path[-1]["kind"] == "township"
+            assert path[-1]["kind"] == "township" and (path[-1]["x"], path[-1]["y"]) == township_office(model)
 
 
 def test_an_open_case_ends_at_its_current_stage(model):

@@ -105,10 +105,12 @@ def trace(model, case_id) -> list[TraceStep]:
     return builder.steps
 
 
-def place_of(model, actor: Actor, case) -> tuple[int, tuple[float, float] | None]:
+def place_of(model, actor: Actor, case, township: tuple[float, float] | None = None
+             ) -> tuple[int, tuple[float, float] | None]:
     """(grid, map position in km) of an actor: the household, a grid's office, the committee's office
-    (in its community's first grid), the township's seat; county departments and the platform have no
-    place on the map."""
+    (in its community's first grid), the township's office where the map draws it (`township`, if
+    known, else `township_office(model)`); county departments and the platform have no place on the
+    map."""
     if actor.kind == "resident":
         return case.grid, _xy(model.territory.hh_xy[case.household])
     if actor.kind in ("grid", "volunteer"):
@@ -117,8 +119,16 @@ def place_of(model, actor: Actor, case) -> tuple[int, tuple[float, float] | None
         grid = int(model.committees[actor.id].cell.coordinate)
         return grid, _xy(model.grid_offices[grid])
     if actor.kind == "township":
-        return -1, _xy(model._township_seat())
+        return -1, township if township is not None else township_office(model)
     return -1, None
+
+
+def township_office(model) -> tuple[float, float]:
+    """Where the map draws the township office (sim/dashboard/render.py: the model gives it no
+    position): the household nearest the territory's centre."""
+    t = model.territory
+    xy = t.hh_xy
+    return _xy(xy[int(np.argmin(((xy - (t.width / 2, t.height / 2)) ** 2).sum(axis=1)))])
 
 
 def _xy(point) -> tuple[float, float]:
@@ -135,9 +145,12 @@ class _Builder:
         self.arrival: tuple[float, Actor] | None = None   # the desk the case reached, not yet taken up
         self.closed_by: Actor | None = None
         self.solved = False
+        self.township: tuple[float, float] | None = None   # found once a trace, when first needed
 
     def step(self, stage: str, start, end, actor: Actor, wait: float = 0.0, **kw) -> TraceStep:
-        grid, xy = place_of(self.model, actor, self.case)
+        if actor.kind == "township" and self.township is None:
+            self.township = township_office(self.model)
+        grid, xy = place_of(self.model, actor, self.case, self.township)
         s = TraceStep(stage, start, end, actor, max(0.0, wait), grid, xy, round=self.round, **kw)
         self.steps.append(s)
         return s
@@ -306,7 +319,7 @@ def _mark_emergencies(model, case, steps: list[TraceStep]) -> None:
         return
     now = float(model.events.now)
     for em in manager.emergencies:
-        if em.switched != em.switched or case.household not in set(em.households.tolist()):
+        if em.switched != em.switched or not (em.households == case.household).any():
             continue
         until = em.end + model.rules.recovery
         for s in steps:
@@ -453,4 +466,5 @@ def _ending(steps: list[TraceStep], lang: str) -> list[str]:
 
 
 __all__ = ["STAGES", "Actor", "TraceError", "TraceStep", "actor_label", "case_of", "cases_of_household",
-           "hours", "nearest", "note_text", "stage_label", "trace", "trace_path", "trace_summary", "when"]
+           "hours", "nearest", "note_text", "place_of", "stage_label", "township_office", "trace", "trace_path",
+           "trace_summary", "when"]

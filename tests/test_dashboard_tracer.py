@@ -284,6 +284,22 @@ def test_the_panel_renders_the_steps_as_a_timeline(workshop):
     rc.close()
 
 
+def test_the_panel_marks_an_open_cases_current_step(workshop):
+    m = workshop.model("A")
+    case = next(c for c in _arisen(m) if c.status == QUEUED)
+    box, rc = solara.render(CaseTracer(workshop, "A", case.id, "en", lambda: None), handle_error=False)
+    shown = _steps_shown(rc)
+    assert [w.attributes["data-current"] for w in shown][-1] == "true"
+    assert [w.attributes["data-stage"] for w in shown][-1] == "handle"
+    assert sum(w.attributes["data-current"] == "true" for w in shown) == 1
+    rc.find(v.Html, class_="govsim-trace-notes", children=["waiting in the queue"]).assert_single()
+    rc.close()
+    box, rc = solara.render(CaseTracer(workshop, "A", None, "zh", lambda: None), handle_error=False)
+    assert not _steps_shown(rc)
+    rc.find(v.Html, children=[i18n.t("trace.none", "zh")]).assert_single()
+    rc.close()
+
+
 def test_the_panel_lists_a_households_cases_and_switches_between_them(workshop):
     m = workshop.model("A")
     by_household = {}

@@ -19,6 +19,7 @@ from mesa.discrete_space import Network
 from . import schedule as ev
 from .agents import Committee, CountyDepartment, GridWorker, Resident, Township
 from .agents.grid_worker import deal_rounds, grid_duty_hours, part_time_day_hours
+from .case_log import CaseLog, NoLog
 from .cases import GRID, Case, Desk
 from .community_types import assign, household_density, profiles
 from .dates import Dates, parse_start_date
@@ -36,9 +37,12 @@ class GovernanceModel(mesa.Model):
     """A township with its communities, grids, grid workers, committees and residents.
 
     `submodels` are the ODD submodels to install, in order (`sim.submodels.SUBMODELS`); an
-    experiment may append its own."""
+    experiment may append its own. `case_log` keeps every case's steps (`model.case_log`, for the
+    dashboard's case tracer); it changes no output."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, submodels: tuple[type[Submodel], ...] = SUBMODELS):
+    def __init__(self, scenario: Scenario, seed: int = 0, submodels: tuple[type[Submodel], ...] = SUBMODELS,
+                 case_log: bool = True):
+        self.case_log = CaseLog() if case_log else NoLog()   # observation only: see sim/case_log.py
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.mesa)
         self._keep_the_clock_whole()

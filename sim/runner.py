@@ -46,7 +46,7 @@ def run(scenario: Scenario | str | Path, seed: int = 0, *, days: int | None = No
     t0 = time.perf_counter()
     n_days = scenario["sim.days"]
     with no_cyclic_gc():
-        model = GovernanceModel(scenario, seed)
+        model = GovernanceModel(scenario, seed, case_log=False)   # nothing here reads the case tracer's log
         t_build = time.perf_counter() - t0
         for day in range(n_days):
             model.step()

@@ -30,6 +30,7 @@ class Submodel:
     def __init__(self, model) -> None:
         self.model = model
         self.events = model.events
+        self.case_log = model.case_log   # observation only (sim/case_log.py)
         values = model.spec.values
         self.p: Mapping = MappingProxyType({k: values[k] for k in self.params})
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import schedule as ev
+from ..case_log import DISCOVERED
 from ..cases import GRID, LATENT, PATROL, VISIT
 from .base import Submodel, ratio
 
@@ -120,6 +121,7 @@ class Discovery(Submodel):
         self.leave_latent(target)
         target.channel = VISIT if by_visit else PATROL
         self.open(target, now)
+        self.case_log.by_server(target, DISCOVERED, now, w, target.channel)
         target.t_in[GRID] = now
         w.x, w.y = self.model.rules.hh_xy[target.household]
         w.desk.idle.remove(w)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .. import schedule as ev
 from ..agents import Township
+from ..case_log import (DISPATCHED, HANDED_UP, LATE_REPORT, PLATFORM, REFERRED, REPORTED, RESIDENT,
+                        SENT_BACK)
 from ..cases import APP, COMMITTEE, COUNTY, GRID, IN_PERSON, IN_TRANSIT, LATENT, QUEUED, TOWNSHIP, U_ROUTE, URGENT, Desk
 from ..units import HOURS
 from .base import Submodel, ratio
@@ -60,6 +62,7 @@ class Dispatch(Submodel):
         now = self.events.now
         self.leave_latent(case)
         self.open(case, now)
+        self.case_log.add(case, REPORTED, now, RESIDENT, case.household, extra=case.channel)
         direct = self.direct(case)
         if case.channel == IN_PERSON and not direct:
             self.arrive(case, self.model.grid_desks[case.grid])
@@ -77,12 +80,15 @@ class Dispatch(Submodel):
         self.dispatched += 1
         u = case.u[U_ROUTE]
         if u >= self.misroute:
-            return self.target(case, direct)
-        right = Township.dispatch_level(case)
-        wrong = [lv for lv in (GRID, COMMITTEE, TOWNSHIP) if lv != right]
-        case.misrouted = True
-        case.misrouted_to = wrong[int(u / self.misroute * len(wrong))]
-        return self.desk_for(case.misrouted_to, case)
+            desk = self.target(case, direct)
+        else:
+            right = Township.dispatch_level(case)
+            wrong = [lv for lv in (GRID, COMMITTEE, TOWNSHIP) if lv != right]
+            case.misrouted = True
+            case.misrouted_to = wrong[int(u / self.misroute * len(wrong))]
+            desk = self.desk_for(case.misrouted_to, case)
+        self.case_log.add(case, DISPATCHED, self.events.now, PLATFORM, case.channel, extra=case.misrouted)
+        return desk
 
     def direct(self, case) -> bool:
         """Whether the case is dispatched directly (直派): an urgent case, with the lever on."""
@@ -121,6 +127,7 @@ class Dispatch(Submodel):
         (one hand-off, with the delay of the hand-off from this level). A misrouted case is sent
         back instead (退单)."""
         case.status = IN_TRANSIT
+        self.case_log.add(case, SENT_BACK if case.misrouted else HANDED_UP, self.events.now, level)
         if case.misrouted:
             self.send_back(case)
             return
@@ -142,11 +149,13 @@ class Dispatch(Submodel):
     def to_county(self, case) -> None:
         """Referred to its county department (吹哨): in the department's queue after a delay."""
         case.status = IN_TRANSIT
+        self.case_log.add(case, REFERRED, self.events.now, TOWNSHIP, 0)
         self.events.push(self.events.now + self.delay(self.county_mean), ev.ARRIVE, case, self.county_desk[case.need])
 
     def on_county(self, case, _) -> None:
         """The report deadline (报到) of a referred case: still waiting in the queue is a late report."""
         if case.status == QUEUED:
+            self.case_log.at_desk(case, LATE_REPORT, self.events.now, case.desk)
             self.late_reports += 1
             self.supervise(case)
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import schedule as ev
+from ..case_log import LAPSED, RESIDENT
 from ..cases import (ABANDONED, APP, CHANNEL_NAMES, HOTLINE, IN_PERSON, LATENT, PATROL, U_APP, U_DELAY, U_OFFLINE,
                      U_PATIENCE, U_REPORT, VISIT)
 from .base import Submodel, ratio
@@ -78,6 +79,7 @@ class Intake(Submodel):
         case.status = ABANDONED
         case.lapsed = True
         case.t_abandon = self.events.now
+        self.case_log.add(case, LAPSED, case.t_abandon, RESIDENT, case.household)
         m = self.model
         m.abandoned += 1
         m.lapsed += 1

@@ -16,6 +16,7 @@ from scipy.special import ndtri
 
 from .. import schedule as ev
 from ..agents.committee import staff_desk
+from ..case_log import HANDED_UP, PETITIONED as LOG_PETITIONED
 from ..cases import COMMITTEE, IN_TRANSIT, MADE_CASE_IDS, PETITIONED, RESOLVED, SOLVED, TOWNSHIP, U_RATING, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import stats
@@ -119,6 +120,7 @@ class Mediation(Submodel):
         else:
             rec[ESCALATED] += 1
             case.status = IN_TRANSIT
+            self.case_log.add(case, HANDED_UP, now, level)
             d = self.dispatch
             self.events.push(now + d.delay(d.handoff_mean[level]), ev.ARRIVE, case, d.desk_for(level + 1, case))
 
@@ -134,6 +136,7 @@ class Mediation(Submodel):
         r.last_report_resolved = False
         unmet = self.p["satisfaction.unmet_performance"]
         case.grade = grade = r.experience(unmet, case.u[U_RATING], m.rules)
+        self.case_log.add(case, LOG_PETITIONED, now, TOWNSHIP, 0, extra=grade)
         self.heard(case.community, unmet, r.last_score)
         rec = m.recorder
         rec.ratings += 1

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import schedule as ev
+from ..case_log import ABANDONED as LOG_ABANDONED, AIDED, ARRIVED, RESIDENT, TAKEN, VOLUNTEER
 from ..cases import ABANDONED, COMMITTEE, COUNTY, GRID, IN_SERVICE, QUEUED, U_RATING, Case, Desk
 from .base import Submodel, ratio
 from .summary_stats import breakdowns
@@ -61,11 +62,13 @@ class Service(Submodel):
             # township, sent back and later handed up there by the mediation chain keeps its wrong
             # desk's time (the 退单 comes first), as a reopened case keeps its own (§7.7, §7.12).
             case.t_in[desk.level] = now
+        self.case_log.at_desk(case, ARRIVED, now, desk)
         shift = self.shift
         if (case.need == self.mutual_aid_need and desk.level == COMMITTEE == case.level and shift.office_duty
                 and self.offer_mutual_aid(case)):
             if case.t_accept != case.t_accept:  # NaN: the first acceptance is the response; a reopened case keeps it
                 self.accept(case, now)
+            self.case_log.add(case, AIDED, now, VOLUNTEER, case.grid)
             case.status = IN_SERVICE
             return
         case.status = QUEUED
@@ -125,6 +128,7 @@ class Service(Submodel):
         now = self.events.now
         if case.t_accept != case.t_accept:  # NaN: first acceptance is the first response
             self.accept(case, now)
+        self.case_log.by_server(case, TAKEN, now, server)
         case.status = IN_SERVICE
         server.pause_proactive(now)
         server.case = case
@@ -211,6 +215,7 @@ class Service(Submodel):
         # The resident rates the lack of response (好差评 takes ratings of tickets left unhandled):
         # left out, the rating would count only the cases that got through, and rise under strain.
         case.grade = grade = r.experience(0.0, case.u[U_RATING], m.rules)
+        self.case_log.add(case, LOG_ABANDONED, now, RESIDENT, case.household, extra=grade)
         self.heard(case.community, 0.0, r.last_score)
         rec = m.recorder
         rec.ratings += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..case_log import SUPERVISED
 from ..cases import IN_SERVICE, IN_TRANSIT, QUEUED
 from .base import Submodel, ratio
 
@@ -40,6 +41,7 @@ class Supervision(Submodel):
         if not self.on or case.supervised:
             return
         case.supervised = True
+        self.case_log.add(case, SUPERVISED, self.events.now)
         self.supervised += 1
         if case.status == QUEUED:  # re-queue, one class higher, where it waits now
             case.desk.put(case)

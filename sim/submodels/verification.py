@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import schedule as ev
+from ..case_log import CALLED, CLOSED, RATED, REOPENED, RESIDENT
 from ..cases import (APP, IN_SERVICE, IN_TRANSIT, MADE_CASE_IDS, MADE_ID_BITS, NAN, NOT_SOLVED, QUEUED, RESOLVED,
                      SOLVED, SOLVED_UNKNOWN, U_RATING)
 from ..params import URGENCY
@@ -98,6 +99,7 @@ class Verification(Submodel):
         if case.reopened == 0:
             case.t_first_close = now
         case.resolved_level = level
+        self.case_log.add(case, CLOSED, now, level)
         # The draws are indexed by case, not consumed in order: skipping one when the chance is 0
         # leaves every other case's draw as it was.
         if self.may_fail:
@@ -123,12 +125,14 @@ class Verification(Submodel):
         if case.reopened == 0:
             case.t_first_call = case.t_verify
         solved = case.solved == SOLVED
+        self.case_log.add(case, CALLED, case.t_verify, extra=solved)
         if not solved and self.draws(case.id, 1, case.reopened) < self.reopen_share:
             self.reopen(case)
             return
         perf = performance(case.t_resolve - case.t_report, case.deadline) if solved else self.unmet
         r = case.resident
         case.grade = grade = r.experience(perf, case.u[U_RATING], self.model.rules)
+        self.case_log.add(case, RATED, case.t_verify, RESIDENT, case.household, extra=grade)
         self.heard(case.community, perf, r.last_score)
         if case.channel <= APP:  # the resident's own report (not a discovery)
             r.last_report_resolved = solved
@@ -144,6 +148,7 @@ class Verification(Submodel):
         level = case.resolved_level
         case.reopened += 1
         case.t_reopen = now
+        self.case_log.add(case, REOPENED, now, level)
         case.t_resolve = case.t_verify = NAN
         case.resolved_level = -1
         case.solved = SOLVED_UNKNOWN

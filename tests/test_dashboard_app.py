@@ -253,3 +253,23 @@ def test_side_b_chooses_its_own_format(page):
     assert lever_select(page, FORMAT, side=1).v_model == "Forum (座谈会)"
     lever_select(page, PRIORITIES, side=1).v_model = ["Parking (停车)"]
     assert w.levers("B") == {FORMAT: "forum", PRIORITIES: "parking"} and w.levers("A") == {}
+
+
+def test_a_case_open_longest_can_be_followed_through_the_loop(page):
+    """The page lists the cases open longest; picking one shows its steps in loop order, and Close
+    goes back to the list."""
+    w = app.workshop()
+    w.step(12)
+    app.version.value += 1
+    pick = next(s for s in page.find(v.Select).widgets if s.label == i18n.t("trace.pick_open", "en"))
+    assert pick.items, "after 12 days some cases are open"
+    first = pick.items[0]
+    pick.v_model = first
+    assert app.traced.value is not None
+    steps = page.find(v.Html, class_="govsim-trace-step").widgets
+    order = ["discover", "report", "dispatch", "handle", "verify", "close", "rate"]
+    stages = [s.attributes["data-stage"] for s in steps]
+    assert stages and stages == sorted(stages, key=order.index)
+    button(page, i18n.t("trace.close", "en")).widget.click()
+    assert app.traced.value is None
+    app.traced.set(None)

@@ -23,6 +23,8 @@ from . import i18n
 from .budget_view import BudgetBoard, BudgetPlayer
 from .room import Participant, Room, RoomFull
 from .summary import session_summary_html
+from .tracer import case_of, open_cases, when
+from .tracer_view import CaseTracer
 from .render import charts_png, map_png
 from ..labels import label
 from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
@@ -38,6 +40,7 @@ playing = solara.reactive(False)
 speed = solara.reactive(4)
 version = solara.reactive(0)          # bumped after every change of the workshop: pictures redraw
 error = solara.reactive("")
+traced = solara.reactive(None)        # the case this tab follows through the loop (its id), or None
 room = Room(DEFAULT_SCENARIO, max_sessions=int(os.environ.get("GOVSIM_MAX_SESSIONS") or 0) or None,
             token=os.environ.get("GOVSIM_TRAINER_TOKEN") or None)
 if not os.environ.get("GOVSIM_TRAINER_TOKEN"):   # served without `govsim dashboard`: say where the trainer goes
@@ -263,8 +266,24 @@ def Visuals():
             solara.Image(map_png(w.model(side), lang.value, side if w.side_by_side else None),
                          classes=[f"govsim-map-{side}"])
     solara.Image(charts_png(w, lang.value), classes=["govsim-charts"])
+    Tracer(w)
     Report()
     Exports(session)
+
+
+@solara.component
+def Tracer(w: Workshop):
+    """Follow one case through the loop: picked on the map, or from the cases open longest."""
+    version.value   # the case moves on as the model steps
+    if traced.value is None:
+        model = w.model("A")
+        ids = open_cases(model)
+        choices = {f"{T('trace.case', id=i)} · {T('trace.open_since', when=when(case_of(model, i).t_arise, lang.value))}": i
+                   for i in ids}
+        solara.Select(T("trace.pick_open"), values=list(choices), value=None,
+                      on_value=lambda v: traced.set(choices[v]), classes=["govsim-trace-open"])
+    else:
+        CaseTracer(w, "A", traced.value, lang.value, on_close=lambda: traced.set(None), on_select=traced.set)
 
 
 def Exports(session: Participant) -> None:

@@ -325,6 +325,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "budget.price_free": ("不花钱", "no money"),
     # ------------------------------------------------------- case tracer (sim/dashboard/tracer.py)
     "trace.title": ("案件追踪", "Case tracer"),
+    "trace.pick_open": ("追踪一个未结案件（等待最久的在前）", "Follow an open case (the longest open first)"),
+    "trace.open_since": ("自 {when}", "open since {when}"),
     "trace.case": ("案件 {id}", "Case {id}"),
     "trace.pick": ("本户案件", "This household's cases"),
     "trace.close": ("关闭", "Close"),

@@ -362,6 +362,15 @@ def nearest(model, x: float, y: float, max_km: float = math.inf) -> dict | None:
             "open": [c.id for c in mine if _is_open(c)]}
 
 
+def open_cases(model, limit: int = 30) -> list[int]:
+    """Ids of the cases open now that the model knows of or that wait unreported, the longest open
+    first (at most `limit`): what a trainer picks from to show where cases wait."""
+    now = model.events.now
+    mine = [c for c in model.cases if c.t_arise <= now and _is_open(c)]
+    mine.sort(key=lambda c: c.t_arise)
+    return [c.id for c in mine[:limit]]
+
+
 def _is_open(case) -> bool:
     return case.status in (LATENT, QUEUED, IN_SERVICE, IN_TRANSIT) or (
         case.status == RESOLVED and case.grade == 0)

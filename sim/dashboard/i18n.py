@@ -205,6 +205,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "writing MP4 needs ffmpeg, which was not found; install ffmpeg or write a .gif"),
     "err.format": ("不支持的动画格式 {suffix!r}：请使用 .gif 或 .mp4", "unsupported animation format {suffix!r}: "
                    "use .gif or .mp4"),
+    # ------------------------------------------- browser map and charts (mapview.py, charts.py)
+    "mapview.stage.queued": ("未结案件：排队等待", "Open case: waiting in a queue"),
+    "mapview.stage.in_service": ("未结案件：办理中", "Open case: being worked on"),
+    "mapview.stage.in_transit": ("未结案件：转办 / 上报途中", "Open case: handed on to another level"),
+    "mapview.level.grid": ("网格", "grid"),
+    "mapview.level.committee": ("居委会", "committee"),
+    "mapview.level.township": ("街道（乡镇）", "township"),
+    "mapview.level.county": ("区县部门", "county department"),
+    "mapview.household": ("居民户", "Household"),
+    "mapview.case": ("案件", "Case"),
+    "mapview.diff_empty": ("（并排比较时显示方案 B − 方案 A）", "(B − A shown when side by side)"),
 }
 
 # Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A

@@ -162,7 +162,9 @@ def map_static(model, lang: str = "zh") -> dict[str, Any]:
     committees = np.array([model.grid_offices[c.cell.coordinate] for c in model.committees]).reshape(-1, 2)
     regrid = getattr(model, "regrid", None)
     return {
-        "lang": lang, "bounds": bounds, "view_box": view_box(bounds), "unit": _r(span / 200),
+        "lang": lang, "bounds": bounds, "view_box": view_box(bounds), "unit": round(span / 200, 6),
+        # households drawn smaller where there are many (as render.map_png's marker size)
+        "hh_r": round(span / 200 * float(np.clip(math.sqrt(12_000 / max(t.n_households, 1)) / 2.5, 0.3, 1.5)), 6),
         "households": _xy_list(t.hh_xy), "n_households": int(t.n_households),
         "grids": grid_paths(model), "communities": community_paths(model),
         "committees": _xy_list(committees), "township": township_xy(model),
@@ -294,3 +296,57 @@ def map_dynamic(model) -> dict[str, Any]:
         "emergencies": emergencies(model),
         "regrid": regrid_status(model),
     }
+
+
+# ------------------------------------------------------------------ the component
+_STATIC_ATTR = "_mapview_static"
+
+
+def static_layer(workshop, side: str = "A", lang: str = "zh") -> dict[str, Any]:
+    """The static layer of one side of a Workshop, kept on the workshop: A and B get the same dict when
+    they share the territory, and the same dict again each step until grids are split or merged (the
+    widget then sends nothing)."""
+    cache = workshop.__dict__.setdefault(_STATIC_ATTR, {})
+    return shared_static([workshop.model(side)], lang, cache)[0]
+
+
+def caption(model, lang: str, side: str | None = None) -> list[str]:
+    """The map's title and status lines in `lang`, as render.map_png writes them: scenario, option (side
+    by side), day and date; the emergencies under way; the re-partitioning so far."""
+    day = int(round(model.time))
+    date = model.calendar.dates.iso(day)
+    if side:
+        title = i18n.t("map_title", lang, scenario=model.spec.name, side=i18n.t(f"side_{side}", lang), day=day,
+                       date=date)
+    else:
+        title = f"{model.spec.name} — {i18n.t('day', lang, day=day)} · {date}"
+    lines = [i18n.t("map.emergency_status", lang, name=i18n.emergency_label(e["name"], lang), day=e["onset"])
+             for e in emergencies(model)] or [i18n.t("emergency_none", lang)]
+    grids = regrid_status(model)
+    if grids is not None:
+        lines.append(i18n.t("map.regrid_status", lang, splits=grids["splits"], merges=grids["merges"],
+                            grids=grids["grids"], low=grids["households_min"], high=grids["households_max"]))
+    return [title, *lines]
+
+
+@solara.component_vue("mapview.vue", vuetify=False)
+def MapSvg(layer: dict, frame: dict, caption: list, highlight: dict | None = None, side: str = "",
+           event_pick: Callable[[dict], None] | None = None):
+    """The SVG map (mapview.vue): `layer` from map_static, `frame` from map_dynamic."""
+
+
+@solara.component
+def MapView(workshop, side: str = "A", lang: str = "zh", version: int = 0, highlight: dict | None = None,
+            on_pick: Callable[[dict], None] | None = None):
+    """The map of one side of `workshop`, drawn in the browser. `version`: bump it after each change of the
+    workshop (a step, a lever) so the dynamic layer is read again. `highlight`: {"kind": "case" |
+    "household", "id": ..., "path": [[x, y], ...]} drawn emphasised. `on_pick` receives {"kind", "id"}
+    when a household or a case is clicked."""
+    model = workshop.model(side)
+    layer = static_layer(workshop, side, lang)
+    day = int(round(model.time))
+    frame = solara.use_memo(lambda: map_dynamic(model), dependencies=[id(model), day, version])
+    labels = solara.use_memo(lambda: caption(model, lang, side if workshop.side_by_side else None),
+                             dependencies=[id(model), day, version, lang, workshop.side_by_side])
+    return MapSvg(layer=layer, frame=frame, caption=labels, highlight=highlight, side=side,
+                  event_pick=on_pick)

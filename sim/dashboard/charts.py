@@ -22,7 +22,7 @@ import numpy as np
 import solara
 
 from . import i18n
-from .render import FOOTPRINT, NOISY, REGRID_MARK, SHARES, SIDE_COLOURS, _grow, _rolling, _runs
+from .render import FOOTPRINT, NOISY, REGRID_MARK, SHARES, SIDE_COLOURS, grown_limits, rolling_mean, true_runs
 from .session import SERIES_KEYS, format_difference, regrid_days, regrid_status
 
 DECIMALS = 2   # values sent with two decimals (per cent for shares: 0.01 percentage points)
@@ -54,7 +54,7 @@ def _series(key: str, side: str, s: dict, dates: list[str], lang: str, sides: tu
     daily = {**line, "name": f"{name} · {i18n.t('chart.daily', lang)}", "lineStyle": {"width": 0.7, "opacity": 0.35},
              "data": list(map(list, zip(x, _values(s[key], scale))))}
     mean = {**line, "name": f"{name} · {i18n.t('chart.rolling', lang)}", "lineStyle": {"width": 1.8},
-            "data": list(map(list, zip(x, _values(_rolling(s[key]), scale))))}
+            "data": list(map(list, zip(x, _values(rolling_mean(s[key]), scale))))}
     return [daily, mean]
 
 
@@ -62,7 +62,7 @@ def _marks(workshop, series: dict, dates: list[str], sides: tuple) -> tuple[dict
     """The emergency shading (markArea) and the regrid lines (markLine), carried by the first line."""
     active = series["A"]["emergency_active"]
     area = {"silent": True, "itemStyle": {"color": FOOTPRINT, "opacity": 0.15},
-            "data": [[{"xAxis": dates[a]}, {"xAxis": dates[min(b, len(dates) - 1)]}] for a, b in _runs(active > 0)]}
+            "data": [[{"xAxis": dates[a]}, {"xAxis": dates[min(b, len(dates) - 1)]}] for a, b in true_runs(active > 0)]}
     regrids = any(regrid_status(m) is not None for m in workshop.models)
     if not regrids:
         return area, None
@@ -76,8 +76,8 @@ def _marks(workshop, series: dict, dates: list[str], sides: tuple) -> tuple[dict
 
 def _y_axis(key: str, series: dict, sides: tuple) -> dict:
     """The value axis: the limits render uses (shares to 100 %+, counts and hours a nice top)."""
-    shown = [_rolling(series[s][key]) if key in NOISY else series[s][key] for s in sides]
-    lo, hi = _grow(key, None, shown)
+    shown = [rolling_mean(series[s][key]) if key in NOISY else series[s][key] for s in sides]
+    lo, hi = grown_limits(key, None, shown)
     scale = 100.0 if key in SHARES else 1.0
     axis = {"type": "value", "min": round(lo * scale, DECIMALS), "max": round(hi * scale, DECIMALS),
             "splitLine": {"lineStyle": {"opacity": 0.5}}, "axisLabel": {"fontSize": 10}}

@@ -35,10 +35,10 @@ import numpy as np
 import solara
 from matplotlib import colormaps
 
-from ..cases import IN_SERVICE, IN_TRANSIT, LATENT, PETITIONED, QUEUED, RESOLVED
+from ..cases import IN_SERVICE, IN_TRANSIT, PETITIONED, QUEUED, RESOLVED
 from . import i18n
 from .render import (DISPUTE_STYLE, FOOTPRINT, MEETING, PETITION, PETITION_DAYS, SAT_CMAP, SAT_RANGE, WORKER_STYLE,
-                     _grid_outlines)
+                     grid_outlines)
 from .session import regrid_status
 
 MARGIN = 0.03            # of the territory's larger side, around it in the viewBox (as render.map_png)
@@ -80,7 +80,7 @@ def grid_paths(model) -> list[str]:
     if t.grid_rings is not None:
         return [_path(rings, True) if k < len(active) and active[k] else "" for k, rings in enumerate(t.grid_rings)]
     if regrid is not None and regrid.on and regrid.reviews:
-        return [_path(_grid_outlines([tiles], [True]), False) if active[k] else ""
+        return [_path(grid_outlines([tiles], [True]), False) if active[k] else ""
                 for k, tiles in enumerate(regrid.tiles)]
     return [_path([_rect(b)], True) for b in t.grid_bounds]
 

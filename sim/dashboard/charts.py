@@ -99,8 +99,9 @@ def chart_option(workshop, key: str, lang: str, series: dict, dates: list[str]) 
         title["subtext"] = i18n.t("chart.no_emergency", lang)
     return {
         "animation": False, "title": title, "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "textStyle": {"fontSize": 10}, "data": [ln["name"] for ln in lines]},
-        "grid": {"left": 48, "right": 16, "top": 48, "bottom": 56},
+        "legend": {"top": 40 if "subtext" in title else 24, "textStyle": {"fontSize": 10}, "itemHeight": 8,
+                   "data": [ln["name"] for ln in lines]},
+        "grid": {"left": 48, "right": 16, "top": 84, "bottom": 40},
         "xAxis": {"type": "time", "min": dates[0], "max": dates[-1], "name": i18n.t("chart.date", lang),
                   "nameLocation": "middle", "nameGap": 22, "nameTextStyle": {"fontSize": 10},
                   "axisLabel": {"fontSize": 10, "hideOverlap": True, "formatter": DATE_LABELS[lang]}},

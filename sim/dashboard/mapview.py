@@ -185,8 +185,13 @@ def static_key(model) -> str:
     for a in (t.hh_xy, t.grid_bounds, t.community_bounds):
         h.update(np.ascontiguousarray(a, dtype=float).tobytes())
     regrid = getattr(model, "regrid", None)
-    if t.grid_rings is not None or (regrid is not None and regrid.on and regrid.reviews):
-        h.update("|".join(grid_paths(model)).encode())   # real polygons, or grids that change
+    if regrid is not None and regrid.on and regrid.reviews:   # grids that change: their pieces now
+        h.update(bytes(bool(a) for a in regrid.active))
+        for tiles in regrid.tiles:
+            h.update(np.ascontiguousarray(tiles, dtype=float).tobytes())
+        for rings in t.grid_rings or ():
+            for ring in rings:
+                h.update(np.ascontiguousarray(ring, dtype=float).tobytes())
     return h.hexdigest()
 
 
@@ -340,8 +345,9 @@ def MapView(workshop, side: str = "A", lang: str = "zh", version: int = 0, highl
             on_pick: Callable[[dict], None] | None = None):
     """The map of one side of `workshop`, drawn in the browser. `version`: bump it after each change of the
     workshop (a step, a lever) so the dynamic layer is read again. `highlight`: {"kind": "case" |
-    "household", "id": ..., "path": [[x, y], ...]} drawn emphasised. `on_pick` receives {"kind", "id"}
-    when a household or a case is clicked."""
+    "household", "id": ..., "path": [[x, y], ...] (km, optional), "household": ... (optional: where a
+    case no longer open is drawn)}: a ring at the household (of the case) and the path as a line.
+    `on_pick` receives {"kind", "id"} when a household or a case is clicked."""
     model = workshop.model(side)
     layer = static_layer(workshop, side, lang)
     day = int(round(model.time))

@@ -20,7 +20,7 @@ from sim.dashboard.charts import Charts, charts_options
 from sim.dashboard.mapview import (MARGIN, SAT_CLASSES, MapView, caption, map_dynamic, map_static,
                                    static_layer)
 from sim.dashboard.render import NOISY, SHARES, rolling_mean
-from sim.dashboard.session import REGRID_LEVERS, SERIES_KEYS, Workshop
+from sim.dashboard.session import REGRID_LEVERS, SERIES_KEYS, Workshop, regrid_days
 from tests.helpers import small
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +86,10 @@ def test_household_colours_and_counts_match_the_model(running):
         assert (mean < lo + 0.6 / SAT_CLASSES + 1e-9) and (cls == 0 or mean >= lo - 1e-9), (k, mean, cls)
     workers = [w for w in m.workers]
     assert [x[:2] for x in frame["workers"]] == [[round(w.x, 3), round(w.y, 3)] for w in workers]
+    assert [x[3] for x in frame["workers"]] == [w.unique_id for w in workers]
+    statuses = [x[2] for x in frame["workers"]]
+    assert statuses == ["emergency" if w.em_desk is not None else "case" if w.case is not None else "free"
+                        for w in workers]
     assert frame["emergencies"] and frame["emergencies"][0]["name"] == running.active_emergencies()[0][0]
 
 
@@ -161,6 +165,11 @@ def test_the_regridded_map_draws_the_active_grids_and_only_the_present_household
     frame = map_dynamic(m)
     assert frame["sat"].count(".") == int((~r.present).sum()) > 0
     assert frame["regrid"]["splits"] == r.splits
+    assert any(str(r.splits) in line for line in caption(m, "en")[1:])   # the status line counts them
+    dates = m.calendar.dates
+    for option in charts_options(ws, "en"):   # a dotted line on each day grids were split or merged
+        marks = [d["xAxis"] for d in option["series"][0]["markLine"]["data"]]
+        assert marks == [dates.date(day).isoformat() for day in regrid_days(m)] and marks
 
 
 def test_an_imported_district_sends_its_real_polygons(tmp_path):

@@ -22,7 +22,10 @@ worked on, handed on to another level) instead of a black cross.
 `MapView` (a `solara.component_vue`, mapview.vue) draws both layers; clicking a household or a case
 calls `event_pick({"kind": "household" | "case", "id": ...})`; `highlight` ({"kind", "id", "path":
 [[x, y], …]}) draws one household or case and a path emphasised. Elements carry stable ids and classes
-for browser tests: `govsim-hh-<id>`, `govsim-case-<id>`, class `govsim-worker`, `govsim-map`.
+for browser tests: ids `govsim-hh-<household>`, `govsim-case-<case id>`, `govsim-worker-<agent id>`,
+`govsim-grid-<grid>`; classes `govsim-hh`, `govsim-case` and `govsim-stage-<stage>`, `govsim-worker` and
+`govsim-worker-<status>`, `govsim-footprint`; the map's root has `govsim-map` and `govsim-map-<side>`, by
+which a page with two maps (side by side: the same ids in each) is scoped.
 """
 
 from __future__ import annotations
@@ -254,7 +257,7 @@ def open_cases(model, pending: list) -> list[list]:
 
 
 def workers(model) -> list[list]:
-    """[x, y, status] of each grid worker on the map (a worker freed at a merge: only while it finishes
+    """[x, y, status, agent id] of each grid worker on the map (a worker freed at a merge: only while it finishes
     its case), status one of WORKER_STYLE, as render.map_png."""
     regrid = getattr(model, "regrid", None)
     out = []
@@ -262,7 +265,7 @@ def workers(model) -> list[list]:
         status = "emergency" if w.em_desk is not None else "case" if w.case is not None else "free"
         if status == "free" and regrid is not None and regrid.on and not regrid.active[w.grid]:
             continue
-        out.append([_r(w.x), _r(w.y), status])
+        out.append([_r(w.x), _r(w.y), status, int(w.unique_id)])
     return out
 
 

@@ -200,7 +200,9 @@ def test_an_imported_district_sends_its_real_polygons(tmp_path):
 
 def _ys(option: dict, name: str) -> list:
     line = next(s for s in option["series"] if s["name"] == name)
-    return [y for _, y in line["data"]]
+    column = line["encode"]["y"]
+    assert line["encode"]["x"] == 0
+    return [row[column] for row in option["dataset"]["source"]]
 
 
 def _expected(values: np.ndarray, scale: float) -> list:
@@ -240,7 +242,7 @@ def test_the_date_axis_runs_over_the_scenarios_days(scenario):
     opt = charts_options(w, "en")[2]   # the backlog
     dates = w.model("A").calendar.dates
     assert opt["xAxis"]["min"] == dates.date(0).isoformat() and opt["xAxis"]["max"] == dates.date(40).isoformat()
-    assert [x for x, _ in opt["series"][0]["data"]] == [dates.date(d).isoformat() for d in (1, 2, 3)]
+    assert [row[0] for row in opt["dataset"]["source"]] == [dates.date(d).isoformat() for d in (1, 2, 3)]
     assert [s["name"] for s in opt["series"]] == [i18n.t("side_A", "en")]   # one model: one line
 
 

@@ -7,7 +7,8 @@ side; the two noisy daily flows (response time, satisfaction rate) as a faint da
 7-day rolling mean; the days an emergency was under way shaded; a dotted line on each day a review
 split or merged grids; shares in per cent; the date axis from the scenario's first day to its last
 (a run past it extended by whole months, as render). A day's value is drawn at its end: day 0 at
-the date of day 1. Days without a value (NaN) are gaps (null).
+the date of day 1. Days without a value (NaN) are gaps (null). The values of a chart are one table
+(`dataset`: a row a day, its date and each line's value), so each date is sent once a chart.
 
 `Charts(workshop, lang, version)` shows them, with the title line and the B − A panel of render's
 sixth panel.
@@ -42,20 +43,28 @@ def axis_end(workshop) -> int:
     return planned if day <= planned else planned + 30 * math.ceil((day - planned) / 30)
 
 
-def _series(key: str, side: str, s: dict, dates: list[str], lang: str, sides: tuple) -> list[dict]:
-    """The lines of one side in one chart: a faint daily line and the bold 7-day mean for a noisy flow,
-    else one line."""
+def _series(key: str, side: str, s: dict, lang: str) -> list[tuple[dict, list]]:
+    """The lines of one side in one chart, each with its values: a faint daily line and the bold 7-day
+    mean for a noisy flow, else one line."""
     scale = 100.0 if key in SHARES else 1.0
-    x = dates[1:len(s[key]) + 1]
     name = i18n.t(f"side_{side}", lang)
     line = {"type": "line", "showSymbol": False, "connectNulls": False, "color": SIDE_COLOURS[side]}
     if key not in NOISY:
-        return [{**line, "name": name, "lineStyle": {"width": 1.6}, "data": list(map(list, zip(x, _values(s[key], scale))))}]
-    daily = {**line, "name": f"{name} · {i18n.t('chart.daily', lang)}", "lineStyle": {"width": 0.7, "opacity": 0.35},
-             "data": list(map(list, zip(x, _values(s[key], scale))))}
-    mean = {**line, "name": f"{name} · {i18n.t('chart.rolling', lang)}", "lineStyle": {"width": 1.8},
-            "data": list(map(list, zip(x, _values(rolling_mean(s[key]), scale))))}
-    return [daily, mean]
+        return [({**line, "name": name, "lineStyle": {"width": 1.6}}, _values(s[key], scale))]
+    daily = {**line, "name": f"{name} · {i18n.t('chart.daily', lang)}", "lineStyle": {"width": 0.7, "opacity": 0.35}}
+    mean = {**line, "name": f"{name} · {i18n.t('chart.rolling', lang)}", "lineStyle": {"width": 1.8}}
+    return [(daily, _values(s[key], scale)), (mean, _values(rolling_mean(s[key]), scale))]
+
+
+def _dataset(lines: list[tuple[dict, list]], dates: list[str]) -> dict:
+    """The chart's values as one table, a row a day (its date, then each line's value), so each date is
+    sent once; each line reads its column (`encode`)."""
+    for k, (line, _) in enumerate(lines):
+        line["encode"] = {"x": 0, "y": k + 1}
+    n = len(lines[0][1]) if lines else 0
+    rows = [[dates[d + 1], *(values[d] for _, values in lines)] for d in range(n)]
+    return {"source": rows, "sourceHeader": False,
+            "dimensions": [{"name": "date", "type": "time"}, *({"name": f"v{k}", "type": "float"} for k in range(len(lines)))]}
 
 
 def _marks(workshop, series: dict, dates: list[str], sides: tuple) -> tuple[dict, dict | None]:
@@ -89,7 +98,9 @@ def _y_axis(key: str, series: dict, sides: tuple) -> dict:
 def chart_option(workshop, key: str, lang: str, series: dict, dates: list[str]) -> dict[str, Any]:
     """The ECharts option of one daily series."""
     sides = workshop.sides
-    lines = [ln for side in sides for ln in _series(key, side, series[side], dates, lang, sides)]
+    pairs = [p for side in sides for p in _series(key, side, series[side], lang)]
+    dataset = _dataset(pairs, dates)
+    lines = [line for line, _ in pairs]
     area, regrid = _marks(workshop, series, dates, sides)
     lines[0]["markArea"] = area
     if regrid is not None:
@@ -106,6 +117,7 @@ def chart_option(workshop, key: str, lang: str, series: dict, dates: list[str]) 
                   "nameLocation": "middle", "nameGap": 22, "nameTextStyle": {"fontSize": 10},
                   "axisLabel": {"fontSize": 10, "hideOverlap": True, "formatter": DATE_LABELS[lang]}},
         "yAxis": _y_axis(key, series, sides),
+        "dataset": dataset,
         "series": lines,
     }
 

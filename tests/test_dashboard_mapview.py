@@ -16,7 +16,7 @@ import solara
 
 from sim.cases import LATENT, RESOLVED, STATUS_NAMES
 from sim.dashboard import i18n
-from sim.dashboard.charts import Charts, charts_options
+from sim.dashboard.charts import Charts, charts_options, difference_rows
 from sim.dashboard.mapview import (MARGIN, SAT_CLASSES, MapView, caption, map_dynamic, map_static,
                                    static_layer)
 from sim.dashboard.render import NOISY, SHARES, rolling_mean
@@ -317,3 +317,15 @@ def test_a_step_sends_the_new_frame_and_keeps_the_static_layer(scenario):
         assert sent == ["frame"] and widget.layer == layer_before
     finally:
         rc.close()
+
+
+def test_the_difference_panel_names_the_levers_b_changes_and_each_outcome(scenario):
+    w = Workshop(scenario, seed=1, side_by_side=True, levers_b={"policy.decentralisation": 0.8})
+    w.step(8)
+    for lang in ("zh", "en"):
+        rows = difference_rows(w, lang)
+        lever = next(c for c, _, _ in w.changed_levers())
+        assert rows[0][0].startswith(lever.short(lang)) and rows[0][1] == ""
+        assert [label for label, _ in rows[1:]] == [i18n.t(f"diff_label.{k}", lang) for k in w.differences()]
+    w.set_side_by_side(False)
+    assert difference_rows(w, "en") == []

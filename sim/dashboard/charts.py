@@ -164,7 +164,9 @@ def Charts(workshop, lang: str = "zh", version: int = 0):
                 solara.FigureEcharts(option=option, attributes={"style": "height: 280px;",
                                                                 "class": f"govsim-chart govsim-chart-{SERIES_KEYS[k]}"})
             with solara.Column(classes=["govsim-charts-diff"]):
-                solara.Text(i18n.t("chart.emergency_shade", lang), style={"color": FOOTPRINT})
+                solara.Text(f"▮ {i18n.t('chart.emergency_shade', lang)}", style={"color": FOOTPRINT})
+                if any(regrid_status(m) is not None for m in workshop.models):
+                    solara.Text(f"┆ {i18n.t('chart.regrid', lang)}", style={"color": REGRID_MARK})
                 if not rows:
                     solara.Text(i18n.t("mapview.diff_empty", lang), style={"color": "#777777"})
                 else:

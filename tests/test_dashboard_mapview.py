@@ -329,3 +329,24 @@ def test_the_difference_panel_names_the_levers_b_changes_and_each_outcome(scenar
         assert [label for label, _ in rows[1:]] == [i18n.t(f"diff_label.{k}", lang) for k in w.differences()]
     w.set_side_by_side(False)
     assert difference_rows(w, "en") == []
+
+
+def test_the_echarts_bundle_is_among_the_assets_fetched_for_a_room_without_internet():
+    """FigureEcharts loads `echarts@${version}/dist/echarts.js` with the version in a constant: the
+    asset list reads it, so `govsim dashboard --fetch-assets` fetches it."""
+    from sim.dashboard import assets
+
+    refs = assets.cdn_refs()
+    echarts = [spec for spec in refs if spec.startswith("echarts@")]
+    assert len(echarts) == 1 and re.fullmatch(r"echarts@\d+\.\d+\.\d+", echarts[0])
+    assert "dist/echarts.js" in refs[echarts[0]]
+
+
+def test_the_map_template_ships_with_the_package():
+    import fnmatch
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = data["tool"]["setuptools"]["package-data"]["sim.dashboard"]
+    assert any(fnmatch.fnmatch("mapview.vue", g) for g in globs)
+    assert (ROOT / "sim" / "dashboard" / "mapview.vue").is_file()

@@ -31,6 +31,12 @@ _CDN_REF = re.compile(
     r"(?:\{\{\s*cdn\s*\}\}|\$\{this\.getCdn\(\)\})/"
     r"(?P<spec>(?:@[\w.-]+/)?[\w.-]+@[\w.+-]+)/(?P<file>[\w./-]+)"
 )
+# `${this.getCdn()}/echarts@${version}/dist/echarts.js` with `const version = "5.4.0";` in the same
+# component (solara's FigureEcharts): the version is read from the constant.
+_CDN_REF_VAR = re.compile(
+    r"\$\{this\.getCdn\(\)\}/(?P<name>(?:@[\w.-]+/)?[\w.-]+)@\$\{(?P<var>\w+)\}/(?P<file>[\w./-]+)"
+)
+_CONST = re.compile(r"""(?:const|let|var)\s+(?P<var>\w+)\s*=\s*["'](?P<value>[\w.+-]+)["']""")
 
 
 def cache_dir() -> Path:
@@ -49,8 +55,13 @@ def cdn_refs() -> dict[str, set[str]]:
     for path in root.rglob("*"):
         if path.suffix not in {".py", ".vue", ".j2", ".html", ".js"} or "website" in path.relative_to(root).parts:
             continue
-        for m in _CDN_REF.finditer(path.read_text(encoding="utf-8", errors="ignore")):
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        for m in _CDN_REF.finditer(text):
             refs.setdefault(m["spec"], set()).add(m["file"])
+        consts = {c["var"]: c["value"] for c in _CONST.finditer(text)}
+        for m in _CDN_REF_VAR.finditer(text):
+            if m["var"] in consts:
+                refs.setdefault(f"{m['name']}@{consts[m['var']]}", set()).add(m["file"])
     fontawesome = settings.assets.fontawesome_path.lstrip("/")  # "font-awesome@4.5.0/css/font-awesome.min.css"
     spec, _, file = fontawesome.partition("/")
     refs.setdefault(spec, set()).add(file)

@@ -407,6 +407,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trace.sum.close.petitioned": ("{when} 调解未成，转诉讼或信访", "mediation failed on {when}: to court or petition"),
     "trace.sum.rated.satisfied": ("评价满意（{grade}/5）", "rated satisfied ({grade}/5)"),
     "trace.sum.rated.dissatisfied": ("评价不满意（{grade}/5）", "rated dissatisfied ({grade}/5)"),
+    # ------------------------------------------- browser map and charts (mapview.py, charts.py)
+    "mapview.stage.queued": ("未结案件：排队等待", "Open case: waiting in a queue"),
+    "mapview.stage.in_service": ("未结案件：办理中", "Open case: being worked on"),
+    "mapview.stage.in_transit": ("未结案件：转办 / 上报途中", "Open case: handed on to another level"),
+    "mapview.level.grid": ("网格", "grid"),
+    "mapview.level.committee": ("居委会", "committee"),
+    "mapview.level.township": ("街道（乡镇）", "township"),
+    "mapview.level.county": ("区县部门", "county department"),
+    "mapview.household": ("居民户", "Household"),
+    "mapview.case": ("案件", "Case"),
+    "mapview.diff_empty": ("（并排比较时显示方案 B − 方案 A）", "(B − A shown when side by side)"),
 }
 
 # Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A

@@ -220,7 +220,7 @@ def _rect_segments(bounds: np.ndarray) -> np.ndarray:
     return np.concatenate(segs)
 
 
-def _grid_outlines(tiles: list[np.ndarray], active: list[bool]) -> list:
+def grid_outlines(tiles: list[np.ndarray], active: list[bool]) -> list:
     """The outlines of the active grids of a re-partitioned territory (each grid's rectangles `tiles`,
     xmin, ymin, xmax, ymax rows): the edges of its rectangles without the stretches shared by two of
     them (a merged grid is one area)."""
@@ -262,7 +262,7 @@ def _percent(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
 
 
-def _rolling(x: np.ndarray, w: int = 7) -> np.ndarray:
+def rolling_mean(x: np.ndarray, w: int = 7) -> np.ndarray:
     """Mean of the finite values among the last `w` days (NaN where there are none)."""
     ok = np.isfinite(x)
     cs = np.concatenate([[0.0], np.cumsum(np.where(ok, x, 0.0))])
@@ -274,7 +274,7 @@ def _rolling(x: np.ndarray, w: int = 7) -> np.ndarray:
         return np.where(n > 0, (cs[i] - cs[j]) / np.maximum(n, 1), np.nan)
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) index pairs of the runs of true values, end exclusive."""
     f = np.concatenate([[False], flags.astype(bool), [False]])
     d = np.flatnonzero(np.diff(f.astype(np.int8)))
@@ -434,7 +434,7 @@ class MapRenderer(Layers):
             self._grids_seen = seen
             rings = self.model.territory.grid_rings
             self.grid_lines.set_segments(_outline_segments(rings, None) if rings is not None
-                                         else _grid_outlines(regrid.tiles, regrid.active))
+                                         else grid_outlines(regrid.tiles, regrid.active))
 
     def _xy(self, households: list[int]) -> np.ndarray:
         return self.model.territory.hh_xy[households] if households else np.empty((0, 2))
@@ -638,7 +638,7 @@ class ChartsRenderer(Layers):
                 y = s[key]
                 lines[0].set_data(x, y)
                 if key in NOISY:
-                    lines[1].set_data(x, _rolling(y))
+                    lines[1].set_data(x, rolling_mean(y))
                 for ln in lines:
                     ln.set_visible(True)
             if ax.get_xlim() != (0, self._x_max):
@@ -646,8 +646,8 @@ class ChartsRenderer(Layers):
             self._date_ticks(key, ax)
             # Limits follow the bold line (the 7-day mean for the noisy daily flows): a spike of one
             # day may leave the panel rather than flatten everything else.
-            shown = [_rolling(series[s][key]) if key in NOISY else series[s][key] for s in sides]
-            lim = self._limits[key] = _grow(key, self._limits.get(key), shown)
+            shown = [rolling_mean(series[s][key]) if key in NOISY else series[s][key] for s in sides]
+            lim = self._limits[key] = grown_limits(key, self._limits.get(key), shown)
             if ax.get_ylim() != lim:
                 ax.set_ylim(*lim)
         self._shade(series["A"]["emergency_active"])
@@ -698,7 +698,7 @@ class ChartsRenderer(Layers):
         for p in self._spans:
             p.remove()
         self._spans = []
-        for start, end in _runs(active > 0):
+        for start, end in true_runs(active > 0):
             for ax in self.axes.values():
                 self._spans.append(ax.axvspan(start, end, color=FOOTPRINT, alpha=0.15, lw=0, zorder=0))
 
@@ -738,7 +738,7 @@ def _nice_ceiling(x: float) -> float:
     return next(m * k for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * k >= x - 1e-12)
 
 
-def _grow(key: str, current: tuple[float, float] | None, ys: list[np.ndarray]) -> tuple[float, float]:
+def grown_limits(key: str, current: tuple[float, float] | None, ys: list[np.ndarray]) -> tuple[float, float]:
     """Y limits that hold the data, only ever growing: shares have fixed tops, counts and hours a
     "nice" top with headroom."""
     vals = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.empty(0)
@@ -806,4 +806,5 @@ def charts_png(workshop, lang: str = "zh") -> bytes:
 
 
 __all__ = ["ChartsRenderer", "Layers", "MapAndCharts", "MapRenderer", "charts_figure", "charts_png",
-           "charts_renderer", "encode_png", "figure_png", "map_figure", "map_png", "map_renderer", "save_png"]
+           "charts_renderer", "encode_png", "figure_png", "grid_outlines", "grown_limits", "map_figure", "map_png",
+           "map_renderer", "rolling_mean", "save_png", "true_runs"]

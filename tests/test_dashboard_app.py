@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import ipyvuetify as v
-import ipywidgets as widgets
 import pytest
 import solara
 
@@ -162,8 +161,15 @@ def test_side_by_side_shows_two_maps_and_two_sets_of_levers(page):
     assert len(page.find(v.Slider).widgets) == 2 * len(SLIDERS)
     assert len(lever_switches(page)) == 2 * len(SWITCHES)
     assert len(lever_selects(page)) == 2 * len(SELECTS)
-    images = page.find(widgets.Image).widgets
-    assert len(images) == 3 and all(bytes(i.value[:4]) == b"\x89PNG" for i in images)  # map A, map B, charts
+    import ipyvue
+
+    maps = [m for m in page.find(ipyvue.VueTemplate).widgets if "frame" in m.keys]   # drawn in the browser
+    assert sorted(m.side for m in maps) == ["A", "B"]
+    assert maps[0].layer == maps[1].layer               # one territory: the same static layer
+    from solara.components.echarts import EchartsWidget
+
+    charts = page.find(EchartsWidget).widgets
+    assert len(charts) == 5 and all(len(c.option["series"]) >= 2 for c in charts)   # A and B in each
 
 
 def test_emergency_button_starts_an_emergency(page):
@@ -265,7 +271,7 @@ def test_a_case_open_longest_can_be_followed_through_the_loop(page):
     assert pick.items, "after 12 days some cases are open"
     first = pick.items[0]
     pick.v_model = first
-    assert app.traced.value is not None
+    assert app.traced.value is not None and app.traced.value[0] == "A"
     steps = page.find(v.Html, class_="govsim-trace-step").widgets
     order = ["discover", "report", "dispatch", "handle", "verify", "close", "rate"]
     stages = [s.attributes["data-stage"] for s in steps]
@@ -273,3 +279,29 @@ def test_a_case_open_longest_can_be_followed_through_the_loop(page):
     button(page, i18n.t("trace.close", "en")).widget.click()
     assert app.traced.value is None
     app.traced.set(None)
+
+
+def test_a_click_on_the_map_follows_a_case_and_rings_it(page):
+    """Clicking a case on the map opens the tracer on it and the map draws its path; clicking a
+    household follows its latest open case; a household without cases says so."""
+    import ipyvue
+
+    w = app.workshop()
+    w.step(12)
+    app.version.value += 1
+    model = w.model("A")
+    case = model.cases[0]
+    the_map = next(m for m in page.find(ipyvue.VueTemplate).widgets if "frame" in m.keys)
+    the_map._handle_event(None, {"event": "pick", "data": {"kind": "case", "id": case.id}}, [])
+    assert app.traced.value == ("A", case.id)
+    ringed = next(m for m in page.find(ipyvue.VueTemplate).widgets if "frame" in m.keys).highlight
+    assert ringed["id"] == case.id and ringed["household"] == case.household and len(ringed["path"]) >= 1
+    assert page.find(v.Html, class_="govsim-trace-step").widgets
+    from sim.dashboard.tracer import cases_of_household
+
+    the_map._handle_event(None, {"event": "pick", "data": {"kind": "household", "id": int(case.household)}}, [])
+    assert app.traced.value[1] in cases_of_household(model, int(case.household))
+    without = next(h for h in range(model.territory.n_households) if not cases_of_household(model, h))
+    the_map._handle_event(None, {"event": "pick", "data": {"kind": "household", "id": without}}, [])
+    assert app.traced.value is None and app.trace_note.value == i18n.t("trace.no_cases", "en", id=without)
+    app.trace_note.set("")

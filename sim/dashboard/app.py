@@ -23,7 +23,9 @@ from . import i18n
 from .budget_view import BudgetBoard, BudgetPlayer
 from .room import Participant, Room, RoomFull
 from .summary import session_summary_html
-from .tracer import case_of, open_cases, when
+from .charts import Charts
+from .mapview import MapView
+from .tracer import case_of, cases_of_household, open_cases, trace_path, when
 from .tracer_view import CaseTracer
 from .render import charts_png, map_png
 from ..labels import label
@@ -40,7 +42,8 @@ playing = solara.reactive(False)
 speed = solara.reactive(4)
 version = solara.reactive(0)          # bumped after every change of the workshop: pictures redraw
 error = solara.reactive("")
-traced = solara.reactive(None)        # the case this tab follows through the loop (its id), or None
+traced = solara.reactive(None)        # the case this tab follows through the loop: (side, case id), or None
+trace_note = solara.reactive("")      # why a click on the map follows nothing
 room = Room(DEFAULT_SCENARIO, max_sessions=int(os.environ.get("GOVSIM_MAX_SESSIONS") or 0) or None,
             token=os.environ.get("GOVSIM_TRAINER_TOKEN") or None)
 if not os.environ.get("GOVSIM_TRAINER_TOKEN"):   # served without `govsim dashboard`: say where the trainer goes
@@ -262,13 +265,45 @@ def Visuals():
     solara.use_effect(session.drawn.set, [drawn_version])
     w = session.workshop
     with solara.Columns([1] * len(w.sides)):
-        for side in w.sides:
-            solara.Image(map_png(w.model(side), lang.value, side if w.side_by_side else None),
-                         classes=[f"govsim-map-{side}"])
-    solara.Image(charts_png(w, lang.value), classes=["govsim-charts"])
+        for side in w.sides:   # drawn in the browser from data (mapview.vue); a click follows a case
+            MapView(w, side, lang.value, drawn_version, highlight=highlight_of(w, side),
+                    on_pick=lambda picked, side=side: pick(w, side, picked))
+    if trace_note.value:
+        solara.Info(trace_note.value, classes=["govsim-trace-note"])
     Tracer(w)
+    Charts(w, lang.value, drawn_version)
     Report()
     Exports(session)
+
+
+def pick(w: Workshop, side: str, picked: dict) -> None:
+    """A click on the map: follow the case clicked, or the clicked household's latest open case (else
+    its latest case); a household without any case says so."""
+    model = w.model(side)
+    trace_note.set("")
+    if picked.get("kind") == "case":
+        traced.set((side, int(picked["id"])))
+        return
+    found = cases_of_household(model, int(picked["id"]))
+    if not found:
+        traced.set(None)
+        trace_note.set(T("trace.no_cases", id=picked["id"]))
+        return
+    open_now = [c for c in found if c in set(open_cases(model, limit=len(model.cases)))]
+    traced.set((side, (open_now or found)[-1]))
+
+
+def highlight_of(w: Workshop, side: str) -> dict | None:
+    """The followed case on its side's map: a ring at its household and the path it took."""
+    if traced.value is None or traced.value[0] != side or side not in w.sides:
+        return None
+    model, case_id = w.model(side), traced.value[1]
+    try:
+        path = trace_path(model, case_id)
+        household = case_of(model, case_id).household
+    except ValueError:   # the case is gone (a lever changed, a reset): nothing to ring
+        return None
+    return {"kind": "case", "id": case_id, "household": household, "path": [[p["x"], p["y"]] for p in path]}
 
 
 @solara.component
@@ -281,9 +316,12 @@ def Tracer(w: Workshop):
         choices = {f"{T('trace.case', id=i)} · {T('trace.open_since', when=when(case_of(model, i).t_arise, lang.value))}": i
                    for i in ids}
         solara.Select(T("trace.pick_open"), values=list(choices), value=None,
-                      on_value=lambda v: traced.set(choices[v]), classes=["govsim-trace-open"])
+                      on_value=lambda v: traced.set(("A", choices[v])), classes=["govsim-trace-open"])
     else:
-        CaseTracer(w, "A", traced.value, lang.value, on_close=lambda: traced.set(None), on_select=traced.set)
+        side, case_id = traced.value
+        side = side if side in w.sides else "A"
+        CaseTracer(w, side, case_id, lang.value, on_close=lambda: traced.set(None),
+                   on_select=lambda c: traced.set((side, c)))
 
 
 def Exports(session: Participant) -> None:

@@ -325,6 +325,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "budget.price_free": ("不花钱", "no money"),
     # ------------------------------------------------------- case tracer (sim/dashboard/tracer.py)
     "trace.title": ("案件追踪", "Case tracer"),
+    "trace.no_cases": ("第 {id} 户至今没有案件", "Household {id} has had no case so far"),
     "trace.pick_open": ("追踪一个未结案件（等待最久的在前）", "Follow an open case (the longest open first)"),
     "trace.open_since": ("自 {when}", "open since {when}"),
     "trace.case": ("案件 {id}", "Case {id}"),

@@ -138,7 +138,8 @@ def _step(file: str, k: int, raw: dict, default: str | None) -> Step:
     levers_a = _levers(file, where + "levers", raw.get("levers", {}), scenario)
     levers_b = _levers(file, where + "levers_b", raw.get("levers_b", {}), scenario)
     spec = _checked(file, where + "levers", scenario, levers_a)
-    _checked(file, where + "levers_b", scenario, {**levers_a, **levers_b})
+    if levers_b:
+        _checked(file, where + "levers_b", scenario, {**levers_a, **levers_b})
     side_by_side = raw.get("side_by_side", bool(levers_b))
     if not isinstance(side_by_side, bool):
         raise LessonError(file, where + "side_by_side", side_by_side, "true or false")
@@ -186,10 +187,16 @@ def _scenario(file: str, key: str, path: Any) -> Scenario:
     if not resolved.is_relative_to(SCENARIOS_FOLDER.resolve()) or not resolved.is_file():
         raise LessonError(file, key, path, "a scenario file under scenarios/ (e.g. \"scenarios/workshop.toml\"); "
                                            "no such file there")
-    try:
-        return load(resolved)
-    except ScenarioError as exc:
-        raise LessonError(file, key, path, f"the scenario is invalid: {exc}") from None
+    stamp = (str(resolved), resolved.stat().st_mtime_ns)
+    if stamp not in _LOADED:   # lessons share a few scenarios: each is read and checked once
+        try:
+            _LOADED[stamp] = load(resolved)
+        except ScenarioError as exc:
+            raise LessonError(file, key, path, f"the scenario is invalid: {exc}") from None
+    return _LOADED[stamp]
+
+
+_LOADED: dict[tuple[str, int], Scenario] = {}   # (scenario file, its modification time): the scenario
 
 
 def _levers(file: str, key: str, raw: Any, scenario: Scenario) -> dict[str, Any]:
@@ -319,10 +326,12 @@ def apply_step(step: Step, workshop: Workshop, seed: int) -> None:
     workshop.seed = int(seed)          # the lesson's seed: what the text says happened happens again
     workshop.set_side_by_side(False)   # B is rebuilt once, below, if the step runs it
     workshop.load_scenario(step.scenario)
+    # At day 0 a lever change rebuilds only the sides it changes, and B's levers set while B is off
+    # build nothing: the models are built once each.
     if step.levers:
-        workshop.set_levers(step.levers, "A", keep_day=False)
+        workshop.set_levers(step.levers, "A")
     if step.levers_b:
-        workshop.set_levers(step.levers_b, "B", keep_day=False)
+        workshop.set_levers(step.levers_b, "B")
     workshop.set_side_by_side(step.side_by_side)
     if step.emergency:
         workshop.step(step.emergency_day)

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ..labels import label
 from ..scenario import Scenario, ScenarioError, load, shown
 from . import i18n
-from .session import CONTROL_BY_KEY, DEMO_EMERGENCY, REPORT_KEYS, ROOT, SERIES_KEYS, Workshop, _resolve, fixed_levers
+from .session import CONTROL_BY_KEY, DEMO_EMERGENCY, REPORT_KEYS, ROOT, SERIES_KEYS, Workshop, fixed_levers
 
 LESSONS_FOLDER = "lessons"
 SCENARIOS_FOLDER = ROOT / "scenarios"
@@ -76,8 +76,16 @@ class Lesson:
 
 
 def _lang(lang: str) -> str:
-    i18n._index(lang)   # a clear error for a language that is not "zh" or "en"
+    if lang not in i18n.LANGS:
+        raise ValueError(f"language {lang!r}: expected one of {', '.join(i18n.LANGS)}")
     return lang
+
+
+def _resolve(path: str | Path) -> Path:
+    """A path as given, or relative to the project folder when it does not exist as given (so
+    "lessons" and "scenarios/workshop.toml" work from any working directory)."""
+    p = Path(path)
+    return ROOT / p if not p.exists() and not p.is_absolute() and (ROOT / p).exists() else p
 
 
 def step_text(step: Step, lang: str) -> str:

@@ -189,6 +189,21 @@ def test_how_a_case_travels_as_the_lesson_says(ran):
     assert verify["backlog"] > 0
 
 
+def test_the_large_lessons_key_claims(workshop):
+    """On the 50,000-resident scenarios, the claims the two large lessons turn on: with staff tight,
+    decentralisation without staff following leaves more open cases and slower response; points
+    bring more volunteers, and fewer where they crowd out motivation."""
+    unfunded = _run_differences("decentralisation", 2, workshop)
+    assert unfunded["backlog"] > 10 and unfunded["response_mean_h"] > 0 and unfunded["satisfaction_rate"] < 0
+    assert _run_differences("paying_volunteers", 0, workshop)["active_volunteers"] > 20
+    assert _run_differences("paying_volunteers", 2, workshop)["active_volunteers"] < -20
+
+
+def _run_differences(lesson_id: str, k: int, workshop) -> dict[str, float]:
+    LessonRun(LESSONS[lesson_id], workshop).go(k)
+    return workshop.differences()
+
+
 # ------------------------------------------------------------- bad files
 
 GOOD = """title_zh = "课"
@@ -218,9 +233,11 @@ def test_a_good_file_loads(tmp_path):
 
 
 @pytest.mark.parametrize("extra, key, words", [
-    ('levers = { "grid.no_such_lever" = 3 }\n', "steps[1].levers.grid.no_such_lever", "unknown"),
+    ('levers = { "grid.no_such_lever" = 3 }\n', "steps[1].levers.grid.no_such_lever", "unknown parameter"),
     ('levers = { "grid.households_per_grid" = 10 }\n', "steps[1].levers.grid.households_per_grid", "[50, 1000000]"),
-    ('levers_b = { "policy.decentralisation" = "lots" }\n', "steps[1].levers_b.policy.decentralisation", ""),
+    ('levers_b = { "policy.decentralisation" = "lots" }\n', "steps[1].levers_b.policy.decentralisation", "a number in [0, 1]"),
+    ('levers = { "deliberation.meeting_format" = "party" }\n', "steps[1].levers.deliberation.meeting_format",
+     "one of 'council', 'forum', 'hearing'"),
     ('scenario = "scenarios/nowhere.toml"\n', "steps[1].scenario", "under scenarios/"),
     ('scenario = "README.md"\n', "steps[1].scenario", "under scenarios/"),
     ('look_at = "chart.nothing"\n', "steps[1].look_at", "chart.backlog"),
@@ -241,6 +258,11 @@ def test_missing_language_text_is_a_clear_error(tmp_path, missing):
     text = "\n".join(line for line in GOOD.splitlines() if not line.startswith(missing))
     with pytest.raises(LessonError, match=rf"{missing}' = None: a non-empty text.*Chinese \(_zh\) and English"):
         load_lesson(_write(tmp_path, text))
+
+
+def test_days_beyond_the_scenario_are_a_clear_error(tmp_path):
+    with pytest.raises(LessonError, match=r"'steps\[1\]\.days' = 999: a whole number from 0 to 180 \(the scenario's sim.days\)"):
+        load_lesson(_write(tmp_path, GOOD.replace("days = 3", "days = 999")))
 
 
 def test_no_steps_and_bad_toml_are_clear_errors(tmp_path):

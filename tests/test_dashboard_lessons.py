@@ -21,6 +21,7 @@ from sim.dashboard.lesson_view import LessonPanel
 from sim.dashboard.lessons import (LOOK_AT, LessonError, LessonRun, apply_step, list_lessons, load_lesson,
                                    look_at_label, step_question, step_text)
 from sim.dashboard.session import ROOT, Workshop
+from tests.helpers import small
 
 LESSONS = {lesson.id: lesson for lesson in list_lessons()}
 REQUIRED = ("how_a_case_travels", "why_queues_build", "smaller_grids", "decentralisation", "cold_wave",
@@ -117,6 +118,7 @@ def test_next_previous_restart_move_between_steps(workshop):
     assert run.index is None and run.at_first
     run.next()
     assert run.index == 0 and workshop.levers("B") == lesson.steps[0].levers_b
+    first = {side: workshop.series(side)["backlog"].copy() for side in workshop.sides}
     run.next()
     assert run.index == 1 and workshop.levers("B") == {"grid.households_per_grid": 800}
     run.previous()
@@ -127,7 +129,8 @@ def test_next_previous_restart_move_between_steps(workshop):
     run.replay()
     assert workshop.day == 3
     run.restart()
-    assert run.index == 0
+    assert run.index == 0   # the lesson's seed: the same step shows the same run every time
+    assert all(np.array_equal(workshop.series(side)["backlog"], first[side]) for side in workshop.sides)
     with pytest.raises(IndexError, match="no step 9"):
         run.go(8)
 
@@ -342,5 +345,16 @@ def test_the_panel_renders_and_steps(tmp_path):
         for part in ("step", "text", "look", "question", "levers-b", "previous", "next", "restart"):
             assert f"govsim-lesson-{part}" in classes.split(), part
         assert np.isfinite(w.series("A")["backlog"]).all()
+    finally:
+        rc.close()
+
+
+def test_the_panel_names_a_bad_lesson_file(tmp_path):
+    _write(tmp_path, GOOD + 'levers = { "demand.scale" = -1 }\n')
+    box, rc = solara.render(LessonPanel(Workshop(small("workshop", residents=500, days=5)), "en", folder=tmp_path),
+                            handle_error=False)
+    try:
+        errors = [w for w in rc.find(v.Alert).widgets if "steps[1].levers.demand.scale" in str(w.children)]
+        assert errors and str(tmp_path / "bad.toml") in str(errors[0].children)
     finally:
         rc.close()

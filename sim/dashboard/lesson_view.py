@@ -16,7 +16,7 @@ from typing import Callable
 import solara
 
 from . import i18n
-from .lessons import LESSONS_FOLDER, Lesson, LessonRun, lever_summary, list_lessons, look_at_label, step_question, step_text
+from .lessons import LESSONS_FOLDER, Lesson, LessonError, LessonRun, lever_summary, list_lessons, look_at_label, step_question, step_text
 from .session import Workshop
 
 
@@ -27,7 +27,7 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
     `on_look_at(key)`, if given, receives the step's "what to look at" key (`lessons.LOOK_AT`: "map",
     "chart.backlog", "report.safety.petitions", "differences") after each step, for the page to
     emphasise that part."""
-    lessons = solara.use_memo(lambda: list_lessons(folder), [str(folder)])
+    lessons, problem = solara.use_memo(lambda: _lessons_in(folder), [str(folder)])
     chosen, set_chosen = solara.use_state("")     # the lesson's id; "" none
     index, set_index = solara.use_state(-1)       # the step shown (0-based); -1 before the first
     error, set_error = solara.use_state("")
@@ -53,6 +53,8 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
             go(by_title[title], 0)
 
     with solara.Card(i18n.t("lesson.title", lang), classes=["govsim-lesson"]):
+        if problem:   # a bad lesson file: say which and why, rather than break the page
+            solara.Error(problem, classes=["govsim-lesson-error"])
         solara.Select(i18n.t("lesson.pick", lang), values=list(by_title),
                       value=lesson.title(lang) if lesson is not None else None, on_value=pick,
                       classes=["govsim-lesson-pick"])
@@ -69,6 +71,14 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
                           disabled=index == len(lesson.steps) - 1, classes=["govsim-lesson-next"])
             solara.Button(i18n.t("lesson.restart", lang), on_click=lambda: go(lesson, 0),
                           classes=["govsim-lesson-restart"])
+
+
+def _lessons_in(folder: str | Path) -> tuple[list[Lesson], str]:
+    """The lessons in `folder`, or none and the error (file, key, value, what is allowed)."""
+    try:
+        return list_lessons(folder), ""
+    except LessonError as exc:
+        return [], str(exc)
 
 
 def _step_body(lesson: Lesson, index: int, lang: str) -> None:

@@ -314,12 +314,17 @@ def test_the_panel_renders_and_steps(tmp_path):
     switching language changes the texts."""
     w = Workshop("scenarios/workshop.toml")
     folder = _short_lessons(tmp_path)
-    changes, looks = [], []
+    changes, looks, guarded_days = [], [], []
     lang = solara.reactive("en")
+
+    def guarded(change):   # as the page would: hold the lock, note the day after the change
+        change()
+        guarded_days.append(w.day)
 
     @solara.component
     def Shown():
-        LessonPanel(w, lang.value, on_change=lambda: changes.append(w.day), folder=folder, on_look_at=looks.append)
+        LessonPanel(w, lang.value, on_change=lambda: changes.append(w.day), folder=folder, on_look_at=looks.append,
+                    guard=guarded)
 
     box, rc = solara.render(Shown(), handle_error=False)
     try:
@@ -337,6 +342,7 @@ def test_the_panel_renders_and_steps(tmp_path):
         rc.find(v.Btn, children=[i18n.t("lesson.next", "en")]).widget.click()
         rc.find(v.Btn, children=[i18n.t("lesson.restart", "en")]).widget.click()
         assert w.levers("B") == {"grid.households_per_grid": 200} and len(changes) == 5
+        assert guarded_days == changes   # every change ran inside the page's guard
         lang.set("zh")
         rc.find(v.Html, children=[step_text(lesson.steps[0], "zh")]).assert_single()
         rc.find(v.Btn, children=[i18n.t("lesson.next", "zh")]).assert_single()

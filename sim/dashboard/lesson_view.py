@@ -22,11 +22,13 @@ from .session import Workshop
 
 @solara.component
 def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | None = None,
-                folder: str | Path = LESSONS_FOLDER, on_look_at: Callable[[str], None] | None = None):
+                folder: str | Path = LESSONS_FOLDER, on_look_at: Callable[[str], None] | None = None,
+                guard: Callable[[Callable[[], None]], None] | None = None):
     """A lesson picker and the chosen lesson's current step, with previous / next / restart.
     `on_look_at(key)`, if given, receives the step's "what to look at" key (`lessons.LOOK_AT`: "map",
     "chart.backlog", "report.safety.petitions", "differences") after each step, for the page to
-    emphasise that part."""
+    emphasise that part. `guard(change)`, if given, runs each change of the workshop in its place
+    (the page stops playing and holds its lock there, so a step never meets a play loop's step)."""
     lessons, problem = solara.use_memo(lambda: _lessons_in(folder), [str(folder)])
     chosen, set_chosen = solara.use_state("")     # the lesson's id; "" none
     index, set_index = solara.use_state(-1)       # the step shown (0-based); -1 before the first
@@ -35,8 +37,11 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
     lesson = next((x for x in lessons if x.id == chosen), None)
 
     def go(target: Lesson, k: int) -> None:
-        try:
+        def change() -> None:
             LessonRun(target, workshop).go(k)
+
+        try:
+            change() if guard is None else guard(change)
             set_error("")
         except ValueError as exc:   # a step the workshop refuses (ScenarioError included)
             set_error(str(exc))

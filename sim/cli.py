@@ -130,7 +130,7 @@ def _district_parsers(sub) -> None:
 
 def _dashboard_parsers(sub) -> None:
     """The workshop dashboard and the recorded animation (implemented in sim/dashboard/)."""
-    from .dashboard.commands import add_animate_parser
+    from .dashboard.commands import add_animate_parser, add_lessons_parser
     from .dashboard.i18n import LANGS
 
     d = sub.add_parser("dashboard", help="serve the workshop dashboard (map, levers, charts, two policies side by side)")
@@ -149,6 +149,7 @@ def _dashboard_parsers(sub) -> None:
     d.set_defaults(func=cmd_dashboard)
 
     add_animate_parser(sub)
+    add_lessons_parser(sub)
 
 
 def cmd_dashboard(args) -> int:

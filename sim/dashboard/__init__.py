@@ -1,6 +1,7 @@
 """The workshop dashboard's model-facing core: UI strings (`i18n`), lever controls and the
 side-by-side `Workshop` (`session`), map and chart pictures (`render`), and recorded runs as
-animations (`animate`, with its command in `commands`). The Solara UI (`app`) is built on top of
+animations (`animate`, with its command in `commands`), guided lessons (`lessons`, their panel in
+`lesson_view`). The Solara UI (`app`) is built on top of
 these and holds no model logic.
 
     from sim.dashboard import Workshop, map_png, charts_png
@@ -18,7 +19,8 @@ _HOME = {"LANGS": "i18n", "t": "i18n", "LEVER_CONTROLS": "session", "LeverContro
          "LEVER_SLIDERS": "session", "Slider": "session", "Workshop": "session",
          "scenario_choices": "session", "picker_choices": "session", "fixed_levers": "session",
          "charts_figure": "render", "charts_png": "render", "figure_png": "render",
-         "map_figure": "render", "map_png": "render", "save_png": "render"}
+         "map_figure": "render", "map_png": "render", "save_png": "render",
+         "LessonRun": "lessons", "list_lessons": "lessons", "load_lesson": "lessons", "LessonPanel": "lesson_view"}
 
 
 def __getattr__(name: str):

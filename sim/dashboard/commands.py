@@ -34,3 +34,43 @@ def _animate(args) -> int:
     from .animate import main_animate
 
     return main_animate(args)
+
+
+def add_lessons_parser(sub) -> None:
+    """`govsim lessons check [FOLDER]` and `govsim lessons list [FOLDER]`: the guided lessons (lessons/)."""
+    a = sub.add_parser("lessons", help="check or list the guided workshop lessons (lessons/*.toml)")
+    s = a.add_subparsers(dest="lessons_command", metavar="{check,list}", required=True)
+    c = s.add_parser("check", help="validate every lesson file (levers through the scenario rules); exit 2 on a bad one")
+    c.add_argument("folder", nargs="?", default="lessons", help="folder of lesson files (default lessons/)")
+    c.set_defaults(func=_lessons_check)
+    li = s.add_parser("list", help="list the lessons: id, steps and title")
+    li.add_argument("folder", nargs="?", default="lessons", help="folder of lesson files (default lessons/)")
+    li.add_argument("--lang", choices=LANGS, default="zh", help="language of the titles (default zh)")
+    li.set_defaults(func=_lessons_list)
+
+
+def _lessons_check(args) -> int:
+    import sys
+
+    from .lessons import check_lessons
+
+    results = check_lessons(args.folder)
+    if not results:
+        print(f"govsim: error: {args.folder}: no lesson files (*.toml) there", file=sys.stderr)
+        return 2
+    for file, problem in results:
+        if problem:
+            print(f"govsim: error: {problem}", file=sys.stderr)
+        else:
+            print(f"ok {file}")
+    bad = sum(1 for _, problem in results if problem)
+    print(f"{len(results) - bad} of {len(results)} lesson files valid")
+    return 2 if bad else 0
+
+
+def _lessons_list(args) -> int:
+    from .lessons import list_lessons
+
+    for lesson in list_lessons(args.folder):
+        print(f"{lesson.id}\t{len(lesson.steps)} steps\t{lesson.title(args.lang)}")
+    return 0

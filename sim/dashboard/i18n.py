@@ -419,6 +419,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mapview.household": ("居民户", "Household"),
     "mapview.case": ("案件", "Case"),
     "mapview.diff_empty": ("（并排比较时显示方案 B − 方案 A）", "(B − A shown when side by side)"),
+    # -------------------------------------------------------------- lessons (guided lessons, lessons/)
+    "lesson.title": ("教学课程", "Guided lesson"),
+    "lesson.pick": ("选择课程", "Choose a lesson"),
+    "lesson.none": ("（未选择课程）", "(no lesson chosen)"),
+    "lesson.step_of": ("第 {step} 步，共 {steps} 步", "Step {step} of {steps}"),
+    "lesson.previous": ("上一步", "Previous"),
+    "lesson.next": ("下一步", "Next"),
+    "lesson.restart": ("从头开始", "Restart"),
+    "lesson.look_at": ("请看：{what}", "Look at: {what}"),
+    "lesson.question": ("讨论：{question}", "For the room: {question}"),
+    "lesson.levers": ("本步设置：{levers}", "This step sets: {levers}"),
+    "lesson.levers_b": ("B 方案另设：{levers}", "B also sets: {levers}"),
+    "lesson.emergency": ("第 {day} 天启动应急：{name}", "Emergency started on day {day}: {name}"),
+    "lesson.look.map": ("地图", "the map"),
+    "lesson.look.differences": ("B − A 差异", "the B − A differences"),
 }
 
 # Each policy lever (`lever=` in sim/params.py): label (with its unit), short name (for the B − A

@@ -305,3 +305,21 @@ def test_a_click_on_the_map_follows_a_case_and_rings_it(page):
     the_map._handle_event(None, {"event": "pick", "data": {"kind": "household", "id": without}}, [])
     assert app.traced.value is None and app.trace_note.value == i18n.t("trace.no_cases", "en", id=without)
     app.trace_note.set("")
+
+
+def test_a_lesson_runs_step_by_step_on_the_page(page):
+    """Picking a lesson applies its first step to this tab's workshop; Next applies the second."""
+    from sim.dashboard.lessons import list_lessons
+
+    lesson = next(x for x in list_lessons() if x.id == "why_queues_build")
+    pick = next(s for s in page.find(v.Select).widgets if s.label == i18n.t("lesson.pick", "en"))
+    pick.v_model = lesson.title("en")
+    w = app.workshop()
+    first = lesson.steps[0]
+    assert w.day == first.days and w.seed == lesson.seed
+    page.find(v.Html, children=[i18n.t("lesson.step_of", "en", step=1, steps=len(lesson.steps))]).assert_single()
+    button(page, i18n.t("lesson.next", "en")).widget.click()
+    second = lesson.steps[1]
+    side = "B" if second.levers_b else "A"
+    assert all(w.model(side).spec[k] == val for k, val in (second.levers_b or second.levers).items())
+    page.find(v.Html, children=[i18n.t("lesson.step_of", "en", step=2, steps=len(lesson.steps))]).assert_single()

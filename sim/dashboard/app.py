@@ -24,6 +24,7 @@ from .budget_view import BudgetBoard, BudgetPlayer
 from .room import Participant, Room, RoomFull
 from .summary import session_summary_html
 from .charts import Charts
+from .lesson_view import LessonPanel
 from .mapview import MapView
 from .tracer import case_of, cases_of_household, open_cases, trace_path, when
 from .tracer_view import CaseTracer
@@ -381,9 +382,31 @@ def ParticipantPage(session: Participant):
     tab = solara.use_reactive(0)
     with solara.lab.Tabs(value=tab, lazy=True):   # lazy: only the tab on show renders
         with solara.lab.Tab(T("tab.live"), classes=["govsim-tab-live"]):
+            Lesson()
             Visuals()
         with solara.lab.Tab(T("tab.budget"), classes=["govsim-tab-budget"]):
             BudgetTab(session)
+
+
+@solara.component
+def Lesson():
+    """A guided lesson (lessons/*.toml): each step sets the scenario and levers, says what to look at
+    and asks the room a question."""
+    LessonPanel(workshop(), lang.value, on_change=lambda: None, guard=guarded)
+
+
+def guarded(change: Callable[[], None]) -> None:
+    """Run a change the lesson panel makes as the page's own: play stops, the session's lock is held,
+    the pictures redraw; a refused value propagates to the panel, which shows it."""
+    playing.set(False)
+    if held():
+        raise ValueError(T("room.frozen"))
+    traced.set(None)
+    try:
+        with current().lock:
+            change()
+    finally:
+        version.value += 1
 
 
 @solara.component

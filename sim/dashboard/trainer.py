@@ -17,6 +17,7 @@ import solara
 
 from . import app, i18n
 from .budget_view import BudgetBoard
+from .lesson_view import LessonPanel
 from .room import Participant, Push
 from ..memory import size_text
 from .session import Workshop
@@ -77,6 +78,7 @@ def Console():
         GameActions(notice)
         with solara.Card(T("trainer.prepare")):
             app.ScenarioControls(app.workshop(), False)
+        LessonPanel(app.workshop(), app.lang.value, on_change=lambda: None, guard=app.guarded)
         for side in app.workshop().sides:
             app.Levers(side)
     if app.error.value:

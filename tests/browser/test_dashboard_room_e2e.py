@@ -11,7 +11,8 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 from sim.dashboard import i18n  # noqa: E402
-from tests.browser.test_dashboard_e2e import DAYS, FIRST_LOAD_TIMEOUT, ROUND_TRIP, small_workshop  # noqa: E402
+from sim.scenario import load  # noqa: E402
+from tests.browser.test_dashboard_e2e import DAYS, FIRST_LOAD_TIMEOUT, ROOT, ROUND_TRIP, small_workshop  # noqa: E402
 
 APP = "sim.dashboard.server"
 TOKEN = "room-e2e-token"
@@ -79,3 +80,60 @@ def test_two_participants_and_a_trainer(solara_server, page, more_pages, tmp_pat
     expect(second.locator(".govsim-day")).to_have_text(day_text(1), timeout=ROUND_TRIP)
     expect(first.locator(".govsim-day")).to_have_text(day_text(0))
     assert re.search(r"\d", rows.first.inner_text())
+
+
+def test_lesson_tracer_and_budget_game_with_two_participants(solara_server, page, more_pages, tmp_path):
+    """A lesson runs step by step on one page; a click on a case on the map shows its steps in loop
+    order; the trainer starts a budget game, both participants submit, and both boards show both."""
+    url = solara_server(APP, env={"GOVSIM_SCENARIO": str(small_workshop(tmp_path)), "GOVSIM_LANG": "en",
+                                  "GOVSIM_TRAINER_TOKEN": TOKEN})
+    first, second = open_participant(page, url), open_participant(more_pages(), url)
+
+    # 1. a lesson, step by step: its text, then the next step
+    from sim.dashboard.lessons import list_lessons
+
+    lesson = next(x for x in list_lessons() if x.id == "why_queues_build")
+    first.locator(".govsim-lesson-pick [role=combobox].v-field").click()
+    first.get_by_role("listbox").get_by_role("option").filter(has_text=lesson.title("en")).click()
+    steps = len(lesson.steps)
+    expect(first.locator(".govsim-lesson-step")).to_have_text(
+        i18n.t("lesson.step_of", "en", step=1, steps=steps), timeout=FIRST_LOAD_TIMEOUT)
+    days_planned = int(load(ROOT / lesson.steps[0].scenario)["sim.days"])   # the lesson loads its own scenario
+    expect(first.locator(".govsim-day")).to_have_text(
+        i18n.t("day_of", "en", day=lesson.steps[0].days, days=days_planned), timeout=ROUND_TRIP)
+    first.locator(".govsim-lesson-next").click()
+    expect(first.locator(".govsim-lesson-step")).to_have_text(
+        i18n.t("lesson.step_of", "en", step=2, steps=steps), timeout=FIRST_LOAD_TIMEOUT)
+    expect(second.locator(".govsim-day")).to_have_text(day_text(0))   # the other page is untouched
+
+    # 2. the case tracer: step the second page, click an open case on its map
+    for k in range(1, 6):
+        second.locator(".govsim-step").click()
+        expect(second.locator(".govsim-day")).to_have_text(day_text(k), timeout=ROUND_TRIP)
+    case = second.locator(".govsim-map-A rect.govsim-case").first
+    expect(case).to_be_attached(timeout=ROUND_TRIP)
+    case.dispatch_event("click")
+    shown = second.locator(".govsim-trace-step")
+    expect(shown.first).to_be_visible(timeout=ROUND_TRIP)
+    order = ["discover", "report", "dispatch", "handle", "verify", "close", "rate"]
+    stages = [shown.nth(i).get_attribute("data-stage") for i in range(shown.count())]
+    assert stages and stages == sorted(stages, key=order.index), stages
+    expect(second.locator(".govsim-map-A .govsim-highlight")).to_have_count(1, timeout=ROUND_TRIP)
+
+    # 3. the budget game: the trainer starts it, both submit, both boards list both
+    trainer = more_pages()
+    trainer.goto(url.rstrip("/") + f"/trainer?token={TOKEN}")
+    trainer.locator(".govsim-trainer-game-start").click()
+    expect(trainer.locator(".govsim-budget-board")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
+    for name, p in (("Team A", first), ("Team B", second)):
+        p.locator(".govsim-name input").fill(name)
+        p.locator(".govsim-name input").press("Enter")
+        p.get_by_role("tab", name=i18n.t("tab.budget", "en")).click()
+        p.locator(".govsim-budget-submit").click()
+        expect(p.locator(".govsim-budget-submitted")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
+    for p in (first, second, trainer):
+        table = p.locator(".govsim-budget-table")
+        expect(table).to_contain_text("Team A", timeout=ROUND_TRIP)
+        expect(table).to_contain_text("Team B", timeout=ROUND_TRIP)
+    trainer.locator(".govsim-trainer-reveal input").click()
+    expect(first.locator(".govsim-budget-reveal")).to_be_visible(timeout=ROUND_TRIP)

@@ -43,3 +43,20 @@ def sigint_as_in_a_terminal() -> None:
     """A child's `preexec_fn`: SIGINT at its default, whatever this process inherited
     (a background job's SIGINT is ignored, and Python keeps it so)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+LOOP = ["discover", "report", "dispatch", "handle", "verify", "close", "rate"]
+
+
+def in_loop_order(steps) -> bool:
+    """(stage, round) pairs in the loop's order: within a round stages never go back except a hand-off
+    (dispatch again after handle, 流转); a reopened case's new round starts at dispatch."""
+    if not steps or steps[0][0] != "discover":
+        return False
+    for (a, ra), (b, rb) in zip(steps, steps[1:]):
+        same_round = ra == rb
+        if same_round and not (LOOP.index(b) >= LOOP.index(a) or (a, b) == ("handle", "dispatch")):
+            return False
+        if not same_round and b != "dispatch":
+            return False
+    return True

@@ -342,9 +342,10 @@ def Exports(session: Participant) -> None:
 
 # Slider rows keep their track in a narrow sidebar: the label goes above the track, on its own line.
 CSS = """
-.govsim-slider .v-input__slot { flex-wrap: wrap; }
-.govsim-slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; white-space: normal;
-  margin: 0 0 26px 0; height: auto; }
+.govsim-slider .v-input.v-slider { display: flex; flex-direction: column; align-items: stretch; }
+.govsim-slider .v-input__prepend { margin: 0 0 30px 0; }
+.govsim-slider .v-slider__label { white-space: normal; overflow: visible; }
+.govsim-slider .v-input__control { width: 100%; }
 """
 
 
@@ -412,6 +413,7 @@ def guarded(change: Callable[[], None]) -> None:
 @solara.component
 def BudgetTab(session: Participant):
     """The budget game the trainer started: this participant's choice, and the room's board."""
+    version.value   # the room redraws every page when anyone submits
     game = room.game
     if game is None:
         solara.Info(T("room.no_game"), classes=["govsim-budget-none"])

@@ -19,6 +19,7 @@ from ..scenario import ScenarioError
 from . import i18n
 from .budget_game import BudgetGame, Entry
 from .budget_text import money, value_text
+from .charts import SAVE_AS_PNG
 from .session import LeverControl
 
 
@@ -180,7 +181,7 @@ def chart_option(game: BudgetGame, lang: str) -> dict[str, Any]:
         {"name": i18n.t("budget.over", lang), "type": "scatter", "symbolSize": 12, "label": label,
          "data": points([e for e in entries if e.over_budget], lambda e: e.player), "itemStyle": {"color": "#d62728"}},
     ]
-    return {"tooltip": {"trigger": "item"}, "legend": {"top": 0},
+    return {"tooltip": {"trigger": "item"}, "legend": {"top": 0}, "toolbox": SAVE_AS_PNG,
             "xAxis": {"type": "value", "name": i18n.t("budget.chart_x", lang), "nameLocation": "middle",
                       "nameGap": 28, "min": low, "max": high},
             "yAxis": {"type": "value", "name": game.objective_label(lang), "scale": True},

@@ -32,6 +32,9 @@ DECIMALS = 2   # values sent with two decimals (per cent for shares: 0.01 percen
 DATE_LABELS = {"zh": {"year": "{yyyy}年", "month": "{M}月", "day": "{M}月{d}日"},
                "en": {"year": "{yyyy}", "month": "{MMM}", "day": "{d} {MMM}"}}
 
+# a button on every chart that saves it as PNG, drawn by the browser at twice the screen's resolution
+SAVE_AS_PNG = {"right": 8, "feature": {"saveAsImage": {"pixelRatio": 2, "title": "PNG"}}}
+
 
 def _values(x: np.ndarray, scale: float) -> list:
     return [None if not math.isfinite(v) else round(float(v) * scale, DECIMALS) for v in x]
@@ -109,7 +112,7 @@ def chart_option(workshop, key: str, lang: str, series: dict, dates: list[str]) 
     if key == "vulnerable_reached_share" and not np.isfinite(series["A"][key]).any():
         title["subtext"] = i18n.t("chart.no_emergency", lang)
     return {
-        "animation": False, "title": title, "tooltip": {"trigger": "axis"},
+        "animation": False, "title": title, "tooltip": {"trigger": "axis"}, "toolbox": SAVE_AS_PNG,
         "legend": {"top": 40 if "subtext" in title else 24, "textStyle": {"fontSize": 10}, "itemHeight": 8,
                    "data": [ln["name"] for ln in lines]},
         "grid": {"left": 48, "right": 16, "top": 84, "bottom": 40},

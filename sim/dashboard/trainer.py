@@ -123,6 +123,7 @@ def RoomActions(notice) -> None:
 def GameActions(notice):
     """Start a budget game for the room (budget: the scenario's own yearly cost × a factor) and reveal
     its best choice."""
+    app.version.value   # redraw after a start or a reveal
     room = app.room
     factor = solara.use_reactive(1.1)
     w = app.workshop()

@@ -12,6 +12,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 from sim.dashboard import i18n  # noqa: E402
 from sim.scenario import load  # noqa: E402
+from tests.helpers import in_loop_order  # noqa: E402
 from tests.browser.test_dashboard_e2e import DAYS, FIRST_LOAD_TIMEOUT, ROOT, ROUND_TRIP, small_workshop  # noqa: E402
 
 APP = "sim.dashboard.server"
@@ -41,6 +42,13 @@ def test_two_participants_and_a_trainer(solara_server, page, more_pages, tmp_pat
     expect(second.locator(".govsim-day")).to_have_text(day_text(0))
     first.locator(".govsim-name input").fill("Team Xihu")
     first.locator(".govsim-name input").press("Enter")
+
+    # a slider row keeps its track in a narrow layout: the label above it, the value on the thumb
+    second.set_viewport_size({"width": 1000, "height": 800})
+    row = second.locator(".govsim-slider").first
+    label, track = row.locator(".v-label").bounding_box(), row.locator(".v-slider-track").bounding_box()
+    assert track["width"] > 150 and label["y"] + label["height"] <= track["y"], (label, track)
+    expect(row.locator(".v-slider-thumb__label")).to_be_visible()
 
     # 2. the trainer's page wants the token; with it, it sees both participants
     trainer = more_pages()
@@ -115,9 +123,9 @@ def test_lesson_tracer_and_budget_game_with_two_participants(solara_server, page
     case.dispatch_event("click")
     shown = second.locator(".govsim-trace-step")
     expect(shown.first).to_be_visible(timeout=ROUND_TRIP)
-    order = ["discover", "report", "dispatch", "handle", "verify", "close", "rate"]
-    stages = [shown.nth(i).get_attribute("data-stage") for i in range(shown.count())]
-    assert stages and stages == sorted(stages, key=order.index), stages
+    stages = [(shown.nth(i).get_attribute("data-stage"), shown.nth(i).get_attribute("data-round"))
+              for i in range(shown.count())]
+    assert in_loop_order(stages), stages
     expect(second.locator(".govsim-map-A .govsim-highlight")).to_have_count(1, timeout=ROUND_TRIP)
 
     # 3. the budget game: the trainer starts it, both submit, both boards list both

@@ -90,7 +90,7 @@ def test_a_bad_push_changes_nobody(room):
     a.workshop.set_lever("grid.households_per_grid", 300)
     with pytest.raises(ScenarioError, match="grid.households_per_grid"):
         room.push(Push(None, {"grid.households_per_grid": -5}))
-    assert a.workshop.lever_values("A")["grid.households_per_grid"] == 300 and room.pushed is None
+    assert a.workshop.lever_values("A")["grid.households_per_grid"] == 300 and room.start is None
 
 
 def test_an_emergency_starts_in_every_session_at_once(room):
@@ -307,3 +307,91 @@ def test_the_budget_tab_shows_the_player_and_the_board(served):
     assert rc.find(v.Btn, children=[i18n.t("budget.submit", "en")]).widgets
     rc.find(v.Html, children=[i18n.t("budget.no_entries", "en")]).assert_single()   # the board, empty so far
     rc.close()
+
+
+# ------------------------------------------------------------------ one shared start, copied on write
+
+
+def same_series(w1, w2) -> bool:
+    import numpy as np
+
+    return w1.day == w2.day and w1.sides == w2.sides and all(
+        np.array_equal(w1.series(side)[k], w2.series(side)[k], equal_nan=True)
+        for side in w1.sides for k in w1.series(side))
+
+
+def test_a_push_builds_one_workshop_that_every_tab_shares_until_it_changes_something(room):
+    a, b = room.join("a"), room.join("b")
+    room.push(Push(None, {"grid.households_per_grid": 250}, {"policy.decentralisation": 0.8}))
+    assert a.workshop is b.workshop and a.own is None and room.join("c").workshop is a.workshop
+    shared = a.workshop
+    own = a.own_workshop()                     # a's first change: its own copy of the same state
+    assert own is not shared and a.workshop is own and b.workshop is shared
+    own.step(6)
+    shared_copy = room.start.copy()
+    shared_copy.step(6)
+    assert same_series(own, shared_copy)       # the copy is the start, exactly (same seed, levers, sides)
+    assert b.workshop.day == 0                 # the others did not move
+
+
+def test_a_lesson_step_taught_to_the_room_is_shared_and_copies_exactly(room):
+    from sim.dashboard.lessons import LessonRun, list_lessons
+
+    lesson = next(x for x in list_lessons() if x.id == "why_queues_build")
+    a, b = room.join("a"), room.join("b")
+    woken = []
+    b.wake = lambda: woken.append("b")
+    assert room.teach(lesson, 0) == 2 and room.lesson == (lesson, 0) and woken
+    step = lesson.steps[0]
+    assert a.workshop is b.workshop and a.workshop.day == step.days and a.workshop.side_by_side
+    mine = a.own_workshop()
+    direct = Workshop(room.scenario)
+    LessonRun(lesson, direct).go(0)
+    assert same_series(mine, direct) and same_series(b.workshop, direct)
+    room.push(Push(None, {}))
+    assert room.lesson is None                 # a push ends the lesson the room was following
+
+
+def test_an_emergency_for_everyone_starts_once_in_the_shared_start_and_copies_replay_it(room):
+    a, b = room.join("a"), room.join("b")
+    room.push(Push(None, {}))
+    room.start.workshop.step(3)
+    assert room.start_emergency() == 2
+    assert a.workshop is b.workshop and a.workshop.active_emergencies("A")
+    own = a.own_workshop()
+    assert own.day == 3 and own.active_emergencies("A")
+    own.step(4)
+    b.workshop.step(4)
+    assert same_series(own, b.workshop)
+
+
+def test_a_tab_sharing_the_start_gets_its_own_copy_when_it_steps(served):
+    rc = render(app.Page)
+    me, other = served.get(app.session_id()), served.join("other")
+    served.push(Push(None, {"grid.households_per_grid": 260}))
+    assert me.workshop is other.workshop
+    eventually(lambda: rc.find(v.Btn, children=[i18n.t("step", "en")]).widget).click()
+    assert me.own is not None and me.workshop.day == 1 and other.workshop.day == 0
+    assert me.workshop.lever_values("A")["grid.households_per_grid"] == 260
+    rc.close()
+
+
+def test_the_trainer_teaches_a_lesson_and_every_page_shows_its_step(served):
+    from sim.dashboard.lessons import list_lessons
+
+    lesson = next(x for x in list_lessons() if x.id == "why_queues_build")
+    others = [served.join(t) for t in ("p1", "p2")]
+    sid = app.session_id()
+    app._trainers[sid] = room_mod.Participant(sid, 0, Workshop(served.scenario))
+    rc = render(trainer.Console)
+    pick = eventually(lambda: next(s for s in rc.find(v.Select).widgets if s.label == i18n.t("lesson.pick", "en")))
+    pick.v_model = lesson.title("en")
+    assert served.lesson == (lesson, 0)
+    assert others[0].workshop is others[1].workshop and others[0].workshop.day == lesson.steps[0].days
+    eventually(lambda: rc.find(v.Alert, children=[i18n.t("trainer.taught", "en", n=2, step=1)]).assert_single())
+    rc.close()
+    app._trainers.clear()
+    page = render(app.Page)   # a participant's page shows the step the room follows
+    page.find(v.Html, children=[i18n.t("lesson.step_of", "en", step=1, steps=len(lesson.steps))]).assert_single()
+    page.find(v.CardTitle, children=[i18n.t("room.lesson", "en", title=lesson.title("en"))]).assert_single()
+    page.close()

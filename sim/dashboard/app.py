@@ -24,7 +24,7 @@ from .budget_view import BudgetBoard, BudgetPlayer
 from .room import Participant, Room, RoomFull
 from .summary import session_summary_html
 from .charts import Charts
-from .lesson_view import LessonPanel
+from .lesson_view import LessonPanel, step_body
 from .mapview import MapView
 from .tracer import case_of, cases_of_household, open_cases, trace_path, when
 from .tracer_view import CaseTracer
@@ -81,6 +81,20 @@ def _forget_session_on_close():
 solara.lab.on_kernel_start(_forget_session_on_close)
 
 
+def on_own(session: Participant, fn):
+    """`fn`, a method of a workshop, bound to the session's own workshop instead (copy on write)."""
+    target = getattr(fn, "__self__", None)
+    if isinstance(target, Workshop) and target is not session.own and session_id() not in _trainers:
+        return fn.__func__.__get__(session.own_workshop())
+    return fn
+
+
+def own_workshop() -> Workshop:
+    """This tab's own workshop, for a change (a copy of the room's shared start if it has none yet)."""
+    session = current()
+    return session.workshop if session_id() in _trainers else session.own_workshop()
+
+
 def waker() -> Callable[[], None]:
     """A function that makes this tab redraw, callable from any thread (the trainer's, in another tab)."""
     from solara.server import kernel_context
@@ -97,10 +111,12 @@ def waker() -> Callable[[], None]:
 
 
 def act(fn, *args, **kwargs) -> None:
-    """Run a change of this tab's workshop, report a bad value in the UI, redraw."""
-    with current().lock:
+    """Run a change of this tab's workshop, report a bad value in the UI, redraw. A tab still showing
+    the room's shared start gets its own copy first, and the change goes to that copy."""
+    session = current()
+    with session.lock:
         try:
-            fn(*args, **kwargs)
+            on_own(session, fn)(*args, **kwargs)
             error.value = ""
         except ValueError as exc:  # ScenarioError included: a lever value the model refuses
             error.value = str(exc)
@@ -393,7 +409,12 @@ def ParticipantPage(session: Participant):
 def Lesson():
     """A guided lesson (lessons/*.toml): each step sets the scenario and levers, says what to look at
     and asks the room a question."""
-    LessonPanel(workshop(), lang.value, on_change=lambda: None, guard=guarded)
+    version.value
+    if room.lesson is not None:   # the step the trainer is teaching the room
+        lesson, index = room.lesson
+        with solara.Card(T("room.lesson", title=lesson.title(lang.value)), classes=["govsim-room-lesson"]):
+            step_body(lesson, index, lang.value)
+    LessonPanel(own_workshop, lang.value, on_change=lambda: None, guard=guarded)
 
 
 def guarded(change: Callable[[], None]) -> None:
@@ -405,7 +426,7 @@ def guarded(change: Callable[[], None]) -> None:
     traced.set(None)
     try:
         with current().lock:
-            change()
+            change()   # the lesson panel changes own_workshop(): a copy, if the tab shared the room's start
     finally:
         version.value += 1
 

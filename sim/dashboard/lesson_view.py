@@ -21,14 +21,17 @@ from .session import Workshop
 
 
 @solara.component
-def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | None = None,
+def LessonPanel(workshop: Workshop | Callable[[], Workshop], lang: str, on_change: Callable[[], None] | None = None,
                 folder: str | Path = LESSONS_FOLDER, on_look_at: Callable[[str], None] | None = None,
-                guard: Callable[[Callable[[], None]], None] | None = None):
+                guard: Callable[[Callable[[], None]], None] | None = None,
+                on_step: Callable[[Lesson, int], None] | None = None):
     """A lesson picker and the chosen lesson's current step, with previous / next / restart.
     `on_look_at(key)`, if given, receives the step's "what to look at" key (`lessons.LOOK_AT`: "map",
     "chart.backlog", "report.safety.petitions", "differences") after each step, for the page to
     emphasise that part. `guard(change)`, if given, runs each change of the workshop in its place
-    (the page stops playing and holds its lock there, so a step never meets a play loop's step)."""
+    (the page stops playing and holds its lock there, so a step never meets a play loop's step).
+    `on_step(lesson, k)`, if given, is called after step k was applied (the trainer's page teaches
+    the room that step)."""
     lessons, problem = solara.use_memo(lambda: _lessons_in(folder), [str(folder)])
     chosen, set_chosen = solara.use_state("")     # the lesson's id; "" none
     index, set_index = solara.use_state(-1)       # the step shown (0-based); -1 before the first
@@ -37,8 +40,8 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
     lesson = next((x for x in lessons if x.id == chosen), None)
 
     def go(target: Lesson, k: int) -> None:
-        def change() -> None:
-            LessonRun(target, workshop).go(k)
+        def change() -> None:   # `workshop` may be a function: the workshop is looked up when it changes
+            LessonRun(target, workshop() if callable(workshop) else workshop).go(k)
 
         try:
             change() if guard is None else guard(change)
@@ -50,6 +53,8 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
         set_index(k)
         if on_look_at is not None:
             on_look_at(target.steps[k].look_at)
+        if on_step is not None:
+            on_step(target, k)
         if on_change is not None:
             on_change()
 
@@ -68,7 +73,7 @@ def LessonPanel(workshop: Workshop, lang: str, on_change: Callable[[], None] | N
         if lesson is None or index < 0:
             solara.Text(i18n.t("lesson.none", lang), classes=["govsim-lesson-none"])
             return
-        _step_body(lesson, index, lang)
+        step_body(lesson, index, lang)
         with solara.Row():
             solara.Button(i18n.t("lesson.previous", lang), on_click=lambda: go(lesson, index - 1),
                           disabled=index == 0, classes=["govsim-lesson-previous"])
@@ -86,7 +91,7 @@ def _lessons_in(folder: str | Path) -> tuple[list[Lesson], str]:
         return [], str(exc)
 
 
-def _step_body(lesson: Lesson, index: int, lang: str) -> None:
+def step_body(lesson: Lesson, index: int, lang: str) -> None:   # also the room's lesson on every page
     """The summary, the step counter, the step's text, what it set, what to look at, the question."""
     step = lesson.steps[index]
     small = {"font-size": "0.85em", "color": "#555", "display": "block"}

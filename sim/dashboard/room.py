@@ -9,7 +9,9 @@ the room and its models are freed.
 The trainer (the page at /trainer, behind a token) acts on the whole room: push a scenario and lever
 settings to every participant, start an emergency everywhere at once, freeze the room while explaining
 (participants' controls stop and grey out) and release it, and see everyone's choices and outcomes
-side by side. A participant who joins after a push starts from what was pushed.
+side by side. A participant who joins after a push starts from what was pushed. A push (or a lesson
+step the trainer teaches) builds and runs one model that every tab shows until it changes something:
+then that tab gets its own copy (copy on write), so a push costs one model, not one per tab.
 
 Pure Python (no Solara here): the page tells the room which tab it is and gives it a `wake` function,
 which the room calls — from the trainer's thread — to make that tab redraw.
@@ -39,17 +41,54 @@ class RoomFull(RuntimeError):
 
 
 @dataclass(eq=False)
+class Start:
+    """A starting point the trainer gave the room: one workshop that every session shows until it
+    changes something, and how to build a session's own copy of it (a fresh workshop of the room's
+    scenario, then `recipe`, gives the same state: same scenario, levers, seed and days run)."""
+
+    workshop: Workshop
+    make: Callable[[], Workshop]          # a fresh workshop of the room's scenario
+    recipe: Callable[[Workshop], None]
+
+    def copy(self) -> Workshop:
+        own = self.make()
+        self.recipe(own)
+        return own
+
+
+@dataclass(eq=False)
 class Participant:
-    """One browser tab's session."""
+    """One browser tab's session: its own workshop, or — after a push or a lesson step from the
+    trainer — the room's shared start, copied into its own on its first change (copy on write), so a
+    push to thirty tabs builds and runs one model, not thirty."""
 
     id: str
     number: int                     # 1, 2, … in the order of joining; shown until a name is given
-    workshop: Workshop
+    own: Workshop | None
     name: str = ""
+    start: Start | None = None
     joined: float = field(default_factory=time.time)
     lock: threading.RLock = field(default_factory=threading.RLock)
     drawn: threading.Event = field(default_factory=threading.Event)  # the latest change is on screen
     wake: Callable[[], None] | None = None
+
+    @property
+    def workshop(self) -> Workshop:
+        """What this tab shows: the shared start, or its own workshop."""
+        start = self.start
+        return start.workshop if start is not None else self.own
+
+    def own_workshop(self) -> Workshop:
+        """This tab's own workshop, copied from the shared start first if it has none yet."""
+        with self.lock:
+            if self.start is not None:
+                self.own, self.start = self.start.copy(), None
+            return self.own
+
+    def share(self, start: Start) -> None:
+        """Show the room's start from now on (this tab's own workshop, if any, is dropped)."""
+        with self.lock:
+            self.own, self.start = None, start
 
     def label(self, lang: str) -> str:
         return self.name or i18n.t("room.participant_n", lang, n=self.number)
@@ -64,7 +103,7 @@ class Participant:
 
 @dataclass(frozen=True)
 class Push:
-    """What the trainer last pushed: a scenario (None: keep each participant's) and lever values."""
+    """What the trainer pushes: a scenario (None: the room's own) and lever values."""
 
     scenario: Scenario | str | None
     levers: Mapping[str, Any]
@@ -94,7 +133,8 @@ class Room:
         self._max_sessions = max_sessions
         self.token = token or secrets.token_urlsafe(12)
         self.frozen = False
-        self.pushed: Push | None = None
+        self.start: Start | None = None  # the trainer's last push or lesson step, shared by every tab
+        self.lesson = None               # (lessons.Lesson, step index) the trainer is teaching, or None
         self.game = None               # the budget game the trainer started (budget_game.BudgetGame)
         self.game_revealed = False
         self._make_workshop = make_workshop
@@ -124,10 +164,9 @@ class Room:
             self._check_room()
             self._numbers += 1
             number = self._numbers
-        workshop = self._make_workshop(self.scenario)   # outside the lock: building takes a moment
-        participant = Participant(session_id, number, workshop)
-        if self.pushed is not None:
-            self._apply(participant, self.pushed)
+        start = self.start
+        own = None if start is not None else self._make_workshop(self.scenario)   # outside the lock
+        participant = Participant(session_id, number, own, start=start)
         with self._lock:
             if session_id in self._sessions:       # the same tab joined twice at once
                 return self._sessions[session_id]
@@ -140,7 +179,7 @@ class Room:
             raise RoomFull(f"the room is full: {self.max_sessions} sessions")
 
     def adopt(self, session_id: str, workshop: Workshop) -> Participant:
-        """Seat a session on a workshop made elsewhere (tests, a notebook)."""
+        """Seat a session on a workshop of its own made elsewhere (tests, a notebook)."""
         with self._lock:
             self._numbers += 1
             participant = Participant(session_id, self._numbers, workshop)
@@ -177,26 +216,60 @@ class Room:
         self._redraw_all()
 
     def push(self, push: Push) -> int:
-        """Load `push` into every session (and into every later one); returns how many followed.
-        The values are checked first, so a bad one raises ValueError (ScenarioError) and changes nothing."""
+        """Give every session (and every later one) `push`, at day 0; returns how many followed. The
+        values are checked first, so a bad one raises ValueError (ScenarioError) and changes nothing."""
         self._validate(push)
-        self.pushed = push
-        done = 0
+        self.lesson = None
+        return self._share(lambda w: _apply_push(w, push))
+
+    def teach(self, lesson, index: int) -> int:
+        """Put every session (and every later one) at step `index` of `lesson` (a lessons.Lesson): its
+        scenario, levers, emergency and days, with the lesson's seed; every page shows the step's text
+        and question. Returns how many followed."""
+        from .lessons import LessonRun
+
+        done = self._share(lambda w: LessonRun(lesson, w).go(index))
+        self.lesson = (lesson, index)
+        self._redraw_all()
+        return done
+
+    def _share(self, recipe: Callable[[Workshop], None]) -> int:
+        """Build one workshop by `recipe` and let every session show it until it changes something."""
+        shared = self._make_workshop(self.scenario)
+        recipe(shared)
+        self.start = Start(shared, lambda: self._make_workshop(self.scenario), recipe)
+        participants = self.participants()
+        for participant in participants:
+            participant.share(self.start)
+            participant.redraw()
+        return len(participants)
+
+    def start_emergency(self, name: str | None = None) -> int:
+        """Start an emergency in every session at once (once in the shared start, which every tab
+        still showing it sees); returns in how many sessions it started."""
+        started, done = set(), 0
         for participant in self.participants():
-            self._apply(participant, push)
+            with participant.lock:
+                start = participant.start
+                if start is None:
+                    participant.own.start_emergency(name)
+                elif id(start) not in started:
+                    self._start_emergency_in(start, name)
+                    started.add(id(start))
             participant.redraw()
             done += 1
         return done
 
-    def start_emergency(self, name: str | None = None) -> int:
-        """Start an emergency in every session at once; returns in how many it started."""
-        done = 0
-        for participant in self.participants():
-            with participant.lock:
-                participant.workshop.start_emergency(name)
-            participant.redraw()
-            done += 1
-        return done
+    def _start_emergency_in(self, start: Start, name: str | None) -> None:
+        """The emergency starts in the shared workshop; a copy made later replays it on the same day."""
+        day = start.workshop.day
+        start.workshop.start_emergency(name)
+
+        def with_emergency(w: Workshop, earlier=start.recipe) -> None:
+            earlier(w)
+            w.step(day - w.day)
+            w.start_emergency(name)
+        start.recipe = with_emergency
 
     def start_game(self, scenario: Scenario | str | None = None, *, budget_factor: float = 1.1, days: int = 365,
                    replications: int = 1, seed: int = 0):
@@ -224,15 +297,6 @@ class Room:
         if push.levers_b:
             scenario.with_values(dict(push.levers_b))
 
-    def _apply(self, participant: Participant, push: Push) -> None:
-        w = participant.workshop
-        with participant.lock:
-            if push.scenario is not None:
-                w.load_scenario(push.scenario)
-            w.set_side_by_side(push.levers_b is not None)
-            w.set_levers(dict(push.levers), "A", keep_day=False)
-            if push.levers_b is not None:
-                w.set_levers(dict(push.levers_b), "B", keep_day=False)
 
     def _redraw_all(self) -> None:
         for participant in self.participants():
@@ -270,3 +334,13 @@ def changed_from_scenario(w: Workshop, side: str, lang: str) -> list[str]:
     values = w.lever_values(side)
     return [f"{c.short(lang)} {c.text(values[c.key], lang)}" for c in LEVER_CONTROLS
             if c.key in values and not c.same(values[c.key], w.scenario[c.key])]
+
+
+def _apply_push(w: Workshop, push: Push) -> None:
+    """A fresh workshop as `push` says: its scenario (if given), A's levers, and B's side by side."""
+    if push.scenario is not None:
+        w.load_scenario(push.scenario)
+    w.set_levers(dict(push.levers), "A", keep_day=False)
+    if push.levers_b is not None:
+        w.set_levers(dict(push.levers_b), "B", keep_day=False)
+    w.set_side_by_side(push.levers_b is not None)

@@ -78,7 +78,7 @@ def Console():
         GameActions(notice)
         with solara.Card(T("trainer.prepare")):
             app.ScenarioControls(app.workshop(), False)
-        LessonPanel(app.workshop(), app.lang.value, on_change=lambda: None, guard=app.guarded)
+        TeachLesson(notice)
         for side in app.workshop().sides:
             app.Levers(side)
     if app.error.value:
@@ -117,6 +117,21 @@ def RoomActions(notice) -> None:
         else:
             solara.Button(T("trainer.freeze"), on_click=lambda: (room.freeze(), _bump()),
                           classes=["govsim-trainer-freeze"])
+
+
+@solara.component
+def TeachLesson(notice):
+    """A lesson on the trainer's own workshop; with "teach the room" on, every step goes to every tab."""
+    teach = solara.use_reactive(True)
+
+    def to_room(lesson, index: int) -> None:
+        if teach.value:
+            done = _safely(app.room.teach, lesson, index)
+            if done is not None:
+                notice.value = T("trainer.taught", n=done, step=index + 1)
+
+    solara.Switch(label=T("trainer.teach"), value=teach, classes=["govsim-trainer-teach"])
+    LessonPanel(app.workshop(), app.lang.value, on_change=lambda: None, guard=app.guarded, on_step=to_room)
 
 
 @solara.component

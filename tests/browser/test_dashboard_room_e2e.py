@@ -49,6 +49,7 @@ def test_two_participants_and_a_trainer(solara_server, page, more_pages, tmp_pat
     label, track = row.locator(".v-label").bounding_box(), row.locator(".v-slider-track").bounding_box()
     assert track["width"] > 150 and label["y"] + label["height"] <= track["y"], (label, track)
     expect(row.locator(".v-slider-thumb__label")).to_be_visible()
+    second.set_viewport_size({"width": 1280, "height": 800})   # back to the sidebar beside the page
 
     # 2. the trainer's page wants the token; with it, it sees both participants
     trainer = more_pages()

@@ -137,6 +137,7 @@ def test_lesson_tracer_and_budget_game_with_two_participants(solara_server, page
     for name, p in (("Team A", first), ("Team B", second)):
         p.locator(".govsim-name input").fill(name)
         p.locator(".govsim-name input").press("Enter")
+        expect(trainer.locator(".govsim-room-table")).to_contain_text(name, timeout=ROUND_TRIP)   # the server has it
         p.get_by_role("tab", name=i18n.t("tab.budget", "en")).click()
         p.locator(".govsim-budget-submit").click()
         expect(p.locator(".govsim-budget-submitted")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)

@@ -8,8 +8,9 @@ for a frame — the model's step plus what the page sends:
 
 - ``png``: the map and the charts drawn with matplotlib on the server and encoded as PNG
   (`render.map_png`, `render.charts_png`), the page's drawing before it moved to the browser;
-- ``data``: what moved, as JSON for the browser to draw (`mapview.map_dynamic`,
-  `charts.charts_options`); the static layer of the map is sent once per scenario, not per day.
+- ``data``: what moved, as JSON for the browser to draw, as the page sends it: the map's dynamic
+  layer (`mapview.map_dynamic`) every day, the charts (`charts.charts_options`) once a second while
+  playing; the static layer of the map is sent once per scenario, not per day.
 
 A session keeps up when its 90th-percentile frame latency (from the moment its day was due to the
 moment the frame's bytes are ready) is at most 250 ms and it reaches at least 95% of 4 days a
@@ -22,7 +23,8 @@ diffing are not in it (the browser tests check that the page works, not how fast
 
 Usage::
 
-    python benchmarks/bench_sessions.py [--seconds 8] [--max-sessions 40] [--drawing data png] [--json out.json]
+    python benchmarks/bench_sessions.py [--seconds 8] [--max-sessions 40] [--drawing data png] [--rate 4 2]
+                                        [--json out.json]
 """
 
 from __future__ import annotations
@@ -50,24 +52,26 @@ KEEP_UP = 0.95        # share of the target rate a session must reach
 WARMUP_DAYS = 20      # days each session runs before it is timed (the warm-up builds caches)
 
 
-def frame_png(w: Workshop) -> int:
+def frame_png(w: Workshop, charts_now: bool = True) -> int:   # the old page drew both every day
     from sim.dashboard.render import charts_png, map_png
 
     return len(map_png(w.model("A"), "zh", None)) + len(charts_png(w, "zh"))
 
 
-def frame_data(w: Workshop) -> int:
+def frame_data(w: Workshop, charts_now: bool = True) -> int:
     from sim.dashboard.charts import charts_options
     from sim.dashboard.mapview import map_dynamic
 
-    return len(json.dumps(map_dynamic(w.model("A")))) + len(json.dumps(charts_options(w, "zh")))
+    sent = len(json.dumps(map_dynamic(w.model("A"))))
+    return sent + (len(json.dumps(charts_options(w, "zh"))) if charts_now else 0)
 
 
 FRAMES = {"png": frame_png, "data": frame_data}
 
 
-def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float], days: list[int]) -> None:
-    """Step one day every 1/RATE s (or as soon as the last frame is done), as the play loop does."""
+def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float], days: list[int],
+         rate: float = RATE) -> None:
+    """Step one day every 1/rate s (or as soon as the last frame is done), as the play loop does."""
     due, n = start, 0
     while True:
         now = time.perf_counter()
@@ -78,18 +82,18 @@ def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float
         if w.at_end:
             w.reset()
         w.step()
-        frame(w)
+        frame(w, n % max(1, round(rate)) == 0)   # as the page: the charts once a second while playing
         latencies.append(time.perf_counter() - due)
         n += 1
-        due += 1 / RATE
+        due += 1 / rate
     days.append(n)
 
 
-def run_sessions(workshops: list[Workshop], frame, seconds: float) -> dict:
+def run_sessions(workshops: list[Workshop], frame, seconds: float, rate: float = RATE) -> dict:
     latencies: list[list[float]] = [[] for _ in workshops]
     days: list[int] = []
     start = time.perf_counter() + 0.2
-    threads = [threading.Thread(target=play, args=(w, frame, seconds, start, latencies[i], days))
+    threads = [threading.Thread(target=play, args=(w, frame, seconds, start, latencies[i], days, rate))
                for i, w in enumerate(workshops)]
     for t in threads:
         t.start()
@@ -98,7 +102,7 @@ def run_sessions(workshops: list[Workshop], frame, seconds: float) -> dict:
     p90 = [1000 * float(np.percentile(x, 90)) for x in latencies]
     rates = [d / seconds for d in days]
     return {"sessions": len(workshops), "p90_ms_worst": max(p90), "p90_ms_median": float(np.median(p90)),
-            "rate_worst": min(rates), "keeps_up": max(p90) <= P90_MS and min(rates) >= KEEP_UP * RATE}
+            "rate_worst": min(rates), "keeps_up": max(p90) <= P90_MS and min(rates) >= KEEP_UP * rate}
 
 
 def rss_bytes() -> int:
@@ -114,29 +118,27 @@ def open_sessions(n: int, have: list[Workshop]) -> list[Workshop]:
     return have
 
 
-def ceiling(drawing: str, seconds: float, max_sessions: int, pool: list[Workshop]) -> list[dict]:
-    """Sessions 1, 2, 4, … while they keep up, then the count between the last kept and the first
-    failed, one by one; the rows measured."""
-    rows, n, last_ok = [], 1, 0
-    while n <= max_sessions:
-        row = run_sessions(open_sessions(n, pool)[:n], FRAMES[drawing], seconds)
-        rows.append({"drawing": drawing, **row})
-        print(f"  {drawing:4s} {n:3d} sessions: p90 {row['p90_ms_worst']:7.1f} ms (worst), "
+def ceiling(drawing: str, seconds: float, max_sessions: int, pool: list[Workshop], rate: float) -> list[dict]:
+    """Sessions 1, 2, 4, … while they keep up, then bisection between the last count kept and the
+    first that fell behind; the rows measured."""
+    rows: list[dict] = []
+
+    def measure(n: int) -> bool:
+        row = {"drawing": drawing, "rate": rate,
+               **run_sessions(open_sessions(n, pool)[:n], FRAMES[drawing], seconds, rate)}
+        rows.append(row)
+        print(f"  {drawing:4s} {n:3d} sessions at {rate:g} days/s: p90 {row['p90_ms_worst']:7.1f} ms (worst), "
               f"{row['rate_worst']:.2f} days/s (slowest): {'keeps up' if row['keeps_up'] else 'falls behind'}",
               flush=True)
-        if not row["keeps_up"]:
-            break
-        last_ok, n = n, n * 2
-    for k in range(last_ok + 1, min(n, max_sessions + 1)):
-        if k in {r["sessions"] for r in rows}:
-            continue
-        row = run_sessions(open_sessions(k, pool)[:k], FRAMES[drawing], seconds)
-        rows.append({"drawing": drawing, **row})
-        print(f"  {drawing:4s} {k:3d} sessions: p90 {row['p90_ms_worst']:7.1f} ms: "
-              f"{'keeps up' if row['keeps_up'] else 'falls behind'}", flush=True)
-        if not row["keeps_up"]:
-            break
-        last_ok = k
+        return row["keeps_up"]
+
+    kept, n = 0, 1
+    while n <= max_sessions and measure(n):
+        kept, n = n, n * 2
+    failed = min(n, max_sessions + 1)
+    while failed - kept > 1:
+        mid = (kept + failed) // 2
+        kept, failed = (mid, failed) if measure(mid) else (kept, mid)
     return rows
 
 
@@ -156,6 +158,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="seconds each count of sessions plays")
     ap.add_argument("--max-sessions", type=int, default=40)
     ap.add_argument("--drawing", nargs="+", choices=sorted(FRAMES), default=["data", "png"])
+    ap.add_argument("--rate", type=float, nargs="+", default=[RATE], help="days a second each session plays")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     machine = C.machine_info()
@@ -172,11 +175,12 @@ def main() -> None:
     result = {"machine": machine, "rate_days_per_s": RATE, "p90_limit_ms": P90_MS, "rss_per_session_bytes": rss,
               "estimate_per_session_bytes": estimate, "rows": []}
     for drawing in args.drawing:
-        rows = ceiling(drawing, args.seconds, args.max_sessions, pool)
-        kept = [r["sessions"] for r in rows if r["keeps_up"]]
-        result["rows"] += rows
-        result[f"ceiling_{drawing}"] = max(kept, default=0)
-        print(f"{drawing}: {max(kept, default=0)} sessions keep up at {RATE:g} days/s, p90 <= {P90_MS:g} ms", flush=True)
+        for rate in args.rate:
+            rows = ceiling(drawing, args.seconds, args.max_sessions, pool, rate)
+            top = max((r["sessions"] for r in rows if r["keeps_up"]), default=0)
+            result["rows"] += rows
+            result[f"ceiling_{drawing}_{rate:g}"] = top
+            print(f"{drawing}: {top} sessions keep up at {rate:g} days/s, p90 <= {P90_MS:g} ms", flush=True)
     C.write_json(args.json, result)
 
 

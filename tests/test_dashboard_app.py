@@ -325,3 +325,30 @@ def test_a_lesson_runs_step_by_step_on_the_page(page):
     side = "B" if second.levers_b else "A"
     assert all(w.model(side).spec[k] == val for k, val in (second.levers_b or second.levers).items())
     page.find(v.Html, children=[i18n.t("lesson.step_of", "en", step=2, steps=len(lesson.steps))]).assert_single()
+
+
+def test_while_playing_the_charts_follow_once_a_second_and_the_map_every_day(page):
+    """At 8 days a second the charts are sent about once every 8 days (their series are the larger
+    part of a step), the map's frame every day; paused, the charts show the day reached."""
+    import time
+
+    import ipyvue
+    from solara.components.echarts import EchartsWidget
+
+    chart = page.find(EchartsWidget).widgets[0]
+    the_map = next(m for m in page.find(ipyvue.VueTemplate).widgets if "frame" in m.keys)
+    sent = {"charts": 0, "map": 0}
+    chart.observe(lambda change: sent.__setitem__("charts", sent["charts"] + 1), names=["option"])
+    the_map.observe(lambda change: sent.__setitem__("map", sent["map"] + 1), names=["frame"])
+    app.speed.set(8)
+    button(page, i18n.t("play", "en")).widget.click()
+    deadline = time.monotonic() + 30
+    while app.workshop().day < 17 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    button(page, i18n.t("pause", "en")).widget.click()
+    time.sleep(0.5)
+    days = app.workshop().day
+    assert days >= 17 and sent["map"] >= days - 1
+    assert 2 <= sent["charts"] <= days // 8 + 3, sent
+    chart = page.find(EchartsWidget).widgets[0]
+    assert len(chart.option["dataset"]["source"]) >= days   # paused: every day so far is on the chart

@@ -1,13 +1,17 @@
-"""The workshop dashboard: a Solara page. UI only — the model side is `session.Workshop`, the
-pictures come from `render`, every string from `i18n`.
+"""The workshop dashboard: the participant's Solara page. UI only — the model side is
+`session.Workshop`, each tab's session comes from the room (`room.Room`), the map and the charts are
+drawn in the browser from data (`mapview`, `charts`), every string comes from `i18n`.
 
 Layout after Mesa's SolaraViz (app bar; a sidebar with the controls and the model parameters; the
 visualisation in the main area), with its own controller because every label must exist in
-Chinese and English and SolaraViz's controller is English only. Run it with
+Chinese and English and SolaraViz's controller is English only. The main area has two tabs: *Live*
+(the lesson panel, the maps, the case tracer, the charts, the report, exports) and *Budget game*.
+Run it with
 
-    govsim dashboard [SCENARIO] [--lang zh|en] [--host 127.0.0.1] [--port 8765]
+    govsim dashboard [SCENARIO] [--lang zh|en] [--host 127.0.0.1] [--port 8765] [--max-sessions N]
 
-which sets GOVSIM_SCENARIO and GOVSIM_LANG for this module and serves `Page` with `solara run`.
+which sets GOVSIM_SCENARIO, GOVSIM_LANG, GOVSIM_TRAINER_TOKEN (and GOVSIM_MAX_SESSIONS) for this
+module and serves `server.routes` (this page at /, the trainer's at /trainer) with `solara run`.
 """
 
 from __future__ import annotations
@@ -19,18 +23,18 @@ from typing import Callable
 
 import solara
 
+from ..labels import label
 from . import i18n
 from .budget_view import BudgetBoard, BudgetPlayer
-from .room import Participant, Room, RoomFull
-from .summary import session_summary_html
 from .charts import Charts
 from .lesson_view import LessonPanel, step_body
 from .mapview import MapView
+from .render import charts_png, map_png
+from .room import Participant, Room, RoomFull
+from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
+from .summary import session_summary_html
 from .tracer import case_of, cases_of_household, open_cases, trace_path, when
 from .tracer_view import CaseTracer
-from .render import charts_png, map_png
-from ..labels import label
-from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
 
 DEFAULT_SCENARIO = os.environ.get("GOVSIM_SCENARIO", "scenarios/workshop.toml")
 DEFAULT_LANG = os.environ.get("GOVSIM_LANG", "zh")
@@ -288,7 +292,9 @@ def Visuals():
     if trace_note.value:
         solara.Info(trace_note.value, classes=["govsim-trace-note"])
     Tracer(w)
-    Charts(w, lang.value, drawn_version)
+    # While playing, the charts follow once a second (every `speed` days) and the map every day: a
+    # step's charts cost about as much as its map and model together, and grow with the day.
+    Charts(w, lang.value, ("playing", w.day // speed.value) if playing.value else ("still", drawn_version))
     Report()
     Exports(session)
 

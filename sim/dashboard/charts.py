@@ -17,7 +17,7 @@ sixth panel.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Hashable
 
 import numpy as np
 import solara
@@ -153,13 +153,14 @@ def difference_rows(workshop, lang: str = "zh") -> list[tuple[str, str]]:
 
 
 @solara.component
-def Charts(workshop, lang: str = "zh", version: int = 0):
-    """The daily charts of `workshop` drawn in the browser; `version`: bump it after each change of the
-    workshop so the options are built again."""
+def Charts(workshop, lang: str = "zh", version: Hashable = 0):
+    """The daily charts of `workshop` drawn in the browser; `version`: change it after each change of the
+    workshop that the charts should show, and only then, so the options are built and sent again (the
+    page changes it once a second while playing: the charts' series are the larger part of a step)."""
     options = solara.use_memo(lambda: charts_options(workshop, lang),
-                              dependencies=[id(workshop), workshop.day, version, lang, workshop.side_by_side])
+                              dependencies=[id(workshop), version, lang, workshop.side_by_side])
     rows = solara.use_memo(lambda: difference_rows(workshop, lang),
-                           dependencies=[id(workshop), workshop.day, version, lang, workshop.side_by_side])
+                           dependencies=[id(workshop), version, lang, workshop.side_by_side])
     with solara.Column(classes=["govsim-charts"]):
         solara.Text(charts_title(workshop, lang), classes=["govsim-charts-title"])
         with solara.ColumnsResponsive(default=12, medium=6, large=4):

@@ -219,6 +219,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "trainer.token_help": ("口令在启动服务器的终端里（govsim dashboard 打印）",
                            "The token is printed by govsim dashboard in the terminal that started the server"),
     "trainer.bad_token": ("口令不对", "That token is not right"),
+    "trainer.room": ("全场", "The room"),
     "trainer.connected": ("在线：{n} / {max} 个会话", "Connected: {n} of {max} sessions"),
     "trainer.prepare": ("准备要推送的场景和政策", "Prepare the scenario and levers to push"),
     "trainer.memory": ("每个会话至多约 {per} 内存", "Up to about {per} of memory per session"),

@@ -61,13 +61,7 @@ def TokenForm(entered):
 
 @solara.component
 def Console():
-    tick = solara.use_reactive(0)
     notice = solara.use_reactive("")
-
-    def refresh(cancel):   # the room changes from other tabs: look again every second
-        while not cancel.wait(REFRESH_S):
-            tick.value += 1
-    solara.use_thread(refresh, dependencies=[], intrusive_cancel=False)
     app.version.value
     solara.Style(app.CSS)
     with solara.AppBar():
@@ -85,7 +79,7 @@ def Console():
         solara.Error(app.error.value)
     if notice.value:
         solara.Success(notice.value, classes=["govsim-trainer-notice"])
-    RoomTable(tick.value)
+    RoomTable()
     if app.room.game is not None:
         BudgetBoard(app.room.game, app.lang.value, revealed=app.room.game_revealed, version=app.room.game.version)
 
@@ -105,7 +99,7 @@ def RoomActions(notice) -> None:
         if done is not None:
             notice.value = T("trainer.emergency_started", n=done)
 
-    with solara.Card(T("trainer.connected", n=len(room), max=room.max_sessions), classes=["govsim-trainer-room"]):
+    with solara.Card(T("trainer.room"), classes=["govsim-trainer-room"]):
         solara.Text(T("trainer.memory", per=size_text(room.bytes_per_session)),
                     style={"font-size": "0.8em", "color": "#666"}, classes=["govsim-trainer-memory"])
         solara.Button(T("trainer.push"), color="primary", on_click=push, classes=["govsim-trainer-push"])
@@ -179,10 +173,20 @@ HEADINGS = {"participant": "trainer.col.participant", "day": "trainer.col.day", 
 
 
 @solara.component
-def RoomTable(tick: int):
-    """Every participant's choices and outcomes so far, a row per participant (and side)."""
+def RoomTable():
+    """Who is connected, and every participant's choices and outcomes so far, a row per participant
+    (and side); refreshed every second, by itself (the rest of the console does not redraw)."""
+    tick = solara.use_reactive(0)
+
+    def refresh(cancel):   # the room changes from other tabs: look again every second
+        while not cancel.wait(REFRESH_S):
+            tick.value += 1
+    solara.use_thread(refresh, dependencies=[], intrusive_cancel=False)
+    tick.value
     rows = app.room.choices(app.lang.value)
     with solara.Card(T("trainer.choices"), classes=["govsim-trainer-choices"]):
+        solara.Text(T("trainer.connected", n=len(app.room), max=app.room.max_sessions),
+                    classes=["govsim-trainer-connected"], style={"display": "block", "font-weight": "bold"})
         if not rows:
             solara.Text(T("trainer.nobody"), classes=["govsim-trainer-nobody"])
             return

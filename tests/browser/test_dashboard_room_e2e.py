@@ -58,7 +58,7 @@ def test_two_participants_and_a_trainer(solara_server, page, more_pages, tmp_pat
     expect(trainer.locator(".govsim-trainer-push")).to_have_count(0)
     trainer.goto(url.rstrip("/") + f"/trainer?token={TOKEN}")
     expect(trainer.locator(".govsim-trainer-push")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
-    expect(trainer.locator(".govsim-trainer-room")).to_contain_text(
+    expect(trainer.locator(".govsim-trainer-connected")).to_have_text(
         i18n.t("trainer.connected", "en", n=2, max=5), timeout=ROUND_TRIP)
     rows = trainer.locator(".govsim-trainer-row")
     expect(rows).to_have_count(2, timeout=ROUND_TRIP)

@@ -126,8 +126,7 @@ def open_sessions(n: int, have: list[Workshop]) -> list[Workshop]:
     while len(have) < n:
         w = Workshop(WORKSHOP, seed=len(have))
         w.step(WARMUP_DAYS)
-        for frame in FRAMES.values():   # a page's first frame builds its caches: not timed
-            frame(w)
+        frame_data(w)   # a page's first frame builds its caches: not timed (PNG figures: at their first use)
         have.append(w)
     return have
 

@@ -352,3 +352,25 @@ def test_while_playing_the_charts_follow_once_a_second_and_the_map_every_day(pag
     assert 2 <= sent["charts"] <= days // 8 + 3, sent
     chart = page.find(EchartsWidget).widgets[0]
     assert len(chart.option["dataset"]["source"]) >= days   # paused: every day so far is on the chart
+
+
+def test_play_updates_the_moving_widgets_directly_without_rendering_the_page(page):
+    """A step while playing puts the day on the page's widgets directly (a page render visits every
+    slider and costs 100-160 ms); the charts and report follow every `speed` days."""
+    from solara.components.echarts import EchartsWidget
+
+    session = app.current()
+    w = session.workshop
+    rendered = app.days_shown.value, app.version.value
+    app.speed.set(4)
+    chart = page.find(EchartsWidget).widgets[0]
+    before = chart.option
+    for _ in range(3):
+        app.advance(session)
+    assert (app.days_shown.value, app.version.value) == rendered          # no page render was asked for
+    page.find(v.Html, children=[i18n.t("day_of", "en", day=3, days=w.days_planned)]).assert_single()
+    assert session.view["maps"]["A"].frame["day"] == 3 == w.day
+    assert chart.option == before                                         # charts: not yet (every 4 days)
+    app.advance(session)
+    assert chart.option != before and len(chart.option["dataset"]["source"]) >= 4
+    assert str(w.day) in session.view["charts_title"].children[0]

@@ -26,9 +26,9 @@ import solara
 from ..labels import label
 from . import i18n
 from .budget_view import BudgetBoard, BudgetPlayer
-from .charts import Charts
+from .charts import Charts, charts_options, charts_title
 from .lesson_view import LessonPanel, step_body
-from .mapview import MapView
+from .mapview import MapView, caption, map_dynamic, static_layer
 from .render import charts_png, map_png
 from .room import Participant, Room, RoomFull
 from .session import REPORT_KEYS, LeverControl, Workshop, format_report_value, lever_group, picker_choices
@@ -45,7 +45,8 @@ LOCAL = "local"        # the one session outside a server (tests, a notebook)
 lang = solara.reactive(DEFAULT_LANG if DEFAULT_LANG in i18n.LANGS else "zh")
 playing = solara.reactive(False)
 speed = solara.reactive(4)
-version = solara.reactive(0)          # bumped after every change of the workshop: pictures redraw
+version = solara.reactive(0)          # bumped after a change of the workshop other than a step: the page redraws
+days_shown = solara.reactive(0)       # bumped after a step: only what moves with the clock redraws
 error = solara.reactive("")
 traced = solara.reactive(None)        # the case this tab follows through the loop: (side, case id), or None
 trace_note = solara.reactive("")      # why a click on the map follows nothing
@@ -124,7 +125,10 @@ def act(fn, *args, **kwargs) -> None:
             error.value = ""
         except ValueError as exc:  # ScenarioError included: a lever value the model refuses
             error.value = str(exc)
-    version.value += 1
+    if getattr(fn, "__func__", None) is Workshop.step:
+        days_shown.value += 1   # a step redraws the clock and the pictures, not the levers (a page's bulk)
+    else:
+        version.value += 1
 
 
 def held() -> bool:
@@ -142,19 +146,73 @@ def PlayLoop():
     session = current()
 
     def loop():
+        stepped = False
         while playing.value:
             if session.workshop.at_end or room.frozen:   # the last day, or the trainer froze the room
                 playing.set(False)
-                return
+                break
             t0 = time.perf_counter()
-            session.drawn.clear()
-            act(session.workshop.step)
-            session.drawn.wait(timeout=10)  # never step again before the last day is drawn
+            advance(session)
+            stepped = True
             time.sleep(max(0.0, 1 / speed.value - (time.perf_counter() - t0)))
+        if stepped:   # paused or at the end: the whole page shows the day reached (tracer, highlight too)
+            days_shown.value += 1
 
     # intrusive_cancel=False: the default stops a thread by raising at its next line, which could
     # cut a model step in half (and traces every line of the loop, slowing it tenfold).
     solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
+
+
+def advance(session: Participant) -> None:
+    """Play's step: a day, then its pictures. The widgets that move with the clock are updated
+    directly (`show_day`: a few milliseconds); a render of the page would cost 100–160 ms a step
+    and visit every slider. Before the page has registered them, the page renders."""
+    with session.lock:
+        try:
+            on_own(session, session.workshop.step)()
+        except ValueError as exc:
+            error.value = str(exc)
+    if not show_day(session):
+        session.drawn.clear()
+        days_shown.value += 1
+        session.drawn.wait(timeout=10)  # never step again before the day is drawn
+
+
+def show_day(session: Participant) -> bool:
+    """Put the day just stepped on the page's widgets: the day and date, each map's moving layer (and
+    its static one after a regrid), and once a second (every `speed` days) the charts and the report.
+    False when the page has not registered its widgets yet."""
+    view, w, language = session.view, session.workshop, lang.value
+    maps = view.get("maps")
+    if not maps or "day" not in view:
+        return False
+    view["day"].children = [T("day_of", day=w.day, days=w.days_planned)]
+    view["date"].children = [i18n.date_text(*w.calendar_day(), language)]
+    for side, widget in maps.items():
+        if side in w.sides:
+            model = w.model(side)
+            widget.layer = static_layer(w, side, language)
+            widget.frame = map_dynamic(model)
+            widget.caption = caption(model, language, side if w.side_by_side else None)
+    if w.day % max(1, speed.value) == 0 or w.at_end:
+        for widget, option in zip(view.get("charts", ()), charts_options(w, language)):
+            widget.option = option
+        if view.get("charts_title") is not None:
+            view["charts_title"].children = [charts_title(w, language)]
+        if "report" in view:
+            view["report"].unsafe_innerHTML = report_html(w, language)
+    return True
+
+
+def register(session: Participant, **elements) -> None:
+    """Remember the widgets of `elements` (after each render: a widget may be replaced) for show_day."""
+    def remember():
+        for name, el in elements.items():
+            try:
+                session.view[name] = solara.get_widget(el)
+            except KeyError:   # reacton kept the widget of an earlier render: the one remembered still shows
+                pass
+    solara.use_effect(remember, None)
 
 
 @solara.component
@@ -163,22 +221,31 @@ def Controls():
     w = workshop()
     frozen = held()
     with solara.Card(T("app_title")):
-        with solara.Row():
-            solara.Button(T("pause") if playing.value else T("play"), color="primary",
-                          on_click=lambda: playing.set(not playing.value), classes=["govsim-play"],
-                          disabled=(w.at_end or frozen) and not playing.value)
-            solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value or w.at_end or frozen,
-                          classes=["govsim-step"])
-            solara.Button(T("reset"), on_click=lambda: (playing.set(False), act(w.reset)),
-                          classes=["govsim-reset"], disabled=frozen)
-        solara.Select(T("speed"), values=[f"{n} {T('speed_unit')}" for n in SPEEDS],
-                      value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
-        with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
-            solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
-            if w.at_end:
-                solara.Text(T("scenario_end"), classes=["govsim-end"], style={"font-size": "0.85em", "color": "#a33"})
-            solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
+        Clock(frozen)
         ScenarioControls(w, frozen)
+
+
+@solara.component
+def Clock(frozen: bool):
+    """Play, step, reset, speed and the day: what changes with every step."""
+    version.value, days_shown.value
+    w = workshop()
+    with solara.Row():
+        solara.Button(T("pause") if playing.value else T("play"), color="primary",
+                      on_click=lambda: playing.set(not playing.value), classes=["govsim-play"],
+                      disabled=(w.at_end or frozen) and not playing.value)
+        solara.Button(T("step"), on_click=lambda: act(w.step), disabled=playing.value or w.at_end or frozen,
+                      classes=["govsim-step"])
+        solara.Button(T("reset"), on_click=lambda: (playing.set(False), act(w.reset)),
+                      classes=["govsim-reset"], disabled=frozen)
+    solara.Select(T("speed"), values=[f"{n} {T('speed_unit')}" for n in SPEEDS],
+                  value=f"{speed.value} {T('speed_unit')}", on_value=lambda v: speed.set(int(v.split()[0])))
+    with solara.Column(gap="2px"):  # the day counter, and below it the date and kind of day
+        day = solara.Text(T("day_of", day=w.day, days=w.days_planned), classes=["govsim-day"])
+        date = solara.Text(i18n.date_text(*w.calendar_day(), lang.value), classes=["govsim-date"])
+        if w.at_end:
+            solara.Text(T("scenario_end"), classes=["govsim-end"], style={"font-size": "0.85em", "color": "#a33"})
+    register(current(), day=day, date=date)
 
 
 def ScenarioControls(w: Workshop, frozen: bool) -> None:
@@ -271,30 +338,40 @@ def report_html(w: Workshop, language: str) -> str:
 @solara.component
 def Report():
     """Deliberation (议事协商) and safe communities (平安建设) so far: both sides when side by side."""
-    version.value
+    version.value, days_shown.value
     w = workshop()
     with solara.Card(T("report_title"), classes=["govsim-report"]):
-        solara.HTML(tag="div", unsafe_innerHTML=report_html(w, lang.value), classes=["govsim-report-body"])
+        body = solara.HTML(tag="div", unsafe_innerHTML=report_html(w, lang.value), classes=["govsim-report-body"])
         solara.Text(T("report_note", warmup=int(w.scenario["sim.warmup_days"])),
                     style={"font-size": "0.8em", "color": "#666"})
+    register(current(), report=body)
 
 
 @solara.component
 def Visuals():
-    drawn_version = version.value  # redraw when the workshop changes
+    drawn_version = (version.value, days_shown.value)  # redraw when the workshop changes or steps
     session = current()
     solara.use_effect(session.drawn.set, [drawn_version])
     w = session.workshop
+    maps = {}
     with solara.Columns([1] * len(w.sides)):
         for side in w.sides:   # drawn in the browser from data (mapview.vue); a click follows a case
-            MapView(w, side, lang.value, drawn_version, highlight=highlight_of(w, side),
-                    on_pick=lambda picked, side=side: pick(w, side, picked))
+            maps[side] = MapView(w, side, lang.value, drawn_version, highlight=highlight_of(w, side),
+                                 on_pick=lambda picked, side=side: pick(w, side, picked))
     if trace_note.value:
         solara.Info(trace_note.value, classes=["govsim-trace-note"])
     Tracer(w)
     # While playing, the charts follow once a second (every `speed` days) and the map every day: a
     # step's charts cost about as much as its map and model together, and grow with the day.
-    Charts(w, lang.value, ("playing", w.day // speed.value) if playing.value else ("still", drawn_version))
+    charts = Charts(w, lang.value, ("playing", w.day // speed.value) if playing.value else ("still", drawn_version))
+
+    def remember():   # for show_day: each side's map widget, and the five chart widgets in order
+        try:
+            session.view["maps"] = {side: solara.get_widget(el) for side, el in maps.items()}
+            session.view["charts"], session.view["charts_title"] = echarts_in(solara.get_widget(charts))
+        except KeyError:   # reacton kept the widgets of an earlier render: those remembered still show
+            pass
+    solara.use_effect(remember, None)
     Report()
     Exports(session)
 
@@ -316,6 +393,21 @@ def pick(w: Workshop, side: str, picked: dict) -> None:
     traced.set((side, (open_now or found)[-1]))
 
 
+def echarts_in(widget) -> tuple[list, object | None]:
+    """The chart widgets under `widget` in page order, and the charts' title line."""
+    from solara.components.echarts import EchartsWidget
+
+    found, title, todo = [], None, [widget]
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, EchartsWidget):
+            found.append(node)
+        elif title is None and "govsim-charts-title" in (getattr(node, "class_", None) or ""):
+            title = node
+        todo[:0] = [c for c in getattr(node, "children", None) or [] if hasattr(c, "keys")]
+    return found, title
+
+
 def highlight_of(w: Workshop, side: str) -> dict | None:
     """The followed case on its side's map: a ring at its household and the path it took."""
     if traced.value is None or traced.value[0] != side or side not in w.sides:
@@ -332,7 +424,7 @@ def highlight_of(w: Workshop, side: str) -> dict | None:
 @solara.component
 def Tracer(w: Workshop):
     """Follow one case through the loop: picked on the map, or from the cases open longest."""
-    version.value   # the case moves on as the model steps
+    version.value, days_shown.value   # the case moves on as the model steps
     if traced.value is None:
         model = w.model("A")
         ids = open_cases(model)

@@ -71,6 +71,7 @@ class Participant:
     lock: threading.RLock = field(default_factory=threading.RLock)
     drawn: threading.Event = field(default_factory=threading.Event)  # the latest change is on screen
     wake: Callable[[], None] | None = None
+    view: dict = field(default_factory=dict)   # this tab's widgets that play updates directly (app.show_day)
 
     @property
     def workshop(self) -> Workshop:

@@ -8,9 +8,11 @@ for a frame — the model's step plus what the page sends:
 
 - ``png``: the map and the charts drawn with matplotlib on the server and encoded as PNG
   (`render.map_png`, `render.charts_png`), the page's drawing before it moved to the browser;
-- ``data``: what moved, as JSON for the browser to draw, as the page sends it: the map's dynamic
-  layer (`mapview.map_dynamic`) every day, the charts (`charts.charts_options`) once a second while
-  playing; the static layer of the map is sent once per scenario, not per day.
+- ``data``: the page's own play step (`app.show_day`), which puts what moved on the page's widgets
+  for the browser to draw: the day, the map's moving layer (`mapview.map_dynamic`) every day, the
+  charts (`charts.charts_options`), their title and the report once a second (every `speed` days),
+  each changed value serialised as JSON as a widget sends it; the map's static layer is sent once
+  per scenario. It does not render the page (a render visits every slider: 100–160 ms).
 
 Each session presses play at its own moment (a seeded random phase within one day's interval), as
 participants on their own laptops do, and plays as the page's play loop does: step a day, build its
@@ -39,6 +41,7 @@ import json
 import os
 import threading
 import time
+from types import SimpleNamespace
 
 import _common as C
 
@@ -57,18 +60,41 @@ KEEP_UP = 0.95        # share of the target rate a session must reach
 WARMUP_DAYS = 20      # days each session runs before it is timed (the warm-up builds caches)
 
 
-def frame_png(w: Workshop, charts_now: bool = True) -> int:   # the old page drew both every day
+def frame_png(w: Workshop) -> int:   # the old page drew both, every day
     from sim.dashboard.render import charts_png, map_png
 
     return len(map_png(w.model("A"), "zh", None)) + len(charts_png(w, "zh"))
 
 
-def frame_data(w: Workshop, charts_now: bool = True) -> int:
-    from sim.dashboard.charts import charts_options
-    from sim.dashboard.mapview import map_dynamic
+class Widget(SimpleNamespace):
+    """Stands for a page widget: `show_day` sets its traits; what changed is serialised, as the
+    widget's comm would send it."""
 
-    sent = len(json.dumps(map_dynamic(w.model("A"))))
-    return sent + (len(json.dumps(charts_options(w, "zh"))) if charts_now else 0)
+    def __setattr__(self, name, value):
+        if getattr(self, name, None) != value:
+            self.__dict__.setdefault("sent", []).append(json.dumps(value))
+        super().__setattr__(name, value)
+
+
+_views: dict[int, object] = {}
+
+
+def frame_data(w: Workshop) -> int:
+    """The page's own play step after the model's (`app.show_day`): day and date, the map's moving
+    layer every day, the charts, their title and the report every `speed` days; bytes sent."""
+    from sim.dashboard import app
+    from sim.dashboard.room import Participant
+
+    session = _views.get(id(w))
+    if session is None or session.workshop is not w:
+        session = _views[id(w)] = Participant(f"bench-{id(w)}", 0, w)
+        session.view.update(day=Widget(), date=Widget(), maps={"A": Widget()}, report=Widget(),
+                            charts=[Widget() for _ in range(5)], charts_title=Widget())
+    app.show_day(session)
+    widgets = [session.view["day"], session.view["date"], session.view["report"], session.view["charts_title"],
+               *session.view["maps"].values(), *session.view["charts"]]
+    sent = sum(len(m) for x in widgets for m in x.__dict__.pop("sent", []))
+    return sent
 
 
 FRAMES = {"png": frame_png, "data": frame_data}
@@ -86,7 +112,7 @@ def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float
         if w.at_end:
             w.reset()
         w.step()
-        frame(w, n % max(1, round(rate)) == 0)   # as the page: the charts once a second while playing
+        frame(w)
         took = time.perf_counter() - t0
         latencies.append(took)
         n += 1
@@ -95,6 +121,9 @@ def play(w: Workshop, frame, seconds: float, start: float, latencies: list[float
 
 
 def run_sessions(workshops: list[Workshop], frame, seconds: float, rate: float = RATE) -> dict:
+    from sim.dashboard import app
+
+    app.speed.set(round(rate))   # the page's speed: the charts follow every `speed` days
     latencies: list[list[float]] = [[] for _ in workshops]
     days: list[int] = []
     for w in workshops:   # no session reaches its last day while timed: a reset is a rebuild, timed apart

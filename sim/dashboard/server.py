@@ -20,6 +20,6 @@ def Layout(children=[]):   # noqa: B006 (Solara's signature)
 
 
 routes = [
-    solara.Route(path="/", component=Page, label="workshop"),
+    solara.Route(path="/", component=Page, label="workshop", layout=Layout),   # the root's layout: every page's
     solara.Route(path="trainer", component=TrainerPage, label="trainer"),
 ]

@@ -80,8 +80,27 @@ def Console():
     if notice.value:
         solara.Success(notice.value, classes=["govsim-trainer-notice"])
     RoomTable()
-    if app.room.game is not None:
-        BudgetBoard(app.room.game, app.lang.value, revealed=app.room.game_revealed, version=app.room.game.version)
+    GameBoard()
+
+
+def use_refresh() -> None:
+    """Render the calling component again every REFRESH_S: the room changes from other tabs."""
+    tick = solara.use_reactive(0)
+
+    def refresh(cancel):
+        while not cancel.wait(REFRESH_S):
+            tick.value += 1
+    solara.use_thread(refresh, dependencies=[], intrusive_cancel=False)
+    tick.value
+
+
+@solara.component
+def GameBoard():
+    """The budget game's board as participants submit (refreshed every second)."""
+    use_refresh()
+    game = app.room.game
+    if game is not None:
+        BudgetBoard(game, app.lang.value, revealed=app.room.game_revealed, version=game.version)
 
 
 def RoomActions(notice) -> None:
@@ -176,13 +195,7 @@ HEADINGS = {"participant": "trainer.col.participant", "day": "trainer.col.day", 
 def RoomTable():
     """Who is connected, and every participant's choices and outcomes so far, a row per participant
     (and side); refreshed every second, by itself (the rest of the console does not redraw)."""
-    tick = solara.use_reactive(0)
-
-    def refresh(cancel):   # the room changes from other tabs: look again every second
-        while not cancel.wait(REFRESH_S):
-            tick.value += 1
-    solara.use_thread(refresh, dependencies=[], intrusive_cancel=False)
-    tick.value
+    use_refresh()
     rows = app.room.choices(app.lang.value)
     with solara.Card(T("trainer.choices"), classes=["govsim-trainer-choices"]):
         solara.Text(T("trainer.connected", n=len(app.room), max=app.room.max_sessions),

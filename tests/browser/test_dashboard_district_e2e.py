@@ -34,7 +34,8 @@ def test_an_imported_district_hides_the_grid_size_lever_in_chromium(solara_serve
     url = solara_server(APP, env={"GOVSIM_SCENARIO": str(out / "scenario.toml"), "GOVSIM_LANG": "en"})
     page.goto(url)
     expect(page.locator(".govsim-day")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
-    expect(page.locator(".govsim-map-A svg.govsim-map-svg")).to_be_visible()
+    # the map comes after the controls: its static layer (the district's polygons) is built first
+    expect(page.locator(".govsim-map-A svg.govsim-map-svg")).to_be_visible(timeout=FIRST_LOAD_TIMEOUT)
     expect(page.locator(".govsim-map-A .govsim-grid")).not_to_have_count(0)   # the district's own polygons
     fixed = fixed_levers(load(out / "scenario.toml"))   # the grid size; re-partitioning too without shapely
     assert "grid.households_per_grid" in fixed

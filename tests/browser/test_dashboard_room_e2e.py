@@ -33,6 +33,7 @@ def test_two_participants_and_a_trainer(solara_server, page, more_pages, tmp_pat
     url = solara_server(APP, env={"GOVSIM_SCENARIO": str(small_workshop(tmp_path)), "GOVSIM_LANG": "en",
                                   "GOVSIM_TRAINER_TOKEN": TOKEN, "GOVSIM_MAX_SESSIONS": "5"})
     first, second = open_participant(page, url), open_participant(more_pages(), url)
+    expect(first.locator(".v-app-bar").get_by_role("tab")).to_have_count(0)   # no link to the trainer's page
 
     # 1. each page has its own model: stepping one leaves the other at day 0
     first.locator(".govsim-step").click()
